@@ -1,0 +1,58 @@
+//! What a running sfstub holds: the loaded scenario (world plus prepared services) and the
+//! limits requests must keep.
+
+use std::sync::Arc;
+
+use crate::scenario::Scenario;
+use crate::services::Service;
+use crate::services::sf1472_kontrolsag::KontrolsagListeHent;
+use crate::world::{self, World};
+
+/// A scenario made ready to serve: its world and every service prepared for it.
+pub struct Loaded {
+    pub scenario: Scenario,
+    pub world: World,
+    pub services: Vec<Box<dyn Service>>,
+}
+
+impl Loaded {
+    /// Builds the world and prepares the services. Everything per-scenario happens here.
+    pub fn new(scenario: Scenario) -> Loaded {
+        let world = world::build(&scenario);
+        let services: Vec<Box<dyn Service>> = vec![Box::new(KontrolsagListeHent::new(&world, scenario.sf1472.clone()))];
+        Loaded { scenario, world, services }
+    }
+
+    /// The service answering on `path` (no trailing slash), if any.
+    pub fn service_for(&self, path: &str) -> Option<&dyn Service> {
+        self.services.iter().find(|s| s.paths().contains(&path)).map(|s| s.as_ref())
+    }
+}
+
+/// Request limits.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// The largest request body accepted, in bytes.
+    pub max_body: usize,
+    /// The deepest XML nesting accepted.
+    pub max_depth: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits { max_body: 1024 * 1024, max_depth: 64 }
+    }
+}
+
+/// The state shared by every connection.
+pub struct App {
+    pub loaded: Arc<Loaded>,
+    pub limits: Limits,
+}
+
+impl App {
+    /// An app serving `scenario` with `limits`.
+    pub fn new(scenario: Scenario, limits: Limits) -> App {
+        App { loaded: Arc::new(Loaded::new(scenario)), limits }
+    }
+}

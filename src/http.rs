@@ -1,0 +1,163 @@
+//! From an HTTP request to an HTTP response, without a socket: routing, contracts, SOAP
+//! dispatch, faults. Tests call [`handle`] directly; [`crate::server`] puts it on the wire.
+
+use std::time::Instant;
+
+use bytes::Bytes;
+use http::{HeaderValue, Method, Request, Response, StatusCode, header};
+
+use crate::app::App;
+use crate::services::{Context, Service, Summary};
+use crate::soap::{self, Fault, SoapVersion};
+
+/// Answers one request whose body has already been read (within the size limit).
+pub fn handle(app: &App, request: Request<Bytes>) -> Response<Bytes> {
+    let started = Instant::now();
+    let (parts, body) = request.into_parts();
+    let path = parts.uri.path();
+    let path = if path.len() > 1 { path.trim_end_matches('/') } else { path };
+    let loaded = &app.loaded;
+    let mut summary = Summary::default();
+    let response = match (loaded.service_for(path), &parts.method) {
+        (Some(service), &Method::POST) => {
+            let content_type = parts.headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok());
+            let fallback = SoapVersion::guess_from_content_type(content_type);
+            match soap_call(app, service, &body, fallback) {
+                Ok((version, out, s)) => {
+                    summary = s;
+                    xml_response(StatusCode::OK, version.content_type(), out)
+                }
+                Err(fault) => {
+                    summary.outcome = format!("fault: {}", fault.reason);
+                    fault_response(&fault)
+                }
+            }
+        }
+        (Some(service), &Method::GET | &Method::HEAD) => contract(service, &parts, path),
+        (Some(_), _) => method_not_allowed("GET, HEAD, POST"),
+        (None, &Method::GET | &Method::HEAD) => get_other(app, &parts, path),
+        (None, _) => not_found(app, path),
+    };
+    tracing::info!(
+        target: "sfstub::request",
+        method = %parts.method,
+        path,
+        status = response.status().as_u16(),
+        caller = summary.caller.as_deref().unwrap_or("-"),
+        outcome = %summary.outcome,
+        micros = started.elapsed().as_micros() as u64,
+    );
+    response
+}
+
+fn soap_call(
+    app: &App,
+    service: &dyn Service,
+    body: &[u8],
+    fallback: SoapVersion,
+) -> Result<(SoapVersion, Vec<u8>, Summary), Fault> {
+    let limits = soap::Limits { max_depth: app.limits.max_depth };
+    let envelope = soap::parse_envelope(body, limits, fallback)?;
+    let ctx = Context { world: &app.loaded.world, now: app.loaded.world.clock.now() };
+    let mut out = Vec::with_capacity(4096);
+    soap::begin_envelope(&mut out, envelope.version, None);
+    let summary = service.call(&ctx, &envelope, body, &mut out)?;
+    soap::finish_envelope(&mut out);
+    Ok((envelope.version, out, summary))
+}
+
+/// GET on a path that is not a service endpoint: an XSD beside one, the index, the health check.
+fn get_other(app: &App, parts: &http::request::Parts, path: &str) -> Response<Bytes> {
+    if let Some((dir, file)) = path.rsplit_once('/') {
+        if let (true, Some(service)) = (file.ends_with(".xsd"), app.loaded.service_for(dir)) {
+            if let Some(xsd) = service.contract(Some(file), &base_url(parts, dir)) {
+                return xml_response(StatusCode::OK, "text/xml; charset=utf-8", xsd.into_bytes());
+            }
+        }
+    }
+    match path {
+        "/" => text(StatusCode::OK, index(app, parts)),
+        "/healthz" => text(StatusCode::OK, "ok\n".into()),
+        _ => not_found(app, path),
+    }
+}
+
+/// A fault as an HTTP response.
+pub fn fault_response(fault: &Fault) -> Response<Bytes> {
+    xml_response(fault.status(), fault.version.content_type(), fault.to_xml())
+}
+
+fn contract(service: &dyn Service, parts: &http::request::Parts, path: &str) -> Response<Bytes> {
+    let query = parts.uri.query().unwrap_or("");
+    let base = base_url(parts, path);
+    let document = if query.eq_ignore_ascii_case("wsdl") || query.eq_ignore_ascii_case("singleWsdl") {
+        service.contract(None, &base)
+    } else if let Some(name) = query.strip_prefix("xsd=") {
+        service.contract(Some(name), &base)
+    } else {
+        return text(
+            StatusCode::OK,
+            format!(
+                "{} — POST a SOAP 1.2 or 1.1 request here.\nWSDL: {base}?wsdl\n",
+                service.title()
+            ),
+        );
+    };
+    match document {
+        Some(doc) => xml_response(StatusCode::OK, "text/xml; charset=utf-8", doc.into_bytes()),
+        None => text(StatusCode::NOT_FOUND, format!("{} publishes no document {query:?}; try {base}?wsdl\n", service.title())),
+    }
+}
+
+/// The absolute URL of `path` as the client addressed it.
+fn base_url(parts: &http::request::Parts, path: &str) -> String {
+    let host = parts
+        .headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .or_else(|| parts.uri.authority().map(|a| a.as_str()))
+        .unwrap_or("127.0.0.1");
+    format!("http://{host}{path}")
+}
+
+fn index(app: &App, parts: &http::request::Parts) -> String {
+    let loaded = &app.loaded;
+    let mut s = format!(
+        "sfstub {} — scenario {:?} (seed {})\n\n",
+        env!("CARGO_PKG_VERSION"),
+        loaded.scenario.name,
+        loaded.scenario.seed
+    );
+    for service in &loaded.services {
+        let base = base_url(parts, service.paths()[0]);
+        s.push_str(&format!("  {:<28} {base}   ({base}?wsdl)\n", service.title()));
+    }
+    s
+}
+
+fn not_found(app: &App, path: &str) -> Response<Bytes> {
+    let mut s = format!("sfstub serves nothing at {path}. Endpoints:\n");
+    for service in &app.loaded.services {
+        for p in service.paths() {
+            s.push_str(&format!("  {p}  ({})\n", service.title()));
+        }
+    }
+    text(StatusCode::NOT_FOUND, s)
+}
+
+fn method_not_allowed(allow: &'static str) -> Response<Bytes> {
+    let mut r = text(StatusCode::METHOD_NOT_ALLOWED, format!("use one of: {allow}\n"));
+    r.headers_mut().insert(header::ALLOW, HeaderValue::from_static(allow));
+    r
+}
+
+fn text(status: StatusCode, body: String) -> Response<Bytes> {
+    xml_response(status, "text/plain; charset=utf-8", body.into_bytes())
+}
+
+fn xml_response(status: StatusCode, content_type: &'static str, body: Vec<u8>) -> Response<Bytes> {
+    let mut r = Response::new(Bytes::from(body));
+    *r.status_mut() = status;
+    r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    r
+}

@@ -1,0 +1,43 @@
+//! sfstub: a local, offline stand-in for KOMBIT's Serviceplatformen.
+//!
+//! Data flows one way: [`server`] (hyper) → [`http::handle`] (routing) →
+//! [`soap::parse_envelope`] → [`security`] (who is calling) → a service in [`services`]
+//! (rules applied to the immutable [`world::World`]) → XML → HTTP response.
+
+pub mod app;
+pub mod cli;
+pub mod http;
+pub mod scenario;
+pub mod security;
+pub mod server;
+pub mod services;
+pub mod soap;
+pub mod world;
+
+/// The startup banner: scenario, counts, endpoints and a hint where to find test citizens.
+pub fn banner(app: &app::App, base: &str) -> String {
+    let loaded = &app.loaded;
+    let w = &loaded.world;
+    let mut s = format!(
+        "sfstub {} — scenario {:?} (seed {}, clock {}): {} authorities ({} municipalities, UDK {}, ATP), {} citizens ({} with cases), {} control cases\n",
+        env!("CARGO_PKG_VERSION"),
+        w.name,
+        w.seed,
+        match w.clock {
+            world::Clock::Now => "now".to_owned(),
+            world::Clock::Fixed(t) => t.to_rfc3339(),
+        },
+        w.authorities.len(),
+        w.municipalities().count(),
+        w.authority(w.udk).cvr,
+        w.citizens.len(),
+        w.citizens_with_cases(),
+        w.cases.len(),
+    );
+    for service in &loaded.services {
+        let url = format!("{base}{}", service.paths()[0]);
+        s.push_str(&format!("  {:<28} {url}   ({url}?wsdl)\n", service.title()));
+    }
+    s.push_str("  try: sfstub generate --with-cases | head -40\n");
+    s
+}

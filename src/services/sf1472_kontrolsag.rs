@@ -1,0 +1,390 @@
+//! SF1472 "Hent borgers kontrolsager fra anden sektor", operation KontrolsagListeHent.
+//!
+//! The rules are Udbetaling Danmark-loven § 11 a and are not switchable: a municipality sees
+//! only Udbetaling Danmark's cases and can never search another municipality's; Udbetaling
+//! Danmark sees only the municipalities'. Stk. 1 (with consent) shows open cases without steps;
+//! stk. 2 adds steps and cases henlagt within the last six calendar months. Cases closed with a
+//! decision are never shown.
+//!
+//! Everything that depends only on the scenario — each case's XML in both variants — is
+//! rendered once when the service is prepared; a request filters the citizen's cases and
+//! concatenates fragments.
+
+use chrono::{Months, NaiveDate};
+
+use super::k2017::{self, Fejl, HovedOplysninger, KONTEKST_NS};
+use super::{Context, Service, Summary};
+use crate::scenario::Sf1472Options;
+use crate::security::{self, Caller, Credentials};
+use crate::soap::xml::{Leaf, escape, leaf_texts, push_element};
+use crate::soap::{Envelope, Fault};
+use crate::world::classes::Klasse;
+use crate::world::{CaseStatus, Cpr, Cvr, Kontrolsag, Sector, World};
+
+/// The request element's local name.
+pub const OPERATION: &str = "KontrolsagListeHent_I";
+/// The entity ID (token audience) of the service.
+pub const ENTITY_ID: &str = "http://entityid.kombit.dk/service/kontrolsaglistehent/1";
+/// The canonical path and its Serviceplatformen-style alias.
+pub const PATHS: [&str; 2] = ["/kontrolsaglistehent/1", "/service/Kontrolsag/KontrolsagListeHent/1"];
+
+/// The stable `FejlId` codes of SF1472 (documented in the README).
+pub mod fejl_id {
+    pub const CPR_MANGLER: u32 = 1001;
+    pub const CPR_UGYLDIG: u32 = 1002;
+    pub const HJEMMEL_UGYLDIG: u32 = 1003;
+    pub const SAMTYKKE_MANGLER: u32 = 1004;
+    pub const SAMTYKKE_UGYLDIG: u32 = 1005;
+    pub const ANDEN_KOMMUNE: u32 = 1006;
+    pub const IKKE_ANDEN_SEKTOR: u32 = 1007;
+    pub const MYNDIGHED_UKENDT: u32 = 1008;
+    pub const KALDER_UDEN_HJEMMEL: u32 = 1009;
+    pub const YDELSE_UKENDT: u32 = 1010;
+}
+
+/// The legal basis of a lookup.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Hjemmel {
+    /// § 11 a, stk. 1: with the citizen's consent.
+    Stk1,
+    /// § 11 a, stk. 2: without consent.
+    Stk2,
+}
+
+/// A parsed `KontrolsagListeHent_I`. Fields are kept as sent; the rules judge them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Request {
+    pub hoved: HovedOplysninger,
+    pub cpr: Option<String>,
+    pub hjemmel: Option<String>,
+    pub samtykke_dato: Option<String>,
+    pub myndighed_cvr: Option<String>,
+    pub ansoegning_ydelse: Option<String>,
+}
+
+impl Request {
+    /// Reads the request from the operation element's bytes.
+    pub fn parse(xml: &[u8], envelope: &Envelope) -> Result<Request, Fault> {
+        let leaves = leaf_texts(xml).map_err(|e| Fault::sender(envelope.version, e))?;
+        let hoved = HovedOplysninger::from_leaves(&leaves, envelope.version)?;
+        let get = |name: &str| criterion(&leaves, name);
+        if !leaves.iter().any(|l| l.path.starts_with("KontrolsagSoegKriterie/")) {
+            return Err(Fault::sender(envelope.version, "the request has no KontrolsagSoegKriterie"));
+        }
+        Ok(Request {
+            hoved,
+            cpr: get("PersonCPRNummer"),
+            hjemmel: get("Hjemmel"),
+            samtykke_dato: get("SamtykkeDato"),
+            myndighed_cvr: get("MyndighedCVRNummer"),
+            ansoegning_ydelse: get("AnsoegningYdelse"),
+        })
+    }
+}
+
+fn criterion(leaves: &[Leaf], name: &str) -> Option<String> {
+    leaves
+        .iter()
+        .find(|l| l.path.strip_prefix("KontrolsagSoegKriterie/") == Some(name))
+        .map(|l| l.text.clone())
+        .filter(|t| !t.is_empty())
+}
+
+/// What the rules allow a caller to see: the cases, in the citizen's order, and the variant.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Selection {
+    pub cases: Vec<u32>,
+    pub hjemmel: Hjemmel,
+}
+
+/// Applies § 11 a to a request: either the visible cases or the errors to report.
+pub fn apply(world: &World, caller: &Caller, request: &Request, today: NaiveDate) -> Result<Selection, Vec<Fejl>> {
+    let mut fejl = Vec::new();
+    let mut push = |id: u32, tekst: String| fejl.push(Fejl { id, tekst });
+
+    let caller_sector = match world.authority_by_cvr(caller.cvr).map(|id| world.authority(id)) {
+        Some(a) if matches!(a.sector, Sector::Udk | Sector::Kommune) => Some(a.sector),
+        Some(a) => {
+            push(
+                fejl_id::KALDER_UDEN_HJEMMEL,
+                format!(
+                    "Kalderen ({}, CVR {}) er hverken Udbetaling Danmark eller en kommune og har ikke adgang efter udbetaling danmark-lovens § 11 a",
+                    a.name, caller.cvr
+                ),
+            );
+            None
+        }
+        None => {
+            push(
+                fejl_id::KALDER_UDEN_HJEMMEL,
+                format!("Kalderens CVR-nummer {} tilhører ikke en kendt myndighed (AuthorityContext/MunicipalityCVR)", caller.cvr),
+            );
+            None
+        }
+    };
+
+    let cpr = match request.cpr.as_deref() {
+        None => {
+            push(fejl_id::CPR_MANGLER, "PersonCPRNummer mangler".into());
+            None
+        }
+        Some(text) => match Cpr::parse(text, true) {
+            Ok(cpr) => Some(cpr),
+            Err(_) => {
+                push(
+                    fejl_id::CPR_UGYLDIG,
+                    format!("PersonCPRNummer {text:?} er ikke et gyldigt CPR-nummer (10 cifre, DDMMÅÅ-LLLL, med en gyldig fødselsdato)"),
+                );
+                None
+            }
+        },
+    };
+
+    let hjemmel = match request.hjemmel.as_deref() {
+        Some("UDBL_11A_STK1") => Some(Hjemmel::Stk1),
+        Some("UDBL_11A_STK2") => Some(Hjemmel::Stk2),
+        other => {
+            push(
+                fejl_id::HJEMMEL_UGYLDIG,
+                match other {
+                    None => "Hjemmel mangler; angiv UDBL_11A_STK1 (med samtykke) eller UDBL_11A_STK2 (uden samtykke)".into(),
+                    Some(h) => format!("Hjemmel {h:?} er ukendt; angiv UDBL_11A_STK1 (med samtykke) eller UDBL_11A_STK2 (uden samtykke)"),
+                },
+            );
+            None
+        }
+    };
+
+    if hjemmel == Some(Hjemmel::Stk1) {
+        match request.samtykke_dato.as_deref() {
+            None => push(fejl_id::SAMTYKKE_MANGLER, "SamtykkeDato mangler; den er påkrævet ved hjemmel UDBL_11A_STK1".into()),
+            Some(text) => match NaiveDate::parse_from_str(text, "%Y-%m-%d") {
+                Ok(d) if d > today => {
+                    push(fejl_id::SAMTYKKE_UGYLDIG, format!("SamtykkeDato {d} ligger efter dags dato ({today})"))
+                }
+                Ok(_) => {}
+                Err(_) => push(fejl_id::SAMTYKKE_UGYLDIG, format!("SamtykkeDato {text:?} er ikke en dato (ÅÅÅÅ-MM-DD)")),
+            },
+        }
+    }
+
+    let mut target = None;
+    if let Some(text) = request.myndighed_cvr.as_deref() {
+        match Cvr::parse(text).ok().and_then(|cvr| world.authority_by_cvr(cvr)) {
+            None => push(
+                fejl_id::MYNDIGHED_UKENDT,
+                format!("MyndighedCVRNummer {text:?} er ikke CVR-nummeret på en kendt myndighed"),
+            ),
+            Some(id) => {
+                let t = world.authority(id);
+                match (caller_sector, t.sector) {
+                    (Some(Sector::Kommune), Sector::Kommune) => push(
+                        fejl_id::ANDEN_KOMMUNE,
+                        format!(
+                            "MyndighedCVRNummer {} ({}): en kommune kan ikke søge i en anden kommunes kontrolsager (udbetaling danmark-lovens § 11 a)",
+                            t.cvr, t.name
+                        ),
+                    ),
+                    (Some(Sector::Udk), Sector::Kommune) | (Some(Sector::Kommune), Sector::Udk) => target = Some(id),
+                    (Some(_), _) => push(
+                        fejl_id::IKKE_ANDEN_SEKTOR,
+                        format!(
+                            "MyndighedCVRNummer {} ({}) er ikke en myndighed i anden sektor end kalderens",
+                            t.cvr, t.name
+                        ),
+                    ),
+                    (None, _) => {}
+                }
+            }
+        }
+    }
+
+    let excluded_benefit = match request.ansoegning_ydelse.as_deref() {
+        None => None,
+        Some(key) => match world.classes.benefit(key) {
+            Some(b) => Some(b),
+            None => {
+                push(
+                    fejl_id::YDELSE_UKENDT,
+                    format!("AnsoegningYdelse {key:?} er ikke en kendt ydelse; kendte: {}", world.classes.benefit_keys().join(", ")),
+                );
+                None
+            }
+        },
+    };
+
+    let (Some(caller_sector), Some(cpr), Some(hjemmel)) = (caller_sector, cpr, hjemmel) else {
+        return Err(fejl);
+    };
+    if !fejl.is_empty() {
+        return Err(fejl);
+    }
+    let window_start = today.checked_sub_months(Months::new(6)).unwrap_or(NaiveDate::MIN);
+    let cases = match world.citizen_by_cpr(cpr) {
+        None => Vec::new(),
+        Some(citizen) => citizen
+            .cases
+            .iter()
+            .copied()
+            .filter(|&id| {
+                let case = &world.cases[id as usize];
+                let holder = world.authority(case.holder);
+                let other_sector = match caller_sector {
+                    Sector::Kommune => holder.sector == Sector::Udk,
+                    Sector::Udk => holder.sector == Sector::Kommune && target.is_none_or(|t| t == case.holder),
+                    Sector::Atp => false,
+                };
+                other_sector && Some(case.benefit) != excluded_benefit && visible(case, hjemmel, window_start)
+            })
+            .collect(),
+    };
+    Ok(Selection { cases, hjemmel })
+}
+
+/// Whether § 11 a lets a case be shown under `hjemmel`, given the start of the six-month
+/// window for henlagt cases.
+fn visible(case: &Kontrolsag, hjemmel: Hjemmel, window_start: NaiveDate) -> bool {
+    match (case.status, hjemmel) {
+        (CaseStatus::Aaben, _) => true,
+        (CaseStatus::Henlagt, Hjemmel::Stk2) => case.closed.is_some_and(|d| d >= window_start),
+        (CaseStatus::Henlagt, Hjemmel::Stk1) | (CaseStatus::Afgjort, _) => false,
+    }
+}
+
+/// The service, with every case pre-rendered in both variants.
+pub struct KontrolsagListeHent {
+    options: Sf1472Options,
+    /// Per case: the `Kontrolsag` element for stk. 1 and for stk. 2.
+    fragments: Vec<(Box<[u8]>, Box<[u8]>)>,
+}
+
+impl KontrolsagListeHent {
+    /// Prepares the service for a world.
+    pub fn new(world: &World, options: Sf1472Options) -> KontrolsagListeHent {
+        let fragments = world.cases.iter().map(|c| (render_case(world, c, false), render_case(world, c, true))).collect();
+        KontrolsagListeHent { options, fragments }
+    }
+
+    /// Writes `KontrolsagListeHent_O` for a selection or a list of errors.
+    pub fn render(&self, namespace: &str, hoved: &HovedOplysninger, result: &Result<Selection, Vec<Fejl>>, out: &mut Vec<u8>) {
+        out.extend_from_slice(b"<KontrolsagListeHent_O xmlns=\"");
+        out.extend_from_slice(escape(namespace).as_bytes());
+        out.extend_from_slice(b"\" xmlns:kontekst=\"");
+        out.extend_from_slice(KONTEKST_NS.as_bytes());
+        out.extend_from_slice(b"\" revision=\"");
+        out.extend_from_slice(escape(&self.options.revision).as_bytes());
+        out.extend_from_slice(b"\">");
+        match result {
+            Err(fejl) => k2017::write_svar(out, hoved, fejl),
+            Ok(selection) => {
+                k2017::write_svar(out, hoved, &[]);
+                out.extend_from_slice(b"<KontrolsagListe>");
+                for &id in &selection.cases {
+                    let (stk1, stk2) = &self.fragments[id as usize];
+                    out.extend_from_slice(if selection.hjemmel == Hjemmel::Stk1 { stk1 } else { stk2 });
+                }
+                out.extend_from_slice(b"</KontrolsagListe>");
+            }
+        }
+        out.extend_from_slice(b"</KontrolsagListeHent_O>");
+    }
+}
+
+fn push_klasse(out: &mut Vec<u8>, element: &str, k: &Klasse) {
+    out.extend_from_slice(format!("<{element}>").as_bytes());
+    push_element(out, "KlasseIdentifikation", &k.uuid.to_string());
+    push_element(out, "KlasseBrugervendtNoegle", k.key);
+    push_element(out, "KlasseTitel", k.title);
+    out.extend_from_slice(format!("</{element}>").as_bytes());
+}
+
+fn render_case(world: &World, case: &Kontrolsag, stk2: bool) -> Box<[u8]> {
+    let mut out = Vec::with_capacity(1024);
+    let holder = world.authority(case.holder);
+    out.extend_from_slice(b"<Kontrolsag>");
+    push_element(&mut out, "KontrolsagIdentifikation", &case.id.to_string());
+    out.extend_from_slice(b"<AnsvarligMyndighed>");
+    push_element(&mut out, "MyndighedCVRNummer", &holder.cvr.to_string());
+    push_element(&mut out, "MyndighedNavn", &holder.name);
+    push_element(&mut out, "Sektor", holder.sector.code());
+    if let Some(code) = &holder.kommunekode {
+        push_element(&mut out, "Kommunekode", code);
+    }
+    out.extend_from_slice(b"</AnsvarligMyndighed>");
+    push_klasse(&mut out, "Kontroltema", &world.classes.themes[usize::from(case.theme)].class);
+    push_klasse(&mut out, "Ydelse", &world.classes.benefits[usize::from(case.benefit)].class);
+    let status = if case.status == CaseStatus::Henlagt { "HENLAGT" } else { "AABEN" };
+    push_element(&mut out, "KontrolsagStatus", status);
+    push_element(&mut out, "OprettetDato", &case.opened.to_string());
+    if stk2 {
+        if let (CaseStatus::Henlagt, Some(closed)) = (case.status, case.closed) {
+            push_element(&mut out, "HenlagtDato", &closed.to_string());
+        }
+        if !case.steps.is_empty() {
+            out.extend_from_slice(b"<SagsskridtListe>");
+            for step in &case.steps {
+                out.extend_from_slice(b"<Sagsskridt>");
+                push_klasse(&mut out, "SagsskridtType", &world.classes.steps[usize::from(step.kind)]);
+                push_element(&mut out, "SagsskridtDato", &step.date.to_string());
+                out.extend_from_slice(b"</Sagsskridt>");
+            }
+            out.extend_from_slice(b"</SagsskridtListe>");
+        }
+    }
+    out.extend_from_slice(b"</Kontrolsag>");
+    out.into_boxed_slice()
+}
+
+impl Service for KontrolsagListeHent {
+    fn title(&self) -> &'static str {
+        "SF1472 KontrolsagListeHent"
+    }
+
+    fn paths(&self) -> &[&'static str] {
+        &PATHS
+    }
+
+    fn call(&self, ctx: &Context<'_>, envelope: &Envelope, body: &[u8], out: &mut Vec<u8>) -> Result<Summary, Fault> {
+        let op = &envelope.operation;
+        if op.local_name != OPERATION {
+            return Err(Fault::sender(
+                envelope.version,
+                format!("unknown operation {}: this endpoint serves KontrolsagListeHent ({OPERATION})", op.local_name),
+            ));
+        }
+        let request = Request::parse(&body[op.range.clone()], envelope)?;
+        let credentials = Credentials { authority_context: request.hoved.municipality_cvr.as_deref() };
+        let caller = security::identify(envelope.version, credentials)?;
+        let today = ctx.now.date_naive();
+        let result = apply(ctx.world, &caller, &request, today);
+        let namespace = op.namespace.as_deref().unwrap_or(&self.options.namespace);
+        self.render(namespace, &request.hoved, &result, out);
+        let outcome = match &result {
+            Ok(s) => format!("{} case(s)", s.cases.len()),
+            Err(f) => format!("Fejl {}", f.iter().map(|f| f.id.to_string()).collect::<Vec<_>>().join(",")),
+        };
+        Ok(Summary { caller: Some(caller.cvr.to_string()), outcome })
+    }
+
+    fn contract(&self, document: Option<&str>, base: &str) -> Option<String> {
+        let fill = |template: &str| {
+            template
+                .replace("{{NAMESPACE}}", &escape(&self.options.namespace))
+                .replace("{{KONTEKST_NS}}", KONTEKST_NS)
+                .replace("{{ADDRESS}}", &escape(base))
+        };
+        match document {
+            None => Some(fill(WSDL)),
+            Some("KontrolsagListeHent.xsd") => Some(fill(XSD)),
+            Some("Kontekst.xsd") => Some(fill(KONTEKST_XSD)),
+            Some(_) => None,
+        }
+    }
+}
+
+const WSDL: &str = include_str!("sf1472/KontrolsagListeHent.wsdl");
+const XSD: &str = include_str!("sf1472/KontrolsagListeHent.xsd");
+const KONTEKST_XSD: &str = include_str!("sf1472/Kontekst.xsd");
+
+/// The names of the XSD files the WSDL imports, for tests and tools.
+pub const SCHEMA_FILES: [&str; 2] = ["KontrolsagListeHent.xsd", "Kontekst.xsd"];

@@ -1,0 +1,333 @@
+//! SOAP 1.1 and 1.2 on the wire: reading envelopes, writing responses and faults.
+//!
+//! Reading is one streaming pass that checks everything a hostile or broken body can do
+//! (malformed XML, a DOCTYPE, deep nesting, a missing Body) and finds the operation: the first
+//! child of `Body`, matched by local name. Services then read that element's bytes again with
+//! [`xml::leaf_texts`]; namespace prefixes never matter.
+
+pub mod fault;
+pub mod xml;
+
+use std::ops::Range;
+
+use quick_xml::events::Event;
+use quick_xml::name::ResolveResult;
+use quick_xml::reader::NsReader;
+
+pub use fault::{Fault, FaultCode};
+
+/// SOAP 1.1 envelope namespace.
+pub const SOAP11_NS: &str = "http://schemas.xmlsoap.org/soap/envelope/";
+/// SOAP 1.2 envelope namespace.
+pub const SOAP12_NS: &str = "http://www.w3.org/2003/05/soap-envelope";
+
+/// The SOAP version of a message; a response always uses the request's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SoapVersion {
+    V11,
+    V12,
+}
+
+impl SoapVersion {
+    /// The envelope namespace.
+    pub fn namespace(self) -> &'static str {
+        match self {
+            SoapVersion::V11 => SOAP11_NS,
+            SoapVersion::V12 => SOAP12_NS,
+        }
+    }
+
+    /// The HTTP Content-Type of a message in this version.
+    pub fn content_type(self) -> &'static str {
+        match self {
+            SoapVersion::V11 => "text/xml; charset=utf-8",
+            SoapVersion::V12 => "application/soap+xml; charset=utf-8",
+        }
+    }
+
+    /// The version a client most likely speaks, judged from its Content-Type, for faults about
+    /// bodies that are not SOAP at all.
+    pub fn guess_from_content_type(content_type: Option<&str>) -> SoapVersion {
+        match content_type {
+            Some(ct) if ct.trim_start().to_ascii_lowercase().starts_with("text/xml") => SoapVersion::V11,
+            _ => SoapVersion::V12,
+        }
+    }
+}
+
+/// Limits on what a request may contain.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// The deepest element nesting accepted.
+    pub max_depth: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits { max_depth: 64 }
+    }
+}
+
+/// The first child of `Body`: the operation a request calls.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Operation {
+    pub local_name: String,
+    /// The element's namespace URI, `None` when it has none.
+    pub namespace: Option<String>,
+    /// The byte range of the whole element in the request.
+    pub range: Range<usize>,
+}
+
+/// A parsed envelope: version, where the header is, and the operation.
+#[derive(Debug, Clone)]
+pub struct Envelope {
+    pub version: SoapVersion,
+    /// The byte range of the `Header` element's content, if there is a header.
+    pub header: Option<Range<usize>>,
+    pub operation: Operation,
+}
+
+/// Reads an envelope. Every failure is a fault ready for the wire.
+pub fn parse_envelope(input: &[u8], limits: Limits, fallback: SoapVersion) -> Result<Envelope, Fault> {
+    let mut reader = NsReader::from_reader(input);
+    reader.config_mut().check_end_names = true;
+    let mut version: Option<SoapVersion> = None;
+    let mut depth = 0usize;
+    let mut in_body = false;
+    let mut closed_envelope = false;
+    let mut header: Option<Range<usize>> = None;
+    let mut header_start = 0usize;
+    let mut in_header = false;
+    let mut operation: Option<Operation> = None;
+    let mut op_start = 0usize;
+    let mut op_pending: Option<(String, Option<String>)> = None;
+    let fault = |version: Option<SoapVersion>, reason: String| Fault::sender(version.unwrap_or(fallback), reason);
+
+    loop {
+        let before = reader.buffer_position() as usize;
+        let (ns, event) = match reader.read_resolved_event() {
+            Ok(x) => x,
+            Err(e) => {
+                let at = reader.error_position();
+                return Err(fault(version, format!("the request is not well-formed XML (at byte {at}): {e}")));
+            }
+        };
+        // Only the Envelope (depth 1) and the operation (depth 3) need their namespace kept.
+        let namespace = match ns {
+            ResolveResult::Bound(n) if depth == 0 || depth == 2 => Some(String::from_utf8_lossy(n.as_ref()).into_owned()),
+            ResolveResult::Bound(_) | ResolveResult::Unbound => None,
+            ResolveResult::Unknown(p) => {
+                return Err(fault(version, format!("the namespace prefix {:?} is not declared", String::from_utf8_lossy(&p))));
+            }
+        };
+        let after = reader.buffer_position() as usize;
+        match event {
+            Event::DocType(_) => {
+                return Err(fault(
+                    version,
+                    "a DOCTYPE is not allowed in a SOAP message; entity declarations are never expanded".into(),
+                ));
+            }
+            Event::Start(ref e) | Event::Empty(ref e) => {
+                let is_empty = matches!(event, Event::Empty(_));
+                if closed_envelope {
+                    return Err(fault(version, "there is content after the closing Envelope tag".into()));
+                }
+                depth += 1;
+                if depth > limits.max_depth {
+                    return Err(fault(
+                        version,
+                        format!("the request nests elements deeper than {} levels", limits.max_depth),
+                    ));
+                }
+                let local = e.local_name();
+                match depth {
+                    1 => {
+                        if local.as_ref() != b"Envelope" {
+                            return Err(fault(
+                                version,
+                                format!(
+                                    "the request is not a SOAP message: its root element is <{}>, not <Envelope>",
+                                    String::from_utf8_lossy(local.as_ref())
+                                ),
+                            ));
+                        }
+                        version = match namespace.as_deref() {
+                            Some(SOAP11_NS) => Some(SoapVersion::V11),
+                            Some(SOAP12_NS) => Some(SoapVersion::V12),
+                            other => {
+                                return Err(Fault::new(
+                                    fallback,
+                                    FaultCode::VersionMismatch,
+                                    format!(
+                                        "the Envelope namespace is {}; sfstub speaks SOAP 1.1 ({SOAP11_NS}) and SOAP 1.2 ({SOAP12_NS})",
+                                        other.map(|s| format!("{s:?}")).unwrap_or_else(|| "missing".into())
+                                    ),
+                                ));
+                            }
+                        };
+                        if is_empty {
+                            return Err(fault(version, "the Envelope has no Body".into()));
+                        }
+                    }
+                    2 => match local.as_ref() {
+                        b"Header" if !in_body && operation.is_none() => {
+                            in_header = !is_empty;
+                            header_start = after;
+                            if is_empty {
+                                header = Some(after..after);
+                            }
+                        }
+                        b"Body" => {
+                            if is_empty {
+                                return Err(fault(version, "the SOAP Body is empty: it must hold the operation's request element".into()));
+                            }
+                            in_body = true;
+                        }
+                        other => {
+                            return Err(fault(
+                                version,
+                                format!(
+                                    "unexpected <{}> in the Envelope: only Header and Body belong there",
+                                    String::from_utf8_lossy(other)
+                                ),
+                            ));
+                        }
+                    },
+                    3 if in_body => {
+                        if operation.is_some() || op_pending.is_some() {
+                            return Err(fault(version, "the SOAP Body holds more than one element".into()));
+                        }
+                        let name = String::from_utf8_lossy(local.as_ref()).into_owned();
+                        if is_empty {
+                            operation = Some(Operation { local_name: name, namespace, range: before..after });
+                        } else {
+                            op_start = before;
+                            op_pending = Some((name, namespace));
+                        }
+                    }
+                    _ => {}
+                }
+                if is_empty {
+                    depth -= 1;
+                }
+            }
+            Event::End(ref e) => {
+                match depth {
+                    1 => closed_envelope = true,
+                    2 if in_header && e.local_name().as_ref() == b"Header" => {
+                        in_header = false;
+                        header = Some(header_start..before);
+                    }
+                    2 if in_body => in_body = false,
+                    3 => {
+                        if let Some((local_name, namespace)) = op_pending.take() {
+                            operation = Some(Operation { local_name, namespace, range: op_start..after });
+                        }
+                    }
+                    _ => {}
+                }
+                depth -= 1;
+            }
+            Event::Text(ref t) if depth <= 2 && !in_header => {
+                if t.iter().any(|b| !b.is_ascii_whitespace()) {
+                    let why = if depth == 0 && version.is_none() {
+                        "the request is not XML: it starts with text, not an element".to_owned()
+                    } else {
+                        "unexpected text outside the Header and Body elements".to_owned()
+                    };
+                    return Err(fault(version, why));
+                }
+            }
+            Event::Eof => break,
+            _ => {}
+        }
+    }
+    let Some(version) = version else {
+        return Err(fault(None, "the request body is empty or holds no XML element".into()));
+    };
+    if depth != 0 || !closed_envelope {
+        return Err(Fault::sender(version, "the request ends before the Envelope is closed"));
+    }
+    let operation =
+        operation.ok_or_else(|| Fault::sender(version, "the SOAP Body is empty: it must hold the operation's request element"))?;
+    Ok(Envelope { version, header, operation })
+}
+
+/// Starts a response envelope in `version`; the caller writes the Body's content and then
+/// calls [`finish_envelope`].
+pub fn begin_envelope(out: &mut Vec<u8>, version: SoapVersion, header: Option<&str>) {
+    out.extend_from_slice(b"<?xml version=\"1.0\" encoding=\"UTF-8\"?><soap:Envelope xmlns:soap=\"");
+    out.extend_from_slice(version.namespace().as_bytes());
+    out.extend_from_slice(b"\">");
+    if let Some(h) = header {
+        out.extend_from_slice(b"<soap:Header>");
+        out.extend_from_slice(h.as_bytes());
+        out.extend_from_slice(b"</soap:Header>");
+    }
+    out.extend_from_slice(b"<soap:Body>");
+}
+
+/// Closes what [`begin_envelope`] opened.
+pub fn finish_envelope(out: &mut Vec<u8>) {
+    out.extend_from_slice(b"</soap:Body></soap:Envelope>");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(s: &str) -> Result<Envelope, Fault> {
+        parse_envelope(s.as_bytes(), Limits::default(), SoapVersion::V12)
+    }
+
+    #[test]
+    fn finds_the_operation_whatever_the_prefixes() {
+        let xml = r#"<?xml version="1.0"?>
+<e:Envelope xmlns:e="http://www.w3.org/2003/05/soap-envelope" xmlns:k="urn:x">
+  <e:Header><a:To xmlns:a="urn:a">x</a:To></e:Header>
+  <e:Body><k:Op_I revision="1"><k:A>1</k:A></k:Op_I></e:Body>
+</e:Envelope>"#;
+        let env = parse(xml).unwrap();
+        assert_eq!(env.version, SoapVersion::V12);
+        assert_eq!(env.operation.local_name, "Op_I");
+        assert_eq!(env.operation.namespace.as_deref(), Some("urn:x"));
+        assert_eq!(&xml[env.operation.range.clone()], r#"<k:Op_I revision="1"><k:A>1</k:A></k:Op_I>"#);
+        assert_eq!(&xml[env.header.unwrap()], r#"<a:To xmlns:a="urn:a">x</a:To>"#);
+    }
+
+    #[test]
+    fn soap11_is_recognised() {
+        let env = parse(r#"<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body><Op/></s:Body></s:Envelope>"#)
+            .unwrap();
+        assert_eq!(env.version, SoapVersion::V11);
+        assert_eq!(env.operation.namespace, None);
+    }
+
+    #[test]
+    fn refuses_what_is_not_a_soap_message() {
+        let cases = [
+            ("", "empty"),
+            ("hello", "not XML"),
+            (r#"<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope"><s:Body><a></b></s:Body></s:Envelope>"#, "well-formed"),
+            ("<root/>", "not a SOAP message"),
+            (r#"<!DOCTYPE x [<!ENTITY a "b">]><x/>"#, "DOCTYPE"),
+            (r#"<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope"><s:Body/></s:Envelope>"#, "Body is empty"),
+            (r#"<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope"><s:Body><a/><b/></s:Body></s:Envelope>"#, "more than one"),
+            (r#"<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope"><s:Body><a>"#, "ends before"),
+            (r#"<s:Envelope xmlns:s="urn:nope"><s:Body><a/></s:Body></s:Envelope>"#, "sfstub speaks SOAP"),
+            (r#"<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope"><s:Body><p:a/></s:Body></s:Envelope>"#, "not declared"),
+        ];
+        for (xml, expected) in cases {
+            let fault = parse(xml).unwrap_err();
+            assert!(fault.reason.contains(expected), "{xml:?}: {}", fault.reason);
+        }
+    }
+
+    #[test]
+    fn refuses_deep_nesting() {
+        let inner = "<a>".repeat(100) + &"</a>".repeat(100);
+        let xml = format!(r#"<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope"><s:Body>{inner}</s:Body></s:Envelope>"#);
+        assert!(parse(&xml).unwrap_err().reason.contains("deeper than 64"));
+    }
+}

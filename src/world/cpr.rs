@@ -1,0 +1,249 @@
+//! CPR numbers (personnumre): parsing, validation and generation.
+//!
+//! The rules are CPR-kontoret's: `DDMMYY-SSSS`, the hyphen optional; the century follows from
+//! the seventh digit and the year; the tenth digit is odd for men and even for women. Modulus
+//! 11 holds for all numbers issued before 2007 but is no longer a validity rule, so parsing
+//! never rejects a number for failing it. "Replacement" numbers (erstatningspersonnumre) add 6
+//! to the first digit of the day and can never be a real person's number.
+
+use std::fmt;
+
+use chrono::{Datelike, NaiveDate};
+use rand::Rng;
+
+/// A syntactically valid CPR number with a real birth date.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Cpr(u64);
+
+/// Why a string is not a CPR number.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CprError {
+    #[error("a CPR number has 10 digits (DDMMYYSSSS, a hyphen after the date is allowed), got {0:?}")]
+    Syntax(String),
+    #[error("{0:?} does not start with a real birth date (DDMMYY)")]
+    Date(String),
+    #[error("{0:?} is a replacement number (day + 60), which this scenario does not allow")]
+    Replacement(String),
+}
+
+/// The weights of the modulus 11 check.
+const WEIGHTS: [u64; 10] = [4, 3, 2, 7, 6, 5, 4, 3, 2, 1];
+
+impl Cpr {
+    /// Parses `DDMMYYSSSS` or `DDMMYY-SSSS`. Replacement numbers (day + 60) are accepted only
+    /// when `allow_replacement` is set.
+    pub fn parse(text: &str, allow_replacement: bool) -> Result<Cpr, CprError> {
+        let digits = parse_digits(text).ok_or_else(|| CprError::Syntax(text.to_owned()))?;
+        let cpr = Cpr(digits.iter().fold(0, |n, d| n * 10 + u64::from(*d)));
+        if cpr.is_replacement() && !allow_replacement {
+            return Err(CprError::Replacement(text.to_owned()));
+        }
+        if cpr.birth_date().is_none() {
+            return Err(CprError::Date(text.to_owned()));
+        }
+        Ok(cpr)
+    }
+
+    /// The ten digits, most significant first.
+    pub fn digits(self) -> [u8; 10] {
+        let mut out = [0u8; 10];
+        let mut n = self.0;
+        for slot in out.iter_mut().rev() {
+            *slot = (n % 10) as u8;
+            n /= 10;
+        }
+        out
+    }
+
+    /// The number as an integer (leading zeros dropped), for compact keys.
+    pub fn as_u64(self) -> u64 {
+        self.0
+    }
+
+    /// True for a replacement number: day of month + 60.
+    pub fn is_replacement(self) -> bool {
+        self.digits()[0] >= 6
+    }
+
+    /// The birth date, following the century table of CPR-kontoret.
+    pub fn birth_date(self) -> Option<NaiveDate> {
+        let d = self.digits();
+        let mut day = u32::from(d[0]) * 10 + u32::from(d[1]);
+        if day > 60 {
+            day -= 60;
+        }
+        let month = u32::from(d[2]) * 10 + u32::from(d[3]);
+        let yy = i32::from(d[4]) * 10 + i32::from(d[5]);
+        let century = century(d[6], yy);
+        NaiveDate::from_ymd_opt(century + yy, month, day)
+    }
+
+    /// True when the modulus 11 check holds (not a validity rule since 2007).
+    pub fn passes_modulus11(self) -> bool {
+        let sum: u64 = self.digits().iter().zip(WEIGHTS).map(|(d, w)| u64::from(*d) * w).sum();
+        sum % 11 == 0
+    }
+
+    /// `true` for a woman (even last digit), `false` for a man.
+    pub fn is_female(self) -> bool {
+        self.0 % 2 == 0
+    }
+
+    /// Draws a number for someone born on `born`: the century digit matches the year, and the
+    /// check digit makes modulus 11 hold when `modulus11` is set. `replacement` adds 60 to the day.
+    pub fn generate(rng: &mut impl Rng, born: NaiveDate, modulus11: bool, replacement: bool) -> Cpr {
+        let year = born.year();
+        let yy = (year % 100) as u64;
+        let day = u64::from(born.day()) + if replacement { 60 } else { 0 };
+        let date_part = day * 10_000 + u64::from(born.month()) * 100 + yy;
+        loop {
+            let seventh = century_digit(rng, year);
+            let middle = rng.random_range(0..100u64);
+            let head = date_part * 1000 + seventh * 100 + middle;
+            if modulus11 {
+                let partial: u64 = head_digits(head).iter().zip(WEIGHTS).map(|(d, w)| d * w).sum();
+                let check = (11 - partial % 11) % 11;
+                if check < 10 {
+                    return Cpr(head * 10 + check);
+                }
+            } else {
+                return Cpr(head * 10 + rng.random_range(0..10u64));
+            }
+        }
+    }
+}
+
+fn head_digits(head: u64) -> [u64; 9] {
+    let mut out = [0u64; 9];
+    let mut n = head;
+    for slot in out.iter_mut().rev() {
+        *slot = n % 10;
+        n /= 10;
+    }
+    out
+}
+
+fn parse_digits(text: &str) -> Option<[u8; 10]> {
+    let bytes = text.trim().as_bytes();
+    let compact: Vec<u8> = match bytes.len() {
+        10 => bytes.to_vec(),
+        11 if bytes[6] == b'-' => [&bytes[..6], &bytes[7..]].concat(),
+        _ => return None,
+    };
+    let mut out = [0u8; 10];
+    for (slot, b) in out.iter_mut().zip(compact) {
+        if !b.is_ascii_digit() {
+            return None;
+        }
+        *slot = b - b'0';
+    }
+    Some(out)
+}
+
+/// The century (1800, 1900 or 2000) of a birth year from the seventh digit and YY.
+fn century(seventh: u8, yy: i32) -> i32 {
+    match (seventh, yy) {
+        (0..=3, _) => 1900,
+        (4 | 9, 0..=36) => 2000,
+        (4 | 9, _) => 1900,
+        (_, 0..=57) => 2000,
+        (_, _) => 1800,
+    }
+}
+
+/// A seventh digit consistent with `year`.
+fn century_digit(rng: &mut impl Rng, year: i32) -> u64 {
+    let yy = year % 100;
+    let choices: &[u64] = match year {
+        1858..=1899 => &[5, 6, 7, 8],
+        1900..=1936 => &[0, 1, 2, 3],
+        1937..=1957 => &[0, 1, 2, 3, 4, 9],
+        1958..=1999 => &[0, 1, 2, 3, 4, 9],
+        2000..=2036 => &[4, 5, 6, 7, 8, 9],
+        2037..=2057 if yy >= 37 => &[5, 6, 7, 8],
+        _ => &[0],
+    };
+    choices[rng.random_range(0..choices.len())]
+}
+
+impl fmt::Display for Cpr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:010}", self.0)
+    }
+}
+
+impl fmt::Debug for Cpr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Cpr({self})")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use rand::SeedableRng;
+
+    #[test]
+    fn parses_with_and_without_hyphen() {
+        let a = Cpr::parse("211062-5629", false).unwrap();
+        let b = Cpr::parse("2110625629", false).unwrap();
+        assert_eq!(a, b);
+        assert!(a.passes_modulus11());
+        assert_eq!(a.birth_date(), NaiveDate::from_ymd_opt(1862, 10, 21), "seventh digit 5 with YY 58-99 is the 1800s");
+        assert!(a.is_female());
+    }
+
+    #[test]
+    fn rejects_bad_syntax_and_impossible_dates() {
+        assert!(matches!(Cpr::parse("21106256", false), Err(CprError::Syntax(_))));
+        assert!(matches!(Cpr::parse("21106x5629", false), Err(CprError::Syntax(_))));
+        assert!(matches!(Cpr::parse("3102801234", false), Err(CprError::Date(_))));
+        assert!(matches!(Cpr::parse("0013801234", false), Err(CprError::Date(_))));
+    }
+
+    #[test]
+    fn accepts_numbers_failing_modulus11() {
+        let cpr = Cpr::parse("0101651234", false).unwrap();
+        assert!(!cpr.passes_modulus11());
+    }
+
+    #[test]
+    fn century_follows_the_seventh_digit() {
+        let born = |s: &str| Cpr::parse(s, false).unwrap().birth_date().unwrap().year();
+        assert_eq!(born("0101104000"), 2010);
+        assert_eq!(born("0101404000"), 1940);
+        assert_eq!(born("0101505000"), 2050);
+        assert_eq!(born("0101805000"), 1880);
+        assert_eq!(born("0101991000"), 1999);
+    }
+
+    #[test]
+    fn replacement_numbers_need_permission() {
+        assert!(matches!(Cpr::parse("7101801234", false), Err(CprError::Replacement(_))));
+        let cpr = Cpr::parse("7101801234", true).unwrap();
+        assert_eq!(cpr.birth_date(), NaiveDate::from_ymd_opt(1980, 1, 11));
+    }
+
+    proptest! {
+        #[test]
+        fn every_generated_cpr_parses_and_validates(
+            seed in any::<u64>(),
+            days in 0i64..(200 * 366),
+            modulus11 in any::<bool>(),
+            replacement in any::<bool>(),
+        ) {
+            let born = NaiveDate::from_ymd_opt(1858, 1, 1).unwrap() + chrono::Duration::days(days);
+            prop_assume!(born.year() <= 2057);
+            let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+            let cpr = Cpr::generate(&mut rng, born, modulus11, replacement);
+            let parsed = Cpr::parse(&cpr.to_string(), replacement).unwrap();
+            prop_assert_eq!(parsed, cpr);
+            prop_assert_eq!(cpr.birth_date(), Some(born));
+            prop_assert_eq!(cpr.is_replacement(), replacement);
+            if modulus11 {
+                prop_assert!(cpr.passes_modulus11());
+            }
+        }
+    }
+}

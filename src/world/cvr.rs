@@ -1,0 +1,62 @@
+//! CVR numbers: eight digits, no leading zero, modulus 11 with weights 2,7,6,5,4,3,2,1.
+
+use std::fmt;
+
+/// A CVR number that passes the modulus 11 check.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Cvr(u32);
+
+/// Why a string is not a CVR number.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CvrError {
+    #[error("a CVR number has 8 digits and does not start with 0, got {0:?}")]
+    Syntax(String),
+    #[error("{0:?} fails the CVR modulus 11 check")]
+    Checksum(String),
+}
+
+const WEIGHTS: [u32; 8] = [2, 7, 6, 5, 4, 3, 2, 1];
+
+impl Cvr {
+    /// Parses eight digits (surrounding white space ignored) and checks modulus 11.
+    pub fn parse(text: &str) -> Result<Cvr, CvrError> {
+        let t = text.trim();
+        let b = t.as_bytes();
+        if b.len() != 8 || b[0] == b'0' || !b.iter().all(u8::is_ascii_digit) {
+            return Err(CvrError::Syntax(text.to_owned()));
+        }
+        let sum: u32 = b.iter().zip(WEIGHTS).map(|(d, w)| u32::from(d - b'0') * w).sum();
+        if sum % 11 != 0 {
+            return Err(CvrError::Checksum(text.to_owned()));
+        }
+        let n = b.iter().fold(0u32, |n, d| n * 10 + u32::from(d - b'0'));
+        Ok(Cvr(n))
+    }
+}
+
+impl fmt::Display for Cvr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:08}", self.0)
+    }
+}
+
+impl fmt::Debug for Cvr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Cvr({self})")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accepts_valid_and_rejects_invalid() {
+        assert_eq!(Cvr::parse("29189420").unwrap().to_string(), "29189420");
+        assert_eq!(Cvr::parse("43405810").unwrap().to_string(), "43405810");
+        assert!(matches!(Cvr::parse("29981631"), Err(CvrError::Checksum(_))));
+        assert!(matches!(Cvr::parse("0918942"), Err(CvrError::Syntax(_))));
+        assert!(matches!(Cvr::parse("09189420"), Err(CvrError::Syntax(_))));
+        assert!(matches!(Cvr::parse("2918942a"), Err(CvrError::Syntax(_))));
+    }
+}

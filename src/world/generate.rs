@@ -1,0 +1,333 @@
+//! Building a world from a scenario: the fixed authorities, the hand-written persons and the
+//! generated population.
+//!
+//! Generation draws from one ChaCha8 stream seeded by the scenario's seed, so the same
+//! scenario and seed give the same world on every machine. Dates are drawn as offsets from the
+//! scenario's anchor date (its clock's date at load).
+
+use std::collections::HashSet;
+
+use chrono::{Duration, NaiveDate};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use uuid::Uuid;
+
+use super::{
+    Authority, AuthorityId, CaseStatus, Citizen, CitizenId, Cpr, Cvr, Klassifikation, Kontrolsag, Sagsskridt,
+    Sector, World, kommuner, names,
+};
+use crate::scenario::{ATP_CVR, Holder, Scenario};
+
+/// The UUIDv5 namespace of control-case identifiers.
+fn case_namespace() -> Uuid {
+    Uuid::new_v5(&Uuid::NAMESPACE_URL, b"urn:sfstub:kontrolsag")
+}
+
+/// Builds the world a scenario describes.
+pub fn build(scenario: &Scenario) -> World {
+    let classes = Klassifikation::builtin();
+    let mut authorities: Vec<Authority> = kommuner()
+        .into_iter()
+        .map(|k| Authority {
+            cvr: Cvr::parse(k.cvr).expect("compiled-in municipality CVRs are valid"),
+            name: k.name.to_owned(),
+            sector: Sector::Kommune,
+            kommunekode: Some(k.kommunekode.to_owned()),
+        })
+        .collect();
+    let udk = authorities.len() as AuthorityId;
+    authorities.push(Authority {
+        cvr: scenario.udk_cvr,
+        name: "Udbetaling Danmark".to_owned(),
+        sector: Sector::Udk,
+        kommunekode: None,
+    });
+    let atp = authorities.len() as AuthorityId;
+    authorities.push(Authority {
+        cvr: Cvr::parse(ATP_CVR).expect("ATP's CVR is valid"),
+        name: "ATP".to_owned(),
+        sector: Sector::Atp,
+        kommunekode: None,
+    });
+    let mut world = World {
+        name: scenario.name.clone(),
+        seed: scenario.seed,
+        clock: scenario.clock,
+        anchor: scenario.anchor,
+        authorities,
+        udk,
+        atp,
+        citizens: Vec::new(),
+        cases: Vec::new(),
+        classes,
+        by_cvr: Default::default(),
+        by_cpr: Default::default(),
+    };
+    let mut rng = ChaCha8Rng::seed_from_u64(scenario.seed);
+    let mut taken: HashSet<Cpr> = scenario.persons.iter().map(|p| p.cpr).collect();
+    add_persons(&mut world, scenario, &mut rng);
+    let generator = Generator::new(&world, scenario);
+    for _ in 0..scenario.population.citizens {
+        generator.citizen(&mut world, &mut rng, &mut taken);
+    }
+    world.index();
+    world
+}
+
+fn add_persons(world: &mut World, scenario: &Scenario, rng: &mut ChaCha8Rng) {
+    for person in &scenario.persons {
+        let kommune = world.municipality_by_code(&person.kommunekode).expect("validated municipality code");
+        let (first_name, last_name) = person.name.clone().unwrap_or_else(|| draw_name(rng, person.cpr));
+        let citizen = world.citizens.len() as CitizenId;
+        world.citizens.push(Citizen { cpr: person.cpr, first_name, last_name, kommune, cases: Vec::new() });
+        for spec in &person.cases {
+            let holder = match &spec.holder {
+                Holder::Udk => world.udk,
+                Holder::Kommune(code) => world.municipality_by_code(code).expect("validated municipality code"),
+            };
+            let steps = spec.steps.iter().map(|&(kind, date)| Sagsskridt { kind, date }).collect();
+            push_case(world, citizen, holder, spec.theme, spec.benefit, spec.status, spec.opened, spec.closed, steps);
+        }
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn push_case(
+    world: &mut World,
+    citizen: CitizenId,
+    holder: AuthorityId,
+    theme: u8,
+    benefit: u8,
+    status: CaseStatus,
+    opened: NaiveDate,
+    closed: Option<NaiveDate>,
+    steps: Vec<Sagsskridt>,
+) {
+    let c = &mut world.citizens[citizen as usize];
+    let id = Uuid::new_v5(&case_namespace(), format!("{}/{}", c.cpr, c.cases.len()).as_bytes());
+    let case_id = world.cases.len() as u32;
+    c.cases.push(case_id);
+    world.cases.push(Kontrolsag { id, citizen, holder, theme, benefit, status, opened, closed, steps });
+}
+
+fn draw_name(rng: &mut impl Rng, cpr: Cpr) -> (String, String) {
+    let first = if cpr.is_female() { names::FEMALE } else { names::MALE };
+    let first = first[rng.random_range(0..first.len())];
+    let last = names::SURNAMES[rng.random_range(0..names::SURNAMES.len())];
+    (first.to_owned(), last.to_owned())
+}
+
+/// Everything generation needs that does not change from citizen to citizen.
+struct Generator {
+    anchor: NaiveDate,
+    modulus11: bool,
+    replacement: bool,
+    with_cases: f64,
+    municipalities: Vec<AuthorityId>,
+    /// Cumulative theme weights per holder sector (UDK, KOMMUNE): only themes with at least
+    /// one benefit of that sector.
+    themes: [Vec<(u8, u32)>; 2],
+    /// Benefit ids per theme per sector.
+    benefits: Vec<[Vec<u8>; 2]>,
+}
+
+fn sector_index(sector: Sector) -> usize {
+    usize::from(sector != Sector::Udk)
+}
+
+impl Generator {
+    fn new(world: &World, scenario: &Scenario) -> Generator {
+        let classes = &world.classes;
+        let benefits: Vec<[Vec<u8>; 2]> = classes
+            .themes
+            .iter()
+            .map(|t| {
+                let mut per = [Vec::new(), Vec::new()];
+                for key in t.benefits {
+                    let id = classes.benefit(key).expect("built-in themes name known benefits");
+                    per[sector_index(classes.benefits[usize::from(id)].sector)].push(id);
+                }
+                per
+            })
+            .collect();
+        let themes = [0, 1].map(|s| {
+            let mut total = 0;
+            let mut out = Vec::new();
+            for (i, weight) in scenario.theme_weights.iter().enumerate() {
+                if *weight > 0 && !benefits[i][s].is_empty() {
+                    total += weight;
+                    out.push((i as u8, total));
+                }
+            }
+            out
+        });
+        Generator {
+            anchor: scenario.anchor,
+            modulus11: scenario.cpr.modulus11,
+            replacement: scenario.cpr.replacement,
+            with_cases: scenario.population.with_cases,
+            municipalities: world.municipalities().map(|(i, _)| i).collect(),
+            themes,
+            benefits,
+        }
+    }
+
+    fn citizen(&self, world: &mut World, rng: &mut ChaCha8Rng, taken: &mut HashSet<Cpr>) {
+        let born = self.birth_date(rng);
+        let cpr = loop {
+            let cpr = Cpr::generate(rng, born, self.modulus11, self.replacement);
+            if taken.insert(cpr) {
+                break cpr;
+            }
+        };
+        let (first_name, last_name) = draw_name(rng, cpr);
+        let kommune = self.municipalities[rng.random_range(0..self.municipalities.len())];
+        let citizen = world.citizens.len() as CitizenId;
+        world.citizens.push(Citizen { cpr, first_name, last_name, kommune, cases: Vec::new() });
+        if !rng.random_bool(self.with_cases) {
+            return;
+        }
+        let count = match rng.random_range(0..100) {
+            0..70 => 1,
+            70..92 => 2,
+            _ => 3,
+        };
+        for _ in 0..count {
+            self.case(world, rng, citizen, kommune);
+        }
+    }
+
+    /// Adults between 18 and 85 at the anchor date.
+    fn birth_date(&self, rng: &mut impl Rng) -> NaiveDate {
+        let days = rng.random_range(18 * 365 + 5..85 * 365);
+        self.anchor - Duration::days(days)
+    }
+
+    fn case(&self, world: &mut World, rng: &mut ChaCha8Rng, citizen: CitizenId, home: AuthorityId) {
+        let sector = if rng.random_bool(0.5) { Sector::Udk } else { Sector::Kommune };
+        let s = sector_index(sector);
+        if self.themes[s].is_empty() {
+            return;
+        }
+        let holder = match sector {
+            Sector::Udk => world.udk,
+            _ if rng.random_bool(0.85) => home,
+            _ => self.municipalities[rng.random_range(0..self.municipalities.len())],
+        };
+        let total = self.themes[s].last().map(|t| t.1).unwrap_or(1);
+        let pick = rng.random_range(0..total);
+        let theme = self.themes[s].iter().find(|(_, cum)| pick < *cum).map(|t| t.0).unwrap_or(0);
+        let candidates = &self.benefits[usize::from(theme)][s];
+        let benefit = candidates[rng.random_range(0..candidates.len())];
+
+        let age = rng.random_range(1..=730i64);
+        let opened = self.anchor - Duration::days(age);
+        let open = rng.random_bool(if age < 180 { 0.7 } else { 0.15 });
+        let (status, closed) = if open {
+            (CaseStatus::Aaben, None)
+        } else {
+            let duration = rng.random_range(14.min(age)..=age.min(300));
+            let status = if rng.random_bool(0.75) { CaseStatus::Henlagt } else { CaseStatus::Afgjort };
+            (status, Some(opened + Duration::days(duration)))
+        };
+        let steps = self.steps(world, rng, sector, opened, closed.unwrap_or(self.anchor), status);
+        push_case(world, citizen, holder, theme, benefit, status, opened, closed, steps);
+    }
+
+    /// A plausible sequence of steps from `opened` to `end`, ending in the closing step of a
+    /// closed case.
+    fn steps(
+        &self,
+        world: &World,
+        rng: &mut impl Rng,
+        sector: Sector,
+        opened: NaiveDate,
+        end: NaiveDate,
+        status: CaseStatus,
+    ) -> Vec<Sagsskridt> {
+        let step = |key| world.classes.step(key).expect("built-in step type");
+        let mut out = vec![Sagsskridt { kind: step("SAG_OPRETTET"), date: opened }];
+        let mut date = opened;
+        let mut plan: Vec<&str> = Vec::new();
+        if sector == Sector::Udk || rng.random_bool(0.6) {
+            plan.push("BORGER_ORIENTERET_OM_ANMELDELSE");
+        }
+        plan.push("OPLYSNINGER_INDHENTET_REGISTRE");
+        if rng.random_bool(0.4) {
+            plan.push("OPLYSNINGER_INDHENTET_ANDEN_MYNDIGHED");
+        }
+        if rng.random_bool(0.25) {
+            plan.push("BORGER_INDKALDT_TIL_MOEDE");
+        }
+        if rng.random_bool(0.5) {
+            plan.push("PARTSHOERING_SENDT");
+            plan.push("PARTSHOERING_SVAR_MODTAGET");
+        }
+        for key in plan {
+            let next = date + Duration::days(rng.random_range(1..=21));
+            if next > end {
+                break;
+            }
+            date = next;
+            out.push(Sagsskridt { kind: step(key), date });
+        }
+        let closing = match status {
+            CaseStatus::Aaben => None,
+            CaseStatus::Henlagt => Some("SAG_HENLAGT"),
+            CaseStatus::Afgjort => Some(match rng.random_range(0..3) {
+                0 => "AFGOERELSE_YDELSE_STOPPET",
+                1 => "AFGOERELSE_YDELSE_NEDSAT",
+                _ => "AFGOERELSE_TILBAGEBETALING",
+            }),
+        };
+        if let Some(key) = closing {
+            out.retain(|s| s.date <= end);
+            out.push(Sagsskridt { kind: step(key), date: end });
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scenario(citizens: u32, seed: u64) -> Scenario {
+        let text = format!(
+            "name: t\nseed: {seed}\nclock: 2026-11-22T12:00:00Z\npopulation: {{ citizens: {citizens}, with_cases: 0.5 }}\n"
+        );
+        Scenario::parse(&text, "t.yaml", None).unwrap()
+    }
+
+    #[test]
+    fn same_seed_same_world_other_seed_other_world() {
+        let a = build(&scenario(300, 7));
+        let b = build(&scenario(300, 7));
+        let c = build(&scenario(300, 8));
+        let key = |w: &World| w.citizens.iter().map(|c| (c.cpr, c.name(), c.cases.len())).collect::<Vec<_>>();
+        assert_eq!(key(&a), key(&b));
+        assert_ne!(key(&a), key(&c));
+        assert_eq!(a.cases.iter().map(|c| c.id).collect::<Vec<_>>(), b.cases.iter().map(|c| c.id).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn generated_cases_are_consistent() {
+        let w = build(&scenario(2000, 1));
+        assert!(w.cases.len() > 500, "{} cases", w.cases.len());
+        for case in &w.cases {
+            let holder = w.authority(case.holder);
+            assert!(matches!(holder.sector, Sector::Udk | Sector::Kommune));
+            assert_eq!(w.classes.benefits[usize::from(case.benefit)].sector, holder.sector);
+            assert!(case.opened <= w.anchor);
+            assert_eq!(case.closed.is_none(), case.status == CaseStatus::Aaben);
+            if let Some(closed) = case.closed {
+                assert!(closed >= case.opened && closed <= w.anchor);
+            }
+            assert!(case.steps.windows(2).all(|p| p[0].date <= p[1].date), "steps in order");
+            assert_eq!(case.steps[0].date, case.opened);
+        }
+        for status in [CaseStatus::Aaben, CaseStatus::Henlagt, CaseStatus::Afgjort] {
+            assert!(w.cases.iter().any(|c| c.status == status), "no {status:?} case");
+        }
+    }
+}

@@ -1,0 +1,247 @@
+//! The synthetic world: authorities, citizens, control cases and classifications.
+//!
+//! A world is built once from a scenario ([`crate::scenario::Scenario`]) and never changes;
+//! servers share it as `Arc<World>`. Everything a request needs that depends only on the
+//! scenario is computed here, at load: the index of cases by CPR number and each case's
+//! rendered XML fragments (see [`crate::services::sf1472_kontrolsag`]).
+
+pub mod classes;
+pub mod cpr;
+pub mod cvr;
+pub mod export;
+mod generate;
+mod names;
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use uuid::Uuid;
+
+pub use classes::{BenefitId, Klassifikation, StepId, ThemeId};
+pub use cpr::Cpr;
+pub use cvr::Cvr;
+pub use generate::build;
+
+/// The sector an authority belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Sector {
+    /// Udbetaling Danmark.
+    Udk,
+    /// One of the 98 municipalities.
+    Kommune,
+    /// ATP, which administers UDK but holds no control cases.
+    Atp,
+}
+
+impl Sector {
+    /// The code used on the wire and in exports.
+    pub fn code(self) -> &'static str {
+        match self {
+            Sector::Udk => "UDK",
+            Sector::Kommune => "KOMMUNE",
+            Sector::Atp => "ATP",
+        }
+    }
+}
+
+/// Index of an authority in [`World::authorities`].
+pub type AuthorityId = u16;
+/// Index of a citizen in [`World::citizens`].
+pub type CitizenId = u32;
+/// Index of a case in [`World::cases`].
+pub type CaseId = u32;
+
+/// A public authority: UDK, ATP or a municipality.
+#[derive(Debug, Clone)]
+pub struct Authority {
+    pub cvr: Cvr,
+    pub name: String,
+    pub sector: Sector,
+    /// The four-digit municipality code, for municipalities only.
+    pub kommunekode: Option<String>,
+}
+
+/// A synthetic citizen.
+#[derive(Debug, Clone)]
+pub struct Citizen {
+    pub cpr: Cpr,
+    pub first_name: String,
+    pub last_name: String,
+    /// The home municipality.
+    pub kommune: AuthorityId,
+    /// The citizen's cases, indexes into [`World::cases`].
+    pub cases: Vec<CaseId>,
+}
+
+impl Citizen {
+    /// First and last name.
+    pub fn name(&self) -> String {
+        format!("{} {}", self.first_name, self.last_name)
+    }
+}
+
+/// Where a control case stands. § 11 a distinguishes open from henlagt cases; a case closed
+/// with a decision is never shown to another sector.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CaseStatus {
+    Aaben,
+    Henlagt,
+    Afgjort,
+}
+
+impl CaseStatus {
+    /// The code used in scenarios, exports and on the wire.
+    pub fn code(self) -> &'static str {
+        match self {
+            CaseStatus::Aaben => "AABEN",
+            CaseStatus::Henlagt => "HENLAGT",
+            CaseStatus::Afgjort => "AFGJORT",
+        }
+    }
+}
+
+/// One step (sagsskridt) of a control case.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sagsskridt {
+    pub kind: StepId,
+    pub date: NaiveDate,
+}
+
+/// A control case (kontrolsag) held by one authority about one citizen.
+#[derive(Debug, Clone)]
+pub struct Kontrolsag {
+    pub id: Uuid,
+    pub citizen: CitizenId,
+    pub holder: AuthorityId,
+    pub theme: ThemeId,
+    pub benefit: BenefitId,
+    pub status: CaseStatus,
+    pub opened: NaiveDate,
+    /// The date the case was henlagt or decided; `None` while open.
+    pub closed: Option<NaiveDate>,
+    pub steps: Vec<Sagsskridt>,
+}
+
+/// The clock of a world: pinned by the scenario, or the real time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Clock {
+    Fixed(DateTime<Utc>),
+    Now,
+}
+
+impl Clock {
+    /// The current instant under this clock.
+    pub fn now(self) -> DateTime<Utc> {
+        match self {
+            Clock::Fixed(t) => t,
+            Clock::Now => Utc::now(),
+        }
+    }
+
+    /// Today's date under this clock (UTC).
+    pub fn today(self) -> NaiveDate {
+        self.now().date_naive()
+    }
+}
+
+/// The whole synthetic universe of one scenario.
+#[derive(Debug)]
+pub struct World {
+    pub name: String,
+    pub seed: u64,
+    pub clock: Clock,
+    /// The date relative scenario dates were resolved against.
+    pub anchor: NaiveDate,
+    pub authorities: Vec<Authority>,
+    pub udk: AuthorityId,
+    pub atp: AuthorityId,
+    pub citizens: Vec<Citizen>,
+    pub cases: Vec<Kontrolsag>,
+    pub classes: Klassifikation,
+    by_cvr: HashMap<Cvr, AuthorityId>,
+    by_cpr: HashMap<Cpr, CitizenId>,
+}
+
+impl World {
+    /// The authority with this CVR number.
+    pub fn authority_by_cvr(&self, cvr: Cvr) -> Option<AuthorityId> {
+        self.by_cvr.get(&cvr).copied()
+    }
+
+    /// The citizen with this CPR number.
+    pub fn citizen_by_cpr(&self, cpr: Cpr) -> Option<&Citizen> {
+        self.by_cpr.get(&cpr).map(|&id| &self.citizens[id as usize])
+    }
+
+    /// The authority with this id.
+    pub fn authority(&self, id: AuthorityId) -> &Authority {
+        &self.authorities[usize::from(id)]
+    }
+
+    /// The municipalities, in municipality-code order.
+    pub fn municipalities(&self) -> impl Iterator<Item = (AuthorityId, &Authority)> {
+        self.authorities
+            .iter()
+            .enumerate()
+            .filter(|(_, a)| a.sector == Sector::Kommune)
+            .map(|(i, a)| (i as AuthorityId, a))
+    }
+
+    /// The municipality with this four-digit code.
+    pub fn municipality_by_code(&self, code: &str) -> Option<AuthorityId> {
+        self.municipalities().find(|(_, a)| a.kommunekode.as_deref() == Some(code)).map(|(i, _)| i)
+    }
+
+    /// The number of citizens with at least one control case.
+    pub fn citizens_with_cases(&self) -> usize {
+        self.citizens.iter().filter(|c| !c.cases.is_empty()).count()
+    }
+
+    fn index(&mut self) {
+        self.by_cvr = self.authorities.iter().enumerate().map(|(i, a)| (a.cvr, i as AuthorityId)).collect();
+        self.by_cpr = self.citizens.iter().enumerate().map(|(i, c)| (c.cpr, i as CitizenId)).collect();
+    }
+}
+
+/// One municipality's facts as compiled into sfstub (from `kommuner.csv`).
+#[derive(Debug, Clone)]
+pub struct KommuneFact {
+    pub kommunekode: &'static str,
+    pub name: &'static str,
+    pub cvr: &'static str,
+}
+
+/// The 98 municipalities: code, name and CVR.
+pub fn kommuner() -> Vec<KommuneFact> {
+    include_str!("kommuner.csv")
+        .lines()
+        .skip(1)
+        .filter(|l| !l.trim().is_empty())
+        .filter_map(|line| {
+            let mut f = line.split(',');
+            Some(KommuneFact { kommunekode: f.next()?, name: f.next()?, cvr: f.next()?.trim() })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_98_municipalities_have_valid_unique_cvrs() {
+        let k = kommuner();
+        assert_eq!(k.len(), 98);
+        let mut cvrs: Vec<_> = k.iter().map(|f| Cvr::parse(f.cvr).unwrap()).collect();
+        cvrs.sort();
+        cvrs.dedup();
+        assert_eq!(cvrs.len(), 98);
+    }
+
+    #[test]
+    fn compiled_municipalities_match_the_shared_facts() {
+        let shared = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/kommuner.csv");
+        let shared = std::fs::read_to_string(&shared).expect("../shared/data/kommuner.csv beside the checkout");
+        assert_eq!(shared.trim(), include_str!("kommuner.csv").trim());
+    }
+}
