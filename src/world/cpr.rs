@@ -191,7 +191,7 @@ mod tests {
         assert_eq!(a, b);
         assert!(a.passes_modulus11());
         assert_eq!(a.birth_date(), NaiveDate::from_ymd_opt(1862, 10, 21), "seventh digit 5 with YY 58-99 is the 1800s");
-        assert!(a.is_female());
+        assert!(!a.is_female(), "odd last digit: a man");
     }
 
     #[test]
