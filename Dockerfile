@@ -1,0 +1,25 @@
+# sfstub in a small image: build with the Rust toolchain, run as a non-root user.
+#
+#   docker build -t sfstub .
+#   docker run --rm -p 8080:8080 sfstub
+#   docker run --rm -p 8080:8080 -v "$PWD/scenarios:/scenarios:ro" \
+#       -e SFSTUB_SCENARIO=/scenarios/demo-tre-myndigheder.yaml sfstub
+
+FROM rust:1-slim-bookworm AS build
+WORKDIR /src
+COPY Cargo.toml Cargo.lock ./
+COPY src ./src
+COPY scenarios ./scenarios
+RUN cargo build --release --locked && strip target/release/sfstub
+
+FROM debian:bookworm-slim
+RUN useradd --system --uid 10001 --no-create-home sfstub
+COPY --from=build /src/target/release/sfstub /usr/local/bin/sfstub
+COPY scenarios /scenarios
+USER 10001
+ENV SFSTUB_LISTEN=0.0.0.0:8080
+EXPOSE 8080
+# docker stop sends SIGTERM; sfstub drains open connections and exits.
+STOPSIGNAL SIGTERM
+ENTRYPOINT ["sfstub"]
+CMD ["serve"]
