@@ -20,12 +20,19 @@ impl Loaded {
     pub fn new(scenario: Scenario) -> Loaded {
         let world = world::build(&scenario);
         let services: Vec<Box<dyn Service>> = vec![Box::new(KontrolsagListeHent::new(&world, scenario.sf1472.clone()))];
-        Loaded { scenario, world, services }
+        Loaded {
+            scenario,
+            world,
+            services,
+        }
     }
 
     /// The service answering on `path` (no trailing slash), if any.
     pub fn service_for(&self, path: &str) -> Option<&dyn Service> {
-        self.services.iter().find(|s| s.paths().contains(&path)).map(|s| s.as_ref())
+        self.services
+            .iter()
+            .find(|s| s.paths().contains(&path))
+            .map(|s| s.as_ref())
     }
 }
 
@@ -40,7 +47,10 @@ pub struct Limits {
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits { max_body: 1024 * 1024, max_depth: 64 }
+        Limits {
+            max_body: 1024 * 1024,
+            max_depth: 64,
+        }
     }
 }
 
@@ -53,6 +63,9 @@ pub struct App {
 impl App {
     /// An app serving `scenario` with `limits`.
     pub fn new(scenario: Scenario, limits: Limits) -> App {
-        App { loaded: Arc::new(Loaded::new(scenario)), limits }
+        App {
+            loaded: Arc::new(Loaded::new(scenario)),
+            limits,
+        }
     }
 }

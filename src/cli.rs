@@ -45,7 +45,11 @@ impl ScenarioArgs {
     pub fn load(&self) -> Result<Scenario, ScenarioError> {
         match &self.scenario {
             Some(path) => Scenario::load(path, self.clock),
-            None => Scenario::parse(crate::scenario::DEFAULT_SCENARIO, crate::scenario::DEFAULT_SCENARIO_FILE, self.clock),
+            None => Scenario::parse(
+                crate::scenario::DEFAULT_SCENARIO,
+                crate::scenario::DEFAULT_SCENARIO_FILE,
+                self.clock,
+            ),
         }
     }
 }
@@ -96,13 +100,17 @@ pub fn parse_size(text: &str) -> Result<usize, String> {
     let t = text.trim();
     let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
     let (number, unit) = t.split_at(split);
-    let n: usize = number.parse().map_err(|_| format!("{t:?} is not a size such as 1MiB, 512KiB or 65536"))?;
+    let n: usize = number
+        .parse()
+        .map_err(|_| format!("{t:?} is not a size such as 1MiB, 512KiB or 65536"))?;
     let factor = match unit.trim().to_ascii_lowercase().as_str() {
         "" | "b" => 1,
         "k" | "kb" | "kib" => 1024,
         "m" | "mb" | "mib" => 1024 * 1024,
         "g" | "gb" | "gib" => 1024 * 1024 * 1024,
-        other => return Err(format!("unknown size unit {other:?}; use B, KiB, MiB or GiB")),
+        other => {
+            return Err(format!("unknown size unit {other:?}; use B, KiB, MiB or GiB"));
+        }
     };
     match n.checked_mul(factor) {
         Some(0) | None => Err(format!("{t:?} is not a usable size")),

@@ -15,7 +15,11 @@ pub fn handle(app: &App, request: Request<Bytes>) -> Response<Bytes> {
     let started = Instant::now();
     let (parts, body) = request.into_parts();
     let path = parts.uri.path();
-    let path = if path.len() > 1 { path.trim_end_matches('/') } else { path };
+    let path = if path.len() > 1 {
+        path.trim_end_matches('/')
+    } else {
+        path
+    };
     let loaded = &app.loaded;
     let mut summary = Summary::default();
     let response = match (loaded.service_for(path), &parts.method) {
@@ -56,9 +60,14 @@ fn soap_call(
     body: &[u8],
     fallback: SoapVersion,
 ) -> Result<(SoapVersion, Vec<u8>, Summary), Fault> {
-    let limits = soap::Limits { max_depth: app.limits.max_depth };
+    let limits = soap::Limits {
+        max_depth: app.limits.max_depth,
+    };
     let envelope = soap::parse_envelope(body, limits, fallback)?;
-    let ctx = Context { world: &app.loaded.world, now: app.loaded.world.clock.now() };
+    let ctx = Context {
+        world: &app.loaded.world,
+        now: app.loaded.world.clock.now(),
+    };
     let mut out = Vec::with_capacity(4096);
     soap::begin_envelope(&mut out, envelope.version, None);
     let summary = service.call(&ctx, &envelope, body, &mut out)?;
@@ -68,12 +77,12 @@ fn soap_call(
 
 /// GET on a path that is not a service endpoint: an XSD beside one, the index, the health check.
 fn get_other(app: &App, parts: &http::request::Parts, path: &str) -> Response<Bytes> {
-    if let Some((dir, file)) = path.rsplit_once('/') {
-        if let (true, Some(service)) = (file.ends_with(".xsd"), app.loaded.service_for(dir)) {
-            if let Some(xsd) = service.contract(Some(file), &base_url(parts, dir)) {
-                return xml_response(StatusCode::OK, "text/xml; charset=utf-8", xsd.into_bytes());
-            }
-        }
+    if let Some((dir, file)) = path.rsplit_once('/')
+        && file.ends_with(".xsd")
+        && let Some(service) = app.loaded.service_for(dir)
+        && let Some(xsd) = service.contract(Some(file), &base_url(parts, dir))
+    {
+        return xml_response(StatusCode::OK, "text/xml; charset=utf-8", xsd.into_bytes());
     }
     match path {
         "/" => text(StatusCode::OK, index(app, parts)),
@@ -105,7 +114,10 @@ fn contract(service: &dyn Service, parts: &http::request::Parts, path: &str) -> 
     };
     match document {
         Some(doc) => xml_response(StatusCode::OK, "text/xml; charset=utf-8", doc.into_bytes()),
-        None => text(StatusCode::NOT_FOUND, format!("{} publishes no document {query:?}; try {base}?wsdl\n", service.title())),
+        None => text(
+            StatusCode::NOT_FOUND,
+            format!("{} publishes no document {query:?}; try {base}?wsdl\n", service.title()),
+        ),
     }
 }
 
@@ -158,6 +170,7 @@ fn text(status: StatusCode, body: String) -> Response<Bytes> {
 fn xml_response(status: StatusCode, content_type: &'static str, body: Vec<u8>) -> Response<Bytes> {
     let mut r = Response::new(Bytes::from(body));
     *r.status_mut() = status;
-    r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    r.headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     r
 }

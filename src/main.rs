@@ -19,7 +19,12 @@ fn main() -> ExitCode {
             let mut ok = true;
             for file in &args.files {
                 match Scenario::load(file, None) {
-                    Ok(s) => println!("{}: ok (scenario {:?}, {} hand-written persons)", file.display(), s.name, s.persons.len()),
+                    Ok(s) => println!(
+                        "{}: ok (scenario {:?}, {} hand-written persons)",
+                        file.display(),
+                        s.name,
+                        s.persons.len()
+                    ),
                     Err(e) => {
                         eprintln!("{e}");
                         ok = false;
@@ -51,7 +56,10 @@ fn serve(args: ServeArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let limits = Limits { max_body: args.max_body, max_depth: usize::from(args.max_depth) };
+    let limits = Limits {
+        max_body: args.max_body,
+        max_depth: usize::from(args.max_depth),
+    };
     let app = Arc::new(App::new(scenario, limits));
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(r) => r,

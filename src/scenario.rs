@@ -12,8 +12,8 @@ use chrono::{DateTime, Months, NaiveDate, Utc};
 use serde::Deserialize;
 use serde_saphyr::Spanned;
 
-use crate::world::{CaseStatus, Clock, Cpr, Cvr, Klassifikation, Sector, kommuner};
 use crate::world::{BenefitId, StepId, ThemeId};
+use crate::world::{CaseStatus, Clock, Cpr, Cvr, Klassifikation, Sector, kommuner};
 
 /// The built-in default scenario, compiled into the binary.
 pub const DEFAULT_SCENARIO: &str = include_str!("../scenarios/default.yaml");
@@ -58,7 +58,10 @@ pub struct CprOptions {
 
 impl Default for CprOptions {
     fn default() -> Self {
-        CprOptions { modulus11: true, replacement: false }
+        CprOptions {
+            modulus11: true,
+            replacement: false,
+        }
     }
 }
 
@@ -74,7 +77,10 @@ pub struct Population {
 
 impl Default for Population {
     fn default() -> Self {
-        Population { citizens: 2000, with_cases: 0.15 }
+        Population {
+            citizens: 2000,
+            with_cases: 0.15,
+        }
     }
 }
 
@@ -91,7 +97,10 @@ pub struct Sf1472Options {
 
 impl Default for Sf1472Options {
     fn default() -> Self {
-        Sf1472Options { namespace: DEFAULT_SF1472_NAMESPACE.to_owned(), revision: DEFAULT_SF1472_REVISION.to_owned() }
+        Sf1472Options {
+            namespace: DEFAULT_SF1472_NAMESPACE.to_owned(),
+            revision: DEFAULT_SF1472_REVISION.to_owned(),
+        }
     }
 }
 
@@ -145,7 +154,11 @@ impl fmt::Display for ScenarioError {
         let n = self.problems.len();
         write!(f, "{} has {n} problem{}:", self.file, if n == 1 { "" } else { "s" })?;
         for p in &self.problems {
-            write!(f, "\n  {}:{}:{}: {}: {}", self.file, p.line, p.column, p.field, p.message)?;
+            write!(
+                f,
+                "\n  {}:{}:{}: {}: {}",
+                self.file, p.line, p.column, p.field, p.message
+            )?;
         }
         Ok(())
     }
@@ -162,7 +175,12 @@ impl Scenario {
         let file = path.display().to_string();
         let text = std::fs::read_to_string(path).map_err(|e| ScenarioError {
             file: file.clone(),
-            problems: vec![Problem { line: 0, column: 0, field: "(file)".into(), message: format!("cannot read: {e}") }],
+            problems: vec![Problem {
+                line: 0,
+                column: 0,
+                field: "(file)".into(),
+                message: format!("cannot read: {e}"),
+            }],
         })?;
         Scenario::parse(&text, &file, clock)
     }
@@ -174,20 +192,38 @@ impl Scenario {
             let (line, column) = e.location().map(|l| (l.line(), l.column())).unwrap_or((0, 0));
             ScenarioError {
                 file: file.to_owned(),
-                problems: vec![Problem { line, column, field: "(structure)".into(), message: first_line(&e.to_string()) }],
+                problems: vec![Problem {
+                    line,
+                    column,
+                    field: "(structure)".into(),
+                    message: first_line(&e.to_string()),
+                }],
             }
         })?;
         let mut v = Validator { problems: Vec::new() };
         let scenario = v.scenario(raw, clock);
         match scenario {
             Some(s) if v.problems.is_empty() => Ok(s),
-            _ => Err(ScenarioError { file: file.to_owned(), problems: v.problems }),
+            _ => Err(ScenarioError {
+                file: file.to_owned(),
+                problems: v.problems,
+            }),
         }
     }
 }
 
+/// The parser's message without its snippet and without the location we print ourselves.
 fn first_line(rendered: &str) -> String {
-    rendered.lines().find(|l| !l.trim().is_empty()).unwrap_or(rendered).trim().to_owned()
+    let line = rendered
+        .lines()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or(rendered)
+        .trim();
+    let line = line.strip_prefix("error: ").unwrap_or(line);
+    match line.strip_prefix("line ").and_then(|rest| rest.split_once(": ")) {
+        Some((_, message)) => message.to_owned(),
+        None => line.to_owned(),
+    }
 }
 
 #[derive(Deserialize)]
@@ -299,10 +335,18 @@ impl Validator {
         let population = raw.population.as_ref().map(|p| p.value).unwrap_or_default();
         if let Some(p) = &raw.population {
             if !(0.0..=1.0).contains(&p.value.with_cases) {
-                self.report(p, "population.with_cases", format!("must be between 0 and 1, got {}", p.value.with_cases));
+                self.report(
+                    p,
+                    "population.with_cases",
+                    format!("must be between 0 and 1, got {}", p.value.with_cases),
+                );
             }
             if p.value.citizens > 5_000_000 {
-                self.report(p, "population.citizens", format!("at most 5000000 citizens, got {}", p.value.citizens));
+                self.report(
+                    p,
+                    "population.citizens",
+                    format!("at most 5000000 citizens, got {}", p.value.citizens),
+                );
             }
         }
         let mut theme_weights: Vec<u32> = classes.themes.iter().map(|t| t.default_weight).collect();
@@ -318,10 +362,10 @@ impl Validator {
                     ),
                 }
             }
-            if themes.values().all(|w| w.value == 0) {
-                if let Some(w) = themes.values().next() {
-                    self.report(w, "themes", "at least one theme needs a weight above 0");
-                }
+            if themes.values().all(|w| w.value == 0)
+                && let Some(w) = themes.values().next()
+            {
+                self.report(w, "themes", "at least one theme needs a weight above 0");
             }
         }
         let mut seen = std::collections::HashMap::new();
@@ -397,7 +441,13 @@ impl Validator {
             .filter_map(|(j, c)| self.case(&format!("{at}.cases[{j}]"), c, classes, anchor))
             .collect();
         let complete = cases.len() == raw.cases.len();
-        Some(Person { cpr: cpr?, name, kommunekode: kommune?, cases }).filter(|_| complete)
+        Some(Person {
+            cpr: cpr?,
+            name,
+            kommunekode: kommune?,
+            cases,
+        })
+        .filter(|_| complete)
     }
 
     fn kommunekode(&mut self, text: &Spanned<String>, field: &str) -> Option<String> {
@@ -405,7 +455,14 @@ impl Validator {
         if kommuner().iter().any(|k| k.kommunekode == code) {
             Some(code)
         } else {
-            self.report(text, field, format!("{:?} is not one of the 98 municipality codes (e.g. \"0101\")", text.value));
+            self.report(
+                text,
+                field,
+                format!(
+                    "{:?} is not one of the 98 municipality codes (e.g. \"0101\")",
+                    text.value
+                ),
+            );
             None
         }
     }
@@ -414,11 +471,16 @@ impl Validator {
         let holder = if raw.holder.value.trim().eq_ignore_ascii_case("UDK") {
             Some(Holder::Udk)
         } else {
-            self.kommunekode(&raw.holder, &format!("{at}.holder")).map(Holder::Kommune)
+            self.kommunekode(&raw.holder, &format!("{at}.holder"))
+                .map(Holder::Kommune)
         };
         let theme = classes.theme(&raw.theme.value);
         if theme.is_none() {
-            self.report(&raw.theme, format!("{at}.theme"), format!("unknown theme; known: {}", classes.theme_keys().join(", ")));
+            self.report(
+                &raw.theme,
+                format!("{at}.theme"),
+                format!("unknown theme; known: {}", classes.theme_keys().join(", ")),
+            );
         }
         let benefit = classes.benefit(&raw.benefit.value);
         match (benefit, &holder) {
@@ -429,7 +491,11 @@ impl Validator {
             ),
             (Some(b), Some(h)) => {
                 let sector = classes.benefits[usize::from(b)].sector;
-                let holder_sector = if *h == Holder::Udk { Sector::Udk } else { Sector::Kommune };
+                let holder_sector = if *h == Holder::Udk {
+                    Sector::Udk
+                } else {
+                    Sector::Kommune
+                };
                 if sector != holder_sector {
                     self.report(
                         &raw.benefit,
@@ -437,7 +503,11 @@ impl Validator {
                         format!(
                             "{} is administered by {}, not by the holder ({})",
                             raw.benefit.value,
-                            if sector == Sector::Udk { "Udbetaling Danmark" } else { "the municipalities" },
+                            if sector == Sector::Udk {
+                                "Udbetaling Danmark"
+                            } else {
+                                "the municipalities"
+                            },
                             raw.holder.value
                         ),
                     );
@@ -450,30 +520,49 @@ impl Validator {
             "HENLAGT" => Some(CaseStatus::Henlagt),
             "AFGJORT" => Some(CaseStatus::Afgjort),
             other => {
-                self.report(&raw.status, format!("{at}.status"), format!("{other:?} is not AABEN, HENLAGT or AFGJORT"));
+                self.report(
+                    &raw.status,
+                    format!("{at}.status"),
+                    format!("{other:?} is not AABEN, HENLAGT or AFGJORT"),
+                );
                 None
             }
         };
         let opened = self.date(&raw.opened, &format!("{at}.opened"), anchor);
-        let closed = raw.closed.as_ref().and_then(|c| self.date(c, &format!("{at}.closed"), anchor));
-        if let Some(o) = opened {
-            if o > anchor {
-                self.report(&raw.opened, format!("{at}.opened"), format!("{o} lies after the clock's date {anchor}"));
-            }
+        let closed = raw
+            .closed
+            .as_ref()
+            .and_then(|c| self.date(c, &format!("{at}.closed"), anchor));
+        if let Some(o) = opened
+            && o > anchor
+        {
+            self.report(
+                &raw.opened,
+                format!("{at}.opened"),
+                format!("{o} lies after the clock's date {anchor}"),
+            );
         }
         match (status, &raw.closed, closed) {
             (Some(CaseStatus::Aaben), Some(c), _) => {
                 self.report(c, format!("{at}.closed"), "an AABEN case has no closed date");
             }
             (Some(s @ (CaseStatus::Henlagt | CaseStatus::Afgjort)), None, _) => {
-                self.report(&raw.status, format!("{at}.closed"), format!("a {} case needs a closed date", s.code()));
+                self.report(
+                    &raw.status,
+                    format!("{at}.closed"),
+                    format!("a {} case needs a closed date", s.code()),
+                );
             }
             (_, Some(c), Some(cd)) => {
                 if opened.is_some_and(|o| cd < o) {
                     self.report(c, format!("{at}.closed"), "closed before it was opened");
                 }
                 if cd > anchor {
-                    self.report(c, format!("{at}.closed"), format!("{cd} lies after the clock's date {anchor}"));
+                    self.report(
+                        c,
+                        format!("{at}.closed"),
+                        format!("{cd} lies after the clock's date {anchor}"),
+                    );
                 }
             }
             _ => {}
@@ -493,7 +582,11 @@ impl Validator {
             if let (Some(d), Some(o)) = (date, opened) {
                 let end = closed.unwrap_or(anchor);
                 if d < o || d > end {
-                    self.report(&step.at, format!("{field}.at"), format!("{d} lies outside the case's life, {o} to {end}"));
+                    self.report(
+                        &step.at,
+                        format!("{field}.at"),
+                        format!("{d} lies outside the case's life, {o} to {end}"),
+                    );
                 }
             }
             if let (Some(kind), Some(date)) = (kind, date) {
@@ -503,7 +596,15 @@ impl Validator {
         if steps.len() != raw.steps.len() {
             return None;
         }
-        Some(CaseSpec { holder: holder?, theme: theme?, benefit: benefit?, status: status?, opened: opened?, closed, steps })
+        Some(CaseSpec {
+            holder: holder?,
+            theme: theme?,
+            benefit: benefit?,
+            status: status?,
+            opened: opened?,
+            closed,
+            steps,
+        })
     }
 
     fn date(&mut self, text: &Spanned<String>, field: &str, anchor: NaiveDate) -> Option<NaiveDate> {
@@ -573,10 +674,22 @@ mod tests {
 
     #[test]
     fn relative_and_absolute_dates() {
-        assert_eq!(parse_date("-30d", anchor()).unwrap(), NaiveDate::from_ymd_opt(2026, 10, 23).unwrap());
-        assert_eq!(parse_date("-6m", anchor()).unwrap(), NaiveDate::from_ymd_opt(2026, 5, 22).unwrap());
-        assert_eq!(parse_date("-1y", anchor()).unwrap(), NaiveDate::from_ymd_opt(2025, 11, 22).unwrap());
-        assert_eq!(parse_date("2026-01-02", anchor()).unwrap(), NaiveDate::from_ymd_opt(2026, 1, 2).unwrap());
+        assert_eq!(
+            parse_date("-30d", anchor()).unwrap(),
+            NaiveDate::from_ymd_opt(2026, 10, 23).unwrap()
+        );
+        assert_eq!(
+            parse_date("-6m", anchor()).unwrap(),
+            NaiveDate::from_ymd_opt(2026, 5, 22).unwrap()
+        );
+        assert_eq!(
+            parse_date("-1y", anchor()).unwrap(),
+            NaiveDate::from_ymd_opt(2025, 11, 22).unwrap()
+        );
+        assert_eq!(
+            parse_date("2026-01-02", anchor()).unwrap(),
+            NaiveDate::from_ymd_opt(2026, 1, 2).unwrap()
+        );
         assert!(parse_date("yesterday", anchor()).is_err());
         assert!(parse_date("-3x", anchor()).is_err());
     }

@@ -38,7 +38,13 @@ pub fn identify(version: SoapVersion, credentials: Credentials<'_>) -> Result<Ca
         ));
     };
     let cvr = Cvr::parse(text).map_err(|e| {
-        Fault::sender(version, format!("AuthorityContext/MunicipalityCVR is not a valid CVR number: {e}"))
+        Fault::sender(
+            version,
+            format!("AuthorityContext/MunicipalityCVR is not a valid CVR number: {e}"),
+        )
     })?;
-    Ok(Caller { cvr, model: SecurityModel::AuthorityContext })
+    Ok(Caller {
+        cvr,
+        model: SecurityModel::AuthorityContext,
+    })
 }

@@ -82,7 +82,9 @@ async fn serve_one(app: &App, request: Request<Incoming>) -> Response<Full<Bytes
     }
     let bytes = match Limited::new(body, max).collect().await {
         Ok(collected) => collected.to_bytes(),
-        Err(e) if e.downcast_ref::<http_body_util::LengthLimitError>().is_some() => return too_large(version, max),
+        Err(e) if e.downcast_ref::<http_body_util::LengthLimitError>().is_some() => {
+            return too_large(version, max);
+        }
         Err(e) => {
             let fault = Fault::sender(version, format!("the request body could not be read: {e}"));
             return fault_response(&fault).map(Full::new);
@@ -92,7 +94,10 @@ async fn serve_one(app: &App, request: Request<Incoming>) -> Response<Full<Bytes
 }
 
 fn too_large(version: SoapVersion, max: usize) -> Response<Full<Bytes>> {
-    let mut fault = Fault::sender(version, format!("the request body is larger than the limit of {max} bytes (--max-body)"));
+    let mut fault = Fault::sender(
+        version,
+        format!("the request body is larger than the limit of {max} bytes (--max-body)"),
+    );
     fault.status = Some(StatusCode::PAYLOAD_TOO_LARGE);
     fault_response(&fault).map(Full::new)
 }

@@ -32,21 +32,33 @@ impl HovedOplysninger {
     pub fn from_leaves(leaves: &[Leaf], version: SoapVersion) -> Result<HovedOplysninger, Fault> {
         let get = |path: &str| leaves.iter().find(|l| l.path == path).map(|l| l.text.as_str());
         if !leaves.iter().any(|l| l.path.starts_with("HovedOplysninger/")) {
-            return Err(Fault::sender(version, "the request has no HovedOplysninger (TransaktionsId, TransaktionsTid)"));
+            return Err(Fault::sender(
+                version,
+                "the request has no HovedOplysninger (TransaktionsId, TransaktionsTid)",
+            ));
         }
         let transaktions_id = match get("HovedOplysninger/TransaktionsId") {
             Some(id) if !id.is_empty() => id.to_owned(),
-            _ => return Err(Fault::sender(version, "HovedOplysninger/TransaktionsId is missing or empty")),
+            _ => {
+                return Err(Fault::sender(
+                    version,
+                    "HovedOplysninger/TransaktionsId is missing or empty",
+                ));
+            }
         };
         let transaktions_tid = match get("HovedOplysninger/TransaktionsTid") {
             Some(t) if is_xs_datetime(t) => t.to_owned(),
             Some(t) => {
                 return Err(Fault::sender(
                     version,
-                    format!("HovedOplysninger/TransaktionsTid {t:?} is not an xs:dateTime such as 2026-11-22T10:15:00Z"),
+                    format!(
+                        "HovedOplysninger/TransaktionsTid {t:?} is not an xs:dateTime such as 2026-11-22T10:15:00Z"
+                    ),
                 ));
             }
-            None => return Err(Fault::sender(version, "HovedOplysninger/TransaktionsTid is missing")),
+            None => {
+                return Err(Fault::sender(version, "HovedOplysninger/TransaktionsTid is missing"));
+            }
         };
         Ok(HovedOplysninger {
             transaktions_id,

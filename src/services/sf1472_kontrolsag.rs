@@ -69,7 +69,10 @@ impl Request {
         let hoved = HovedOplysninger::from_leaves(&leaves, envelope.version)?;
         let get = |name: &str| criterion(&leaves, name);
         if !leaves.iter().any(|l| l.path.starts_with("KontrolsagSoegKriterie/")) {
-            return Err(Fault::sender(envelope.version, "the request has no KontrolsagSoegKriterie"));
+            return Err(Fault::sender(
+                envelope.version,
+                "the request has no KontrolsagSoegKriterie",
+            ));
         }
         Ok(Request {
             hoved,
@@ -117,7 +120,10 @@ pub fn apply(world: &World, caller: &Caller, request: &Request, today: NaiveDate
         None => {
             push(
                 fejl_id::KALDER_UDEN_HJEMMEL,
-                format!("Kalderens CVR-nummer {} tilhører ikke en kendt myndighed (AuthorityContext/MunicipalityCVR)", caller.cvr),
+                format!(
+                    "Kalderens CVR-nummer {} tilhører ikke en kendt myndighed (AuthorityContext/MunicipalityCVR)",
+                    caller.cvr
+                ),
             );
             None
         }
@@ -133,7 +139,9 @@ pub fn apply(world: &World, caller: &Caller, request: &Request, today: NaiveDate
             Err(_) => {
                 push(
                     fejl_id::CPR_UGYLDIG,
-                    format!("PersonCPRNummer {text:?} er ikke et gyldigt CPR-nummer (10 cifre, DDMMÅÅ-LLLL, med en gyldig fødselsdato)"),
+                    format!(
+                        "PersonCPRNummer {text:?} er ikke et gyldigt CPR-nummer (10 cifre, DDMMÅÅ-LLLL, med en gyldig fødselsdato)"
+                    ),
                 );
                 None
             }
@@ -147,8 +155,12 @@ pub fn apply(world: &World, caller: &Caller, request: &Request, today: NaiveDate
             push(
                 fejl_id::HJEMMEL_UGYLDIG,
                 match other {
-                    None => "Hjemmel mangler; angiv UDBL_11A_STK1 (med samtykke) eller UDBL_11A_STK2 (uden samtykke)".into(),
-                    Some(h) => format!("Hjemmel {h:?} er ukendt; angiv UDBL_11A_STK1 (med samtykke) eller UDBL_11A_STK2 (uden samtykke)"),
+                    None => {
+                        "Hjemmel mangler; angiv UDBL_11A_STK1 (med samtykke) eller UDBL_11A_STK2 (uden samtykke)".into()
+                    }
+                    Some(h) => format!(
+                        "Hjemmel {h:?} er ukendt; angiv UDBL_11A_STK1 (med samtykke) eller UDBL_11A_STK2 (uden samtykke)"
+                    ),
                 },
             );
             None
@@ -157,13 +169,20 @@ pub fn apply(world: &World, caller: &Caller, request: &Request, today: NaiveDate
 
     if hjemmel == Some(Hjemmel::Stk1) {
         match request.samtykke_dato.as_deref() {
-            None => push(fejl_id::SAMTYKKE_MANGLER, "SamtykkeDato mangler; den er påkrævet ved hjemmel UDBL_11A_STK1".into()),
+            None => push(
+                fejl_id::SAMTYKKE_MANGLER,
+                "SamtykkeDato mangler; den er påkrævet ved hjemmel UDBL_11A_STK1".into(),
+            ),
             Some(text) => match NaiveDate::parse_from_str(text, "%Y-%m-%d") {
-                Ok(d) if d > today => {
-                    push(fejl_id::SAMTYKKE_UGYLDIG, format!("SamtykkeDato {d} ligger efter dags dato ({today})"))
-                }
+                Ok(d) if d > today => push(
+                    fejl_id::SAMTYKKE_UGYLDIG,
+                    format!("SamtykkeDato {d} ligger efter dags dato ({today})"),
+                ),
                 Ok(_) => {}
-                Err(_) => push(fejl_id::SAMTYKKE_UGYLDIG, format!("SamtykkeDato {text:?} er ikke en dato (ÅÅÅÅ-MM-DD)")),
+                Err(_) => push(
+                    fejl_id::SAMTYKKE_UGYLDIG,
+                    format!("SamtykkeDato {text:?} er ikke en dato (ÅÅÅÅ-MM-DD)"),
+                ),
             },
         }
     }
@@ -206,7 +225,10 @@ pub fn apply(world: &World, caller: &Caller, request: &Request, today: NaiveDate
             None => {
                 push(
                     fejl_id::YDELSE_UKENDT,
-                    format!("AnsoegningYdelse {key:?} er ikke en kendt ydelse; kendte: {}", world.classes.benefit_keys().join(", ")),
+                    format!(
+                        "AnsoegningYdelse {key:?} er ikke en kendt ydelse; kendte: {}",
+                        world.classes.benefit_keys().join(", ")
+                    ),
                 );
                 None
             }
@@ -251,22 +273,41 @@ fn visible(case: &Kontrolsag, hjemmel: Hjemmel, window_start: NaiveDate) -> bool
     }
 }
 
+/// One case's `Kontrolsag` element as stk. 1 and as stk. 2 show it.
+struct Fragments {
+    stk1: Box<[u8]>,
+    stk2: Box<[u8]>,
+}
+
 /// The service, with every case pre-rendered in both variants.
 pub struct KontrolsagListeHent {
     options: Sf1472Options,
-    /// Per case: the `Kontrolsag` element for stk. 1 and for stk. 2.
-    fragments: Vec<(Box<[u8]>, Box<[u8]>)>,
+    /// Per case, indexed like `World::cases`.
+    fragments: Vec<Fragments>,
 }
 
 impl KontrolsagListeHent {
     /// Prepares the service for a world.
     pub fn new(world: &World, options: Sf1472Options) -> KontrolsagListeHent {
-        let fragments = world.cases.iter().map(|c| (render_case(world, c, false), render_case(world, c, true))).collect();
+        let fragments = world
+            .cases
+            .iter()
+            .map(|c| Fragments {
+                stk1: render_case(world, c, false),
+                stk2: render_case(world, c, true),
+            })
+            .collect();
         KontrolsagListeHent { options, fragments }
     }
 
     /// Writes `KontrolsagListeHent_O` for a selection or a list of errors.
-    pub fn render(&self, namespace: &str, hoved: &HovedOplysninger, result: &Result<Selection, Vec<Fejl>>, out: &mut Vec<u8>) {
+    pub fn render(
+        &self,
+        namespace: &str,
+        hoved: &HovedOplysninger,
+        result: &Result<Selection, Vec<Fejl>>,
+        out: &mut Vec<u8>,
+    ) {
         out.extend_from_slice(b"<KontrolsagListeHent_O xmlns=\"");
         out.extend_from_slice(escape(namespace).as_bytes());
         out.extend_from_slice(b"\" xmlns:kontekst=\"");
@@ -280,8 +321,12 @@ impl KontrolsagListeHent {
                 k2017::write_svar(out, hoved, &[]);
                 out.extend_from_slice(b"<KontrolsagListe>");
                 for &id in &selection.cases {
-                    let (stk1, stk2) = &self.fragments[id as usize];
-                    out.extend_from_slice(if selection.hjemmel == Hjemmel::Stk1 { stk1 } else { stk2 });
+                    let f = &self.fragments[id as usize];
+                    out.extend_from_slice(if selection.hjemmel == Hjemmel::Stk1 {
+                        &f.stk1
+                    } else {
+                        &f.stk2
+                    });
                 }
                 out.extend_from_slice(b"</KontrolsagListe>");
             }
@@ -311,9 +356,21 @@ fn render_case(world: &World, case: &Kontrolsag, stk2: bool) -> Box<[u8]> {
         push_element(&mut out, "Kommunekode", code);
     }
     out.extend_from_slice(b"</AnsvarligMyndighed>");
-    push_klasse(&mut out, "Kontroltema", &world.classes.themes[usize::from(case.theme)].class);
-    push_klasse(&mut out, "Ydelse", &world.classes.benefits[usize::from(case.benefit)].class);
-    let status = if case.status == CaseStatus::Henlagt { "HENLAGT" } else { "AABEN" };
+    push_klasse(
+        &mut out,
+        "Kontroltema",
+        &world.classes.themes[usize::from(case.theme)].class,
+    );
+    push_klasse(
+        &mut out,
+        "Ydelse",
+        &world.classes.benefits[usize::from(case.benefit)].class,
+    );
+    let status = if case.status == CaseStatus::Henlagt {
+        "HENLAGT"
+    } else {
+        "AABEN"
+    };
     push_element(&mut out, "KontrolsagStatus", status);
     push_element(&mut out, "OprettetDato", &case.opened.to_string());
     if stk2 {
@@ -349,11 +406,16 @@ impl Service for KontrolsagListeHent {
         if op.local_name != OPERATION {
             return Err(Fault::sender(
                 envelope.version,
-                format!("unknown operation {}: this endpoint serves KontrolsagListeHent ({OPERATION})", op.local_name),
+                format!(
+                    "unknown operation {}: this endpoint serves KontrolsagListeHent ({OPERATION})",
+                    op.local_name
+                ),
             ));
         }
         let request = Request::parse(&body[op.range.clone()], envelope)?;
-        let credentials = Credentials { authority_context: request.hoved.municipality_cvr.as_deref() };
+        let credentials = Credentials {
+            authority_context: request.hoved.municipality_cvr.as_deref(),
+        };
         let caller = security::identify(envelope.version, credentials)?;
         let today = ctx.now.date_naive();
         let result = apply(ctx.world, &caller, &request, today);
@@ -361,9 +423,15 @@ impl Service for KontrolsagListeHent {
         self.render(namespace, &request.hoved, &result, out);
         let outcome = match &result {
             Ok(s) => format!("{} case(s)", s.cases.len()),
-            Err(f) => format!("Fejl {}", f.iter().map(|f| f.id.to_string()).collect::<Vec<_>>().join(",")),
+            Err(f) => format!(
+                "Fejl {}",
+                f.iter().map(|f| f.id.to_string()).collect::<Vec<_>>().join(",")
+            ),
         };
-        Ok(Summary { caller: Some(caller.cvr.to_string()), outcome })
+        Ok(Summary {
+            caller: Some(caller.cvr.to_string()),
+            outcome,
+        })
     }
 
     fn contract(&self, document: Option<&str>, base: &str) -> Option<String> {

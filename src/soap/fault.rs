@@ -32,7 +32,13 @@ pub struct Fault {
 impl Fault {
     /// A fault with this code and reason.
     pub fn new(version: SoapVersion, code: FaultCode, reason: impl Into<String>) -> Fault {
-        Fault { version, code, reason: reason.into(), detail: None, status: None }
+        Fault {
+            version,
+            code,
+            reason: reason.into(),
+            detail: None,
+            status: None,
+        }
     }
 
     /// A Sender (SOAP 1.1: Client) fault: the request is at fault.
@@ -111,8 +117,14 @@ mod tests {
     #[test]
     fn status_follows_the_soap_version() {
         assert_eq!(Fault::sender(SoapVersion::V12, "x").status(), StatusCode::BAD_REQUEST);
-        assert_eq!(Fault::sender(SoapVersion::V11, "x").status(), StatusCode::INTERNAL_SERVER_ERROR);
-        assert_eq!(Fault::receiver(SoapVersion::V12, "x").status(), StatusCode::INTERNAL_SERVER_ERROR);
+        assert_eq!(
+            Fault::sender(SoapVersion::V11, "x").status(),
+            StatusCode::INTERNAL_SERVER_ERROR
+        );
+        assert_eq!(
+            Fault::receiver(SoapVersion::V12, "x").status(),
+            StatusCode::INTERNAL_SERVER_ERROR
+        );
     }
 
     #[test]

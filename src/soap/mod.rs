@@ -109,15 +109,23 @@ pub fn parse_envelope(input: &[u8], limits: Limits, fallback: SoapVersion) -> Re
             Ok(x) => x,
             Err(e) => {
                 let at = reader.error_position();
-                return Err(fault(version, format!("the request is not well-formed XML (at byte {at}): {e}")));
+                return Err(fault(
+                    version,
+                    format!("the request is not well-formed XML (at byte {at}): {e}"),
+                ));
             }
         };
         // Only the Envelope (depth 1) and the operation (depth 3) need their namespace kept.
         let namespace = match ns {
-            ResolveResult::Bound(n) if depth == 0 || depth == 2 => Some(String::from_utf8_lossy(n.as_ref()).into_owned()),
+            ResolveResult::Bound(n) if depth == 0 || depth == 2 => {
+                Some(String::from_utf8_lossy(n.as_ref()).into_owned())
+            }
             ResolveResult::Bound(_) | ResolveResult::Unbound => None,
             ResolveResult::Unknown(p) => {
-                return Err(fault(version, format!("the namespace prefix {:?} is not declared", String::from_utf8_lossy(&p))));
+                return Err(fault(
+                    version,
+                    format!("the namespace prefix {:?} is not declared", String::from_utf8_lossy(&p)),
+                ));
             }
         };
         let after = reader.buffer_position() as usize;
@@ -180,7 +188,10 @@ pub fn parse_envelope(input: &[u8], limits: Limits, fallback: SoapVersion) -> Re
                         }
                         b"Body" => {
                             if is_empty {
-                                return Err(fault(version, "the SOAP Body is empty: it must hold the operation's request element".into()));
+                                return Err(fault(
+                                    version,
+                                    "the SOAP Body is empty: it must hold the operation's request element".into(),
+                                ));
                             }
                             in_body = true;
                         }
@@ -200,7 +211,11 @@ pub fn parse_envelope(input: &[u8], limits: Limits, fallback: SoapVersion) -> Re
                         }
                         let name = String::from_utf8_lossy(local.as_ref()).into_owned();
                         if is_empty {
-                            operation = Some(Operation { local_name: name, namespace, range: before..after });
+                            operation = Some(Operation {
+                                local_name: name,
+                                namespace,
+                                range: before..after,
+                            });
                         } else {
                             op_start = before;
                             op_pending = Some((name, namespace));
@@ -222,22 +237,24 @@ pub fn parse_envelope(input: &[u8], limits: Limits, fallback: SoapVersion) -> Re
                     2 if in_body => in_body = false,
                     3 => {
                         if let Some((local_name, namespace)) = op_pending.take() {
-                            operation = Some(Operation { local_name, namespace, range: op_start..after });
+                            operation = Some(Operation {
+                                local_name,
+                                namespace,
+                                range: op_start..after,
+                            });
                         }
                     }
                     _ => {}
                 }
                 depth -= 1;
             }
-            Event::Text(ref t) if depth <= 2 && !in_header => {
-                if t.iter().any(|b| !b.is_ascii_whitespace()) {
-                    let why = if depth == 0 && version.is_none() {
-                        "the request is not XML: it starts with text, not an element".to_owned()
-                    } else {
-                        "unexpected text outside the Header and Body elements".to_owned()
-                    };
-                    return Err(fault(version, why));
-                }
+            Event::Text(ref t) if depth <= 2 && !in_header && t.iter().any(|b| !b.is_ascii_whitespace()) => {
+                let why = if depth == 0 && version.is_none() {
+                    "the request is not XML: it starts with text, not an element"
+                } else {
+                    "unexpected text outside the Header and Body elements"
+                };
+                return Err(fault(version, why.to_owned()));
             }
             Event::Eof => break,
             _ => {}
@@ -249,9 +266,17 @@ pub fn parse_envelope(input: &[u8], limits: Limits, fallback: SoapVersion) -> Re
     if depth != 0 || !closed_envelope {
         return Err(Fault::sender(version, "the request ends before the Envelope is closed"));
     }
-    let operation =
-        operation.ok_or_else(|| Fault::sender(version, "the SOAP Body is empty: it must hold the operation's request element"))?;
-    Ok(Envelope { version, header, operation })
+    let operation = operation.ok_or_else(|| {
+        Fault::sender(
+            version,
+            "the SOAP Body is empty: it must hold the operation's request element",
+        )
+    })?;
+    Ok(Envelope {
+        version,
+        header,
+        operation,
+    })
 }
 
 /// Starts a response envelope in `version`; the caller writes the Body's content and then
@@ -292,14 +317,19 @@ mod tests {
         assert_eq!(env.version, SoapVersion::V12);
         assert_eq!(env.operation.local_name, "Op_I");
         assert_eq!(env.operation.namespace.as_deref(), Some("urn:x"));
-        assert_eq!(&xml[env.operation.range.clone()], r#"<k:Op_I revision="1"><k:A>1</k:A></k:Op_I>"#);
+        assert_eq!(
+            &xml[env.operation.range.clone()],
+            r#"<k:Op_I revision="1"><k:A>1</k:A></k:Op_I>"#
+        );
         assert_eq!(&xml[env.header.unwrap()], r#"<a:To xmlns:a="urn:a">x</a:To>"#);
     }
 
     #[test]
     fn soap11_is_recognised() {
-        let env = parse(r#"<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body><Op/></s:Body></s:Envelope>"#)
-            .unwrap();
+        let env = parse(
+            r#"<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body><Op/></s:Body></s:Envelope>"#,
+        )
+        .unwrap();
         assert_eq!(env.version, SoapVersion::V11);
         assert_eq!(env.operation.namespace, None);
     }
@@ -309,14 +339,32 @@ mod tests {
         let cases = [
             ("", "empty"),
             ("hello", "not XML"),
-            (r#"<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope"><s:Body><a></b></s:Body></s:Envelope>"#, "well-formed"),
+            (
+                r#"<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope"><s:Body><a></b></s:Body></s:Envelope>"#,
+                "well-formed",
+            ),
             ("<root/>", "not a SOAP message"),
             (r#"<!DOCTYPE x [<!ENTITY a "b">]><x/>"#, "DOCTYPE"),
-            (r#"<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope"><s:Body/></s:Envelope>"#, "Body is empty"),
-            (r#"<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope"><s:Body><a/><b/></s:Body></s:Envelope>"#, "more than one"),
-            (r#"<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope"><s:Body><a>"#, "ends before"),
-            (r#"<s:Envelope xmlns:s="urn:nope"><s:Body><a/></s:Body></s:Envelope>"#, "sfstub speaks SOAP"),
-            (r#"<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope"><s:Body><p:a/></s:Body></s:Envelope>"#, "not declared"),
+            (
+                r#"<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope"><s:Body/></s:Envelope>"#,
+                "Body is empty",
+            ),
+            (
+                r#"<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope"><s:Body><a/><b/></s:Body></s:Envelope>"#,
+                "more than one",
+            ),
+            (
+                r#"<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope"><s:Body><a>"#,
+                "ends before",
+            ),
+            (
+                r#"<s:Envelope xmlns:s="urn:nope"><s:Body><a/></s:Body></s:Envelope>"#,
+                "sfstub speaks SOAP",
+            ),
+            (
+                r#"<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope"><s:Body><p:a/></s:Body></s:Envelope>"#,
+                "not declared",
+            ),
         ];
         for (xml, expected) in cases {
             let fault = parse(xml).unwrap_err();
@@ -327,7 +375,9 @@ mod tests {
     #[test]
     fn refuses_deep_nesting() {
         let inner = "<a>".repeat(100) + &"</a>".repeat(100);
-        let xml = format!(r#"<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope"><s:Body>{inner}</s:Body></s:Envelope>"#);
+        let xml = format!(
+            r#"<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope"><s:Body>{inner}</s:Body></s:Envelope>"#
+        );
         assert!(parse(&xml).unwrap_err().reason.contains("deeper than 64"));
     }
 }

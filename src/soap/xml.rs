@@ -58,7 +58,10 @@ pub fn leaf_texts(xml: &[u8]) -> Result<Vec<Leaf>, String> {
             }
             Event::Empty(e) => {
                 if !stack.is_empty() {
-                    leaves.push(Leaf { path: path_of(&stack, e.local_name().as_ref()), text: String::new() });
+                    leaves.push(Leaf {
+                        path: path_of(&stack, e.local_name().as_ref()),
+                        text: String::new(),
+                    });
                 }
                 has_child = true;
             }
@@ -71,7 +74,10 @@ pub fn leaf_texts(xml: &[u8]) -> Result<Vec<Leaf>, String> {
                 text.push_str(&s);
             }
             Event::GeneralRef(r) => {
-                if let Some(c) = r.resolve_char_ref().map_err(|e| format!("bad character reference: {e}"))? {
+                if let Some(c) = r
+                    .resolve_char_ref()
+                    .map_err(|e| format!("bad character reference: {e}"))?
+                {
                     text.push(c);
                 } else {
                     let name = r.decode().map_err(|e| format!("bad entity reference: {e}"))?;
@@ -88,7 +94,10 @@ pub fn leaf_texts(xml: &[u8]) -> Result<Vec<Leaf>, String> {
             Event::End(_) => {
                 let Some(last) = stack.pop() else { break };
                 if !has_child && !stack.is_empty() {
-                    leaves.push(Leaf { path: path_of(&stack, &last), text: text.trim().to_owned() });
+                    leaves.push(Leaf {
+                        path: path_of(&stack, &last),
+                        text: text.trim().to_owned(),
+                    });
                 }
                 text.clear();
                 has_child = true;

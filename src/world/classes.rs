@@ -78,32 +78,93 @@ pub struct Klassifikation {
 }
 
 const THEMES: &[(&str, &str, u32, &[&str])] = &[
-    ("SAMLIV", "Samlivsforhold (reelt enlig eller samlevende)", 30, &[
-        "BOERNETILSKUD", "FOLKEPENSION", "BOLIGSTOETTE", "BIDRAGSFORSKUD", "KONTANTHJAELP", "OEKONOMISK_FRIPLADS",
-    ]),
-    ("INDTAEGT", "Uoplyst indtægt eller arbejde ved siden af ydelsen", 25, &[
-        "FOLKEPENSION", "BOLIGSTOETTE", "BOERNETILSKUD", "KONTANTHJAELP", "SYGEDAGPENGE", "LEDIGHEDSYDELSE",
-    ]),
-    ("UDLAND", "Bopæl eller ophold i udlandet", 15, &[
-        "FOLKEPENSION", "FOERTIDSPENSION", "BOERNE_UNGEYDELSE", "BOLIGSTOETTE", "KONTANTHJAELP", "SYGEDAGPENGE",
-    ]),
-    ("BOPAEL", "Faktisk opholdssted og folkeregisteradresse", 10, &[
-        "BOLIGSTOETTE", "BOERNETILSKUD", "KONTANTHJAELP", "OEKONOMISK_FRIPLADS",
-    ]),
-    ("FORMUE", "Uoplyst formue", 5, &["BOLIGSTOETTE", "KONTANTHJAELP", "HELBREDSTILLAEG"]),
+    (
+        "SAMLIV",
+        "Samlivsforhold (reelt enlig eller samlevende)",
+        30,
+        &[
+            "BOERNETILSKUD",
+            "FOLKEPENSION",
+            "BOLIGSTOETTE",
+            "BIDRAGSFORSKUD",
+            "KONTANTHJAELP",
+            "OEKONOMISK_FRIPLADS",
+        ],
+    ),
+    (
+        "INDTAEGT",
+        "Uoplyst indtægt eller arbejde ved siden af ydelsen",
+        25,
+        &[
+            "FOLKEPENSION",
+            "BOLIGSTOETTE",
+            "BOERNETILSKUD",
+            "KONTANTHJAELP",
+            "SYGEDAGPENGE",
+            "LEDIGHEDSYDELSE",
+        ],
+    ),
+    (
+        "UDLAND",
+        "Bopæl eller ophold i udlandet",
+        15,
+        &[
+            "FOLKEPENSION",
+            "FOERTIDSPENSION",
+            "BOERNE_UNGEYDELSE",
+            "BOLIGSTOETTE",
+            "KONTANTHJAELP",
+            "SYGEDAGPENGE",
+        ],
+    ),
+    (
+        "BOPAEL",
+        "Faktisk opholdssted og folkeregisteradresse",
+        10,
+        &["BOLIGSTOETTE", "BOERNETILSKUD", "KONTANTHJAELP", "OEKONOMISK_FRIPLADS"],
+    ),
+    (
+        "FORMUE",
+        "Uoplyst formue",
+        5,
+        &["BOLIGSTOETTE", "KONTANTHJAELP", "HELBREDSTILLAEG"],
+    ),
     ("HUSSTAND", "Husstandens sammensætning", 4, &["BOLIGSTOETTE"]),
-    ("BARN", "Barnets bopæl og forsørgelse", 4, &[
-        "BOERNE_UNGEYDELSE", "BOERNETILSKUD", "BIDRAGSFORSKUD", "OEKONOMISK_FRIPLADS",
-    ]),
+    (
+        "BARN",
+        "Barnets bopæl og forsørgelse",
+        4,
+        &[
+            "BOERNE_UNGEYDELSE",
+            "BOERNETILSKUD",
+            "BIDRAGSFORSKUD",
+            "OEKONOMISK_FRIPLADS",
+        ],
+    ),
     ("ARBEJDE_SYG", "Arbejde under sygemelding", 3, &["SYGEDAGPENGE"]),
-    ("DOBBELT", "Dobbeltforsørgelse", 2, &["BARSELSDAGPENGE", "FOERTIDSPENSION", "KONTANTHJAELP", "SYGEDAGPENGE"]),
-    ("OPHOLD", "Opholdsgrundlag og optjening", 2, &["BOERNE_UNGEYDELSE", "FOLKEPENSION", "KONTANTHJAELP"]),
+    (
+        "DOBBELT",
+        "Dobbeltforsørgelse",
+        2,
+        &["BARSELSDAGPENGE", "FOERTIDSPENSION", "KONTANTHJAELP", "SYGEDAGPENGE"],
+    ),
+    (
+        "OPHOLD",
+        "Opholdsgrundlag og optjening",
+        2,
+        &["BOERNE_UNGEYDELSE", "FOLKEPENSION", "KONTANTHJAELP"],
+    ),
 ];
 
 const BENEFITS: &[(&str, &str, Sector, &str)] = &[
     ("BOERNETILSKUD", "Børnetilskud", Sector::Udk, "27.24.06"),
     ("BOERNE_UNGEYDELSE", "Børne- og ungeydelse", Sector::Udk, "27.24.04"),
-    ("BIDRAGSFORSKUD", "Forskudsvis udbetaling af børnebidrag", Sector::Udk, "27.24.10"),
+    (
+        "BIDRAGSFORSKUD",
+        "Forskudsvis udbetaling af børnebidrag",
+        Sector::Udk,
+        "27.24.10",
+    ),
     ("BOLIGSTOETTE", "Boligstøtte", Sector::Udk, "32.03.16"),
     ("FOLKEPENSION", "Folkepension", Sector::Udk, "32.03.04"),
     ("FOERTIDSPENSION", "Førtidspension", Sector::Udk, "32.03.08"),
@@ -119,9 +180,15 @@ const STEPS: &[(&str, &str)] = &[
     ("SAG_OPRETTET", "Kontrolsag oprettet"),
     ("BORGER_ORIENTERET_OM_ANMELDELSE", "Borger orienteret om anmeldelse"),
     ("OPLYSNINGER_INDHENTET_REGISTRE", "Oplysninger indhentet fra registre"),
-    ("OPLYSNINGER_INDHENTET_ANDEN_MYNDIGHED", "Oplysninger indhentet fra anden myndighed"),
+    (
+        "OPLYSNINGER_INDHENTET_ANDEN_MYNDIGHED",
+        "Oplysninger indhentet fra anden myndighed",
+    ),
     ("BORGER_INDKALDT_TIL_MOEDE", "Borger indkaldt til møde"),
-    ("VEJLEDNING_OM_SELVINKRIMINERING", "Vejledning om retten til ikke at inkriminere sig selv"),
+    (
+        "VEJLEDNING_OM_SELVINKRIMINERING",
+        "Vejledning om retten til ikke at inkriminere sig selv",
+    ),
     ("PARTSHOERING_SENDT", "Partshøring sendt"),
     ("PARTSHOERING_SVAR_MODTAGET", "Svar på partshøring modtaget"),
     ("AFGOERELSE_YDELSE_STOPPET", "Afgørelse: ydelsen stoppet"),
@@ -145,7 +212,12 @@ fn namespace() -> Uuid {
 
 fn klasse(facet: Facet, key: &'static str, title: &'static str) -> Klasse {
     let uuid = Uuid::new_v5(&namespace(), format!("{}/{key}", facet.key()).as_bytes());
-    Klasse { facet, key, title, uuid }
+    Klasse {
+        facet,
+        key,
+        title,
+        uuid,
+    }
 }
 
 impl Klassifikation {
@@ -162,21 +234,37 @@ impl Klassifikation {
                 .collect(),
             benefits: BENEFITS
                 .iter()
-                .map(|&(key, title, sector, kle)| Benefit { class: klasse(Facet::Ydelse, key, title), sector, kle })
+                .map(|&(key, title, sector, kle)| Benefit {
+                    class: klasse(Facet::Ydelse, key, title),
+                    sector,
+                    kle,
+                })
                 .collect(),
-            steps: STEPS.iter().map(|&(key, title)| klasse(Facet::Sagsskridt, key, title)).collect(),
-            statuses: STATUSES.iter().map(|&(key, title)| klasse(Facet::Kontrolsagsstatus, key, title)).collect(),
+            steps: STEPS
+                .iter()
+                .map(|&(key, title)| klasse(Facet::Sagsskridt, key, title))
+                .collect(),
+            statuses: STATUSES
+                .iter()
+                .map(|&(key, title)| klasse(Facet::Kontrolsagsstatus, key, title))
+                .collect(),
         }
     }
 
     /// The theme with this key.
     pub fn theme(&self, key: &str) -> Option<ThemeId> {
-        self.themes.iter().position(|t| t.class.key == key).map(|i| i as ThemeId)
+        self.themes
+            .iter()
+            .position(|t| t.class.key == key)
+            .map(|i| i as ThemeId)
     }
 
     /// The benefit with this key.
     pub fn benefit(&self, key: &str) -> Option<BenefitId> {
-        self.benefits.iter().position(|b| b.class.key == key).map(|i| i as BenefitId)
+        self.benefits
+            .iter()
+            .position(|b| b.class.key == key)
+            .map(|i| i as BenefitId)
     }
 
     /// The step type with this key.
@@ -230,7 +318,11 @@ mod tests {
         let k = Klassifikation::builtin();
         for theme in &k.themes {
             for key in theme.benefits {
-                assert!(k.benefit(key).is_some(), "{} names unknown benefit {key}", theme.class.key);
+                assert!(
+                    k.benefit(key).is_some(),
+                    "{} names unknown benefit {key}",
+                    theme.class.key
+                );
             }
         }
     }

@@ -81,12 +81,12 @@ impl Cpr {
     /// True when the modulus 11 check holds (not a validity rule since 2007).
     pub fn passes_modulus11(self) -> bool {
         let sum: u64 = self.digits().iter().zip(WEIGHTS).map(|(d, w)| u64::from(*d) * w).sum();
-        sum % 11 == 0
+        sum.is_multiple_of(11)
     }
 
     /// `true` for a woman (even last digit), `false` for a man.
     pub fn is_female(self) -> bool {
-        self.0 % 2 == 0
+        self.0.is_multiple_of(2)
     }
 
     /// Draws a number for someone born on `born`: the century digit matches the year, and the
@@ -190,7 +190,11 @@ mod tests {
         let b = Cpr::parse("2110625629", false).unwrap();
         assert_eq!(a, b);
         assert!(a.passes_modulus11());
-        assert_eq!(a.birth_date(), NaiveDate::from_ymd_opt(1862, 10, 21), "seventh digit 5 with YY 58-99 is the 1800s");
+        assert_eq!(
+            a.birth_date(),
+            NaiveDate::from_ymd_opt(1862, 10, 21),
+            "seventh digit 5 with YY 58-99 is the 1800s"
+        );
         assert!(!a.is_female(), "odd last digit: a man");
     }
 

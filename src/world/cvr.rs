@@ -26,7 +26,7 @@ impl Cvr {
             return Err(CvrError::Syntax(text.to_owned()));
         }
         let sum: u32 = b.iter().zip(WEIGHTS).map(|(d, w)| u32::from(d - b'0') * w).sum();
-        if sum % 11 != 0 {
+        if !sum.is_multiple_of(11) {
             return Err(CvrError::Checksum(text.to_owned()));
         }
         let n = b.iter().fold(0u32, |n, d| n * 10 + u32::from(d - b'0'));

@@ -66,7 +66,10 @@ fn case_out(world: &World, case: &Kontrolsag) -> CaseOut {
         steps: case
             .steps
             .iter()
-            .map(|s| StepOut { kind: world.classes.steps[usize::from(s.kind)].key, date: s.date.to_string() })
+            .map(|s| StepOut {
+                kind: world.classes.steps[usize::from(s.kind)].key,
+                date: s.date.to_string(),
+            })
             .collect(),
     }
 }
@@ -76,7 +79,11 @@ fn citizen_out<'a>(world: &'a World, c: &Citizen) -> CitizenOut<'a> {
         cpr: c.cpr.to_string(),
         kommunekode: world.authority(c.kommune).kommunekode.as_deref().unwrap_or(""),
         name: c.name(),
-        cases: c.cases.iter().map(|&id| case_out(world, &world.cases[id as usize])).collect(),
+        cases: c
+            .cases
+            .iter()
+            .map(|&id| case_out(world, &world.cases[id as usize]))
+            .collect(),
     }
 }
 
@@ -90,10 +97,15 @@ pub fn write_citizens(world: &World, with_cases: bool, format: Format, out: &mut
             writeln!(out)
         }
         Format::Csv => {
-            writeln!(out, "cpr,kommunekode,name,case_id,holder_cvr,sector,theme,benefit,status,opened,closed,steps")?;
+            writeln!(
+                out,
+                "cpr,kommunekode,name,case_id,holder_cvr,sector,theme,benefit,status,opened,closed,steps"
+            )?;
             for c in citizens {
                 let person = citizen_out(world, c);
-                let head = [person.cpr.as_str(), person.kommunekode, person.name.as_str()].map(csv_field).join(",");
+                let head = [person.cpr.as_str(), person.kommunekode, person.name.as_str()]
+                    .map(csv_field)
+                    .join(",");
                 if person.cases.is_empty() {
                     writeln!(out, "{head},,,,,,,,,")?;
                 }
@@ -140,7 +152,9 @@ pub fn write_authorities(world: &World, format: Format, out: &mut impl Write) ->
         Format::Csv => {
             writeln!(out, "cvr,sector,name,kommunekode")?;
             for a in &all {
-                let row = [a.cvr.as_str(), a.sector, a.name, a.kommunekode.unwrap_or("")].map(csv_field).join(",");
+                let row = [a.cvr.as_str(), a.sector, a.name, a.kommunekode.unwrap_or("")]
+                    .map(csv_field)
+                    .join(",");
                 writeln!(out, "{row}")?;
             }
             Ok(())

@@ -13,8 +13,8 @@ use rand_chacha::ChaCha8Rng;
 use uuid::Uuid;
 
 use super::{
-    Authority, AuthorityId, CaseStatus, Citizen, CitizenId, Cpr, Cvr, Klassifikation, Kontrolsag, Sagsskridt,
-    Sector, World, kommuner, names,
+    Authority, AuthorityId, CaseStatus, Citizen, CitizenId, Cpr, Cvr, Klassifikation, Kontrolsag, Sagsskridt, Sector,
+    World, kommuner, names,
 };
 use crate::scenario::{ATP_CVR, Holder, Scenario};
 
@@ -76,17 +76,39 @@ pub fn build(scenario: &Scenario) -> World {
 
 fn add_persons(world: &mut World, scenario: &Scenario, rng: &mut ChaCha8Rng) {
     for person in &scenario.persons {
-        let kommune = world.municipality_by_code(&person.kommunekode).expect("validated municipality code");
+        let kommune = world
+            .municipality_by_code(&person.kommunekode)
+            .expect("validated municipality code");
         let (first_name, last_name) = person.name.clone().unwrap_or_else(|| draw_name(rng, person.cpr));
         let citizen = world.citizens.len() as CitizenId;
-        world.citizens.push(Citizen { cpr: person.cpr, first_name, last_name, kommune, cases: Vec::new() });
+        world.citizens.push(Citizen {
+            cpr: person.cpr,
+            first_name,
+            last_name,
+            kommune,
+            cases: Vec::new(),
+        });
         for spec in &person.cases {
             let holder = match &spec.holder {
                 Holder::Udk => world.udk,
                 Holder::Kommune(code) => world.municipality_by_code(code).expect("validated municipality code"),
             };
-            let steps = spec.steps.iter().map(|&(kind, date)| Sagsskridt { kind, date }).collect();
-            push_case(world, citizen, holder, spec.theme, spec.benefit, spec.status, spec.opened, spec.closed, steps);
+            let steps = spec
+                .steps
+                .iter()
+                .map(|&(kind, date)| Sagsskridt { kind, date })
+                .collect();
+            push_case(
+                world,
+                citizen,
+                holder,
+                spec.theme,
+                spec.benefit,
+                spec.status,
+                spec.opened,
+                spec.closed,
+                steps,
+            );
         }
     }
 }
@@ -107,7 +129,17 @@ fn push_case(
     let id = Uuid::new_v5(&case_namespace(), format!("{}/{}", c.cpr, c.cases.len()).as_bytes());
     let case_id = world.cases.len() as u32;
     c.cases.push(case_id);
-    world.cases.push(Kontrolsag { id, citizen, holder, theme, benefit, status, opened, closed, steps });
+    world.cases.push(Kontrolsag {
+        id,
+        citizen,
+        holder,
+        theme,
+        benefit,
+        status,
+        opened,
+        closed,
+        steps,
+    });
 }
 
 fn draw_name(rng: &mut impl Rng, cpr: Cpr) -> (String, String) {
@@ -183,7 +215,13 @@ impl Generator {
         let (first_name, last_name) = draw_name(rng, cpr);
         let kommune = self.municipalities[rng.random_range(0..self.municipalities.len())];
         let citizen = world.citizens.len() as CitizenId;
-        world.citizens.push(Citizen { cpr, first_name, last_name, kommune, cases: Vec::new() });
+        world.citizens.push(Citizen {
+            cpr,
+            first_name,
+            last_name,
+            kommune,
+            cases: Vec::new(),
+        });
         if !rng.random_bool(self.with_cases) {
             return;
         }
@@ -204,7 +242,11 @@ impl Generator {
     }
 
     fn case(&self, world: &mut World, rng: &mut ChaCha8Rng, citizen: CitizenId, home: AuthorityId) {
-        let sector = if rng.random_bool(0.5) { Sector::Udk } else { Sector::Kommune };
+        let sector = if rng.random_bool(0.5) {
+            Sector::Udk
+        } else {
+            Sector::Kommune
+        };
         let s = sector_index(sector);
         if self.themes[s].is_empty() {
             return;
@@ -216,7 +258,11 @@ impl Generator {
         };
         let total = self.themes[s].last().map(|t| t.1).unwrap_or(1);
         let pick = rng.random_range(0..total);
-        let theme = self.themes[s].iter().find(|(_, cum)| pick < *cum).map(|t| t.0).unwrap_or(0);
+        let theme = self.themes[s]
+            .iter()
+            .find(|(_, cum)| pick < *cum)
+            .map(|t| t.0)
+            .unwrap_or(0);
         let candidates = &self.benefits[usize::from(theme)][s];
         let benefit = candidates[rng.random_range(0..candidates.len())];
 
@@ -227,7 +273,11 @@ impl Generator {
             (CaseStatus::Aaben, None)
         } else {
             let duration = rng.random_range(14.min(age)..=age.min(300));
-            let status = if rng.random_bool(0.75) { CaseStatus::Henlagt } else { CaseStatus::Afgjort };
+            let status = if rng.random_bool(0.75) {
+                CaseStatus::Henlagt
+            } else {
+                CaseStatus::Afgjort
+            };
             (status, Some(opened + Duration::days(duration)))
         };
         let steps = self.steps(world, rng, sector, opened, closed.unwrap_or(self.anchor), status);
@@ -246,7 +296,10 @@ impl Generator {
         status: CaseStatus,
     ) -> Vec<Sagsskridt> {
         let step = |key| world.classes.step(key).expect("built-in step type");
-        let mut out = vec![Sagsskridt { kind: step("SAG_OPRETTET"), date: opened }];
+        let mut out = vec![Sagsskridt {
+            kind: step("SAG_OPRETTET"),
+            date: opened,
+        }];
         let mut date = opened;
         let mut plan: Vec<&str> = Vec::new();
         if sector == Sector::Udk || rng.random_bool(0.6) {
@@ -282,7 +335,10 @@ impl Generator {
         };
         if let Some(key) = closing {
             out.retain(|s| s.date <= end);
-            out.push(Sagsskridt { kind: step(key), date: end });
+            out.push(Sagsskridt {
+                kind: step(key),
+                date: end,
+            });
         }
         out
     }
@@ -304,10 +360,18 @@ mod tests {
         let a = build(&scenario(300, 7));
         let b = build(&scenario(300, 7));
         let c = build(&scenario(300, 8));
-        let key = |w: &World| w.citizens.iter().map(|c| (c.cpr, c.name(), c.cases.len())).collect::<Vec<_>>();
+        let key = |w: &World| {
+            w.citizens
+                .iter()
+                .map(|c| (c.cpr, c.name(), c.cases.len()))
+                .collect::<Vec<_>>()
+        };
         assert_eq!(key(&a), key(&b));
         assert_ne!(key(&a), key(&c));
-        assert_eq!(a.cases.iter().map(|c| c.id).collect::<Vec<_>>(), b.cases.iter().map(|c| c.id).collect::<Vec<_>>());
+        assert_eq!(
+            a.cases.iter().map(|c| c.id).collect::<Vec<_>>(),
+            b.cases.iter().map(|c| c.id).collect::<Vec<_>>()
+        );
     }
 
     #[test]

@@ -189,7 +189,9 @@ impl World {
 
     /// The municipality with this four-digit code.
     pub fn municipality_by_code(&self, code: &str) -> Option<AuthorityId> {
-        self.municipalities().find(|(_, a)| a.kommunekode.as_deref() == Some(code)).map(|(i, _)| i)
+        self.municipalities()
+            .find(|(_, a)| a.kommunekode.as_deref() == Some(code))
+            .map(|(i, _)| i)
     }
 
     /// The number of citizens with at least one control case.
@@ -198,8 +200,18 @@ impl World {
     }
 
     fn index(&mut self) {
-        self.by_cvr = self.authorities.iter().enumerate().map(|(i, a)| (a.cvr, i as AuthorityId)).collect();
-        self.by_cpr = self.citizens.iter().enumerate().map(|(i, c)| (c.cpr, i as CitizenId)).collect();
+        self.by_cvr = self
+            .authorities
+            .iter()
+            .enumerate()
+            .map(|(i, a)| (a.cvr, i as AuthorityId))
+            .collect();
+        self.by_cpr = self
+            .citizens
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (c.cpr, i as CitizenId))
+            .collect();
     }
 }
 
@@ -219,7 +231,11 @@ pub fn kommuner() -> Vec<KommuneFact> {
         .filter(|l| !l.trim().is_empty())
         .filter_map(|line| {
             let mut f = line.split(',');
-            Some(KommuneFact { kommunekode: f.next()?, name: f.next()?, cvr: f.next()?.trim() })
+            Some(KommuneFact {
+                kommunekode: f.next()?,
+                name: f.next()?,
+                cvr: f.next()?.trim(),
+            })
         })
         .collect()
 }

@@ -25,7 +25,10 @@ fn app(seed: u64, citizens: u32) -> App {
     let yaml = format!(
         "name: property\nseed: {seed}\nclock: {CLOCK}\npopulation: {{ citizens: {citizens}, with_cases: 0.9 }}\n"
     );
-    App::new(Scenario::parse(&yaml, "property.yaml", None).unwrap(), Limits::default())
+    App::new(
+        Scenario::parse(&yaml, "property.yaml", None).unwrap(),
+        Limits::default(),
+    )
 }
 
 /// One random lookup, described by indexes into the world so proptest can shrink it.
@@ -48,14 +51,16 @@ fn lookup() -> impl Strategy<Value = Lookup> {
         proptest::option::of(0usize..1000),
         proptest::option::of(0usize..1000),
     )
-        .prop_map(|(caller, citizen, stk2, consent_days_ago, target, exclude_benefit)| Lookup {
-            caller,
-            citizen,
-            stk2,
-            consent_days_ago,
-            target,
-            exclude_benefit,
-        })
+        .prop_map(
+            |(caller, citizen, stk2, consent_days_ago, target, exclude_benefit)| Lookup {
+                caller,
+                citizen,
+                stk2,
+                consent_days_ago,
+                target,
+                exclude_benefit,
+            },
+        )
 }
 
 fn request_xml(world: &World, l: &Lookup) -> (String, Option<String>) {
@@ -213,9 +218,18 @@ fn lookups_do_show_cases() {
     let udk = world.authorities.iter().position(|a| a.sector == Sector::Udk).unwrap();
     let mut shown = 0;
     for citizen in 0..world.citizens.len() {
-        let l = Lookup { caller: udk, citizen, stk2: true, consent_days_ago: 1, target: None, exclude_benefit: None };
+        let l = Lookup {
+            caller: udk,
+            citizen,
+            stk2: true,
+            consent_days_ago: 1,
+            target: None,
+            exclude_benefit: None,
+        };
         let (xml, _) = request_xml(world, &l);
-        let request = http::Request::post("/kontrolsaglistehent/1").body(Bytes::from(xml)).unwrap();
+        let request = http::Request::post("/kontrolsaglistehent/1")
+            .body(Bytes::from(xml))
+            .unwrap();
         shown += read_response(sfstub::http::handle(&app, request).body()).0.len();
     }
     assert!(shown > 50, "only {shown} cases shown to UDK across 300 citizens");

@@ -1,0 +1,40 @@
+//! The baseline of `scripts/bench`: a bare hyper server answering every request with one fixed
+//! SOAP body, on the same runtime and connection settings as sfstub. sfstub's goal is at least
+//! half of this for KontrolsagListeHent with every rule applied.
+//!
+//! `cargo run --release --example bare_hyper -- 127.0.0.1:8099`
+
+use std::convert::Infallible;
+
+use bytes::Bytes;
+use http_body_util::Full;
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper::{Response, header};
+use hyper_util::rt::TokioIo;
+
+const BODY: &str = r#"<?xml version="1.0" encoding="UTF-8"?><soap:Envelope xmlns:soap="http://www.w3.org/2003/05/soap-envelope"><soap:Body><KontrolsagListeHent_O xmlns="http://www.kombit.dk/int/2022/01/01/" xmlns:kontekst="http://kombit.dk/xml/schemas/kontekst/2017/01/01/" revision="1"><kontekst:HovedOplysningerSvar><kontekst:TransaktionsId>x</kontekst:TransaktionsId><kontekst:TransaktionsTid>2026-11-22T10:15:00Z</kontekst:TransaktionsTid></kontekst:HovedOplysningerSvar><KontrolsagListe/></KontrolsagListeHent_O></soap:Body></soap:Envelope>"#;
+
+#[tokio::main]
+async fn main() -> std::io::Result<()> {
+    let addr = std::env::args().nth(1).unwrap_or_else(|| "127.0.0.1:8099".to_owned());
+    let listener = tokio::net::TcpListener::bind(&addr).await?;
+    println!("bare hyper on http://{}", listener.local_addr()?);
+    loop {
+        let (stream, _) = listener.accept().await?;
+        let _ = stream.set_nodelay(true);
+        tokio::spawn(async move {
+            let service = service_fn(|_req| async {
+                let mut r = Response::new(Full::new(Bytes::from_static(BODY.as_bytes())));
+                r.headers_mut().insert(
+                    header::CONTENT_TYPE,
+                    "application/soap+xml; charset=utf-8".parse().unwrap(),
+                );
+                Ok::<_, Infallible>(r)
+            });
+            let _ = http1::Builder::new()
+                .serve_connection(TokioIo::new(stream), service)
+                .await;
+        });
+    }
+}
