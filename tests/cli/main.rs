@@ -1,0 +1,8 @@
+//! The sfstub binary itself, run through `CARGO_BIN_EXE_sfstub`: help and version, `validate`,
+//! `serve` (banner, a real request, refusals before binding) and `generate`.
+
+mod generate;
+mod help;
+mod serve;
+mod util;
+mod validate;
