@@ -63,6 +63,8 @@ fn soap_call(
     let limits = soap::Limits {
         max_depth: app.limits.max_depth,
     };
+    // quick-xml skips a byte-order mark without counting it in positions: drop it first.
+    let body = body.strip_prefix(b"\xEF\xBB\xBF".as_slice()).unwrap_or(body);
     let envelope = soap::parse_envelope(body, limits, fallback)?;
     let ctx = Context {
         world: &app.loaded.world,
@@ -102,7 +104,11 @@ fn contract(service: &dyn Service, parts: &http::request::Parts, path: &str) -> 
     let document = if query.eq_ignore_ascii_case("wsdl") || query.eq_ignore_ascii_case("singleWsdl") {
         service.contract(None, &base)
     } else if let Some(name) = query.strip_prefix("xsd=") {
-        service.contract(Some(name), &base)
+        // Relative imports resolve against the URL without its query, i.e. beside the
+        // endpoint's parent: point them at the endpoint's own directory instead.
+        service
+            .contract(Some(name), &base)
+            .map(|xsd| absolute_schema_locations(&xsd, &base))
     } else {
         return text(
             StatusCode::OK,
@@ -119,6 +125,23 @@ fn contract(service: &dyn Service, parts: &http::request::Parts, path: &str) -> 
             format!("{} publishes no document {query:?}; try {base}?wsdl\n", service.title()),
         ),
     }
+}
+
+/// Rewrites relative `schemaLocation`s to absolute URLs below `base`.
+fn absolute_schema_locations(xsd: &str, base: &str) -> String {
+    let mut out = String::with_capacity(xsd.len() + 64);
+    let mut rest = xsd;
+    while let Some(i) = rest.find("schemaLocation=\"") {
+        let (head, tail) = rest.split_at(i + "schemaLocation=\"".len());
+        out.push_str(head);
+        if !tail.contains("://") || tail.find("://") > tail.find('"') {
+            out.push_str(base);
+            out.push('/');
+        }
+        rest = tail;
+    }
+    out.push_str(rest);
+    out
 }
 
 /// The absolute URL of `path` as the client addressed it.

@@ -2,7 +2,7 @@
 //! `HovedOplysninger` in the request, `HovedOplysningerSvar` with `SvarReaktion/Fejl` in the
 //! response, both in the kontekst namespace.
 
-use chrono::{DateTime, NaiveDateTime};
+use chrono::NaiveDate;
 
 use crate::soap::xml::{Leaf, escape, push_element};
 use crate::soap::{Fault, SoapVersion};
@@ -68,9 +68,75 @@ impl HovedOplysninger {
     }
 }
 
-/// True for the lexical form of xs:dateTime.
+/// True for the lexical form of xs:dateTime: `YYYY-MM-DDThh:mm:ss(.s+)?` and an optional
+/// `Z` or `±hh:mm` (24:00:00 allowed, as XML Schema allows it).
 pub fn is_xs_datetime(text: &str) -> bool {
-    DateTime::parse_from_rfc3339(text).is_ok() || NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S%.f").is_ok()
+    let Some((date, rest)) = text.split_once('T') else {
+        return false;
+    };
+    if parse_xs_date_part(date).is_none() || rest.len() < 8 {
+        return false;
+    }
+    let (time, zone) = rest.split_at(8);
+    let b = time.as_bytes();
+    let two = |i: usize| {
+        (b[i] as char)
+            .to_digit(10)
+            .zip((b[i + 1] as char).to_digit(10))
+            .map(|(a, c)| a * 10 + c)
+    };
+    let (Some(h), Some(m), Some(s)) = (two(0), two(3), two(6)) else {
+        return false;
+    };
+    if b[2] != b':' || b[5] != b':' || m > 59 || s > 59 || h > 24 || (h == 24 && (m, s) != (0, 0)) {
+        return false;
+    }
+    let zone = match zone.strip_prefix('.') {
+        Some(frac) => {
+            let digits = frac.bytes().take_while(u8::is_ascii_digit).count();
+            if digits == 0 || (h == 24 && frac[..digits].bytes().any(|d| d != b'0')) {
+                return false;
+            }
+            &frac[digits..]
+        }
+        None => zone,
+    };
+    is_xs_timezone(zone)
+}
+
+/// Reads an xs:date (`YYYY-MM-DD` with an optional `Z` or `±hh:mm`) and returns its date part.
+pub fn parse_xs_date(text: &str) -> Option<NaiveDate> {
+    let (date, zone) = (text.get(..10)?, text.get(10..)?);
+    is_xs_timezone(zone).then_some(())?;
+    parse_xs_date_part(date)
+}
+
+fn parse_xs_date_part(date: &str) -> Option<NaiveDate> {
+    let b = date.as_bytes();
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    if !b
+        .iter()
+        .enumerate()
+        .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit())
+    {
+        return None;
+    }
+    NaiveDate::parse_from_str(date, "%Y-%m-%d").ok()
+}
+
+fn is_xs_timezone(zone: &str) -> bool {
+    match zone.as_bytes() {
+        [] | [b'Z'] => true,
+        [sign, h1, h2, b':', m1, m2] if matches!(sign, b'+' | b'-') => {
+            let digits = [h1, h2, m1, m2].iter().all(|d| d.is_ascii_digit());
+            let hours = (h1 - b'0') * 10 + (h2 - b'0');
+            let minutes = (m1 - b'0') * 10 + (m2 - b'0');
+            digits && minutes < 60 && (hours < 14 || (hours == 14 && minutes == 0))
+        }
+        _ => false,
+    }
 }
 
 /// Writes `kontekst:HovedOplysningerSvar`, echoing the transaction and listing any errors.
@@ -98,7 +164,25 @@ mod tests {
         assert!(is_xs_datetime("2026-11-22T10:15:00Z"));
         assert!(is_xs_datetime("2026-11-22T10:15:00.123+01:00"));
         assert!(is_xs_datetime("2026-11-22T10:15:00"));
+        assert!(is_xs_datetime("2026-11-22T24:00:00Z"));
         assert!(!is_xs_datetime("2026-11-22"));
         assert!(!is_xs_datetime("i går"));
+        assert!(!is_xs_datetime("2026-11-22 12:58:03Z"), "space instead of T");
+        assert!(!is_xs_datetime("2026-11-22t12:58:03z"), "lower case");
+        assert!(!is_xs_datetime("2026-11-22T12:58:60Z"), "leap second");
+        assert!(!is_xs_datetime("2026-11-22T12:58:03."), "empty fraction");
+        assert!(!is_xs_datetime("2026-11-22T12:58:03+1:00"));
+        assert!(!is_xs_datetime("2026-1-22T12:58:03Z"));
+    }
+
+    #[test]
+    fn date_forms() {
+        let d = NaiveDate::from_ymd_opt(2026, 11, 20);
+        assert_eq!(parse_xs_date("2026-11-20"), d);
+        assert_eq!(parse_xs_date("2026-11-20Z"), d);
+        assert_eq!(parse_xs_date("2026-11-20+01:00"), d);
+        assert_eq!(parse_xs_date("2026-1-5"), None);
+        assert_eq!(parse_xs_date("2026-02-30"), None);
+        assert_eq!(parse_xs_date("2026-11-20T00:00:00"), None);
     }
 }

@@ -173,13 +173,13 @@ pub fn apply(world: &World, caller: &Caller, request: &Request, today: NaiveDate
                 fejl_id::SAMTYKKE_MANGLER,
                 "SamtykkeDato mangler; den er påkrævet ved hjemmel UDBL_11A_STK1".into(),
             ),
-            Some(text) => match NaiveDate::parse_from_str(text, "%Y-%m-%d") {
-                Ok(d) if d > today => push(
+            Some(text) => match k2017::parse_xs_date(text) {
+                Some(d) if d > today => push(
                     fejl_id::SAMTYKKE_UGYLDIG,
                     format!("SamtykkeDato {d} ligger efter dags dato ({today})"),
                 ),
-                Ok(_) => {}
-                Err(_) => push(
+                Some(_) => {}
+                None => push(
                     fejl_id::SAMTYKKE_UGYLDIG,
                     format!("SamtykkeDato {text:?} er ikke en dato (ÅÅÅÅ-MM-DD)"),
                 ),

@@ -118,7 +118,9 @@ pub fn parse_envelope(input: &[u8], limits: Limits, fallback: SoapVersion) -> Re
         // Only the Envelope (depth 1) and the operation (depth 3) need their namespace kept.
         let namespace = match ns {
             ResolveResult::Bound(n) if depth == 0 || depth == 2 => {
-                Some(String::from_utf8_lossy(n.as_ref()).into_owned())
+                // The reader hands the xmlns value over as written: resolve its references.
+                let raw = String::from_utf8_lossy(n.as_ref());
+                Some(quick_xml::escape::unescape(&raw).map_or_else(|_| raw.to_string(), |u| u.into_owned()))
             }
             ResolveResult::Bound(_) | ResolveResult::Unbound => None,
             ResolveResult::Unknown(p) => {

@@ -118,6 +118,14 @@ fn xsd_is_served_by_query() {
         .collect();
     assert!(elements.contains(&"KontrolsagListeHent_I".to_owned()), "{elements:?}");
     assert!(elements.contains(&"KontrolsagListeHent_O".to_owned()), "{elements:?}");
+    // Fetched by query, a relative import would resolve beside /kontrolsaglistehent/: it is
+    // made absolute, pointing at the schema served beside the endpoint.
+    let text = app.get("/kontrolsaglistehent/1?xsd=KontrolsagListeHent.xsd").text();
+    let location = format!(
+        "schemaLocation=\"http://{}/kontrolsaglistehent/1/Kontekst.xsd\"",
+        app.addr
+    );
+    assert!(text.contains(&location), "{text}");
 }
 
 #[test]

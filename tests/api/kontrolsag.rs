@@ -270,7 +270,6 @@ fn an_unqualified_request_is_answered_in_the_default_namespace() {
 }
 
 #[test]
-#[ignore = "src bug: soap::parse_envelope keeps the namespace URI escaped and the writer escapes it again (urn:example:a&amp;amp;b)"]
 fn the_answer_keeps_a_namespace_that_contains_an_escaped_character() {
     // The request declares the namespace "urn:example:a&b" (written escaped, as XML requires).
     let request = KontrolsagListeHentI {
@@ -308,7 +307,6 @@ fn a_namespace_declared_on_the_envelope_is_honoured() {
 }
 
 #[test]
-#[ignore = "src bug: after a UTF-8 byte-order mark the operation's byte range is 3 bytes off, so a good request is a fault"]
 fn a_request_with_a_byte_order_mark_works() {
     let app = spawn_app();
     let mut body = vec![0xEF, 0xBB, 0xBF];
