@@ -4,6 +4,8 @@
 //! sfstub knows the context security model (the caller's CVR in
 //! `AuthorityContext/MunicipalityCVR`); the token model (SF1514) plugs in here.
 
+pub mod xmltree;
+
 use crate::soap::{Fault, SoapVersion};
 use crate::world::Cvr;
 

@@ -1,0 +1,542 @@
+//! A small read-only XML tree for signatures: parse once, find elements by Id, resolve
+//! namespaces, and write any subtree in exclusive XML canonicalization
+//! (`http://www.w3.org/2001/10/xml-exc-c14n#`, without comments).
+//!
+//! The tree keeps prefixes and namespace declarations exactly as written, because exclusive
+//! canonicalization renders prefixes, not just namespace URIs. Comments and processing
+//! instructions are dropped (exc-c14n without comments omits comments; sfstub's peers send no
+//! processing instructions inside signed content). A DOCTYPE is refused.
+
+use std::collections::BTreeMap;
+
+use quick_xml::events::{BytesStart, Event};
+use quick_xml::reader::Reader;
+
+/// The `xml:` namespace, bound to the `xml` prefix everywhere.
+const XML_NS: &str = "http://www.w3.org/XML/1998/namespace";
+
+/// Index of a node in a [`Tree`].
+pub type NodeId = usize;
+
+/// An attribute as written (namespace declarations are kept apart).
+#[derive(Debug, Clone)]
+pub struct Attribute {
+    /// The qualified name, e.g. `wsu:Id`.
+    pub name: String,
+    /// The normalised, unescaped value.
+    pub value: String,
+}
+
+impl Attribute {
+    fn prefix(&self) -> Option<&str> {
+        self.name.split_once(':').map(|(p, _)| p)
+    }
+
+    /// The local part of the name.
+    pub fn local_name(&self) -> &str {
+        self.name.split_once(':').map_or(&self.name, |(_, l)| l)
+    }
+}
+
+/// An element node.
+#[derive(Debug, Clone)]
+pub struct Element {
+    /// The qualified name, e.g. `soap:Body`.
+    pub name: String,
+    pub attributes: Vec<Attribute>,
+    /// Namespace declarations on this element: (prefix, URI); the default namespace has prefix "".
+    pub namespaces: Vec<(String, String)>,
+    pub children: Vec<NodeId>,
+    pub parent: Option<NodeId>,
+}
+
+impl Element {
+    /// The prefix ("" when none).
+    pub fn prefix(&self) -> &str {
+        self.name.split_once(':').map_or("", |(p, _)| p)
+    }
+
+    /// The local part of the name.
+    pub fn local_name(&self) -> &str {
+        self.name.split_once(':').map_or(&self.name, |(_, l)| l)
+    }
+}
+
+/// A node: an element or a run of text.
+#[derive(Debug, Clone)]
+pub enum Node {
+    Element(Element),
+    Text(String),
+}
+
+/// A parsed document.
+#[derive(Debug, Clone)]
+pub struct Tree {
+    nodes: Vec<Node>,
+    root: NodeId,
+}
+
+/// Why a document could not be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct XmlError(pub String);
+
+impl Tree {
+    /// Parses a document. Line endings are normalised to `\n` and attribute values as XML
+    /// prescribes, so canonical output matches what any conforming parser would see.
+    pub fn parse(input: &[u8]) -> Result<Tree, XmlError> {
+        let text = std::str::from_utf8(input).map_err(|e| XmlError(format!("the document is not UTF-8: {e}")))?;
+        let text = text.replace("\r\n", "\n").replace('\r', "\n");
+        let mut reader = Reader::from_str(&text);
+        reader.config_mut().check_end_names = true;
+        let mut nodes: Vec<Node> = Vec::new();
+        let mut stack: Vec<NodeId> = Vec::new();
+        let mut root = None;
+        let mut pending_text = String::new();
+        let flush = |nodes: &mut Vec<Node>, stack: &[NodeId], text: &mut String| {
+            if text.is_empty() {
+                return;
+            }
+            if let Some(&parent) = stack.last() {
+                let id = nodes.len();
+                nodes.push(Node::Text(std::mem::take(text)));
+                if let Node::Element(e) = &mut nodes[parent] {
+                    e.children.push(id);
+                }
+            } else {
+                text.clear();
+            }
+        };
+        loop {
+            let event = reader
+                .read_event()
+                .map_err(|e| XmlError(format!("not well-formed XML: {e}")))?;
+            match event {
+                Event::Start(ref start) | Event::Empty(ref start) => {
+                    flush(&mut nodes, &stack, &mut pending_text);
+                    if stack.is_empty() && root.is_some() {
+                        return Err(XmlError("more than one root element".into()));
+                    }
+                    let id = nodes.len();
+                    let parent = stack.last().copied();
+                    nodes.push(Node::Element(element(start, parent)?));
+                    match parent {
+                        Some(p) => {
+                            if let Node::Element(e) = &mut nodes[p] {
+                                e.children.push(id);
+                            }
+                        }
+                        None => root = Some(id),
+                    }
+                    if matches!(event, Event::Start(_)) {
+                        stack.push(id);
+                    }
+                }
+                Event::End(_) => {
+                    flush(&mut nodes, &stack, &mut pending_text);
+                    stack.pop();
+                }
+                Event::Text(t) => {
+                    if !stack.is_empty() {
+                        pending_text.push_str(&t.decode().map_err(|e| XmlError(e.to_string()))?);
+                    }
+                }
+                Event::CData(t) => {
+                    pending_text.push_str(&t.decode().map_err(|e| XmlError(e.to_string()))?);
+                }
+                Event::GeneralRef(r) => {
+                    if let Some(c) = r.resolve_char_ref().map_err(|e| XmlError(e.to_string()))? {
+                        pending_text.push(c);
+                    } else {
+                        let name = r.decode().map_err(|e| XmlError(e.to_string()))?;
+                        pending_text.push(predefined_entity(&name)?);
+                    }
+                }
+                Event::DocType(_) => return Err(XmlError("a DOCTYPE is not allowed".into())),
+                Event::Eof => break,
+                Event::Comment(_) | Event::PI(_) | Event::Decl(_) => {}
+            }
+        }
+        if !stack.is_empty() {
+            return Err(XmlError("the document ends before its elements are closed".into()));
+        }
+        let root = root.ok_or_else(|| XmlError("the document has no element".into()))?;
+        Ok(Tree { nodes, root })
+    }
+
+    /// The document element.
+    pub fn root(&self) -> NodeId {
+        self.root
+    }
+
+    /// The element at `id`. Panics if `id` is a text node: ids come from this tree's own
+    /// element queries.
+    pub fn element(&self, id: NodeId) -> &Element {
+        match &self.nodes[id] {
+            Node::Element(e) => e,
+            Node::Text(_) => panic!("node {id} is text, not an element"),
+        }
+    }
+
+    /// The namespace URI of an element, resolved through its ancestors; `None` when it has none.
+    pub fn namespace(&self, id: NodeId) -> Option<&str> {
+        let prefix = self.element(id).prefix();
+        self.resolve_prefix(id, prefix)
+    }
+
+    /// The URI bound to `prefix` ("" for the default namespace) at element `id`.
+    pub fn resolve_prefix(&self, id: NodeId, prefix: &str) -> Option<&str> {
+        if prefix == "xml" {
+            return Some(XML_NS);
+        }
+        let mut at = Some(id);
+        while let Some(n) = at {
+            let e = self.element(n);
+            if let Some((_, uri)) = e.namespaces.iter().find(|(p, _)| p == prefix) {
+                return if uri.is_empty() { None } else { Some(uri) };
+            }
+            at = e.parent;
+        }
+        None
+    }
+
+    /// True when element `id` has this namespace URI and local name.
+    pub fn is(&self, id: NodeId, namespace: &str, local: &str) -> bool {
+        self.element(id).local_name() == local && self.namespace(id) == Some(namespace)
+    }
+
+    /// The element children of `id`.
+    pub fn child_elements(&self, id: NodeId) -> impl Iterator<Item = NodeId> + '_ {
+        self.element(id)
+            .children
+            .iter()
+            .copied()
+            .filter(|&c| matches!(self.nodes[c], Node::Element(_)))
+    }
+
+    /// The first child element with this namespace and local name.
+    pub fn child(&self, id: NodeId, namespace: &str, local: &str) -> Option<NodeId> {
+        self.child_elements(id).find(|&c| self.is(c, namespace, local))
+    }
+
+    /// All child elements with this namespace and local name.
+    pub fn children_named<'a>(
+        &'a self,
+        id: NodeId,
+        namespace: &'a str,
+        local: &'a str,
+    ) -> impl Iterator<Item = NodeId> + 'a {
+        self.child_elements(id).filter(move |&c| self.is(c, namespace, local))
+    }
+
+    /// Every element below `id` (not `id` itself), in document order.
+    pub fn descendants(&self, id: NodeId) -> Vec<NodeId> {
+        let mut out = Vec::new();
+        let mut stack: Vec<NodeId> = self.child_elements(id).collect();
+        stack.reverse();
+        while let Some(n) = stack.pop() {
+            out.push(n);
+            let mut kids: Vec<NodeId> = self.child_elements(n).collect();
+            kids.reverse();
+            stack.extend(kids);
+        }
+        out
+    }
+
+    /// The concatenated text content of an element and its descendants, trimmed.
+    pub fn text(&self, id: NodeId) -> String {
+        let mut s = String::new();
+        self.collect_text(id, &mut s);
+        s.trim().to_owned()
+    }
+
+    fn collect_text(&self, id: NodeId, out: &mut String) {
+        for &c in &self.element(id).children {
+            match &self.nodes[c] {
+                Node::Text(t) => out.push_str(t),
+                Node::Element(_) => self.collect_text(c, out),
+            }
+        }
+    }
+
+    /// The value of an attribute by namespace (`None` for an unprefixed attribute) and local name.
+    pub fn attribute(&self, id: NodeId, namespace: Option<&str>, local: &str) -> Option<&str> {
+        let e = self.element(id);
+        e.attributes
+            .iter()
+            .find(|a| {
+                a.local_name() == local
+                    && match (a.prefix(), namespace) {
+                        (None, None) => true,
+                        (Some(p), Some(ns)) => self.resolve_prefix(id, p) == Some(ns),
+                        _ => false,
+                    }
+            })
+            .map(|a| a.value.as_str())
+    }
+
+    /// The element whose identifier attribute (`wsu:Id`, `ID`, `Id` or `id`) equals `value`.
+    /// Two elements with the same identifier are an error: a signature could then cover one
+    /// and a reader use the other.
+    pub fn element_by_id(&self, value: &str) -> Result<Option<NodeId>, XmlError> {
+        let mut found = None;
+        for id in std::iter::once(self.root).chain(self.descendants(self.root)) {
+            let e = self.element(id);
+            let has = e
+                .attributes
+                .iter()
+                .any(|a| matches!(a.local_name(), "Id" | "ID" | "id") && a.value == value);
+            if has {
+                if found.is_some() {
+                    return Err(XmlError(format!("two elements carry the identifier {value:?}")));
+                }
+                found = Some(id);
+            }
+        }
+        Ok(found)
+    }
+
+    /// Writes the subtree at `id` in exclusive canonical form, leaving out the subtree at
+    /// `exclude` (the enveloped-signature transform). `inclusive` is the InclusiveNamespaces
+    /// PrefixList ("#default" names the default namespace).
+    pub fn exc_c14n(&self, id: NodeId, exclude: Option<NodeId>, inclusive: &[String]) -> Vec<u8> {
+        let mut out = Vec::with_capacity(1024);
+        let inclusive: Vec<&str> = inclusive
+            .iter()
+            .map(|p| if p == "#default" { "" } else { p.as_str() })
+            .collect();
+        let rendered = BTreeMap::new();
+        self.c14n_element(id, exclude, &inclusive, &rendered, &mut out);
+        out
+    }
+
+    fn c14n_element(
+        &self,
+        id: NodeId,
+        exclude: Option<NodeId>,
+        inclusive: &[&str],
+        rendered: &BTreeMap<String, String>,
+        out: &mut Vec<u8>,
+    ) {
+        if Some(id) == exclude {
+            return;
+        }
+        let e = self.element(id);
+        // The prefixes this element visibly uses, plus the inclusive ones in scope.
+        let mut used: Vec<&str> = vec![e.prefix()];
+        for a in &e.attributes {
+            if let Some(p) = a.prefix() {
+                used.push(p);
+            }
+        }
+        for p in inclusive {
+            if self.resolve_prefix(id, p).is_some() {
+                used.push(p);
+            }
+        }
+        used.sort_unstable();
+        used.dedup();
+        let mut declared = rendered.clone();
+        let mut decls: Vec<(String, String)> = Vec::new();
+        for p in used {
+            if p == "xml" {
+                continue;
+            }
+            let uri = self.resolve_prefix(id, p).unwrap_or("");
+            let before = rendered.get(p).map(String::as_str).unwrap_or("");
+            if p.is_empty() {
+                if uri != before {
+                    decls.push((String::new(), uri.to_owned()));
+                    declared.insert(String::new(), uri.to_owned());
+                }
+            } else if !uri.is_empty() && rendered.get(p).map(String::as_str) != Some(uri) {
+                decls.push((p.to_owned(), uri.to_owned()));
+                declared.insert(p.to_owned(), uri.to_owned());
+            }
+        }
+        out.push(b'<');
+        out.extend_from_slice(e.name.as_bytes());
+        for (p, uri) in &decls {
+            if p.is_empty() {
+                out.extend_from_slice(b" xmlns=\"");
+            } else {
+                out.extend_from_slice(b" xmlns:");
+                out.extend_from_slice(p.as_bytes());
+                out.extend_from_slice(b"=\"");
+            }
+            escape_attr(uri, out);
+            out.push(b'"');
+        }
+        let mut attrs: Vec<(&str, &str, &Attribute)> = e
+            .attributes
+            .iter()
+            .map(|a| {
+                let ns = a.prefix().and_then(|p| self.resolve_prefix(id, p)).unwrap_or("");
+                (ns, a.local_name(), a)
+            })
+            .collect();
+        attrs.sort_by(|x, y| (x.0, x.1).cmp(&(y.0, y.1)));
+        for (_, _, a) in attrs {
+            out.push(b' ');
+            out.extend_from_slice(a.name.as_bytes());
+            out.extend_from_slice(b"=\"");
+            escape_attr(&a.value, out);
+            out.push(b'"');
+        }
+        out.push(b'>');
+        for &c in &e.children {
+            match &self.nodes[c] {
+                Node::Text(t) => escape_text(t, out),
+                Node::Element(_) => self.c14n_element(c, exclude, inclusive, &declared, out),
+            }
+        }
+        out.extend_from_slice(b"</");
+        out.extend_from_slice(e.name.as_bytes());
+        out.push(b'>');
+    }
+}
+
+fn element(start: &BytesStart<'_>, parent: Option<NodeId>) -> Result<Element, XmlError> {
+    let name = String::from_utf8(start.name().as_ref().to_vec()).map_err(|e| XmlError(e.to_string()))?;
+    let mut attributes = Vec::new();
+    let mut namespaces = Vec::new();
+    for attr in start.attributes() {
+        let attr = attr.map_err(|e| XmlError(format!("bad attribute on <{name}>: {e}")))?;
+        let key = String::from_utf8(attr.key.as_ref().to_vec()).map_err(|e| XmlError(e.to_string()))?;
+        let raw = std::str::from_utf8(&attr.value).map_err(|e| XmlError(e.to_string()))?;
+        let normalised: String = raw
+            .chars()
+            .map(|c| if matches!(c, '\t' | '\n' | '\r') { ' ' } else { c })
+            .collect();
+        let value = quick_xml::escape::unescape(&normalised)
+            .map_err(|e| XmlError(format!("bad reference in attribute {key} of <{name}>: {e}")))?
+            .into_owned();
+        if key == "xmlns" {
+            namespaces.push((String::new(), value));
+        } else if let Some(prefix) = key.strip_prefix("xmlns:") {
+            namespaces.push((prefix.to_owned(), value));
+        } else {
+            attributes.push(Attribute { name: key, value });
+        }
+    }
+    Ok(Element {
+        name,
+        attributes,
+        namespaces,
+        children: Vec::new(),
+        parent,
+    })
+}
+
+fn predefined_entity(name: &str) -> Result<char, XmlError> {
+    Ok(match name {
+        "lt" => '<',
+        "gt" => '>',
+        "amp" => '&',
+        "apos" => '\'',
+        "quot" => '"',
+        other => return Err(XmlError(format!("the entity &{other}; is not defined"))),
+    })
+}
+
+fn escape_text(text: &str, out: &mut Vec<u8>) {
+    for c in text.chars() {
+        match c {
+            '&' => out.extend_from_slice(b"&amp;"),
+            '<' => out.extend_from_slice(b"&lt;"),
+            '>' => out.extend_from_slice(b"&gt;"),
+            '\r' => out.extend_from_slice(b"&#xD;"),
+            c => {
+                let mut buf = [0u8; 4];
+                out.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
+            }
+        }
+    }
+}
+
+fn escape_attr(value: &str, out: &mut Vec<u8>) {
+    for c in value.chars() {
+        match c {
+            '&' => out.extend_from_slice(b"&amp;"),
+            '<' => out.extend_from_slice(b"&lt;"),
+            '"' => out.extend_from_slice(b"&quot;"),
+            '\t' => out.extend_from_slice(b"&#x9;"),
+            '\n' => out.extend_from_slice(b"&#xA;"),
+            '\r' => out.extend_from_slice(b"&#xD;"),
+            c => {
+                let mut buf = [0u8; 4];
+                out.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn c14n(xml: &str, path_local: &str, inclusive: &[&str]) -> String {
+        let tree = Tree::parse(xml.as_bytes()).unwrap();
+        let id = std::iter::once(tree.root())
+            .chain(tree.descendants(tree.root()))
+            .find(|&n| tree.element(n).local_name() == path_local)
+            .unwrap();
+        let inclusive: Vec<String> = inclusive.iter().map(|s| s.to_string()).collect();
+        String::from_utf8(tree.exc_c14n(id, None, &inclusive)).unwrap()
+    }
+
+    #[test]
+    fn renders_only_visibly_used_namespaces_and_sorts_attributes() {
+        let xml = r#"<s:Envelope xmlns:s="urn:s" xmlns:u="urn:u" xmlns:x="urn:x"><s:Body u:Id="b" z="1" a="2"><x:A/></s:Body></s:Envelope>"#;
+        assert_eq!(
+            c14n(xml, "Body", &[]),
+            r#"<s:Body xmlns:s="urn:s" xmlns:u="urn:u" a="2" z="1" u:Id="b"><x:A xmlns:x="urn:x"></x:A></s:Body>"#
+        );
+    }
+
+    #[test]
+    fn inclusive_prefixes_are_rendered_where_in_scope() {
+        let xml = r#"<r xmlns:a="urn:a" xmlns:b="urn:b"><e/></r>"#;
+        assert_eq!(c14n(xml, "e", &["a", "c"]), r#"<e xmlns:a="urn:a"></e>"#);
+    }
+
+    #[test]
+    fn default_namespace_rules() {
+        let xml = r#"<r xmlns="urn:d"><e><f xmlns=""/></e></r>"#;
+        assert_eq!(c14n(xml, "e", &[]), r#"<e xmlns="urn:d"><f xmlns=""></f></e>"#);
+        let xml = r#"<r><e><f xmlns=""/></e></r>"#;
+        assert_eq!(c14n(xml, "e", &[]), r#"<e><f></f></e>"#);
+    }
+
+    #[test]
+    fn escaping_and_normalisation() {
+        let xml = "<e a=\"x&#9;y\r\nz &quot;q&quot; &lt;\">a &amp; b &gt; c\r\nd<![CDATA[<x>]]></e>";
+        assert_eq!(
+            c14n(xml, "e", &[]),
+            "<e a=\"x&#x9;y z &quot;q&quot; &lt;\">a &amp; b &gt; c\nd&lt;x&gt;</e>"
+        );
+    }
+
+    #[test]
+    fn redundant_declarations_are_not_repeated() {
+        let xml = r#"<a:r xmlns:a="urn:a"><a:e xmlns:a="urn:a"><a:f/></a:e></a:r>"#;
+        assert_eq!(
+            c14n(xml, "r", &[]),
+            r#"<a:r xmlns:a="urn:a"><a:e><a:f></a:f></a:e></a:r>"#
+        );
+    }
+
+    #[test]
+    fn duplicate_ids_are_refused() {
+        let tree = Tree::parse(br#"<r><a ID="x"/><b Id="x"/></r>"#).unwrap();
+        assert!(tree.element_by_id("x").is_err());
+        let tree = Tree::parse(br#"<r><a ID="x"/><b Id="y"/></r>"#).unwrap();
+        assert_eq!(tree.element(tree.element_by_id("y").unwrap().unwrap()).name, "b");
+    }
+
+    #[test]
+    fn refuses_doctype_and_unknown_entities() {
+        assert!(Tree::parse(br#"<!DOCTYPE r [<!ENTITY a "b">]><r>&a;</r>"#).is_err());
+        assert!(Tree::parse(b"<r>&nbsp;</r>").is_err());
+    }
+}
