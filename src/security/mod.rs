@@ -4,6 +4,7 @@
 //! sfstub knows the context security model (the caller's CVR in
 //! `AuthorityContext/MunicipalityCVR`); the token model (SF1514) plugs in here.
 
+pub mod dsig;
 pub mod xmltree;
 
 use crate::soap::{Fault, SoapVersion};

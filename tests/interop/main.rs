@@ -1,0 +1,132 @@
+//! Interoperability of sfstub's XML signatures with an implementation nobody here wrote:
+//! xmlsec1 (Debian package `xmlsec1`, installed by `scripts/test`). What sfstub signs must
+//! verify with xmlsec1, and what xmlsec1 signs must verify with sfstub.
+
+mod tools;
+
+use rsa::pkcs8::{EncodePrivateKey, EncodePublicKey, LineEnding};
+use sfstub::security::dsig::{self, DS_NS, SIGNATURE_PLACEHOLDER, SignReference};
+use sfstub::security::xmltree::Tree;
+use tools::{TempDir, test_key, xmlsec1};
+
+const SAML_NS: &str = "urn:oasis:names:tc:SAML:2.0:assertion";
+
+fn assertion_template() -> String {
+    format!(
+        r#"<saml:Assertion xmlns:saml="{SAML_NS}" xmlns:xs="http://www.w3.org/2001/XMLSchema" ID="_a1" IssueInstant="2026-11-22T12:00:00Z" Version="2.0"><saml:Issuer>https://sts.sfstub.invalid</saml:Issuer>{SIGNATURE_PLACEHOLDER}<saml:Subject><saml:NameID Format="urn:oasis:names:tc:SAML:1.1:nameid-format:X509SubjectName">CN=Test &amp; "quoted", O=Ærø // CVR:12345678, C=DK</saml:NameID></saml:Subject><saml:AttributeStatement><saml:Attribute Name="dk:gov:saml:attribute:CvrNumberIdentifier"><saml:AttributeValue xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:type="xs:string">29189846</saml:AttributeValue></saml:Attribute></saml:AttributeStatement></saml:Assertion>"#
+    )
+}
+
+#[test]
+fn an_assertion_signed_by_sfstub_verifies_with_xmlsec1() {
+    let key = test_key();
+    let signed = dsig::sign(
+        &assertion_template(),
+        &[SignReference {
+            id: "_a1".into(),
+            enveloped: true,
+        }],
+        key,
+        "<ds:KeyName>sfstub</ds:KeyName>",
+    )
+    .unwrap();
+    let dir = TempDir::new("sign");
+    let pubkey = dir.write(
+        "pub.pem",
+        key.to_public_key()
+            .to_public_key_pem(LineEnding::LF)
+            .unwrap()
+            .as_bytes(),
+    );
+    let doc = dir.write("signed.xml", signed.as_bytes());
+    let (ok, out) = xmlsec1(&[
+        "--verify",
+        "--pubkey-pem",
+        pubkey.to_str().unwrap(),
+        "--id-attr:ID",
+        &format!("{SAML_NS}:Assertion"),
+        doc.to_str().unwrap(),
+    ]);
+    assert!(ok, "xmlsec1 refused sfstub's signature:\n{out}\n{signed}");
+    let tampered = dir.write("tampered.xml", signed.replace("29189846", "29189847").as_bytes());
+    let (ok, _) = xmlsec1(&[
+        "--verify",
+        "--pubkey-pem",
+        pubkey.to_str().unwrap(),
+        "--id-attr:ID",
+        &format!("{SAML_NS}:Assertion"),
+        tampered.to_str().unwrap(),
+    ]);
+    assert!(
+        !ok,
+        "xmlsec1 accepted a tampered assertion: the test cannot tell good from bad"
+    );
+}
+
+#[test]
+fn a_document_signed_by_xmlsec1_verifies_with_sfstub() {
+    let key = test_key();
+    let dir = TempDir::new("verify");
+    let keyfile = dir.write("key.pem", key.to_pkcs8_pem(LineEnding::LF).unwrap().as_bytes());
+    let template = format!(
+        r##"<soap:Envelope xmlns:soap="http://www.w3.org/2003/05/soap-envelope" xmlns:wsu="http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-utility-1.0.xsd">
+  <soap:Header>
+    <ds:Signature xmlns:ds="{DS_NS}">
+      <ds:SignedInfo>
+        <ds:CanonicalizationMethod Algorithm="http://www.w3.org/2001/10/xml-exc-c14n#"/>
+        <ds:SignatureMethod Algorithm="http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"/>
+        <ds:Reference URI="#body">
+          <ds:Transforms>
+            <ds:Transform Algorithm="http://www.w3.org/2001/10/xml-exc-c14n#">
+              <ec:InclusiveNamespaces xmlns:ec="http://www.w3.org/2001/10/xml-exc-c14n#" PrefixList="soap"/>
+            </ds:Transform>
+          </ds:Transforms>
+          <ds:DigestMethod Algorithm="http://www.w3.org/2001/04/xmlenc#sha256"/>
+          <ds:DigestValue/>
+        </ds:Reference>
+      </ds:SignedInfo>
+      <ds:SignatureValue/>
+    </ds:Signature>
+  </soap:Header>
+  <soap:Body wsu:Id="body">
+    <k:Op xmlns:k="urn:k" b="2" a="1">Æble &amp; &lt;pære&gt;
+      <k:Empty/>
+    </k:Op>
+  </soap:Body>
+</soap:Envelope>"##
+    );
+    let tmpl = dir.write("tmpl.xml", template.as_bytes());
+    let out_path = dir.path().join("signed.xml");
+    let (ok, out) = xmlsec1(&[
+        "--sign",
+        "--privkey-pem",
+        keyfile.to_str().unwrap(),
+        "--id-attr:Id",
+        "http://www.w3.org/2003/05/soap-envelope:Body",
+        "--output",
+        out_path.to_str().unwrap(),
+        tmpl.to_str().unwrap(),
+    ]);
+    assert!(ok, "xmlsec1 could not sign:\n{out}");
+    let signed = std::fs::read(&out_path).unwrap();
+    let tree = Tree::parse(&signed).unwrap();
+    let sig = tree
+        .descendants(tree.root())
+        .into_iter()
+        .find(|&n| tree.is(n, DS_NS, "Signature"))
+        .unwrap();
+    let verified = dsig::verify(&tree, sig, &key.to_public_key(), "the test key", None);
+    assert!(verified.is_ok(), "{verified:?}\n{}", String::from_utf8_lossy(&signed));
+    let tampered = String::from_utf8(signed).unwrap().replace("b=\"2\"", "b=\"3\"");
+    assert!(tampered.contains("b=\"3\""), "the tampering took place");
+    let tree = Tree::parse(tampered.as_bytes()).unwrap();
+    let sig = tree
+        .descendants(tree.root())
+        .into_iter()
+        .find(|&n| tree.is(n, DS_NS, "Signature"))
+        .unwrap();
+    assert!(matches!(
+        dsig::verify(&tree, sig, &key.to_public_key(), "the test key", None),
+        Err(dsig::DsigError::DigestMismatch(what)) if what.contains("soap:Body")
+    ));
+}
