@@ -4,6 +4,7 @@
 use std::sync::Arc;
 
 use crate::scenario::Scenario;
+use crate::security::keys::KeyMaterial;
 use crate::services::Service;
 use crate::services::sf1472_kontrolsag::KontrolsagListeHent;
 use crate::world::{self, World};
@@ -58,14 +59,23 @@ impl Default for Limits {
 pub struct App {
     pub loaded: Arc<Loaded>,
     pub limits: Limits,
+    /// The CA, signing, TLS and sample client certificates with their keys.
+    pub keys: Arc<KeyMaterial>,
 }
 
 impl App {
-    /// An app serving `scenario` with `limits`.
+    /// An app serving `scenario` with `limits` and the process's shared in-memory keys
+    /// ([`KeyMaterial::ephemeral_shared`], generated on first use): for tests.
     pub fn new(scenario: Scenario, limits: Limits) -> App {
+        App::with_keys(scenario, limits, KeyMaterial::ephemeral_shared())
+    }
+
+    /// An app serving `scenario` with `limits`, signing and serving with `keys`.
+    pub fn with_keys(scenario: Scenario, limits: Limits, keys: Arc<KeyMaterial>) -> App {
         App {
             loaded: Arc::new(Loaded::new(scenario)),
             limits,
+            keys,
         }
     }
 }

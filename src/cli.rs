@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 use crate::scenario::{Scenario, ScenarioError, parse_clock};
+use crate::tls::ClientAuth;
 use crate::world::Clock;
 use crate::world::export::Format;
 
@@ -21,12 +22,15 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Serve the scenario's world over HTTP.
-    Serve(ServeArgs),
+    /// Serve the scenario's world over HTTP (HTTPS with --tls).
+    Serve(Box<ServeArgs>),
     /// Print the world's citizens (or authorities) as JSON or CSV, to pick test CPR numbers.
     Generate(GenerateArgs),
     /// Check scenario files and report every problem with file, line and field.
     Validate(ValidateArgs),
+    /// Export or show sfstub's certificates (export creates them in the state directory if missing).
+    #[command(subcommand)]
+    Certs(CertsCommand),
 }
 
 /// Which scenario to use, shared by `serve` and `generate`.
@@ -70,6 +74,135 @@ pub struct ServeArgs {
     /// Log filter (tracing syntax), e.g. info, warn, sfstub::request=off.
     #[arg(long, env = "SFSTUB_LOG", default_value = "info", value_name = "FILTER")]
     pub log: String,
+    #[command(flatten)]
+    pub keys: KeyArgs,
+}
+
+/// Where the keys live, TLS, and PEM files replacing generated certificates.
+#[derive(Debug, Args)]
+pub struct KeyArgs {
+    /// Directory holding sfstub's CA, signing, TLS and sample client keys and certificates,
+    /// created on first start [default: the user's data directory + /sfstub, e.g.
+    /// ~/.local/share/sfstub].
+    #[arg(long, env = "SFSTUB_STATE_DIR", value_name = "DIR")]
+    pub state_dir: Option<PathBuf>,
+    /// Serve HTTPS instead of HTTP, with the state directory's TLS certificate (issued by its CA).
+    /// In the environment: SFSTUB_TLS=1, true, yes or on (0, false, no, off for HTTP).
+    #[arg(long, env = "SFSTUB_TLS", value_parser = clap::builder::BoolishValueParser::new())]
+    pub tls: bool,
+    /// Ask HTTPS clients for a certificate issued by sfstub's CA (or --tls-client-ca).
+    #[arg(long, env = "SFSTUB_TLS_CLIENT_AUTH", value_enum, default_value_t = ClientAuth::Off, value_name = "MODE")]
+    pub tls_client_auth: ClientAuth,
+    /// Also trust client certificates issued by the CA certificates in this PEM file.
+    #[arg(long, env = "SFSTUB_TLS_CLIENT_CA", value_name = "FILE")]
+    pub tls_client_ca: Option<PathBuf>,
+    /// Extra host names or IP addresses for the generated TLS certificate (beside localhost,
+    /// 127.0.0.1 and ::1); repeat or separate with commas.
+    #[arg(long, env = "SFSTUB_TLS_NAME", value_name = "NAME", value_delimiter = ',')]
+    pub tls_name: Vec<String>,
+    /// PEM certificate for signing as the STS (with --sts-key) instead of the generated one.
+    #[arg(long, env = "SFSTUB_STS_CERT", value_name = "FILE")]
+    pub sts_cert: Option<PathBuf>,
+    /// PEM RSA private key (PKCS#8 or PKCS#1) of --sts-cert.
+    #[arg(long, env = "SFSTUB_STS_KEY", value_name = "FILE")]
+    pub sts_key: Option<PathBuf>,
+    /// PEM certificate for signing service responses (with --service-key).
+    #[arg(long, env = "SFSTUB_SERVICE_CERT", value_name = "FILE")]
+    pub service_cert: Option<PathBuf>,
+    /// PEM RSA private key of --service-cert.
+    #[arg(long, env = "SFSTUB_SERVICE_KEY", value_name = "FILE")]
+    pub service_key: Option<PathBuf>,
+    /// PEM certificate (and chain) for HTTPS (with --tls-key).
+    #[arg(long, env = "SFSTUB_TLS_CERT", value_name = "FILE")]
+    pub tls_cert: Option<PathBuf>,
+    /// PEM RSA private key of --tls-cert.
+    #[arg(long, env = "SFSTUB_TLS_KEY", value_name = "FILE")]
+    pub tls_key: Option<PathBuf>,
+}
+
+/// Certificate and key files given on the command line, each pair complete.
+#[derive(Debug, Clone, Default)]
+pub struct PemOverrides {
+    pub sts: Option<(PathBuf, PathBuf)>,
+    pub service: Option<(PathBuf, PathBuf)>,
+    pub tls: Option<(PathBuf, PathBuf)>,
+}
+
+impl KeyArgs {
+    /// The PEM pairs, or a one-line message naming the flag given without its partner or a TLS
+    /// flag given without --tls.
+    pub fn overrides(&self) -> Result<PemOverrides, String> {
+        fn pair(
+            name: &str,
+            cert: &Option<PathBuf>,
+            key: &Option<PathBuf>,
+        ) -> Result<Option<(PathBuf, PathBuf)>, String> {
+            match (cert, key) {
+                (Some(c), Some(k)) => Ok(Some((c.clone(), k.clone()))),
+                (None, None) => Ok(None),
+                (Some(_), None) => Err(format!(
+                    "--{name}-cert needs --{name}-key (the certificate's private key, PEM)"
+                )),
+                (None, Some(_)) => Err(format!("--{name}-key needs --{name}-cert (the key's certificate, PEM)")),
+            }
+        }
+        let overrides = PemOverrides {
+            sts: pair("sts", &self.sts_cert, &self.sts_key)?,
+            service: pair("service", &self.service_cert, &self.service_key)?,
+            tls: pair("tls", &self.tls_cert, &self.tls_key)?,
+        };
+        if !self.tls {
+            let tls_only = [
+                (self.tls_client_auth != ClientAuth::Off, "--tls-client-auth"),
+                (self.tls_client_ca.is_some(), "--tls-client-ca"),
+                (!self.tls_name.is_empty(), "--tls-name"),
+                (overrides.tls.is_some(), "--tls-cert/--tls-key"),
+            ];
+            if let Some((_, flag)) = tls_only.iter().find(|(given, _)| *given) {
+                return Err(format!("{flag} only applies with --tls (HTTPS)"));
+            }
+        }
+        if self.tls_client_ca.is_some() && self.tls_client_auth == ClientAuth::Off {
+            return Err("--tls-client-ca needs --tls-client-auth optional or required".into());
+        }
+        Ok(overrides)
+    }
+}
+
+/// `sfstub certs ...`
+#[derive(Debug, Subcommand)]
+pub enum CertsCommand {
+    /// Write what a client needs into DIR: ca.pem, sts.pem, service.pem, client.pem,
+    /// client-key.pem and README.txt (no other private key).
+    Export {
+        /// Directory to write into (created if missing).
+        #[arg(value_name = "DIR")]
+        dir: PathBuf,
+        #[command(flatten)]
+        state: StateDirArg,
+    },
+    /// Print each certificate's subject, issuer, SHA-256 thumbprint and validity.
+    Show {
+        #[command(flatten)]
+        state: StateDirArg,
+    },
+}
+
+/// `--state-dir` for the `certs` commands.
+#[derive(Debug, Args)]
+pub struct StateDirArg {
+    /// The state directory [default: the user's data directory + /sfstub].
+    #[arg(long, env = "SFSTUB_STATE_DIR", value_name = "DIR")]
+    pub state_dir: Option<PathBuf>,
+}
+
+impl StateDirArg {
+    /// The given directory, or the default.
+    pub fn dir(&self) -> PathBuf {
+        self.state_dir
+            .clone()
+            .unwrap_or_else(crate::security::keys::default_state_dir)
+    }
 }
 
 #[derive(Debug, Args)]

@@ -12,6 +12,7 @@ pub mod security;
 pub mod server;
 pub mod services;
 pub mod soap;
+pub mod tls;
 pub mod world;
 
 /// The startup banner: scenario, counts, endpoints and a hint where to find test citizens.

@@ -1,4 +1,4 @@
-//! The sfstub binary: parse the command line, load the scenario, bind, serve.
+//! The sfstub binary: parse the command line, load the scenario and the keys, bind, serve.
 
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
@@ -6,14 +6,15 @@ use std::sync::Arc;
 
 use clap::Parser;
 use sfstub::app::{App, Limits};
-use sfstub::cli::{Cli, Command, GenerateArgs, ServeArgs};
+use sfstub::cli::{CertsCommand, Cli, Command, GenerateArgs, ServeArgs};
 use sfstub::scenario::Scenario;
+use sfstub::security::keys::{self, Identity, KeyMaterial};
 use sfstub::world::{self, export};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Command::Serve(args) => serve(args),
+        Command::Serve(args) => serve(*args),
         Command::Generate(args) => generate(args),
         Command::Validate(args) => {
             let mut ok = true;
@@ -33,6 +34,7 @@ fn main() -> ExitCode {
             }
             if ok { ExitCode::SUCCESS } else { ExitCode::FAILURE }
         }
+        Command::Certs(command) => certs(command),
     }
 }
 
@@ -60,7 +62,25 @@ fn serve(args: ServeArgs) -> ExitCode {
         max_body: args.max_body,
         max_depth: usize::from(args.max_depth),
     };
-    let app = Arc::new(App::new(scenario, limits));
+    let keys = match serve_keys(&args) {
+        Ok(k) => k,
+        Err(e) => {
+            eprintln!("sfstub: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let tls = if args.keys.tls {
+        match sfstub::tls::server_config(&keys, args.keys.tls_client_auth, args.keys.tls_client_ca.as_deref()) {
+            Ok(config) => Some(tokio_rustls::TlsAcceptor::from(config)),
+            Err(e) => {
+                eprintln!("sfstub: {e}");
+                return ExitCode::from(2);
+            }
+        }
+    } else {
+        None
+    };
+    let app = Arc::new(App::with_keys(scenario, limits, Arc::new(keys)));
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(r) => r,
         Err(e) => {
@@ -77,9 +97,15 @@ fn serve(args: ServeArgs) -> ExitCode {
             }
         };
         let addr = listener.local_addr().unwrap_or(args.listen);
-        print!("{}", sfstub::banner(&app, &format!("http://{addr}")));
+        let scheme = if tls.is_some() { "https" } else { "http" };
+        print!("{}", sfstub::banner(&app, &format!("{scheme}://{addr}")));
         let _ = std::io::stdout().flush();
-        match sfstub::server::run(listener, app, sfstub::server::shutdown_signal()).await {
+        let shutdown = sfstub::server::shutdown_signal();
+        let served = match tls {
+            Some(acceptor) => sfstub::server::run_tls(listener, app, shutdown, acceptor).await,
+            None => sfstub::server::run(listener, app, shutdown).await,
+        };
+        match served {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
                 eprintln!("sfstub: {e}");
@@ -87,6 +113,87 @@ fn serve(args: ServeArgs) -> ExitCode {
             }
         }
     })
+}
+
+/// Loads or creates the key material, applies the PEM overrides and TLS names, and prints
+/// (on stderr) one line saying where the keys are. Errors are one line.
+fn serve_keys(args: &ServeArgs) -> Result<KeyMaterial, String> {
+    let overrides = args.keys.overrides()?;
+    let (mut keys, source) = keys::load_for_serve(args.keys.state_dir.as_deref()).map_err(|e| e.to_string())?;
+    let mut line = source.to_string();
+    let given = [
+        ("STS", &overrides.sts, &mut keys.sts),
+        ("service", &overrides.service, &mut keys.service),
+        ("TLS", &overrides.tls, &mut keys.tls),
+    ];
+    for (what, pair, identity) in given {
+        if let Some((cert, key)) = pair {
+            *identity = Identity::from_pem_files(cert, key).map_err(|e| e.to_string())?;
+            line.push_str(&format!("; {what} certificate from {}", cert.display()));
+        }
+    }
+    if args.keys.tls && overrides.tls.is_none() {
+        let mut names = args.keys.tls_name.clone();
+        if !args.listen.ip().is_unspecified() && !args.listen.ip().is_loopback() {
+            names.push(args.listen.ip().to_string());
+        }
+        keys.ensure_tls_names(&names).map_err(|e| e.to_string())?;
+    }
+    eprintln!("sfstub: {line}");
+    Ok(keys)
+}
+
+fn certs(command: CertsCommand) -> ExitCode {
+    match command {
+        CertsCommand::Export { dir, state } => {
+            let state_dir = state.dir();
+            let keys = match KeyMaterial::load_or_create(&state_dir) {
+                Ok((keys, created)) => {
+                    if created {
+                        eprintln!("sfstub: created keys and certificates in {}", state_dir.display());
+                    }
+                    keys
+                }
+                Err(e) => {
+                    eprintln!("sfstub: {e}");
+                    return ExitCode::from(2);
+                }
+            };
+            match keys.export(&dir) {
+                Ok(files) => {
+                    for f in files {
+                        println!("{}", f.display());
+                    }
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("sfstub: {e}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
+        CertsCommand::Show { state } => {
+            let state_dir = state.dir();
+            if !state_dir.join("ca.pem").exists() {
+                eprintln!(
+                    "sfstub: no certificates in {} yet (sfstub serve or sfstub certs export creates them)",
+                    state_dir.display()
+                );
+                return ExitCode::FAILURE;
+            }
+            match KeyMaterial::load(&state_dir) {
+                Ok(keys) => {
+                    println!("{}", state_dir.display());
+                    print!("{}", keys.describe());
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("sfstub: {e}");
+                    ExitCode::from(2)
+                }
+            }
+        }
+    }
 }
 
 fn generate(args: GenerateArgs) -> ExitCode {

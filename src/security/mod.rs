@@ -5,6 +5,7 @@
 //! `AuthorityContext/MunicipalityCVR`); the token model (SF1514) plugs in here.
 
 pub mod dsig;
+pub mod keys;
 pub mod xmltree;
 
 use crate::soap::{Fault, SoapVersion};

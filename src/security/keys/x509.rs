@@ -80,7 +80,9 @@ pub(super) fn parse_named(der: &[u8], file: &Path) -> Result<CertInfo, KeyError>
             algorithm: spki.algorithm.oid.to_string(),
         });
     }
-    let spki_der = spki.to_der().map_err(|e| bad(format!("its public key cannot be encoded: {e}")))?;
+    let spki_der = spki
+        .to_der()
+        .map_err(|e| bad(format!("its public key cannot be encoded: {e}")))?;
     let public_key = RsaPublicKey::from_public_key_der(&spki_der)
         .map_err(|e| bad(format!("its RSA public key is malformed: {e}")))?;
     let time = |t: x509_cert::time::Time| {
@@ -277,15 +279,26 @@ mod tests {
     #[test]
     fn special_characters_are_quoted() {
         let name = Name::from_str("CN=a\\, b,O=x\\\"y").unwrap();
-        assert_eq!(name_to_string(&name), "O=\"x\"\"y\", CN=\"a, b\"");
+        assert_eq!(name_to_string(&name), "CN=\"a, b\", O=\"x\"\"y\"");
     }
 
     #[test]
     fn garbage_is_an_error_not_a_panic() {
-        for input in [&b""[..], b"\x30\x03\x02\x01\x01", b"not a certificate at all", &[0x30, 0x82, 0xff, 0xff]] {
+        for input in [
+            &b""[..],
+            b"\x30\x03\x02\x01\x01",
+            b"not a certificate at all",
+            &[0x30, 0x82, 0xff, 0xff],
+        ] {
             assert!(matches!(parse_certificate(input), Err(KeyError::Certificate { .. })));
         }
         assert!(certificates_from_pem(b"hello", Path::new("x.pem")).is_err());
-        assert!(rsa_key_from_pem(b"-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n", Path::new("k.pem")).is_err());
+        assert!(
+            rsa_key_from_pem(
+                b"-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n",
+                Path::new("k.pem")
+            )
+            .is_err()
+        );
     }
 }
