@@ -4,9 +4,11 @@
 use std::sync::Arc;
 
 use crate::scenario::Scenario;
+use crate::security::Settings;
 use crate::security::keys::KeyMaterial;
 use crate::services::Service;
 use crate::services::sf1472_kontrolsag::KontrolsagListeHent;
+use crate::services::sf1514_sts::Sts;
 use crate::world::{self, World};
 
 /// A scenario made ready to serve: its world and every service prepared for it.
@@ -20,12 +22,26 @@ impl Loaded {
     /// Builds the world and prepares the services. Everything per-scenario happens here.
     pub fn new(scenario: Scenario) -> Loaded {
         let world = world::build(&scenario);
-        let services: Vec<Box<dyn Service>> = vec![Box::new(KontrolsagListeHent::new(&world, scenario.sf1472.clone()))];
+        let mut services: Vec<Box<dyn Service>> =
+            vec![Box::new(KontrolsagListeHent::new(&world, scenario.sf1472.clone()))];
+        // The STS issues tokens for every other service, so it is built last.
+        let audiences = services.iter().map(|s| s.entity_id()).collect();
+        services.push(Box::new(Sts::new(audiences)));
         Loaded {
             scenario,
             world,
             services,
         }
+    }
+
+    /// The entity IDs of the services the STS issues tokens for (all but the STS itself).
+    pub fn audiences(&self) -> Vec<&'static str> {
+        let sts = crate::security::DEFAULT_STS_ISSUER;
+        self.services
+            .iter()
+            .map(|s| s.entity_id())
+            .filter(|e| *e != sts)
+            .collect()
     }
 
     /// The service answering on `path` (no trailing slash), if any.
@@ -61,6 +77,8 @@ pub struct App {
     pub limits: Limits,
     /// The CA, signing, TLS and sample client certificates with their keys.
     pub keys: Arc<KeyMaterial>,
+    /// The security mode and its parameters (the scenario's, unless `--security` overrides).
+    pub security: Settings,
 }
 
 impl App {
@@ -72,10 +90,16 @@ impl App {
 
     /// An app serving `scenario` with `limits`, signing and serving with `keys`.
     pub fn with_keys(scenario: Scenario, limits: Limits, keys: Arc<KeyMaterial>) -> App {
+        let security = Settings {
+            mode: scenario.security.mode,
+            skew: chrono::Duration::seconds(i64::from(scenario.security.clock_skew)),
+            ..Settings::default()
+        };
         App {
             loaded: Arc::new(Loaded::new(scenario)),
             limits,
             keys,
+            security,
         }
     }
 }

@@ -7,8 +7,12 @@ use bytes::Bytes;
 use http::{HeaderValue, Method, Request, Response, StatusCode, header};
 
 use crate::app::App;
-use crate::services::{Context, Service, Summary};
+use crate::security::{Guard, wss};
+use crate::services::sf1514_rest;
+use crate::services::sf1514_sts::Issuer;
+use crate::services::{Context, Service, Signer, Summary};
 use crate::soap::{self, Fault, SoapVersion};
+use crate::tls::PeerCertificate;
 
 /// Answers one request whose body has already been read (within the size limit).
 pub fn handle(app: &App, request: Request<Bytes>) -> Response<Bytes> {
@@ -22,7 +26,23 @@ pub fn handle(app: &App, request: Request<Bytes>) -> Response<Bytes> {
     };
     let loaded = &app.loaded;
     let mut summary = Summary::default();
+    let rest = matches!(path, sf1514_rest::WSTRUST_PATH | sf1514_rest::OAUTH_PATH);
     let response = match (loaded.service_for(path), &parts.method) {
+        (_, &Method::POST) if rest => {
+            let tls = parts.extensions.get::<PeerCertificate>().map(|c| c.0.as_slice());
+            with_context(app, |ctx| {
+                let issuer = Issuer {
+                    ctx,
+                    audiences: &loaded.audiences(),
+                };
+                if path == sf1514_rest::WSTRUST_PATH {
+                    sf1514_rest::wstrust(&issuer, tls, &body)
+                } else {
+                    sf1514_rest::oauth(&issuer, tls, parts.uri.query(), &body)
+                }
+            })
+        }
+        (_, _) if rest => method_not_allowed("POST"),
         (Some(service), &Method::POST) => {
             let content_type = parts.headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok());
             let fallback = SoapVersion::guess_from_content_type(content_type);
@@ -66,15 +86,61 @@ fn soap_call(
     // quick-xml skips a byte-order mark without counting it in positions: drop it first.
     let body = body.strip_prefix(b"\xEF\xBB\xBF".as_slice()).unwrap_or(body);
     let envelope = soap::parse_envelope(body, limits, fallback)?;
-    let ctx = Context {
-        world: &app.loaded.world,
-        now: app.loaded.world.clock.now(),
+    with_context(app, |ctx| call_service(app, service, body, &envelope, ctx))
+}
+
+/// Runs `f` with the context of one call: the world, the clock's now, security.
+fn with_context<T>(app: &App, f: impl FnOnce(&Context<'_>) -> T) -> T {
+    let loaded = &app.loaded;
+    let now = loaded.world.clock.now();
+    let guard = Guard {
+        settings: &app.security,
+        keys: &app.keys,
+        agreements: &loaded.scenario.agreements,
+        world: &loaded.world,
+        now,
     };
+    f(&Context {
+        world: &loaded.world,
+        now,
+        guard: &guard,
+    })
+}
+
+fn call_service(
+    app: &App,
+    service: &dyn Service,
+    body: &[u8],
+    envelope: &soap::Envelope,
+    ctx: &Context<'_>,
+) -> Result<(SoapVersion, Vec<u8>, Summary), Fault> {
+    let now = ctx.now;
     let mut out = Vec::with_capacity(4096);
     soap::begin_envelope(&mut out, envelope.version, None);
-    let summary = service.call(&ctx, &envelope, body, &mut out)?;
-    soap::finish_envelope(&mut out);
-    Ok((envelope.version, out, summary))
+    let start = out.len();
+    let summary = service.call(ctx, envelope, body, &mut out)?;
+    let Some(signing) = &summary.signing else {
+        soap::finish_envelope(&mut out);
+        return Ok((envelope.version, out, summary));
+    };
+    let identity = match signing.by {
+        Signer::Service => &app.keys.service,
+        Signer::Sts => &app.keys.sts,
+    };
+    let signer = wss::Signer {
+        key: &identity.key,
+        certificate: &identity.cert_der,
+    };
+    let signed = wss::signed_response(
+        envelope.version,
+        &out[start..],
+        signing.relates_to.as_deref(),
+        signing.action.as_deref(),
+        now,
+        &signer,
+    )
+    .map_err(|e| Fault::receiver(envelope.version, format!("sfstub could not sign its response: {e}")))?;
+    Ok((envelope.version, signed, summary))
 }
 
 /// GET on a path that is not a service endpoint: an XSD beside one, the index, the health check.

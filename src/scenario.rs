@@ -12,8 +12,9 @@ use chrono::{DateTime, Months, NaiveDate, Utc};
 use serde::Deserialize;
 use serde_saphyr::Spanned;
 
+use crate::security::SecurityMode;
 use crate::world::{BenefitId, StepId, ThemeId};
-use crate::world::{CaseStatus, Clock, Cpr, Cvr, Klassifikation, Sector, kommuner};
+use crate::world::{CaseStatus, Clock, Cpr, Cvr, Klassifikation, Sector, World, kommuner};
 
 /// The built-in default scenario, compiled into the binary.
 pub const DEFAULT_SCENARIO: &str = include_str!("../scenarios/default.yaml");
@@ -44,6 +45,107 @@ pub struct Scenario {
     pub theme_weights: Vec<u32>,
     pub persons: Vec<Person>,
     pub sf1472: Sf1472Options,
+    pub security: SecurityOptions,
+    pub agreements: Agreements,
+}
+
+/// The scenario's security settings; `--security` overrides the mode.
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SecurityOptions {
+    pub mode: SecurityMode,
+    /// Tolerated clock difference, in seconds, for Timestamps and token validity.
+    pub clock_skew: u32,
+}
+
+impl Default for SecurityOptions {
+    fn default() -> Self {
+        SecurityOptions {
+            mode: SecurityMode::Off,
+            clock_skew: 300,
+        }
+    }
+}
+
+/// Service agreements (serviceaftaler): who may call which service. Without a list, every
+/// municipality and Udbetaling Danmark may call every service.
+#[derive(Debug, Clone, Default)]
+pub struct Agreements(pub Option<Vec<Agreement>>);
+
+/// One service agreement.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Agreement {
+    /// The authority, or `None` for `cvr: "*"` (anyone).
+    pub cvr: Option<Cvr>,
+    /// Entity IDs of the services, or `*` for all.
+    pub services: Vec<String>,
+    /// Only this user system may act for the CVR: its certificate's subject or SHA-256
+    /// thumbprint (hex). Checked in the token model.
+    pub system: Option<String>,
+}
+
+impl Agreements {
+    /// Whether `cvr` may call the service `entity_id`, acting through the user system with
+    /// this certificate subject and thumbprint (token model). The error explains the refusal.
+    pub fn check(
+        &self,
+        world: &World,
+        cvr: Cvr,
+        entity_id: &str,
+        system: Option<&str>,
+        thumbprint: Option<&[u8; 32]>,
+    ) -> Result<(), String> {
+        let name = || {
+            world
+                .authority_by_cvr(cvr)
+                .map(|a| format!("CVR {cvr} ({})", world.authority(a).name))
+                .unwrap_or_else(|| format!("CVR {cvr}"))
+        };
+        let Some(list) = &self.0 else {
+            let allowed = world
+                .authority_by_cvr(cvr)
+                .is_some_and(|a| matches!(world.authority(a).sector, Sector::Udk | Sector::Kommune));
+            return if allowed {
+                Ok(())
+            } else {
+                Err(format!(
+                    "{} has no service agreement for {entity_id}: without an `agreements` list in the scenario only the municipalities and Udbetaling Danmark have one",
+                    name()
+                ))
+            };
+        };
+        let for_service: Vec<&Agreement> = list
+            .iter()
+            .filter(|a| a.cvr.is_none_or(|c| c == cvr) && a.services.iter().any(|s| s == "*" || s == entity_id))
+            .collect();
+        if for_service.is_empty() {
+            return Err(format!(
+                "no service agreement in the scenario lets {} use {entity_id}",
+                name()
+            ));
+        }
+        let hex = thumbprint.map(|t| t.iter().map(|b| format!("{b:02x}")).collect::<String>());
+        let system_matches = |pinned: &str| {
+            system.is_some_and(|s| s == pinned) || hex.as_deref().is_some_and(|h| h.eq_ignore_ascii_case(pinned))
+        };
+        match for_service.iter().find(|a| {
+            a.system
+                .as_deref()
+                .is_none_or(|p| system.is_none() || system_matches(p))
+        }) {
+            Some(_) => Ok(()),
+            None => Err(format!(
+                "the service agreement for {} and {entity_id} names the user system {}, but the token's certificate is {}",
+                name(),
+                for_service
+                    .iter()
+                    .filter_map(|a| a.system.as_deref())
+                    .collect::<Vec<_>>()
+                    .join(" or "),
+                system.unwrap_or("unknown")
+            )),
+        }
+    }
 }
 
 /// How generated CPR numbers look.
@@ -248,6 +350,19 @@ struct RawScenario {
     persons: Vec<RawPerson>,
     #[serde(default)]
     sf1472: Sf1472Options,
+    #[serde(default)]
+    security: SecurityOptions,
+    #[serde(default)]
+    agreements: Option<Vec<RawAgreement>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawAgreement {
+    cvr: Spanned<String>,
+    services: Vec<Spanned<String>>,
+    #[serde(default)]
+    system: Option<String>,
 }
 
 fn default_seed() -> u64 {
@@ -383,6 +498,12 @@ impl Validator {
                 message: "must not be empty".into(),
             });
         }
+        let agreements = Agreements(raw.agreements.as_ref().map(|list| {
+            list.iter()
+                .enumerate()
+                .filter_map(|(i, a)| self.agreement(i, a))
+                .collect()
+        }));
         Some(Scenario {
             name: raw.name.value,
             description: raw.description,
@@ -395,6 +516,8 @@ impl Validator {
             theme_weights,
             persons,
             sf1472: raw.sf1472,
+            security: raw.security,
+            agreements,
         })
     }
 
@@ -448,6 +571,36 @@ impl Validator {
             cases,
         })
         .filter(|_| complete)
+    }
+
+    fn agreement(&mut self, i: usize, raw: &RawAgreement) -> Option<Agreement> {
+        let at = format!("agreements[{i}]");
+        let cvr = match Cvr::parse(&raw.cvr.value) {
+            _ if raw.cvr.value.trim() == "*" => Some(None),
+            Ok(cvr) => Some(Some(cvr)),
+            Err(e) => {
+                self.report(&raw.cvr, format!("{at}.cvr"), format!("{e}, or \"*\" for any caller"));
+                None
+            }
+        };
+        for (k, s) in raw.services.iter().enumerate() {
+            if s.value != "*" && !s.value.contains("://") {
+                self.report(
+                    s,
+                    format!("{at}.services[{k}]"),
+                    format!(
+                        "{:?} is neither \"*\" nor a service entity ID such as {}",
+                        s.value,
+                        crate::services::sf1472_kontrolsag::ENTITY_ID
+                    ),
+                );
+            }
+        }
+        Some(Agreement {
+            cvr: cvr?,
+            services: raw.services.iter().map(|s| s.value.clone()).collect(),
+            system: raw.system.clone(),
+        })
     }
 
     fn kommunekode(&mut self, text: &Spanned<String>, field: &str) -> Option<String> {

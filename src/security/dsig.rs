@@ -46,6 +46,51 @@ pub struct SignReference {
     pub id: String,
     /// Apply the enveloped-signature transform (the signature sits inside this element).
     pub enveloped: bool,
+    /// The element is a `wsse:SecurityTokenReference`: sign the token it names, through the
+    /// STR-Transform.
+    pub str_transform: bool,
+}
+
+impl SignReference {
+    /// A plain reference to the element with this identifier.
+    pub fn to(id: impl Into<String>) -> SignReference {
+        SignReference {
+            id: id.into(),
+            enveloped: false,
+            str_transform: false,
+        }
+    }
+
+    /// A reference to the element that holds the signature.
+    pub fn enveloping(id: impl Into<String>) -> SignReference {
+        SignReference {
+            id: id.into(),
+            enveloped: true,
+            str_transform: false,
+        }
+    }
+
+    /// A reference, through the STR-Transform, to the token a SecurityTokenReference names.
+    pub fn token_via(str_id: impl Into<String>) -> SignReference {
+        SignReference {
+            id: str_id.into(),
+            enveloped: false,
+            str_transform: true,
+        }
+    }
+}
+
+/// The WS-Security namespace, for SecurityTokenReference/KeyIdentifier.
+const WSSE_NS: &str = "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd";
+
+/// The token a SecurityTokenReference names through its KeyIdentifier.
+pub fn referenced_token(tree: &Tree, str_node: NodeId) -> Result<NodeId, DsigError> {
+    let key_id = tree.child(str_node, WSSE_NS, "KeyIdentifier").ok_or_else(|| {
+        DsigError::Malformed("the STR-Transform reference is not a SecurityTokenReference with a KeyIdentifier".into())
+    })?;
+    let id = tree.text(key_id);
+    tree.element_by_id(&id)?
+        .ok_or_else(|| DsigError::DanglingReference(format!("the token {id}")))
 }
 
 /// Signs `xml`, which must contain the placeholder comment [`SIGNATURE_PLACEHOLDER`] where the
@@ -59,14 +104,26 @@ pub fn sign(xml: &str, references: &[SignReference], key: &RsaPrivateKey, key_in
         "<ds:CanonicalizationMethod Algorithm=\"{EXC_C14N}\"/><ds:SignatureMethod Algorithm=\"{RSA_SHA256}\"/>"
     ));
     for r in references {
-        let node = tree.element_by_id(&r.id)?.ok_or_else(|| DsigError::DanglingReference(format!("#{}", r.id)))?;
+        let mut node = tree
+            .element_by_id(&r.id)?
+            .ok_or_else(|| DsigError::DanglingReference(format!("#{}", r.id)))?;
+        if r.str_transform {
+            node = referenced_token(&tree, node)?;
+        }
         let digest = B64.encode(Sha256::digest(tree.exc_c14n(node, None, &[])));
         signed_info.push_str(&format!("<ds:Reference URI=\"#{}\"><ds:Transforms>", r.id));
         if r.enveloped {
             signed_info.push_str(&format!("<ds:Transform Algorithm=\"{ENVELOPED}\"/>"));
         }
+        if r.str_transform {
+            signed_info.push_str(&format!(
+                "<ds:Transform Algorithm=\"{STR_TRANSFORM}\"><wsse:TransformationParameters xmlns:wsse=\"{WSSE_NS}\"><ds:CanonicalizationMethod Algorithm=\"{EXC_C14N}\"/></wsse:TransformationParameters></ds:Transform>"
+            ));
+        } else {
+            signed_info.push_str(&format!("<ds:Transform Algorithm=\"{EXC_C14N}\"/>"));
+        }
         signed_info.push_str(&format!(
-            "<ds:Transform Algorithm=\"{EXC_C14N}\"/></ds:Transforms><ds:DigestMethod Algorithm=\"{SHA256}\"/><ds:DigestValue>{digest}</ds:DigestValue></ds:Reference>"
+            "</ds:Transforms><ds:DigestMethod Algorithm=\"{SHA256}\"/><ds:DigestValue>{digest}</ds:DigestValue></ds:Reference>"
         ));
     }
     signed_info.push_str("</ds:SignedInfo>");
@@ -81,7 +138,9 @@ pub fn sign(xml: &str, references: &[SignReference], key: &RsaPrivateKey, key_in
         B64.encode(signature.to_bytes())
     );
     if !xml.contains(SIGNATURE_PLACEHOLDER) {
-        return Err(DsigError::Malformed("the document has no place for the signature".into()));
+        return Err(DsigError::Malformed(
+            "the document has no place for the signature".into(),
+        ));
     }
     Ok(xml.replacen(SIGNATURE_PLACEHOLDER, &element, 1))
 }
@@ -146,8 +205,11 @@ pub fn verify(
         .map(|v| tree.text(v))
         .ok_or_else(|| DsigError::Malformed("ds:Signature has no ds:SignatureValue".into()))?;
     let value: String = value.chars().filter(|c| !c.is_whitespace()).collect();
-    let bytes = B64.decode(value).map_err(|e| DsigError::Malformed(format!("ds:SignatureValue is not base64: {e}")))?;
-    let sig = Signature::try_from(bytes.as_slice()).map_err(|e| DsigError::Malformed(format!("ds:SignatureValue: {e}")))?;
+    let bytes = B64
+        .decode(value)
+        .map_err(|e| DsigError::Malformed(format!("ds:SignatureValue is not base64: {e}")))?;
+    let sig =
+        Signature::try_from(bytes.as_slice()).map_err(|e| DsigError::Malformed(format!("ds:SignatureValue: {e}")))?;
     let canonical = tree.exc_c14n(signed_info, None, &si_prefixes);
     VerifyingKey::<Sha256>::new(key.clone())
         .verify(&canonical, &sig)
@@ -165,8 +227,9 @@ fn check_reference(
     let id = uri
         .strip_prefix('#')
         .ok_or_else(|| DsigError::Unsupported(format!("Reference URI {uri:?}"), "same-document references (#id)"))?;
-    let mut target =
-        tree.element_by_id(id)?.ok_or_else(|| DsigError::DanglingReference(format!("#{id}")))?;
+    let mut target = tree
+        .element_by_id(id)?
+        .ok_or_else(|| DsigError::DanglingReference(format!("#{id}")))?;
     let label = describe(tree, target, id);
     let mut exclude = None;
     let mut prefixes = Vec::new();
@@ -181,10 +244,10 @@ fn check_reference(
                         DsigError::Unsupported("the STR-Transform here".into(), "it only in WS-Security headers")
                     })?;
                     target = resolve(tree, target)?;
-                    if let Some(params) = tree.child_elements(t).next() {
-                        if let Some(cm) = tree.child(params, DS_NS, "CanonicalizationMethod") {
-                            prefixes = inclusive_prefixes(tree, cm);
-                        }
+                    if let Some(params) = tree.child_elements(t).next()
+                        && let Some(cm) = tree.child(params, DS_NS, "CanonicalizationMethod")
+                    {
+                        prefixes = inclusive_prefixes(tree, cm);
                     }
                 }
                 other => {
@@ -245,13 +308,17 @@ pub(crate) mod tests {
     const DOC: &str = r#"<r:Root xmlns:r="urn:r" xmlns:u="urn:u"><r:A u:Id="a">alpha &amp; beta</r:A><r:B ID="b"><r:C>gamma</r:C><!--sfstub:signature--></r:B></r:Root>"#;
 
     fn signed() -> String {
-        let refs = [SignReference { id: "a".into(), enveloped: false }, SignReference { id: "b".into(), enveloped: true }];
+        let refs = [SignReference::to("a"), SignReference::enveloping("b")];
         sign(DOC, &refs, test_key(), "<ds:KeyName>test</ds:KeyName>").unwrap()
     }
 
     fn verify_text(xml: &str) -> Result<Verified, DsigError> {
         let tree = Tree::parse(xml.as_bytes()).unwrap();
-        let sig = tree.descendants(tree.root()).into_iter().find(|&n| tree.is(n, DS_NS, "Signature")).unwrap();
+        let sig = tree
+            .descendants(tree.root())
+            .into_iter()
+            .find(|&n| tree.is(n, DS_NS, "Signature"))
+            .unwrap();
         verify(&tree, sig, &test_key().to_public_key(), "the test key", None)
     }
 
@@ -264,17 +331,28 @@ pub(crate) mod tests {
     #[test]
     fn a_changed_element_is_named() {
         let tampered = signed().replace("gamma", "delta");
-        assert_eq!(verify_text(&tampered), Err(DsigError::DigestMismatch("#b (the r:B)".into())));
+        assert_eq!(
+            verify_text(&tampered),
+            Err(DsigError::DigestMismatch("#b (the r:B)".into()))
+        );
     }
 
     #[test]
     fn a_changed_signed_info_fails_the_signature() {
         let s = signed();
         let tampered = s.replacen("<ds:Reference URI=\"#a\">", "<ds:Reference URI=\"#a\" >", 1);
-        assert_eq!(verify_text(&tampered).unwrap(), verify_text(&s).unwrap(), "insignificant white space in a tag");
+        assert_eq!(
+            verify_text(&tampered).unwrap(),
+            verify_text(&s).unwrap(),
+            "insignificant white space in a tag"
+        );
         let other = RsaPrivateKey::new(&mut OsRng, 1024).unwrap();
         let tree = Tree::parse(s.as_bytes()).unwrap();
-        let sig = tree.descendants(tree.root()).into_iter().find(|&n| tree.is(n, DS_NS, "Signature")).unwrap();
+        let sig = tree
+            .descendants(tree.root())
+            .into_iter()
+            .find(|&n| tree.is(n, DS_NS, "Signature"))
+            .unwrap();
         let err = verify(&tree, sig, &other.to_public_key(), "another key", None).unwrap_err();
         assert_eq!(err, DsigError::BadSignature("another key".into()));
     }

@@ -1,21 +1,84 @@
 //! Who is calling: the one place that turns what a request carries into a [`Caller`].
 //!
-//! Services never look at headers or context elements themselves; they get a `Caller`. Today
-//! sfstub knows the context security model (the caller's CVR in
-//! `AuthorityContext/MunicipalityCVR`); the token model (SF1514) plugs in here.
+//! Services never look at headers or context elements themselves; they get a `Caller`. Two
+//! security models exist: the context model (the caller's CVR in
+//! `AuthorityContext/MunicipalityCVR`) and the token model (a SAML holder-of-key assertion
+//! from sfstub's STS, SF1514). The mode decides which is accepted and how hard tokens are
+//! judged; service agreements decide who may call what.
 
 pub mod dsig;
 pub mod keys;
+pub mod saml;
 pub mod xmltree;
 
+pub mod wss;
+
+use chrono::{DateTime, Duration, Utc};
+use serde::Deserialize;
+use sha2::Digest;
+
+use crate::scenario::Agreements;
 use crate::soap::{Fault, SoapVersion};
-use crate::world::Cvr;
+use crate::world::{Cvr, World};
+use keys::KeyMaterial;
+
+/// How strictly sfstub checks who is calling (`--security`, or `security.mode` in a scenario).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum SecurityMode {
+    /// The context model: the caller's CVR as the request states it. A token, if sent, is
+    /// read but not judged.
+    #[default]
+    Off,
+    /// A token issued by this sfstub, unexpired, for the called service, is required.
+    Token,
+    /// As `token`, and the message must be signed by the holder-of-key over Body, Timestamp
+    /// and the WS-Addressing headers, with a fresh Timestamp and one Security header.
+    Strict,
+}
+
+impl SecurityMode {
+    /// The name used on the command line and in scenarios.
+    pub fn name(self) -> &'static str {
+        match self {
+            SecurityMode::Off => "off",
+            SecurityMode::Token => "token",
+            SecurityMode::Strict => "strict",
+        }
+    }
+}
+
+/// The security settings of a run.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub mode: SecurityMode,
+    /// Tolerated clock difference for Timestamps and token validity.
+    pub skew: Duration,
+    /// The STS's entity ID: the Issuer of every assertion.
+    pub sts_issuer: String,
+}
+
+/// The issuer sfstub's STS writes into assertions (the exttest STS's own, so clients that
+/// check the issuer keep working).
+pub const DEFAULT_STS_ISSUER: &str = "https://saml.n2adgangsstyring.eksterntest-stoettesystemerne.dk/runtime";
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            mode: SecurityMode::Off,
+            skew: Duration::minutes(5),
+            sts_issuer: DEFAULT_STS_ISSUER.to_owned(),
+        }
+    }
+}
 
 /// How the caller proved who it is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SecurityModel {
     /// `AuthorityContext/MunicipalityCVR` in the request, trusted as sent.
     AuthorityContext,
+    /// A SAML assertion from sfstub's STS in the WS-Security header.
+    Token,
 }
 
 /// The authority calling a service, as far as the security layer could establish.
@@ -23,32 +86,142 @@ pub enum SecurityModel {
 pub struct Caller {
     pub cvr: Cvr,
     pub model: SecurityModel,
+    /// In the token model: the user system's certificate subject.
+    pub system: Option<String>,
 }
 
-/// What a request carried that may identify its caller.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct Credentials<'a> {
-    /// The text of `AuthorityContext/MunicipalityCVR`, if present.
-    pub authority_context: Option<&'a str>,
+/// What the security layer found in a request before the service reads its body.
+#[derive(Debug, Clone, Default)]
+pub struct Presented {
+    /// The token, judged according to the mode (only read in `off` mode).
+    pub token: Option<wss::Token>,
+    /// The request's WS-Addressing MessageID, echoed as RelatesTo in a signed response.
+    pub message_id: Option<String>,
 }
 
-/// Determines the caller, or the fault the platform would send.
-pub fn identify(version: SoapVersion, credentials: Credentials<'_>) -> Result<Caller, Fault> {
-    let Some(text) = credentials.authority_context else {
-        return Err(Fault::sender(
-            version,
-            "Security model for the called operation was not provided. The following are supported: \
-             [AuthorityContext] (put the caller's CVR in HovedOplysninger/AuthorityContext/MunicipalityCVR)",
-        ));
-    };
-    let cvr = Cvr::parse(text).map_err(|e| {
-        Fault::sender(
-            version,
-            format!("AuthorityContext/MunicipalityCVR is not a valid CVR number: {e}"),
-        )
-    })?;
-    Ok(Caller {
-        cvr,
-        model: SecurityModel::AuthorityContext,
-    })
+/// What every call's security needs from the running app.
+pub struct Guard<'a> {
+    pub settings: &'a Settings,
+    pub keys: &'a KeyMaterial,
+    pub agreements: &'a Agreements,
+    pub world: &'a World,
+    pub now: DateTime<Utc>,
+}
+
+impl Guard<'_> {
+    /// Examines the envelope's WS-Security header for a service with this entity ID. In
+    /// `token` and `strict` modes a missing or bad token is a fault naming what is wrong.
+    pub fn inspect(
+        &self,
+        version: SoapVersion,
+        body: &[u8],
+        has_header: bool,
+        entity_id: &str,
+    ) -> Result<Presented, Fault> {
+        if self.settings.mode == SecurityMode::Off && !has_header {
+            return Ok(Presented::default());
+        }
+        let tree = xmltree::Tree::parse(body)
+            .map_err(|e| Fault::sender(version, format!("the request cannot be read: {e}")))?;
+        let message_id = wss::message_id(&tree);
+        let strictness = match self.settings.mode {
+            SecurityMode::Off => {
+                return Ok(Presented {
+                    token: wss::read_unverified(&tree),
+                    message_id,
+                });
+            }
+            SecurityMode::Token => wss::Strictness::Token,
+            SecurityMode::Strict => wss::Strictness::Strict,
+        };
+        let sts_key = self.keys.sts.public_key();
+        let expect = wss::Expectations {
+            strictness,
+            audience: entity_id,
+            sts_key: &sts_key,
+            now: self.now,
+            skew: self.settings.skew,
+        };
+        let token = wss::check(&tree, &expect).map_err(|why| {
+            Fault::sender(
+                version,
+                format!("token rejected ({} mode): {why}", self.settings.mode.name()),
+            )
+        })?;
+        Ok(Presented {
+            token: Some(token),
+            message_id,
+        })
+    }
+
+    /// Determines the caller of a service from what was presented and the request's own
+    /// context element, then checks the service agreement.
+    pub fn caller(
+        &self,
+        version: SoapVersion,
+        presented: &Presented,
+        authority_context: Option<&str>,
+        entity_id: &str,
+    ) -> Result<Caller, Fault> {
+        let caller = match (&presented.token, authority_context, self.settings.mode) {
+            (Some(token), _, SecurityMode::Token | SecurityMode::Strict) | (Some(token), None, SecurityMode::Off) => {
+                let cvr = Cvr::parse(&token.cvr).map_err(|e| {
+                    Fault::sender(
+                        version,
+                        format!("the assertion's CvrNumberIdentifier is not a valid CVR number: {e}"),
+                    )
+                })?;
+                Caller {
+                    cvr,
+                    model: SecurityModel::Token,
+                    system: Some(token.subject.clone()),
+                }
+            }
+            (_, Some(text), SecurityMode::Off) => {
+                let cvr = Cvr::parse(text).map_err(|e| {
+                    Fault::sender(
+                        version,
+                        format!("AuthorityContext/MunicipalityCVR is not a valid CVR number: {e}"),
+                    )
+                })?;
+                Caller {
+                    cvr,
+                    model: SecurityModel::AuthorityContext,
+                    system: None,
+                }
+            }
+            (None, _, SecurityMode::Off) => {
+                return Err(Fault::sender(
+                    version,
+                    "Security model for the called operation was not provided. The following are supported: \
+                     [KombitToken, AuthorityContext] (put the caller's CVR in AuthorityContext/MunicipalityCVR, \
+                     or send a token from sfstub's STS)",
+                ));
+            }
+            (None, _, mode) => {
+                return Err(Fault::sender(
+                    version,
+                    format!(
+                        "sfstub runs in {} mode: this service needs a token from sfstub's STS in a wsse:Security header; \
+                         AuthorityContext alone is not accepted",
+                        mode.name()
+                    ),
+                ));
+            }
+        };
+        let thumbprint: Option<[u8; 32]> = presented
+            .token
+            .as_ref()
+            .map(|t| sha2::Sha256::digest(&t.holder_certificate).into());
+        self.agreements
+            .check(
+                self.world,
+                caller.cvr,
+                entity_id,
+                caller.system.as_deref(),
+                thumbprint.as_ref(),
+            )
+            .map_err(|why| Fault::sender(version, format!("ServiceAgreementNotFound: {why}")))?;
+        Ok(caller)
+    }
 }

@@ -4,9 +4,12 @@
 
 pub mod k2017;
 pub mod sf1472_kontrolsag;
+pub mod sf1514_rest;
+pub mod sf1514_sts;
 
 use chrono::{DateTime, Utc};
 
+use crate::security::Guard;
 use crate::soap::{Envelope, Fault};
 use crate::world::World;
 
@@ -15,13 +18,36 @@ pub struct Context<'a> {
     pub world: &'a World,
     /// The instant of the call under the world's clock.
     pub now: DateTime<Utc>,
+    /// Security: token checks, the caller, service agreements.
+    pub guard: &'a Guard<'a>,
 }
 
-/// A short account of a call, for the request log.
+/// A short account of a call, for the request log, and how to wrap its answer.
 #[derive(Debug, Clone, Default)]
 pub struct Summary {
     pub caller: Option<String>,
     pub outcome: String,
+    /// Sign the response (token model): `None` sends a plain envelope.
+    pub signing: Option<ResponseSigning>,
+}
+
+/// How a response is signed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResponseSigning {
+    pub by: Signer,
+    /// The request's MessageID, echoed as `wsa:RelatesTo`.
+    pub relates_to: Option<String>,
+    /// The response's `wsa:Action`, if it has one.
+    pub action: Option<String>,
+}
+
+/// Whose key signs a response.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Signer {
+    /// The service signing certificate (token-model service responses).
+    Service,
+    /// The STS certificate (RSTRs).
+    Sts,
 }
 
 /// One served SF service.
@@ -30,6 +56,8 @@ pub trait Service: Send + Sync {
     fn title(&self) -> &'static str;
     /// The URL paths it answers on; the first is the canonical one.
     fn paths(&self) -> &[&'static str];
+    /// The entity ID: the audience of tokens for this service.
+    fn entity_id(&self) -> &'static str;
     /// Answers one request: writes the Body's content into `out` (the envelope is written
     /// around it) or returns a fault.
     fn call(&self, ctx: &Context<'_>, envelope: &Envelope, body: &[u8], out: &mut Vec<u8>) -> Result<Summary, Fault>;

@@ -13,9 +13,9 @@
 use chrono::{Months, NaiveDate};
 
 use super::k2017::{self, Fejl, HovedOplysninger, KONTEKST_NS};
-use super::{Context, Service, Summary};
+use super::{Context, ResponseSigning, Service, Signer, Summary};
 use crate::scenario::Sf1472Options;
-use crate::security::{self, Caller, Credentials};
+use crate::security::Caller;
 use crate::soap::xml::{Leaf, escape, leaf_texts, push_element};
 use crate::soap::{Envelope, Fault};
 use crate::world::classes::Klasse;
@@ -401,6 +401,10 @@ impl Service for KontrolsagListeHent {
         &PATHS
     }
 
+    fn entity_id(&self) -> &'static str {
+        ENTITY_ID
+    }
+
     fn call(&self, ctx: &Context<'_>, envelope: &Envelope, body: &[u8], out: &mut Vec<u8>) -> Result<Summary, Fault> {
         let op = &envelope.operation;
         if op.local_name != OPERATION {
@@ -412,11 +416,12 @@ impl Service for KontrolsagListeHent {
                 ),
             ));
         }
+        let presented = ctx
+            .guard
+            .inspect(envelope.version, body, envelope.security_header, ENTITY_ID)?;
         let request = Request::parse(&body[op.range.clone()], envelope)?;
-        let credentials = Credentials {
-            authority_context: request.hoved.municipality_cvr.as_deref(),
-        };
-        let caller = security::identify(envelope.version, credentials)?;
+        let context_cvr = request.hoved.municipality_cvr.as_deref();
+        let caller = ctx.guard.caller(envelope.version, &presented, context_cvr, ENTITY_ID)?;
         let today = ctx.now.date_naive();
         let result = apply(ctx.world, &caller, &request, today);
         let namespace = op.namespace.as_deref().unwrap_or(&self.options.namespace);
@@ -428,9 +433,15 @@ impl Service for KontrolsagListeHent {
                 f.iter().map(|f| f.id.to_string()).collect::<Vec<_>>().join(",")
             ),
         };
+        let signing = presented.token.as_ref().map(|_| ResponseSigning {
+            by: Signer::Service,
+            relates_to: presented.message_id.clone(),
+            action: None,
+        });
         Ok(Summary {
             caller: Some(caller.cvr.to_string()),
             outcome,
+            signing,
         })
     }
 

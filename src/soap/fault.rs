@@ -27,7 +27,13 @@ pub struct Fault {
     pub detail: Option<String>,
     /// Overrides the status SOAP prescribes (413 for an oversized body).
     pub status: Option<StatusCode>,
+    /// An application fault code, written as a SOAP 1.2 `Subcode` in sfstub's fault namespace
+    /// (a QName, so it starts with a letter: `STS5015`). Reasons carry the code as text too.
+    pub subcode: Option<String>,
 }
+
+/// The namespace of sfstub's fault subcodes (the STS's numeric codes such as `5015`).
+pub const SUBCODE_NS: &str = "urn:sfstub:fault";
 
 impl Fault {
     /// A fault with this code and reason.
@@ -38,7 +44,14 @@ impl Fault {
             reason: reason.into(),
             detail: None,
             status: None,
+            subcode: None,
         }
+    }
+
+    /// The same fault with an application code (SOAP 1.2 `Subcode`).
+    pub fn with_subcode(mut self, code: impl Into<String>) -> Fault {
+        self.subcode = Some(code.into());
+        self
     }
 
     /// A Sender (SOAP 1.1: Client) fault: the request is at fault.
@@ -94,7 +107,15 @@ impl Fault {
                 };
                 out.extend_from_slice(b"<soap:Fault><soap:Code><soap:Value>soap:");
                 out.extend_from_slice(code.as_bytes());
-                out.extend_from_slice(b"</soap:Value></soap:Code><soap:Reason><soap:Text xml:lang=\"en\">");
+                out.extend_from_slice(b"</soap:Value>");
+                if let Some(sub) = &self.subcode {
+                    out.extend_from_slice(b"<soap:Subcode><soap:Value xmlns:sf=\"");
+                    out.extend_from_slice(SUBCODE_NS.as_bytes());
+                    out.extend_from_slice(b"\">sf:");
+                    out.extend_from_slice(escape(sub).as_bytes());
+                    out.extend_from_slice(b"</soap:Value></soap:Subcode>");
+                }
+                out.extend_from_slice(b"</soap:Code><soap:Reason><soap:Text xml:lang=\"en\">");
                 out.extend_from_slice(reason.as_bytes());
                 out.extend_from_slice(b"</soap:Text></soap:Reason>");
                 if let Some(d) = &self.detail {

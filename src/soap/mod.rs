@@ -84,6 +84,8 @@ pub struct Envelope {
     pub version: SoapVersion,
     /// The byte range of the `Header` element's content, if there is a header.
     pub header: Option<Range<usize>>,
+    /// True when the Header holds a `Security` element (WS-Security).
+    pub security_header: bool,
     pub operation: Operation,
 }
 
@@ -99,6 +101,7 @@ pub fn parse_envelope(input: &[u8], limits: Limits, fallback: SoapVersion) -> Re
     let mut header_start = 0usize;
     let mut in_header = false;
     let mut operation: Option<Operation> = None;
+    let mut security_header = false;
     let mut op_start = 0usize;
     let mut op_pending: Option<(String, Option<String>)> = None;
     let fault = |version: Option<SoapVersion>, reason: String| Fault::sender(version.unwrap_or(fallback), reason);
@@ -207,6 +210,7 @@ pub fn parse_envelope(input: &[u8], limits: Limits, fallback: SoapVersion) -> Re
                             ));
                         }
                     },
+                    3 if in_header && local.as_ref() == b"Security" => security_header = true,
                     3 if in_body => {
                         if operation.is_some() || op_pending.is_some() {
                             return Err(fault(version, "the SOAP Body holds more than one element".into()));
@@ -277,6 +281,7 @@ pub fn parse_envelope(input: &[u8], limits: Limits, fallback: SoapVersion) -> Re
     Ok(Envelope {
         version,
         header,
+        security_header,
         operation,
     })
 }

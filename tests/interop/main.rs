@@ -22,10 +22,7 @@ fn an_assertion_signed_by_sfstub_verifies_with_xmlsec1() {
     let key = test_key();
     let signed = dsig::sign(
         &assertion_template(),
-        &[SignReference {
-            id: "_a1".into(),
-            enveloped: true,
-        }],
+        &[SignReference::enveloping("_a1")],
         key,
         "<ds:KeyName>sfstub</ds:KeyName>",
     )

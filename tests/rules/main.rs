@@ -23,7 +23,7 @@ fn today() -> NaiveDate {
 
 fn app(seed: u64, citizens: u32) -> App {
     let yaml = format!(
-        "name: property\nseed: {seed}\nclock: {CLOCK}\npopulation: {{ citizens: {citizens}, with_cases: 0.9 }}\n"
+        "name: property\nseed: {seed}\nclock: {CLOCK}\npopulation: {{ citizens: {citizens}, with_cases: 0.9 }}\nagreements: [{{ cvr: \"*\", services: [\"*\"] }}]\n"
     );
     App::new(
         Scenario::parse(&yaml, "property.yaml", None).unwrap(),

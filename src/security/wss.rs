@@ -1,0 +1,377 @@
+//! The OIO IDWS token model on the wire: reading and judging the WS-Security header of a
+//! request (`token` and `strict` modes), and signing responses with the service key.
+//!
+//! Every rejection names exactly what is wrong; this diagnosis is what a vendor cannot get
+//! from EXTTEST, where a bad token is one opaque fault.
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as B64;
+use chrono::{DateTime, Duration, Utc};
+use rsa::{RsaPrivateKey, RsaPublicKey};
+
+use super::dsig::{self, DS_NS, DsigError, SIGNATURE_PLACEHOLDER, SignReference};
+use super::saml::{self, HOLDER_OF_KEY, SAML_NS};
+use super::xmltree::{NodeId, Tree};
+use crate::soap::SoapVersion;
+use crate::soap::xml::escape;
+
+pub const WSSE_NS: &str = "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd";
+pub const WSU_NS: &str = "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-utility-1.0.xsd";
+pub const WSA_NS: &str = "http://www.w3.org/2005/08/addressing";
+pub const SAMLID: &str = "http://docs.oasis-open.org/wss/oasis-wss-saml-token-profile-1.1#SAMLID";
+pub const X509V3: &str = "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-x509-token-profile-1.0#X509v3";
+pub const BASE64_BINARY: &str =
+    "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-soap-message-security-1.0#Base64Binary";
+
+/// The WS-Addressing headers that must be signed when present.
+const ADDRESSING_HEADERS: [&str; 7] = ["Action", "MessageID", "To", "ReplyTo", "RelatesTo", "From", "FaultTo"];
+
+/// How hard to look at a token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Strictness {
+    /// The assertion: issued by this sfstub, unchanged, unexpired, for this service.
+    Token,
+    /// Also the message: signed by the holder-of-key, covering Body, Timestamp, addressing
+    /// headers and the token; a fresh Timestamp; one Security header.
+    Strict,
+}
+
+/// What the token check needs to know.
+pub struct Expectations<'a> {
+    pub strictness: Strictness,
+    /// This service's entity ID: the audience the token must name.
+    pub audience: &'a str,
+    pub sts_key: &'a RsaPublicKey,
+    pub now: DateTime<Utc>,
+    /// Tolerated clock difference for Timestamp and token validity.
+    pub skew: Duration,
+}
+
+/// A token that passed the check.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Token {
+    pub cvr: String,
+    /// The client certificate's subject, as the assertion names it.
+    pub subject: String,
+    pub holder_certificate: Vec<u8>,
+    pub assertion_id: String,
+}
+
+/// The WS-Addressing MessageID of a request, for `wsa:RelatesTo` in the response.
+pub fn message_id(tree: &Tree) -> Option<String> {
+    let header = header(tree)?;
+    tree.child(header, WSA_NS, "MessageID").map(|m| tree.text(m))
+}
+
+fn header(tree: &Tree) -> Option<NodeId> {
+    let root = tree.root();
+    tree.child_elements(root)
+        .find(|&c| tree.element(c).local_name() == "Header")
+}
+
+fn body(tree: &Tree) -> Option<NodeId> {
+    let root = tree.root();
+    tree.child_elements(root)
+        .find(|&c| tree.element(c).local_name() == "Body")
+}
+
+/// True when the envelope carries a `wsse:Security` header.
+pub fn has_security_header(tree: &Tree) -> bool {
+    header(tree).is_some_and(|h| tree.child(h, WSSE_NS, "Security").is_some())
+}
+
+/// Reads the assertion of a request without judging it (the `off` mode's courtesy to
+/// clients that send tokens anyway).
+pub fn read_unverified(tree: &Tree) -> Option<Token> {
+    let security = tree.child(header(tree)?, WSSE_NS, "Security")?;
+    let assertion = tree.child(security, SAML_NS, "Assertion")?;
+    let info = saml::read(tree, assertion).ok()?;
+    Some(Token {
+        cvr: info.cvr?,
+        subject: info.subject,
+        holder_certificate: info.holder_certificate.unwrap_or_default(),
+        assertion_id: info.id,
+    })
+}
+
+/// Judges the token (and in strict mode the message) of a request. The error is the
+/// diagnosis, in English, naming what is wrong.
+pub fn check(tree: &Tree, expect: &Expectations<'_>) -> Result<Token, String> {
+    let strict = expect.strictness == Strictness::Strict;
+    let header = header(tree).ok_or(
+        "the request has no SOAP Header: the token model needs a wsse:Security header holding the SAML assertion from sfstub's STS",
+    )?;
+    let securities: Vec<NodeId> = tree.children_named(header, WSSE_NS, "Security").collect();
+    let security = match securities.as_slice() {
+        [] => {
+            return Err(format!(
+                "no wsse:Security header (namespace {WSSE_NS}): the token model needs one holding the SAML assertion from sfstub's STS"
+            ));
+        }
+        [one] => *one,
+        more if strict => {
+            return Err(format!(
+                "the message has {} wsse:Security headers; OIO IDWS allows exactly one",
+                more.len()
+            ));
+        }
+        [first, ..] => *first,
+    };
+    let assertion = tree
+        .child(security, SAML_NS, "Assertion")
+        .ok_or("the wsse:Security header holds no SAML 2.0 assertion (saml:Assertion) — get one from sfstub's STS")?;
+    let info = saml::read(tree, assertion)?;
+    let signature = info.signature.ok_or("the assertion is not signed")?;
+    let verified = dsig::verify(tree, signature, expect.sts_key, "sfstub's STS certificate", None).map_err(|e| {
+        format!("the assertion's signature is not valid: {e} — the token was not issued by this sfstub, or it was changed after issue")
+    })?;
+    if !verified.covered.contains(&assertion) {
+        return Err("the assertion's signature does not cover the assertion itself".into());
+    }
+    if !info.audiences.iter().any(|a| a == expect.audience) {
+        return Err(format!(
+            "assertion audience is {}, this service is {}",
+            if info.audiences.is_empty() {
+                "missing".to_owned()
+            } else {
+                info.audiences.join(", ")
+            },
+            expect.audience
+        ));
+    }
+    if let Some(nb) = info.not_before
+        && nb > expect.now + expect.skew
+    {
+        return Err(format!("the token is not valid before {}", saml::instant(nb)));
+    }
+    match info.not_on_or_after {
+        Some(t) if t <= expect.now - expect.skew => return Err(format!("token expired at {}", saml::instant(t))),
+        Some(_) => {}
+        None => return Err("the assertion's Conditions have no NotOnOrAfter".into()),
+    }
+    if info.confirmation_method.as_deref() != Some(HOLDER_OF_KEY) {
+        return Err(format!(
+            "the assertion's SubjectConfirmation method is {}, not holder-of-key ({HOLDER_OF_KEY})",
+            info.confirmation_method.as_deref().unwrap_or("missing")
+        ));
+    }
+    let holder = info
+        .holder_certificate
+        .clone()
+        .ok_or("the assertion names no holder-of-key certificate")?;
+    let cvr = info
+        .cvr
+        .clone()
+        .ok_or("the assertion has no dk:gov:saml:attribute:CvrNumberIdentifier attribute")?;
+    if strict {
+        check_message(tree, expect, security, assertion, &info.id, &holder, header)?;
+    }
+    Ok(Token {
+        cvr,
+        subject: info.subject,
+        holder_certificate: holder,
+        assertion_id: info.id,
+    })
+}
+
+fn check_message(
+    tree: &Tree,
+    expect: &Expectations<'_>,
+    security: NodeId,
+    assertion: NodeId,
+    assertion_id: &str,
+    holder: &[u8],
+    header: NodeId,
+) -> Result<(), String> {
+    let timestamp = tree
+        .child(security, WSU_NS, "Timestamp")
+        .ok_or("the wsse:Security header has no wsu:Timestamp")?;
+    let time = |local: &str| -> Result<Option<DateTime<Utc>>, String> {
+        tree.child(timestamp, WSU_NS, local)
+            .map(|n| {
+                let t = tree.text(n);
+                DateTime::parse_from_rfc3339(&t)
+                    .map(|d| d.with_timezone(&Utc))
+                    .map_err(|e| format!("Timestamp {local} {t:?} is not a time: {e}"))
+            })
+            .transpose()
+    };
+    if let Some(created) = time("Created")? {
+        if created > expect.now + expect.skew {
+            return Err(format!(
+                "Timestamp created in the future ({}; sfstub's clock says {}, allowed skew {} s)",
+                saml::instant(created),
+                saml::instant(expect.now),
+                expect.skew.num_seconds()
+            ));
+        }
+    } else {
+        return Err("the wsu:Timestamp has no Created".into());
+    }
+    match time("Expires")? {
+        Some(expires) if expires <= expect.now - expect.skew => {
+            return Err(format!(
+                "Timestamp expired at {} (sfstub's clock says {})",
+                saml::instant(expires),
+                saml::instant(expect.now)
+            ));
+        }
+        Some(_) => {}
+        None => return Err("the wsu:Timestamp has no Expires".into()),
+    }
+    let signature = tree.child(security, DS_NS, "Signature").ok_or(
+        "the message is not signed: strict mode needs a ds:Signature in the wsse:Security header, made with the holder-of-key certificate's key",
+    )?;
+    let cert = crate::security::keys::parse_certificate(holder)
+        .map_err(|e| format!("the holder-of-key certificate in the assertion cannot be read: {e}"))?;
+    let resolve = |tree: &Tree, str_node: NodeId| -> Result<NodeId, DsigError> {
+        match dsig::referenced_token(tree, str_node)? {
+            n if n == assertion => Ok(n),
+            _ => Err(DsigError::Malformed(
+                "the SecurityTokenReference names something other than the assertion".into(),
+            )),
+        }
+    };
+    let key_name = format!("the holder-of-key certificate ({})", cert.subject);
+    let verified = dsig::verify(tree, signature, &cert.public_key, &key_name, Some(&resolve)).map_err(|e| match e {
+        DsigError::BadSignature(_) => format!("signature does not verify with {key_name}"),
+        other => other.to_string(),
+    })?;
+    let mut missing = Vec::new();
+    match body(tree) {
+        Some(b) if !verified.covered.contains(&b) => missing.push("Body".to_owned()),
+        _ => {}
+    }
+    if !verified.covered.contains(&timestamp) {
+        missing.push("Timestamp".into());
+    }
+    for local in ADDRESSING_HEADERS {
+        for h in tree.children_named(header, WSA_NS, local) {
+            if !verified.covered.contains(&h) {
+                missing.push(format!("wsa:{local}"));
+            }
+        }
+    }
+    if !verified.covered.contains(&assertion) {
+        missing.push(format!(
+            "the SAML assertion {assertion_id} (reference it through a SecurityTokenReference with the STR-Transform, or by its ID)"
+        ));
+    }
+    if !missing.is_empty() {
+        return Err(format!("{} not signed", missing.join(", ")));
+    }
+    Ok(())
+}
+
+/// The signing identity of a response.
+pub struct Signer<'a> {
+    pub key: &'a RsaPrivateKey,
+    pub certificate: &'a [u8],
+}
+
+/// Wraps `body_content` in a signed response envelope: `wsa:RelatesTo` echoing the
+/// request's MessageID, a Timestamp, the service certificate, and a signature over Body,
+/// Timestamp and RelatesTo.
+pub fn signed_response(
+    version: SoapVersion,
+    body_content: &[u8],
+    relates_to: Option<&str>,
+    action: Option<&str>,
+    now: DateTime<Utc>,
+    signer: &Signer<'_>,
+) -> Result<Vec<u8>, DsigError> {
+    let mut refs = vec![SignReference::to("_body")];
+    let mut headers = String::new();
+    if let Some(action) = action {
+        headers.push_str(&format!(
+            "<wsa:Action wsu:Id=\"_action\">{}</wsa:Action>",
+            escape(action)
+        ));
+        refs.push(SignReference::to("_action"));
+    }
+    if let Some(id) = relates_to {
+        headers.push_str(&format!(
+            "<wsa:RelatesTo wsu:Id=\"_relatesto\">{}</wsa:RelatesTo>",
+            escape(id)
+        ));
+        refs.push(SignReference::to("_relatesto"));
+    }
+    refs.push(SignReference::to("_timestamp"));
+    let must_understand = if version == SoapVersion::V12 { "true" } else { "1" };
+    let body = std::str::from_utf8(body_content).map_err(|e| DsigError::Malformed(e.to_string()))?;
+    let xml = format!(
+        "<soap:Envelope xmlns:soap=\"{soap}\" xmlns:wsa=\"{WSA_NS}\" xmlns:wsse=\"{WSSE_NS}\" xmlns:wsu=\"{WSU_NS}\"><soap:Header>{headers}\
+<wsse:Security soap:mustUnderstand=\"{must_understand}\"><wsu:Timestamp wsu:Id=\"_timestamp\"><wsu:Created>{created}</wsu:Created><wsu:Expires>{expires}</wsu:Expires></wsu:Timestamp>\
+<wsse:BinarySecurityToken wsu:Id=\"_service_certificate\" ValueType=\"{X509V3}\" EncodingType=\"{BASE64_BINARY}\">{cert}</wsse:BinarySecurityToken>{SIGNATURE_PLACEHOLDER}</wsse:Security>\
+</soap:Header><soap:Body wsu:Id=\"_body\">{body}</soap:Body></soap:Envelope>",
+        soap = version.namespace(),
+        created = saml::instant(now),
+        expires = saml::instant(now + Duration::minutes(5)),
+        cert = B64.encode(signer.certificate),
+    );
+    let key_info = format!(
+        "<wsse:SecurityTokenReference><wsse:Reference URI=\"#_service_certificate\" ValueType=\"{X509V3}\"/></wsse:SecurityTokenReference>"
+    );
+    let signed = dsig::sign(&xml, &refs, signer.key, &key_info)?;
+    let mut out = Vec::with_capacity(signed.len() + 40);
+    out.extend_from_slice(b"<?xml version=\"1.0\" encoding=\"UTF-8\"?>");
+    out.extend_from_slice(signed.as_bytes());
+    Ok(out)
+}
+
+/// What a client sends in the token model, for [`signed_request`].
+pub struct ClientRequest<'a> {
+    pub version: SoapVersion,
+    /// `wsa:Action` (the operation's SOAP action).
+    pub action: &'a str,
+    /// `wsa:To` (the endpoint URL).
+    pub to: &'a str,
+    /// The Body's content: the operation element.
+    pub body: &'a str,
+    /// The assertion from the STS, verbatim.
+    pub assertion: &'a str,
+    pub assertion_id: &'a str,
+    /// The holder-of-key's private key.
+    pub key: &'a RsaPrivateKey,
+    pub now: DateTime<Utc>,
+    pub message_id: &'a str,
+}
+
+/// A request in the OIO IDWS token model as a careful client writes it: WS-Addressing
+/// headers, a Timestamp, the assertion, a SecurityTokenReference to it, and one signature by
+/// the holder-of-key over Body, Timestamp, the addressing headers and (through the
+/// STR-Transform) the assertion. `sfstub token --envelope` and the tests use it.
+pub fn signed_request(r: &ClientRequest<'_>) -> Result<String, DsigError> {
+    let must_understand = if r.version == SoapVersion::V12 { "true" } else { "1" };
+    let str_element = |id_attr: &str| {
+        format!(
+            "<wsse:SecurityTokenReference{id_attr} wsse11:TokenType=\"http://docs.oasis-open.org/wss/oasis-wss-saml-token-profile-1.1#SAMLV2.0\"><wsse:KeyIdentifier ValueType=\"{SAMLID}\">{}</wsse:KeyIdentifier></wsse:SecurityTokenReference>",
+            escape(r.assertion_id)
+        )
+    };
+    let xml = format!(
+        "<soap:Envelope xmlns:soap=\"{soap}\" xmlns:wsa=\"{WSA_NS}\" xmlns:wsse=\"{WSSE_NS}\" xmlns:wsse11=\"{WSSE11_NS}\" xmlns:wsu=\"{WSU_NS}\"><soap:Header>\
+<wsa:Action wsu:Id=\"_action\">{action}</wsa:Action><wsa:MessageID wsu:Id=\"_messageid\">{message_id}</wsa:MessageID>\
+<wsa:To wsu:Id=\"_to\">{to}</wsa:To><wsa:ReplyTo wsu:Id=\"_replyto\"><wsa:Address>http://www.w3.org/2005/08/addressing/anonymous</wsa:Address></wsa:ReplyTo>\
+<wsse:Security soap:mustUnderstand=\"{must_understand}\"><wsu:Timestamp wsu:Id=\"_timestamp\"><wsu:Created>{created}</wsu:Created><wsu:Expires>{expires}</wsu:Expires></wsu:Timestamp>\
+{assertion}{str}{SIGNATURE_PLACEHOLDER}</wsse:Security></soap:Header><soap:Body wsu:Id=\"_body\">{body}</soap:Body></soap:Envelope>",
+        soap = r.version.namespace(),
+        action = escape(r.action),
+        message_id = escape(r.message_id),
+        to = escape(r.to),
+        created = saml::instant(r.now),
+        expires = saml::instant(r.now + Duration::minutes(5)),
+        assertion = r.assertion,
+        str = str_element(" wsu:Id=\"_str\""),
+        body = r.body,
+    );
+    let refs = ["_body", "_timestamp", "_action", "_messageid", "_to", "_replyto"]
+        .into_iter()
+        .map(SignReference::to)
+        .chain(std::iter::once(SignReference::token_via("_str")))
+        .collect::<Vec<_>>();
+    dsig::sign(&xml, &refs, r.key, &str_element(""))
+}
+
+/// The WS-Security 1.1 namespace (`wsse11:TokenType`).
+pub const WSSE11_NS: &str = "http://docs.oasis-open.org/wss/oasis-wss-wssecurity-secext-1.1.xsd";

@@ -1,0 +1,325 @@
+//! A test client for the token model: requests for the STS, token-model requests (well made
+//! and with each flaw), and xmlsec1.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use chrono::{DateTime, Duration, Utc};
+use sfstub::app::{App, Limits};
+use sfstub::scenario::Scenario;
+use sfstub::security::SecurityMode;
+use sfstub::security::dsig::{self, SIGNATURE_PLACEHOLDER, SignReference};
+use sfstub::security::keys::shared_test_keys;
+use sfstub::security::saml;
+use sfstub::security::wss::{self, WSSE_NS, WSU_NS};
+use sfstub::security::xmltree::{NodeId, Tree};
+use sfstub::soap::SoapVersion;
+
+pub const CLOCK: &str = "2026-11-22T12:00:00Z";
+pub const STS_PATH: &str = "/runtime/services/kombittrust/14/certificatemixed";
+pub const SF1472_PATH: &str = "/kontrolsaglistehent/1";
+pub const WSA: &str = "http://www.w3.org/2005/08/addressing";
+pub const WSU: &str = WSU_NS;
+pub const RSTRC_ACTION: &str = "http://docs.oasis-open.org/ws-sx/ws-trust/200512/RSTRC/IssueFinal";
+pub const RST_MESSAGE_ID: &str = "urn:uuid:5f0e1c2d-1111-4b2a-8c3d-000000000001";
+pub const CLIENT_MESSAGE_ID: &str = "urn:uuid:5f0e1c2d-2222-4b2a-8c3d-000000000002";
+const SOAP12: &str = "http://www.w3.org/2003/05/soap-envelope";
+
+/// The built-in scenario with the clock pinned, in `mode`.
+pub fn app(mode: SecurityMode) -> App {
+    let scenario = Scenario::parse(sfstub::scenario::DEFAULT_SCENARIO, "default", Some(clock_value())).unwrap();
+    with_mode(App::new(scenario, Limits::default()), mode)
+}
+
+/// A scenario from YAML, in `mode`.
+pub fn app_from(yaml: &str, mode: SecurityMode) -> App {
+    with_mode(
+        App::new(Scenario::parse(yaml, "test.yaml", None).unwrap(), Limits::default()),
+        mode,
+    )
+}
+
+fn with_mode(mut app: App, mode: SecurityMode) -> App {
+    app.security.mode = mode;
+    app
+}
+
+fn clock_value() -> sfstub::world::Clock {
+    sfstub::scenario::parse_clock(CLOCK).unwrap()
+}
+
+fn now() -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(CLOCK).unwrap().with_timezone(&Utc)
+}
+
+/// A WS-Trust 1.3 RST for `applies_to` and `cvr`, from the sample client, signed with its
+/// key over Body, Timestamp, the certificate and the addressing headers when `signed`.
+pub fn rst(applies_to: &str, cvr: &str, signed: bool) -> String {
+    let client = &shared_test_keys().client;
+    let cert = client.cert_base64();
+    let xml = format!(
+        r##"<s:Envelope xmlns:s="{SOAP12}" xmlns:a="{WSA}" xmlns:wsse="{WSSE_NS}" xmlns:wsu="{WSU_NS}"><s:Header><a:Action wsu:Id="_action">http://docs.oasis-open.org/ws-sx/ws-trust/200512/RST/Issue</a:Action><a:MessageID wsu:Id="_msgid">{RST_MESSAGE_ID}</a:MessageID><a:To wsu:Id="_to">https://sts.example/runtime/services/kombittrust/14/certificatemixed</a:To><wsse:Security s:mustUnderstand="1"><wsu:Timestamp wsu:Id="_ts"><wsu:Created>2026-11-22T11:59:00Z</wsu:Created><wsu:Expires>2026-11-22T12:04:00Z</wsu:Expires></wsu:Timestamp><wsse:BinarySecurityToken wsu:Id="_bst" ValueType="{x509}" EncodingType="{b64}">{cert}</wsse:BinarySecurityToken>{placeholder}</wsse:Security></s:Header><s:Body wsu:Id="_body"><trust:RequestSecurityToken xmlns:trust="http://docs.oasis-open.org/ws-sx/ws-trust/200512" Context="ctx-1"><trust:RequestType>http://docs.oasis-open.org/ws-sx/ws-trust/200512/Issue</trust:RequestType><trust:TokenType>http://docs.oasis-open.org/wss/oasis-wss-saml-token-profile-1.1#SAMLV2.0</trust:TokenType><trust:KeyType>http://docs.oasis-open.org/ws-sx/ws-trust/200512/PublicKey</trust:KeyType><wsp:AppliesTo xmlns:wsp="http://schemas.xmlsoap.org/ws/2004/09/policy"><a:EndpointReference><a:Address>{applies_to}</a:Address></a:EndpointReference></wsp:AppliesTo><trust:Claims Dialect="http://docs.oasis-open.org/wsfed/authorization/200706/authclaims"><auth:ClaimType xmlns:auth="http://docs.oasis-open.org/wsfed/authorization/200706" Uri="dk:gov:saml:attribute:CvrNumberIdentifier" Optional="false"><auth:Value>{cvr}</auth:Value></auth:ClaimType></trust:Claims><trust:UseKey><wsse:BinarySecurityToken ValueType="{x509}" EncodingType="{b64}">{cert}</wsse:BinarySecurityToken></trust:UseKey></trust:RequestSecurityToken></s:Body></s:Envelope>"##,
+        x509 = wss::X509V3,
+        b64 = wss::BASE64_BINARY,
+        placeholder = if signed { SIGNATURE_PLACEHOLDER } else { "" },
+    );
+    if !signed {
+        return xml;
+    }
+    let refs: Vec<SignReference> = ["_body", "_ts", "_bst", "_action", "_msgid", "_to"]
+        .into_iter()
+        .map(SignReference::to)
+        .collect();
+    let key_info = format!(
+        r##"<wsse:SecurityTokenReference><wsse:Reference URI="#_bst" ValueType="{}"/></wsse:SecurityTokenReference>"##,
+        wss::X509V3
+    );
+    dsig::sign(&xml, &refs, &client.key, &key_info).unwrap()
+}
+
+/// The assertion inside an RSTR, as its own document.
+pub fn assertion_of(rstr: &str) -> String {
+    let start = rstr.find("<saml:Assertion").expect("an assertion in the RSTR");
+    let end = rstr.find("</saml:Assertion>").unwrap() + "</saml:Assertion>".len();
+    rstr[start..end].to_owned()
+}
+
+/// A fresh token for SF1472 from the app's own STS, for CVR 29189846 (Viborg).
+pub fn issue_token(app: &App) -> String {
+    let request = http::Request::post(STS_PATH)
+        .body(bytes::Bytes::from(rst(
+            sfstub::services::sf1472_kontrolsag::ENTITY_ID,
+            "29189846",
+            true,
+        )))
+        .unwrap();
+    let response = sfstub::http::handle(app, request);
+    let xml = String::from_utf8(response.body().to_vec()).unwrap();
+    assert_eq!(response.status(), 200, "the STS refused: {xml}");
+    assertion_of(&xml)
+}
+
+/// What is wrong with a token-model request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tamper {
+    None,
+    BodyByte,
+    ExpiredTimestamp,
+    TimestampUnsigned,
+    ToUnsigned,
+    OtherKey,
+    TwoSecurityHeaders,
+    Unsigned,
+}
+
+/// The SF1472 operation element, without AuthorityContext (the token names the caller).
+fn operation() -> &'static str {
+    r#"<k:KontrolsagListeHent_I xmlns:k="http://www.kombit.dk/int/2022/01/01/" xmlns:kontekst="http://kombit.dk/xml/schemas/kontekst/2017/01/01/" revision="1"><kontekst:HovedOplysninger><kontekst:TransaktionsId>t-1</kontekst:TransaktionsId><kontekst:TransaktionsTid>2026-11-22T12:00:00Z</kontekst:TransaktionsTid></kontekst:HovedOplysninger><k:KontrolsagSoegKriterie><k:PersonCPRNummer>1507804329</k:PersonCPRNummer><k:Hjemmel>UDBL_11A_STK2</k:Hjemmel></k:KontrolsagSoegKriterie></k:KontrolsagListeHent_I>"#
+}
+
+/// A token-model request for SF1472 with a fresh token from the app's STS.
+pub fn token_request(app: &App, tamper: Tamper) -> String {
+    request_with(&issue_token(app), tamper)
+}
+
+/// A token-model request carrying `assertion`, made the way `wss::signed_request` makes it,
+/// then spoiled as `tamper` says.
+pub fn request_with(assertion: &str, tamper: Tamper) -> String {
+    let keys = shared_test_keys();
+    let tree = Tree::parse(assertion.as_bytes()).unwrap();
+    let assertion_id = tree.attribute(tree.root(), None, "ID").unwrap().to_owned();
+    let at = if tamper == Tamper::ExpiredTimestamp {
+        now() - Duration::minutes(10)
+    } else {
+        now()
+    };
+    let request = wss::ClientRequest {
+        version: SoapVersion::V12,
+        action: "http://www.kombit.dk/int/2022/01/01/KontrolsagListeHentService#KontrolsagListeHent",
+        to: "http://127.0.0.1:8080/kontrolsaglistehent/1",
+        body: operation(),
+        assertion,
+        assertion_id: &assertion_id,
+        key: &keys.client.key,
+        now: at,
+        message_id: CLIENT_MESSAGE_ID,
+    };
+    let signed = wss::signed_request(&request).unwrap();
+    match tamper {
+        Tamper::None | Tamper::ExpiredTimestamp => signed,
+        Tamper::BodyByte => signed.replace("UDBL_11A_STK2", "UDBL_11A_STK1"),
+        Tamper::TwoSecurityHeaders => signed.replace(
+            "</soap:Header>",
+            "<wsse:Security soap:mustUnderstand=\"true\"></wsse:Security></soap:Header>",
+        ),
+        Tamper::Unsigned => resign(&signed, None),
+        Tamper::TimestampUnsigned => resign(&signed, Some((&keys.client.key, &["_timestamp"]))),
+        Tamper::ToUnsigned => resign(&signed, Some((&keys.client.key, &["_to"]))),
+        Tamper::OtherKey => resign(&signed, Some((&keys.ca.key, &[]))),
+    }
+}
+
+/// Replaces the message signature: none, or one by `key` leaving out the `omit` references.
+fn resign(signed: &str, with: Option<(&rsa::RsaPrivateKey, &[&str])>) -> String {
+    let start = signed.rfind("<ds:Signature ").unwrap();
+    let end = signed[start..].find("</ds:Signature>").unwrap() + start + "</ds:Signature>".len();
+    let Some((key, omit)) = with else {
+        return format!("{}{}", &signed[..start], &signed[end..]);
+    };
+    let template = format!("{}{SIGNATURE_PLACEHOLDER}{}", &signed[..start], &signed[end..]);
+    let refs: Vec<SignReference> = ["_body", "_timestamp", "_action", "_messageid", "_to", "_replyto"]
+        .into_iter()
+        .filter(|id| !omit.contains(id))
+        .map(SignReference::to)
+        .chain(std::iter::once(SignReference::token_via("_str")))
+        .collect();
+    dsig::sign(&template, &refs, key, "").unwrap()
+}
+
+/// A context-model request for SF1472 from `cvr`.
+pub fn context_request(cvr: &str) -> String {
+    let op = operation().replace(
+        "</kontekst:TransaktionsTid>",
+        &format!("</kontekst:TransaktionsTid><kontekst:AuthorityContext><kontekst:MunicipalityCVR>{cvr}</kontekst:MunicipalityCVR></kontekst:AuthorityContext>"),
+    );
+    format!(r#"<soap:Envelope xmlns:soap="{SOAP12}"><soap:Body>{op}</soap:Body></soap:Envelope>"#)
+}
+
+/// A token-model request signed by xmlsec1 with the sample client's key: references to
+/// Body, Timestamp, the addressing headers and the assertion (by its ID; xmlsec1 has no
+/// STR-Transform), KeyInfo a SecurityTokenReference to the assertion.
+pub fn xmlsec1_signed_request(assertion: &str, at: DateTime<Utc>) -> String {
+    let tree = Tree::parse(assertion.as_bytes()).unwrap();
+    let assertion_id = tree.attribute(tree.root(), None, "ID").unwrap().to_owned();
+    let reference = |uri: &str| {
+        format!(
+            r#"<ds:Reference URI="{uri}"><ds:Transforms><ds:Transform Algorithm="http://www.w3.org/2001/10/xml-exc-c14n#"/></ds:Transforms><ds:DigestMethod Algorithm="http://www.w3.org/2001/04/xmlenc#sha256"/><ds:DigestValue></ds:DigestValue></ds:Reference>"#
+        )
+    };
+    let refs: String = ["#body", "#ts", "#action", "#msgid", "#to", &format!("#{assertion_id}")]
+        .iter()
+        .map(|u| reference(u))
+        .collect();
+    let template = format!(
+        r#"<soap:Envelope xmlns:soap="{SOAP12}" xmlns:wsa="{WSA}" xmlns:wsse="{WSSE_NS}" xmlns:wsu="{WSU_NS}"><soap:Header><wsa:Action wsu:Id="action">http://www.kombit.dk/int/2022/01/01/KontrolsagListeHentService#KontrolsagListeHent</wsa:Action><wsa:MessageID wsu:Id="msgid">urn:uuid:0d6c1f4e-3333-4c1e-9a53-0d6f5f0c2a11</wsa:MessageID><wsa:To wsu:Id="to">http://127.0.0.1:8080/kontrolsaglistehent/1</wsa:To><wsse:Security soap:mustUnderstand="true"><wsu:Timestamp wsu:Id="ts"><wsu:Created>{created}</wsu:Created><wsu:Expires>{expires}</wsu:Expires></wsu:Timestamp>{assertion}<ds:Signature xmlns:ds="http://www.w3.org/2000/09/xmldsig#" Id="message-signature"><ds:SignedInfo><ds:CanonicalizationMethod Algorithm="http://www.w3.org/2001/10/xml-exc-c14n#"/><ds:SignatureMethod Algorithm="http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"/>{refs}</ds:SignedInfo><ds:SignatureValue></ds:SignatureValue><ds:KeyInfo><wsse:SecurityTokenReference><wsse:KeyIdentifier ValueType="{samlid}">{assertion_id}</wsse:KeyIdentifier></wsse:SecurityTokenReference></ds:KeyInfo></ds:Signature></wsse:Security></soap:Header><soap:Body wsu:Id="body">{op}</soap:Body></soap:Envelope>"#,
+        created = saml::instant(at),
+        expires = saml::instant(at + Duration::minutes(5)),
+        samlid = wss::SAMLID,
+        op = operation(),
+    );
+    let dir = TempDir::new("xmlsec-sign");
+    let key = dir.write("client-key.pem", shared_test_keys().client.key_pem.as_bytes());
+    let tmpl = dir.write("template.xml", template.as_bytes());
+    let out = dir.path().join("signed.xml");
+    let id = |ns: &str, local: &str| format!("{ns}:{local}");
+    let (ok, messages) = xmlsec1(&[
+        "--sign",
+        "--privkey-pem",
+        path(&key),
+        "--id-attr:Id",
+        &id(SOAP12, "Body"),
+        "--id-attr:Id",
+        &id(WSU_NS, "Timestamp"),
+        "--id-attr:Id",
+        &id(WSA, "Action"),
+        "--id-attr:Id",
+        &id(WSA, "MessageID"),
+        "--id-attr:Id",
+        &id(WSA, "To"),
+        "--id-attr:ID",
+        &id(saml::SAML_NS, "Assertion"),
+        "--id-attr:Id",
+        &id(dsig::DS_NS, "Signature"),
+        "--node-id",
+        "message-signature",
+        "--output",
+        out.to_str().unwrap(),
+        path(&tmpl),
+    ]);
+    assert!(ok, "xmlsec1 could not sign:\n{messages}");
+    std::fs::read_to_string(out).unwrap()
+}
+
+/// The first element with this namespace and local name.
+pub fn find(tree: &Tree, ns: &str, local: &str) -> Option<NodeId> {
+    std::iter::once(tree.root())
+        .chain(tree.descendants(tree.root()))
+        .find(|&n| tree.is(n, ns, local))
+}
+
+/// The text of the first element with this namespace and local name.
+pub fn text(tree: &Tree, ns: &str, local: &str) -> Option<String> {
+    find(tree, ns, local).map(|n| tree.text(n))
+}
+
+/// Asserts a SOAP 1.2 Sender fault (400) whose subcode is `subcode` (if not empty) and whose
+/// reason contains `reason`.
+pub fn assert_fault(status: u16, xml: &str, subcode: &str, reason: &str) {
+    assert_eq!(
+        status, 400,
+        "expected a Sender fault containing {reason:?}, got:\n{xml}"
+    );
+    let tree = Tree::parse(xml.as_bytes()).unwrap();
+    let text = text(&tree, SOAP12, "Text").unwrap_or_default();
+    assert!(text.contains(reason), "the reason {text:?} does not contain {reason:?}");
+    if !subcode.is_empty() {
+        assert!(
+            xml.contains(&format!(">sf:{subcode}<")),
+            "no subcode {subcode} in {xml}"
+        );
+    }
+}
+
+/// A KOMBIT example file from the shared contracts.
+pub fn example(relative: &str) -> String {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/contracts/oioidws-examples")
+        .join(relative);
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    text.trim_start_matches('\u{feff}').to_owned()
+}
+
+/// Runs xmlsec1, failing clearly when it is missing (`scripts/test` installs it).
+pub fn xmlsec1(args: &[&str]) -> (bool, String) {
+    let out = Command::new("xmlsec1")
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("xmlsec1 is needed ({e}); run scripts/test or apt-get install xmlsec1"));
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.success(), text)
+}
+
+pub fn path(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+/// A temporary directory, removed on drop.
+pub struct TempDir(PathBuf);
+
+impl TempDir {
+    pub fn new(tag: &str) -> TempDir {
+        let dir = std::env::temp_dir().join(format!("sfstub-security-{tag}-{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir_all(&dir).unwrap();
+        TempDir(dir)
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.0
+    }
+
+    pub fn write(&self, name: &str, bytes: &[u8]) -> PathBuf {
+        let path = self.0.join(name);
+        std::fs::write(&path, bytes).unwrap();
+        path
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
