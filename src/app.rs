@@ -79,6 +79,8 @@ pub struct App {
     pub keys: Arc<KeyMaterial>,
     /// The security mode and its parameters (the scenario's, unless `--security` overrides).
     pub security: Settings,
+    /// `https` when serving TLS: the scheme of the addresses in WSDLs and the index.
+    pub scheme: &'static str,
 }
 
 impl App {
@@ -100,6 +102,7 @@ impl App {
             limits,
             keys,
             security,
+            scheme: "http",
         }
     }
 }

@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 use crate::scenario::{Scenario, ScenarioError, parse_clock};
+use crate::security::SecurityMode;
 use crate::tls::ClientAuth;
 use crate::world::Clock;
 use crate::world::export::Format;
@@ -31,6 +32,45 @@ pub enum Command {
     /// Export or show sfstub's certificates (export creates them in the state directory if missing).
     #[command(subcommand)]
     Certs(CertsCommand),
+    /// Issue a token as the STS would, for trying the token model with curl: prints the
+    /// assertion, or with --envelope a complete signed request.
+    Token(TokenArgs),
+}
+
+/// `sfstub token`.
+#[derive(Debug, Args)]
+pub struct TokenArgs {
+    #[command(flatten)]
+    pub scenario: ScenarioArgs,
+    /// The CVR the token speaks for (the anvenderkontekst), e.g. 29189846 (Viborg Kommune).
+    #[arg(long, value_name = "CVR")]
+    pub cvr: String,
+    /// The service's entity ID (the audience).
+    #[arg(long, value_name = "ENTITY_ID", default_value = crate::services::sf1472_kontrolsag::ENTITY_ID)]
+    pub service: String,
+    /// Where sfstub keeps its keys: use the same as `serve`, so the server trusts the token.
+    #[arg(long, env = "SFSTUB_STATE_DIR", value_name = "DIR")]
+    pub state_dir: Option<std::path::PathBuf>,
+    /// Print a complete SOAP 1.2 request in the token model, signed with the sample client's
+    /// key, whose Body holds the operation element read from FILE (`-` for standard input).
+    #[arg(long, value_name = "FILE")]
+    pub envelope: Option<std::path::PathBuf>,
+    /// wsa:To of the envelope.
+    #[arg(
+        long,
+        value_name = "URL",
+        default_value = "http://127.0.0.1:8080/kontrolsaglistehent/1",
+        requires = "envelope"
+    )]
+    pub to: String,
+    /// wsa:Action of the envelope.
+    #[arg(
+        long,
+        value_name = "ACTION",
+        default_value = "http://www.kombit.dk/int/2022/01/01/KontrolsagListeHentService#KontrolsagListeHent",
+        requires = "envelope"
+    )]
+    pub action: String,
 }
 
 /// Which scenario to use, shared by `serve` and `generate`.
@@ -74,6 +114,15 @@ pub struct ServeArgs {
     /// Log filter (tracing syntax), e.g. info, warn, sfstub::request=off.
     #[arg(long, env = "SFSTUB_LOG", default_value = "info", value_name = "FILTER")]
     pub log: String,
+    /// How strictly callers are checked: off (the caller's CVR as the request states it),
+    /// token (a token from sfstub's STS is required) or strict (also the holder-of-key's
+    /// message signature, Timestamp and addressing). Overrides the scenario's security.mode.
+    #[arg(long, env = "SFSTUB_SECURITY", value_enum, value_name = "MODE")]
+    pub security: Option<SecurityMode>,
+    /// Tolerated clock difference in seconds for Timestamps and tokens (default: the
+    /// scenario's security.clock_skew, 300).
+    #[arg(long, env = "SFSTUB_CLOCK_SKEW", value_name = "SECONDS")]
+    pub clock_skew: Option<u32>,
     #[command(flatten)]
     pub keys: KeyArgs,
 }

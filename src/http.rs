@@ -57,7 +57,7 @@ pub fn handle(app: &App, request: Request<Bytes>) -> Response<Bytes> {
                 }
             }
         }
-        (Some(service), &Method::GET | &Method::HEAD) => contract(service, &parts, path),
+        (Some(service), &Method::GET | &Method::HEAD) => contract(app, service, &parts, path),
         (Some(_), _) => method_not_allowed("GET, HEAD, POST"),
         (None, &Method::GET | &Method::HEAD) => get_other(app, &parts, path),
         (None, _) => not_found(app, path),
@@ -90,7 +90,7 @@ fn soap_call(
 }
 
 /// Runs `f` with the context of one call: the world, the clock's now, security.
-fn with_context<T>(app: &App, f: impl FnOnce(&Context<'_>) -> T) -> T {
+pub fn with_context<T>(app: &App, f: impl FnOnce(&Context<'_>) -> T) -> T {
     let loaded = &app.loaded;
     let now = loaded.world.clock.now();
     let guard = Guard {
@@ -148,7 +148,7 @@ fn get_other(app: &App, parts: &http::request::Parts, path: &str) -> Response<By
     if let Some((dir, file)) = path.rsplit_once('/')
         && file.ends_with(".xsd")
         && let Some(service) = app.loaded.service_for(dir)
-        && let Some(xsd) = service.contract(Some(file), &base_url(parts, dir))
+        && let Some(xsd) = service.contract(Some(file), &base_url(app, parts, dir))
     {
         return xml_response(StatusCode::OK, "text/xml; charset=utf-8", xsd.into_bytes());
     }
@@ -164,9 +164,9 @@ pub fn fault_response(fault: &Fault) -> Response<Bytes> {
     xml_response(fault.status(), fault.version.content_type(), fault.to_xml())
 }
 
-fn contract(service: &dyn Service, parts: &http::request::Parts, path: &str) -> Response<Bytes> {
+fn contract(app: &App, service: &dyn Service, parts: &http::request::Parts, path: &str) -> Response<Bytes> {
     let query = parts.uri.query().unwrap_or("");
-    let base = base_url(parts, path);
+    let base = base_url(app, parts, path);
     let document = if query.eq_ignore_ascii_case("wsdl") || query.eq_ignore_ascii_case("singleWsdl") {
         service.contract(None, &base)
     } else if let Some(name) = query.strip_prefix("xsd=") {
@@ -211,14 +211,14 @@ fn absolute_schema_locations(xsd: &str, base: &str) -> String {
 }
 
 /// The absolute URL of `path` as the client addressed it.
-fn base_url(parts: &http::request::Parts, path: &str) -> String {
+fn base_url(app: &App, parts: &http::request::Parts, path: &str) -> String {
     let host = parts
         .headers
         .get(header::HOST)
         .and_then(|h| h.to_str().ok())
         .or_else(|| parts.uri.authority().map(|a| a.as_str()))
         .unwrap_or("127.0.0.1");
-    format!("http://{host}{path}")
+    format!("{}://{host}{path}", app.scheme)
 }
 
 fn index(app: &App, parts: &http::request::Parts) -> String {
@@ -230,7 +230,7 @@ fn index(app: &App, parts: &http::request::Parts) -> String {
         loaded.scenario.seed
     );
     for service in &loaded.services {
-        let base = base_url(parts, service.paths()[0]);
+        let base = base_url(app, parts, service.paths()[0]);
         s.push_str(&format!("  {:<28} {base}   ({base}?wsdl)\n", service.title()));
     }
     s

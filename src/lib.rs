@@ -37,8 +37,26 @@ pub fn banner(app: &app::App, base: &str) -> String {
     );
     for service in &loaded.services {
         let url = format!("{base}{}", service.paths()[0]);
-        s.push_str(&format!("  {:<28} {url}   ({url}?wsdl)\n", service.title()));
+        match service.contract(None, &url) {
+            Some(_) => s.push_str(&format!("  {:<30} {url}   ({url}?wsdl)\n", service.title())),
+            None => s.push_str(&format!("  {:<30} {url}\n", service.title())),
+        }
     }
+    for (title, path) in [
+        ("SF1514 STS, REST (JSON)", services::sf1514_rest::WSTRUST_PATH),
+        ("SF1514 STS, OAuth (JWT)", services::sf1514_rest::OAUTH_PATH),
+    ] {
+        s.push_str(&format!("  {title:<30} {base}{path}\n"));
+    }
+    s.push_str(&format!(
+        "  security: {} (--security off|token|strict); service agreements: {}\n",
+        app.security.mode.name(),
+        if loaded.scenario.agreements.0.is_some() {
+            "from the scenario"
+        } else {
+            "every municipality and UDK"
+        }
+    ));
     s.push_str("  try: sfstub generate --with-cases | head -40\n");
     s
 }

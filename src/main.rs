@@ -6,10 +6,13 @@ use std::sync::Arc;
 
 use clap::Parser;
 use sfstub::app::{App, Limits};
-use sfstub::cli::{CertsCommand, Cli, Command, GenerateArgs, ServeArgs};
+use sfstub::cli::{CertsCommand, Cli, Command, GenerateArgs, ServeArgs, TokenArgs};
 use sfstub::scenario::Scenario;
 use sfstub::security::keys::{self, Identity, KeyMaterial};
-use sfstub::world::{self, export};
+use sfstub::security::wss;
+use sfstub::services::sf1514_sts::Issuer;
+use sfstub::soap::SoapVersion;
+use sfstub::world::{self, Cvr, export};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -35,6 +38,7 @@ fn main() -> ExitCode {
             if ok { ExitCode::SUCCESS } else { ExitCode::FAILURE }
         }
         Command::Certs(command) => certs(command),
+        Command::Token(args) => token(args),
     }
 }
 
@@ -80,7 +84,17 @@ fn serve(args: ServeArgs) -> ExitCode {
     } else {
         None
     };
-    let app = Arc::new(App::with_keys(scenario, limits, Arc::new(keys)));
+    let mut app = App::with_keys(scenario, limits, Arc::new(keys));
+    if let Some(mode) = args.security {
+        app.security.mode = mode;
+    }
+    if let Some(skew) = args.clock_skew {
+        app.security.skew = chrono::Duration::seconds(i64::from(skew));
+    }
+    if tls.is_some() {
+        app.scheme = "https";
+    }
+    let app = Arc::new(app);
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(r) => r,
         Err(e) => {
@@ -219,5 +233,88 @@ fn generate(args: GenerateArgs) -> ExitCode {
             eprintln!("sfstub: cannot write the output: {e}");
             ExitCode::FAILURE
         }
+    }
+}
+
+/// `sfstub token`: a token from the STS for the sample client, or a whole signed request.
+fn token(args: TokenArgs) -> ExitCode {
+    let fail = |message: String| {
+        eprintln!("sfstub: {message}");
+        ExitCode::from(2)
+    };
+    let scenario = match args.scenario.load() {
+        Ok(s) => s,
+        Err(e) => return fail(e.to_string()),
+    };
+    let cvr = match Cvr::parse(&args.cvr) {
+        Ok(c) => c,
+        Err(e) => return fail(format!("--cvr: {e}")),
+    };
+    let keys = match keys::load_for_serve(args.state_dir.as_deref()) {
+        Ok((keys, source)) => {
+            eprintln!("sfstub: {source}");
+            keys
+        }
+        Err(e) => return fail(e.to_string()),
+    };
+    let app = App::with_keys(scenario, Limits::default(), Arc::new(keys));
+    let client = &app.keys.client;
+    let issued = sfstub::http::with_context(&app, |ctx| {
+        let audiences = app.loaded.audiences();
+        let issuer = Issuer {
+            ctx,
+            audiences: &audiences,
+        };
+        issuer
+            .issue(&args.service, cvr, &client.cert_der, client.info())
+            .map(|i| (i, ctx.now))
+    });
+    let (issued, now) = match issued {
+        Ok(x) => x,
+        Err(e) => return fail(format!("the STS refuses: {}: {}", e.code, e.reason)),
+    };
+    let Some(body_file) = &args.envelope else {
+        println!("{}", issued.assertion);
+        return ExitCode::SUCCESS;
+    };
+    let body = if body_file.as_os_str() == "-" {
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut std::io::stdin(), &mut text).map(|_| text)
+    } else {
+        std::fs::read_to_string(body_file)
+    };
+    let body = match body {
+        Ok(b) => b,
+        Err(e) => return fail(format!("cannot read {}: {e}", body_file.display())),
+    };
+    let body = body.trim().trim_start_matches('\u{feff}');
+    let body = match body.strip_prefix("<?xml") {
+        Some(rest) => rest.split_once("?>").map(|(_, b)| b.trim()).unwrap_or(body),
+        None => body,
+    };
+    if let Err(e) = sfstub::security::xmltree::Tree::parse(body.as_bytes()) {
+        return fail(format!(
+            "{} is not one XML element (the operation to put in the Body): {e}",
+            body_file.display()
+        ));
+    }
+    let message_id = format!("urn:uuid:{}", uuid::Uuid::new_v4());
+    let request = wss::ClientRequest {
+        version: SoapVersion::V12,
+        action: &args.action,
+        to: &args.to,
+        body,
+        assertion: &issued.assertion,
+        assertion_id: &issued.assertion_id,
+        key: &client.key,
+        now,
+        message_id: &message_id,
+    };
+    match wss::signed_request(&request) {
+        Ok(xml) => {
+            println!("{xml}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => fail(format!("cannot sign the request: {e}")),
     }
 }

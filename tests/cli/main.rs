@@ -4,5 +4,6 @@
 mod generate;
 mod help;
 mod serve;
+mod token;
 mod util;
 mod validate;

@@ -9,15 +9,15 @@ use std::time::{Duration, Instant};
 use crate::util::{CLOCK, TIMEOUT, TempFile, good_request, number_before, post, run, sfstub, wait_with_timeout};
 
 /// A running `sfstub serve`, killed on drop.
-struct Server {
+pub struct Server {
     child: Child,
-    banner: Vec<String>,
-    addr: SocketAddr,
+    pub banner: Vec<String>,
+    pub addr: SocketAddr,
 }
 
 impl Server {
     /// Starts `sfstub serve` with `args` and `env`, and reads stdout until the banner's hint.
-    fn start(args: &[&str], env: &[(&str, &str)]) -> Server {
+    pub fn start(args: &[&str], env: &[(&str, &str)]) -> Server {
         let mut cmd = sfstub(&["serve"]);
         cmd.args(args)
             .envs(env.iter().copied())
@@ -67,7 +67,7 @@ impl Server {
         Server { child, banner, addr }
     }
 
-    fn text(&self) -> String {
+    pub fn text(&self) -> String {
         self.banner.join("\n")
     }
 }

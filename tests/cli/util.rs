@@ -13,23 +13,23 @@ pub const CLOCK: &str = "2026-11-22T12:00:00Z";
 /// Generous: only here so a binary that never exits fails the test instead of hanging it.
 pub const TIMEOUT: Duration = Duration::from_secs(60);
 
-/// The environment variables sfstub reads; removed so the caller's environment cannot leak in.
-const SFSTUB_VARS: [&str; 6] = [
-    "SFSTUB_SCENARIO",
-    "SFSTUB_CLOCK",
-    "SFSTUB_LISTEN",
-    "SFSTUB_MAX_BODY",
-    "SFSTUB_MAX_DEPTH",
-    "SFSTUB_LOG",
-];
+/// A state directory for the keys of this test process, so no test writes keys into the
+/// user's data directory; every run of the binary shares it (and so the same keys).
+pub fn state_dir() -> &'static std::path::Path {
+    static DIR: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
+    DIR.get_or_init(|| std::env::temp_dir().join(format!("sfstub-cli-state-{}", std::process::id())))
+}
 
-/// `sfstub` with `args` and none of the `SFSTUB_*` variables set.
+/// `sfstub` with `args`, none of the caller's `SFSTUB_*` variables, and the test state dir.
 pub fn sfstub(args: &[&str]) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_sfstub"));
     cmd.args(args);
-    for var in SFSTUB_VARS {
-        cmd.env_remove(var);
+    for (var, _) in std::env::vars_os() {
+        if var.to_string_lossy().starts_with("SFSTUB_") {
+            cmd.env_remove(var);
+        }
     }
+    cmd.env("SFSTUB_STATE_DIR", state_dir());
     cmd
 }
 

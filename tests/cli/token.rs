@@ -1,0 +1,75 @@
+//! `sfstub token` and `serve --security`: a token printed by the binary is accepted by a
+//! server sharing its state directory, in token and strict mode.
+
+use crate::serve::Server;
+use crate::util::*;
+
+fn operation() -> String {
+    let request = good_request("from-sfstub-token");
+    let start = request
+        .find("<k:KontrolsagListeHent_I")
+        .expect("the request has the operation element");
+    let end = request.find("</k:KontrolsagListeHent_I>").unwrap() + "</k:KontrolsagListeHent_I>".len();
+    request[start..end].replace("<kontekst:AuthorityContext><kontekst:MunicipalityCVR>64942212</kontekst:MunicipalityCVR></kontekst:AuthorityContext>", "")
+}
+
+#[test]
+fn token_prints_a_signed_assertion_for_the_cvr_and_service() {
+    let out = run(&mut sfstub(&["token", "--cvr", "29189846", "--clock", CLOCK]));
+    out.assert_success();
+    let text = out.stdout_text();
+    assert!(text.starts_with("<saml:Assertion"), "{text}");
+    assert!(text.contains(">29189846<"), "{text}");
+    assert!(text.contains("<saml:Audience>http://entityid.kombit.dk/service/kontrolsaglistehent/1</saml:Audience>"));
+    assert!(text.contains("NotOnOrAfter=\"2026-11-22T20:00:00.000Z\""), "{text}");
+}
+
+#[test]
+fn token_refuses_a_bad_cvr_and_an_unknown_service() {
+    let out = run(&mut sfstub(&["token", "--cvr", "1234"]));
+    assert_eq!(out.code(), Some(2));
+    assert!(out.stderr.contains("--cvr"), "{}", out.stderr);
+    let out = run(&mut sfstub(&[
+        "token",
+        "--cvr",
+        "29189846",
+        "--service",
+        "http://x.invalid/1",
+    ]));
+    assert_eq!(out.code(), Some(2));
+    assert!(out.stderr.contains("101"), "{}", out.stderr);
+}
+
+#[test]
+fn an_envelope_from_sfstub_token_passes_strict_mode() {
+    let body = TempFile::new("operation.xml", &operation());
+    let out = run(&mut sfstub(&["token", "--cvr", "29189846", "--envelope", body.arg()]));
+    out.assert_success();
+    let envelope = out.stdout_text();
+    for mode in ["token", "strict"] {
+        let server = Server::start(&["--listen", "127.0.0.1:0", "--security", mode], &[]);
+        assert!(
+            server.text().contains(&format!("security: {mode}")),
+            "{}",
+            server.text()
+        );
+        let (status, answer) = post(server.addr, "/kontrolsaglistehent/1", &envelope);
+        assert_eq!(status, 200, "{mode}: {answer}");
+        assert!(answer.contains("from-sfstub-token</"), "{answer}");
+        assert!(
+            answer.contains("RelatesTo"),
+            "a signed answer echoes the MessageID: {answer}"
+        );
+        // Without the token the same server refuses and says why.
+        let (status, answer) = post(server.addr, "/kontrolsaglistehent/1", &good_request("no-token"));
+        assert_eq!(status, 400, "{answer}");
+        assert!(answer.contains(&format!("token rejected ({mode} mode)")), "{answer}");
+    }
+}
+
+#[test]
+fn serve_refuses_an_unknown_security_mode() {
+    let out = run(&mut sfstub(&["serve", "--security", "paranoid"]));
+    assert_eq!(out.code(), Some(2));
+    assert!(out.stderr.contains("--security"), "{}", out.stderr);
+}
