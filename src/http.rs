@@ -120,6 +120,13 @@ fn call_service(
     let start = out.len();
     let summary = service.call(ctx, envelope, body, &mut out)?;
     let Some(signing) = &summary.signing else {
+        if let Some(header) = &summary.header {
+            // Rare (støttesystem RequestHeader echo): rewrite the envelope with its header.
+            let mut with_header = Vec::with_capacity(out.len() + header.len() + 32);
+            soap::begin_envelope(&mut with_header, envelope.version, Some(header));
+            with_header.extend_from_slice(&out[start..]);
+            out = with_header;
+        }
         soap::finish_envelope(&mut out);
         return Ok((envelope.version, out, summary));
     };
@@ -136,6 +143,7 @@ fn call_service(
         &out[start..],
         signing.relates_to.as_deref(),
         signing.action.as_deref(),
+        summary.header.as_deref(),
         now,
         &signer,
     )

@@ -277,6 +277,7 @@ pub fn signed_response(
     body_content: &[u8],
     relates_to: Option<&str>,
     action: Option<&str>,
+    extra_header: Option<&str>,
     now: DateTime<Utc>,
     signer: &Signer<'_>,
 ) -> Result<Vec<u8>, DsigError> {
@@ -297,6 +298,9 @@ pub fn signed_response(
         refs.push(SignReference::to("_relatesto"));
     }
     refs.push(SignReference::to("_timestamp"));
+    if let Some(extra) = extra_header {
+        headers.push_str(extra);
+    }
     let must_understand = if version == SoapVersion::V12 { "true" } else { "1" };
     let body = std::str::from_utf8(body_content).map_err(|e| DsigError::Malformed(e.to_string()))?;
     let xml = format!(

@@ -29,6 +29,9 @@ pub struct Summary {
     pub outcome: String,
     /// Sign the response (token model): `None` sends a plain envelope.
     pub signing: Option<ResponseSigning>,
+    /// SOAP Header content for the response (raw XML, e.g. an echoed
+    /// `RequestHeader/TransactionUUID`), declaring its own namespaces.
+    pub header: Option<String>,
 }
 
 /// How a response is signed.

@@ -442,6 +442,7 @@ impl Service for KontrolsagListeHent {
             caller: Some(caller.cvr.to_string()),
             outcome,
             signing,
+            header: None,
         })
     }
 

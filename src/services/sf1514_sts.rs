@@ -408,6 +408,7 @@ impl Service for Sts {
                 relates_to: request.message_id.clone(),
                 action: Some(RSTRC_ACTION.to_owned()),
             }),
+            header: None,
         })
     }
 
