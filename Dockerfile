@@ -13,11 +13,16 @@ COPY scenarios ./scenarios
 RUN cargo build --release --locked && strip target/release/sfstub
 
 FROM debian:bookworm-slim
-RUN useradd --system --uid 10001 --no-create-home sfstub
+RUN useradd --system --uid 10001 --no-create-home sfstub \
+ && mkdir -p /var/lib/sfstub && chown 10001 /var/lib/sfstub
 COPY --from=build /src/target/release/sfstub /usr/local/bin/sfstub
 COPY scenarios /scenarios
 USER 10001
 ENV SFSTUB_LISTEN=0.0.0.0:8080
+# Keys and certificates; mount a volume here to keep them across runs and to export them
+# (docker run ... sfstub certs export /var/lib/sfstub/export).
+ENV SFSTUB_STATE_DIR=/var/lib/sfstub
+VOLUME /var/lib/sfstub
 EXPOSE 8080
 # docker stop sends SIGTERM; sfstub drains open connections and exits.
 STOPSIGNAL SIGTERM
