@@ -81,6 +81,8 @@ pub struct App {
     pub security: Settings,
     /// `https` when serving TLS: the scheme of the addresses in WSDLs and the index.
     pub scheme: &'static str,
+    /// The vendor's official contract files (`--contracts DIR`), served at `?wsdl`.
+    pub contracts: Option<crate::contracts::ContractDir>,
 }
 
 impl App {
@@ -103,6 +105,7 @@ impl App {
             keys,
             security,
             scheme: "http",
+            contracts: None,
         }
     }
 }

@@ -175,7 +175,11 @@ pub fn fault_response(fault: &Fault) -> Response<Bytes> {
 fn contract(app: &App, service: &dyn Service, parts: &http::request::Parts, path: &str) -> Response<Bytes> {
     let query = parts.uri.query().unwrap_or("");
     let base = base_url(app, parts, path);
-    let document = if query.eq_ignore_ascii_case("wsdl") || query.eq_ignore_ascii_case("singleWsdl") {
+    let wants_wsdl = query.eq_ignore_ascii_case("wsdl") || query.eq_ignore_ascii_case("singleWsdl");
+    if let Some(official) = service.official().filter(|_| wants_wsdl || query.starts_with("file=")) {
+        return official_contract(app, service, &official, query, &base);
+    }
+    let document = if wants_wsdl {
         service.contract(None, &base)
     } else if let Some(name) = query.strip_prefix("xsd=") {
         // Relative imports resolve against the URL without its query, i.e. beside the
@@ -198,6 +202,50 @@ fn contract(app: &App, service: &dyn Service, parts: &http::request::Parts, path
             StatusCode::NOT_FOUND,
             format!("{} publishes no document {query:?}; try {base}?wsdl\n", service.title()),
         ),
+    }
+}
+
+/// `?wsdl` and `?file=` of a service with a KOMBIT-published contract: from `--contracts DIR`,
+/// or a plain word on where the contract comes from.
+fn official_contract(
+    app: &App,
+    service: &dyn Service,
+    official: &crate::contracts::Official,
+    query: &str,
+    base: &str,
+) -> Response<Bytes> {
+    let Some(dir) = &app.contracts else {
+        return text(
+            StatusCode::NOT_FOUND,
+            format!(
+                "sfstub does not ship the contract of {}: it is KOMBIT's, published at {}.\n\
+                 Your client is generated from it; start sfstub with --contracts DIR (the folder holding the \
+                 contract files, e.g. {}) and it serves that WSDL here with the addresses rewritten to {base}.\n",
+                service.title(),
+                official.origin,
+                official.wsdl.first().copied().unwrap_or("the WSDL")
+            ),
+        );
+    };
+    let relative = match query.strip_prefix("file=") {
+        Some(file) => file.to_owned(),
+        None => match dir.find(official) {
+            Some(found) => found.to_owned(),
+            None => {
+                return text(
+                    StatusCode::NOT_FOUND,
+                    format!(
+                        "the --contracts folder holds none of {} for {}\n",
+                        official.wsdl.join(", "),
+                        service.title()
+                    ),
+                );
+            }
+        },
+    };
+    match dir.document(&relative, base) {
+        Ok(doc) => xml_response(StatusCode::OK, "text/xml; charset=utf-8", doc.into_bytes()),
+        Err(why) => text(StatusCode::NOT_FOUND, format!("{why}\n")),
     }
 }
 

@@ -6,6 +6,7 @@
 
 pub mod app;
 pub mod cli;
+pub mod contracts;
 pub mod http;
 pub mod scenario;
 pub mod security;
@@ -37,9 +38,10 @@ pub fn banner(app: &app::App, base: &str) -> String {
     );
     for service in &loaded.services {
         let url = format!("{base}{}", service.paths()[0]);
-        match service.contract(None, &url) {
-            Some(_) => s.push_str(&format!("  {:<30} {url}   ({url}?wsdl)\n", service.title())),
-            None => s.push_str(&format!("  {:<30} {url}\n", service.title())),
+        let wsdl = service.contract(None, &url).is_some() || (service.official().is_some() && app.contracts.is_some());
+        match wsdl {
+            true => s.push_str(&format!("  {:<30} {url}   ({url}?wsdl)\n", service.title())),
+            false => s.push_str(&format!("  {:<30} {url}\n", service.title())),
         }
     }
     for (title, path) in [

@@ -94,6 +94,15 @@ fn serve(args: ServeArgs) -> ExitCode {
     if tls.is_some() {
         app.scheme = "https";
     }
+    if let Some(dir) = &args.contracts {
+        match sfstub::contracts::ContractDir::open(dir) {
+            Ok(c) => app.contracts = Some(c),
+            Err(e) => {
+                eprintln!("sfstub: {e}");
+                return ExitCode::from(2);
+            }
+        }
+    }
     let app = Arc::new(app);
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(r) => r,

@@ -412,9 +412,16 @@ impl Service for Sts {
         })
     }
 
-    /// sfstub publishes no STS WSDL of its own: clients use KOMBIT's `sts.wsdl` with this
-    /// endpoint's address.
+    /// sfstub publishes no STS WSDL of its own: clients use KOMBIT's `sts.wsdl`, which
+    /// `--contracts DIR` serves with this endpoint's address.
     fn contract(&self, _document: Option<&str>, _base: &str) -> Option<String> {
         None
+    }
+
+    fn official(&self) -> Option<crate::contracts::Official> {
+        Some(crate::contracts::Official {
+            wsdl: &["sts.wsdl"],
+            origin: "KOMBIT's STS contract (sts.wsdl in the SF1514 package and KOMBIT's client samples)",
+        })
     }
 }
