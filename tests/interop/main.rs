@@ -3,11 +3,14 @@
 //! verify with xmlsec1, and what xmlsec1 signs must verify with sfstub.
 
 mod tools;
+#[path = "../support/xmlsec.rs"]
+mod xmlsec;
 
 use rsa::pkcs8::{EncodePrivateKey, EncodePublicKey, LineEnding};
 use sfstub::security::dsig::{self, DS_NS, SIGNATURE_PLACEHOLDER, SignReference};
 use sfstub::security::xmltree::Tree;
-use tools::{TempDir, test_key, xmlsec1};
+use tools::test_key;
+use xmlsec::{TempDir, xmlsec1};
 
 const SAML_NS: &str = "urn:oasis:names:tc:SAML:2.0:assertion";
 

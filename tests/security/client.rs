@@ -1,8 +1,7 @@
 //! A test client for the token model: requests for the STS, token-model requests (well made
 //! and with each flaw), and xmlsec1.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::Path;
 
 use chrono::{DateTime, Duration, Utc};
 use sfstub::app::{App, Limits};
@@ -14,6 +13,8 @@ use sfstub::security::saml;
 use sfstub::security::wss::{self, WSSE_NS, WSU_NS};
 use sfstub::security::xmltree::{NodeId, Tree};
 use sfstub::soap::SoapVersion;
+
+pub use crate::xmlsec::{TempDir, xmlsec1};
 
 pub const CLOCK: &str = "2026-11-22T12:00:00Z";
 pub const STS_PATH: &str = "/runtime/services/kombittrust/14/certificatemixed";
@@ -279,47 +280,6 @@ pub fn example(relative: &str) -> String {
     text.trim_start_matches('\u{feff}').to_owned()
 }
 
-/// Runs xmlsec1, failing clearly when it is missing (`scripts/test` installs it).
-pub fn xmlsec1(args: &[&str]) -> (bool, String) {
-    let out = Command::new("xmlsec1")
-        .args(args)
-        .output()
-        .unwrap_or_else(|e| panic!("xmlsec1 is needed ({e}); run scripts/test or apt-get install xmlsec1"));
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    (out.status.success(), text)
-}
-
 pub fn path(p: &Path) -> &str {
     p.to_str().unwrap()
-}
-
-/// A temporary directory, removed on drop.
-pub struct TempDir(PathBuf);
-
-impl TempDir {
-    pub fn new(tag: &str) -> TempDir {
-        let dir = std::env::temp_dir().join(format!("sfstub-security-{tag}-{}", uuid::Uuid::new_v4()));
-        std::fs::create_dir_all(&dir).unwrap();
-        TempDir(dir)
-    }
-
-    pub fn path(&self) -> &Path {
-        &self.0
-    }
-
-    pub fn write(&self, name: &str, bytes: &[u8]) -> PathBuf {
-        let path = self.0.join(name);
-        std::fs::write(&path, bytes).unwrap();
-        path
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
 }

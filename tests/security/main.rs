@@ -4,6 +4,8 @@
 //! strict mode accepts.
 
 mod client;
+#[path = "../support/xmlsec.rs"]
+mod xmlsec;
 
 use bytes::Bytes;
 use chrono::{DateTime, Duration, Utc};
