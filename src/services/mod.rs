@@ -6,6 +6,7 @@ pub mod k2017;
 pub mod sf1472_kontrolsag;
 pub mod sf1514_rest;
 pub mod sf1514_sts;
+pub mod sf1520_cpr;
 
 use chrono::{DateTime, Utc};
 

@@ -1,0 +1,422 @@
+//! SF1520 "CPR replika opslag": PersonBaseDataExtended, operation `PersonLookup`, versions 4
+//! and 5 (Serviceplatformen generation, SOAP 1.1; SOAP 1.2 is answered in kind).
+//!
+//! A lookup returns the synthetic citizen of the world with that CPR number: name and home
+//! municipality as the world has them, birth date and sex from the number, and what CPR knows
+//! beyond that — civil status, address, relations — from the register derived once when the
+//! service is prepared ([`registry`]). An unknown number is a `ServiceplatformFault` whose
+//! text contains `PNR not found`, as the platform says.
+//!
+//! Security: the token model, or the context model with `AuthorityContext/MunicipalityCVR`
+//! (judged by [`crate::security::Guard::caller`]) or `InvocationContext` (four UUIDs that name
+//! a service agreement on the real platform; sfstub has no such agreements, so in `off` mode a
+//! well-formed InvocationContext is accepted without a caller).
+
+mod places;
+pub mod registry;
+mod render;
+
+use std::sync::Arc;
+
+use super::{Context, ResponseSigning, Service, Signer, Summary};
+use crate::contracts::Official;
+use crate::security::{Presented, SecurityMode};
+use crate::soap::xml::leaf_texts;
+use crate::soap::{Envelope, Fault, SoapVersion};
+use crate::world::{Cpr, World};
+use registry::Registry;
+
+pub use render::{FAULT_NS, danish_offset, xs_date, xs_date_time};
+
+/// The request element's local name.
+pub const OPERATION: &str = "PersonLookupRequest";
+/// The entity ID (token audience) of version 4.
+pub const ENTITY_ID_V4: &str = "http://cpr.serviceplatformen.dk/service/personbasedataextended/4";
+/// The entity ID (token audience) of version 5.
+pub const ENTITY_ID_V5: &str = "http://cpr.serviceplatformen.dk/service/personbasedataextended/5";
+/// The path of version 4, as on Serviceplatformen.
+pub const PATH_V4: &str = "/service/CPR/PersonBaseDataExtended/4";
+/// The path of version 5.
+pub const PATH_V5: &str = "/service/CPR/PersonBaseDataExtended/5";
+/// The target namespace of version 4's messages.
+pub const NAMESPACE_V4: &str = "http://serviceplatformen.dk/xml/wsdl/soap11/CPR/PersonBaseDataExtended/4/";
+/// The target namespace of version 5's messages (same types as version 4).
+pub const NAMESPACE_V5: &str = "http://serviceplatformen.dk/xml/wsdl/soap11/CPR/PersonBaseDataExtended/5/";
+/// Where vendors get the contract (sfstub does not ship it).
+const ORIGIN: &str = "KOMBIT's service contract for SF1520 PersonBaseDataExtended (v4 or v5: wsdl/token and \
+     wsdl/context with PersonBaseDataExtendedServiceMsg.xsd, xsd/ and sp/), from the Serviceplatformen \
+     administration module or digitaliseringskataloget.dk";
+
+/// Version 4's ServiceUUID (`sp/service.properties` of the contract).
+pub const SERVICE_UUID_V4: &str = "e6be2436-bf35-4df2-83fe-925142825dc2";
+
+/// The `ErrorCode`s sfstub writes in `ServiceplatformFault/ErrorList/Error` (the platform's
+/// own codes are not public).
+pub mod error_code {
+    pub const PNR_MISSING: &str = "PNR_MISSING";
+    pub const PNR_INVALID: &str = "PNR_INVALID";
+    pub const PNR_NOT_FOUND: &str = "PNR_NOT_FOUND";
+    pub const AUTHORITY_CONTEXT_INVALID: &str = "AUTHORITY_CONTEXT_INVALID";
+    pub const INVOCATION_CONTEXT_INVALID: &str = "INVOCATION_CONTEXT_INVALID";
+    pub const SECURITY_MODEL_MISSING: &str = "SECURITY_MODEL_MISSING";
+    /// The token was refused (`token` and `strict` modes).
+    pub const TOKEN_REJECTED: &str = "TOKEN_REJECTED";
+    /// The CVR of the context or token is not a CVR number.
+    pub const CALLER_INVALID: &str = "CALLER_INVALID";
+    /// No service agreement lets the caller use this version (the reason starts the same way,
+    /// as clients match on it).
+    pub const SERVICE_AGREEMENT_NOT_FOUND: &str = "ServiceAgreementNotFound";
+    pub const OPERATION_UNKNOWN: &str = "OPERATION_UNKNOWN";
+    pub const REQUEST_INVALID: &str = "REQUEST_INVALID";
+}
+
+/// The served versions; they differ only in path, entity ID and namespace.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Version {
+    V4,
+    V5,
+}
+
+impl Version {
+    pub fn entity_id(self) -> &'static str {
+        match self {
+            Version::V4 => ENTITY_ID_V4,
+            Version::V5 => ENTITY_ID_V5,
+        }
+    }
+
+    pub fn namespace(self) -> &'static str {
+        match self {
+            Version::V4 => NAMESPACE_V4,
+            Version::V5 => NAMESPACE_V5,
+        }
+    }
+}
+
+const PATHS_V4: [&str; 1] = [PATH_V4];
+const PATHS_V5: [&str; 1] = [PATH_V5];
+
+/// The four UUIDs of an `InvocationContext`, as sent.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct InvocationContext {
+    pub service_agreement: Option<String>,
+    pub user_system: Option<String>,
+    pub user: Option<String>,
+    pub service: Option<String>,
+}
+
+impl InvocationContext {
+    /// The problems of the context, one text per field: each UUID is required and must be
+    /// lowercase, as `InvocationContext_1.xsd` says.
+    pub fn problems(&self) -> Vec<String> {
+        [
+            ("ServiceAgreementUUID", &self.service_agreement),
+            ("UserSystemUUID", &self.user_system),
+            ("UserUUID", &self.user),
+            ("ServiceUUID", &self.service),
+        ]
+        .into_iter()
+        .filter_map(|(name, value)| match value.as_deref() {
+            None | Some("") => Some(format!("InvocationContext/{name} is missing")),
+            Some(v) if !is_lowercase_uuid(v) => Some(format!(
+                "InvocationContext/{name} {v:?} is not a UUID in lowercase (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)"
+            )),
+            Some(_) => None,
+        })
+        .collect()
+    }
+}
+
+fn is_lowercase_uuid(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.len() == 36
+        && b.iter().enumerate().all(|(i, c)| match i {
+            8 | 13 | 18 | 23 => *c == b'-',
+            _ => c.is_ascii_digit() || (b'a'..=b'f').contains(c),
+        })
+}
+
+/// A parsed `PersonLookupRequest`. Fields are kept as sent; [`PersonBaseDataExtended`]
+/// judges them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Request {
+    /// True when the request holds an `AuthorityContext` element.
+    pub authority_context: bool,
+    pub municipality_cvr: Option<String>,
+    pub invocation_context: Option<InvocationContext>,
+    pub pnr: Option<String>,
+}
+
+impl Request {
+    /// Reads the request from the operation element's bytes, by local names.
+    pub fn parse(xml: &[u8], version: SoapVersion) -> Result<Request, Fault> {
+        let leaves = leaf_texts(xml).map_err(|e| sp_fault(version, error_code::REQUEST_INVALID, e))?;
+        let mut request = Request::default();
+        for leaf in &leaves {
+            let text = || Some(leaf.text.clone()).filter(|t| !t.is_empty());
+            let (head, tail) = leaf.path.split_once('/').unwrap_or((leaf.path.as_str(), ""));
+            match (head, tail) {
+                ("AuthorityContext", field) => {
+                    request.authority_context = true;
+                    if field == "MunicipalityCVR" && request.municipality_cvr.is_none() {
+                        request.municipality_cvr = text();
+                    }
+                }
+                ("InvocationContext", field) => {
+                    let ctx = request.invocation_context.get_or_insert_with(Default::default);
+                    let slot = match field {
+                        "ServiceAgreementUUID" => &mut ctx.service_agreement,
+                        "UserSystemUUID" => &mut ctx.user_system,
+                        "UserUUID" => &mut ctx.user,
+                        "ServiceUUID" => &mut ctx.service,
+                        _ => continue,
+                    };
+                    if slot.is_none() {
+                        *slot = text();
+                    }
+                }
+                ("PNR", "") if request.pnr.is_none() => request.pnr = Some(leaf.text.clone()),
+                _ => {}
+            }
+        }
+        Ok(request)
+    }
+}
+
+/// The service for one version, sharing the register with the other.
+pub struct PersonBaseDataExtended {
+    version: Version,
+    registry: Arc<Registry>,
+}
+
+impl PersonBaseDataExtended {
+    /// Prepares one version for a world.
+    pub fn new(world: &World, version: Version) -> PersonBaseDataExtended {
+        PersonBaseDataExtended {
+            version,
+            registry: Arc::new(Registry::derive(world)),
+        }
+    }
+
+    /// Versions 4 and 5, prepared once for a world: what the app registers.
+    pub fn services(world: &World) -> Vec<Box<dyn Service>> {
+        let registry = Arc::new(Registry::derive(world));
+        [Version::V4, Version::V5]
+            .into_iter()
+            .map(|version| {
+                Box::new(PersonBaseDataExtended {
+                    version,
+                    registry: Arc::clone(&registry),
+                }) as Box<dyn Service>
+            })
+            .collect()
+    }
+
+    /// The derived CPR register.
+    pub fn registry(&self) -> &Registry {
+        &self.registry
+    }
+
+    /// Who is calling, as a CVR number, or `None` for an `InvocationContext` call in `off`
+    /// mode.
+    fn caller(
+        &self,
+        ctx: &Context<'_>,
+        envelope: &Envelope,
+        presented: &Presented,
+        request: &Request,
+    ) -> Result<Option<String>, Fault> {
+        let version = envelope.version;
+        let entity_id = self.version.entity_id();
+        if request.authority_context && request.municipality_cvr.is_none() {
+            return Err(sp_fault(
+                version,
+                error_code::AUTHORITY_CONTEXT_INVALID,
+                "AuthorityContext has no MunicipalityCVR: put the calling authority's CVR number (8 digits) in it",
+            ));
+        }
+        if let Some(invocation) = &request.invocation_context {
+            let problems = invocation.problems();
+            if !problems.is_empty() {
+                let errors: Vec<(&str, String)> = problems
+                    .iter()
+                    .map(|p| (error_code::INVOCATION_CONTEXT_INVALID, p.clone()))
+                    .collect();
+                return Err(with_detail(
+                    Fault::sender(version, problems.join("; ")),
+                    render::fault_detail(&errors),
+                ));
+            }
+        }
+        let off = ctx.guard.settings.mode == SecurityMode::Off;
+        if presented.token.is_some() || !off || request.municipality_cvr.is_some() {
+            let caller = ctx
+                .guard
+                .caller(version, presented, request.municipality_cvr.as_deref(), entity_id)
+                .map_err(|f| {
+                    let code = if f.reason.starts_with("ServiceAgreementNotFound") {
+                        error_code::SERVICE_AGREEMENT_NOT_FOUND
+                    } else {
+                        error_code::CALLER_INVALID
+                    };
+                    as_platform_fault(f, code)
+                })?;
+            return Ok(Some(caller.cvr.to_string()));
+        }
+        if request.invocation_context.is_some() {
+            return Ok(None);
+        }
+        Err(sp_fault(
+            version,
+            error_code::SECURITY_MODEL_MISSING,
+            "Security model for the called operation was not provided. The following are supported: \
+             [KombitToken, AuthorityContext, InvocationContext] (put the caller's CVR in \
+             AuthorityContext/MunicipalityCVR, send an InvocationContext, or send a token from sfstub's STS)",
+        ))
+    }
+}
+
+/// A Client fault with a `ServiceplatformFault` detail holding one error.
+fn sp_fault(version: SoapVersion, code: &str, text: impl Into<String>) -> Fault {
+    let text = text.into();
+    let detail = render::fault_detail(&[(code, text.clone())]);
+    with_detail(Fault::sender(version, text), detail)
+}
+
+/// A fault from shared code with the `ServiceplatformFault` detail every SF1520 fault has.
+fn as_platform_fault(fault: Fault, code: &str) -> Fault {
+    if fault.detail.is_some() {
+        return fault;
+    }
+    let detail = render::fault_detail(&[(code, fault.reason.clone())]);
+    with_detail(fault, detail)
+}
+
+fn with_detail(mut fault: Fault, detail: String) -> Fault {
+    fault.detail = Some(detail);
+    fault
+}
+
+/// Judges the PNR: a fault naming what is wrong, or the CPR number.
+fn judge_pnr(version: SoapVersion, pnr: Option<&str>) -> Result<Cpr, Fault> {
+    let text = match pnr.map(str::trim) {
+        None | Some("") => {
+            return Err(sp_fault(
+                version,
+                error_code::PNR_MISSING,
+                "PNR is missing: PersonLookupRequest needs the person's CPR number (10 digits, DDMMYYSSSS)",
+            ));
+        }
+        Some(t) => t,
+    };
+    if text.len() != 10 || !text.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(sp_fault(
+            version,
+            error_code::PNR_INVALID,
+            format!("PNR {text:?} is not valid: a CPR number is 10 digits (DDMMYYSSSS) without a hyphen"),
+        ));
+    }
+    Cpr::parse(text, true).map_err(|e| {
+        sp_fault(
+            version,
+            error_code::PNR_INVALID,
+            format!("PNR {text:?} is not valid: {e}"),
+        )
+    })
+}
+
+impl Service for PersonBaseDataExtended {
+    fn title(&self) -> &'static str {
+        match self.version {
+            Version::V4 => "SF1520 CPR replika opslag v4",
+            Version::V5 => "SF1520 CPR replika opslag v5",
+        }
+    }
+
+    fn paths(&self) -> &[&'static str] {
+        match self.version {
+            Version::V4 => &PATHS_V4,
+            Version::V5 => &PATHS_V5,
+        }
+    }
+
+    fn entity_id(&self) -> &'static str {
+        self.version.entity_id()
+    }
+
+    fn call(&self, ctx: &Context<'_>, envelope: &Envelope, body: &[u8], out: &mut Vec<u8>) -> Result<Summary, Fault> {
+        let op = &envelope.operation;
+        if op.local_name != OPERATION {
+            return Err(sp_fault(
+                envelope.version,
+                error_code::OPERATION_UNKNOWN,
+                format!(
+                    "unknown operation {}: this endpoint serves PersonLookup ({OPERATION})",
+                    op.local_name
+                ),
+            ));
+        }
+        let presented = ctx
+            .guard
+            .inspect(
+                envelope.version,
+                body,
+                envelope.security_header,
+                self.version.entity_id(),
+            )
+            .map_err(|f| as_platform_fault(f, error_code::TOKEN_REJECTED))?;
+        let request = Request::parse(&body[op.range.clone()], envelope.version)?;
+        let caller = self.caller(ctx, envelope, &presented, &request)?;
+        let cpr = judge_pnr(envelope.version, request.pnr.as_deref())?;
+        let Some((id, _)) = self.registry.lookup(cpr) else {
+            return Err(sp_fault(
+                envelope.version,
+                error_code::PNR_NOT_FOUND,
+                format!(
+                    "PNR not found: no person with PNR {cpr} in sfstub's world (scenario {:?}); sfstub generate lists its citizens",
+                    ctx.world.name
+                ),
+            ));
+        };
+        // Answer in the namespace the request used when it is one of the versions', so a
+        // client generated from the v4 contract can call /5 and the other way round.
+        let namespace = match op.namespace.as_deref() {
+            Some(ns) if ns == NAMESPACE_V4 || ns == NAMESPACE_V5 => ns,
+            _ => self.version.namespace(),
+        };
+        render::person_lookup_response(out, namespace, ctx.world, &self.registry, id, ctx.now.date_naive());
+        let signing = presented.token.as_ref().map(|_| ResponseSigning {
+            by: Signer::Service,
+            relates_to: presented.message_id.clone(),
+            action: None,
+        });
+        let model = match (&caller, &request.invocation_context) {
+            (None, Some(inv)) => format!(
+                " (InvocationContext, service agreement {})",
+                inv.service_agreement.as_deref().unwrap_or("-")
+            ),
+            _ => String::new(),
+        };
+        Ok(Summary {
+            caller,
+            outcome: format!("person found{model}"),
+            signing,
+            header: None,
+        })
+    }
+
+    fn contract(&self, _document: Option<&str>, _base: &str) -> Option<String> {
+        None
+    }
+
+    fn official(&self) -> Option<Official> {
+        Some(Official {
+            wsdl: &[
+                "wsdl/token/PersonBaseDataExtendedService.wsdl",
+                "wsdl/context/PersonBaseDataExtendedService.wsdl",
+                "PersonBaseDataExtendedService.wsdl",
+            ],
+            origin: ORIGIN,
+        })
+    }
+}

@@ -1,0 +1,408 @@
+//! The CPR register behind SF1520, derived from the world once when the service is prepared.
+//!
+//! The world gives each citizen a CPR number, a name and a home municipality. Everything else
+//! CPR knows is chosen here, deterministically from the world's seed and the CPR numbers, so
+//! the same scenario gives the same register on every run and machine:
+//! - spouses: neighbours in birth order within a municipality, both adults, at most 12 years
+//!   apart, paired by a roll of the dice; they share an address and a marriage date;
+//! - parents: a mother 20–42 and a father 20–45 years older than the child, drawn from the
+//!   whole world (the father is the mother's husband when he is old enough); every relation
+//!   is symmetric and names a citizen of the world, so it resolves in a lookup of its own;
+//! - civil status, address (a real postcode and post town of the municipality, a common road
+//!   name, a house number, sometimes a floor and door), moving-in date, Digital Post.
+
+use std::collections::HashMap;
+
+use chrono::{Datelike, Duration, Months, NaiveDate};
+
+use super::places::{self, Place, ROADS};
+use crate::world::{AuthorityId, CitizenId, Cpr, World};
+
+/// Civil status (civilstand) as CPR codes it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Civilstand {
+    Ugift,
+    Gift,
+    Fraskilt,
+    Enke,
+}
+
+impl Civilstand {
+    /// The one-letter code on the wire.
+    pub fn code(self) -> &'static str {
+        match self {
+            Civilstand::Ugift => "U",
+            Civilstand::Gift => "G",
+            Civilstand::Fraskilt => "F",
+            Civilstand::Enke => "E",
+        }
+    }
+}
+
+/// The door of a flat (sidedør).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Door {
+    Th,
+    Tv,
+    Mf,
+}
+
+impl Door {
+    pub fn code(self) -> &'static str {
+        match self {
+            Door::Th => "th",
+            Door::Tv => "tv",
+            Door::Mf => "mf",
+        }
+    }
+}
+
+/// A current address in the citizen's municipality.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Address {
+    /// The municipality's postcode and post town (`None` only for a municipality sfstub has
+    /// no place for, which the built-in world never has).
+    pub place: Option<&'static Place>,
+    /// Index into [`ROADS`].
+    pub road: usize,
+    pub vejkode: u16,
+    pub husnummer: u16,
+    /// The floor: `Some(0)` is stuen; `None` a house.
+    pub etage: Option<u8>,
+    pub sidedoer: Option<Door>,
+    pub moved_in: NaiveDate,
+}
+
+impl Address {
+    /// The road name.
+    pub fn vejnavn(&self) -> &'static str {
+        ROADS[self.road % ROADS.len()]
+    }
+
+    /// The floor as CPR writes it: `st` or a number.
+    pub fn etage_text(&self) -> Option<String> {
+        self.etage.map(|e| if e == 0 { "st".to_owned() } else { e.to_string() })
+    }
+
+    /// The address on one line, as people write it: `Skolevej 12, 2. th`.
+    pub fn standard(&self) -> String {
+        let mut s = format!("{} {}", self.vejnavn(), self.husnummer);
+        match (self.etage, self.sidedoer) {
+            (Some(0), Some(d)) => s.push_str(&format!(", st. {}", d.code())),
+            (Some(e), Some(d)) => s.push_str(&format!(", {e}. {}", d.code())),
+            (Some(0), None) => s.push_str(", st."),
+            (Some(e), None) => s.push_str(&format!(", {e}.")),
+            (None, _) => {}
+        }
+        s
+    }
+}
+
+/// What CPR holds about one citizen beyond the world's own facts.
+#[derive(Debug, Clone)]
+pub struct Record {
+    pub born: NaiveDate,
+    pub spouse: Option<CitizenId>,
+    pub mother: Option<CitizenId>,
+    pub father: Option<CitizenId>,
+    /// Children, oldest first.
+    pub children: Vec<CitizenId>,
+    pub civilstand: Civilstand,
+    pub civilstand_since: Option<NaiveDate>,
+    pub address: Address,
+    pub digital_post: bool,
+    pub nemsms: bool,
+}
+
+/// The register: one record per citizen, indexed like `World::citizens`.
+#[derive(Debug)]
+pub struct Registry {
+    pub records: Vec<Record>,
+    by_cpr: HashMap<Cpr, CitizenId>,
+}
+
+impl Registry {
+    /// The citizen with this CPR number and its record.
+    pub fn lookup(&self, cpr: Cpr) -> Option<(CitizenId, &Record)> {
+        let id = *self.by_cpr.get(&cpr)?;
+        self.records.get(id as usize).map(|r| (id, r))
+    }
+
+    /// Derives the register from the world.
+    pub fn derive(world: &World) -> Registry {
+        let dice = Dice(world.seed);
+        let anchor = world.anchor;
+        let n = world.citizens.len();
+        let cpr = |id: usize| world.citizens[id].cpr;
+        let born: Vec<NaiveDate> = world
+            .citizens
+            .iter()
+            .map(|c| c.cpr.birth_date().unwrap_or(anchor))
+            .collect();
+        let adult = |id: usize| plus_years(born[id], 18) <= anchor;
+
+        // Spouses and their wedding days.
+        let mut spouse: Vec<Option<usize>> = vec![None; n];
+        let mut married: Vec<Option<NaiveDate>> = vec![None; n];
+        let mut by_kommune: HashMap<AuthorityId, Vec<usize>> = HashMap::new();
+        for (id, c) in world.citizens.iter().enumerate() {
+            by_kommune.entry(c.kommune).or_default().push(id);
+        }
+        let mut kommuner: Vec<_> = by_kommune.into_iter().collect();
+        kommuner.sort_by_key(|(k, _)| *k);
+        for (_, mut group) in kommuner {
+            group.sort_by_key(|&id| (born[id], cpr(id)));
+            let mut i = 0;
+            while i + 1 < group.len() {
+                let (a, b) = (group[i], group[i + 1]);
+                let roll = dice.roll(SALT_SPOUSE, cpr(a));
+                let close = (born[b] - born[a]).num_days() <= 12 * 365;
+                if adult(a) && adult(b) && close && roll % 100 < 55 {
+                    let later = born[a].max(born[b]);
+                    let day = between(
+                        plus_years(later, 18),
+                        plus_years(later, 40).min(anchor - Duration::days(30)),
+                        roll >> 8,
+                    );
+                    spouse[a] = Some(b);
+                    spouse[b] = Some(a);
+                    married[a] = Some(day);
+                    married[b] = Some(day);
+                    i += 2;
+                } else {
+                    i += 1;
+                }
+            }
+        }
+
+        // Parents, from the whole world by age.
+        let mut females: Vec<(NaiveDate, usize)> = Vec::new();
+        let mut males: Vec<(NaiveDate, usize)> = Vec::new();
+        for (id, &day) in born.iter().enumerate() {
+            let list = if cpr(id).is_female() { &mut females } else { &mut males };
+            list.push((day, id));
+        }
+        females.sort();
+        males.sort();
+        // A minor's parents are looked for in its own municipality first, so it can live with them.
+        let same_kommune = |a: usize, b: usize| world.citizens[a].kommune == world.citizens[b].kommune;
+        let near = |parent: usize, child: usize| adult(child) || same_kommune(parent, child);
+        let mut mother: Vec<Option<usize>> = vec![None; n];
+        let mut father: Vec<Option<usize>> = vec![None; n];
+        for c in 0..n {
+            let roll = dice.roll(SALT_MOTHER, cpr(c));
+            // A child and its spouse never share a parent: whichever of them is drawn second
+            // skips the other's.
+            let spouse_mother = spouse[c].and_then(|s| mother[s]);
+            if roll % 100 < 45 {
+                let window = born_within(&females, minus_years(born[c], 42), minus_years(born[c], 20));
+                mother[c] = pick_parent(window, roll >> 8, |m| Some(m) != spouse_mother, |m| near(m, c));
+            }
+            let spouse_father = spouse[c].and_then(|s| father[s]);
+            let husband = mother[c].and_then(|m| spouse[m]).filter(|&h| {
+                !cpr(h).is_female()
+                    && born[h] >= minus_years(born[c], 50)
+                    && born[h] <= minus_years(born[c], 18)
+                    && Some(h) != spouse_father
+            });
+            let roll = dice.roll(SALT_FATHER, cpr(c));
+            father[c] = match husband {
+                Some(h) => Some(h),
+                None if roll % 100 < 35 => {
+                    let window = born_within(&males, minus_years(born[c], 45), minus_years(born[c], 20));
+                    pick_parent(window, roll >> 8, |f| Some(f) != spouse_father, |f| near(f, c))
+                }
+                None => None,
+            };
+        }
+        let mut children: Vec<Vec<CitizenId>> = vec![Vec::new(); n];
+        for c in 0..n {
+            for parent in [mother[c], father[c]].into_iter().flatten() {
+                children[parent].push(c as CitizenId);
+            }
+        }
+        for list in &mut children {
+            list.sort_by_key(|&c| (born[c as usize], cpr(c as usize)));
+        }
+
+        // Households: spouses live together, a minor with a parent in the same municipality.
+        let head = |id: usize| spouse[id].map_or(id, |s| s.min(id));
+        let household = |id: usize| {
+            if adult(id) {
+                return head(id);
+            }
+            [mother[id], father[id]]
+                .into_iter()
+                .flatten()
+                .find(|&p| same_kommune(p, id))
+                .map_or(id, head)
+        };
+        let home = |key: usize| {
+            let roll = dice.roll(SALT_ADDRESS, cpr(key));
+            let kommunekode = world.authority(world.citizens[key].kommune).kommunekode.as_deref();
+            let number: u16 = kommunekode.and_then(|k| k.parse().ok()).unwrap_or(0);
+            let road = (roll % ROADS.len() as u64) as usize;
+            let flat = (roll >> 16) % 100 < 40;
+            let moved_in = match married[key] {
+                Some(day) => day,
+                None if adult(key) => between(
+                    plus_years(born[key], 18).max(minus_years(anchor, 30)),
+                    anchor - Duration::days(1),
+                    roll >> 40,
+                ),
+                None => born[key],
+            };
+            Address {
+                place: kommunekode.and_then(places::place_of),
+                road,
+                vejkode: (road as u16 + 1) * 24 + number % 24,
+                husnummer: 1 + ((roll >> 8) % 120) as u16,
+                etage: flat.then_some(((roll >> 24) % 5) as u8),
+                sidedoer: flat.then_some([Door::Th, Door::Tv, Door::Mf][((roll >> 32) % 3) as usize]),
+                moved_in,
+            }
+        };
+
+        let records = (0..n)
+            .map(|id| {
+                let key = household(id);
+                let mut address = home(key);
+                address.moved_in = address.moved_in.max(born[id]);
+                let roll = dice.roll(SALT_CIVIL, cpr(id));
+                let age = age_at(born[id], anchor);
+                let (civilstand, civilstand_since) = match married[id] {
+                    Some(day) => (Civilstand::Gift, Some(day)),
+                    None if age >= 70 && roll % 100 < 30 => (
+                        Civilstand::Enke,
+                        Some(between(plus_years(born[id], 60), anchor, roll >> 8)),
+                    ),
+                    None if age >= 30 && roll % 100 < 15 => (
+                        Civilstand::Fraskilt,
+                        Some(between(plus_years(born[id], 25), anchor, roll >> 8)),
+                    ),
+                    None => (Civilstand::Ugift, None),
+                };
+                Record {
+                    born: born[id],
+                    spouse: spouse[id].map(|s| s as CitizenId),
+                    mother: mother[id].map(|m| m as CitizenId),
+                    father: father[id].map(|f| f as CitizenId),
+                    children: std::mem::take(&mut children[id]),
+                    civilstand,
+                    civilstand_since,
+                    address,
+                    digital_post: age >= 15 && (roll >> 16) % 100 < 90,
+                    nemsms: age >= 15 && (roll >> 24) % 100 < 20,
+                }
+            })
+            .collect();
+        let by_cpr = world
+            .citizens
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (c.cpr, i as CitizenId))
+            .collect();
+        Registry { records, by_cpr }
+    }
+}
+
+/// Whole years from `born` to `today` (never negative).
+pub fn age_at(born: NaiveDate, today: NaiveDate) -> i32 {
+    let mut age = today.year() - born.year();
+    if (today.month(), today.day()) < (born.month(), born.day()) {
+        age -= 1;
+    }
+    age.max(0)
+}
+
+const SALT_SPOUSE: u64 = 0x5f0e_0001;
+const SALT_MOTHER: u64 = 0x5f0e_0002;
+const SALT_FATHER: u64 = 0x5f0e_0003;
+const SALT_ADDRESS: u64 = 0x5f0e_0004;
+const SALT_CIVIL: u64 = 0x5f0e_0005;
+
+/// Deterministic dice: the world's seed, a purpose and a CPR number give one 64-bit roll.
+struct Dice(u64);
+
+impl Dice {
+    fn roll(&self, salt: u64, cpr: Cpr) -> u64 {
+        splitmix(self.0 ^ splitmix(salt ^ splitmix(cpr.as_u64())))
+    }
+}
+
+/// The SplitMix64 finaliser: a stable, well-mixed hash of a 64-bit value.
+fn splitmix(x: u64) -> u64 {
+    let mut z = x.wrapping_add(0x9e37_79b9_7f4a_7c15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
+
+fn plus_years(d: NaiveDate, years: u32) -> NaiveDate {
+    d.checked_add_months(Months::new(12 * years)).unwrap_or(NaiveDate::MAX)
+}
+
+fn minus_years(d: NaiveDate, years: u32) -> NaiveDate {
+    d.checked_sub_months(Months::new(12 * years)).unwrap_or(NaiveDate::MIN)
+}
+
+/// A day in `[lo, hi)` chosen by `roll`; `lo` when the range is empty.
+fn between(lo: NaiveDate, hi: NaiveDate, roll: u64) -> NaiveDate {
+    let span = (hi - lo).num_days();
+    if span <= 0 {
+        return lo;
+    }
+    lo + Duration::days((roll % span as u64) as i64)
+}
+
+/// The people of a birth-sorted list born in `[from, to]`.
+fn born_within(sorted: &[(NaiveDate, usize)], from: NaiveDate, to: NaiveDate) -> &[(NaiveDate, usize)] {
+    let start = sorted.partition_point(|(d, _)| *d < from);
+    let end = sorted.partition_point(|(d, _)| *d <= to);
+    sorted.get(start..end.max(start)).unwrap_or(&[])
+}
+
+/// A parent among `candidates`: one `ok` accepts and `preferred` likes if there is one, else
+/// one `ok` accepts.
+fn pick_parent(
+    candidates: &[(NaiveDate, usize)],
+    roll: u64,
+    ok: impl Fn(usize) -> bool,
+    preferred: impl Fn(usize) -> bool,
+) -> Option<usize> {
+    pick(candidates, roll, |p| ok(p) && preferred(p)).or_else(|| pick(candidates, roll, ok))
+}
+
+/// One of `candidates`, starting at `roll` and skipping those `ok` refuses.
+fn pick(candidates: &[(NaiveDate, usize)], roll: u64, ok: impl Fn(usize) -> bool) -> Option<usize> {
+    let len = candidates.len();
+    if len == 0 {
+        return None;
+    }
+    let start = (roll % len as u64) as usize;
+    (0..len).map(|k| candidates[(start + k) % len].1).find(|&id| ok(id))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn age_counts_whole_years() {
+        let d = |y, m, day| NaiveDate::from_ymd_opt(y, m, day).unwrap();
+        assert_eq!(age_at(d(1980, 7, 15), d(2026, 7, 14)), 45);
+        assert_eq!(age_at(d(1980, 7, 15), d(2026, 7, 15)), 46);
+        assert_eq!(age_at(d(2030, 1, 1), d(2026, 7, 15)), 0);
+    }
+
+    #[test]
+    fn between_stays_in_range() {
+        let lo = NaiveDate::from_ymd_opt(2000, 1, 1).unwrap();
+        let hi = NaiveDate::from_ymd_opt(2000, 1, 11).unwrap();
+        for roll in 0..100 {
+            let d = between(lo, hi, roll);
+            assert!(d >= lo && d < hi);
+        }
+        assert_eq!(between(hi, lo, 7), hi);
+    }
+}
