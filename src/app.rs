@@ -25,6 +25,7 @@ impl Loaded {
         let mut services: Vec<Box<dyn Service>> =
             vec![Box::new(KontrolsagListeHent::new(&world, scenario.sf1472.clone()))];
         services.extend(crate::services::sf1520_cpr::PersonBaseDataExtended::services(&world));
+        services.extend(crate::services::sf1510_klassifikation::services(&world));
         // The STS issues tokens for every other service, so it is built last.
         let audiences = services.iter().map(|s| s.entity_id()).collect();
         services.push(Box::new(Sts::new(audiences)));

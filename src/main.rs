@@ -52,7 +52,7 @@ fn serve(args: ServeArgs) -> ExitCode {
     };
     tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
+        .with_writer(|| QuietStderr)
         .with_ansi(std::io::stderr().is_terminal())
         .init();
     let scenario = match args.scenario.load() {
@@ -121,7 +121,12 @@ fn serve(args: ServeArgs) -> ExitCode {
         };
         let addr = listener.local_addr().unwrap_or(args.listen);
         let scheme = if tls.is_some() { "https" } else { "http" };
-        print!("{}", sfstub::banner(&app, &format!("{scheme}://{addr}")));
+        // A closed stdout (sfstub serve | head) must not stop the server: ignore write errors.
+        let _ = write!(
+            std::io::stdout(),
+            "{}",
+            sfstub::banner(&app, &format!("{scheme}://{addr}"))
+        );
         let _ = std::io::stdout().flush();
         let shutdown = sfstub::server::shutdown_signal();
         let served = match tls {
@@ -325,5 +330,21 @@ fn token(args: TokenArgs) -> ExitCode {
             ExitCode::SUCCESS
         }
         Err(e) => fail(format!("cannot sign the request: {e}")),
+    }
+}
+
+/// stderr for the request log, ignoring write errors: a reader that went away
+/// (`sfstub serve 2>&1 | head`) must not take the server down with it.
+struct QuietStderr;
+
+impl Write for QuietStderr {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let _ = std::io::stderr().write_all(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        let _ = std::io::stderr().flush();
+        Ok(())
     }
 }

@@ -3,6 +3,7 @@
 
 mod generate;
 mod help;
+mod pipes;
 mod serve;
 mod token;
 mod util;
