@@ -4,6 +4,7 @@
 
 pub mod k2017;
 pub mod sf1472_kontrolsag;
+pub mod sf1500_organisation;
 pub mod sf1510_klassifikation;
 pub mod sf1514_rest;
 pub mod sf1514_sts;
