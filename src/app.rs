@@ -28,7 +28,7 @@ impl Loaded {
         services.extend(crate::services::sf1510_klassifikation::services(&world));
         services.extend(crate::services::sf1500_organisation::Organisationssystem::services(&world));
         // The STS issues tokens for every other service, so it is built last.
-        let audiences = services.iter().map(|s| s.entity_id()).collect();
+        let audiences = unique(services.iter().map(|s| s.entity_id()));
         services.push(Box::new(Sts::new(audiences)));
         Loaded {
             scenario,
@@ -40,11 +40,7 @@ impl Loaded {
     /// The entity IDs of the services the STS issues tokens for (all but the STS itself).
     pub fn audiences(&self) -> Vec<&'static str> {
         let sts = crate::security::DEFAULT_STS_ISSUER;
-        self.services
-            .iter()
-            .map(|s| s.entity_id())
-            .filter(|e| *e != sts)
-            .collect()
+        unique(self.services.iter().map(|s| s.entity_id()).filter(|e| *e != sts))
     }
 
     /// The service answering on `path` (no trailing slash), if any.
@@ -54,6 +50,17 @@ impl Loaded {
             .find(|s| s.paths().contains(&path))
             .map(|s| s.as_ref())
     }
+}
+
+/// The entity IDs in first-seen order, each once (several endpoints may share one).
+fn unique(ids: impl Iterator<Item = &'static str>) -> Vec<&'static str> {
+    let mut out: Vec<&'static str> = Vec::new();
+    for id in ids {
+        if !out.contains(&id) {
+            out.push(id);
+        }
+    }
+    out
 }
 
 /// Request limits.
