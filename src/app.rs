@@ -26,7 +26,9 @@ impl Loaded {
             vec![Box::new(KontrolsagListeHent::new(&world, scenario.sf1472.clone()))];
         services.extend(crate::services::sf1520_cpr::PersonBaseDataExtended::services(&world));
         services.extend(crate::services::sf1510_klassifikation::services(&world));
-        services.extend(crate::services::sf1500_organisation::Organisationssystem::services(&world));
+        services.extend(crate::services::sf1500_organisation::Organisationssystem::services(
+            &world,
+        ));
         // The STS issues tokens for every other service, so it is built last.
         let audiences = unique(services.iter().map(|s| s.entity_id()));
         services.push(Box::new(Sts::new(audiences)));

@@ -10,6 +10,10 @@ use crate::soap::{Fault, SoapVersion};
 /// The kontekst namespace of `HovedOplysninger` and `HovedOplysningerSvar`.
 pub const KONTEKST_NS: &str = "http://kombit.dk/xml/schemas/kontekst/2017/01/01/";
 
+/// sfstub's re-authored kontekst schema (`{{KONTEKST_NS}}` is the namespace), imported by the
+/// XSDs of every K2017 service sfstub publishes.
+pub const KONTEKST_XSD: &str = include_str!("k2017/Kontekst.xsd");
+
 /// The request's `HovedOplysninger`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HovedOplysninger {

@@ -456,7 +456,7 @@ impl Service for KontrolsagListeHent {
         match document {
             None => Some(fill(WSDL)),
             Some("KontrolsagListeHent.xsd") => Some(fill(XSD)),
-            Some("Kontekst.xsd") => Some(fill(KONTEKST_XSD)),
+            Some("Kontekst.xsd") => Some(fill(k2017::KONTEKST_XSD)),
             Some(_) => None,
         }
     }
@@ -464,7 +464,6 @@ impl Service for KontrolsagListeHent {
 
 const WSDL: &str = include_str!("sf1472/KontrolsagListeHent.wsdl");
 const XSD: &str = include_str!("sf1472/KontrolsagListeHent.xsd");
-const KONTEKST_XSD: &str = include_str!("sf1472/Kontekst.xsd");
 
 /// The names of the XSD files the WSDL imports, for tests and tools.
 pub const SCHEMA_FILES: [&str; 2] = ["KontrolsagListeHent.xsd", "Kontekst.xsd"];

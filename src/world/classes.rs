@@ -205,8 +205,8 @@ const STATUSES: &[(&str, &str)] = &[
     ("AFGJORT", "Kontrolsag afsluttet med afgørelse"),
 ];
 
-/// The UUIDv5 namespace of every sfstub class and facet.
-fn namespace() -> Uuid {
+/// The UUIDv5 namespace of every sfstub class and facet (SF1510 derives its own objects in it).
+pub fn namespace() -> Uuid {
     Uuid::new_v5(&Uuid::NAMESPACE_URL, b"urn:sfstub:klassifikation")
 }
 

@@ -96,10 +96,7 @@ pub struct Katalog {
     by_key: HashMap<String, Vec<usize>>,
 }
 
-/// The UUIDv5 namespace of `classes.rs` (private there; the same derivation here).
-fn namespace() -> Uuid {
-    Uuid::new_v5(&Uuid::NAMESPACE_URL, b"urn:sfstub:klassifikation")
-}
+use crate::world::classes::namespace;
 
 fn v5(name: &str) -> Uuid {
     Uuid::new_v5(&namespace(), name.as_bytes())

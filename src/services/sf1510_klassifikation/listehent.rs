@@ -480,7 +480,7 @@ impl Service for KlassifikationListeHent {
         match document {
             None => Some(fill(WSDL)),
             Some("KlassifikationListeHent.xsd") => Some(fill(XSD)),
-            Some("Kontekst.xsd") => Some(fill(KONTEKST_XSD)),
+            Some("Kontekst.xsd") => Some(fill(crate::services::k2017::KONTEKST_XSD)),
             Some(_) => None,
         }
     }
@@ -488,8 +488,5 @@ impl Service for KlassifikationListeHent {
 
 const WSDL: &str = include_str!("../sf1510/KlassifikationListeHent.wsdl");
 const XSD: &str = include_str!("../sf1510/KlassifikationListeHent.xsd");
-/// The K2017 kontekst schema is SF1472's (one re-authored copy for every K2017 service).
-const KONTEKST_XSD: &str = include_str!("../sf1472/Kontekst.xsd");
-
 /// The names of the XSD files the WSDL imports, for tests and tools.
 pub const SCHEMA_FILES: [&str; 2] = ["KlassifikationListeHent.xsd", "Kontekst.xsd"];
