@@ -9,19 +9,12 @@ use std::thread::JoinHandle;
 use std::time::Duration;
 
 use sfstub::app::{App, Limits};
-use sfstub::scenario::{DEFAULT_SCENARIO, Scenario, parse_clock};
+use sfstub::scenario::Scenario;
 
-/// The pinned clock every test world uses.
-pub const CLOCK: &str = "2026-11-22T12:00:00Z";
+pub use crate::world::scenario as default_scenario;
 
 /// Generous: only here so a server that never answers fails the test instead of hanging it.
 pub const IO_TIMEOUT: Duration = Duration::from_secs(30);
-
-/// The default scenario with the clock pinned to [`CLOCK`].
-pub fn default_scenario() -> Scenario {
-    let clock = parse_clock(CLOCK).expect("the test clock parses");
-    Scenario::parse(DEFAULT_SCENARIO, "default", Some(clock)).expect("the built-in scenario is valid")
-}
 
 /// A running server; it shuts down when dropped.
 pub struct TestApp {

@@ -7,3 +7,5 @@ mod contracts;
 mod helpers;
 mod kontrolsag;
 mod soap;
+#[path = "../support/world.rs"]
+mod world;

@@ -12,6 +12,8 @@ mod contract;
 mod harness;
 mod schema;
 mod tree;
+#[path = "../support/xmllint.rs"]
+mod xmllint;
 
 use std::collections::BTreeSet;
 

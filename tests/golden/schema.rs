@@ -2,17 +2,17 @@
 //!
 //! The XSDs come from the service (`Service::contract`), are written into one directory per
 //! target namespace (the main XSD imports `Kontekst.xsd` by relative location), and documents
-//! are piped to `xmllint --noout --schema` on stdin. A missing xmllint fails the test: the
-//! schema is part of what these tests prove.
+//! are piped to `xmllint --noout --schema` on stdin by the shared `support/xmllint.rs`. A
+//! missing xmllint fails the test: the schema is part of what these tests prove.
 
 use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
-use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 use std::sync::{Mutex, OnceLock};
 
 use sfstub::app::{App, Limits};
+
+pub use crate::xmllint::{assert_valid, validate, xmllint};
 
 /// The file names of the published schemas.
 pub const MAIN_XSD: &str = "KontrolsagListeHent.xsd";
@@ -47,49 +47,4 @@ pub fn schema_dir(namespace: &str) -> PathBuf {
     }
     dirs.insert(namespace.to_owned(), dir.clone());
     dir
-}
-
-/// Runs xmllint with `args` and `document` on stdin: its exit status and messages.
-pub fn xmllint(args: &[&str], document: &[u8]) -> (bool, String) {
-    let mut child = match Command::new("xmllint")
-        .args(args)
-        .arg("-")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-    {
-        Ok(c) => c,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => panic!(
-            "xmllint is not installed, and the golden tests validate every response against sfstub's XSD with it. \
-             Run scripts/test (it installs the Debian package libxml2-utils), or: apt-get install libxml2-utils"
-        ),
-        Err(e) => panic!("cannot run xmllint: {e}"),
-    };
-    let mut stdin = child.stdin.take().unwrap();
-    stdin.write_all(document).unwrap();
-    drop(stdin);
-    let output = child.wait_with_output().unwrap();
-    let messages = String::from_utf8_lossy(&output.stderr).into_owned() + &String::from_utf8_lossy(&output.stdout);
-    (output.status.success(), messages)
-}
-
-/// Validates `document` against `xsd`; the error holds xmllint's messages.
-pub fn validate(document: &str, xsd: &Path) -> Result<(), String> {
-    let xsd = xsd.to_str().unwrap();
-    match xmllint(&["--noout", "--schema", xsd], document.as_bytes()) {
-        (true, _) => Ok(()),
-        (false, messages) => Err(messages),
-    }
-}
-
-/// Asserts that `document` is valid against `xsd`, showing the document when it is not.
-#[track_caller]
-pub fn assert_valid(what: &str, document: &str, xsd: &Path) {
-    if let Err(messages) = validate(document, xsd) {
-        panic!(
-            "{what} is not valid against {}:\n{messages}\n--- the document ---\n{document}",
-            xsd.display()
-        );
-    }
 }

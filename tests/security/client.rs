@@ -1,12 +1,10 @@
-//! A test client for the token model: requests for the STS, token-model requests (well made
-//! and with each flaw), and xmlsec1.
+//! A test client for the token model: requests for the STS (the shared `support/token.rs`),
+//! token-model requests (well made and with each flaw), and xmlsec1.
 
 use std::path::Path;
 
 use chrono::{DateTime, Duration, Utc};
-use sfstub::app::{App, Limits};
-use sfstub::scenario::Scenario;
-use sfstub::security::SecurityMode;
+use sfstub::app::App;
 use sfstub::security::dsig::{self, SIGNATURE_PLACEHOLDER, SignReference};
 use sfstub::security::keys::shared_test_keys;
 use sfstub::security::saml;
@@ -14,90 +12,20 @@ use sfstub::security::wss::{self, WSSE_NS, WSU_NS};
 use sfstub::security::xmltree::{NodeId, Tree};
 use sfstub::soap::SoapVersion;
 
+use crate::token;
+pub use crate::token::{RST_MESSAGE_ID, assertion_of, rst};
+use crate::world::SOAP12;
+pub use crate::world::{CLOCK, STS_PATH, WSA, app, app_from, now};
 pub use crate::xmlsec::{TempDir, xmlsec1};
 
-pub const CLOCK: &str = "2026-11-22T12:00:00Z";
-pub const STS_PATH: &str = "/runtime/services/kombittrust/14/certificatemixed";
 pub const SF1472_PATH: &str = "/kontrolsaglistehent/1";
-pub const WSA: &str = "http://www.w3.org/2005/08/addressing";
 pub const WSU: &str = WSU_NS;
 pub const RSTRC_ACTION: &str = "http://docs.oasis-open.org/ws-sx/ws-trust/200512/RSTRC/IssueFinal";
-pub const RST_MESSAGE_ID: &str = "urn:uuid:5f0e1c2d-1111-4b2a-8c3d-000000000001";
 pub const CLIENT_MESSAGE_ID: &str = "urn:uuid:5f0e1c2d-2222-4b2a-8c3d-000000000002";
-const SOAP12: &str = "http://www.w3.org/2003/05/soap-envelope";
-
-/// The built-in scenario with the clock pinned, in `mode`.
-pub fn app(mode: SecurityMode) -> App {
-    let scenario = Scenario::parse(sfstub::scenario::DEFAULT_SCENARIO, "default", Some(clock_value())).unwrap();
-    with_mode(App::new(scenario, Limits::default()), mode)
-}
-
-/// A scenario from YAML, in `mode`.
-pub fn app_from(yaml: &str, mode: SecurityMode) -> App {
-    with_mode(
-        App::new(Scenario::parse(yaml, "test.yaml", None).unwrap(), Limits::default()),
-        mode,
-    )
-}
-
-fn with_mode(mut app: App, mode: SecurityMode) -> App {
-    app.security.mode = mode;
-    app
-}
-
-fn clock_value() -> sfstub::world::Clock {
-    sfstub::scenario::parse_clock(CLOCK).unwrap()
-}
-
-fn now() -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339(CLOCK).unwrap().with_timezone(&Utc)
-}
-
-/// A WS-Trust 1.3 RST for `applies_to` and `cvr`, from the sample client, signed with its
-/// key over Body, Timestamp, the certificate and the addressing headers when `signed`.
-pub fn rst(applies_to: &str, cvr: &str, signed: bool) -> String {
-    let client = &shared_test_keys().client;
-    let cert = client.cert_base64();
-    let xml = format!(
-        r##"<s:Envelope xmlns:s="{SOAP12}" xmlns:a="{WSA}" xmlns:wsse="{WSSE_NS}" xmlns:wsu="{WSU_NS}"><s:Header><a:Action wsu:Id="_action">http://docs.oasis-open.org/ws-sx/ws-trust/200512/RST/Issue</a:Action><a:MessageID wsu:Id="_msgid">{RST_MESSAGE_ID}</a:MessageID><a:To wsu:Id="_to">https://sts.example/runtime/services/kombittrust/14/certificatemixed</a:To><wsse:Security s:mustUnderstand="1"><wsu:Timestamp wsu:Id="_ts"><wsu:Created>2026-11-22T11:59:00Z</wsu:Created><wsu:Expires>2026-11-22T12:04:00Z</wsu:Expires></wsu:Timestamp><wsse:BinarySecurityToken wsu:Id="_bst" ValueType="{x509}" EncodingType="{b64}">{cert}</wsse:BinarySecurityToken>{placeholder}</wsse:Security></s:Header><s:Body wsu:Id="_body"><trust:RequestSecurityToken xmlns:trust="http://docs.oasis-open.org/ws-sx/ws-trust/200512" Context="ctx-1"><trust:RequestType>http://docs.oasis-open.org/ws-sx/ws-trust/200512/Issue</trust:RequestType><trust:TokenType>http://docs.oasis-open.org/wss/oasis-wss-saml-token-profile-1.1#SAMLV2.0</trust:TokenType><trust:KeyType>http://docs.oasis-open.org/ws-sx/ws-trust/200512/PublicKey</trust:KeyType><wsp:AppliesTo xmlns:wsp="http://schemas.xmlsoap.org/ws/2004/09/policy"><a:EndpointReference><a:Address>{applies_to}</a:Address></a:EndpointReference></wsp:AppliesTo><trust:Claims Dialect="http://docs.oasis-open.org/wsfed/authorization/200706/authclaims"><auth:ClaimType xmlns:auth="http://docs.oasis-open.org/wsfed/authorization/200706" Uri="dk:gov:saml:attribute:CvrNumberIdentifier" Optional="false"><auth:Value>{cvr}</auth:Value></auth:ClaimType></trust:Claims><trust:UseKey><wsse:BinarySecurityToken ValueType="{x509}" EncodingType="{b64}">{cert}</wsse:BinarySecurityToken></trust:UseKey></trust:RequestSecurityToken></s:Body></s:Envelope>"##,
-        x509 = wss::X509V3,
-        b64 = wss::BASE64_BINARY,
-        placeholder = if signed { SIGNATURE_PLACEHOLDER } else { "" },
-    );
-    if !signed {
-        return xml;
-    }
-    let refs: Vec<SignReference> = ["_body", "_ts", "_bst", "_action", "_msgid", "_to"]
-        .into_iter()
-        .map(SignReference::to)
-        .collect();
-    let key_info = format!(
-        r##"<wsse:SecurityTokenReference><wsse:Reference URI="#_bst" ValueType="{}"/></wsse:SecurityTokenReference>"##,
-        wss::X509V3
-    );
-    dsig::sign(&xml, &refs, &client.key, &key_info).unwrap()
-}
-
-/// The assertion inside an RSTR, as its own document.
-pub fn assertion_of(rstr: &str) -> String {
-    let start = rstr.find("<saml:Assertion").expect("an assertion in the RSTR");
-    let end = rstr.find("</saml:Assertion>").unwrap() + "</saml:Assertion>".len();
-    rstr[start..end].to_owned()
-}
 
 /// A fresh token for SF1472 from the app's own STS, for CVR 29189846 (Viborg).
 pub fn issue_token(app: &App) -> String {
-    let request = http::Request::post(STS_PATH)
-        .body(bytes::Bytes::from(rst(
-            sfstub::services::sf1472_kontrolsag::ENTITY_ID,
-            "29189846",
-            true,
-        )))
-        .unwrap();
-    let response = sfstub::http::handle(app, request);
-    let xml = String::from_utf8(response.body().to_vec()).unwrap();
-    assert_eq!(response.status(), 200, "the STS refused: {xml}");
-    assertion_of(&xml)
+    token::issue_token(app, sfstub::services::sf1472_kontrolsag::ENTITY_ID, "29189846")
 }
 
 /// What is wrong with a token-model request.
@@ -127,25 +55,21 @@ pub fn token_request(app: &App, tamper: Tamper) -> String {
 /// then spoiled as `tamper` says.
 pub fn request_with(assertion: &str, tamper: Tamper) -> String {
     let keys = shared_test_keys();
-    let tree = Tree::parse(assertion.as_bytes()).unwrap();
-    let assertion_id = tree.attribute(tree.root(), None, "ID").unwrap().to_owned();
     let at = if tamper == Tamper::ExpiredTimestamp {
         now() - Duration::minutes(10)
     } else {
         now()
     };
-    let request = wss::ClientRequest {
+    let signed = token::Signed {
         version: SoapVersion::V12,
         action: "http://www.kombit.dk/int/2022/01/01/KontrolsagListeHentService#KontrolsagListeHent",
         to: "http://127.0.0.1:8080/kontrolsaglistehent/1",
         body: operation(),
         assertion,
-        assertion_id: &assertion_id,
-        key: &keys.client.key,
-        now: at,
         message_id: CLIENT_MESSAGE_ID,
-    };
-    let signed = wss::signed_request(&request).unwrap();
+        now: at,
+    }
+    .request();
     match tamper {
         Tamper::None | Tamper::ExpiredTimestamp => signed,
         Tamper::BodyByte => signed.replace("UDBL_11A_STK2", "UDBL_11A_STK1"),

@@ -4,6 +4,10 @@
 //! strict mode accepts.
 
 mod client;
+#[path = "../support/token.rs"]
+mod token;
+#[path = "../support/world.rs"]
+mod world;
 #[path = "../support/xmlsec.rs"]
 mod xmlsec;
 
@@ -229,7 +233,7 @@ fn token_mode_refuses_the_context_model_alone() {
 #[test]
 fn token_mode_names_a_wrong_audience() {
     let app = app(SecurityMode::Token);
-    let assertion = forged_assertion(&app, "http://entityid.kombit.dk/service/other/1", clock(), 8);
+    let assertion = forged_assertion(&app, "http://entityid.kombit.dk/service/other/1", now(), 8);
     let (status, xml) = post(&app, SF1472_PATH, &request_with(&assertion, Tamper::None));
     assert_fault(
         status,
@@ -242,7 +246,7 @@ fn token_mode_names_a_wrong_audience() {
 #[test]
 fn token_mode_names_an_expired_token() {
     let app = app(SecurityMode::Token);
-    let assertion = forged_assertion(&app, ENTITY_ID, clock() - Duration::hours(9), 8);
+    let assertion = forged_assertion(&app, ENTITY_ID, now() - Duration::hours(9), 8);
     let (status, xml) = post(&app, SF1472_PATH, &request_with(&assertion, Tamper::None));
     assert_fault(status, &xml, "", "token expired at 2026-11-22T11:00:00.000Z");
 }
@@ -255,7 +259,7 @@ fn token_mode_refuses_a_changed_or_foreign_assertion() {
     assert_fault(status, &xml, "", "the assertion's signature is not valid");
     // Signed by another key (the sample client's) than sfstub's STS.
     let keys = shared_test_keys();
-    let spec = spec_for(ENTITY_ID, clock(), 8);
+    let spec = spec_for(ENTITY_ID, now(), 8);
     let foreign = saml::issue(&spec, &keys.client.key, &keys.client.cert_der).unwrap();
     let (status, xml) = post(&app, SF1472_PATH, &request_with(&foreign, Tamper::None));
     assert_fault(status, &xml, "", "not issued by this sfstub");
@@ -299,7 +303,7 @@ fn strict_mode_names_each_flaw() {
 fn a_message_signed_by_xmlsec1_passes_strict_mode() {
     let app = app(SecurityMode::Strict);
     let assertion = issue_token(&app);
-    let signed = xmlsec1_signed_request(&assertion, clock());
+    let signed = xmlsec1_signed_request(&assertion, now());
     let (status, xml) = post(&app, SF1472_PATH, &signed);
     assert_eq!(
         status, 200,
@@ -311,12 +315,12 @@ fn a_message_signed_by_xmlsec1_passes_strict_mode() {
     let (status, xml) = post(&app, SF1472_PATH, &tampered);
     assert_fault(status, &xml, "", "the digest of #body (the soap:Body) does not match");
     // Signed properly, but with a Timestamp that has expired.
-    let stale = xmlsec1_signed_request(&assertion, clock() - Duration::minutes(10));
+    let stale = xmlsec1_signed_request(&assertion, now() - Duration::minutes(10));
     let (status, xml) = post(&app, SF1472_PATH, &stale);
     assert_fault(status, &xml, "", "Timestamp expired at");
     // Signed properly, but the token is for another service.
-    let other = forged_assertion(&app, "http://entityid.kombit.dk/service/other/1", clock(), 8);
-    let (status, xml) = post(&app, SF1472_PATH, &xmlsec1_signed_request(&other, clock()));
+    let other = forged_assertion(&app, "http://entityid.kombit.dk/service/other/1", now(), 8);
+    let (status, xml) = post(&app, SF1472_PATH, &xmlsec1_signed_request(&other, now()));
     assert_fault(
         status,
         &xml,
@@ -353,10 +357,6 @@ fn a_scenario_can_pin_the_user_system_of_an_agreement() {
         "STS5015",
         "no service agreement in the scenario lets CVR 64942212",
     );
-}
-
-fn clock() -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339(CLOCK).unwrap().with_timezone(&Utc)
 }
 
 fn spec_for(audience: &str, issued: DateTime<Utc>, hours: i64) -> AssertionSpec {

@@ -5,26 +5,18 @@
 use std::cell::RefCell;
 
 use bytes::Bytes;
-use chrono::{DateTime, Utc};
-use sfstub::app::{App, Limits};
-use sfstub::scenario::{DEFAULT_SCENARIO, Scenario, parse_clock};
+use sfstub::app::App;
 use sfstub::security::SecurityMode;
-use sfstub::security::dsig::{self, SIGNATURE_PLACEHOLDER, SignReference};
-use sfstub::security::keys::shared_test_keys;
-use sfstub::security::wss::{self, WSSE_NS, WSU_NS};
 use sfstub::security::xmltree::{NodeId, Tree};
 use sfstub::soap::SoapVersion;
 
 pub use sfstub::services::sf1500_organisation::register::{Enhed, enhed_uuid, organisation_uuid, virksomhed_uuid};
 pub use sfstub::services::sf1500_organisation::{ENTITY_ID, Objekt, REQUEST_HEADER_NS, SAGDOK_NS, STS_NS};
 
-use crate::schema;
+pub use crate::token::issue_token;
+pub use crate::world::{CLOCK, SOAP11, SOAP12, WSA, app};
+use crate::{schema, token, world};
 
-pub const CLOCK: &str = "2026-11-22T12:00:00Z";
-pub const SOAP11: &str = "http://schemas.xmlsoap.org/soap/envelope/";
-pub const SOAP12: &str = "http://www.w3.org/2003/05/soap-envelope";
-pub const WSA: &str = "http://www.w3.org/2005/08/addressing";
-pub const STS_PATH: &str = "/runtime/services/kombittrust/14/certificatemixed";
 pub const MESSAGE_ID: &str = "urn:uuid:15000000-2222-4b2a-8c3d-000000000002";
 pub const TRANSACTION: &str = "7d9a1e52-0a51-4c3b-9a4e-5b1f0c2d3e4f";
 
@@ -33,23 +25,6 @@ pub const AALBORG: &str = "29189420";
 pub const VIBORG: &str = "29189846";
 pub const KOEBENHAVN: &str = "64942212";
 pub const UDK: &str = "14720006";
-
-/// The default scenario with the clock pinned.
-pub fn scenario() -> Scenario {
-    let clock = parse_clock(CLOCK).expect("the test clock parses");
-    Scenario::parse(DEFAULT_SCENARIO, "default", Some(clock)).expect("the built-in scenario is valid")
-}
-
-/// The default scenario in `mode`.
-pub fn app(mode: SecurityMode) -> App {
-    let mut app = App::new(scenario(), Limits::default());
-    app.security.mode = mode;
-    app
-}
-
-fn now() -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339(CLOCK).unwrap().with_timezone(&Utc)
-}
 
 /// A CVR number of the tests as sfstub's type.
 pub fn cvr(text: &str) -> sfstub::world::Cvr {
@@ -331,56 +306,25 @@ pub fn filter(name: &str, time: &str) -> String {
 
 // ---- tokens ----------------------------------------------------------------------------------
 
-/// A fresh token for `audience` and `cvr` from the app's own STS (a signed WS-Trust Issue).
-pub fn issue_token(app: &App, audience: &str, cvr: &str) -> String {
-    let client = &shared_test_keys().client;
-    let cert = client.cert_base64();
-    let xml = format!(
-        r##"<s:Envelope xmlns:s="{SOAP12}" xmlns:a="{WSA}" xmlns:wsse="{WSSE_NS}" xmlns:wsu="{WSU_NS}"><s:Header><a:Action wsu:Id="_action">http://docs.oasis-open.org/ws-sx/ws-trust/200512/RST/Issue</a:Action><a:MessageID wsu:Id="_msgid">urn:uuid:15000000-1111-4b2a-8c3d-000000000001</a:MessageID><a:To wsu:Id="_to">https://sts.example/runtime/services/kombittrust/14/certificatemixed</a:To><wsse:Security s:mustUnderstand="1"><wsu:Timestamp wsu:Id="_ts"><wsu:Created>2026-11-22T11:59:00Z</wsu:Created><wsu:Expires>2026-11-22T12:04:00Z</wsu:Expires></wsu:Timestamp><wsse:BinarySecurityToken wsu:Id="_bst" ValueType="{x509}" EncodingType="{b64}">{cert}</wsse:BinarySecurityToken>{SIGNATURE_PLACEHOLDER}</wsse:Security></s:Header><s:Body wsu:Id="_body"><trust:RequestSecurityToken xmlns:trust="http://docs.oasis-open.org/ws-sx/ws-trust/200512" Context="ctx-1"><trust:RequestType>http://docs.oasis-open.org/ws-sx/ws-trust/200512/Issue</trust:RequestType><trust:TokenType>http://docs.oasis-open.org/wss/oasis-wss-saml-token-profile-1.1#SAMLV2.0</trust:TokenType><trust:KeyType>http://docs.oasis-open.org/ws-sx/ws-trust/200512/PublicKey</trust:KeyType><wsp:AppliesTo xmlns:wsp="http://schemas.xmlsoap.org/ws/2004/09/policy"><a:EndpointReference><a:Address>{audience}</a:Address></a:EndpointReference></wsp:AppliesTo><trust:Claims Dialect="http://docs.oasis-open.org/wsfed/authorization/200706/authclaims"><auth:ClaimType xmlns:auth="http://docs.oasis-open.org/wsfed/authorization/200706" Uri="dk:gov:saml:attribute:CvrNumberIdentifier" Optional="false"><auth:Value>{cvr}</auth:Value></auth:ClaimType></trust:Claims><trust:UseKey><wsse:BinarySecurityToken ValueType="{x509}" EncodingType="{b64}">{cert}</wsse:BinarySecurityToken></trust:UseKey></trust:RequestSecurityToken></s:Body></s:Envelope>"##,
-        x509 = wss::X509V3,
-        b64 = wss::BASE64_BINARY,
-    );
-    let refs: Vec<SignReference> = ["_body", "_ts", "_bst", "_action", "_msgid", "_to"]
-        .into_iter()
-        .map(SignReference::to)
-        .collect();
-    let key_info = format!(
-        r##"<wsse:SecurityTokenReference><wsse:Reference URI="#_bst" ValueType="{}"/></wsse:SecurityTokenReference>"##,
-        wss::X509V3
-    );
-    let rst = dsig::sign(&xml, &refs, &client.key, &key_info).unwrap();
-    let request = http::Request::post(STS_PATH).body(Bytes::from(rst)).unwrap();
-    let response = sfstub::http::handle(app, request);
-    let rstr = String::from_utf8(response.body().to_vec()).unwrap();
-    assert_eq!(response.status(), 200, "the STS refused: {rstr}");
-    let start = rstr.find("<saml:Assertion").expect("an assertion in the RSTR");
-    let end = rstr.find("</saml:Assertion>").unwrap() + "</saml:Assertion>".len();
-    rstr[start..end].to_owned()
-}
-
 /// A token-model request for `objekt` carrying `assertion`, signed by the sample client the
 /// way `wss::signed_request` does it, with a RequestHeader added to the SOAP Header (as the
 /// støttesystem WSDLs ask; the OIO IDWS policy does not sign it).
 pub fn token_request(objekt: Objekt, assertion: &str, operation: &str) -> String {
-    let tree = Tree::parse(assertion.as_bytes()).unwrap();
-    let assertion_id = tree.attribute(tree.root(), None, "ID").unwrap().to_owned();
     let action = format!(
         "http://kombit.dk/sts/organisation/{}/soeg",
         objekt.name().to_lowercase()
     );
     let to = format!("http://127.0.0.1:8080{}", objekt.path());
-    let request = wss::ClientRequest {
+    let signed = token::Signed {
         version: SoapVersion::V12,
         action: &action,
         to: &to,
         body: operation,
         assertion,
-        assertion_id: &assertion_id,
-        key: &shared_test_keys().client.key,
-        now: now(),
         message_id: MESSAGE_ID,
-    };
-    let signed = wss::signed_request(&request).unwrap();
+        now: world::now(),
+    }
+    .request();
     signed.replacen(
         "<soap:Header>",
         &format!("<soap:Header>{}", request_header(TRANSACTION)),

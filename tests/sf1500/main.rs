@@ -7,6 +7,12 @@ mod errors;
 mod helpers;
 mod schema;
 mod security;
+#[path = "../support/token.rs"]
+mod token;
+#[path = "../support/world.rs"]
+mod world;
+#[path = "../support/xmllint.rs"]
+mod xmllint;
 
 use helpers::*;
 use sfstub::security::SecurityMode;

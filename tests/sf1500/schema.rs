@@ -2,13 +2,15 @@
 //!
 //! The schemas are read from `../shared/contracts/sf1500-organisation-v6` beside the checkout
 //! (never copied into the project). Documents are written to a temporary directory and
-//! validated by one xmllint run per object type, which compiles the schema once. A missing
-//! xmllint fails the test: the schema is part of what these tests prove.
+//! validated by one xmllint run per object type (the shared `support/xmllint.rs`), which
+//! compiles the schema once. A missing xmllint fails the test: the schema is part of what
+//! these tests prove.
 
 use std::path::PathBuf;
-use std::process::Command;
 
 use sfstub::services::sf1500_organisation::Objekt;
+
+use crate::xmllint;
 
 /// The contract folder.
 pub fn contract_dir() -> PathBuf {
@@ -51,22 +53,9 @@ fn validate_in(dir: &std::path::Path, documents: &[(Objekt, String)]) -> Result<
         if files.is_empty() {
             continue;
         }
-        let output = match Command::new("xmllint")
-            .arg("--noout")
-            .arg("--schema")
-            .arg(&xsd)
-            .args(files.iter().map(|(f, _)| f))
-            .output()
-        {
-            Ok(o) => o,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => panic!(
-                "xmllint is not installed, and the SF1500 tests validate every response against KOMBIT's XSDs with it. \
-                 Run scripts/test (it installs the Debian package libxml2-utils), or: apt-get install libxml2-utils"
-            ),
-            Err(e) => panic!("cannot run xmllint: {e}"),
-        };
-        if !output.status.success() {
-            let messages = String::from_utf8_lossy(&output.stderr).into_owned();
+        let paths: Vec<&PathBuf> = files.iter().map(|(f, _)| f).collect();
+        let (valid, messages) = xmllint::validate_files(&xsd, &paths);
+        if !valid {
             failures.push_str(&format!("against {}:\n{messages}", xsd.display()));
             for (file, doc) in &files {
                 let name = file.display().to_string();

@@ -3,33 +3,27 @@
 //! xmllint — KOMBIT's published Klasse v7 schemas for `/klasse/7`, sfstub's published XSD for
 //! KlassifikationListeHent.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 use std::sync::OnceLock;
 
 use bytes::Bytes;
-use sfstub::app::{App, Limits};
-use sfstub::scenario::Scenario;
+use sfstub::app::App;
 use sfstub::security::SecurityMode;
-use sfstub::security::keys::shared_test_keys;
-use sfstub::security::wss;
 use sfstub::security::xmltree::{NodeId, Tree};
 use sfstub::services::sf1510_klassifikation::listehent;
-use sfstub::services::sf1514_sts::Issuer;
 use sfstub::soap::SoapVersion;
-use sfstub::world::Cvr;
 
-pub const CLOCK: &str = "2026-11-22T12:00:00Z";
+pub use crate::world::{SOAP12, WSA, app};
+pub use crate::xmllint::{assert_valid, validate};
+use crate::{token, world};
+
 pub const KLASSE_PATH: &str = "/klasse/7";
 pub const LISTEHENT_PATH: &str = "/klassifikationlistehent/2";
-pub const SOAP12: &str = "http://www.w3.org/2003/05/soap-envelope";
 pub const KLASSE_NS: &str = "http://stoettesystemerne.dk/klassifikation/klasse/7/";
 pub const SD: &str = "urn:oio:sagdok:3.0.0";
 pub const KONTEKST: &str = "http://kombit.dk/xml/schemas/kontekst/2017/01/01/";
 pub const K2017: &str = "http://www.kombit.dk/2017/01/01/";
 pub const REQUEST_HEADER_NS: &str = "http://kombit.dk/xml/schemas/RequestHeader/1/";
-pub const WSA: &str = "http://www.w3.org/2005/08/addressing";
 pub const DS: &str = "http://www.w3.org/2000/09/xmldsig#";
 pub const MESSAGE_ID: &str = "urn:uuid:5f0e1c2d-1510-4b2a-8c3d-000000000001";
 
@@ -37,15 +31,6 @@ pub const MESSAGE_ID: &str = "urn:uuid:5f0e1c2d-1510-4b2a-8c3d-000000000001";
 pub const KOEBENHAVN: &str = "64942212";
 pub const UDK: &str = "14720006";
 pub const ATP: &str = "43405810";
-
-/// The built-in scenario with the clock pinned, in `mode`.
-pub fn app(mode: SecurityMode) -> App {
-    let clock = sfstub::scenario::parse_clock(CLOCK).unwrap();
-    let scenario = Scenario::parse(sfstub::scenario::DEFAULT_SCENARIO, "default", Some(clock)).unwrap();
-    let mut app = App::new(scenario, Limits::default());
-    app.security.mode = mode;
-    app
-}
 
 /// One app in `off` mode for the tests that do not change it.
 pub fn shared() -> &'static App {
@@ -140,40 +125,21 @@ pub fn text_below(tree: &Tree, node: NodeId, ns: &str, local: &str) -> Option<St
 
 // ---- tokens -----------------------------------------------------------------------------
 
-/// A token for `entity_id` and `cvr` from the app's own STS (the sample client's
-/// certificate as holder-of-key), and its ID.
-pub fn token(app: &App, entity_id: &str, cvr: &str) -> (String, String) {
-    let client = &app.keys.client;
-    let cvr = Cvr::parse(cvr).unwrap();
-    let issued = sfstub::http::with_context(app, |ctx| {
-        let audiences = app.loaded.audiences();
-        Issuer {
-            ctx,
-            audiences: &audiences,
-        }
-        .issue(entity_id, cvr, &client.cert_der, client.info())
-    })
-    .unwrap_or_else(|e| panic!("the STS refused: {}: {}", e.code, e.reason));
-    (issued.assertion, issued.assertion_id)
-}
-
-/// A token-model request as a careful client writes it (signed by the holder-of-key),
-/// with `extra_header` (e.g. a RequestHeader) added to the SOAP Header.
+/// A token-model request as a careful client writes it (signed by the holder-of-key, with a
+/// token for `entity_id` and `cvr` from the app's own STS), with `extra_header` (e.g. a
+/// RequestHeader) added to the SOAP Header.
 pub fn token_request(app: &App, entity_id: &str, cvr: &str, to: &str, body: &str, extra_header: &str) -> String {
-    let (assertion, assertion_id) = token(app, entity_id, cvr);
-    let now = chrono::DateTime::parse_from_rfc3339(CLOCK).unwrap().to_utc();
-    let request = wss::ClientRequest {
+    let assertion = token::issue_token(app, entity_id, cvr);
+    let signed = token::Signed {
         version: SoapVersion::V12,
         action: "http://kombit.dk/sts/klassifikation/klasse/laes",
         to,
         body,
         assertion: &assertion,
-        assertion_id: &assertion_id,
-        key: &shared_test_keys().client.key,
-        now,
         message_id: MESSAGE_ID,
-    };
-    let signed = wss::signed_request(&request).unwrap();
+        now: world::now(),
+    }
+    .request();
     signed.replacen("<wsse:Security ", &format!("{extra_header}<wsse:Security "), 1)
 }
 
@@ -222,42 +188,4 @@ pub fn listehent_xsd() -> PathBuf {
         dir
     });
     dir.join(listehent::SCHEMA_FILES[0])
-}
-
-/// Runs `xmllint --noout --schema xsd -` on `document`; fails clearly when xmllint is missing.
-pub fn validate(document: &str, xsd: &Path) -> Result<(), String> {
-    let mut child = match Command::new("xmllint")
-        .args(["--noout", "--schema"])
-        .arg(xsd)
-        .arg("-")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-    {
-        Ok(c) => c,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => panic!(
-            "xmllint is not installed; the SF1510 tests validate every response against the published schemas with it. \
-             Run scripts/test (it installs libxml2-utils), or: apt-get install libxml2-utils"
-        ),
-        Err(e) => panic!("cannot run xmllint: {e}"),
-    };
-    child.stdin.take().unwrap().write_all(document.as_bytes()).unwrap();
-    let output = child.wait_with_output().unwrap();
-    if output.status.success() {
-        Ok(())
-    } else {
-        Err(String::from_utf8_lossy(&output.stderr).into_owned())
-    }
-}
-
-/// Asserts that `document` is valid against `xsd`.
-#[track_caller]
-pub fn assert_valid(what: &str, document: &str, xsd: &Path) {
-    if let Err(messages) = validate(document, xsd) {
-        panic!(
-            "{what} is not valid against {}:\n{messages}\n--- the document ---\n{document}",
-            xsd.display()
-        );
-    }
 }

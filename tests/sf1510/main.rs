@@ -9,3 +9,9 @@ mod klasse;
 mod listehent;
 mod resolves;
 mod security;
+#[path = "../support/token.rs"]
+mod token;
+#[path = "../support/world.rs"]
+mod world;
+#[path = "../support/xmllint.rs"]
+mod xmllint;

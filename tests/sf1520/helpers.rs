@@ -2,13 +2,8 @@
 //! and token models, posting through `sfstub::http::handle`, and reading responses.
 
 use bytes::Bytes;
-use chrono::{DateTime, Utc};
-use sfstub::app::{App, Limits};
-use sfstub::scenario::{DEFAULT_SCENARIO, Scenario, parse_clock};
+use sfstub::app::App;
 use sfstub::security::SecurityMode;
-use sfstub::security::dsig::{self, SIGNATURE_PLACEHOLDER, SignReference};
-use sfstub::security::keys::shared_test_keys;
-use sfstub::security::wss::{self, WSSE_NS, WSU_NS};
 use sfstub::security::xmltree::{NodeId, Tree};
 use sfstub::soap::SoapVersion;
 
@@ -16,11 +11,9 @@ pub use sfstub::services::sf1520_cpr::{
     ENTITY_ID_V4, ENTITY_ID_V5, FAULT_NS, NAMESPACE_V4, NAMESPACE_V5, PATH_V4, PATH_V5, SERVICE_UUID_V4,
 };
 
-pub const CLOCK: &str = "2026-11-22T12:00:00Z";
-pub const SOAP11: &str = "http://schemas.xmlsoap.org/soap/envelope/";
-pub const SOAP12: &str = "http://www.w3.org/2003/05/soap-envelope";
-pub const WSA: &str = "http://www.w3.org/2005/08/addressing";
-pub const STS_PATH: &str = "/runtime/services/kombittrust/14/certificatemixed";
+pub use crate::world::{SOAP11, SOAP12, app};
+use crate::{token, world};
+
 pub const MESSAGE_ID: &str = "urn:uuid:1520aaaa-2222-4b2a-8c3d-000000000002";
 
 /// Københavns Kommune, Aalborg Kommune, Viborg Kommune (the sample client's token CVR).
@@ -33,32 +26,9 @@ pub const JENS: &str = "1507804329";
 pub const HANNE: &str = "0302751234";
 pub const IDA: &str = "1111904126";
 
-/// The default scenario with the clock pinned.
-pub fn scenario() -> Scenario {
-    let clock = parse_clock(CLOCK).expect("the test clock parses");
-    Scenario::parse(DEFAULT_SCENARIO, "default", Some(clock)).expect("the built-in scenario is valid")
-}
-
-/// The default scenario in `mode`.
-pub fn app(mode: SecurityMode) -> App {
-    with_mode(App::new(scenario(), Limits::default()), mode)
-}
-
 /// A scenario from YAML, in `off` mode.
 pub fn app_from(yaml: &str) -> App {
-    App::new(
-        Scenario::parse(yaml, "test.yaml", None).expect("the test scenario is valid"),
-        Limits::default(),
-    )
-}
-
-fn with_mode(mut app: App, mode: SecurityMode) -> App {
-    app.security.mode = mode;
-    app
-}
-
-fn now() -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339(CLOCK).unwrap().with_timezone(&Utc)
+    world::app_from(yaml, SecurityMode::Off)
 }
 
 /// Posts `body` to `path`: status and body text.
@@ -121,51 +91,23 @@ pub fn context_request(ctx: Ctx<'_>, pnr: &str) -> String {
     envelope(SoapVersion::V11, &lookup(NAMESPACE_V4, ctx, Some(pnr)))
 }
 
-/// A WS-Trust RST from the sample client for `applies_to` and `cvr`, signed with its key.
-fn rst(applies_to: &str, cvr: &str) -> String {
-    let client = &shared_test_keys().client;
-    let cert = client.cert_base64();
-    let xml = format!(
-        r##"<s:Envelope xmlns:s="{SOAP12}" xmlns:a="{WSA}" xmlns:wsse="{WSSE_NS}" xmlns:wsu="{WSU_NS}"><s:Header><a:Action wsu:Id="_action">http://docs.oasis-open.org/ws-sx/ws-trust/200512/RST/Issue</a:Action><a:MessageID wsu:Id="_msgid">urn:uuid:1520aaaa-1111-4b2a-8c3d-000000000001</a:MessageID><a:To wsu:Id="_to">https://sts.example/runtime/services/kombittrust/14/certificatemixed</a:To><wsse:Security s:mustUnderstand="1"><wsu:Timestamp wsu:Id="_ts"><wsu:Created>2026-11-22T11:59:00Z</wsu:Created><wsu:Expires>2026-11-22T12:04:00Z</wsu:Expires></wsu:Timestamp><wsse:BinarySecurityToken wsu:Id="_bst" ValueType="{x509}" EncodingType="{b64}">{cert}</wsse:BinarySecurityToken>{SIGNATURE_PLACEHOLDER}</wsse:Security></s:Header><s:Body wsu:Id="_body"><trust:RequestSecurityToken xmlns:trust="http://docs.oasis-open.org/ws-sx/ws-trust/200512"><trust:RequestType>http://docs.oasis-open.org/ws-sx/ws-trust/200512/Issue</trust:RequestType><trust:TokenType>http://docs.oasis-open.org/wss/oasis-wss-saml-token-profile-1.1#SAMLV2.0</trust:TokenType><trust:KeyType>http://docs.oasis-open.org/ws-sx/ws-trust/200512/PublicKey</trust:KeyType><wsp:AppliesTo xmlns:wsp="http://schemas.xmlsoap.org/ws/2004/09/policy"><a:EndpointReference><a:Address>{applies_to}</a:Address></a:EndpointReference></wsp:AppliesTo><trust:Claims Dialect="http://docs.oasis-open.org/wsfed/authorization/200706/authclaims"><auth:ClaimType xmlns:auth="http://docs.oasis-open.org/wsfed/authorization/200706" Uri="dk:gov:saml:attribute:CvrNumberIdentifier"><auth:Value>{cvr}</auth:Value></auth:ClaimType></trust:Claims><trust:UseKey><wsse:BinarySecurityToken ValueType="{x509}" EncodingType="{b64}">{cert}</wsse:BinarySecurityToken></trust:UseKey></trust:RequestSecurityToken></s:Body></s:Envelope>"##,
-        x509 = wss::X509V3,
-        b64 = wss::BASE64_BINARY,
-    );
-    let refs: Vec<SignReference> = ["_body", "_ts", "_bst", "_action", "_msgid", "_to"]
-        .into_iter()
-        .map(SignReference::to)
-        .collect();
-    let key_info = format!(
-        r##"<wsse:SecurityTokenReference><wsse:Reference URI="#_bst" ValueType="{}"/></wsse:SecurityTokenReference>"##,
-        wss::X509V3
-    );
-    dsig::sign(&xml, &refs, &client.key, &key_info).unwrap()
-}
-
 /// A token from the app's own STS for `entity_id`, for Viborg Kommune.
 pub fn issue_token(app: &App, entity_id: &str) -> String {
-    let (status, xml) = post(app, STS_PATH, &rst(entity_id, VIBORG));
-    assert_eq!(status, 200, "the STS refused: {xml}");
-    let start = xml.find("<saml:Assertion").expect("an assertion in the RSTR");
-    let end = xml.find("</saml:Assertion>").unwrap() + "</saml:Assertion>".len();
-    xml[start..end].to_owned()
+    token::issue_token(app, entity_id, VIBORG)
 }
 
 /// A token-model request (SOAP 1.1, signed by the holder-of-key) carrying `operation`.
 pub fn token_request(assertion: &str, to: &str, operation: &str) -> String {
-    let tree = Tree::parse(assertion.as_bytes()).unwrap();
-    let assertion_id = tree.attribute(tree.root(), None, "ID").unwrap().to_owned();
-    let request = wss::ClientRequest {
+    token::Signed {
         version: SoapVersion::V11,
         action: "http://serviceplatformen.dk/xml/wsdl/soap11/CPR/PersonBaseDataExtended/4/PersonLookup",
         to,
         body: operation,
         assertion,
-        assertion_id: &assertion_id,
-        key: &shared_test_keys().client.key,
-        now: now(),
         message_id: MESSAGE_ID,
-    };
-    wss::signed_request(&request).unwrap()
+        now: world::now(),
+    }
+    .request()
 }
 
 /// A parsed response with handy accessors.

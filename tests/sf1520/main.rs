@@ -6,6 +6,12 @@ mod faults;
 mod helpers;
 mod schema;
 mod security;
+#[path = "../support/token.rs"]
+mod token;
+#[path = "../support/world.rs"]
+mod world;
+#[path = "../support/xmllint.rs"]
+mod xmllint;
 
 use std::collections::HashMap;
 

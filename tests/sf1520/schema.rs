@@ -1,14 +1,14 @@
 //! Validation with xmllint against KOMBIT's published SF1520 v4 schemas in
 //! `../shared/contracts/` (read from there, never copied into the project).
 //!
-//! Documents are written to a temporary directory and validated by one xmllint run per batch.
+//! Documents are written to a temporary directory and validated by one xmllint run per batch (the shared `support/xmllint.rs`).
 //! Version 5's messages have the same types as version 4's in their own namespace; they are
 //! validated against the v4 schema with the namespace URI swapped.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use super::helpers::{NAMESPACE_V4, NAMESPACE_V5, body_content, fault_detail};
+use crate::xmllint;
 
 /// The shared contracts directory beside the checkout.
 pub fn contracts() -> PathBuf {
@@ -39,22 +39,8 @@ pub fn validate_all(xsd: &Path, documents: &[(String, String)]) -> Result<(), St
             std::fs::write(&file, doc).unwrap();
             files.push(file);
         }
-        let output = match Command::new("xmllint")
-            .arg("--noout")
-            .arg("--schema")
-            .arg(xsd)
-            .args(&files)
-            .output()
-        {
-            Ok(o) => o,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => panic!(
-                "xmllint is not installed, and the SF1520 tests validate every response against KOMBIT's \
-                 published XSD with it. Run scripts/test (it installs libxml2-utils), or: apt-get install libxml2-utils"
-            ),
-            Err(e) => panic!("cannot run xmllint: {e}"),
-        };
-        if !output.status.success() {
-            let messages = String::from_utf8_lossy(&output.stderr).into_owned();
+        let (valid, messages) = xmllint::validate_files(xsd, &files);
+        if !valid {
             for (i, (name, doc)) in chunk.iter().enumerate() {
                 let file = files[i].display().to_string();
                 let mine: Vec<&str> = messages

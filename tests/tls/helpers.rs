@@ -12,22 +12,14 @@ use rustls::ClientConfig;
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, ServerName};
 use sfstub::app::{App, Limits};
-use sfstub::scenario::{DEFAULT_SCENARIO, Scenario, parse_clock};
 use sfstub::security::keys::{Identity, KeyMaterial};
 use sfstub::tls::ClientAuth;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-/// The pinned clock of every test world.
-pub const CLOCK: &str = "2026-11-22T12:00:00Z";
+pub use crate::world::{CLOCK, scenario};
 
 /// Generous: only here so a server that never answers fails the test instead of hanging it.
 pub const IO_TIMEOUT: Duration = Duration::from_secs(30);
-
-/// The default scenario with the clock pinned to [`CLOCK`].
-pub fn scenario() -> Scenario {
-    let clock = parse_clock(CLOCK).expect("the test clock parses");
-    Scenario::parse(DEFAULT_SCENARIO, "default", Some(clock)).expect("the built-in scenario is valid")
-}
 
 /// A running HTTPS server; asked to stop when dropped.
 pub struct TestApp {

@@ -6,3 +6,5 @@ mod binary;
 mod helpers;
 mod https;
 mod keys;
+#[path = "../support/world.rs"]
+mod world;

@@ -3,24 +3,22 @@
 //! case names in Organisation (SF1500) and every theme, benefit and step in Klassifikation
 //! (SF1510) — and every identifier agrees.
 
+#[path = "../support/world.rs"]
+mod world;
+
 use std::collections::BTreeMap;
 
 use bytes::Bytes;
 use sfstub::app::{App, Limits};
-use sfstub::scenario::{Scenario, parse_clock};
 use sfstub::security::xmltree::{NodeId, Tree};
 use sfstub::world::Sector;
 
+use world::{SOAP11, SOAP12};
+
 const UDK: &str = "14720006";
-const SOAP11: &str = "http://schemas.xmlsoap.org/soap/envelope/";
-const SOAP12: &str = "http://www.w3.org/2003/05/soap-envelope";
 
 fn app() -> App {
-    let clock = parse_clock("2026-11-22T12:00:00Z").unwrap();
-    App::new(
-        Scenario::parse(sfstub::scenario::DEFAULT_SCENARIO, "default", Some(clock)).unwrap(),
-        Limits::default(),
-    )
+    App::new(world::scenario(), Limits::default())
 }
 
 fn post(app: &App, path: &str, body: String) -> Tree {
