@@ -49,6 +49,7 @@ fn main() {
         key: &client.key,
         now,
         message_id: "urn:uuid:1",
+        header: None,
     })
     .unwrap();
     let n = 2000;

@@ -55,6 +55,10 @@ pub struct TokenArgs {
     /// key, whose Body holds the operation element read from FILE (`-` for standard input).
     #[arg(long, value_name = "FILE")]
     pub envelope: Option<std::path::PathBuf>,
+    /// Another SOAP header for the envelope, one XML element read from FILE, e.g. SF1500's and
+    /// SF1510's `RequestHeader` with a `TransactionUUID` (not signed, as their policy says).
+    #[arg(long, value_name = "FILE", requires = "envelope")]
+    pub header: Option<std::path::PathBuf>,
     /// wsa:To of the envelope.
     #[arg(
         long,

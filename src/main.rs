@@ -312,6 +312,16 @@ fn token(args: TokenArgs) -> ExitCode {
             body_file.display()
         ));
     }
+    let header = match &args.header {
+        None => None,
+        Some(file) => match std::fs::read_to_string(file) {
+            Ok(text) if sfstub::security::xmltree::Tree::parse(text.trim().as_bytes()).is_ok() => {
+                Some(text.trim().to_owned())
+            }
+            Ok(_) => return fail(format!("{} is not one XML element (the header to add)", file.display())),
+            Err(e) => return fail(format!("cannot read {}: {e}", file.display())),
+        },
+    };
     let message_id = format!("urn:uuid:{}", uuid::Uuid::new_v4());
     let request = wss::ClientRequest {
         version: SoapVersion::V12,
@@ -323,6 +333,7 @@ fn token(args: TokenArgs) -> ExitCode {
         key: &client.key,
         now,
         message_id: &message_id,
+        header: header.as_deref(),
     };
     match wss::signed_request(&request) {
         Ok(xml) => {

@@ -339,6 +339,10 @@ pub struct ClientRequest<'a> {
     pub key: &'a RsaPrivateKey,
     pub now: DateTime<Utc>,
     pub message_id: &'a str,
+    /// More SOAP headers, raw XML declaring their own namespaces (e.g. the støttesystem
+    /// `RequestHeader/TransactionUUID`); not signed, as the støttesystem policy signs only the
+    /// Body and the addressing headers.
+    pub header: Option<&'a str>,
 }
 
 /// A request in the OIO IDWS token model as a careful client writes it: WS-Addressing
@@ -356,9 +360,10 @@ pub fn signed_request(r: &ClientRequest<'_>) -> Result<String, DsigError> {
     let xml = format!(
         "<soap:Envelope xmlns:soap=\"{soap}\" xmlns:wsa=\"{WSA_NS}\" xmlns:wsse=\"{WSSE_NS}\" xmlns:wsse11=\"{WSSE11_NS}\" xmlns:wsu=\"{WSU_NS}\"><soap:Header>\
 <wsa:Action wsu:Id=\"_action\">{action}</wsa:Action><wsa:MessageID wsu:Id=\"_messageid\">{message_id}</wsa:MessageID>\
-<wsa:To wsu:Id=\"_to\">{to}</wsa:To><wsa:ReplyTo wsu:Id=\"_replyto\"><wsa:Address>http://www.w3.org/2005/08/addressing/anonymous</wsa:Address></wsa:ReplyTo>\
+<wsa:To wsu:Id=\"_to\">{to}</wsa:To><wsa:ReplyTo wsu:Id=\"_replyto\"><wsa:Address>http://www.w3.org/2005/08/addressing/anonymous</wsa:Address></wsa:ReplyTo>{extra}\
 <wsse:Security soap:mustUnderstand=\"{must_understand}\"><wsu:Timestamp wsu:Id=\"_timestamp\"><wsu:Created>{created}</wsu:Created><wsu:Expires>{expires}</wsu:Expires></wsu:Timestamp>\
 {assertion}{str}{SIGNATURE_PLACEHOLDER}</wsse:Security></soap:Header><soap:Body wsu:Id=\"_body\">{body}</soap:Body></soap:Envelope>",
+        extra = r.header.unwrap_or(""),
         soap = r.version.namespace(),
         action = escape(r.action),
         message_id = escape(r.message_id),

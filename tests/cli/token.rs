@@ -73,3 +73,45 @@ fn serve_refuses_an_unknown_security_mode() {
     assert_eq!(out.code(), Some(2));
     assert!(out.stderr.contains("--security"), "{}", out.stderr);
 }
+
+#[test]
+fn an_envelope_with_a_request_header_reaches_sf1500_in_strict_mode() {
+    let soeg = TempFile::new(
+        "soeg.xml",
+        r#"<v:SoegInput xmlns:v="http://stoettesystemerne.dk/organisation/virksomhed/6/" xmlns:sts="urn:oio:sts:6"><v:AttributListe><v:Egenskab><sts:CVR-NummerTekst>29189420</sts:CVR-NummerTekst></v:Egenskab></v:AttributListe><v:TilstandListe/><v:RelationListe/></v:SoegInput>"#,
+    );
+    let header = TempFile::new(
+        "header.xml",
+        r#"<rh:RequestHeader xmlns:rh="http://kombit.dk/xml/schemas/RequestHeader/1/"><rh:TransactionUUID>7d9a1e52-0a51-4c3b-9a4e-5b1f0c2d3e4f</rh:TransactionUUID></rh:RequestHeader>"#,
+    );
+    let out = run(&mut sfstub(&[
+        "token",
+        "--cvr",
+        "29189846",
+        "--service",
+        "http://stoettesystemerne.dk/service/organisation/3",
+        "--envelope",
+        soeg.arg(),
+        "--header",
+        header.arg(),
+        "--to",
+        "http://127.0.0.1:8080/organisation/virksomhed/6",
+        "--action",
+        "http://kombit.dk/sts/organisation/virksomhed/soeg",
+    ]));
+    out.assert_success();
+    let server = Server::start(&["--listen", "127.0.0.1:0", "--security", "strict"], &[]);
+    let (status, answer) = post(server.addr, "/organisation/virksomhed/6", &out.stdout_text());
+    assert_eq!(status, 200, "{answer}");
+    assert!(
+        answer.contains("<sd:StatusKode>20</sd:StatusKode>") || answer.contains("StatusKode>20<"),
+        "{answer}"
+    );
+    assert!(
+        answer.contains("7d9a1e52-0a51-4c3b-9a4e-5b1f0c2d3e4f"),
+        "the TransactionUUID is echoed: {answer}"
+    );
+    // --header without --envelope is a usage error.
+    let out = run(&mut sfstub(&["token", "--cvr", "29189846", "--header", header.arg()]));
+    assert_eq!(out.code(), Some(2));
+}

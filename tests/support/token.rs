@@ -98,6 +98,7 @@ impl Signed<'_> {
             key: &shared_test_keys().client.key,
             now: self.now,
             message_id: self.message_id,
+            header: None,
         };
         wss::signed_request(&request).unwrap()
     }
