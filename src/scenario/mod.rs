@@ -1,0 +1,375 @@
+//! Scenario files: the YAML format, its defaults and its validation.
+//!
+//! A scenario is the whole story of a run: seed, clock, population, hand-written persons with
+//! exact cases, and the service settings. Loading reports every problem it finds, each with
+//! file, line, column and field, and never half-applies a file.
+
+use std::fmt;
+use std::path::Path;
+
+use chrono::{DateTime, Months, NaiveDate, Utc};
+use serde::Deserialize;
+
+use crate::security::SecurityMode;
+use crate::world::{BenefitId, StepId, ThemeId};
+
+mod agreements;
+mod validate;
+
+use crate::world::{CaseStatus, Clock, Cpr, Cvr};
+pub use agreements::{Agreement, Agreements};
+use validate::Validator;
+
+/// The built-in default scenario, compiled into the binary.
+pub const DEFAULT_SCENARIO: &str = include_str!("../../scenarios/default.yaml");
+/// The name shown for the built-in scenario.
+pub const DEFAULT_SCENARIO_FILE: &str = "<built-in default.yaml>";
+/// The fictitious, modulus-11-valid CVR number sfstub gives Udbetaling Danmark by default.
+pub const DEFAULT_UDK_CVR: &str = "14720006";
+/// ATP's CVR number.
+pub const ATP_CVR: &str = "43405810";
+/// The default namespace of SF1472's request and response elements.
+pub const DEFAULT_SF1472_NAMESPACE: &str = "http://www.kombit.dk/int/2022/01/01/";
+/// The default model revision sfstub writes on `KontrolsagListeHent_O`.
+pub const DEFAULT_SF1472_REVISION: &str = "1";
+
+/// A validated scenario, ready to build a world from.
+#[derive(Debug, Clone)]
+pub struct Scenario {
+    pub name: String,
+    pub description: Option<String>,
+    pub seed: u64,
+    pub clock: Clock,
+    /// The date relative dates (`-30d`) were resolved against: the clock's date at load.
+    pub anchor: NaiveDate,
+    pub udk_cvr: Cvr,
+    pub cpr: CprOptions,
+    pub population: Population,
+    /// Generation weight per theme, indexed by [`ThemeId`].
+    pub theme_weights: Vec<u32>,
+    pub persons: Vec<Person>,
+    pub sf1472: Sf1472Options,
+    pub security: SecurityOptions,
+    pub agreements: Agreements,
+}
+
+/// The scenario's security settings; `--security` overrides the mode.
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SecurityOptions {
+    pub mode: SecurityMode,
+    /// Tolerated clock difference, in seconds, for Timestamps and token validity.
+    pub clock_skew: u32,
+}
+
+impl Default for SecurityOptions {
+    fn default() -> Self {
+        SecurityOptions {
+            mode: SecurityMode::Off,
+            clock_skew: 300,
+        }
+    }
+}
+
+/// How generated CPR numbers look.
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CprOptions {
+    /// Generate numbers that pass modulus 11.
+    pub modulus11: bool,
+    /// Generate replacement numbers (day + 60), which can never be a real person's.
+    pub replacement: bool,
+}
+
+impl Default for CprOptions {
+    fn default() -> Self {
+        CprOptions {
+            modulus11: true,
+            replacement: false,
+        }
+    }
+}
+
+/// The generated population beside the hand-written persons.
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Population {
+    /// How many citizens to generate.
+    pub citizens: u32,
+    /// The share (0 to 1) of generated citizens that have control cases.
+    pub with_cases: f64,
+}
+
+impl Default for Population {
+    fn default() -> Self {
+        Population {
+            citizens: 2000,
+            with_cases: 0.15,
+        }
+    }
+}
+
+/// Settings of the SF1472 contract that are not fixed by the law.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Sf1472Options {
+    /// The namespace of `KontrolsagListeHent_I`/`_O` in the published WSDL and in answers to
+    /// requests that use no namespace.
+    pub namespace: String,
+    /// The `revision` attribute written on `KontrolsagListeHent_O`.
+    pub revision: String,
+}
+
+impl Default for Sf1472Options {
+    fn default() -> Self {
+        Sf1472Options {
+            namespace: DEFAULT_SF1472_NAMESPACE.to_owned(),
+            revision: DEFAULT_SF1472_REVISION.to_owned(),
+        }
+    }
+}
+
+/// A hand-written citizen with exactly the cases written.
+#[derive(Debug, Clone)]
+pub struct Person {
+    pub cpr: Cpr,
+    pub name: Option<(String, String)>,
+    pub kommunekode: String,
+    pub cases: Vec<CaseSpec>,
+}
+
+/// Who holds a hand-written case.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Holder {
+    Udk,
+    Kommune(String),
+}
+
+/// A hand-written control case.
+#[derive(Debug, Clone)]
+pub struct CaseSpec {
+    pub holder: Holder,
+    pub theme: ThemeId,
+    pub benefit: BenefitId,
+    pub status: CaseStatus,
+    pub opened: NaiveDate,
+    pub closed: Option<NaiveDate>,
+    pub steps: Vec<(StepId, NaiveDate)>,
+}
+
+/// One problem in a scenario file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    pub line: u64,
+    pub column: u64,
+    /// The field's path, e.g. `persons[0].cases[1].holder`.
+    pub field: String,
+    pub message: String,
+}
+
+/// Every problem found in one scenario file.
+#[derive(Debug, Clone, thiserror::Error)]
+pub struct ScenarioError {
+    pub file: String,
+    pub problems: Vec<Problem>,
+}
+
+impl fmt::Display for ScenarioError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let n = self.problems.len();
+        write!(f, "{} has {n} problem{}:", self.file, if n == 1 { "" } else { "s" })?;
+        for p in &self.problems {
+            write!(
+                f,
+                "\n  {}:{}:{}: {}: {}",
+                self.file, p.line, p.column, p.field, p.message
+            )?;
+        }
+        Ok(())
+    }
+}
+
+impl Scenario {
+    /// The built-in default scenario.
+    pub fn builtin() -> Scenario {
+        Scenario::parse(DEFAULT_SCENARIO, DEFAULT_SCENARIO_FILE, None).expect("the built-in scenario is valid")
+    }
+
+    /// Reads and validates a scenario file.
+    pub fn load(path: &Path, clock: Option<Clock>) -> Result<Scenario, ScenarioError> {
+        let file = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|e| ScenarioError {
+            file: file.clone(),
+            problems: vec![Problem {
+                line: 0,
+                column: 0,
+                field: "(file)".into(),
+                message: format!("cannot read: {e}"),
+            }],
+        })?;
+        Scenario::parse(&text, &file, clock)
+    }
+
+    /// Parses and validates scenario text. `file` names it in errors; `clock` overrides the
+    /// scenario's own clock (`--clock`).
+    pub fn parse(text: &str, file: &str, clock: Option<Clock>) -> Result<Scenario, ScenarioError> {
+        let raw: validate::RawScenario = serde_saphyr::from_str(text).map_err(|e| {
+            let (line, column) = e.location().map(|l| (l.line(), l.column())).unwrap_or((0, 0));
+            ScenarioError {
+                file: file.to_owned(),
+                problems: vec![Problem {
+                    line,
+                    column,
+                    field: "(structure)".into(),
+                    message: first_line(&e.to_string()),
+                }],
+            }
+        })?;
+        let mut v = Validator { problems: Vec::new() };
+        let scenario = v.scenario(raw, clock);
+        match scenario {
+            Some(s) if v.problems.is_empty() => Ok(s),
+            _ => Err(ScenarioError {
+                file: file.to_owned(),
+                problems: v.problems,
+            }),
+        }
+    }
+}
+
+/// The parser's message without its snippet and without the location we print ourselves.
+fn first_line(rendered: &str) -> String {
+    let line = rendered
+        .lines()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or(rendered)
+        .trim();
+    let line = line.strip_prefix("error: ").unwrap_or(line);
+    match line.strip_prefix("line ").and_then(|rest| rest.split_once(": ")) {
+        Some((_, message)) => message.to_owned(),
+        None => line.to_owned(),
+    }
+}
+
+/// Parses a scenario clock: `now` or an RFC 3339 instant.
+pub fn parse_clock(text: &str) -> Result<Clock, String> {
+    let t = text.trim();
+    if t.eq_ignore_ascii_case("now") {
+        return Ok(Clock::Now);
+    }
+    DateTime::parse_from_rfc3339(t)
+        .map(|d| Clock::Fixed(d.with_timezone(&Utc)))
+        .map_err(|e| format!("{t:?} is neither \"now\" nor an RFC 3339 time such as 2026-11-22T12:00:00Z ({e})"))
+}
+
+/// Parses a date: `YYYY-MM-DD`, or an offset from `anchor` such as `-30d`, `-2w`, `-6m`, `-1y`.
+pub fn parse_date(text: &str, anchor: NaiveDate) -> Result<NaiveDate, String> {
+    let t = text.trim();
+    if let Ok(d) = NaiveDate::parse_from_str(t, "%Y-%m-%d") {
+        return Ok(d);
+    }
+    let bad = || format!("{t:?} is neither a date (2026-05-01) nor an offset from the clock (-30d, -2w, -6m, -1y)");
+    let (sign, rest) = match t.as_bytes().first() {
+        Some(b'-') => (-1i64, &t[1..]),
+        Some(b'+') => (1, &t[1..]),
+        _ => (1, t),
+    };
+    if rest.len() < 2 {
+        return Err(bad());
+    }
+    let (number, unit) = rest.split_at(rest.len() - 1);
+    let n: i64 = number.parse().map_err(|_| bad())?;
+    let n = sign * n;
+    let months = |m: i64| {
+        let shifted = if m < 0 {
+            anchor.checked_sub_months(Months::new(m.unsigned_abs() as u32))
+        } else {
+            anchor.checked_add_months(Months::new(m as u32))
+        };
+        shifted.ok_or_else(bad)
+    };
+    match unit {
+        "d" => anchor.checked_add_signed(chrono::Duration::days(n)).ok_or_else(bad),
+        "w" => anchor.checked_add_signed(chrono::Duration::weeks(n)).ok_or_else(bad),
+        "m" => months(n),
+        "y" => months(n * 12),
+        _ => Err(bad()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn anchor() -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 11, 22).unwrap()
+    }
+
+    #[test]
+    fn relative_and_absolute_dates() {
+        assert_eq!(
+            parse_date("-30d", anchor()).unwrap(),
+            NaiveDate::from_ymd_opt(2026, 10, 23).unwrap()
+        );
+        assert_eq!(
+            parse_date("-6m", anchor()).unwrap(),
+            NaiveDate::from_ymd_opt(2026, 5, 22).unwrap()
+        );
+        assert_eq!(
+            parse_date("-1y", anchor()).unwrap(),
+            NaiveDate::from_ymd_opt(2025, 11, 22).unwrap()
+        );
+        assert_eq!(
+            parse_date("2026-01-02", anchor()).unwrap(),
+            NaiveDate::from_ymd_opt(2026, 1, 2).unwrap()
+        );
+        assert!(parse_date("yesterday", anchor()).is_err());
+        assert!(parse_date("-3x", anchor()).is_err());
+    }
+
+    #[test]
+    fn the_builtin_scenario_is_valid() {
+        let s = Scenario::builtin();
+        assert_eq!(s.name, "default");
+        assert!(!s.persons.is_empty());
+    }
+
+    #[test]
+    fn unknown_fields_are_refused_with_their_line() {
+        let err = Scenario::parse("name: x\nseed: 1\npopulaton: {}\n", "x.yaml", None).unwrap_err();
+        assert_eq!(err.problems.len(), 1);
+        assert_eq!(err.problems[0].line, 3);
+        assert!(err.problems[0].message.contains("populaton"), "{err}");
+    }
+
+    #[test]
+    fn every_semantic_problem_is_reported_with_line_and_field() {
+        let text = "\
+name: broken
+clock: 2026-11-22T12:00:00Z
+persons:
+  - cpr: \"3102801234\"
+    kommune: \"9999\"
+    cases:
+      - holder: UDK
+        theme: SAMLIV
+        benefit: KONTANTHJAELP
+        status: AABEN
+        opened: -30d
+        closed: -10d
+";
+        let err = Scenario::parse(text, "broken.yaml", None).unwrap_err();
+        let fields: Vec<_> = err.problems.iter().map(|p| (p.line, p.field.as_str())).collect();
+        assert_eq!(
+            fields,
+            vec![
+                (4, "persons[0].cpr"),
+                (5, "persons[0].kommune"),
+                (9, "persons[0].cases[0].benefit"),
+                (12, "persons[0].cases[0].closed"),
+            ],
+            "{err}"
+        );
+        assert!(err.to_string().contains("broken.yaml:4:"), "{err}");
+    }
+}
