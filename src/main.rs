@@ -6,39 +6,18 @@ use std::sync::Arc;
 
 use clap::Parser;
 use sfstub::app::{App, Limits};
-use sfstub::cli::{CertsCommand, Cli, Command, GenerateArgs, ServeArgs, TokenArgs};
-use sfstub::scenario::Scenario;
+use sfstub::cli::{Cli, Command, ServeArgs};
+use sfstub::commands;
 use sfstub::security::keys::{self, Identity, KeyMaterial};
-use sfstub::security::wss;
-use sfstub::services::sf1514_sts::Issuer;
-use sfstub::soap::SoapVersion;
-use sfstub::world::{self, Cvr, export};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Serve(args) => serve(*args),
-        Command::Generate(args) => generate(args),
-        Command::Validate(args) => {
-            let mut ok = true;
-            for file in &args.files {
-                match Scenario::load(file, None) {
-                    Ok(s) => println!(
-                        "{}: ok (scenario {:?}, {} hand-written persons)",
-                        file.display(),
-                        s.name,
-                        s.persons.len()
-                    ),
-                    Err(e) => {
-                        eprintln!("{e}");
-                        ok = false;
-                    }
-                }
-            }
-            if ok { ExitCode::SUCCESS } else { ExitCode::FAILURE }
-        }
-        Command::Certs(command) => certs(command),
-        Command::Token(args) => token(args),
+        Command::Generate(args) => commands::generate(args),
+        Command::Validate(args) => commands::validate(args),
+        Command::Certs(command) => commands::certs(command),
+        Command::Token(args) => commands::token(args),
     }
 }
 
@@ -169,179 +148,6 @@ fn serve_keys(args: &ServeArgs) -> Result<KeyMaterial, String> {
     }
     eprintln!("sfstub: {line}");
     Ok(keys)
-}
-
-fn certs(command: CertsCommand) -> ExitCode {
-    match command {
-        CertsCommand::Export { dir, state } => {
-            let state_dir = state.dir();
-            let keys = match KeyMaterial::load_or_create(&state_dir) {
-                Ok((keys, created)) => {
-                    if created {
-                        eprintln!("sfstub: created keys and certificates in {}", state_dir.display());
-                    }
-                    keys
-                }
-                Err(e) => {
-                    eprintln!("sfstub: {e}");
-                    return ExitCode::from(2);
-                }
-            };
-            match keys.export(&dir) {
-                Ok(files) => {
-                    for f in files {
-                        println!("{}", f.display());
-                    }
-                    ExitCode::SUCCESS
-                }
-                Err(e) => {
-                    eprintln!("sfstub: {e}");
-                    ExitCode::FAILURE
-                }
-            }
-        }
-        CertsCommand::Show { state } => {
-            let state_dir = state.dir();
-            if !state_dir.join("ca.pem").exists() {
-                eprintln!(
-                    "sfstub: no certificates in {} yet (sfstub serve or sfstub certs export creates them)",
-                    state_dir.display()
-                );
-                return ExitCode::FAILURE;
-            }
-            match KeyMaterial::load(&state_dir) {
-                Ok(keys) => {
-                    println!("{}", state_dir.display());
-                    print!("{}", keys.describe());
-                    ExitCode::SUCCESS
-                }
-                Err(e) => {
-                    eprintln!("sfstub: {e}");
-                    ExitCode::from(2)
-                }
-            }
-        }
-    }
-}
-
-fn generate(args: GenerateArgs) -> ExitCode {
-    let scenario = match args.scenario.load() {
-        Ok(s) => s,
-        Err(e) => {
-            eprintln!("sfstub: {e}");
-            return ExitCode::from(2);
-        }
-    };
-    let world = world::build(&scenario);
-    let stdout = std::io::stdout();
-    let mut out = std::io::BufWriter::new(stdout.lock());
-    let written = if args.authorities {
-        export::write_authorities(&world, args.format, &mut out)
-    } else {
-        export::write_citizens(&world, args.with_cases, args.format, &mut out)
-    };
-    match written.and_then(|()| out.flush()) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("sfstub: cannot write the output: {e}");
-            ExitCode::FAILURE
-        }
-    }
-}
-
-/// `sfstub token`: a token from the STS for the sample client, or a whole signed request.
-fn token(args: TokenArgs) -> ExitCode {
-    let fail = |message: String| {
-        eprintln!("sfstub: {message}");
-        ExitCode::from(2)
-    };
-    let scenario = match args.scenario.load() {
-        Ok(s) => s,
-        Err(e) => return fail(e.to_string()),
-    };
-    let cvr = match Cvr::parse(&args.cvr) {
-        Ok(c) => c,
-        Err(e) => return fail(format!("--cvr: {e}")),
-    };
-    let keys = match keys::load_for_serve(args.state_dir.as_deref()) {
-        Ok((keys, source)) => {
-            eprintln!("sfstub: {source}");
-            keys
-        }
-        Err(e) => return fail(e.to_string()),
-    };
-    let app = App::with_keys(scenario, Limits::default(), Arc::new(keys));
-    let client = &app.keys.client;
-    let issued = sfstub::http::with_context(&app, |ctx| {
-        let audiences = app.loaded.audiences();
-        let issuer = Issuer {
-            ctx,
-            audiences: &audiences,
-        };
-        issuer
-            .issue(&args.service, cvr, &client.cert_der, client.info())
-            .map(|i| (i, ctx.now))
-    });
-    let (issued, now) = match issued {
-        Ok(x) => x,
-        Err(e) => return fail(format!("the STS refuses: {}: {}", e.code, e.reason)),
-    };
-    let Some(body_file) = &args.envelope else {
-        println!("{}", issued.assertion);
-        return ExitCode::SUCCESS;
-    };
-    let body = if body_file.as_os_str() == "-" {
-        let mut text = String::new();
-        std::io::Read::read_to_string(&mut std::io::stdin(), &mut text).map(|_| text)
-    } else {
-        std::fs::read_to_string(body_file)
-    };
-    let body = match body {
-        Ok(b) => b,
-        Err(e) => return fail(format!("cannot read {}: {e}", body_file.display())),
-    };
-    let body = body.trim().trim_start_matches('\u{feff}');
-    let body = match body.strip_prefix("<?xml") {
-        Some(rest) => rest.split_once("?>").map(|(_, b)| b.trim()).unwrap_or(body),
-        None => body,
-    };
-    if let Err(e) = sfstub::security::xmltree::Tree::parse(body.as_bytes()) {
-        return fail(format!(
-            "{} is not one XML element (the operation to put in the Body): {e}",
-            body_file.display()
-        ));
-    }
-    let header = match &args.header {
-        None => None,
-        Some(file) => match std::fs::read_to_string(file) {
-            Ok(text) if sfstub::security::xmltree::Tree::parse(text.trim().as_bytes()).is_ok() => {
-                Some(text.trim().to_owned())
-            }
-            Ok(_) => return fail(format!("{} is not one XML element (the header to add)", file.display())),
-            Err(e) => return fail(format!("cannot read {}: {e}", file.display())),
-        },
-    };
-    let message_id = format!("urn:uuid:{}", uuid::Uuid::new_v4());
-    let request = wss::ClientRequest {
-        version: SoapVersion::V12,
-        action: &args.action,
-        to: &args.to,
-        body,
-        assertion: &issued.assertion,
-        assertion_id: &issued.assertion_id,
-        key: &client.key,
-        now,
-        message_id: &message_id,
-        header: header.as_deref(),
-    };
-    match wss::signed_request(&request) {
-        Ok(xml) => {
-            println!("{xml}");
-            ExitCode::SUCCESS
-        }
-        Err(e) => fail(format!("cannot sign the request: {e}")),
-    }
 }
 
 /// stderr for the request log, ignoring write errors: a reader that went away
