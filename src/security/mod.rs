@@ -154,6 +154,23 @@ impl Guard<'_> {
         })
     }
 
+    /// The caller of a service that also answers anonymous calls in `off` mode (the
+    /// støttesystem services, whose contracts have no context model; SF1520's
+    /// InvocationContext): `None` in `off` mode when neither a token nor a context CVR was
+    /// presented, otherwise as [`Guard::caller`].
+    pub fn optional_caller(
+        &self,
+        version: SoapVersion,
+        presented: &Presented,
+        authority_context: Option<&str>,
+        entity_id: &str,
+    ) -> Result<Option<Caller>, Fault> {
+        if self.settings.mode == SecurityMode::Off && presented.token.is_none() && authority_context.is_none() {
+            return Ok(None);
+        }
+        self.caller(version, presented, authority_context, entity_id).map(Some)
+    }
+
     /// Determines the caller of a service from what was presented and the request's own
     /// context element, then checks the service agreement.
     pub fn caller(

@@ -9,10 +9,11 @@ pub mod sf1510_klassifikation;
 pub mod sf1514_rest;
 pub mod sf1514_sts;
 pub mod sf1520_cpr;
+pub mod stoettesystem;
 
 use chrono::{DateTime, Utc};
 
-use crate::security::Guard;
+use crate::security::{Guard, Presented};
 use crate::soap::{Envelope, Fault};
 use crate::world::World;
 
@@ -45,6 +46,18 @@ pub struct ResponseSigning {
     pub relates_to: Option<String>,
     /// The response's `wsa:Action`, if it has one.
     pub action: Option<String>,
+}
+
+impl ResponseSigning {
+    /// How a token-model request's response is signed: by the service key, echoing the
+    /// request's MessageID. `None` when no token was presented.
+    pub fn for_token(presented: &Presented) -> Option<ResponseSigning> {
+        presented.token.as_ref().map(|_| ResponseSigning {
+            by: Signer::Service,
+            relates_to: presented.message_id.clone(),
+            action: None,
+        })
+    }
 }
 
 /// Whose key signs a response.

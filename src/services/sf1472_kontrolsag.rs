@@ -13,7 +13,7 @@
 use chrono::{Months, NaiveDate};
 
 use super::k2017::{self, Fejl, HovedOplysninger, KONTEKST_NS};
-use super::{Context, ResponseSigning, Service, Signer, Summary};
+use super::{Context, ResponseSigning, Service, Summary};
 use crate::scenario::Sf1472Options;
 use crate::security::Caller;
 use crate::soap::xml::{Leaf, escape, leaf_texts, push_element};
@@ -433,11 +433,7 @@ impl Service for KontrolsagListeHent {
                 f.iter().map(|f| f.id.to_string()).collect::<Vec<_>>().join(",")
             ),
         };
-        let signing = presented.token.as_ref().map(|_| ResponseSigning {
-            by: Signer::Service,
-            relates_to: presented.message_id.clone(),
-            action: None,
-        });
+        let signing = ResponseSigning::for_token(&presented);
         Ok(Summary {
             caller: Some(caller.cvr.to_string()),
             outcome,

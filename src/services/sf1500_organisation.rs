@@ -17,9 +17,8 @@ pub mod request;
 
 use std::sync::Arc;
 
-use super::{Context, ResponseSigning, Service, Signer, Summary};
+use super::{Context, ResponseSigning, Service, Summary, stoettesystem};
 use crate::contracts::Official;
-use crate::security::SecurityMode;
 use crate::soap::{Envelope, Fault};
 use crate::world::World;
 use register::{Entry, Register};
@@ -34,8 +33,7 @@ pub const SAGDOK_NS: &str = "urn:oio:sagdok:3.0.0";
 pub const STS_NS: &str = "urn:oio:sts:6";
 /// The organisation namespace shared by the objects (`Gyldighed`).
 pub const ORGFAELLES_NS: &str = "http://stoettesystemerne.dk/organisation/6/";
-/// The namespace of the SOAP header `RequestHeader/TransactionUUID`.
-pub const REQUEST_HEADER_NS: &str = "http://kombit.dk/xml/schemas/RequestHeader/1/";
+pub use super::stoettesystem::REQUEST_HEADER_NS;
 
 /// The `StandardRetur/StatusKode` values sfstub answers with.
 pub mod status_kode {
@@ -325,13 +323,11 @@ impl Service for Organisationssystem {
             ));
         }
         let presented = ctx.guard.inspect(version, body, envelope.security_header, ENTITY_ID)?;
-        let caller = if presented.token.is_some() || ctx.guard.settings.mode != SecurityMode::Off {
-            Some(ctx.guard.caller(version, &presented, None, ENTITY_ID)?.cvr.to_string())
-        } else {
-            None
-        };
-        let header_content = envelope.header.clone().and_then(|r| body.get(r)).unwrap_or_default();
-        let transaction = request::transaction_uuid(header_content).map_err(|e| Fault::sender(version, e))?;
+        let caller = ctx
+            .guard
+            .optional_caller(version, &presented, None, ENTITY_ID)?
+            .map(|c| c.cvr.to_string());
+        let transaction = stoettesystem::read(body, envelope)?.map(|h| h.transaction_uuid.unwrap_or_default());
         let xml = body.get(op.range.clone()).unwrap_or_default();
         render::begin_output(out, self.objekt, operation.output());
         let outcome = match (&transaction, operation) {
@@ -344,18 +340,14 @@ impl Service for Organisationssystem {
             (_, Operation::Soeg) => self.search(xml, out),
         };
         render::end_output(out, self.objekt, operation.output());
-        let signing = presented.token.as_ref().map(|_| ResponseSigning {
-            by: Signer::Service,
-            relates_to: presented.message_id.clone(),
-            action: None,
-        });
+        let signing = ResponseSigning::for_token(&presented);
         Ok(Summary {
             caller,
             outcome: format!("{} {}: {outcome}", self.objekt.name(), op.local_name),
             signing,
             header: transaction
                 .filter(|t| !t.is_empty())
-                .map(|t| render::request_header(&t)),
+                .map(|t| stoettesystem::echo("rh", &t)),
         })
     }
 

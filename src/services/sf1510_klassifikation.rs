@@ -21,10 +21,8 @@ mod struktur;
 
 use std::sync::Arc;
 
-use super::{Context, ResponseSigning, Service, Signer};
-use crate::security::{Caller, Presented, SecurityMode};
-use crate::soap::xml::{escape, leaf_texts};
-use crate::soap::{Envelope, Fault};
+use super::Service;
+
 use crate::world::World;
 
 pub use katalog::Katalog;
@@ -36,65 +34,6 @@ pub fn services(world: &World) -> Vec<Box<dyn Service>> {
         Box::new(klasse::KlasseService::new(Arc::clone(&katalog))),
         Box::new(listehent::KlassifikationListeHent::new(katalog)),
     ]
-}
-
-/// The namespace of the støttesystem `RequestHeader`.
-pub const REQUEST_HEADER_NS: &str = "http://kombit.dk/xml/schemas/RequestHeader/1/";
-
-/// The caller of a token-only service: from the token when one is presented or the mode
-/// demands one, from `AuthorityContext` when the request carries it, and nobody in `off` mode
-/// without either.
-pub(crate) fn caller(
-    ctx: &Context<'_>,
-    envelope: &Envelope,
-    presented: &Presented,
-    context_cvr: Option<&str>,
-    entity_id: &str,
-) -> Result<Option<Caller>, Fault> {
-    let off = ctx.guard.settings.mode == SecurityMode::Off;
-    if presented.token.is_none() && off && context_cvr.is_none() {
-        return Ok(None);
-    }
-    ctx.guard
-        .caller(envelope.version, presented, context_cvr, entity_id)
-        .map(Some)
-}
-
-/// How to sign the response: like SF1472's, when a token was presented.
-pub(crate) fn signing(presented: &Presented) -> Option<ResponseSigning> {
-    presented.token.as_ref().map(|_| ResponseSigning {
-        by: Signer::Service,
-        relates_to: presented.message_id.clone(),
-        action: None,
-    })
-}
-
-/// The request's `RequestHeader/TransactionUUID`, if its SOAP Header carries one.
-pub(crate) fn transaction_uuid(body: &[u8], envelope: &Envelope) -> Result<Option<String>, Fault> {
-    let Some(range) = envelope.header.clone() else {
-        return Ok(None);
-    };
-    let Some(content) = body.get(range) else {
-        return Ok(None);
-    };
-    // The Header's children, under a neutral root (prefixes do not matter to leaf_texts).
-    let mut doc = Vec::with_capacity(content.len() + 7);
-    doc.extend_from_slice(b"<h>");
-    doc.extend_from_slice(content);
-    doc.extend_from_slice(b"</h>");
-    let leaves = leaf_texts(&doc).map_err(|e| Fault::sender(envelope.version, format!("the SOAP Header: {e}")))?;
-    Ok(leaves
-        .into_iter()
-        .find(|l| l.path == "RequestHeader/TransactionUUID")
-        .map(|l| l.text))
-}
-
-/// The response's `RequestHeader` echoing the request's TransactionUUID.
-pub(crate) fn request_header(transaction_uuid: &str) -> String {
-    format!(
-        "<h:RequestHeader xmlns:h=\"{REQUEST_HEADER_NS}\"><h:TransactionUUID>{}</h:TransactionUUID></h:RequestHeader>",
-        escape(transaction_uuid)
-    )
 }
 
 /// The operation element's `revision` attribute, if it has one.

@@ -18,9 +18,9 @@ mod render;
 
 use std::sync::Arc;
 
-use super::{Context, ResponseSigning, Service, Signer, Summary};
+use super::{Context, ResponseSigning, Service, Summary};
 use crate::contracts::Official;
-use crate::security::{Presented, SecurityMode};
+use crate::security::Presented;
 use crate::soap::xml::leaf_texts;
 use crate::soap::{Envelope, Fault, SoapVersion};
 use crate::world::{Cpr, World};
@@ -248,19 +248,18 @@ impl PersonBaseDataExtended {
                 ));
             }
         }
-        let off = ctx.guard.settings.mode == SecurityMode::Off;
-        if presented.token.is_some() || !off || request.municipality_cvr.is_some() {
-            let caller = ctx
-                .guard
-                .caller(version, presented, request.municipality_cvr.as_deref(), entity_id)
-                .map_err(|f| {
-                    let code = if f.reason.starts_with("ServiceAgreementNotFound") {
-                        error_code::SERVICE_AGREEMENT_NOT_FOUND
-                    } else {
-                        error_code::CALLER_INVALID
-                    };
-                    as_platform_fault(f, code)
-                })?;
+        let caller = ctx
+            .guard
+            .optional_caller(version, presented, request.municipality_cvr.as_deref(), entity_id)
+            .map_err(|f| {
+                let code = if f.reason.starts_with("ServiceAgreementNotFound") {
+                    error_code::SERVICE_AGREEMENT_NOT_FOUND
+                } else {
+                    error_code::CALLER_INVALID
+                };
+                as_platform_fault(f, code)
+            })?;
+        if let Some(caller) = caller {
             return Ok(Some(caller.cvr.to_string()));
         }
         if request.invocation_context.is_some() {
@@ -385,11 +384,7 @@ impl Service for PersonBaseDataExtended {
             _ => self.version.namespace(),
         };
         render::person_lookup_response(out, namespace, ctx.world, &self.registry, id, ctx.now.date_naive());
-        let signing = presented.token.as_ref().map(|_| ResponseSigning {
-            by: Signer::Service,
-            relates_to: presented.message_id.clone(),
-            action: None,
-        });
+        let signing = ResponseSigning::for_token(&presented);
         let model = match (&caller, &request.invocation_context) {
             (None, Some(inv)) => format!(
                 " (InvocationContext, service agreement {})",

@@ -9,7 +9,7 @@
 
 use super::register::Entry;
 use super::{ORGFAELLES_NS, Objekt, SAGDOK_NS, STS_NS};
-use crate::soap::xml::{escape, push_element};
+use crate::soap::xml::push_element;
 
 /// An object's `FiltreretOejebliksbillede` as a read shows it.
 #[derive(Debug, Clone, Default)]
@@ -151,13 +151,4 @@ pub fn id_liste<'a>(out: &mut Vec<u8>, uuids: impl Iterator<Item = &'a Entry>) {
         push_element(out, "sd:UUIDIdentifikator", &entry.uuid.to_string());
     }
     out.extend_from_slice(b"</sd:IdListe>");
-}
-
-/// The response's SOAP Header: the request's `RequestHeader/TransactionUUID`, echoed.
-pub fn request_header(transaction_uuid: &str) -> String {
-    format!(
-        "<rh:RequestHeader xmlns:rh=\"{}\"><rh:TransactionUUID>{}</rh:TransactionUUID></rh:RequestHeader>",
-        super::REQUEST_HEADER_NS,
-        escape(transaction_uuid)
-    )
 }

@@ -134,30 +134,6 @@ pub fn search(xml: &[u8]) -> Result<Search, String> {
     Ok(search)
 }
 
-/// The `TransactionUUID` of a SOAP Header's content: `None` when there is no `RequestHeader`,
-/// `Some("")` when it is empty.
-pub fn transaction_uuid(header_content: &[u8]) -> Result<Option<String>, String> {
-    if !header_content.windows(13).any(|w| w == b"RequestHeader") {
-        return Ok(None);
-    }
-    // The content may hold several elements: give it one root to read it as a document.
-    let mut wrapped = Vec::with_capacity(header_content.len() + 16);
-    wrapped.extend_from_slice(b"<Header>");
-    wrapped.extend_from_slice(header_content);
-    wrapped.extend_from_slice(b"</Header>");
-    let leaves = leaf_texts(&wrapped).map_err(|e| format!("the SOAP Header cannot be read: {e}"))?;
-    Ok(leaves
-        .iter()
-        .find(|l| l.path == "RequestHeader/TransactionUUID" || l.path == "RequestHeader")
-        .map(|l| {
-            if l.path == "RequestHeader" {
-                String::new()
-            } else {
-                l.text.clone()
-            }
-        }))
-}
-
 /// A UUID in the form the schemas allow (`8-4-4-4-12` hexadecimal digits).
 fn uuid(text: &str, path: &str) -> Result<Uuid, String> {
     let well_formed = text.len() == 36
@@ -251,14 +227,6 @@ mod tests {
         assert!(like("a%b%c", "abc"));
         assert!(!like("ab%ba", "aba"));
         assert!(like("%", ""));
-    }
-
-    #[test]
-    fn reads_the_transaction_uuid_beside_other_headers() {
-        let header = br#"<wsa:Action>x</wsa:Action><h:RequestHeader xmlns:h="http://kombit.dk/xml/schemas/RequestHeader/1/"><h:TransactionUUID>abc</h:TransactionUUID></h:RequestHeader>"#;
-        assert_eq!(transaction_uuid(header).unwrap().as_deref(), Some("abc"));
-        assert_eq!(transaction_uuid(b"<a/>").unwrap(), None);
-        assert_eq!(transaction_uuid(b"<h:RequestHeader/>").unwrap().as_deref(), Some(""));
     }
 
     #[test]

@@ -14,7 +14,7 @@ use uuid::Uuid;
 
 use super::katalog::{Katalog, KlasseInfo, PUBLISHED};
 use crate::contracts::Official;
-use crate::services::{Context, Service, Summary};
+use crate::services::{Context, ResponseSigning, Service, Summary, stoettesystem};
 use crate::soap::xml::{Leaf, leaf_texts, push_element};
 use crate::soap::{Envelope, Fault};
 
@@ -383,11 +383,13 @@ impl Service for KlasseService {
         let presented = ctx
             .guard
             .inspect(envelope.version, body, envelope.security_header, ENTITY_ID)?;
-        let caller = super::caller(ctx, envelope, &presented, None, ENTITY_ID)?;
+        let caller = ctx
+            .guard
+            .optional_caller(envelope.version, &presented, None, ENTITY_ID)?;
         let op = &envelope.operation;
         let xml = body.get(op.range.clone()).unwrap_or_default();
         let request = Request::parse(&op.local_name, xml, envelope)?;
-        let transaction = super::transaction_uuid(body, envelope)?;
+        let transaction = stoettesystem::read(body, envelope)?.and_then(|h| h.transaction_uuid);
         let answer = apply(&self.katalog, &request);
         self.render(&answer, out);
         let outcome = match answer.status {
@@ -397,8 +399,8 @@ impl Service for KlasseService {
         Ok(Summary {
             caller: caller.map(|c| c.cvr.to_string()),
             outcome,
-            signing: super::signing(&presented),
-            header: transaction.as_deref().map(super::request_header),
+            signing: ResponseSigning::for_token(&presented),
+            header: transaction.map(|t| stoettesystem::echo("h", &t)),
         })
     }
 

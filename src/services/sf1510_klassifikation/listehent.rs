@@ -18,7 +18,7 @@ use uuid::Uuid;
 
 use super::katalog::{Katalog, Objekt, published_date};
 use crate::services::k2017::{self, Fejl, HovedOplysninger, KONTEKST_NS};
-use crate::services::{Context, Service, Summary};
+use crate::services::{Context, ResponseSigning, Service, Summary};
 use crate::soap::xml::{escape, leaf_texts};
 use crate::soap::{Envelope, Fault};
 
@@ -446,7 +446,9 @@ impl Service for KlassifikationListeHent {
         let xml = body.get(op.range.clone()).unwrap_or_default();
         let request = Request::parse(xml, envelope)?;
         let context_cvr = request.hoved.municipality_cvr.as_deref();
-        let caller = super::caller(ctx, envelope, &presented, context_cvr, ENTITY_ID)?;
+        let caller = ctx
+            .guard
+            .optional_caller(envelope.version, &presented, context_cvr, ENTITY_ID)?;
         let result = apply(&self.katalog, &request);
         let namespace = op.namespace.as_deref().unwrap_or(DEFAULT_NAMESPACE);
         let revision = super::revision_attribute(xml);
@@ -465,7 +467,7 @@ impl Service for KlassifikationListeHent {
         Ok(Summary {
             caller: caller.map(|c| c.cvr.to_string()),
             outcome,
-            signing: super::signing(&presented),
+            signing: ResponseSigning::for_token(&presented),
             header: None,
         })
     }

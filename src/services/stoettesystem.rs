@@ -1,0 +1,81 @@
+//! The støttesystem generation's SOAP header, shared by SF1500 and SF1510: the request's
+//! `RequestHeader/TransactionUUID`, echoed in the response's Header.
+
+use crate::soap::xml::{escape, leaf_texts};
+use crate::soap::{Envelope, Fault};
+
+/// The namespace of the støttesystem `RequestHeader`.
+pub const REQUEST_HEADER_NS: &str = "http://kombit.dk/xml/schemas/RequestHeader/1/";
+
+/// A request's `RequestHeader`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequestHeader {
+    /// `TransactionUUID`, or `None` when the header is an empty element.
+    pub transaction_uuid: Option<String>,
+}
+
+/// The request's `RequestHeader`, if its SOAP Header carries one (matched by local names).
+pub fn read(body: &[u8], envelope: &Envelope) -> Result<Option<RequestHeader>, Fault> {
+    let content = envelope.header.clone().and_then(|r| body.get(r)).unwrap_or_default();
+    if !content.windows(13).any(|w| w == b"RequestHeader") {
+        return Ok(None);
+    }
+    // The content may hold several elements: give it one root to read it as a document.
+    let mut wrapped = Vec::with_capacity(content.len() + 17);
+    wrapped.extend_from_slice(b"<Header>");
+    wrapped.extend_from_slice(content);
+    wrapped.extend_from_slice(b"</Header>");
+    let leaves = leaf_texts(&wrapped)
+        .map_err(|e| Fault::sender(envelope.version, format!("the SOAP Header cannot be read: {e}")))?;
+    Ok(leaves.into_iter().find_map(|l| match l.path.as_str() {
+        "RequestHeader/TransactionUUID" => Some(RequestHeader {
+            transaction_uuid: Some(l.text),
+        }),
+        "RequestHeader" => Some(RequestHeader { transaction_uuid: None }),
+        _ => None,
+    }))
+}
+
+/// The response's SOAP Header content echoing a TransactionUUID, written with `prefix` (each
+/// service keeps the prefix its documented answers show).
+pub fn echo(prefix: &str, transaction_uuid: &str) -> String {
+    format!(
+        "<{prefix}:RequestHeader xmlns:{prefix}=\"{REQUEST_HEADER_NS}\"><{prefix}:TransactionUUID>{}</{prefix}:TransactionUUID></{prefix}:RequestHeader>",
+        escape(transaction_uuid)
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::soap::{Limits, SoapVersion, parse_envelope};
+
+    fn header_of(header: &str) -> Option<RequestHeader> {
+        let xml = format!(
+            r#"<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope"><s:Header>{header}</s:Header><s:Body><op/></s:Body></s:Envelope>"#
+        );
+        let envelope = parse_envelope(xml.as_bytes(), Limits::default(), SoapVersion::V12).unwrap();
+        read(xml.as_bytes(), &envelope).unwrap()
+    }
+
+    #[test]
+    fn reads_the_transaction_uuid_beside_other_headers() {
+        let rh = r#"<a:To xmlns:a="urn:a">x</a:To><h:RequestHeader xmlns:h="urn:h"><h:TransactionUUID>abc</h:TransactionUUID></h:RequestHeader>"#;
+        assert_eq!(
+            header_of(rh),
+            Some(RequestHeader {
+                transaction_uuid: Some("abc".into())
+            })
+        );
+        assert_eq!(header_of("<a/>"), None);
+        assert_eq!(
+            header_of(r#"<h:RequestHeader xmlns:h="urn:h"/>"#),
+            Some(RequestHeader { transaction_uuid: None })
+        );
+    }
+
+    #[test]
+    fn the_echo_escapes() {
+        assert!(echo("rh", "a<b").contains("<rh:TransactionUUID>a&lt;b</rh:TransactionUUID>"));
+    }
+}
