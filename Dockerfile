@@ -8,7 +8,9 @@
 FROM rust:1-slim-bookworm AS build
 WORKDIR /src
 COPY Cargo.toml Cargo.lock ./
+COPY build.rs ./
 COPY src ./src
+COPY contracts ./contracts
 COPY scenarios ./scenarios
 RUN cargo build --release --locked && strip target/release/sfstub
 

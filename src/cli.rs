@@ -127,8 +127,10 @@ pub struct ServeArgs {
     /// scenario's security.clock_skew, 300).
     #[arg(long, env = "SFSTUB_CLOCK_SKEW", value_name = "SECONDS")]
     pub clock_skew: Option<u32>,
-    /// A folder holding KOMBIT's official contract files (as vendors have them): sfstub serves
-    /// the matching WSDL at `?wsdl` of SF1520, SF1500 and SF1510 with addresses rewritten.
+    /// A folder holding a vendor's own copy of KOMBIT's contract files (e.g. a newer one):
+    /// served at `?wsdl` of SF1520, SF1500, SF1510 Klasse and the STS instead of the copies
+    /// sfstub ships, addresses rewritten. A service the folder has no WSDL for keeps the
+    /// shipped one (a warning at start says which).
     #[arg(long, env = "SFSTUB_CONTRACTS", value_name = "DIR")]
     pub contracts: Option<std::path::PathBuf>,
     #[command(flatten)]

@@ -7,10 +7,12 @@ use bytes::Bytes;
 use http::{HeaderValue, Method, Request, Response, StatusCode, header};
 
 use crate::app::App;
+use crate::contracts;
 use crate::security::{Guard, wss};
 use crate::services::sf1514_rest;
 use crate::services::sf1514_sts::Issuer;
 use crate::services::{Context, Service, Signer, Summary};
+use crate::soap::xml::escape;
 use crate::soap::{self, Fault, SoapVersion};
 use crate::tls::PeerCertificate;
 
@@ -175,10 +177,15 @@ pub fn fault_response(fault: &Fault) -> Response<Bytes> {
 fn contract(app: &App, service: &dyn Service, parts: &http::request::Parts, path: &str) -> Response<Bytes> {
     let query = parts.uri.query().unwrap_or("");
     let base = base_url(app, parts, path);
-    let wants_wsdl = query.eq_ignore_ascii_case("wsdl") || query.eq_ignore_ascii_case("singleWsdl");
-    if let Some(official) = service.official().filter(|_| wants_wsdl || query.starts_with("file=")) {
-        return official_contract(app, service, &official, query, &base);
+    if let Some(official) = service.official()
+        && let Some(request) = contracts::Request::parse(query)
+    {
+        return match contracts::serve(&official, app.contracts.as_ref(), &request, app.security.mode, &base) {
+            Ok(doc) => xml_response(StatusCode::OK, "text/xml; charset=utf-8", doc.into_bytes()),
+            Err(why) => text(StatusCode::NOT_FOUND, format!("{}: {why}\n", service.title())),
+        };
     }
+    let wants_wsdl = query.eq_ignore_ascii_case("wsdl") || query.eq_ignore_ascii_case("singleWsdl");
     let document = if wants_wsdl {
         service.contract(None, &base)
     } else if let Some(name) = query.strip_prefix("xsd=") {
@@ -186,14 +193,11 @@ fn contract(app: &App, service: &dyn Service, parts: &http::request::Parts, path
         // endpoint's parent: point them at the endpoint's own directory instead.
         service
             .contract(Some(name), &base)
-            .map(|xsd| absolute_schema_locations(&xsd, &base))
+            .map(|xsd| absolute_schema_locations(&xsd, &escape(&base)))
     } else {
         return text(
             StatusCode::OK,
-            format!(
-                "{} — POST a SOAP 1.2 or 1.1 request here.\nWSDL: {base}?wsdl\n",
-                service.title()
-            ),
+            format!("{} — POST a SOAP request here.\nWSDL: {base}?wsdl\n", service.title()),
         );
     };
     match document {
@@ -202,50 +206,6 @@ fn contract(app: &App, service: &dyn Service, parts: &http::request::Parts, path
             StatusCode::NOT_FOUND,
             format!("{} publishes no document {query:?}; try {base}?wsdl\n", service.title()),
         ),
-    }
-}
-
-/// `?wsdl` and `?file=` of a service with a KOMBIT-published contract: from `--contracts DIR`,
-/// or a plain word on where the contract comes from.
-fn official_contract(
-    app: &App,
-    service: &dyn Service,
-    official: &crate::contracts::Official,
-    query: &str,
-    base: &str,
-) -> Response<Bytes> {
-    let Some(dir) = &app.contracts else {
-        return text(
-            StatusCode::NOT_FOUND,
-            format!(
-                "sfstub does not ship the contract of {}: it is KOMBIT's, published at {}.\n\
-                 Your client is generated from it; start sfstub with --contracts DIR (the folder holding the \
-                 contract files, e.g. {}) and it serves that WSDL here with the addresses rewritten to {base}.\n",
-                service.title(),
-                official.origin,
-                official.wsdl.first().copied().unwrap_or("the WSDL")
-            ),
-        );
-    };
-    let relative = match query.strip_prefix("file=") {
-        Some(file) => file.to_owned(),
-        None => match dir.find(official) {
-            Some(found) => found.to_owned(),
-            None => {
-                return text(
-                    StatusCode::NOT_FOUND,
-                    format!(
-                        "the --contracts folder holds none of {} for {}\n",
-                        official.wsdl.join(", "),
-                        service.title()
-                    ),
-                );
-            }
-        },
-    };
-    match dir.document(&relative, base) {
-        Ok(doc) => xml_response(StatusCode::OK, "text/xml; charset=utf-8", doc.into_bytes()),
-        Err(why) => text(StatusCode::NOT_FOUND, format!("{why}\n")),
     }
 }
 

@@ -39,7 +39,7 @@ pub fn banner(app: &app::App, base: &str) -> String {
     );
     for service in &loaded.services {
         let url = format!("{base}{}", service.paths()[0]);
-        let wsdl = service.contract(None, &url).is_some() || (service.official().is_some() && app.contracts.is_some());
+        let wsdl = service.contract(None, &url).is_some() || service.official().is_some();
         match wsdl {
             true => s.push_str(&format!("  {:<30} {url}   ({url}?wsdl)\n", service.title())),
             false => s.push_str(&format!("  {:<30} {url}\n", service.title())),
@@ -60,6 +60,39 @@ pub fn banner(app: &app::App, base: &str) -> String {
             "every municipality and UDK"
         }
     ));
+    for warning in contract_warnings(app) {
+        s.push_str(&format!("  warning: {warning}\n"));
+    }
     s.push_str("  try: sfstub generate --with-cases | head -40\n");
     s
+}
+
+/// What `--contracts DIR` does not cover: one line per service whose WSDL the folder lacks
+/// (sfstub then serves its shipped copy of KOMBIT's contract). Printed at start on stderr and
+/// in the banner.
+pub fn contract_warnings(app: &app::App) -> Vec<String> {
+    let Some(dir) = &app.contracts else {
+        return Vec::new();
+    };
+    app.loaded
+        .services
+        .iter()
+        .filter_map(|service| {
+            let official = service.official()?;
+            if dir.serves(&official) {
+                return None;
+            }
+            let wanted: Vec<&str> = official
+                .variants
+                .iter()
+                .filter_map(|v| v.vendor.first().copied())
+                .collect();
+            Some(format!(
+                "--contracts {} holds no {} for {}: its ?wsdl serves sfstub's shipped copy of KOMBIT's contract",
+                dir.root().display(),
+                wanted.join(" or "),
+                service.title()
+            ))
+        })
+        .collect()
 }

@@ -75,7 +75,12 @@ fn serve(args: ServeArgs) -> ExitCode {
     }
     if let Some(dir) = &args.contracts {
         match sfstub::contracts::ContractDir::open(dir) {
-            Ok(c) => app.contracts = Some(c),
+            Ok(c) => {
+                app.contracts = Some(c);
+                for warning in sfstub::contract_warnings(&app) {
+                    eprintln!("sfstub: warning: {warning}");
+                }
+            }
             Err(e) => {
                 eprintln!("sfstub: {e}");
                 return ExitCode::from(2);

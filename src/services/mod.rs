@@ -83,8 +83,8 @@ pub trait Service: Send + Sync {
     /// A contract document: `None` asks for the WSDL, `Some(name)` for an XSD it imports.
     /// `base` is the absolute URL of the endpoint, for the addresses inside.
     fn contract(&self, document: Option<&str>, base: &str) -> Option<String>;
-    /// For services whose contract KOMBIT publishes (and sfstub does not ship): which WSDL of
-    /// a vendor's contract folder (`--contracts DIR`) to serve at `?wsdl`.
+    /// For services whose contract KOMBIT publishes: the shipped WSDL(s) served at `?wsdl`,
+    /// and which file of a vendor's contract folder (`--contracts DIR`) replaces them.
     fn official(&self) -> Option<crate::contracts::Official> {
         None
     }

@@ -18,7 +18,7 @@ pub mod request;
 use std::sync::Arc;
 
 use super::{Context, ResponseSigning, Service, Summary, stoettesystem};
-use crate::contracts::Official;
+use crate::contracts::{self, Official};
 use crate::soap::{Envelope, Fault};
 use crate::world::World;
 use register::{Entry, Register};
@@ -42,7 +42,7 @@ pub mod status_kode {
     pub const IKKE_FUNDET: u32 = 44;
 }
 
-/// Where the official contract comes from, for `?wsdl` without `--contracts`.
+/// Where the official contract comes from (for `--contracts`).
 const ORIGIN: &str = "digitaliseringskataloget.dk as KOMBIT's Fælleskommunalt Organisationssystem v6 package \
      (\"Tekniske specifikationer (v6.0 Services)\", v6_0_0_0: wsdl/<Objekt>.wsdl beside xsd/6.0.STS-0 and xsd/common)";
 
@@ -116,11 +116,24 @@ impl Objekt {
         }
     }
 
-    fn wsdl(self) -> &'static [&'static str] {
+    /// The type's WSDL: shipped in `contracts/`, and where a vendor's folder has it.
+    fn wsdl(self) -> &'static [contracts::Variant] {
         match self {
-            Objekt::Virksomhed => &["wsdl/Virksomhed.wsdl", "Virksomhed.wsdl"],
-            Objekt::Organisation => &["wsdl/Organisation.wsdl", "Organisation.wsdl"],
-            Objekt::OrganisationEnhed => &["wsdl/OrganisationEnhed.wsdl", "OrganisationEnhed.wsdl"],
+            Objekt::Virksomhed => &[contracts::Variant {
+                name: "",
+                shipped: "sf1500-organisation-v6/wsdl/Virksomhed.wsdl",
+                vendor: &["wsdl/Virksomhed.wsdl", "Virksomhed.wsdl"],
+            }],
+            Objekt::Organisation => &[contracts::Variant {
+                name: "",
+                shipped: "sf1500-organisation-v6/wsdl/Organisation.wsdl",
+                vendor: &["wsdl/Organisation.wsdl", "Organisation.wsdl"],
+            }],
+            Objekt::OrganisationEnhed => &[contracts::Variant {
+                name: "",
+                shipped: "sf1500-organisation-v6/wsdl/OrganisationEnhed.wsdl",
+                vendor: &["wsdl/OrganisationEnhed.wsdl", "OrganisationEnhed.wsdl"],
+            }],
         }
     }
 }
@@ -357,8 +370,9 @@ impl Service for Organisationssystem {
 
     fn official(&self) -> Option<Official> {
         Some(Official {
-            wsdl: self.objekt.wsdl(),
+            variants: self.objekt.wsdl(),
             origin: ORIGIN,
+            derive: None,
         })
     }
 }

@@ -3,7 +3,7 @@
 //! - [`klasse::KlasseService`]: Klasse v7 `laes`, `soeg` and `list` at `/klasse/7` — the
 //!   støttesystem ("sagdok") generation: bare `LaesInput`/`SoegInput`/`ListInput` in the Body,
 //!   `StandardRetur/StatusKode` 20, 40 or 44, `RequestHeader/TransactionUUID` echoed. Its
-//!   contract is KOMBIT's (published; not shipped by sfstub).
+//!   contract is KOMBIT's (published, and shipped in `contracts/`).
 //! - [`listehent::KlassifikationListeHent`]: the K2017 `KlassifikationListeHent` v2 at
 //!   `/klassifikationlistehent/2`, returning whole classifications (facets and classes), with
 //!   sfstub's reconstructed WSDL and XSD.

@@ -412,15 +412,20 @@ impl Service for Sts {
         })
     }
 
-    /// sfstub publishes no STS WSDL of its own: clients use KOMBIT's `sts.wsdl`, which
-    /// `--contracts DIR` serves with this endpoint's address.
+    /// sfstub writes no STS WSDL of its own: it serves KOMBIT's `sts.wsdl` (shipped, or from
+    /// `--contracts DIR`) with this endpoint's address.
     fn contract(&self, _document: Option<&str>, _base: &str) -> Option<String> {
         None
     }
 
     fn official(&self) -> Option<crate::contracts::Official> {
         Some(crate::contracts::Official {
-            wsdl: &["sts.wsdl"],
+            variants: &[crate::contracts::Variant {
+                name: "",
+                shipped: "sf1514-sts/sts.wsdl",
+                vendor: &["sts.wsdl"],
+            }],
+            derive: None,
             origin: "KOMBIT's STS contract (sts.wsdl in the SF1514 package and KOMBIT's client samples)",
         })
     }

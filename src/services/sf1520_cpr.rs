@@ -19,7 +19,7 @@ mod render;
 use std::sync::Arc;
 
 use super::{Context, ResponseSigning, Service, Summary};
-use crate::contracts::Official;
+use crate::contracts::{Official, Variant};
 use crate::security::Presented;
 use crate::soap::xml::leaf_texts;
 use crate::soap::{Envelope, Fault, SoapVersion};
@@ -42,7 +42,27 @@ pub const PATH_V5: &str = "/service/CPR/PersonBaseDataExtended/5";
 pub const NAMESPACE_V4: &str = "http://serviceplatformen.dk/xml/wsdl/soap11/CPR/PersonBaseDataExtended/4/";
 /// The target namespace of version 5's messages (same types as version 4).
 pub const NAMESPACE_V5: &str = "http://serviceplatformen.dk/xml/wsdl/soap11/CPR/PersonBaseDataExtended/5/";
-/// Where vendors get the contract (sfstub does not ship it).
+/// The context WSDL (served in `off` mode) and the token WSDL (otherwise), shipped in
+/// `contracts/`; version 5 is served derived from them.
+const CONTRACT_VARIANTS: [Variant; 2] = [
+    Variant {
+        name: "context",
+        shipped: "sf1520-personbasedataextended-v4/wsdl/context/PersonBaseDataExtendedService.wsdl",
+        vendor: &[
+            "wsdl/context/PersonBaseDataExtendedService.wsdl",
+            "PersonBaseDataExtendedService.wsdl",
+        ],
+    },
+    Variant {
+        name: "token",
+        shipped: "sf1520-personbasedataextended-v4/wsdl/token/PersonBaseDataExtendedService.wsdl",
+        vendor: &[
+            "wsdl/token/PersonBaseDataExtendedService.wsdl",
+            "PersonBaseDataExtendedService.wsdl",
+        ],
+    },
+];
+/// Where vendors get the contract (for `--contracts`).
 const ORIGIN: &str = "KOMBIT's service contract for SF1520 PersonBaseDataExtended (v4 or v5: wsdl/token and \
      wsdl/context with PersonBaseDataExtendedServiceMsg.xsd, xsd/ and sp/), from the Serviceplatformen \
      administration module or digitaliseringskataloget.dk";
@@ -406,12 +426,12 @@ impl Service for PersonBaseDataExtended {
 
     fn official(&self) -> Option<Official> {
         Some(Official {
-            wsdl: &[
-                "wsdl/token/PersonBaseDataExtendedService.wsdl",
-                "wsdl/context/PersonBaseDataExtendedService.wsdl",
-                "PersonBaseDataExtendedService.wsdl",
-            ],
+            variants: &CONTRACT_VARIANTS,
             origin: ORIGIN,
+            derive: match self.version {
+                Version::V4 => None,
+                Version::V5 => Some(("/CPR/PersonBaseDataExtended/4", "/CPR/PersonBaseDataExtended/5")),
+            },
         })
     }
 }

@@ -13,6 +13,8 @@ pub struct Server {
     child: Child,
     pub banner: Vec<String>,
     pub addr: SocketAddr,
+    /// Everything the server wrote to stderr so far (the request log, warnings).
+    pub stderr: std::sync::Arc<std::sync::Mutex<Vec<u8>>>,
 }
 
 impl Server {
@@ -28,9 +30,18 @@ impl Server {
         let stdout = child.stdout.take().expect("piped stdout");
         let mut stderr = child.stderr.take().expect("piped stderr");
         // Drain stderr (the request log) so the child never blocks on a full pipe.
+        let collected = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let sink = std::sync::Arc::clone(&collected);
         std::thread::spawn(move || {
-            let mut sink = Vec::new();
-            let _ = stderr.read_to_end(&mut sink);
+            let mut buf = [0u8; 4096];
+            while let Ok(n) = stderr.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                if let Ok(mut s) = sink.lock() {
+                    s.extend_from_slice(&buf[..n]);
+                }
+            }
         });
         let (tx, rx) = mpsc::channel();
         std::thread::spawn(move || {
@@ -64,7 +75,12 @@ impl Server {
             }
         }
         let addr = endpoint_addr(&banner.join("\n"));
-        Server { child, banner, addr }
+        Server {
+            child,
+            banner,
+            addr,
+            stderr: collected,
+        }
     }
 
     pub fn text(&self) -> String {
@@ -308,4 +324,53 @@ fn a_small_max_body_is_enforced_by_the_binary() {
     assert_eq!(status, 413, "{body}");
     assert!(body.contains("1024"), "the fault names the limit: {body}");
     assert!(started.elapsed() < Duration::from_secs(30));
+}
+
+#[test]
+fn every_wsdl_link_in_the_banner_answers_without_flags() {
+    let server = Server::start(&["--listen", "127.0.0.1:0", "--clock", CLOCK], &[]);
+    let text = server.text();
+    let links: Vec<&str> = text
+        .split(|c: char| c.is_whitespace() || c == '(' || c == ')')
+        .filter(|w| w.ends_with("?wsdl"))
+        .collect();
+    assert_eq!(links.len(), 9, "{text}");
+    for link in links {
+        let path = &link[link.find(&server.addr.to_string()).unwrap() + server.addr.to_string().len()..];
+        let (status, body) = crate::util::get(server.addr, path);
+        assert_eq!(status, 200, "{link}: {body}");
+        assert!(body.contains("definitions"), "{link}");
+    }
+}
+
+#[test]
+fn a_contracts_folder_that_matches_nothing_is_warned_about_on_stderr_and_in_the_banner() {
+    let empty = std::env::temp_dir().join(format!("sfstub-empty-contracts-{}", std::process::id()));
+    std::fs::create_dir_all(&empty).unwrap();
+    let server = Server::start(
+        &[
+            "--listen",
+            "127.0.0.1:0",
+            "--clock",
+            CLOCK,
+            "--contracts",
+            empty.to_str().unwrap(),
+        ],
+        &[],
+    );
+    let text = server.text();
+    assert_eq!(text.matches("warning: --contracts").count(), 7, "{text}");
+    assert!(text.contains("no KlasseService.wsdl for SF1510 Klasse v7"), "{text}");
+    let deadline = Instant::now() + TIMEOUT;
+    let stderr = loop {
+        let stderr = String::from_utf8_lossy(&server.stderr.lock().unwrap()).into_owned();
+        if stderr.matches("warning: --contracts").count() >= 7 || Instant::now() > deadline {
+            break stderr;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert_eq!(stderr.matches("sfstub: warning: --contracts").count(), 7, "{stderr}");
+    let (status, body) = crate::util::get(server.addr, "/klasse/7?wsdl");
+    assert_eq!(status, 200, "the shipped copy is served: {body}");
+    std::fs::remove_dir_all(&empty).ok();
 }

@@ -185,6 +185,24 @@ pub fn post(addr: SocketAddr, path: &str, body: &str) -> (u16, String) {
     (status, body.to_owned())
 }
 
+/// GETs `path` with `Connection: close` and returns the status code and body.
+pub fn get(addr: SocketAddr, path: &str) -> (u16, String) {
+    let mut stream = TcpStream::connect_timeout(&addr, TIMEOUT).expect("the server accepts connections");
+    stream.set_read_timeout(Some(TIMEOUT)).expect("read timeout");
+    let request = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
+    stream.write_all(request.as_bytes()).expect("the request is written");
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response).expect("the response arrives");
+    let response = String::from_utf8(response).expect("a UTF-8 response");
+    let (head, body) = response.split_once("\r\n\r\n").expect("a response head");
+    let status = head
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .expect("a status code");
+    (status, body.to_owned())
+}
+
 /// The number written just before `word` in `text` (e.g. `412` in "412 control cases").
 pub fn number_before(text: &str, word: &str) -> usize {
     let at = text.find(word).unwrap_or_else(|| panic!("{word:?} not in {text:?}"));

@@ -405,7 +405,7 @@ fn scenario_with_seed(seed: u64) -> sfstub::scenario::Scenario {
 }
 
 #[test]
-fn wsdl_says_where_the_contract_comes_from_or_serves_the_vendors_copy() {
+fn wsdl_serves_the_shipped_contract_or_the_vendors_copy() {
     let mut app = app(SecurityMode::Off);
     let get = |app: &sfstub::app::App, uri: &str| {
         let request = http::Request::get(uri)
@@ -419,9 +419,10 @@ fn wsdl_says_where_the_contract_comes_from_or_serves_the_vendors_copy() {
         )
     };
     let (status, text) = get(&app, "/organisation/virksomhed/6?wsdl");
-    assert_eq!(status, 404);
+    assert_eq!(status, 200, "{text}");
     assert!(
-        text.contains("digitaliseringskataloget.dk") && text.contains("--contracts"),
+        text.contains(r#"<soap12:address location="http://sfstub.test:8080/organisation/virksomhed/6"/>"#)
+            && text.contains("?file=sf1500-organisation-v6/xsd/6.0.STS-0/VirksomhedOperationer.xsd"),
         "{text}"
     );
     app.contracts = Some(sfstub::contracts::ContractDir::open(&schema::contract_dir()).unwrap());

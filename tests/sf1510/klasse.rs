@@ -346,7 +346,7 @@ fn the_schema_check_is_real_it_rejects_what_kombit_s_schema_forbids() {
 }
 
 #[test]
-fn wsdl_serves_kombit_s_contract_from_the_contracts_folder_or_says_where_it_comes_from() {
+fn wsdl_serves_kombit_s_contract_shipped_or_from_the_contracts_folder() {
     let get = |app: &sfstub::app::App, query: &str| {
         let request = http::Request::get(format!("{KLASSE_PATH}?{query}"))
             .header("host", "sfstub.test")
@@ -359,9 +359,10 @@ fn wsdl_serves_kombit_s_contract_from_the_contracts_folder_or_says_where_it_come
         )
     };
     let (status, text) = get(shared(), "wsdl");
-    assert_eq!(status, 404);
+    assert_eq!(status, 200, "{text}");
     assert!(
-        text.contains("KlasseService.wsdl") && text.contains("--contracts"),
+        text.contains(r#"<soap12:address location="http://sfstub.test/klasse/7" />"#)
+            && text.contains("?file=sf1510-klasse-v7/wsdl/KlasseOperationer.xsd"),
         "{text}"
     );
     let mut app = app(sfstub::security::SecurityMode::Off);

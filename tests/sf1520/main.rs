@@ -339,7 +339,7 @@ fn the_readme_request_works_as_pasted() {
 }
 
 #[test]
-fn the_official_contract_is_served_from_the_vendors_folder() {
+fn the_official_contract_is_shipped_and_a_vendors_folder_replaces_it() {
     let get = |app: &App, query: &str| {
         let request = http::Request::get(format!("{PATH_V4}?{query}"))
             .header("Host", "127.0.0.1:8080")
@@ -353,16 +353,20 @@ fn the_official_contract_is_served_from_the_vendors_folder() {
     };
     let mut app = app(SecurityMode::Off);
     let (status, text) = get(&app, "wsdl");
-    assert_eq!(status, 404, "{text}");
+    assert_eq!(status, 200, "{text}");
     assert!(
-        text.contains("does not ship the contract") && text.contains("SF1520"),
-        "{text}"
+        text.contains("PersonLookup") && text.contains("?file=sf1520-personbasedataextended-v4/"),
+        "the shipped copy: {text}"
     );
     let folder = schema::contracts().join("sf1520-personbasedataextended-v4");
     app.contracts = Some(sfstub::contracts::ContractDir::open(&folder).unwrap());
     let (status, wsdl) = get(&app, "wsdl");
     assert_eq!(status, 200, "{wsdl}");
     assert!(wsdl.contains("PersonLookup"), "{wsdl}");
+    assert!(
+        wsdl.contains("?file=wsdl/context/policies.wsdl"),
+        "the vendor's copy: {wsdl}"
+    );
     assert!(
         wsdl.contains("127.0.0.1:8080/service/CPR/PersonBaseDataExtended/4\"")
             && !wsdl.contains("https://localhost:8080"),

@@ -13,7 +13,7 @@ use std::sync::Arc;
 use uuid::Uuid;
 
 use super::katalog::{Katalog, KlasseInfo, PUBLISHED};
-use crate::contracts::Official;
+use crate::contracts::{Official, Variant};
 use crate::services::{Context, ResponseSigning, Service, Summary, stoettesystem};
 use crate::soap::xml::{Leaf, leaf_texts, push_element};
 use crate::soap::{Envelope, Fault};
@@ -404,16 +404,22 @@ impl Service for KlasseService {
         })
     }
 
-    /// KOMBIT publishes Klasse v7's contract; sfstub does not ship it.
+    /// KOMBIT publishes Klasse v7's contract: see [`Service::official`].
     fn contract(&self, _document: Option<&str>, _base: &str) -> Option<String> {
         None
     }
 
-    /// `KlasseService.wsdl` of the vendor's contract folder (`--contracts DIR`); the name
-    /// keeps it apart from SF1500's `Klasse.wsdl` (Klasse v6) in the same kind of folder.
+    /// KOMBIT's `KlasseService.wsdl`, shipped, or from a vendor's contract folder
+    /// (`--contracts DIR`); the name keeps it apart from SF1500's `Klasse.wsdl` (Klasse v6) in
+    /// the same kind of folder.
     fn official(&self) -> Option<Official> {
         Some(Official {
-            wsdl: &["KlasseService.wsdl"],
+            variants: &[Variant {
+                name: "",
+                shipped: "sf1510-klasse-v7/wsdl/KlasseService.wsdl",
+                vendor: &["KlasseService.wsdl"],
+            }],
+            derive: None,
             origin: "KOMBIT's SF1510 Klassifikation package (Klasse v7: KlasseService.wsdl with its XSDs, \
                      e.g. in kombit/kosdy_infrastructureSamples-net6, wsdl/Klasse)",
         })
