@@ -13,7 +13,7 @@ use crate::services::sf1514_rest;
 use crate::services::sf1514_sts::Issuer;
 use crate::services::{Context, Service, Signer, Summary};
 use crate::soap::xml::escape;
-use crate::soap::{self, Fault, SoapVersion};
+use crate::soap::{self, Fault, ResponseAddressing, SoapVersion};
 use crate::tls::PeerCertificate;
 
 /// Answers one request whose body has already been read (within the size limit).
@@ -120,10 +120,32 @@ fn call_service(
     let mut out = Vec::with_capacity(4096);
     soap::begin_envelope(&mut out, envelope.version, None);
     let start = out.len();
-    let summary = service.call(ctx, envelope, body, &mut out)?;
+    let summary = match service.call(ctx, envelope, body, &mut out) {
+        Ok(s) => s,
+        Err(mut fault) => {
+            // A fault answers in WS-Addressing too when the request used it.
+            fault.header = envelope
+                .addressing
+                .as_ref()
+                .map(|request| ResponseAddressing::reply(service.fault_action(envelope), request).to_header());
+            return Err(fault);
+        }
+    };
+    let addressing = envelope
+        .addressing
+        .as_ref()
+        .map(|request| ResponseAddressing::reply(service.reply_action(envelope), request));
     let Some(signing) = &summary.signing else {
-        if let Some(header) = &summary.header {
-            // Rare (støttesystem RequestHeader echo): rewrite the envelope with its header.
+        let header = match (&addressing, &summary.header) {
+            (None, None) => None,
+            (a, h) => Some(format!(
+                "{}{}",
+                a.as_ref().map(ResponseAddressing::to_header).unwrap_or_default(),
+                h.as_deref().unwrap_or("")
+            )),
+        };
+        if let Some(header) = &header {
+            // Rewrite the envelope with its header (WS-Addressing, the støttesystem RequestHeader echo).
             let mut with_header = Vec::with_capacity(out.len() + header.len() + 32);
             soap::begin_envelope(&mut with_header, envelope.version, Some(header));
             with_header.extend_from_slice(&out[start..]);
@@ -143,8 +165,7 @@ fn call_service(
     let signed = wss::signed_response(
         envelope.version,
         &out[start..],
-        signing.relates_to.as_deref(),
-        signing.action.as_deref(),
+        addressing.as_ref(),
         summary.header.as_deref(),
         now,
         &signer,

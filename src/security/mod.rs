@@ -95,7 +95,8 @@ pub struct Caller {
 pub struct Presented {
     /// The token, judged according to the mode (only read in `off` mode).
     pub token: Option<wss::Token>,
-    /// The request's WS-Addressing MessageID, echoed as RelatesTo in a signed response.
+    /// The request's WS-Addressing MessageID (the response's RelatesTo comes from
+    /// [`crate::soap::Envelope::addressing`]).
     pub message_id: Option<String>,
 }
 

@@ -12,12 +12,12 @@ use rsa::{RsaPrivateKey, RsaPublicKey};
 use super::dsig::{self, DS_NS, DsigError, SIGNATURE_PLACEHOLDER, SignReference};
 use super::saml::{self, HOLDER_OF_KEY, SAML_NS};
 use super::xmltree::{NodeId, Tree};
-use crate::soap::SoapVersion;
 use crate::soap::xml::escape;
+use crate::soap::{ResponseAddressing, SoapVersion};
 
 pub const WSSE_NS: &str = "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd";
 pub const WSU_NS: &str = "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-utility-1.0.xsd";
-pub const WSA_NS: &str = "http://www.w3.org/2005/08/addressing";
+pub use crate::soap::addressing::WSA_NS;
 pub const SAMLID: &str = "http://docs.oasis-open.org/wss/oasis-wss-saml-token-profile-1.1#SAMLID";
 pub const X509V3: &str = "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-x509-token-profile-1.0#X509v3";
 pub const BASE64_BINARY: &str =
@@ -269,33 +269,35 @@ pub struct Signer<'a> {
     pub certificate: &'a [u8],
 }
 
-/// Wraps `body_content` in a signed response envelope: `wsa:RelatesTo` echoing the
-/// request's MessageID, a Timestamp, the service certificate, and a signature over Body,
-/// Timestamp and RelatesTo.
+/// Wraps `body_content` in a signed response envelope: the WS-Addressing headers (when the
+/// request used WS-Addressing: `wsa:Action`, a fresh `wsa:MessageID`, `wsa:RelatesTo` echoing
+/// the request's MessageID), a Timestamp, the service certificate, and a signature over Body,
+/// Timestamp and the addressing headers.
 pub fn signed_response(
     version: SoapVersion,
     body_content: &[u8],
-    relates_to: Option<&str>,
-    action: Option<&str>,
+    addressing: Option<&ResponseAddressing>,
     extra_header: Option<&str>,
     now: DateTime<Utc>,
     signer: &Signer<'_>,
 ) -> Result<Vec<u8>, DsigError> {
     let mut refs = vec![SignReference::to("_body")];
     let mut headers = String::new();
-    if let Some(action) = action {
+    if let Some(a) = addressing {
         headers.push_str(&format!(
-            "<wsa:Action wsu:Id=\"_action\">{}</wsa:Action>",
-            escape(action)
+            "<wsa:Action wsu:Id=\"_action\">{}</wsa:Action><wsa:MessageID wsu:Id=\"_messageid\">{}</wsa:MessageID>",
+            escape(&a.action),
+            escape(&a.message_id)
         ));
         refs.push(SignReference::to("_action"));
-    }
-    if let Some(id) = relates_to {
-        headers.push_str(&format!(
-            "<wsa:RelatesTo wsu:Id=\"_relatesto\">{}</wsa:RelatesTo>",
-            escape(id)
-        ));
-        refs.push(SignReference::to("_relatesto"));
+        refs.push(SignReference::to("_messageid"));
+        if let Some(id) = &a.relates_to {
+            headers.push_str(&format!(
+                "<wsa:RelatesTo wsu:Id=\"_relatesto\">{}</wsa:RelatesTo>",
+                escape(id)
+            ));
+            refs.push(SignReference::to("_relatesto"));
+        }
     }
     refs.push(SignReference::to("_timestamp"));
     if let Some(extra) = extra_header {

@@ -14,6 +14,7 @@ pub mod stoettesystem;
 use chrono::{DateTime, Utc};
 
 use crate::security::{Guard, Presented};
+use crate::soap::addressing::SOAP_FAULT_ACTION;
 use crate::soap::{Envelope, Fault};
 use crate::world::World;
 
@@ -38,25 +39,21 @@ pub struct Summary {
     pub header: Option<String>,
 }
 
-/// How a response is signed.
+/// How a response is signed. Its WS-Addressing headers (when the request used WS-Addressing)
+/// are signed with it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ResponseSigning {
     pub by: Signer,
-    /// The request's MessageID, echoed as `wsa:RelatesTo`.
-    pub relates_to: Option<String>,
-    /// The response's `wsa:Action`, if it has one.
-    pub action: Option<String>,
 }
 
 impl ResponseSigning {
-    /// How a token-model request's response is signed: by the service key, echoing the
-    /// request's MessageID. `None` when no token was presented.
+    /// How a token-model request's response is signed: by the service key. `None` when no
+    /// token was presented.
     pub fn for_token(presented: &Presented) -> Option<ResponseSigning> {
-        presented.token.as_ref().map(|_| ResponseSigning {
-            by: Signer::Service,
-            relates_to: presented.message_id.clone(),
-            action: None,
-        })
+        presented
+            .token
+            .as_ref()
+            .map(|_| ResponseSigning { by: Signer::Service })
     }
 }
 
@@ -80,6 +77,15 @@ pub trait Service: Send + Sync {
     /// Answers one request: writes the Body's content into `out` (the envelope is written
     /// around it) or returns a fault.
     fn call(&self, ctx: &Context<'_>, envelope: &Envelope, body: &[u8], out: &mut Vec<u8>) -> Result<Summary, Fault>;
+    /// The `wsa:Action` of the answer to `envelope`'s operation, as the contract says (its
+    /// explicit `wsam:Action`, or the WS-Addressing default action of the output message),
+    /// for requests that use WS-Addressing.
+    fn reply_action(&self, envelope: &Envelope) -> String;
+    /// The `wsa:Action` of a fault answering `envelope`: the generic SOAP fault action unless
+    /// the contract declares the fault.
+    fn fault_action(&self, _envelope: &Envelope) -> String {
+        SOAP_FAULT_ACTION.to_owned()
+    }
     /// A contract document: `None` asks for the WSDL, `Some(name)` for an XSD it imports.
     /// `base` is the absolute URL of the endpoint, for the addresses inside.
     fn contract(&self, document: Option<&str>, base: &str) -> Option<String>;

@@ -16,6 +16,7 @@ use super::k2017::{self, Fejl, HovedOplysninger, KONTEKST_NS};
 use super::{Context, ResponseSigning, Service, Summary};
 use crate::scenario::Sf1472Options;
 use crate::security::Caller;
+use crate::soap::addressing::default_action;
 use crate::soap::xml::{Leaf, escape, leaf_texts, push_element};
 use crate::soap::{Envelope, Fault};
 use crate::world::classes::Klasse;
@@ -23,6 +24,8 @@ use crate::world::{CaseStatus, Cpr, Cvr, Kontrolsag, Sector, World};
 
 /// The request element's local name.
 pub const OPERATION: &str = "KontrolsagListeHent_I";
+/// The port type of sfstub's WSDL (for the WS-Addressing default action).
+pub const PORT_TYPE: &str = "KontrolsagListeHentServicePortType";
 /// The entity ID (token audience) of the service.
 pub const ENTITY_ID: &str = "http://entityid.kombit.dk/service/kontrolsaglistehent/1";
 /// The canonical path and its Serviceplatformen-style alias.
@@ -440,6 +443,16 @@ impl Service for KontrolsagListeHent {
             signing,
             header: None,
         })
+    }
+
+    /// The default action of the output of sfstub's WSDL, in the namespace the answer uses.
+    fn reply_action(&self, envelope: &Envelope) -> String {
+        let namespace = envelope
+            .operation
+            .namespace
+            .as_deref()
+            .unwrap_or(&self.options.namespace);
+        default_action(namespace, PORT_TYPE, "KontrolsagListeHentResponse")
     }
 
     fn contract(&self, document: Option<&str>, base: &str) -> Option<String> {

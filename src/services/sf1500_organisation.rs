@@ -19,6 +19,7 @@ use std::sync::Arc;
 
 use super::{Context, ResponseSigning, Service, Summary, stoettesystem};
 use crate::contracts::{self, Official};
+use crate::soap::addressing::default_action;
 use crate::soap::{Envelope, Fault};
 use crate::world::World;
 use register::{Entry, Register};
@@ -362,6 +363,17 @@ impl Service for Organisationssystem {
                 .filter(|t| !t.is_empty())
                 .map(|t| stoettesystem::echo("rh", &t)),
         })
+    }
+
+    /// The default action of the operation's output in KOMBIT's WSDL (it names none):
+    /// `http://stoettesystemerne.dk/organisation/6/<Objekt>PortType/<operation>Response`.
+    fn reply_action(&self, envelope: &Envelope) -> String {
+        let operation = stoettesystem::operation_name(&envelope.operation.local_name);
+        default_action(
+            ORGFAELLES_NS,
+            &format!("{}PortType", self.objekt.name()),
+            &format!("{operation}Response"),
+        )
     }
 
     fn contract(&self, _document: Option<&str>, _base: &str) -> Option<String> {

@@ -403,13 +403,14 @@ impl Service for Sts {
         Ok(Summary {
             caller: Some(request.cvr.to_string()),
             outcome: format!("token {} for {}", issued.assertion_id, request.applies_to),
-            signing: Some(ResponseSigning {
-                by: Signer::Sts,
-                relates_to: request.message_id.clone(),
-                action: Some(RSTRC_ACTION.to_owned()),
-            }),
+            signing: Some(ResponseSigning { by: Signer::Sts }),
             header: None,
         })
+    }
+
+    /// `sts.wsdl` names it: `wsaw:Action` of `Trust13Issue`'s output.
+    fn reply_action(&self, _envelope: &Envelope) -> String {
+        RSTRC_ACTION.to_owned()
     }
 
     /// sfstub writes no STS WSDL of its own: it serves KOMBIT's `sts.wsdl` (shipped, or from

@@ -21,6 +21,7 @@ use std::sync::Arc;
 use super::{Context, ResponseSigning, Service, Summary};
 use crate::contracts::{Official, Variant};
 use crate::security::Presented;
+use crate::soap::addressing::{default_action, default_fault_action};
 use crate::soap::xml::leaf_texts;
 use crate::soap::{Envelope, Fault, SoapVersion};
 use crate::world::{Cpr, World};
@@ -66,6 +67,9 @@ const CONTRACT_VARIANTS: [Variant; 2] = [
 const ORIGIN: &str = "KOMBIT's service contract for SF1520 PersonBaseDataExtended (v4 or v5: wsdl/token and \
      wsdl/context with PersonBaseDataExtendedServiceMsg.xsd, xsd/ and sp/), from the Serviceplatformen \
      administration module or digitaliseringskataloget.dk";
+
+/// The port type of KOMBIT's WSDL (for the WS-Addressing default actions).
+pub const PORT_TYPE: &str = "PersonBaseDataExtendedPortType";
 
 /// Version 4's ServiceUUID (`sp/service.properties` of the contract).
 pub const SERVICE_UUID_V4: &str = "e6be2436-bf35-4df2-83fe-925142825dc2";
@@ -230,6 +234,15 @@ impl PersonBaseDataExtended {
                 }) as Box<dyn Service>
             })
             .collect()
+    }
+
+    /// The namespace of the answer: the request's when it is one of the versions', so a
+    /// client generated from the v4 contract can call /5 and the other way round.
+    fn answer_namespace<'a>(&'a self, envelope: &'a Envelope) -> &'a str {
+        match envelope.operation.namespace.as_deref() {
+            Some(ns) if ns == NAMESPACE_V4 || ns == NAMESPACE_V5 => ns,
+            _ => self.version.namespace(),
+        }
     }
 
     /// The derived CPR register.
@@ -397,12 +410,7 @@ impl Service for PersonBaseDataExtended {
                 ),
             ));
         };
-        // Answer in the namespace the request used when it is one of the versions', so a
-        // client generated from the v4 contract can call /5 and the other way round.
-        let namespace = match op.namespace.as_deref() {
-            Some(ns) if ns == NAMESPACE_V4 || ns == NAMESPACE_V5 => ns,
-            _ => self.version.namespace(),
-        };
+        let namespace = self.answer_namespace(envelope);
         render::person_lookup_response(out, namespace, ctx.world, &self.registry, id, ctx.now.date_naive());
         let signing = ResponseSigning::for_token(&presented);
         let model = match (&caller, &request.invocation_context) {
@@ -418,6 +426,22 @@ impl Service for PersonBaseDataExtended {
             signing,
             header: None,
         })
+    }
+
+    /// The default action of `PersonLookup`'s output in KOMBIT's WSDL (it names none), in the
+    /// namespace the answer uses.
+    fn reply_action(&self, envelope: &Envelope) -> String {
+        default_action(self.answer_namespace(envelope), PORT_TYPE, "PersonLookupResponse")
+    }
+
+    /// Every SF1520 fault carries the `ServiceplatformFault` the WSDL declares.
+    fn fault_action(&self, envelope: &Envelope) -> String {
+        default_fault_action(
+            self.answer_namespace(envelope),
+            PORT_TYPE,
+            "PersonLookup",
+            "ServiceplatformFault",
+        )
     }
 
     fn contract(&self, _document: Option<&str>, _base: &str) -> Option<String> {

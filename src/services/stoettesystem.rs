@@ -36,6 +36,15 @@ pub fn read(body: &[u8], envelope: &Envelope) -> Result<Option<RequestHeader>, F
     }))
 }
 
+/// The WSDL operation a støttesystem Body element calls (`LaesInput` → `laes`, `ImportInput`
+/// → `importer`), as the operation names of KOMBIT's WSDLs go; for the reply's action.
+pub fn operation_name(input: &str) -> String {
+    match input {
+        "ImportInput" => "importer".to_owned(),
+        other => other.strip_suffix("Input").unwrap_or(other).to_ascii_lowercase(),
+    }
+}
+
 /// The response's SOAP Header content echoing a TransactionUUID, written with `prefix` (each
 /// service keeps the prefix its documented answers show).
 pub fn echo(prefix: &str, transaction_uuid: &str) -> String {

@@ -30,6 +30,8 @@ pub struct Fault {
     /// An application fault code, written as a SOAP 1.2 `Subcode` in sfstub's fault namespace
     /// (a QName, so it starts with a letter: `STS5015`). Reasons carry the code as text too.
     pub subcode: Option<String>,
+    /// SOAP Header content (raw XML declaring its own namespaces), e.g. WS-Addressing.
+    pub header: Option<String>,
 }
 
 /// The namespace of sfstub's fault subcodes (the STS's numeric codes such as `5015`).
@@ -45,6 +47,7 @@ impl Fault {
             detail: None,
             status: None,
             subcode: None,
+            header: None,
         }
     }
 
@@ -79,7 +82,7 @@ impl Fault {
     /// The fault as a complete envelope.
     pub fn to_xml(&self) -> Vec<u8> {
         let mut out = Vec::with_capacity(512 + self.reason.len());
-        begin_envelope(&mut out, self.version, None);
+        begin_envelope(&mut out, self.version, self.header.as_deref());
         let reason = escape(&self.reason);
         match self.version {
             SoapVersion::V11 => {

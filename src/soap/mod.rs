@@ -5,6 +5,7 @@
 //! child of `Body`, matched by local name. Services then read that element's bytes again with
 //! [`xml::leaf_texts`]; namespace prefixes never matter.
 
+pub mod addressing;
 pub mod fault;
 pub mod xml;
 
@@ -14,6 +15,7 @@ use quick_xml::events::Event;
 use quick_xml::name::ResolveResult;
 use quick_xml::reader::NsReader;
 
+pub use addressing::{RequestAddressing, ResponseAddressing};
 pub use fault::{Fault, FaultCode};
 
 /// SOAP 1.1 envelope namespace.
@@ -86,6 +88,8 @@ pub struct Envelope {
     pub header: Option<Range<usize>>,
     /// True when the Header holds a `Security` element (WS-Security).
     pub security_header: bool,
+    /// The WS-Addressing 1.0 headers, when the Header holds any.
+    pub addressing: Option<RequestAddressing>,
     pub operation: Operation,
 }
 
@@ -102,6 +106,9 @@ pub fn parse_envelope(input: &[u8], limits: Limits, fallback: SoapVersion) -> Re
     let mut in_header = false;
     let mut operation: Option<Operation> = None;
     let mut security_header = false;
+    let mut addressing: Option<RequestAddressing> = None;
+    // Inside the header's wsa:MessageID: its text so far.
+    let mut message_id: Option<String> = None;
     let mut op_start = 0usize;
     let mut op_pending: Option<(String, Option<String>)> = None;
     let fault = |version: Option<SoapVersion>, reason: String| Fault::sender(version.unwrap_or(fallback), reason);
@@ -211,6 +218,16 @@ pub fn parse_envelope(input: &[u8], limits: Limits, fallback: SoapVersion) -> Re
                         }
                     },
                     3 if in_header && local.as_ref() == b"Security" => security_header = true,
+                    3 if in_header && namespace.as_deref() == Some(addressing::WSA_NS) => {
+                        let headers = addressing.get_or_insert_with(RequestAddressing::default);
+                        if local.as_ref() == b"MessageID" && headers.message_id.is_none() {
+                            if is_empty {
+                                headers.message_id = Some(String::new());
+                            } else {
+                                message_id = Some(String::new());
+                            }
+                        }
+                    }
                     3 if in_body => {
                         if operation.is_some() || op_pending.is_some() {
                             return Err(fault(version, "the SOAP Body holds more than one element".into()));
@@ -234,6 +251,12 @@ pub fn parse_envelope(input: &[u8], limits: Limits, fallback: SoapVersion) -> Re
                 }
             }
             Event::End(ref e) => {
+                if depth == 3
+                    && let Some(id) = message_id.take()
+                    && let Some(headers) = addressing.as_mut()
+                {
+                    headers.message_id = Some(id.trim().to_owned());
+                }
                 match depth {
                     1 => closed_envelope = true,
                     2 if in_header && e.local_name().as_ref() == b"Header" => {
@@ -253,6 +276,23 @@ pub fn parse_envelope(input: &[u8], limits: Limits, fallback: SoapVersion) -> Re
                     _ => {}
                 }
                 depth -= 1;
+            }
+            Event::Text(ref t) if message_id.is_some() => {
+                if let Some(id) = message_id.as_mut() {
+                    id.push_str(&String::from_utf8_lossy(t.as_ref()));
+                }
+            }
+            Event::CData(ref t) if message_id.is_some() => {
+                if let Some(id) = message_id.as_mut() {
+                    id.push_str(&String::from_utf8_lossy(t.as_ref()));
+                }
+            }
+            Event::GeneralRef(ref r) if message_id.is_some() => {
+                let c =
+                    xml::resolve_reference(r).map_err(|e| fault(version, format!("the wsa:MessageID header: {e}")))?;
+                if let Some(id) = message_id.as_mut() {
+                    id.push(c);
+                }
             }
             Event::Text(ref t) if depth <= 2 && !in_header && t.iter().any(|b| !b.is_ascii_whitespace()) => {
                 let why = if depth == 0 && version.is_none() {
@@ -282,6 +322,7 @@ pub fn parse_envelope(input: &[u8], limits: Limits, fallback: SoapVersion) -> Re
         version,
         header,
         security_header,
+        addressing,
         operation,
     })
 }
@@ -329,6 +370,30 @@ mod tests {
             r#"<k:Op_I revision="1"><k:A>1</k:A></k:Op_I>"#
         );
         assert_eq!(&xml[env.header.unwrap()], r#"<a:To xmlns:a="urn:a">x</a:To>"#);
+    }
+
+    #[test]
+    fn reads_the_addressing_headers() {
+        let env = parse(
+            r#"<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope" xmlns:a="http://www.w3.org/2005/08/addressing"><s:Header><a:Action>x</a:Action><a:MessageID> urn:uuid:1&amp;2 </a:MessageID><a:MessageID>second</a:MessageID></s:Header><s:Body><Op/></s:Body></s:Envelope>"#,
+        )
+        .unwrap();
+        assert_eq!(
+            env.addressing,
+            Some(RequestAddressing {
+                message_id: Some("urn:uuid:1&2".into())
+            })
+        );
+        let without = parse(
+            r#"<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope"><s:Header><To xmlns="urn:other">x</To></s:Header><s:Body><Op/></s:Body></s:Envelope>"#,
+        )
+        .unwrap();
+        assert_eq!(without.addressing, None);
+        let action_only = parse(
+            r#"<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope"><s:Header><Action xmlns="http://www.w3.org/2005/08/addressing">x</Action></s:Header><s:Body><Op/></s:Body></s:Envelope>"#,
+        )
+        .unwrap();
+        assert_eq!(action_only.addressing, Some(RequestAddressing { message_id: None }));
     }
 
     #[test]

@@ -22,6 +22,26 @@ pub fn push_element(out: &mut Vec<u8>, name: &str, text: &str) {
     out.push(b'>');
 }
 
+/// The character an entity or character reference stands for; only XML's five predefined
+/// entities exist (a DOCTYPE is never accepted).
+pub fn resolve_reference(r: &quick_xml::events::BytesRef<'_>) -> Result<char, String> {
+    if let Some(c) = r
+        .resolve_char_ref()
+        .map_err(|e| format!("bad character reference: {e}"))?
+    {
+        return Ok(c);
+    }
+    let name = r.decode().map_err(|e| format!("bad entity reference: {e}"))?;
+    Ok(match name.as_ref() {
+        "lt" => '<',
+        "gt" => '>',
+        "amp" => '&',
+        "apos" => '\'',
+        "quot" => '"',
+        other => return Err(format!("the entity &{other}; is not defined")),
+    })
+}
+
 /// One leaf element of a request: its path of local names below the root (joined by `/`) and
 /// its text, entity references resolved and surrounding white space trimmed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -73,24 +93,7 @@ pub fn leaf_texts(xml: &[u8]) -> Result<Vec<Leaf>, String> {
                 let s = t.decode().map_err(|e| format!("CDATA is not UTF-8: {e}"))?;
                 text.push_str(&s);
             }
-            Event::GeneralRef(r) => {
-                if let Some(c) = r
-                    .resolve_char_ref()
-                    .map_err(|e| format!("bad character reference: {e}"))?
-                {
-                    text.push(c);
-                } else {
-                    let name = r.decode().map_err(|e| format!("bad entity reference: {e}"))?;
-                    text.push(match name.as_ref() {
-                        "lt" => '<',
-                        "gt" => '>',
-                        "amp" => '&',
-                        "apos" => '\'',
-                        "quot" => '"',
-                        other => return Err(format!("the entity &{other}; is not defined")),
-                    });
-                }
-            }
+            Event::GeneralRef(r) => text.push(resolve_reference(&r)?),
             Event::End(_) => {
                 let Some(last) = stack.pop() else { break };
                 if !has_child && !stack.is_empty() {

@@ -13,6 +13,9 @@ use sfstub::scenario::Scenario;
 use sfstub::world::{CaseStatus, Kontrolsag};
 
 use super::{ENDPOINT, KONTEKST, PAIRS, SOAP11, schema, tree};
+
+/// The WS-Addressing 1.0 namespace.
+const WSA: &str = "http://www.w3.org/2005/08/addressing";
 use tree::Node;
 
 /// The `fixtures/` directory of the checkout.
@@ -144,8 +147,9 @@ pub fn exchange(name: &str) -> Exchange {
         StatusCode::OK,
         "{name}: business answers (also Fejl) are HTTP 200; got:\n{text}"
     );
-    let response =
+    let mut response =
         tree::parse(http_response.body()).unwrap_or_else(|e| panic!("{name}: the response is not XML: {e}\n{text}"));
+    mask_fresh_message_id(name, &mut response);
 
     if std::env::var_os("UPDATE_GOLDEN").is_some_and(|v| v == "1") {
         std::fs::write(&response_path, response.pretty()).unwrap();
@@ -176,6 +180,30 @@ pub fn exchange(name: &str) -> Exchange {
     assert_echoes_the_transaction(name, &exchange);
     assert_valid_response(name, &exchange.response);
     exchange
+}
+
+/// What a response's `wsa:MessageID` reads as in golden files: it is fresh for every answer.
+const FRESH_MESSAGE_ID: &str = "urn:uuid:(fresh for every response)";
+
+/// Replaces the response's `wsa:MessageID` (a fresh `urn:uuid:` each time) by
+/// [`FRESH_MESSAGE_ID`], after checking it is one.
+fn mask_fresh_message_id(name: &str, response: &mut tree::Node) {
+    let Some(header) = response.children.iter_mut().find(|c| c.name == "Header") else {
+        return;
+    };
+    for id in header
+        .children
+        .iter_mut()
+        .filter(|c| c.name == "MessageID" && c.namespace.as_deref() == Some(WSA))
+    {
+        let uuid = id.text.strip_prefix("urn:uuid:").unwrap_or_default();
+        assert!(
+            uuid::Uuid::try_parse(uuid).is_ok(),
+            "{name}: the response's MessageID {:?} is a urn:uuid",
+            id.text
+        );
+        id.text = FRESH_MESSAGE_ID.to_owned();
+    }
 }
 
 /// Every answer echoes `TransaktionsId` and `TransaktionsTid` unchanged.

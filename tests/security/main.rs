@@ -29,10 +29,10 @@ fn sts_issues_a_signed_holder_of_key_token_for_the_sample_client() {
     let (status, xml) = post(&app, STS_PATH, &rst(ENTITY_ID, "29189846", true));
     assert_eq!(status, 200, "{xml}");
     let tree = Tree::parse(xml.as_bytes()).unwrap();
-    // The RSTR is signed by the STS over Body, Timestamp, Action and RelatesTo.
+    // The RSTR is signed by the STS over Body, Timestamp, Action, MessageID and RelatesTo.
     let signature = find(&tree, dsig::DS_NS, "Signature").expect("a signed RSTR");
     let verified = dsig::verify(&tree, signature, &shared_test_keys().sts.public_key(), "the STS", None).unwrap();
-    assert_eq!(verified.covered.len(), 4);
+    assert_eq!(verified.covered.len(), 5);
     assert_eq!(text(&tree, WSA, "RelatesTo").as_deref(), Some(RST_MESSAGE_ID));
     assert_eq!(text(&tree, WSA, "Action").as_deref(), Some(RSTRC_ACTION));
     // Lifetime: 8 hours from the clock.

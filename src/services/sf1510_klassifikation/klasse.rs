@@ -15,6 +15,7 @@ use uuid::Uuid;
 use super::katalog::{Katalog, KlasseInfo, PUBLISHED};
 use crate::contracts::{Official, Variant};
 use crate::services::{Context, ResponseSigning, Service, Summary, stoettesystem};
+use crate::soap::addressing::default_action;
 use crate::soap::xml::{Leaf, leaf_texts, push_element};
 use crate::soap::{Envelope, Fault};
 
@@ -24,6 +25,8 @@ pub const ENTITY_ID: &str = "http://entityid.kombit.dk/service/klassifikation/7"
 pub const PATHS: [&str; 1] = ["/klasse/7"];
 /// The namespace of Klasse v7's messages.
 pub const KLASSE_NS: &str = "http://stoettesystemerne.dk/klassifikation/klasse/7/";
+/// The target namespace of KOMBIT's Klasse v7 WSDL.
+pub const WSDL_NAMESPACE: &str = "http://stoettesystemerne.dk/klassifikation";
 /// The common sagdok namespace.
 pub const SAGDOK_NS: &str = "urn:oio:sagdok:3.0.0";
 
@@ -402,6 +405,13 @@ impl Service for KlasseService {
             signing: ResponseSigning::for_token(&presented),
             header: transaction.map(|t| stoettesystem::echo("h", &t)),
         })
+    }
+
+    /// The default action of the operation's output in KOMBIT's WSDL (it names none):
+    /// `http://stoettesystemerne.dk/klassifikation/KlassePortType/<operation>Response`.
+    fn reply_action(&self, envelope: &Envelope) -> String {
+        let operation = stoettesystem::operation_name(&envelope.operation.local_name);
+        default_action(WSDL_NAMESPACE, "KlassePortType", &format!("{operation}Response"))
     }
 
     /// KOMBIT publishes Klasse v7's contract: see [`Service::official`].

@@ -19,6 +19,7 @@ use uuid::Uuid;
 use super::katalog::{Katalog, Objekt, published_date};
 use crate::services::k2017::{self, Fejl, HovedOplysninger, KONTEKST_NS};
 use crate::services::{Context, ResponseSigning, Service, Summary};
+use crate::soap::addressing::default_action;
 use crate::soap::xml::{escape, leaf_texts};
 use crate::soap::{Envelope, Fault};
 
@@ -470,6 +471,16 @@ impl Service for KlassifikationListeHent {
             signing: ResponseSigning::for_token(&presented),
             header: None,
         })
+    }
+
+    /// The default action of the output of sfstub's WSDL, in the namespace the answer uses.
+    fn reply_action(&self, envelope: &Envelope) -> String {
+        let namespace = envelope.operation.namespace.as_deref().unwrap_or(DEFAULT_NAMESPACE);
+        default_action(
+            namespace,
+            "KlassifikationListeHentServicePortType",
+            "KlassifikationListeHentResponse",
+        )
     }
 
     fn contract(&self, document: Option<&str>, base: &str) -> Option<String> {
