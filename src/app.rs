@@ -95,6 +95,19 @@ pub struct App {
     pub scheme: &'static str,
     /// The vendor's official contract files (`--contracts DIR`), served at `?wsdl`.
     pub contracts: Option<crate::contracts::ContractDir>,
+    /// `--soap-version`: `None` follows the security mode (strict in `strict`, else lenient).
+    pub soap_version: Option<crate::soap::VersionCheck>,
+}
+
+impl App {
+    /// Whether a request in a SOAP version the service does not bind is refused.
+    pub fn soap_version_check(&self) -> crate::soap::VersionCheck {
+        use crate::soap::VersionCheck;
+        self.soap_version.unwrap_or(match self.security.mode {
+            crate::security::SecurityMode::Strict => VersionCheck::Strict,
+            _ => VersionCheck::Lenient,
+        })
+    }
 }
 
 impl App {
@@ -118,6 +131,7 @@ impl App {
             security,
             scheme: "http",
             contracts: None,
+            soap_version: None,
         }
     }
 }

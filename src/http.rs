@@ -88,6 +88,13 @@ fn soap_call(
     // quick-xml skips a byte-order mark without counting it in positions: drop it first.
     let body = body.strip_prefix(b"\xEF\xBB\xBF".as_slice()).unwrap_or(body);
     let envelope = soap::parse_envelope(body, limits, fallback)?;
+    let versions = service.soap_versions();
+    if app.soap_version_check() == soap::VersionCheck::Strict
+        && !versions.contains(&envelope.version)
+        && let Some(&speaks) = versions.first()
+    {
+        return Err(soap::version_mismatch(speaks, envelope.version, service.title()));
+    }
     with_context(app, |ctx| call_service(app, service, body, &envelope, ctx))
 }
 

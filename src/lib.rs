@@ -60,6 +60,10 @@ pub fn banner(app: &app::App, base: &str) -> String {
             "every municipality and UDK"
         }
     ));
+    s.push_str(&format!(
+        "  SOAP version: {} (--soap-version lenient|strict; strict refuses a version a service's contract does not bind)\n",
+        app.soap_version_check().name()
+    ));
     for warning in contract_warnings(app) {
         s.push_str(&format!("  warning: {warning}\n"));
     }

@@ -67,6 +67,7 @@ fn serve(args: ServeArgs) -> ExitCode {
     if let Some(mode) = args.security {
         app.security.mode = mode;
     }
+    app.soap_version = args.soap_version;
     if let Some(skew) = args.clock_skew {
         app.security.skew = chrono::Duration::seconds(i64::from(skew));
     }

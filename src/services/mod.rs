@@ -15,7 +15,7 @@ use chrono::{DateTime, Utc};
 
 use crate::security::{Guard, Presented};
 use crate::soap::addressing::SOAP_FAULT_ACTION;
-use crate::soap::{Envelope, Fault};
+use crate::soap::{Envelope, Fault, SoapVersion};
 use crate::world::World;
 
 /// What a service call needs besides the request.
@@ -77,6 +77,11 @@ pub trait Service: Send + Sync {
     /// Answers one request: writes the Body's content into `out` (the envelope is written
     /// around it) or returns a fault.
     fn call(&self, ctx: &Context<'_>, envelope: &Envelope, body: &[u8], out: &mut Vec<u8>) -> Result<Summary, Fault>;
+    /// The SOAP versions the service's contract binds, the one to answer a mismatch in first.
+    /// With `--soap-version strict` (the default in `strict` security) others are refused.
+    fn soap_versions(&self) -> &'static [SoapVersion] {
+        &[SoapVersion::V12, SoapVersion::V11]
+    }
     /// The `wsa:Action` of the answer to `envelope`'s operation, as the contract says (its
     /// explicit `wsam:Action`, or the WS-Addressing default action of the output message),
     /// for requests that use WS-Addressing.

@@ -20,7 +20,7 @@ use std::sync::Arc;
 use super::{Context, ResponseSigning, Service, Summary, stoettesystem};
 use crate::contracts::{self, Official};
 use crate::soap::addressing::default_action;
-use crate::soap::{Envelope, Fault};
+use crate::soap::{Envelope, Fault, SoapVersion};
 use crate::world::World;
 use register::{Entry, Register};
 use render::Variant;
@@ -363,6 +363,11 @@ impl Service for Organisationssystem {
                 .filter(|t| !t.is_empty())
                 .map(|t| stoettesystem::echo("rh", &t)),
         })
+    }
+
+    /// SOAP 1.2 only, as the contract binds.
+    fn soap_versions(&self) -> &'static [SoapVersion] {
+        &[SoapVersion::V12]
     }
 
     /// The default action of the operation's output in KOMBIT's WSDL (it names none):

@@ -408,6 +408,11 @@ impl Service for Sts {
         })
     }
 
+    /// SOAP 1.2 only, as the contract binds.
+    fn soap_versions(&self) -> &'static [SoapVersion] {
+        &[SoapVersion::V12]
+    }
+
     /// `sts.wsdl` names it: `wsaw:Action` of `Trust13Issue`'s output.
     fn reply_action(&self, _envelope: &Envelope) -> String {
         RSTRC_ACTION.to_owned()

@@ -428,6 +428,11 @@ impl Service for PersonBaseDataExtended {
         })
     }
 
+    /// SOAP 1.1 only, as the Serviceplatformen contract binds.
+    fn soap_versions(&self) -> &'static [SoapVersion] {
+        &[SoapVersion::V11]
+    }
+
     /// The default action of `PersonLookup`'s output in KOMBIT's WSDL (it names none), in the
     /// namespace the answer uses.
     fn reply_action(&self, envelope: &Envelope) -> String {

@@ -57,6 +57,55 @@ impl SoapVersion {
     }
 }
 
+/// Whether a service answers a request in a SOAP version its contract does not bind
+/// (`--soap-version`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum VersionCheck {
+    /// Answer any SOAP version in kind (sfstub's default outside `strict` security).
+    Lenient,
+    /// Refuse a version the service's contract does not bind with a `VersionMismatch` fault in
+    /// the version the service speaks, as a SOAP stack bound to one version does.
+    Strict,
+}
+
+impl VersionCheck {
+    /// The name used on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            VersionCheck::Lenient => "lenient",
+            VersionCheck::Strict => "strict",
+        }
+    }
+}
+
+/// The `VersionMismatch` fault a service bound to `speaks` sends for a request in `got`: in
+/// the service's version, HTTP 500, naming both versions; a SOAP 1.2 fault carries the
+/// `env:Upgrade` header listing the envelope it supports (SOAP 1.2 Part 1 §5.4.7).
+pub fn version_mismatch(speaks: SoapVersion, got: SoapVersion, service: &str) -> Fault {
+    let name = |v: SoapVersion| match v {
+        SoapVersion::V11 => "SOAP 1.1",
+        SoapVersion::V12 => "SOAP 1.2",
+    };
+    let mut fault = Fault::new(
+        speaks,
+        FaultCode::VersionMismatch,
+        format!(
+            "{service} speaks {} only ({}); the request is {} ({}). sfstub refuses it as the platform's SOAP stack does \
+             (--soap-version lenient answers it in kind)",
+            name(speaks),
+            speaks.namespace(),
+            name(got),
+            got.namespace()
+        ),
+    );
+    if speaks == SoapVersion::V12 {
+        fault.header = Some(format!(
+            "<soap:Upgrade><soap:SupportedEnvelope qname=\"v:Envelope\" xmlns:v=\"{SOAP12_NS}\"/></soap:Upgrade>"
+        ));
+    }
+    fault
+}
+
 /// Limits on what a request may contain.
 #[derive(Debug, Clone, Copy)]
 pub struct Limits {

@@ -374,3 +374,31 @@ fn a_contracts_folder_that_matches_nothing_is_warned_about_on_stderr_and_in_the_
     assert_eq!(status, 200, "the shipped copy is served: {body}");
     std::fs::remove_dir_all(&empty).ok();
 }
+
+#[test]
+fn soap_version_strict_refuses_soap_11_on_sf1500_through_the_binary() {
+    let server = Server::start(
+        &["--listen", "127.0.0.1:0", "--clock", CLOCK, "--soap-version", "strict"],
+        &[],
+    );
+    assert!(server.text().contains("SOAP version: strict"), "{}", server.text());
+    let body = r#"<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body><v:SoegInput xmlns:v="http://stoettesystemerne.dk/organisation/virksomhed/6/"/></s:Body></s:Envelope>"#;
+    let (status, xml) = post(server.addr, "/organisation/virksomhed/6", body);
+    assert_eq!(status, 500, "{xml}");
+    assert!(xml.contains("soap:VersionMismatch"), "{xml}");
+    let lenient = Server::start(&["--listen", "127.0.0.1:0", "--clock", CLOCK], &[]);
+    assert!(lenient.text().contains("SOAP version: lenient"), "{}", lenient.text());
+    let (status, xml) = post(lenient.addr, "/organisation/virksomhed/6", body);
+    assert_eq!(status, 200, "{xml}");
+}
+
+#[test]
+fn serve_refuses_an_unknown_soap_version_check() {
+    let output = run(&mut sfstub(&["serve", "--soap-version", "sometimes"]));
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = &output.stderr;
+    assert!(
+        stderr.contains("--soap-version") && stderr.contains("lenient"),
+        "{stderr}"
+    );
+}

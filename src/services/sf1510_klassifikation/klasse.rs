@@ -17,7 +17,7 @@ use crate::contracts::{Official, Variant};
 use crate::services::{Context, ResponseSigning, Service, Summary, stoettesystem};
 use crate::soap::addressing::default_action;
 use crate::soap::xml::{Leaf, leaf_texts, push_element};
-use crate::soap::{Envelope, Fault};
+use crate::soap::{Envelope, Fault, SoapVersion};
 
 /// The entity ID (token audience) of Klasse v7.
 pub const ENTITY_ID: &str = "http://entityid.kombit.dk/service/klassifikation/7";
@@ -405,6 +405,11 @@ impl Service for KlasseService {
             signing: ResponseSigning::for_token(&presented),
             header: transaction.map(|t| stoettesystem::echo("h", &t)),
         })
+    }
+
+    /// SOAP 1.2 only, as the contract binds.
+    fn soap_versions(&self) -> &'static [SoapVersion] {
+        &[SoapVersion::V12]
     }
 
     /// The default action of the operation's output in KOMBIT's WSDL (it names none):

@@ -21,7 +21,7 @@ use crate::services::k2017::{self, Fejl, HovedOplysninger, KONTEKST_NS};
 use crate::services::{Context, ResponseSigning, Service, Summary};
 use crate::soap::addressing::default_action;
 use crate::soap::xml::{escape, leaf_texts};
-use crate::soap::{Envelope, Fault};
+use crate::soap::{Envelope, Fault, SoapVersion};
 
 /// The request element's local name.
 pub const OPERATION: &str = "KlassifikationListeHent_I";
@@ -471,6 +471,11 @@ impl Service for KlassifikationListeHent {
             signing: ResponseSigning::for_token(&presented),
             header: None,
         })
+    }
+
+    /// SOAP 1.2 only, as the contract binds.
+    fn soap_versions(&self) -> &'static [SoapVersion] {
+        &[SoapVersion::V12]
     }
 
     /// The default action of the output of sfstub's WSDL, in the namespace the answer uses.
