@@ -213,8 +213,17 @@ fn contract(app: &App, service: &dyn Service, parts: &http::request::Parts, path
             Err(why) => text(StatusCode::NOT_FOUND, format!("{}: {why}\n", service.title())),
         };
     }
-    let wants_wsdl = query.eq_ignore_ascii_case("wsdl") || query.eq_ignore_ascii_case("singleWsdl");
-    let document = if wants_wsdl {
+    let document = if let Some(contracts::Request::Wsdl { variant, .. }) = contracts::Request::parse(query) {
+        // sfstub's own WSDLs carry no policy, and each service has one.
+        if let Some(variant) = variant.filter(|v| !v.is_empty()) {
+            return text(
+                StatusCode::NOT_FOUND,
+                format!(
+                    "{}: this service has one WSDL: ask for {base}?wsdl (not ?wsdl={variant})\n",
+                    service.title()
+                ),
+            );
+        }
         service.contract(None, &base)
     } else if let Some(name) = query.strip_prefix("xsd=") {
         // Relative imports resolve against the URL without its query, i.e. beside the

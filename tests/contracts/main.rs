@@ -186,6 +186,22 @@ fn sf1520_serves_the_context_wsdl_in_off_mode_and_the_token_wsdl_otherwise() {
 }
 
 #[test]
+fn sfstub_s_own_wsdls_take_the_same_queries() {
+    let app = app(SecurityMode::Off);
+    for path in ["/kontrolsaglistehent/1", "/klassifikationlistehent/2"] {
+        let (_, plain) = get(&app, &format!("{path}?wsdl"));
+        for query in ["wsdl&policy=none", "singleWsdl", "WSDL"] {
+            let (status, wsdl) = get(&app, &format!("{path}?{query}"));
+            assert_eq!(status, 200, "{path}?{query}: {wsdl}");
+            assert_eq!(wsdl, plain, "{path}?{query}");
+        }
+        let (status, text) = get(&app, &format!("{path}?wsdl=token"));
+        assert_eq!(status, 404, "{text}");
+        assert!(text.contains("one WSDL"), "{text}");
+    }
+}
+
+#[test]
 fn sf1520_v5_is_served_as_v4_s_contract_in_v5_s_namespace_and_says_so() {
     let app = app(SecurityMode::Off);
     let documents = crawl(&app, SF1520_V5, &format!("{SF1520_V5}?wsdl"));
