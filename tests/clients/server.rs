@@ -33,13 +33,13 @@ impl Drop for TempDir {
     }
 }
 
-/// One state directory (keys made once) for every server of this test binary, with the sample
-/// client's certificate exported beside it.
+/// One state directory for every server of this test binary (below cargo's target/tmp, so its
+/// keys are made once and kept between runs), with the sample client's certificate exported
+/// beside it.
 pub fn state() -> &'static (PathBuf, PathBuf) {
     static STATE: OnceLock<(PathBuf, PathBuf)> = OnceLock::new();
     STATE.get_or_init(|| {
-        let root = std::env::temp_dir().join(format!("sfstub-clients-state-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&root);
+        let root = Path::new(env!("CARGO_TARGET_TMPDIR")).join("clients");
         let state = root.join("state");
         let export = root.join("export");
         let out = run(
