@@ -124,9 +124,9 @@ pub struct ServeArgs {
     #[arg(long, env = "SFSTUB_SECURITY", value_enum, value_name = "MODE")]
     pub security: Option<SecurityMode>,
     /// Whether a service answers a SOAP version its contract does not bind: lenient answers it
-    /// in kind; strict refuses it with a VersionMismatch fault in the version the service
-    /// speaks (SF1500, SF1510 and the STS speak SOAP 1.2 only, SF1520 SOAP 1.1 only, SF1472
-    /// both). Default: strict with --security strict, lenient otherwise.
+    /// in kind; strict refuses it with a SOAP 1.1 VersionMismatch fault (SOAP 1.2 Part 1
+    /// Appendix A). SF1500, SF1510 and the STS speak SOAP 1.2 only, SF1520 SOAP 1.1 only, SF1472
+    /// both. Default: strict with --security strict, lenient otherwise.
     #[arg(long, env = "SFSTUB_SOAP_VERSION", value_enum, value_name = "CHECK")]
     pub soap_version: Option<crate::soap::VersionCheck>,
     /// Tolerated clock difference in seconds for Timestamps and tokens (default: the

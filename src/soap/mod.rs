@@ -78,16 +78,20 @@ impl VersionCheck {
     }
 }
 
-/// The `VersionMismatch` fault a service bound to `speaks` sends for a request in `got`: in
-/// the service's version, HTTP 500, naming both versions; a SOAP 1.2 fault carries the
-/// `env:Upgrade` header listing the envelope it supports (SOAP 1.2 Part 1 §5.4.7).
+/// The `VersionMismatch` fault a service bound to `speaks` sends for a request in `got`.
+///
+/// SOAP 1.2 Part 1, Appendix A: a SOAP 1.2 node that does not process SOAP 1.1 answers a 1.1
+/// request with a **SOAP 1.1** VersionMismatch fault carrying an `Upgrade` header block (in the
+/// SOAP 1.2 namespace) that lists the envelope it supports (§5.4.7); a SOAP 1.1 node answers a
+/// 1.2 request with a SOAP 1.1 VersionMismatch fault (SOAP 1.1 §4.4.1). So the fault is SOAP 1.1
+/// either way — the one version both sides can read — with HTTP 500, naming both versions.
 pub fn version_mismatch(speaks: SoapVersion, got: SoapVersion, service: &str) -> Fault {
     let name = |v: SoapVersion| match v {
         SoapVersion::V11 => "SOAP 1.1",
         SoapVersion::V12 => "SOAP 1.2",
     };
     let mut fault = Fault::new(
-        speaks,
+        SoapVersion::V11,
         FaultCode::VersionMismatch,
         format!(
             "{service} speaks {} only ({}); the request is {} ({}). sfstub refuses it as the platform's SOAP stack does \
@@ -100,7 +104,7 @@ pub fn version_mismatch(speaks: SoapVersion, got: SoapVersion, service: &str) ->
     );
     if speaks == SoapVersion::V12 {
         fault.header = Some(format!(
-            "<soap:Upgrade><soap:SupportedEnvelope qname=\"v:Envelope\" xmlns:v=\"{SOAP12_NS}\"/></soap:Upgrade>"
+            "<upg:Upgrade xmlns:upg=\"{SOAP12_NS}\"><upg:SupportedEnvelope qname=\"v:Envelope\" xmlns:v=\"{SOAP12_NS}\"/></upg:Upgrade>"
         ));
     }
     fault
