@@ -109,6 +109,7 @@ impl App {
         let security = Settings {
             mode: scenario.security.mode,
             skew: chrono::Duration::seconds(i64::from(scenario.security.clock_skew)),
+            clock: scenario.security.clock,
             ..Settings::default()
         };
         App {

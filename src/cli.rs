@@ -67,6 +67,12 @@ pub struct TokenArgs {
         requires = "envelope"
     )]
     pub to: String,
+    /// Pin the security clock: the token's IssueInstant and lifetime and the envelope's
+    /// Timestamp (`now` or an RFC 3339 time). Default: the scenario's security.clock, else
+    /// real time — never --clock, which only fixes the world's "today". Give the server the
+    /// same setting, or it refuses a token from another time.
+    #[arg(long, env = "SFSTUB_SECURITY_CLOCK", value_name = "TIME", value_parser = parse_clock)]
+    pub security_clock: Option<Clock>,
     /// wsa:Action of the envelope.
     #[arg(
         long,
@@ -83,7 +89,9 @@ pub struct ScenarioArgs {
     /// Scenario file (YAML). Without it, the built-in default scenario.
     #[arg(long, env = "SFSTUB_SCENARIO", value_name = "FILE")]
     pub scenario: Option<PathBuf>,
-    /// Override the scenario's clock: `now` or an RFC 3339 time such as 2026-11-22T12:00:00Z.
+    /// Override the scenario's clock, the world's "today" for business dates (case dates, the
+    /// henlagt window, ages): `now` or an RFC 3339 time such as 2026-11-22T12:00:00Z. Who exists never depends
+    /// on it, and security (Timestamps, tokens) runs on real time unless --security-clock pins it.
     #[arg(long, env = "SFSTUB_CLOCK", value_name = "TIME", value_parser = parse_clock)]
     pub clock: Option<Clock>,
 }
@@ -127,6 +135,12 @@ pub struct ServeArgs {
     /// scenario's security.clock_skew, 300).
     #[arg(long, env = "SFSTUB_CLOCK_SKEW", value_name = "SECONDS")]
     pub clock_skew: Option<u32>,
+    /// Pin the security clock, against which Timestamps and tokens are judged and at which the
+    /// STS issues tokens: `now` or an RFC 3339 time (for reproducible tests). Default: the
+    /// scenario's security.clock, else real time. Independent of --clock, which only fixes the
+    /// world's "today" (business dates).
+    #[arg(long, env = "SFSTUB_SECURITY_CLOCK", value_name = "TIME", value_parser = parse_clock)]
+    pub security_clock: Option<Clock>,
     /// A folder holding KOMBIT's official contract files (as vendors have them): sfstub serves
     /// the matching WSDL at `?wsdl` of SF1520, SF1500 and SF1510 with addresses rewritten.
     #[arg(long, env = "SFSTUB_CONTRACTS", value_name = "DIR")]

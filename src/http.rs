@@ -89,7 +89,8 @@ fn soap_call(
     with_context(app, |ctx| call_service(app, service, body, &envelope, ctx))
 }
 
-/// Runs `f` with the context of one call: the world, the clock's now, security.
+/// Runs `f` with the context of one call: the world, its clock's now (business dates), and
+/// security judged at the security clock's now (real time unless pinned).
 pub fn with_context<T>(app: &App, f: impl FnOnce(&Context<'_>) -> T) -> T {
     let loaded = &app.loaded;
     let now = loaded.world.clock.now();
@@ -98,7 +99,7 @@ pub fn with_context<T>(app: &App, f: impl FnOnce(&Context<'_>) -> T) -> T {
         keys: &app.keys,
         agreements: &loaded.scenario.agreements,
         world: &loaded.world,
-        now,
+        now: app.security.clock.now(),
     };
     f(&Context {
         world: &loaded.world,
@@ -114,7 +115,8 @@ fn call_service(
     envelope: &soap::Envelope,
     ctx: &Context<'_>,
 ) -> Result<(SoapVersion, Vec<u8>, Summary), Fault> {
-    let now = ctx.now;
+    // The response's Timestamp is security's business: the security clock, not the world's.
+    let now = ctx.guard.now;
     let mut out = Vec::with_capacity(4096);
     soap::begin_envelope(&mut out, envelope.version, None);
     let start = out.len();

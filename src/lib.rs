@@ -52,8 +52,12 @@ pub fn banner(app: &app::App, base: &str) -> String {
         s.push_str(&format!("  {title:<30} {base}{path}\n"));
     }
     s.push_str(&format!(
-        "  security: {} (--security off|token|strict); service agreements: {}\n",
+        "  security: {} (--security off|token|strict) on {}; service agreements: {}\n",
         app.security.mode.name(),
+        match app.security.clock {
+            world::Clock::Now => "real time".to_owned(),
+            world::Clock::Fixed(t) => format!("a pinned clock, {}", t.to_rfc3339()),
+        },
         if loaded.scenario.agreements.0.is_some() {
             "from the scenario"
         } else {

@@ -53,13 +53,17 @@ pub struct Scenario {
     pub agreements: Agreements,
 }
 
-/// The scenario's security settings; `--security` overrides the mode.
-#[derive(Debug, Clone, Copy, Deserialize)]
-#[serde(deny_unknown_fields, default)]
+/// The scenario's security settings; `--security`, `--clock-skew` and `--security-clock`
+/// override them.
+#[derive(Debug, Clone, Copy)]
 pub struct SecurityOptions {
     pub mode: SecurityMode,
     /// Tolerated clock difference, in seconds, for Timestamps and token validity.
     pub clock_skew: u32,
+    /// The security clock: what Timestamps and token lifetimes are judged and issued against.
+    /// Real time unless pinned (`security.clock`); never the world's clock, which only fixes
+    /// the business "today".
+    pub clock: Clock,
 }
 
 impl Default for SecurityOptions {
@@ -67,6 +71,7 @@ impl Default for SecurityOptions {
         SecurityOptions {
             mode: SecurityMode::Off,
             clock_skew: 300,
+            clock: Clock::Now,
         }
     }
 }

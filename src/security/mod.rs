@@ -19,7 +19,7 @@ use sha2::Digest;
 
 use crate::scenario::Agreements;
 use crate::soap::{Fault, SoapVersion};
-use crate::world::{Cvr, World};
+use crate::world::{Clock, Cvr, World};
 use keys::KeyMaterial;
 
 /// How strictly sfstub checks who is calling (`--security`, or `security.mode` in a scenario).
@@ -56,6 +56,11 @@ pub struct Settings {
     pub skew: Duration,
     /// The STS's entity ID: the Issuer of every assertion.
     pub sts_issuer: String,
+    /// The security clock: the instant Timestamps and tokens are judged against, and tokens,
+    /// RSTR lifetimes and response Timestamps are issued at. Real time unless pinned
+    /// (`--security-clock`, `security.clock`); independent of the world's clock, so a world
+    /// pinned to a day in the past still accepts a client signing at real time.
+    pub clock: Clock,
 }
 
 /// The issuer sfstub's STS writes into assertions (the exttest STS's own, so clients that
@@ -68,6 +73,7 @@ impl Default for Settings {
             mode: SecurityMode::Off,
             skew: Duration::minutes(5),
             sts_issuer: DEFAULT_STS_ISSUER.to_owned(),
+            clock: Clock::Now,
         }
     }
 }
@@ -105,6 +111,8 @@ pub struct Guard<'a> {
     pub keys: &'a KeyMaterial,
     pub agreements: &'a Agreements,
     pub world: &'a World,
+    /// The instant of the call under the security clock ([`Settings::clock`]), not the
+    /// world's: Timestamps and tokens are judged, and tokens and response Timestamps issued, at it.
     pub now: DateTime<Utc>,
 }
 

@@ -112,7 +112,8 @@ impl Issuer<'_> {
                     format!("received user context does not exist on using system: {why}"),
                 )
             })?;
-        let created = self.ctx.now;
+        // Tokens live on the security clock (real time unless pinned), never the world's.
+        let created = guard.now;
         let expires = created + Duration::hours(TOKEN_LIFETIME_HOURS);
         let id = format!("_{}", Uuid::new_v4());
         let spec = AssertionSpec {
@@ -386,7 +387,7 @@ impl Service for Sts {
         let settings = ctx.guard.settings;
         let strict = settings.mode == SecurityMode::Strict;
         let request =
-            read_request(&tree, &self.audiences, strict, ctx.now, settings.skew).map_err(|e| e.fault(version))?;
+            read_request(&tree, &self.audiences, strict, ctx.guard.now, settings.skew).map_err(|e| e.fault(version))?;
         let issuer = Issuer {
             ctx,
             audiences: &self.audiences,

@@ -4,6 +4,7 @@
 //! strict mode accepts.
 
 mod client;
+mod clocks;
 #[path = "../support/token.rs"]
 mod token;
 #[path = "../support/world.rs"]
