@@ -130,3 +130,34 @@ fn the_readme_sf1520_spouse_and_child_are_found_on_any_day() {
 fn clock(text: &str) -> sfstub::world::Clock {
     sfstub::scenario::parse_clock(text).unwrap()
 }
+
+/// The first ```yaml block after `heading`.
+fn yaml_block<'a>(readme: &'a str, heading: &str) -> &'a str {
+    let section = &readme[readme.find(heading).unwrap_or_else(|| panic!("README has {heading}"))..];
+    let start = section.find("```yaml\n").expect("a yaml block") + "```yaml\n".len();
+    &section[start..start + section[start..].find("```").unwrap()]
+}
+
+#[test]
+fn the_readme_scenario_example_is_a_valid_scenario() {
+    let readme = readme();
+    let yaml = yaml_block(&readme, "## Scenario files");
+    if let Err(e) = Scenario::parse(yaml, "README's scenario", None) {
+        panic!("{e}\n{yaml}");
+    }
+}
+
+#[test]
+fn the_readme_validate_example_of_a_misshapen_file_matches_what_validate_reports() {
+    let err = Scenario::parse(
+        "name: typo\nseeed: 1\npopulation:\n  citizens: lots\n",
+        "typo.yaml",
+        None,
+    )
+    .unwrap_err()
+    .to_string();
+    let readme = readme();
+    for line in err.lines() {
+        assert!(readme.contains(line), "README lacks the line {line:?}");
+    }
+}
