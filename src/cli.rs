@@ -114,8 +114,9 @@ impl ScenarioArgs {
 pub struct ServeArgs {
     #[command(flatten)]
     pub scenario: ScenarioArgs,
-    /// Address to listen on. Use 0.0.0.0:8080 to be reachable from other machines (Docker).
-    #[arg(long, env = "SFSTUB_LISTEN", default_value = "127.0.0.1:8080", value_name = "ADDR")]
+    /// Address and port to listen on (localhost means 127.0.0.1). Use 0.0.0.0:8080 to be
+    /// reachable from other machines (Docker).
+    #[arg(long, env = "SFSTUB_LISTEN", default_value = "127.0.0.1:8080", value_name = "ADDR", value_parser = parse_listen)]
     pub listen: SocketAddr,
     /// Largest request body accepted, e.g. 1MiB, 512KiB or a number of bytes.
     #[arg(long, env = "SFSTUB_MAX_BODY", default_value = "1MiB", value_parser = parse_size, value_name = "SIZE")]
@@ -298,6 +299,37 @@ pub struct ValidateArgs {
     pub files: Vec<PathBuf>,
 }
 
+/// Parses `--listen`: an IP address and port (`127.0.0.1:8080`, `[::1]:8080`), or
+/// `localhost:PORT` (127.0.0.1). A bare port or `:PORT` names no address: the message
+/// suggests the two a user most likely means.
+pub fn parse_listen(text: &str) -> Result<SocketAddr, String> {
+    let t = text.trim();
+    if let Ok(addr) = t.parse::<SocketAddr>() {
+        return Ok(addr);
+    }
+    let port_only = t.strip_prefix(':').unwrap_or(t);
+    if !port_only.is_empty() && port_only.bytes().all(|b| b.is_ascii_digit()) {
+        return match port_only.parse::<u16>() {
+            Ok(port) => Err(format!(
+                "{t:?} is a port without an address: use 127.0.0.1:{port} (this machine only) or \
+                 0.0.0.0:{port} (reachable from other machines, as in Docker)"
+            )),
+            Err(_) => Err(format!("{port_only} is not a port (1 to 65535); e.g. 127.0.0.1:8080")),
+        };
+    }
+    if let Some((host, port)) = t.rsplit_once(':')
+        && host.eq_ignore_ascii_case("localhost")
+    {
+        return port
+            .parse::<u16>()
+            .map(|port| SocketAddr::from(([127, 0, 0, 1], port)))
+            .map_err(|_| format!("{port:?} is not a port (0 to 65535); e.g. localhost:8080"));
+    }
+    Err(format!(
+        "{t:?} is not an address and port such as 127.0.0.1:8080, 0.0.0.0:8080, [::1]:8080 or localhost:8080"
+    ))
+}
+
 /// Parses a size: a number of bytes, or with a unit (B, KiB, MiB, GiB; KB/MB/GB are read as
 /// binary units too).
 pub fn parse_size(text: &str) -> Result<usize, String> {
@@ -334,6 +366,22 @@ mod tests {
         assert!(parse_size("0").is_err());
         assert!(parse_size("lots").is_err());
         assert!(parse_size("5 parsecs").is_err());
+    }
+
+    #[test]
+    fn listen_addresses() {
+        assert_eq!(parse_listen("127.0.0.1:8080").unwrap().to_string(), "127.0.0.1:8080");
+        assert_eq!(parse_listen("[::1]:0").unwrap().to_string(), "[::1]:0");
+        assert_eq!(parse_listen("localhost:8081").unwrap().to_string(), "127.0.0.1:8081");
+        assert_eq!(parse_listen("LOCALHOST:0").unwrap().to_string(), "127.0.0.1:0");
+        for port_only in ["8080", ":8080"] {
+            let e = parse_listen(port_only).unwrap_err();
+            assert!(e.contains("use 127.0.0.1:8080") && e.contains("0.0.0.0:8080"), "{e}");
+        }
+        assert!(parse_listen("99999").unwrap_err().contains("not a port"));
+        assert!(parse_listen("localhost:http").unwrap_err().contains("not a port"));
+        assert!(parse_listen("example.org:8080").unwrap_err().contains("127.0.0.1:8080"));
+        assert!(parse_listen("").is_err());
     }
 
     #[test]

@@ -268,6 +268,32 @@ fn serve_refuses_bad_values_from_the_environment() {
 }
 
 #[test]
+fn a_port_without_an_address_gets_a_suggestion() {
+    for listen in ["8080", ":8080"] {
+        let out = run(&mut sfstub(&["serve", "--listen", listen]));
+        assert_eq!(out.code(), Some(2), "{listen}: {}", out.stderr);
+        assert!(out.stderr.contains("--listen"), "{listen}: {}", out.stderr);
+        assert!(
+            out.stderr.contains("use 127.0.0.1:8080") && out.stderr.contains("0.0.0.0:8080"),
+            "{listen}: {}",
+            out.stderr
+        );
+        assert!(out.stdout.is_empty(), "{}", out.stdout_text());
+    }
+    let out = run(sfstub(&["serve"]).env("SFSTUB_LISTEN", "8080"));
+    assert!(out.stderr.contains("use 127.0.0.1:8080"), "{}", out.stderr);
+}
+
+#[test]
+fn localhost_is_a_listen_address() {
+    let server = Server::start(&["--listen", "localhost:0", "--clock", CLOCK], &[]);
+    assert!(server.text().contains("http://127.0.0.1:"), "{}", server.text());
+    assert!(server.addr.ip().is_loopback());
+    let (status, body) = post(server.addr, "/kontrolsaglistehent/1", &good_request("via-localhost"));
+    assert_eq!(status, 200, "{body}");
+}
+
+#[test]
 fn serve_refuses_a_bad_log_filter_with_exit_2() {
     let out = run(&mut sfstub(&[
         "serve",
