@@ -15,7 +15,7 @@ use chrono::{Months, NaiveDate};
 use super::k2017::{self, Fejl, HovedOplysninger, KONTEKST_NS};
 use super::{Context, ResponseSigning, Service, Summary};
 use crate::scenario::Sf1472Options;
-use crate::security::Caller;
+use crate::security::{Caller, Guard};
 use crate::soap::xml::{Leaf, escape, leaf_texts, push_element};
 use crate::soap::{Envelope, Fault};
 use crate::world::classes::Klasse;
@@ -64,9 +64,9 @@ pub struct Request {
 
 impl Request {
     /// Reads the request from the operation element's bytes.
-    pub fn parse(xml: &[u8], envelope: &Envelope) -> Result<Request, Fault> {
+    pub fn parse(xml: &[u8], envelope: &Envelope, guard: &Guard<'_>) -> Result<Request, Fault> {
         let leaves = leaf_texts(xml).map_err(|e| Fault::sender(envelope.version, e))?;
-        let hoved = HovedOplysninger::from_leaves(&leaves, envelope.version)?;
+        let hoved = HovedOplysninger::from_leaves(&leaves, envelope.version, guard)?;
         let get = |name: &str| criterion(&leaves, name);
         if !leaves.iter().any(|l| l.path.starts_with("KontrolsagSoegKriterie/")) {
             return Err(Fault::sender(
@@ -419,7 +419,7 @@ impl Service for KontrolsagListeHent {
         let presented = ctx
             .guard
             .inspect(envelope.version, body, envelope.security_header, ENTITY_ID)?;
-        let request = Request::parse(&body[op.range.clone()], envelope)?;
+        let request = Request::parse(&body[op.range.clone()], envelope, ctx.guard)?;
         let context_cvr = request.hoved.municipality_cvr.as_deref();
         let caller = ctx.guard.caller(envelope.version, &presented, context_cvr, ENTITY_ID)?;
         let today = ctx.now.date_naive();

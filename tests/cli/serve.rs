@@ -13,6 +13,8 @@ pub struct Server {
     child: Child,
     pub banner: Vec<String>,
     pub addr: SocketAddr,
+    /// stderr (the request log), line by line.
+    log: mpsc::Receiver<String>,
 }
 
 impl Server {
@@ -27,10 +29,17 @@ impl Server {
         let mut child = cmd.spawn().expect("sfstub serve starts");
         let stdout = child.stdout.take().expect("piped stdout");
         let mut stderr = child.stderr.take().expect("piped stderr");
-        // Drain stderr (the request log) so the child never blocks on a full pipe.
+        // Drain stderr (the request log) so the child never blocks on a full pipe; keep its
+        // lines for tests that read the log.
+        let (log_tx, log) = mpsc::channel();
         std::thread::spawn(move || {
-            let mut sink = Vec::new();
-            let _ = stderr.read_to_end(&mut sink);
+            let mut reader = BufReader::new(&mut stderr);
+            let mut line = String::new();
+            while reader.read_line(&mut line).unwrap_or(0) > 0 {
+                let _ = log_tx.send(std::mem::take(&mut line));
+            }
+            let mut rest = Vec::new();
+            let _ = stderr.read_to_end(&mut rest);
         });
         let (tx, rx) = mpsc::channel();
         std::thread::spawn(move || {
@@ -64,11 +73,33 @@ impl Server {
             }
         }
         let addr = endpoint_addr(&banner.join("\n"));
-        Server { child, banner, addr }
+        Server {
+            child,
+            banner,
+            addr,
+            log,
+        }
     }
 
     pub fn text(&self) -> String {
         self.banner.join("\n")
+    }
+
+    /// The next line of stderr containing `needle` (within [`TIMEOUT`]); panics with the lines
+    /// seen otherwise.
+    pub fn log_line(&self, needle: &str) -> String {
+        let deadline = Instant::now() + TIMEOUT;
+        let mut seen = Vec::new();
+        loop {
+            match self
+                .log
+                .recv_timeout(deadline.saturating_duration_since(Instant::now()))
+            {
+                Ok(line) if line.contains(needle) => return line,
+                Ok(line) => seen.push(line),
+                Err(_) => panic!("no log line with {needle:?}; stderr: {seen:#?}"),
+            }
+        }
     }
 }
 
@@ -282,6 +313,19 @@ fn a_port_without_an_address_gets_a_suggestion() {
     }
     let out = run(sfstub(&["serve"]).env("SFSTUB_LISTEN", "8080"));
     assert!(out.stderr.contains("use 127.0.0.1:8080"), "{}", out.stderr);
+}
+
+#[test]
+fn the_request_log_names_the_caller_of_a_person_not_found() {
+    let server = Server::start(&["--listen", "127.0.0.1:0", "--clock", CLOCK], &[]);
+    let lookup = r#"<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body><tns:PersonLookupRequest xmlns:tns="http://serviceplatformen.dk/xml/wsdl/soap11/CPR/PersonBaseDataExtended/4/"><autctx:AuthorityContext xmlns:autctx="http://serviceplatformen.dk/xml/schemas/AuthorityContext/1/"><autctx:MunicipalityCVR>64942212</autctx:MunicipalityCVR></autctx:AuthorityContext><cpr:PNR xmlns:cpr="http://serviceplatformen.dk/xml/schemas/cpr/PNR/1/">0101011234</cpr:PNR></tns:PersonLookupRequest></soap:Body></soap:Envelope>"#;
+    let (status, body) = post(server.addr, "/service/CPR/PersonBaseDataExtended/4", lookup);
+    assert_eq!(status, 500, "{body}");
+    assert!(body.contains("PNR not found"), "{body}");
+    let line = server.log_line("/service/CPR/PersonBaseDataExtended/4");
+    assert!(line.contains("status=500"), "{line}");
+    assert!(line.contains("caller=\"64942212\""), "{line}");
+    assert!(line.contains("PNR not found"), "{line}");
 }
 
 #[test]

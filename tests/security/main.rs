@@ -5,6 +5,7 @@
 
 mod client;
 mod clocks;
+mod request_log;
 #[path = "../support/token.rs"]
 mod token;
 #[path = "../support/world.rs"]
