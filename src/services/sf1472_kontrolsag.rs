@@ -111,7 +111,7 @@ pub fn apply(world: &World, caller: &Caller, request: &Request, today: NaiveDate
             push(
                 fejl_id::KALDER_UDEN_HJEMMEL,
                 format!(
-                    "Kalderen ({}, CVR {}) er hverken Udbetaling Danmark eller en kommune og har ikke adgang efter udbetaling danmark-lovens § 11 a",
+                    "Kalderen ({}, CVR {}) er hverken Udbetaling Danmark eller en kommune og har ikke adgang efter Udbetaling Danmark-lovens § 11 a",
                     a.name, caller.cvr
                 ),
             );
@@ -200,7 +200,7 @@ pub fn apply(world: &World, caller: &Caller, request: &Request, today: NaiveDate
                     (Some(Sector::Kommune), Sector::Kommune) => push(
                         fejl_id::ANDEN_KOMMUNE,
                         format!(
-                            "MyndighedCVRNummer {} ({}): en kommune kan ikke søge i en anden kommunes kontrolsager (udbetaling danmark-lovens § 11 a)",
+                            "MyndighedCVRNummer {} ({}): en kommune kan ikke søge i en anden kommunes kontrolsager (Udbetaling Danmark-lovens § 11 a)",
                             t.cvr, t.name
                         ),
                     ),
