@@ -313,9 +313,18 @@ fn index(app: &App, parts: &http::request::Parts) -> String {
         loaded.scenario.name,
         loaded.scenario.seed
     );
+    let width = loaded
+        .services
+        .iter()
+        .map(|s| s.title().chars().count())
+        .max()
+        .unwrap_or(0);
     for service in &loaded.services {
         let base = base_url(app, parts, service.paths()[0]);
-        s.push_str(&format!("  {:<28} {base}   ({base}?wsdl)\n", service.title()));
+        match app.serves_wsdl(service.as_ref()) {
+            true => s.push_str(&format!("  {:<width$} {base}   ({base}?wsdl)\n", service.title())),
+            false => s.push_str(&format!("  {:<width$} {base}\n", service.title())),
+        }
     }
     s
 }
