@@ -161,3 +161,32 @@ fn the_readme_validate_example_of_a_misshapen_file_matches_what_validate_reports
         assert!(readme.contains(line), "README lacks the line {line:?}");
     }
 }
+
+/// Most examples call `sfstub`; the README says how to get it on the PATH before the first one.
+#[test]
+fn the_readme_says_how_to_install_sfstub_before_it_is_first_called() {
+    let readme = readme();
+    let install = readme
+        .find("cargo install --path .")
+        .expect("the README says `cargo install --path .`");
+    let first_call = [
+        "sfstub serve",
+        "sfstub generate",
+        "sfstub token",
+        "sfstub certs",
+        "sfstub validate",
+    ]
+    .iter()
+    .filter_map(|c| readme.find(c))
+    .min()
+    .expect("the README calls sfstub");
+    assert!(
+        install < first_call,
+        "`cargo install --path .` comes only after the first `sfstub` call"
+    );
+    let running = readme.find("## Running it").expect("a Running it section");
+    assert!(
+        install < running,
+        "`cargo install --path .` belongs right after the first commands"
+    );
+}
