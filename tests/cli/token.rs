@@ -83,10 +83,10 @@ fn a_pinned_world_clock_in_strict_mode_accepts_a_request_signed_at_real_time() {
         ],
         &[],
     );
-    assert!(server.text().contains("on real time"), "{}", server.text());
     let (status, answer) = post(server.addr, "/kontrolsaglistehent/1", &out.stdout_text());
     assert_eq!(status, 200, "{answer}");
     assert!(answer.contains("from-sfstub-token</"), "{answer}");
+    assert!(server.text().contains("on real time"), "{}", server.text());
 }
 
 #[test]
