@@ -21,7 +21,9 @@ const OPERATION: &str = r#"<k:KontrolsagListeHent_I xmlns:k="http://www.kombit.d
 
 fn main() {
     let clock = parse_clock("2026-11-22T12:00:00Z").unwrap();
-    let scenario = Scenario::parse(sfstub::scenario::DEFAULT_SCENARIO, "default", Some(clock)).unwrap();
+    let mut scenario = Scenario::parse(sfstub::scenario::DEFAULT_SCENARIO, "default", Some(clock)).unwrap();
+    // Tokens issued and judged at one pinned instant: the security clock, like the world's.
+    scenario.security.clock = clock;
     let app = App::with_keys(scenario, Limits::default(), Arc::new(KeyMaterial::ephemeral()));
     let now: DateTime<Utc> = clock.now();
     let client = &app.keys.client;
@@ -56,13 +58,13 @@ fn main() {
     for mode in [SecurityMode::Token, SecurityMode::Strict] {
         let mut settings = app.security.clone();
         settings.mode = mode;
-        let guard = Guard {
-            settings: &settings,
-            keys: &app.keys,
-            agreements: &app.loaded.scenario.agreements,
-            world: &app.loaded.world,
+        let guard = Guard::new(
+            &settings,
+            &app.keys,
+            &app.loaded.scenario.agreements,
+            &app.loaded.world,
             now,
-        };
+        );
         let start = Instant::now();
         for _ in 0..n {
             guard

@@ -111,6 +111,12 @@ impl App {
 }
 
 impl App {
+    /// True when `GET <endpoint>?wsdl` of `service` answers with a WSDL: sfstub's own contract,
+    /// or KOMBIT's from `--contracts`. The banner and the index advertise only these links.
+    pub fn serves_wsdl(&self, service: &dyn Service) -> bool {
+        service.contract(None, "http://localhost").is_some() || service.official().is_some()
+    }
+
     /// An app serving `scenario` with `limits` and the process's shared in-memory keys
     /// ([`KeyMaterial::ephemeral_shared`], generated on first use): for tests.
     pub fn new(scenario: Scenario, limits: Limits) -> App {
@@ -122,6 +128,7 @@ impl App {
         let security = Settings {
             mode: scenario.security.mode,
             skew: chrono::Duration::seconds(i64::from(scenario.security.clock_skew)),
+            clock: scenario.security.clock,
             ..Settings::default()
         };
         App {

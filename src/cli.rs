@@ -67,6 +67,12 @@ pub struct TokenArgs {
         requires = "envelope"
     )]
     pub to: String,
+    /// Pin the security clock: the token's IssueInstant and lifetime and the envelope's
+    /// Timestamp (`now` or an RFC 3339 time). Default: the scenario's security.clock, else
+    /// real time — never --clock, which only fixes the world's "today". Give the server the
+    /// same setting, or it refuses a token from another time.
+    #[arg(long, env = "SFSTUB_SECURITY_CLOCK", value_name = "TIME", value_parser = parse_clock)]
+    pub security_clock: Option<Clock>,
     /// wsa:Action of the envelope.
     #[arg(
         long,
@@ -83,7 +89,9 @@ pub struct ScenarioArgs {
     /// Scenario file (YAML). Without it, the built-in default scenario.
     #[arg(long, env = "SFSTUB_SCENARIO", value_name = "FILE")]
     pub scenario: Option<PathBuf>,
-    /// Override the scenario's clock: `now` or an RFC 3339 time such as 2026-11-22T12:00:00Z.
+    /// Override the scenario's clock, the world's "today" for business dates (case dates, the
+    /// henlagt window, ages): `now` or an RFC 3339 time such as 2026-11-22T12:00:00Z. Who exists never depends
+    /// on it, and security (Timestamps, tokens) runs on real time unless --security-clock pins it.
     #[arg(long, env = "SFSTUB_CLOCK", value_name = "TIME", value_parser = parse_clock)]
     pub clock: Option<Clock>,
 }
@@ -106,8 +114,9 @@ impl ScenarioArgs {
 pub struct ServeArgs {
     #[command(flatten)]
     pub scenario: ScenarioArgs,
-    /// Address to listen on. Use 0.0.0.0:8080 to be reachable from other machines (Docker).
-    #[arg(long, env = "SFSTUB_LISTEN", default_value = "127.0.0.1:8080", value_name = "ADDR")]
+    /// Address and port to listen on (localhost means 127.0.0.1). Use 0.0.0.0:8080 to be
+    /// reachable from other machines (Docker).
+    #[arg(long, env = "SFSTUB_LISTEN", default_value = "127.0.0.1:8080", value_name = "ADDR", value_parser = parse_listen)]
     pub listen: SocketAddr,
     /// Largest request body accepted, e.g. 1MiB, 512KiB or a number of bytes.
     #[arg(long, env = "SFSTUB_MAX_BODY", default_value = "1MiB", value_parser = parse_size, value_name = "SIZE")]
@@ -133,6 +142,12 @@ pub struct ServeArgs {
     /// scenario's security.clock_skew, 300).
     #[arg(long, env = "SFSTUB_CLOCK_SKEW", value_name = "SECONDS")]
     pub clock_skew: Option<u32>,
+    /// Pin the security clock, against which Timestamps and tokens are judged and at which the
+    /// STS issues tokens: `now` or an RFC 3339 time (for reproducible tests). Default: the
+    /// scenario's security.clock, else real time. Independent of --clock, which only fixes the
+    /// world's "today" (business dates).
+    #[arg(long, env = "SFSTUB_SECURITY_CLOCK", value_name = "TIME", value_parser = parse_clock)]
+    pub security_clock: Option<Clock>,
     /// A folder holding a vendor's own copy of KOMBIT's contract files (e.g. a newer one):
     /// served at `?wsdl` of SF1520, SF1500, SF1510 Klasse and the STS instead of the copies
     /// sfstub ships, addresses rewritten. A service the folder has no WSDL for keeps the
@@ -292,6 +307,37 @@ pub struct ValidateArgs {
     pub files: Vec<PathBuf>,
 }
 
+/// Parses `--listen`: an IP address and port (`127.0.0.1:8080`, `[::1]:8080`), or
+/// `localhost:PORT` (127.0.0.1). A bare port or `:PORT` names no address: the message
+/// suggests the two a user most likely means.
+pub fn parse_listen(text: &str) -> Result<SocketAddr, String> {
+    let t = text.trim();
+    if let Ok(addr) = t.parse::<SocketAddr>() {
+        return Ok(addr);
+    }
+    let port_only = t.strip_prefix(':').unwrap_or(t);
+    if !port_only.is_empty() && port_only.bytes().all(|b| b.is_ascii_digit()) {
+        return match port_only.parse::<u16>() {
+            Ok(port) => Err(format!(
+                "{t:?} is a port without an address: use 127.0.0.1:{port} (this machine only) or \
+                 0.0.0.0:{port} (reachable from other machines, as in Docker)"
+            )),
+            Err(_) => Err(format!("{port_only} is not a port (1 to 65535); e.g. 127.0.0.1:8080")),
+        };
+    }
+    if let Some((host, port)) = t.rsplit_once(':')
+        && host.eq_ignore_ascii_case("localhost")
+    {
+        return port
+            .parse::<u16>()
+            .map(|port| SocketAddr::from(([127, 0, 0, 1], port)))
+            .map_err(|_| format!("{port:?} is not a port (0 to 65535); e.g. localhost:8080"));
+    }
+    Err(format!(
+        "{t:?} is not an address and port such as 127.0.0.1:8080, 0.0.0.0:8080, [::1]:8080 or localhost:8080"
+    ))
+}
+
 /// Parses a size: a number of bytes, or with a unit (B, KiB, MiB, GiB; KB/MB/GB are read as
 /// binary units too).
 pub fn parse_size(text: &str) -> Result<usize, String> {
@@ -328,6 +374,22 @@ mod tests {
         assert!(parse_size("0").is_err());
         assert!(parse_size("lots").is_err());
         assert!(parse_size("5 parsecs").is_err());
+    }
+
+    #[test]
+    fn listen_addresses() {
+        assert_eq!(parse_listen("127.0.0.1:8080").unwrap().to_string(), "127.0.0.1:8080");
+        assert_eq!(parse_listen("[::1]:0").unwrap().to_string(), "[::1]:0");
+        assert_eq!(parse_listen("localhost:8081").unwrap().to_string(), "127.0.0.1:8081");
+        assert_eq!(parse_listen("LOCALHOST:0").unwrap().to_string(), "127.0.0.1:0");
+        for port_only in ["8080", ":8080"] {
+            let e = parse_listen(port_only).unwrap_err();
+            assert!(e.contains("use 127.0.0.1:8080") && e.contains("0.0.0.0:8080"), "{e}");
+        }
+        assert!(parse_listen("99999").unwrap_err().contains("not a port"));
+        assert!(parse_listen("localhost:http").unwrap_err().contains("not a port"));
+        assert!(parse_listen("example.org:8080").unwrap_err().contains("127.0.0.1:8080"));
+        assert!(parse_listen("").is_err());
     }
 
     #[test]

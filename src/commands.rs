@@ -134,7 +134,10 @@ pub fn token(args: TokenArgs) -> ExitCode {
         }
         Err(e) => return fail(e.to_string()),
     };
-    let app = App::with_keys(scenario, Limits::default(), Arc::new(keys));
+    let mut app = App::with_keys(scenario, Limits::default(), Arc::new(keys));
+    if let Some(clock) = args.security_clock {
+        app.security.clock = clock;
+    }
     let client = &app.keys.client;
     let issued = crate::http::with_context(&app, |ctx| {
         let audiences = app.loaded.audiences();
@@ -144,7 +147,7 @@ pub fn token(args: TokenArgs) -> ExitCode {
         };
         issuer
             .issue(&args.service, cvr, &client.cert_der, client.info())
-            .map(|i| (i, ctx.now))
+            .map(|i| (i, ctx.guard.now))
     });
     let (issued, now) = match issued {
         Ok(x) => x,

@@ -1,5 +1,6 @@
 //! From an HTTP request to an HTTP response, without a socket: routing, contracts, SOAP
-//! dispatch, faults. Tests call [`handle`] directly; [`crate::server`] puts it on the wire.
+//! dispatch, faults. Tests call [`handle`] (or [`answer`], which also says what the request log
+//! would) directly; [`crate::server`] puts it on the wire.
 
 use std::time::Instant;
 
@@ -16,58 +17,17 @@ use crate::soap::xml::escape;
 use crate::soap::{self, Fault, ResponseAddressing, SoapVersion};
 use crate::tls::PeerCertificate;
 
-/// Answers one request whose body has already been read (within the size limit).
+/// Answers one request whose body has already been read (within the size limit), and logs
+/// it (target `sfstub::request`).
 pub fn handle(app: &App, request: Request<Bytes>) -> Response<Bytes> {
     let started = Instant::now();
-    let (parts, body) = request.into_parts();
-    let path = parts.uri.path();
-    let path = if path.len() > 1 {
-        path.trim_end_matches('/')
-    } else {
-        path
-    };
-    let loaded = &app.loaded;
-    let mut summary = Summary::default();
-    let rest = matches!(path, sf1514_rest::WSTRUST_PATH | sf1514_rest::OAUTH_PATH);
-    let response = match (loaded.service_for(path), &parts.method) {
-        (_, &Method::POST) if rest => {
-            let tls = parts.extensions.get::<PeerCertificate>().map(|c| c.0.as_slice());
-            with_context(app, |ctx| {
-                let issuer = Issuer {
-                    ctx,
-                    audiences: &loaded.audiences(),
-                };
-                if path == sf1514_rest::WSTRUST_PATH {
-                    sf1514_rest::wstrust(&issuer, tls, &body)
-                } else {
-                    sf1514_rest::oauth(&issuer, tls, parts.uri.query(), &body)
-                }
-            })
-        }
-        (_, _) if rest => method_not_allowed("POST"),
-        (Some(service), &Method::POST) => {
-            let content_type = parts.headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok());
-            let fallback = SoapVersion::guess_from_content_type(content_type);
-            match soap_call(app, service, &body, fallback) {
-                Ok((version, out, s)) => {
-                    summary = s;
-                    xml_response(StatusCode::OK, version.content_type(), out)
-                }
-                Err(fault) => {
-                    summary.outcome = format!("fault: {}", fault.reason);
-                    fault_response(&fault)
-                }
-            }
-        }
-        (Some(service), &Method::GET | &Method::HEAD) => contract(app, service, &parts, path),
-        (Some(_), _) => method_not_allowed("GET, HEAD, POST"),
-        (None, &Method::GET | &Method::HEAD) => get_other(app, &parts, path),
-        (None, _) => not_found(app, path),
-    };
+    let method = request.method().clone();
+    let path = request.uri().path().to_owned();
+    let (response, summary) = answer(app, request);
     tracing::info!(
         target: "sfstub::request",
-        method = %parts.method,
-        path,
+        method = %method,
+        path = trimmed(&path),
         status = response.status().as_u16(),
         caller = summary.caller.as_deref().unwrap_or("-"),
         outcome = %summary.outcome,
@@ -76,39 +36,109 @@ pub fn handle(app: &App, request: Request<Bytes>) -> Response<Bytes> {
     response
 }
 
-fn soap_call(
-    app: &App,
-    service: &dyn Service,
-    body: &[u8],
-    fallback: SoapVersion,
-) -> Result<(SoapVersion, Vec<u8>, Summary), Fault> {
+/// The path without a trailing slash (but `/` stays `/`).
+fn trimmed(path: &str) -> &str {
+    if path.len() > 1 {
+        path.trim_end_matches('/')
+    } else {
+        path
+    }
+}
+
+/// Answers one request: the response, and what the request log says about it — among it the
+/// caller whenever the request named one, also when the answer is a fault.
+pub fn answer(app: &App, request: Request<Bytes>) -> (Response<Bytes>, Summary) {
+    let (parts, body) = request.into_parts();
+    let path = trimmed(parts.uri.path());
+    let loaded = &app.loaded;
+    let mut summary = Summary::default();
+    let rest = matches!(path, sf1514_rest::WSTRUST_PATH | sf1514_rest::OAUTH_PATH);
+    let response = match (loaded.service_for(path), &parts.method) {
+        (_, &Method::POST) if rest => {
+            let tls = parts.extensions.get::<PeerCertificate>().map(|c| c.0.as_slice());
+            let (response, caller) = with_context(app, |ctx| {
+                let issuer = Issuer {
+                    ctx,
+                    audiences: &loaded.audiences(),
+                };
+                let response = if path == sf1514_rest::WSTRUST_PATH {
+                    sf1514_rest::wstrust(&issuer, tls, &body)
+                } else {
+                    sf1514_rest::oauth(&issuer, tls, parts.uri.query(), &body)
+                };
+                (response, ctx.guard.noted_caller())
+            });
+            summary.caller = caller;
+            response
+        }
+        (_, _) if rest => method_not_allowed("POST"),
+        (Some(service), &Method::POST) => {
+            let content_type = parts.headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok());
+            let fallback = SoapVersion::guess_from_content_type(content_type);
+            let (answered, caller) = soap_call(app, service, &body, fallback);
+            let response = match answered {
+                Ok((version, out, s)) => {
+                    summary = s;
+                    xml_response(StatusCode::OK, version.content_type(), out)
+                }
+                Err(fault) => {
+                    summary.outcome = format!("fault: {}", fault.reason);
+                    fault_response(&fault)
+                }
+            };
+            summary.caller = summary.caller.or(caller);
+            response
+        }
+        (Some(service), &Method::GET | &Method::HEAD) => contract(app, service, &parts, path),
+        (Some(_), _) => method_not_allowed("GET, HEAD, POST"),
+        (None, &Method::GET | &Method::HEAD) => get_other(app, &parts, path),
+        (None, _) => not_found(app, path),
+    };
+    (response, summary)
+}
+
+/// The answer of a SOAP call (or the fault) and the caller the request named, if any (known
+/// also when the answer is a fault).
+type SoapAnswer = (Result<(SoapVersion, Vec<u8>, Summary), Fault>, Option<String>);
+
+fn soap_call(app: &App, service: &dyn Service, body: &[u8], fallback: SoapVersion) -> SoapAnswer {
     let limits = soap::Limits {
         max_depth: app.limits.max_depth,
     };
     // quick-xml skips a byte-order mark without counting it in positions: drop it first.
     let body = body.strip_prefix(b"\xEF\xBB\xBF".as_slice()).unwrap_or(body);
-    let envelope = soap::parse_envelope(body, limits, fallback)?;
+    let envelope = match soap::parse_envelope(body, limits, fallback) {
+        Ok(e) => e,
+        Err(fault) => return (Err(fault), None),
+    };
     let versions = service.soap_versions();
     if app.soap_version_check() == soap::VersionCheck::Strict
         && !versions.contains(&envelope.version)
         && let Some(&speaks) = versions.first()
     {
-        return Err(soap::version_mismatch(speaks, envelope.version, service.title()));
+        return (
+            Err(soap::version_mismatch(speaks, envelope.version, service.title())),
+            None,
+        );
     }
-    with_context(app, |ctx| call_service(app, service, body, &envelope, ctx))
+    with_context(app, |ctx| {
+        let answered = call_service(app, service, body, &envelope, ctx);
+        (answered, ctx.guard.noted_caller())
+    })
 }
 
-/// Runs `f` with the context of one call: the world, the clock's now, security.
+/// Runs `f` with the context of one call: the world, its clock's now (business dates), and
+/// security judged at the security clock's now (real time unless pinned).
 pub fn with_context<T>(app: &App, f: impl FnOnce(&Context<'_>) -> T) -> T {
     let loaded = &app.loaded;
     let now = loaded.world.clock.now();
-    let guard = Guard {
-        settings: &app.security,
-        keys: &app.keys,
-        agreements: &loaded.scenario.agreements,
-        world: &loaded.world,
-        now,
-    };
+    let guard = Guard::new(
+        &app.security,
+        &app.keys,
+        &loaded.scenario.agreements,
+        &loaded.world,
+        app.security.clock.now(),
+    );
     f(&Context {
         world: &loaded.world,
         now,
@@ -123,7 +153,8 @@ fn call_service(
     envelope: &soap::Envelope,
     ctx: &Context<'_>,
 ) -> Result<(SoapVersion, Vec<u8>, Summary), Fault> {
-    let now = ctx.now;
+    // The response's Timestamp is security's business: the security clock, not the world's.
+    let now = ctx.guard.now;
     let mut out = Vec::with_capacity(4096);
     soap::begin_envelope(&mut out, envelope.version, None);
     let start = out.len();
@@ -282,9 +313,18 @@ fn index(app: &App, parts: &http::request::Parts) -> String {
         loaded.scenario.name,
         loaded.scenario.seed
     );
+    let width = loaded
+        .services
+        .iter()
+        .map(|s| s.title().chars().count())
+        .max()
+        .unwrap_or(0);
     for service in &loaded.services {
         let base = base_url(app, parts, service.paths()[0]);
-        s.push_str(&format!("  {:<28} {base}   ({base}?wsdl)\n", service.title()));
+        match app.serves_wsdl(service.as_ref()) {
+            true => s.push_str(&format!("  {:<width$} {base}   ({base}?wsdl)\n", service.title())),
+            false => s.push_str(&format!("  {:<width$} {base}\n", service.title())),
+        }
     }
     s
 }

@@ -37,23 +37,33 @@ pub fn banner(app: &app::App, base: &str) -> String {
         w.citizens_with_cases(),
         w.cases.len(),
     );
-    for service in &loaded.services {
-        let url = format!("{base}{}", service.paths()[0]);
-        let wsdl = service.contract(None, &url).is_some() || service.official().is_some();
-        match wsdl {
-            true => s.push_str(&format!("  {:<30} {url}   ({url}?wsdl)\n", service.title())),
-            false => s.push_str(&format!("  {:<30} {url}\n", service.title())),
-        }
-    }
-    for (title, path) in [
+    let rest = [
         ("SF1514 STS, REST (JSON)", services::sf1514_rest::WSTRUST_PATH),
         ("SF1514 STS, OAuth (JWT)", services::sf1514_rest::OAUTH_PATH),
-    ] {
-        s.push_str(&format!("  {title:<30} {base}{path}\n"));
+    ];
+    let titles = loaded
+        .services
+        .iter()
+        .map(|s| s.title())
+        .chain(rest.iter().map(|r| r.0));
+    let width = titles.map(|t| t.chars().count()).max().unwrap_or(0);
+    for service in &loaded.services {
+        let url = format!("{base}{}", service.paths()[0]);
+        match app.serves_wsdl(service.as_ref()) {
+            true => s.push_str(&format!("  {:<width$} {url}   ({url}?wsdl)\n", service.title())),
+            false => s.push_str(&format!("  {:<width$} {url}\n", service.title())),
+        }
+    }
+    for (title, path) in rest {
+        s.push_str(&format!("  {title:<width$} {base}{path}\n"));
     }
     s.push_str(&format!(
-        "  security: {} (--security off|token|strict); service agreements: {}\n",
+        "  security: {} (--security off|token|strict) on {}; service agreements: {}\n",
         app.security.mode.name(),
+        match app.security.clock {
+            world::Clock::Now => "real time".to_owned(),
+            world::Clock::Fixed(t) => format!("a pinned clock, {}", t.to_rfc3339()),
+        },
         if loaded.scenario.agreements.0.is_some() {
             "from the scenario"
         } else {

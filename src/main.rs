@@ -71,6 +71,9 @@ fn serve(args: ServeArgs) -> ExitCode {
     if let Some(skew) = args.clock_skew {
         app.security.skew = chrono::Duration::seconds(i64::from(skew));
     }
+    if let Some(clock) = args.security_clock {
+        app.security.clock = clock;
+    }
     if tls.is_some() {
         app.scheme = "https";
     }

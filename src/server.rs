@@ -32,7 +32,7 @@ pub async fn run(listener: TcpListener, app: Arc<App>, shutdown: impl Future<Out
 }
 
 /// [`run`] over HTTPS: each connection's TLS handshake goes through `acceptor` (see
-/// [`crate::tls::server_config`]). A failed handshake is logged at debug level and the
+/// [`crate::tls::server_config`]). A failed handshake is logged at info level and the
 /// connection dropped. A client certificate reaches [`handle`] as a
 /// [`PeerCertificate`] request extension.
 pub async fn run_tls(
@@ -87,12 +87,15 @@ async fn serve(
                         tokio::spawn(async move {
                             let stream = match tokio::time::timeout(HANDSHAKE_TIMEOUT, accept).await {
                                 Ok(Ok(s)) => s,
+                                // Logged at the default level: a client refused here (no or an
+                                // untrusted client certificate, no common protocol) sees only a
+                                // closed connection, so the reason must be on sfstub's side.
                                 Ok(Err(e)) => {
-                                    tracing::debug!("TLS handshake with {peer} failed: {e}");
+                                    tracing::info!(target: "sfstub::tls", "TLS handshake with {peer} refused: {e}");
                                     return;
                                 }
                                 Err(_) => {
-                                    tracing::debug!("TLS handshake with {peer} timed out");
+                                    tracing::info!(target: "sfstub::tls", "TLS handshake with {peer} timed out after {HANDSHAKE_TIMEOUT:?}");
                                     return;
                                 }
                             };

@@ -14,6 +14,7 @@ use crate::security::SecurityMode;
 use crate::world::{BenefitId, StepId, ThemeId};
 
 mod agreements;
+mod shape;
 mod validate;
 
 use crate::world::{CaseStatus, Clock, Cpr, Cvr};
@@ -53,13 +54,17 @@ pub struct Scenario {
     pub agreements: Agreements,
 }
 
-/// The scenario's security settings; `--security` overrides the mode.
-#[derive(Debug, Clone, Copy, Deserialize)]
-#[serde(deny_unknown_fields, default)]
+/// The scenario's security settings; `--security`, `--clock-skew` and `--security-clock`
+/// override them.
+#[derive(Debug, Clone, Copy)]
 pub struct SecurityOptions {
     pub mode: SecurityMode,
     /// Tolerated clock difference, in seconds, for Timestamps and token validity.
     pub clock_skew: u32,
+    /// The security clock: what Timestamps and token lifetimes are judged and issued against.
+    /// Real time unless pinned (`security.clock`); never the world's clock, which only fixes
+    /// the business "today".
+    pub clock: Clock,
 }
 
 impl Default for SecurityOptions {
@@ -67,6 +72,7 @@ impl Default for SecurityOptions {
         SecurityOptions {
             mode: SecurityMode::Off,
             clock_skew: 300,
+            clock: Clock::Now,
         }
     }
 }
@@ -160,9 +166,10 @@ pub struct CaseSpec {
 /// One problem in a scenario file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Problem {
+    /// 1-based; 0 when the problem has no position (the file cannot be read, is empty).
     pub line: u64,
     pub column: u64,
-    /// The field's path, e.g. `persons[0].cases[1].holder`.
+    /// The field's path, e.g. `persons[0].cases[1].holder`; empty for the whole file.
     pub field: String,
     pub message: String,
 }
@@ -179,11 +186,16 @@ impl fmt::Display for ScenarioError {
         let n = self.problems.len();
         write!(f, "{} has {n} problem{}:", self.file, if n == 1 { "" } else { "s" })?;
         for p in &self.problems {
-            write!(
-                f,
-                "\n  {}:{}:{}: {}: {}",
-                self.file, p.line, p.column, p.field, p.message
-            )?;
+            // A problem of the whole file (it cannot be read, it is empty) has no position,
+            // and one without a field names none.
+            write!(f, "\n  {}", self.file)?;
+            if p.line > 0 {
+                write!(f, ":{}:{}", p.line, p.column)?;
+            }
+            if !p.field.is_empty() {
+                write!(f, ": {}", p.field)?;
+            }
+            write!(f, ": {}", p.message)?;
         }
         Ok(())
     }
@@ -203,7 +215,7 @@ impl Scenario {
             problems: vec![Problem {
                 line: 0,
                 column: 0,
-                field: "(file)".into(),
+                field: String::new(),
                 message: format!("cannot read: {e}"),
             }],
         })?;
@@ -213,18 +225,15 @@ impl Scenario {
     /// Parses and validates scenario text. `file` names it in errors; `clock` overrides the
     /// scenario's own clock (`--clock`).
     pub fn parse(text: &str, file: &str, clock: Option<Clock>) -> Result<Scenario, ScenarioError> {
-        let raw: validate::RawScenario = serde_saphyr::from_str(text).map_err(|e| {
-            let (line, column) = e.location().map(|l| (l.line(), l.column())).unwrap_or((0, 0));
-            ScenarioError {
-                file: file.to_owned(),
-                problems: vec![Problem {
-                    line,
-                    column,
-                    field: "(structure)".into(),
-                    message: first_line(&e.to_string()),
-                }],
-            }
-        })?;
+        let fail = |problems| ScenarioError {
+            file: file.to_owned(),
+            problems,
+        };
+        // Every unknown field and wrong type at once; then the typed parse, which the shape
+        // check has made sure succeeds (it still has the last word).
+        shape::check(text).map_err(fail)?;
+        let raw: validate::RawScenario =
+            serde_saphyr::from_str(text).map_err(|e| fail(vec![shape::syntax_problem(&e)]))?;
         let mut v = Validator { problems: Vec::new() };
         let scenario = v.scenario(raw, clock);
         match scenario {
@@ -339,7 +348,30 @@ mod tests {
         let err = Scenario::parse("name: x\nseed: 1\npopulaton: {}\n", "x.yaml", None).unwrap_err();
         assert_eq!(err.problems.len(), 1);
         assert_eq!(err.problems[0].line, 3);
-        assert!(err.problems[0].message.contains("populaton"), "{err}");
+        assert_eq!(err.problems[0].field, "populaton");
+        assert!(err.problems[0].message.contains("did you mean `population`"), "{err}");
+    }
+
+    #[test]
+    fn every_structural_problem_of_a_file_is_reported_at_once() {
+        let err = Scenario::parse("name: x\nseeed: 1\npopulation:\n  citizens: lots\n", "my.yaml", None).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "my.yaml has 2 problems:\n  my.yaml:2:1: seeed: unknown field; did you mean `seed`?\n  \
+             my.yaml:4:13: population.citizens: lots is not a whole number from 0 to 4294967295"
+        );
+    }
+
+    #[test]
+    fn a_file_that_cannot_be_read_has_no_position() {
+        let err = Scenario::load(Path::new("/nonexistent/my.yaml"), None)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("/nonexistent/my.yaml has 1 problem:\n  /nonexistent/my.yaml: cannot read: "),
+            "{err}"
+        );
+        assert!(!err.contains(":0:0"), "{err}");
     }
 
     #[test]

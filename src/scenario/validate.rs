@@ -33,9 +33,34 @@ pub(super) struct RawScenario {
     #[serde(default)]
     sf1472: Sf1472Options,
     #[serde(default)]
-    security: SecurityOptions,
+    security: RawSecurity,
     #[serde(default)]
     agreements: Option<Vec<RawAgreement>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSecurity {
+    #[serde(default)]
+    mode: SecurityMode,
+    #[serde(default = "default_clock_skew")]
+    clock_skew: u32,
+    #[serde(default)]
+    clock: Option<Spanned<String>>,
+}
+
+impl Default for RawSecurity {
+    fn default() -> Self {
+        RawSecurity {
+            mode: SecurityMode::Off,
+            clock_skew: default_clock_skew(),
+            clock: None,
+        }
+    }
+}
+
+fn default_clock_skew() -> u32 {
+    SecurityOptions::default().clock_skew
 }
 
 #[derive(Deserialize)]
@@ -180,6 +205,17 @@ impl Validator {
                 message: "must not be empty".into(),
             });
         }
+        let security = SecurityOptions {
+            mode: raw.security.mode,
+            clock_skew: raw.security.clock_skew,
+            clock: match &raw.security.clock {
+                None => Clock::Now,
+                Some(text) => parse_clock(&text.value).unwrap_or_else(|e| {
+                    self.report(text, "security.clock", e);
+                    Clock::Now
+                }),
+            },
+        };
         let agreements = Agreements(raw.agreements.as_ref().map(|list| {
             list.iter()
                 .enumerate()
@@ -198,7 +234,7 @@ impl Validator {
             theme_weights,
             persons,
             sf1472: raw.sf1472,
-            security: raw.security,
+            security,
             agreements,
         })
     }

@@ -13,13 +13,15 @@ pub mod xmltree;
 
 pub mod wss;
 
+use std::cell::RefCell;
+
 use chrono::{DateTime, Duration, Utc};
 use serde::Deserialize;
 use sha2::Digest;
 
 use crate::scenario::Agreements;
 use crate::soap::{Fault, SoapVersion};
-use crate::world::{Cvr, World};
+use crate::world::{Clock, Cvr, World};
 use keys::KeyMaterial;
 
 /// How strictly sfstub checks who is calling (`--security`, or `security.mode` in a scenario).
@@ -56,6 +58,11 @@ pub struct Settings {
     pub skew: Duration,
     /// The STS's entity ID: the Issuer of every assertion.
     pub sts_issuer: String,
+    /// The security clock: the instant Timestamps and tokens are judged against, and tokens,
+    /// RSTR lifetimes and response Timestamps are issued at. Real time unless pinned
+    /// (`--security-clock`, `security.clock`); independent of the world's clock, so a world
+    /// pinned to a day in the past still accepts a client signing at real time.
+    pub clock: Clock,
 }
 
 /// The issuer sfstub's STS writes into assertions (the exttest STS's own, so clients that
@@ -68,6 +75,7 @@ impl Default for Settings {
             mode: SecurityMode::Off,
             skew: Duration::minutes(5),
             sts_issuer: DEFAULT_STS_ISSUER.to_owned(),
+            clock: Clock::Now,
         }
     }
 }
@@ -100,13 +108,58 @@ pub struct Presented {
     pub message_id: Option<String>,
 }
 
-/// What every call's security needs from the running app.
+/// What every call's security needs from the running app. One per call.
 pub struct Guard<'a> {
     pub settings: &'a Settings,
     pub keys: &'a KeyMaterial,
     pub agreements: &'a Agreements,
     pub world: &'a World,
+    /// The instant of the call under the security clock ([`Settings::clock`]), not the
+    /// world's: Timestamps and tokens are judged, and tokens and response Timestamps issued, at it.
     pub now: DateTime<Utc>,
+    /// The caller the request named, for the request log: noted as soon as it is known, so a
+    /// call that ends in a fault (no agreement, an unknown person, a refused token) still
+    /// names it.
+    noted: RefCell<Option<String>>,
+}
+
+impl<'a> Guard<'a> {
+    /// The guard of one call.
+    pub fn new(
+        settings: &'a Settings,
+        keys: &'a KeyMaterial,
+        agreements: &'a Agreements,
+        world: &'a World,
+        now: DateTime<Utc>,
+    ) -> Guard<'a> {
+        Guard {
+            settings,
+            keys,
+            agreements,
+            world,
+            now,
+            noted: RefCell::new(None),
+        }
+    }
+
+    /// Notes who the request says is calling (a CVR, perhaps with a remark), for the log.
+    pub fn note_caller(&self, who: impl Into<String>) {
+        *self.noted.borrow_mut() = Some(who.into());
+    }
+
+    /// Notes a caller the request claims (a context CVR, an unverified token), unless a caller
+    /// is already noted: the token's verified CVR and [`Guard::caller`]'s verdict come first.
+    pub fn note_claimed_caller(&self, who: impl Into<String>) {
+        let mut noted = self.noted.borrow_mut();
+        if noted.is_none() {
+            *noted = Some(who.into());
+        }
+    }
+
+    /// The caller the request named, if any.
+    pub fn noted_caller(&self) -> Option<String> {
+        self.noted.borrow().clone()
+    }
 }
 
 impl Guard<'_> {
@@ -127,10 +180,11 @@ impl Guard<'_> {
         let message_id = wss::message_id(&tree);
         let strictness = match self.settings.mode {
             SecurityMode::Off => {
-                return Ok(Presented {
-                    token: wss::read_unverified(&tree),
-                    message_id,
-                });
+                let token = wss::read_unverified(&tree);
+                if let Some(cvr) = token.as_ref().and_then(|t| Cvr::parse(&t.cvr).ok()) {
+                    self.note_claimed_caller(cvr.to_string());
+                }
+                return Ok(Presented { token, message_id });
             }
             SecurityMode::Token => wss::Strictness::Token,
             SecurityMode::Strict => wss::Strictness::Strict,
@@ -144,11 +198,17 @@ impl Guard<'_> {
             skew: self.settings.skew,
         };
         let token = wss::check(&tree, &expect).map_err(|why| {
+            if let Some(claimed) = wss::read_unverified(&tree).and_then(|t| Cvr::parse(&t.cvr).ok()) {
+                self.note_caller(format!("{claimed} (token refused)"));
+            }
             Fault::sender(
                 version,
                 format!("token rejected ({} mode): {why}", self.settings.mode.name()),
             )
         })?;
+        if let Ok(cvr) = Cvr::parse(&token.cvr) {
+            self.note_caller(cvr.to_string());
+        }
         Ok(Presented {
             token: Some(token),
             message_id,
@@ -227,6 +287,7 @@ impl Guard<'_> {
                 ));
             }
         };
+        self.note_caller(caller.cvr.to_string());
         let thumbprint: Option<[u8; 32]> = presented
             .token
             .as_ref()

@@ -142,10 +142,20 @@ pub fn check(tree: &Tree, expect: &Expectations<'_>) -> Result<Token, String> {
     if let Some(nb) = info.not_before
         && nb > expect.now + expect.skew
     {
-        return Err(format!("the token is not valid before {}", saml::instant(nb)));
+        return Err(format!(
+            "the token is not valid before {} (sfstub's security clock says {})",
+            saml::instant(nb),
+            saml::instant(expect.now)
+        ));
     }
     match info.not_on_or_after {
-        Some(t) if t <= expect.now - expect.skew => return Err(format!("token expired at {}", saml::instant(t))),
+        Some(t) if t <= expect.now - expect.skew => {
+            return Err(format!(
+                "token expired at {} (sfstub's security clock says {})",
+                saml::instant(t),
+                saml::instant(expect.now)
+            ));
+        }
         Some(_) => {}
         None => return Err("the assertion's Conditions have no NotOnOrAfter".into()),
     }
@@ -199,7 +209,7 @@ fn check_message(
     if let Some(created) = time("Created")? {
         if created > expect.now + expect.skew {
             return Err(format!(
-                "Timestamp created in the future ({}; sfstub's clock says {}, allowed skew {} s)",
+                "Timestamp created in the future ({}; sfstub's security clock says {}, allowed skew {} s)",
                 saml::instant(created),
                 saml::instant(expect.now),
                 expect.skew.num_seconds()
@@ -211,7 +221,7 @@ fn check_message(
     match time("Expires")? {
         Some(expires) if expires <= expect.now - expect.skew => {
             return Err(format!(
-                "Timestamp expired at {} (sfstub's clock says {})",
+                "Timestamp expired at {} (sfstub's security clock says {})",
                 saml::instant(expires),
                 saml::instant(expect.now)
             ));

@@ -4,8 +4,10 @@
 
 use chrono::NaiveDate;
 
+use crate::security::Guard;
 use crate::soap::xml::{Leaf, escape, push_element};
 use crate::soap::{Fault, SoapVersion};
+use crate::world::Cvr;
 
 /// The kontekst namespace of `HovedOplysninger` and `HovedOplysningerSvar`.
 pub const KONTEKST_NS: &str = "http://kombit.dk/xml/schemas/kontekst/2017/01/01/";
@@ -33,8 +35,13 @@ pub struct Fejl {
 impl HovedOplysninger {
     /// Reads `HovedOplysninger` from the operation element's leaves. Missing or malformed
     /// transaction fields are a Sender fault: without them no valid answer can be written.
-    pub fn from_leaves(leaves: &[Leaf], version: SoapVersion) -> Result<HovedOplysninger, Fault> {
+    /// A valid `AuthorityContext/MunicipalityCVR` is noted with `guard` first, so the request
+    /// log names the caller even when the request is then refused.
+    pub fn from_leaves(leaves: &[Leaf], version: SoapVersion, guard: &Guard<'_>) -> Result<HovedOplysninger, Fault> {
         let get = |path: &str| leaves.iter().find(|l| l.path == path).map(|l| l.text.as_str());
+        if let Some(cvr) = get("HovedOplysninger/AuthorityContext/MunicipalityCVR").and_then(|t| Cvr::parse(t).ok()) {
+            guard.note_claimed_caller(cvr.to_string());
+        }
         if !leaves.iter().any(|l| l.path.starts_with("HovedOplysninger/")) {
             return Err(Fault::sender(
                 version,

@@ -21,7 +21,8 @@ use crate::world::World;
 /// What a service call needs besides the request.
 pub struct Context<'a> {
     pub world: &'a World,
-    /// The instant of the call under the world's clock.
+    /// The instant of the call under the world's clock: business dates ("today") only.
+    /// Timestamps and tokens use the security clock, [`Guard::now`](crate::security::Guard).
     pub now: DateTime<Utc>,
     /// Security: token checks, the caller, service agreements.
     pub guard: &'a Guard<'a>,

@@ -15,7 +15,7 @@ use chrono::{Months, NaiveDate};
 use super::k2017::{self, Fejl, HovedOplysninger, KONTEKST_NS};
 use super::{Context, ResponseSigning, Service, Summary};
 use crate::scenario::Sf1472Options;
-use crate::security::Caller;
+use crate::security::{Caller, Guard};
 use crate::soap::addressing::default_action;
 use crate::soap::xml::{Leaf, escape, leaf_texts, push_element};
 use crate::soap::{Envelope, Fault};
@@ -67,9 +67,9 @@ pub struct Request {
 
 impl Request {
     /// Reads the request from the operation element's bytes.
-    pub fn parse(xml: &[u8], envelope: &Envelope) -> Result<Request, Fault> {
+    pub fn parse(xml: &[u8], envelope: &Envelope, guard: &Guard<'_>) -> Result<Request, Fault> {
         let leaves = leaf_texts(xml).map_err(|e| Fault::sender(envelope.version, e))?;
-        let hoved = HovedOplysninger::from_leaves(&leaves, envelope.version)?;
+        let hoved = HovedOplysninger::from_leaves(&leaves, envelope.version, guard)?;
         let get = |name: &str| criterion(&leaves, name);
         if !leaves.iter().any(|l| l.path.starts_with("KontrolsagSoegKriterie/")) {
             return Err(Fault::sender(
@@ -114,7 +114,7 @@ pub fn apply(world: &World, caller: &Caller, request: &Request, today: NaiveDate
             push(
                 fejl_id::KALDER_UDEN_HJEMMEL,
                 format!(
-                    "Kalderen ({}, CVR {}) er hverken Udbetaling Danmark eller en kommune og har ikke adgang efter udbetaling danmark-lovens § 11 a",
+                    "Kalderen ({}, CVR {}) er hverken Udbetaling Danmark eller en kommune og har ikke adgang efter Udbetaling Danmark-lovens § 11 a",
                     a.name, caller.cvr
                 ),
             );
@@ -203,7 +203,7 @@ pub fn apply(world: &World, caller: &Caller, request: &Request, today: NaiveDate
                     (Some(Sector::Kommune), Sector::Kommune) => push(
                         fejl_id::ANDEN_KOMMUNE,
                         format!(
-                            "MyndighedCVRNummer {} ({}): en kommune kan ikke søge i en anden kommunes kontrolsager (udbetaling danmark-lovens § 11 a)",
+                            "MyndighedCVRNummer {} ({}): en kommune kan ikke søge i en anden kommunes kontrolsager (Udbetaling Danmark-lovens § 11 a)",
                             t.cvr, t.name
                         ),
                     ),
@@ -422,7 +422,7 @@ impl Service for KontrolsagListeHent {
         let presented = ctx
             .guard
             .inspect(envelope.version, body, envelope.security_header, ENTITY_ID)?;
-        let request = Request::parse(&body[op.range.clone()], envelope)?;
+        let request = Request::parse(&body[op.range.clone()], envelope, ctx.guard)?;
         let context_cvr = request.hoved.municipality_cvr.as_deref();
         let caller = ctx.guard.caller(envelope.version, &presented, context_cvr, ENTITY_ID)?;
         let today = ctx.now.date_naive();

@@ -141,6 +141,7 @@ pub fn wstrust(issuer: &Issuer<'_>, tls_certificate: Option<&[u8]>, body: &[u8])
         Ok(c) => c,
         Err(e) => return error(StatusCode::BAD_REQUEST, 103, format!("AnvenderKontekst.Cvr: {e}")),
     };
+    issuer.ctx.guard.note_caller(cvr.to_string());
     let Some(applies_to) = request
         .pointer("/AppliesTo/EndpointReference/Address")
         .and_then(Value::as_str)
@@ -221,6 +222,7 @@ pub fn oauth(issuer: &Issuer<'_>, tls_certificate: Option<&[u8]>, query: Option<
         Ok(c) => c,
         Err(e) => return error(StatusCode::BAD_REQUEST, 103, format!("anvenderkontekst: {e}")),
     };
+    issuer.ctx.guard.note_caller(cvr.to_string());
     let Some(tls) = tls_certificate else {
         return error(
             StatusCode::UNAUTHORIZED,

@@ -87,6 +87,7 @@ pub struct Issued {
 impl Issuer<'_> {
     /// Checks the audience, the caller and the service agreement, and issues the assertion.
     pub fn issue(&self, applies_to: &str, cvr: Cvr, certificate: &[u8], info: &CertInfo) -> Result<Issued, StsError> {
+        self.ctx.guard.note_caller(cvr.to_string());
         let applies_to = applies_to.trim_end_matches('/');
         check_audience(applies_to, self.audiences)?;
         let guard = self.ctx.guard;
@@ -112,7 +113,8 @@ impl Issuer<'_> {
                     format!("received user context does not exist on using system: {why}"),
                 )
             })?;
-        let created = self.ctx.now;
+        // Tokens live on the security clock (real time unless pinned), never the world's.
+        let created = guard.now;
         let expires = created + Duration::hours(TOKEN_LIFETIME_HOURS);
         let id = format!("_{}", Uuid::new_v4());
         let spec = AssertionSpec {
@@ -139,13 +141,15 @@ impl Issuer<'_> {
 }
 
 /// Reads a RequestSecurityToken. In strict mode its WS-Security signature must verify with
-/// the UseKey certificate and cover Body and Timestamp.
+/// the UseKey certificate and cover Body and Timestamp. `on_cvr` hears the claimed CVR as soon
+/// as it is read (for the request log), before the rest is judged.
 pub fn read_request(
     tree: &Tree,
     audiences: &[&'static str],
     strict: bool,
     now: DateTime<Utc>,
     skew: Duration,
+    on_cvr: impl FnOnce(Cvr),
 ) -> Result<TokenRequest, StsError> {
     let malformed = |why: String| StsError::new(103, why);
     let body = tree
@@ -216,6 +220,7 @@ pub fn read_request(
         }
     };
     let cvr = Cvr::parse(&cvr_text).map_err(|e| malformed(format!("the CvrNumberIdentifier claim: {e}")))?;
+    on_cvr(cvr);
     let use_key = find_local(tree, rst, &["UseKey", "BinarySecurityToken"])
         .map(|n| tree.text(n))
         .ok_or_else(|| malformed("UseKey/BinarySecurityToken (the client certificate) is missing".into()))?;
@@ -385,8 +390,10 @@ impl Service for Sts {
         let tree = Tree::parse(body).map_err(|e| StsError::new(103, e.to_string()).fault(version))?;
         let settings = ctx.guard.settings;
         let strict = settings.mode == SecurityMode::Strict;
-        let request =
-            read_request(&tree, &self.audiences, strict, ctx.now, settings.skew).map_err(|e| e.fault(version))?;
+        let request = read_request(&tree, &self.audiences, strict, ctx.guard.now, settings.skew, |cvr| {
+            ctx.guard.note_caller(cvr.to_string());
+        })
+        .map_err(|e| e.fault(version))?;
         let issuer = Issuer {
             ctx,
             audiences: &self.audiences,

@@ -2,8 +2,10 @@
 //! generated population.
 //!
 //! Generation draws from one ChaCha8 stream seeded by the scenario's seed, so the same
-//! scenario and seed give the same world on every machine. Dates are drawn as offsets from the
-//! scenario's anchor date (its clock's date at load).
+//! scenario and seed give the same world on every machine. Nothing drawn depends on the clock:
+//! birth dates (and so CPR numbers) are drawn back from the fixed [`EPOCH`], and case dates as
+//! day offsets that are applied to the scenario's anchor date (its clock's date at load), so
+//! the clock moves a case's dates but never who exists, nor which cases they have.
 
 use std::collections::HashSet;
 
@@ -13,8 +15,8 @@ use rand_chacha::ChaCha8Rng;
 use uuid::Uuid;
 
 use super::{
-    Authority, AuthorityId, CaseStatus, Citizen, CitizenId, Cpr, Cvr, Klassifikation, Kontrolsag, Sagsskridt, Sector,
-    World, kommuner, names,
+    Authority, AuthorityId, CaseStatus, Citizen, CitizenId, Cpr, Cvr, EPOCH, Klassifikation, Kontrolsag, Sagsskridt,
+    Sector, World, kommuner, names,
 };
 use crate::scenario::{ATP_CVR, Holder, Scenario};
 
@@ -235,10 +237,11 @@ impl Generator {
         }
     }
 
-    /// Adults between 18 and 85 at the anchor date.
+    /// Adults between 18 and 85 at the [`EPOCH`] (never relative to the clock: the same
+    /// seed gives the same CPR numbers on every day).
     fn birth_date(&self, rng: &mut impl Rng) -> NaiveDate {
         let days = rng.random_range(18 * 365 + 5..85 * 365);
-        self.anchor - Duration::days(days)
+        EPOCH - Duration::days(days)
     }
 
     fn case(&self, world: &mut World, rng: &mut ChaCha8Rng, citizen: CitizenId, home: AuthorityId) {
@@ -349,10 +352,56 @@ mod tests {
     use super::*;
 
     fn scenario(citizens: u32, seed: u64) -> Scenario {
-        let text = format!(
-            "name: t\nseed: {seed}\nclock: 2026-11-22T12:00:00Z\npopulation: {{ citizens: {citizens}, with_cases: 0.5 }}\n"
-        );
+        scenario_at(citizens, seed, "2026-11-22T12:00:00Z")
+    }
+
+    fn scenario_at(citizens: u32, seed: u64, clock: &str) -> Scenario {
+        let text =
+            format!("name: t\nseed: {seed}\nclock: {clock}\npopulation: {{ citizens: {citizens}, with_cases: 0.5 }}\n");
         Scenario::parse(&text, "t.yaml", None).unwrap()
+    }
+
+    #[test]
+    fn the_clock_moves_case_dates_but_never_who_exists() {
+        // A year and a bit apart, and one clock before the epoch.
+        for (a, b) in [
+            ("2026-11-22T12:00:00Z", "2027-12-02T08:00:00Z"),
+            ("2026-11-22T12:00:00Z", "2026-03-01T00:00:00Z"),
+        ] {
+            let (wa, wb) = (build(&scenario_at(500, 7, a)), build(&scenario_at(500, 7, b)));
+            let shift = wb.anchor - wa.anchor;
+            let who = |w: &World| {
+                w.citizens
+                    .iter()
+                    .map(|c| {
+                        (
+                            c.cpr,
+                            c.first_name.clone(),
+                            c.last_name.clone(),
+                            c.kommune,
+                            c.cases.clone(),
+                        )
+                    })
+                    .collect::<Vec<_>>()
+            };
+            assert_eq!(who(&wa), who(&wb), "citizens at {a} and {b}");
+            assert_eq!(wa.cases.len(), wb.cases.len());
+            for (x, y) in wa.cases.iter().zip(&wb.cases) {
+                assert_eq!(
+                    (x.id, x.citizen, x.holder, x.theme, x.benefit, x.status),
+                    (y.id, y.citizen, y.holder, y.theme, y.benefit, y.status)
+                );
+                assert_eq!(
+                    x.opened + shift,
+                    y.opened,
+                    "case dates are offsets from the clock's date"
+                );
+                assert_eq!(x.closed.map(|d| d + shift), y.closed);
+                let steps =
+                    |c: &Kontrolsag, by: Duration| c.steps.iter().map(|s| (s.kind, s.date + by)).collect::<Vec<_>>();
+                assert_eq!(steps(x, shift), steps(y, Duration::zero()));
+            }
+        }
     }
 
     #[test]

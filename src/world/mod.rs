@@ -122,6 +122,16 @@ pub struct Kontrolsag {
     pub steps: Vec<Sagsskridt>,
 }
 
+/// The fixed date the world's identity is drawn against: generated citizens are 18 to 85 years
+/// old on this day, and what CPR and the organisation register know about them (marriages,
+/// moves, registrations) happened before it. It never moves, so the same scenario and seed
+/// give the same citizens, relations and case IDs whatever the clock says; the clock only
+/// moves what is relative to "today" (case dates, the six-month henlagt window, ages).
+pub const EPOCH: NaiveDate = match NaiveDate::from_ymd_opt(2026, 11, 22) {
+    Some(day) => day,
+    None => panic!("the epoch is a real date"),
+};
+
 /// The clock of a world: pinned by the scenario, or the real time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Clock {
@@ -150,7 +160,8 @@ pub struct World {
     pub name: String,
     pub seed: u64,
     pub clock: Clock,
-    /// The date relative scenario dates were resolved against.
+    /// The clock's date at load: relative scenario dates (`-30d`) and generated case dates
+    /// are offsets from it. Who exists does not depend on it (see [`EPOCH`]).
     pub anchor: NaiveDate,
     pub authorities: Vec<Authority>,
     pub udk: AuthorityId,

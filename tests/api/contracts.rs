@@ -1,7 +1,7 @@
 //! What GET and the other methods find: the WSDL and XSDs, the index, the health check, 404
 //! and 405.
 
-use crate::helpers::{HttpRequest, HttpResponse, spawn_app};
+use crate::helpers::{HttpRequest, HttpResponse, default_scenario, spawn_app};
 use crate::soap::{DEFAULT_NS, Doc, KONTEKST_NS};
 
 const WSDL_NS: &str = "http://schemas.xmlsoap.org/wsdl/";
@@ -219,6 +219,64 @@ fn the_index_lists_the_endpoints() {
         "{text}"
     );
     assert!(text.contains("\"default\""), "the index names the scenario: {text}");
+}
+
+/// The column where each endpoint line's URL starts.
+fn url_columns(text: &str) -> Vec<usize> {
+    text.lines()
+        .filter(|l| l.starts_with("  SF"))
+        .map(|l| l.find("http").unwrap_or_else(|| panic!("no URL in {l:?}")))
+        .collect()
+}
+
+#[test]
+fn the_index_and_the_banner_align_every_url_and_advertise_only_working_wsdl_links() {
+    let app = spawn_app();
+    let text = app.get("/").text();
+    let columns = url_columns(&text);
+    assert!(columns.len() >= 9, "{text}");
+    assert!(
+        columns.windows(2).all(|w| w[0] == w[1]),
+        "the URLs start in one column:\n{text}"
+    );
+    // Every advertised ?wsdl link answers with a WSDL.
+    let mut links = 0;
+    for word in text.split(['(', ')', ' ', '\n']).filter(|w| w.ends_with("?wsdl")) {
+        let path = &word[word.find("://").unwrap() + 3..];
+        let path = &path[path.find('/').unwrap()..];
+        let response = app.get(path);
+        assert_eq!(
+            response.status, 200,
+            "{path} is advertised but answers {}",
+            response.status
+        );
+        assert!(response.text().contains("definitions"), "{path}: {}", response.text());
+        links += 1;
+    }
+    assert!(links >= 2, "{text}");
+    // The banner, with its REST lines too.
+    let banner = sfstub::banner(
+        &sfstub::app::App::new(default_scenario(), Default::default()),
+        "http://127.0.0.1:8080",
+    );
+    let columns = url_columns(&banner);
+    assert!(columns.len() >= 11, "{banner}");
+    assert!(
+        columns.windows(2).all(|w| w[0] == w[1]),
+        "the banner's URLs start in one column:\n{banner}"
+    );
+    let longest = banner
+        .lines()
+        .filter(|l| l.starts_with("  SF"))
+        .map(|l| l.trim_start())
+        .map(|l| l[..l.find("http").unwrap()].trim_end().chars().count())
+        .max()
+        .unwrap();
+    assert_eq!(
+        columns[0],
+        2 + longest + 1,
+        "no wider than the longest title:\n{banner}"
+    );
 }
 
 #[test]

@@ -105,6 +105,52 @@ fn generate_lists_the_hand_written_citizen_with_dates_from_the_clock() {
     assert!(everyone.len() > citizens.len());
 }
 
+/// Who exists and which cases they have: everything but the case dates.
+fn identity(citizens: &[Value]) -> Vec<(String, String, String, Vec<[String; 5]>)> {
+    let text = |v: &Value| v.as_str().unwrap_or_default().to_owned();
+    citizens
+        .iter()
+        .map(|c| {
+            let cases = c["cases"]
+                .as_array()
+                .expect("cases")
+                .iter()
+                .map(|k| ["id", "holder_cvr", "theme", "benefit", "status"].map(|f| text(&k[f])))
+                .collect();
+            (text(&c["cpr"]), text(&c["name"]), text(&c["kommunekode"]), cases)
+        })
+        .collect()
+}
+
+#[test]
+fn generate_gives_the_same_citizens_and_cases_at_clocks_a_year_apart() {
+    let today = json(&["generate", "--with-cases", "--clock", CLOCK]);
+    let later = json(&["generate", "--with-cases", "--clock", "2027-11-22T12:00:00Z"]);
+    assert!(today.len() > 200, "{} citizens with cases", today.len());
+    assert_eq!(identity(&today), identity(&later));
+    // Only the dates move, by exactly the clocks' distance.
+    let date = |v: &Value| chrono::NaiveDate::parse_from_str(v.as_str().expect("a date"), "%Y-%m-%d").unwrap();
+    for (a, b) in today.iter().zip(&later) {
+        for (x, y) in a["cases"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .zip(b["cases"].as_array().unwrap())
+        {
+            assert_eq!((date(&y["opened"]) - date(&x["opened"])).num_days(), 365, "{x} / {y}");
+        }
+    }
+    // Every citizen too, not only those with cases.
+    let everyone = |clock: &str| -> Vec<(String, String, String)> {
+        json(&["generate", "--clock", clock, "--format", "json"])
+            .iter()
+            .map(|c| identity(std::slice::from_ref(c)).remove(0))
+            .map(|(cpr, name, kommune, _)| (cpr, name, kommune))
+            .collect()
+    };
+    assert_eq!(everyone(CLOCK), everyone("2027-11-22T12:00:00Z"));
+}
+
 #[test]
 fn generate_twice_gives_byte_identical_output() {
     for format in ["json", "csv"] {

@@ -67,3 +67,21 @@ fn an_unknown_flag_is_named() {
     assert!(out.stderr.contains("--listne"), "{}", out.stderr);
     assert!(out.stdout.is_empty());
 }
+
+#[test]
+fn serve_and_token_help_explain_the_two_clocks() {
+    for command in ["serve", "token"] {
+        let out = run(&mut sfstub(&[command, "--help"]));
+        out.assert_success();
+        let text = out.stdout_text().split_whitespace().collect::<Vec<_>>().join(" ");
+        for needle in [
+            "--security-clock",
+            "SFSTUB_SECURITY_CLOCK",
+            "real time",
+            "--clock",
+            "business dates",
+        ] {
+            assert!(text.contains(needle), "{command} --help lacks {needle:?}:\n{text}");
+        }
+    }
+}

@@ -13,8 +13,8 @@ pub struct Server {
     child: Child,
     pub banner: Vec<String>,
     pub addr: SocketAddr,
-    /// Everything the server wrote to stderr so far (the request log, warnings).
-    pub stderr: std::sync::Arc<std::sync::Mutex<Vec<u8>>>,
+    /// stderr (the request log), line by line.
+    log: mpsc::Receiver<String>,
 }
 
 impl Server {
@@ -29,19 +29,17 @@ impl Server {
         let mut child = cmd.spawn().expect("sfstub serve starts");
         let stdout = child.stdout.take().expect("piped stdout");
         let mut stderr = child.stderr.take().expect("piped stderr");
-        // Drain stderr (the request log) so the child never blocks on a full pipe.
-        let collected = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
-        let sink = std::sync::Arc::clone(&collected);
+        // Drain stderr (the request log) so the child never blocks on a full pipe; keep its
+        // lines for tests that read the log.
+        let (log_tx, log) = mpsc::channel();
         std::thread::spawn(move || {
-            let mut buf = [0u8; 4096];
-            while let Ok(n) = stderr.read(&mut buf) {
-                if n == 0 {
-                    break;
-                }
-                if let Ok(mut s) = sink.lock() {
-                    s.extend_from_slice(&buf[..n]);
-                }
+            let mut reader = BufReader::new(&mut stderr);
+            let mut line = String::new();
+            while reader.read_line(&mut line).unwrap_or(0) > 0 {
+                let _ = log_tx.send(std::mem::take(&mut line));
             }
+            let mut rest = Vec::new();
+            let _ = stderr.read_to_end(&mut rest);
         });
         let (tx, rx) = mpsc::channel();
         std::thread::spawn(move || {
@@ -79,12 +77,29 @@ impl Server {
             child,
             banner,
             addr,
-            stderr: collected,
+            log,
         }
     }
 
     pub fn text(&self) -> String {
         self.banner.join("\n")
+    }
+
+    /// The next line of stderr containing `needle` (within [`TIMEOUT`]); panics with the lines
+    /// seen otherwise.
+    pub fn log_line(&self, needle: &str) -> String {
+        let deadline = Instant::now() + TIMEOUT;
+        let mut seen = Vec::new();
+        loop {
+            match self
+                .log
+                .recv_timeout(deadline.saturating_duration_since(Instant::now()))
+            {
+                Ok(line) if line.contains(needle) => return line,
+                Ok(line) => seen.push(line),
+                Err(_) => panic!("no log line with {needle:?}; stderr: {seen:#?}"),
+            }
+        }
     }
 }
 
@@ -284,6 +299,45 @@ fn serve_refuses_bad_values_from_the_environment() {
 }
 
 #[test]
+fn a_port_without_an_address_gets_a_suggestion() {
+    for listen in ["8080", ":8080"] {
+        let out = run(&mut sfstub(&["serve", "--listen", listen]));
+        assert_eq!(out.code(), Some(2), "{listen}: {}", out.stderr);
+        assert!(out.stderr.contains("--listen"), "{listen}: {}", out.stderr);
+        assert!(
+            out.stderr.contains("use 127.0.0.1:8080") && out.stderr.contains("0.0.0.0:8080"),
+            "{listen}: {}",
+            out.stderr
+        );
+        assert!(out.stdout.is_empty(), "{}", out.stdout_text());
+    }
+    let out = run(sfstub(&["serve"]).env("SFSTUB_LISTEN", "8080"));
+    assert!(out.stderr.contains("use 127.0.0.1:8080"), "{}", out.stderr);
+}
+
+#[test]
+fn the_request_log_names_the_caller_of_a_person_not_found() {
+    let server = Server::start(&["--listen", "127.0.0.1:0", "--clock", CLOCK], &[]);
+    let lookup = r#"<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body><tns:PersonLookupRequest xmlns:tns="http://serviceplatformen.dk/xml/wsdl/soap11/CPR/PersonBaseDataExtended/4/"><autctx:AuthorityContext xmlns:autctx="http://serviceplatformen.dk/xml/schemas/AuthorityContext/1/"><autctx:MunicipalityCVR>64942212</autctx:MunicipalityCVR></autctx:AuthorityContext><cpr:PNR xmlns:cpr="http://serviceplatformen.dk/xml/schemas/cpr/PNR/1/">0101011234</cpr:PNR></tns:PersonLookupRequest></soap:Body></soap:Envelope>"#;
+    let (status, body) = post(server.addr, "/service/CPR/PersonBaseDataExtended/4", lookup);
+    assert_eq!(status, 500, "{body}");
+    assert!(body.contains("PNR not found"), "{body}");
+    let line = server.log_line("/service/CPR/PersonBaseDataExtended/4");
+    assert!(line.contains("status=500"), "{line}");
+    assert!(line.contains("caller=\"64942212\""), "{line}");
+    assert!(line.contains("PNR not found"), "{line}");
+}
+
+#[test]
+fn localhost_is_a_listen_address() {
+    let server = Server::start(&["--listen", "localhost:0", "--clock", CLOCK], &[]);
+    assert!(server.text().contains("http://127.0.0.1:"), "{}", server.text());
+    assert!(server.addr.ip().is_loopback());
+    let (status, body) = post(server.addr, "/kontrolsaglistehent/1", &good_request("via-localhost"));
+    assert_eq!(status, 200, "{body}");
+}
+
+#[test]
 fn serve_refuses_a_bad_log_filter_with_exit_2() {
     let out = run(&mut sfstub(&[
         "serve",
@@ -361,15 +415,10 @@ fn a_contracts_folder_that_matches_nothing_is_warned_about_on_stderr_and_in_the_
     let text = server.text();
     assert_eq!(text.matches("warning: --contracts").count(), 7, "{text}");
     assert!(text.contains("no KlasseService.wsdl for SF1510 Klasse v7"), "{text}");
-    let deadline = Instant::now() + TIMEOUT;
-    let stderr = loop {
-        let stderr = String::from_utf8_lossy(&server.stderr.lock().unwrap()).into_owned();
-        if stderr.matches("warning: --contracts").count() >= 7 || Instant::now() > deadline {
-            break stderr;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    assert_eq!(stderr.matches("sfstub: warning: --contracts").count(), 7, "{stderr}");
+    for _ in 0..7 {
+        let line = server.log_line("warning: --contracts");
+        assert!(line.contains("sfstub: warning: --contracts"), "{line}");
+    }
     let (status, body) = crate::util::get(server.addr, "/klasse/7?wsdl");
     assert_eq!(status, 200, "the shipped copy is served: {body}");
     std::fs::remove_dir_all(&empty).ok();

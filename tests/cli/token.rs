@@ -15,13 +15,130 @@ fn operation() -> String {
 
 #[test]
 fn token_prints_a_signed_assertion_for_the_cvr_and_service() {
-    let out = run(&mut sfstub(&["token", "--cvr", "29189846", "--clock", CLOCK]));
+    let out = run(&mut sfstub(&["token", "--cvr", "29189846", "--security-clock", CLOCK]));
     out.assert_success();
     let text = out.stdout_text();
     assert!(text.starts_with("<saml:Assertion"), "{text}");
     assert!(text.contains(">29189846<"), "{text}");
     assert!(text.contains("<saml:Audience>http://entityid.kombit.dk/service/kontrolsaglistehent/1</saml:Audience>"));
     assert!(text.contains("NotOnOrAfter=\"2026-11-22T20:00:00.000Z\""), "{text}");
+    // The environment variable pins it the same way.
+    let out = run(sfstub(&["token", "--cvr", "29189846"]).env("SFSTUB_SECURITY_CLOCK", CLOCK));
+    out.assert_success();
+    assert!(
+        out.stdout_text().contains("IssueInstant=\"2026-11-22T12:00:00.000Z\""),
+        "{}",
+        out.stdout_text()
+    );
+}
+
+/// The instant of `attribute="…"` in `text`.
+fn instant(text: &str, attribute: &str) -> chrono::DateTime<chrono::Utc> {
+    let start = text
+        .find(&format!("{attribute}=\""))
+        .unwrap_or_else(|| panic!("no {attribute} in {text}"));
+    let value = &text[start + attribute.len() + 2..];
+    let value = &value[..value.find('"').unwrap()];
+    chrono::DateTime::parse_from_rfc3339(value)
+        .unwrap()
+        .with_timezone(&chrono::Utc)
+}
+
+#[test]
+fn a_token_lives_on_real_time_whatever_the_worlds_clock() {
+    let before = chrono::Utc::now();
+    let out = run(&mut sfstub(&[
+        "token",
+        "--cvr",
+        "29189846",
+        "--clock",
+        "2020-01-01T00:00:00Z",
+    ]));
+    out.assert_success();
+    let after = chrono::Utc::now();
+    let text = out.stdout_text();
+    let issued = instant(&text, "IssueInstant");
+    assert!(
+        issued >= before - chrono::Duration::seconds(1) && issued <= after + chrono::Duration::seconds(1),
+        "issued {issued}, real time {before}..{after}"
+    );
+    assert_eq!(instant(&text, "NotBefore"), issued);
+    assert_eq!(instant(&text, "NotOnOrAfter"), issued + chrono::Duration::hours(8));
+}
+
+/// The issue's case: a world pinned to another day, strict mode, a client signing at real time.
+#[test]
+fn a_pinned_world_clock_in_strict_mode_accepts_a_request_signed_at_real_time() {
+    let body = TempFile::new("operation.xml", &operation());
+    let out = run(&mut sfstub(&["token", "--cvr", "29189846", "--envelope", body.arg()]));
+    out.assert_success();
+    let server = Server::start(
+        &[
+            "--listen",
+            "127.0.0.1:0",
+            "--security",
+            "strict",
+            "--clock",
+            "2020-01-01T12:00:00Z",
+        ],
+        &[],
+    );
+    let (status, answer) = post(server.addr, "/kontrolsaglistehent/1", &out.stdout_text());
+    assert_eq!(status, 200, "{answer}");
+    assert!(answer.contains("from-sfstub-token</"), "{answer}");
+    assert!(server.text().contains("on real time"), "{}", server.text());
+}
+
+#[test]
+fn a_pinned_security_clock_is_honoured_by_serve_and_token() {
+    let body = TempFile::new("operation.xml", &operation());
+    let pinned = run(&mut sfstub(&[
+        "token",
+        "--cvr",
+        "29189846",
+        "--envelope",
+        body.arg(),
+        "--security-clock",
+        CLOCK,
+    ]));
+    pinned.assert_success();
+    assert!(
+        pinned.stdout_text().contains("<wsu:Created>2026-11-22T12:00:00"),
+        "{}",
+        pinned.stdout_text()
+    );
+    let real = run(&mut sfstub(&["token", "--cvr", "29189846", "--envelope", body.arg()]));
+    real.assert_success();
+    let server = Server::start(
+        &[
+            "--listen",
+            "127.0.0.1:0",
+            "--security",
+            "strict",
+            "--security-clock",
+            CLOCK,
+        ],
+        &[],
+    );
+    assert!(
+        server.text().contains("on a pinned clock, 2026-11-22T12:00:00"),
+        "{}",
+        server.text()
+    );
+    let (status, answer) = post(server.addr, "/kontrolsaglistehent/1", &pinned.stdout_text());
+    assert_eq!(status, 200, "{answer}");
+    // A token issued at real time is from the pinned clock's future.
+    let (status, answer) = post(server.addr, "/kontrolsaglistehent/1", &real.stdout_text());
+    assert_eq!(status, 400, "{answer}");
+    assert!(
+        answer.contains("token rejected (strict mode): the token is not valid before")
+            && answer.contains("security clock says 2026-11-22T12:00:00"),
+        "{answer}"
+    );
+    // A bad value is refused naming the flag.
+    let out = run(&mut sfstub(&["serve", "--security-clock", "yesterday"]));
+    assert_eq!(out.code(), Some(2));
+    assert!(out.stderr.contains("--security-clock"), "{}", out.stderr);
 }
 
 #[test]

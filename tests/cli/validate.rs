@@ -103,7 +103,56 @@ fn validate_names_a_missing_file() {
     let out = run(&mut sfstub(&["validate", missing]));
     assert!(!out.status.success());
     assert!(out.stderr.contains(missing), "{}", out.stderr);
-    assert!(out.stderr.contains("cannot read"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains(&format!("  {missing}: cannot read: ")),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        !out.stderr.contains(":0:0"),
+        "a file that cannot be read has no position: {}",
+        out.stderr
+    );
+}
+
+#[test]
+fn validate_reports_every_unknown_field_and_wrong_type_at_once() {
+    let yaml = "name: many\nseeed: 5\npopulation:\n  citizens: lots\n";
+    let stderr = problems_in("shape.yaml", yaml);
+    assert!(stderr.contains("2 problems"), "{stderr}");
+    assert!(
+        stderr.contains("shape.yaml:2:1: seeed: unknown field; did you mean `seed`?"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("shape.yaml:4:13: population.citizens: lots is not a whole number"),
+        "{stderr}"
+    );
+    // Across the whole file, nested fields included.
+    let yaml = "\
+name: deep
+security: { mode: paranoid }
+persons:
+  - cpr: \"1507804329\"
+    kommune: \"0101\"
+    cases:
+      - holder: UDK
+        theme: SAMLIV
+        benefit: BOERNETILSKUD
+        status: AABEN
+        opened: -30d
+        opend: -31d
+        steps: lots
+";
+    let stderr = problems_in("deep.yaml", yaml);
+    assert!(stderr.contains("3 problems"), "{stderr}");
+    for expected in [
+        "deep.yaml:2:19: security.mode: paranoid is not one of off, token, strict",
+        "deep.yaml:12:9: persons[0].cases[0].opend: unknown field; did you mean `opened`?",
+        "deep.yaml:13:16: persons[0].cases[0].steps: expected a list",
+    ] {
+        assert!(stderr.contains(expected), "{expected}\n{stderr}");
+    }
 }
 
 #[test]

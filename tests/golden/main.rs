@@ -404,3 +404,19 @@ fn golden_requests_follow_the_published_schema_unless_they_test_its_violation() 
         }
     }
 }
+
+/// The law is "Udbetaling Danmark-loven": the name is capitalised wherever a FejlTekst cites it.
+#[test]
+fn fejltekst_names_the_law_with_capitals() {
+    let mut cited = 0;
+    for name in PAIRS {
+        for tekst in exchange(name).fejl_tekster() {
+            assert!(!tekst.contains("udbetaling danmark"), "{name}: {tekst}");
+            if tekst.contains("§ 11 a") {
+                assert!(tekst.contains("Udbetaling Danmark-lovens § 11 a"), "{name}: {tekst}");
+                cited += 1;
+            }
+        }
+    }
+    assert!(cited >= 3, "the pairs cite the law in {cited} FejlTekst(er)");
+}

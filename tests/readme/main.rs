@@ -43,3 +43,150 @@ fn the_readme_validate_example_matches_what_validate_reports() {
         assert!(readme.contains(line), "README lacks the line {line:?}");
     }
 }
+
+/// The README's SF1520 section, up to the next heading of its level.
+fn sf1520_section(readme: &str) -> &str {
+    let start = readme
+        .find("## SF1520 CPR replika opslag")
+        .expect("README has the SF1520 section");
+    let rest = &readme[start..];
+    &rest[..rest[3..].find("\n## ").map_or(rest.len(), |e| e + 3)]
+}
+
+/// The numbers inside `<tag><personnummer>…</personnummer>` of a text.
+fn relatives(text: &str, tag: &str) -> Vec<String> {
+    let open = format!("<{tag}><personnummer>");
+    text.match_indices(&open)
+        .map(|(i, _)| text[i + open.len()..i + open.len() + 10].to_owned())
+        .collect()
+}
+
+fn person_lookup(cpr: &str) -> String {
+    format!(
+        r#"<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body><tns:PersonLookupRequest xmlns:tns="http://serviceplatformen.dk/xml/wsdl/soap11/CPR/PersonBaseDataExtended/4/"><autctx:AuthorityContext xmlns:autctx="http://serviceplatformen.dk/xml/schemas/AuthorityContext/1/"><autctx:MunicipalityCVR>64942212</autctx:MunicipalityCVR></autctx:AuthorityContext><cpr:PNR xmlns:cpr="http://serviceplatformen.dk/xml/schemas/cpr/PNR/1/">{cpr}</cpr:PNR></tns:PersonLookupRequest></soap:Body></soap:Envelope>"#
+    )
+}
+
+/// "Look up the spouse or the child the same way" works on any day: with the built-in
+/// scenario's real-time clock and with clocks pinned a year and more apart, Jens has the
+/// spouse and child the README shows, and each of them is a citizen of the world.
+#[test]
+fn the_readme_sf1520_spouse_and_child_are_found_on_any_day() {
+    let readme = readme();
+    let section = sf1520_section(&readme);
+    let spouse = relatives(section, "aegtefaelle");
+    let children = relatives(section, "barn");
+    assert_eq!(
+        (spouse.len(), children.len()),
+        (1, 1),
+        "the README shows one spouse and one child"
+    );
+    let scenarios = [
+        Scenario::builtin(),
+        Scenario::parse(
+            sfstub::scenario::DEFAULT_SCENARIO,
+            "default",
+            Some(clock("2026-11-22T12:00:00Z")),
+        )
+        .unwrap(),
+        Scenario::parse(
+            sfstub::scenario::DEFAULT_SCENARIO,
+            "default",
+            Some(clock("2027-11-22T12:00:00Z")),
+        )
+        .unwrap(),
+        Scenario::parse(
+            sfstub::scenario::DEFAULT_SCENARIO,
+            "default",
+            Some(clock("2031-02-01T00:00:00Z")),
+        )
+        .unwrap(),
+    ];
+    for scenario in scenarios {
+        let at = format!("{:?}", scenario.clock);
+        let app = App::new(scenario, Limits::default());
+        let post = |cpr: &str| {
+            let request = http::Request::post("/service/CPR/PersonBaseDataExtended/4")
+                .body(Bytes::from(person_lookup(cpr)))
+                .unwrap();
+            let response = sfstub::http::handle(&app, request);
+            (response.status(), String::from_utf8(response.body().to_vec()).unwrap())
+        };
+        let (status, jens) = post("1507804329");
+        assert_eq!(status, 200, "{at}: {jens}");
+        assert_eq!(relatives(&jens, "aegtefaelle"), spouse, "{at}: {jens}");
+        assert_eq!(relatives(&jens, "barn"), children, "{at}: {jens}");
+        for relative in spouse.iter().chain(&children) {
+            let (status, xml) = post(relative);
+            assert_eq!(status, 200, "{at}: looking up {relative}: {xml}");
+            assert!(
+                xml.contains(&format!("<personnummer>{relative}</personnummer>")),
+                "{at}: {xml}"
+            );
+        }
+    }
+}
+
+fn clock(text: &str) -> sfstub::world::Clock {
+    sfstub::scenario::parse_clock(text).unwrap()
+}
+
+/// The first ```yaml block after `heading`.
+fn yaml_block<'a>(readme: &'a str, heading: &str) -> &'a str {
+    let section = &readme[readme.find(heading).unwrap_or_else(|| panic!("README has {heading}"))..];
+    let start = section.find("```yaml\n").expect("a yaml block") + "```yaml\n".len();
+    &section[start..start + section[start..].find("```").unwrap()]
+}
+
+#[test]
+fn the_readme_scenario_example_is_a_valid_scenario() {
+    let readme = readme();
+    let yaml = yaml_block(&readme, "## Scenario files");
+    if let Err(e) = Scenario::parse(yaml, "README's scenario", None) {
+        panic!("{e}\n{yaml}");
+    }
+}
+
+#[test]
+fn the_readme_validate_example_of_a_misshapen_file_matches_what_validate_reports() {
+    let err = Scenario::parse(
+        "name: typo\nseeed: 1\npopulation:\n  citizens: lots\n",
+        "typo.yaml",
+        None,
+    )
+    .unwrap_err()
+    .to_string();
+    let readme = readme();
+    for line in err.lines() {
+        assert!(readme.contains(line), "README lacks the line {line:?}");
+    }
+}
+
+/// Most examples call `sfstub`; the README says how to get it on the PATH before the first one.
+#[test]
+fn the_readme_says_how_to_install_sfstub_before_it_is_first_called() {
+    let readme = readme();
+    let install = readme
+        .find("cargo install --path .")
+        .expect("the README says `cargo install --path .`");
+    let first_call = [
+        "sfstub serve",
+        "sfstub generate",
+        "sfstub token",
+        "sfstub certs",
+        "sfstub validate",
+    ]
+    .iter()
+    .filter_map(|c| readme.find(c))
+    .min()
+    .expect("the README calls sfstub");
+    assert!(
+        install < first_call,
+        "`cargo install --path .` comes only after the first `sfstub` call"
+    );
+    let running = readme.find("## Running it").expect("a Running it section");
+    assert!(
+        install < running,
+        "`cargo install --path .` belongs right after the first commands"
+    );
+}

@@ -4,6 +4,8 @@
 //! strict mode accepts.
 
 mod client;
+mod clocks;
+mod request_log;
 #[path = "../support/token.rs"]
 mod token;
 #[path = "../support/world.rs"]

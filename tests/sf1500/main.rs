@@ -434,3 +434,31 @@ fn wsdl_serves_the_shipped_contract_or_the_vendors_copy() {
         "{wsdl}"
     );
 }
+
+#[test]
+fn registrations_are_the_same_at_every_clock() {
+    let at = |clock: &str| {
+        let clock = sfstub::scenario::parse_clock(clock).unwrap();
+        let scenario =
+            sfstub::scenario::Scenario::parse(sfstub::scenario::DEFAULT_SCENARIO, "default", Some(clock)).unwrap();
+        Session::with(sfstub::app::App::new(scenario, sfstub::app::Limits::default()))
+    };
+    let (now, later) = (at(world::CLOCK), at("2027-12-02T12:00:00Z"));
+    let uuids: Vec<String> = [AALBORG, UDK, KOEBENHAVN]
+        .into_iter()
+        .map(|c| virksomhed_uuid(cvr(c)).to_string())
+        .collect();
+    let uuids: Vec<&str> = uuids.iter().map(String::as_str).collect();
+    let operation = list(Objekt::Virksomhed, &uuids);
+    let (a, b) = (
+        now.call(Objekt::Virksomhed, &operation),
+        later.call(Objekt::Virksomhed, &operation),
+    );
+    assert_eq!(a.status_kode(), 20);
+    assert!(
+        a.xml.contains("RegistreringFra") || a.xml.contains("TidsstempelDatoTid"),
+        "{}",
+        a.xml
+    );
+    assert_eq!(a.xml, b.xml, "a registration never moves with the clock");
+}

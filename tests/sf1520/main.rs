@@ -270,6 +270,41 @@ fn the_register_is_the_same_on_every_load() {
     }
 }
 
+/// `xml` without what depends on the day of the call: the age, the count of minors and custody.
+fn without_todays_facts(xml: &str) -> String {
+    let mut out = xml.to_owned();
+    for tag in ["alder", "antalBoernUnder18", "foraeldremyndighed"] {
+        let (open, close) = (format!("<{tag}>"), format!("</{tag}>"));
+        while let Some(start) = out.find(&open) {
+            let end = out[start..].find(&close).expect("a closed element") + start + close.len();
+            out.replace_range(start..end, "");
+        }
+    }
+    out
+}
+
+#[test]
+fn the_register_is_the_same_at_every_clock() {
+    let at = |clock: &str| {
+        let clock = sfstub::scenario::parse_clock(clock).unwrap();
+        let scenario =
+            sfstub::scenario::Scenario::parse(sfstub::scenario::DEFAULT_SCENARIO, "default", Some(clock)).unwrap();
+        App::new(scenario, sfstub::app::Limits::default())
+    };
+    let (now, later) = (at(world::CLOCK), at("2027-12-02T12:00:00Z"));
+    let (a, b) = (everyone(&now), everyone(&later));
+    assert_eq!(a.len(), b.len());
+    let mut ages_moved = 0;
+    for ((cpr, x), (_, y)) in a.iter().zip(&b) {
+        assert_eq!(without_todays_facts(x), without_todays_facts(y), "{cpr}");
+        ages_moved += usize::from(Doc::parse(x).at("persondata/alder") != Doc::parse(y).at("persondata/alder"));
+    }
+    assert!(
+        ages_moved > a.len() / 2,
+        "a year later most are a year older ({ages_moved})"
+    );
+}
+
 #[test]
 fn v5_answers_in_its_own_namespace() {
     let app = app(SecurityMode::Off);

@@ -22,12 +22,23 @@ use crate::world::{SOAP12, STS_PATH, WSA};
 pub const RST_MESSAGE_ID: &str = "urn:uuid:5f0e1c2d-1111-4b2a-8c3d-000000000001";
 
 /// A WS-Trust 1.3 RST for `applies_to` and `cvr`, from the sample client, signed with its
-/// key over Body, Timestamp, the certificate and the addressing headers when `signed`.
+/// key over Body, Timestamp, the certificate and the addressing headers when `signed`. Its
+/// Timestamp was created a minute before the test clock.
 pub fn rst(applies_to: &str, cvr: &str, signed: bool) -> String {
+    let created = DateTime::parse_from_rfc3339("2026-11-22T11:59:00Z")
+        .unwrap()
+        .with_timezone(&Utc);
+    rst_at(applies_to, cvr, signed, created)
+}
+
+/// [`rst`] with a Timestamp created at `created`, expiring five minutes later.
+pub fn rst_at(applies_to: &str, cvr: &str, signed: bool, created: DateTime<Utc>) -> String {
+    let expires = (created + chrono::Duration::minutes(5)).format("%Y-%m-%dT%H:%M:%SZ");
+    let created = created.format("%Y-%m-%dT%H:%M:%SZ");
     let client = &shared_test_keys().client;
     let cert = client.cert_base64();
     let xml = format!(
-        r##"<s:Envelope xmlns:s="{SOAP12}" xmlns:a="{WSA}" xmlns:wsse="{WSSE_NS}" xmlns:wsu="{WSU_NS}"><s:Header><a:Action wsu:Id="_action">http://docs.oasis-open.org/ws-sx/ws-trust/200512/RST/Issue</a:Action><a:MessageID wsu:Id="_msgid">{RST_MESSAGE_ID}</a:MessageID><a:To wsu:Id="_to">https://sts.example/runtime/services/kombittrust/14/certificatemixed</a:To><wsse:Security s:mustUnderstand="1"><wsu:Timestamp wsu:Id="_ts"><wsu:Created>2026-11-22T11:59:00Z</wsu:Created><wsu:Expires>2026-11-22T12:04:00Z</wsu:Expires></wsu:Timestamp><wsse:BinarySecurityToken wsu:Id="_bst" ValueType="{x509}" EncodingType="{b64}">{cert}</wsse:BinarySecurityToken>{placeholder}</wsse:Security></s:Header><s:Body wsu:Id="_body"><trust:RequestSecurityToken xmlns:trust="http://docs.oasis-open.org/ws-sx/ws-trust/200512" Context="ctx-1"><trust:RequestType>http://docs.oasis-open.org/ws-sx/ws-trust/200512/Issue</trust:RequestType><trust:TokenType>http://docs.oasis-open.org/wss/oasis-wss-saml-token-profile-1.1#SAMLV2.0</trust:TokenType><trust:KeyType>http://docs.oasis-open.org/ws-sx/ws-trust/200512/PublicKey</trust:KeyType><wsp:AppliesTo xmlns:wsp="http://schemas.xmlsoap.org/ws/2004/09/policy"><a:EndpointReference><a:Address>{applies_to}</a:Address></a:EndpointReference></wsp:AppliesTo><trust:Claims Dialect="http://docs.oasis-open.org/wsfed/authorization/200706/authclaims"><auth:ClaimType xmlns:auth="http://docs.oasis-open.org/wsfed/authorization/200706" Uri="dk:gov:saml:attribute:CvrNumberIdentifier" Optional="false"><auth:Value>{cvr}</auth:Value></auth:ClaimType></trust:Claims><trust:UseKey><wsse:BinarySecurityToken ValueType="{x509}" EncodingType="{b64}">{cert}</wsse:BinarySecurityToken></trust:UseKey></trust:RequestSecurityToken></s:Body></s:Envelope>"##,
+        r##"<s:Envelope xmlns:s="{SOAP12}" xmlns:a="{WSA}" xmlns:wsse="{WSSE_NS}" xmlns:wsu="{WSU_NS}"><s:Header><a:Action wsu:Id="_action">http://docs.oasis-open.org/ws-sx/ws-trust/200512/RST/Issue</a:Action><a:MessageID wsu:Id="_msgid">{RST_MESSAGE_ID}</a:MessageID><a:To wsu:Id="_to">https://sts.example/runtime/services/kombittrust/14/certificatemixed</a:To><wsse:Security s:mustUnderstand="1"><wsu:Timestamp wsu:Id="_ts"><wsu:Created>{created}</wsu:Created><wsu:Expires>{expires}</wsu:Expires></wsu:Timestamp><wsse:BinarySecurityToken wsu:Id="_bst" ValueType="{x509}" EncodingType="{b64}">{cert}</wsse:BinarySecurityToken>{placeholder}</wsse:Security></s:Header><s:Body wsu:Id="_body"><trust:RequestSecurityToken xmlns:trust="http://docs.oasis-open.org/ws-sx/ws-trust/200512" Context="ctx-1"><trust:RequestType>http://docs.oasis-open.org/ws-sx/ws-trust/200512/Issue</trust:RequestType><trust:TokenType>http://docs.oasis-open.org/wss/oasis-wss-saml-token-profile-1.1#SAMLV2.0</trust:TokenType><trust:KeyType>http://docs.oasis-open.org/ws-sx/ws-trust/200512/PublicKey</trust:KeyType><wsp:AppliesTo xmlns:wsp="http://schemas.xmlsoap.org/ws/2004/09/policy"><a:EndpointReference><a:Address>{applies_to}</a:Address></a:EndpointReference></wsp:AppliesTo><trust:Claims Dialect="http://docs.oasis-open.org/wsfed/authorization/200706/authclaims"><auth:ClaimType xmlns:auth="http://docs.oasis-open.org/wsfed/authorization/200706" Uri="dk:gov:saml:attribute:CvrNumberIdentifier" Optional="false"><auth:Value>{cvr}</auth:Value></auth:ClaimType></trust:Claims><trust:UseKey><wsse:BinarySecurityToken ValueType="{x509}" EncodingType="{b64}">{cert}</wsse:BinarySecurityToken></trust:UseKey></trust:RequestSecurityToken></s:Body></s:Envelope>"##,
         x509 = wss::X509V3,
         b64 = wss::BASE64_BINARY,
         placeholder = if signed { SIGNATURE_PLACEHOLDER } else { "" },

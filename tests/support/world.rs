@@ -19,10 +19,14 @@ pub const WSA: &str = "http://www.w3.org/2005/08/addressing";
 /// The app's own STS (SF1514).
 pub const STS_PATH: &str = "/runtime/services/kombittrust/14/certificatemixed";
 
-/// The default scenario with the clock pinned to [`CLOCK`].
+/// The default scenario with both clocks pinned to [`CLOCK`]: the world's (business dates) and
+/// the security clock (Timestamps and tokens), so requests signed at [`now`] are fresh.
 pub fn scenario() -> Scenario {
     let clock = parse_clock(CLOCK).expect("the test clock parses");
-    Scenario::parse(DEFAULT_SCENARIO, "default", Some(clock)).expect("the built-in scenario is valid")
+    let mut scenario =
+        Scenario::parse(DEFAULT_SCENARIO, "default", Some(clock)).expect("the built-in scenario is valid");
+    scenario.security.clock = clock;
+    scenario
 }
 
 /// The default scenario in `mode`.
@@ -30,7 +34,8 @@ pub fn app(mode: SecurityMode) -> App {
     with_mode(App::new(scenario(), Limits::default()), mode)
 }
 
-/// A scenario from YAML (its own clock, if any), in `mode`.
+/// A scenario from YAML (its own clocks, if any: the security clock is real time unless the
+/// YAML pins `security.clock`), in `mode`.
 pub fn app_from(yaml: &str, mode: SecurityMode) -> App {
     let scenario = Scenario::parse(yaml, "test.yaml", None).expect("the test scenario is valid");
     with_mode(App::new(scenario, Limits::default()), mode)

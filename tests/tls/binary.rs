@@ -251,3 +251,37 @@ fn serve_names_a_pem_override_whose_key_does_not_match() {
         "{err}"
     );
 }
+
+#[tokio::test]
+async fn a_refused_tls_handshake_is_logged_with_the_peer_and_the_reason() {
+    let state = TempDir::new("bin-tls-log");
+    let out = TempDir::new("bin-tls-log-export");
+    let state_dir = state.path().to_str().unwrap();
+    let server = serve(&["--tls", "--tls-client-auth", "required", "--state-dir", state_dir]);
+    let addr = banner_addr(&server.banner, "https");
+    let export = run(&mut sfstub(&[
+        "certs",
+        "export",
+        out.path().to_str().unwrap(),
+        "--state-dir",
+        state_dir,
+    ]));
+    assert!(export.status.success(), "{}", text(&export.stderr));
+    // No client certificate: refused.
+    let refused = send(addr, client(&out.join("ca.pem"), None), &get("/healthz")).await;
+    assert!(refused.is_err(), "{refused:?}");
+    let mut seen = Vec::new();
+    let line = loop {
+        match server.stderr.recv_timeout(IO_TIMEOUT) {
+            Ok(line) if line.contains("TLS handshake") => break line,
+            Ok(line) => seen.push(line),
+            Err(_) => panic!("no log line about the refused handshake at the default level; stderr: {seen:?}"),
+        }
+    };
+    assert!(line.contains("INFO") || line.contains("WARN"), "{line}");
+    assert!(line.contains("with 127.0.0.1:"), "the peer: {line}");
+    assert!(
+        line.contains("refused: ") && line.contains("certificate"),
+        "the reason: {line}"
+    );
+}

@@ -15,7 +15,7 @@ use uuid::Uuid;
 
 use super::Objekt;
 use super::render;
-use crate::world::{AuthorityId, Cvr, Sector, World};
+use crate::world::{AuthorityId, Cvr, EPOCH, Sector, World};
 
 /// The units every authority has, root first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -147,7 +147,8 @@ fn virkning_start(sector: Sector) -> (&'static str, DateTime<Utc>) {
     (text, utc)
 }
 
-/// A registration time between 30 and 760 days before the world's anchor date, at a time of
+/// A registration time between 30 and 760 days before the world's fixed [`EPOCH`] (never
+/// relative to the clock, so a registration never moves from one day to the next), at a time of
 /// night, chosen by hashing the seed with the object's name.
 fn registered(world: &World, name: &str) -> DateTime<Utc> {
     let mut hasher = Sha256::new();
@@ -159,7 +160,7 @@ fn registered(world: &World, name: &str) -> DateTime<Utc> {
     let n = u64::from_le_bytes(n);
     let days = 30 + (n % 731) as i64;
     let seconds = ((n >> 16) % (4 * 3600)) as i64 + 3600;
-    world.anchor.and_time(NaiveTime::MIN).and_utc() - Duration::days(days) + Duration::seconds(seconds)
+    EPOCH.and_time(NaiveTime::MIN).and_utc() - Duration::days(days) + Duration::seconds(seconds)
 }
 
 /// The prefix of an authority's unit keys: its municipality code, or `UDK`/`ATP`.

@@ -106,7 +106,7 @@ fn facet_title(f: Facet) -> (&'static str, &'static str) {
     match f {
         Facet::Kontroltema => (
             "Kontroltemaer",
-            "Det der undersøges i en kontrolsag (udbetaling danmark-lovens § 11 a, stk. 1, nr. 2).",
+            "Det der undersøges i en kontrolsag (Udbetaling Danmark-lovens § 11 a, stk. 1, nr. 2).",
         ),
         Facet::Ydelse => ("Ydelser", "Kontante ydelser, som en kontrolsag kan angå."),
         Facet::Sagsskridt => (
@@ -126,7 +126,7 @@ impl Katalog {
                 Klassifikation {
                     uuid: v5(&format!("klassifikation/{SFSTUB_KEY}")),
                     key: SFSTUB_KEY,
-                    title: "Kontrolsager efter udbetaling danmark-lovens § 11 a (sfstub)",
+                    title: "Kontrolsager efter Udbetaling Danmark-lovens § 11 a (sfstub)",
                     description: "sfstubs syntetiske klassifikation af kontrolsager: kontroltemaer, ydelser, \
                                   sagsskridt og status. Ikke en officiel kodeliste.",
                     owner: "sfstub (syntetisk)",

@@ -17,6 +17,7 @@ use std::sync::Arc;
 use uuid::Uuid;
 
 use super::katalog::{Katalog, Objekt, published_date};
+use crate::security::Guard;
 use crate::services::k2017::{self, Fejl, HovedOplysninger, KONTEKST_NS};
 use crate::services::{Context, ResponseSigning, Service, Summary};
 use crate::soap::addressing::default_action;
@@ -88,9 +89,9 @@ fn ascii(name: &str) -> String {
 
 impl Request {
     /// Reads the request from the operation element's bytes.
-    pub fn parse(xml: &[u8], envelope: &Envelope) -> Result<Request, Fault> {
+    pub fn parse(xml: &[u8], envelope: &Envelope, guard: &Guard<'_>) -> Result<Request, Fault> {
         let leaves = leaf_texts(xml).map_err(|e| Fault::sender(envelope.version, e))?;
-        let hoved = HovedOplysninger::from_leaves(&leaves, envelope.version)?;
+        let hoved = HovedOplysninger::from_leaves(&leaves, envelope.version, guard)?;
         let mut request = Request {
             hoved,
             kriterier: Vec::new(),
@@ -445,7 +446,7 @@ impl Service for KlassifikationListeHent {
             ));
         }
         let xml = body.get(op.range.clone()).unwrap_or_default();
-        let request = Request::parse(xml, envelope)?;
+        let request = Request::parse(xml, envelope, ctx.guard)?;
         let context_cvr = request.hoved.municipality_cvr.as_deref();
         let caller = ctx
             .guard

@@ -2,7 +2,10 @@
 //!
 //! The world gives each citizen a CPR number, a name and a home municipality. Everything else
 //! CPR knows is chosen here, deterministically from the world's seed and the CPR numbers, so
-//! the same scenario gives the same register on every run and machine:
+//! the same scenario gives the same register on every run and machine, and on every day:
+//! whether someone is an adult, when they married or moved is judged at the world's fixed
+//! [`EPOCH`], not at the clock's today (only what a lookup shows as of today, such as
+//! `alder`, follows the clock):
 //! - spouses: neighbours in birth order within a municipality, both adults, at most 12 years
 //!   apart, paired by a roll of the dice; they share an address and a marriage date;
 //! - parents: a mother 20–42 and a father 20–45 years older than the child, drawn from the
@@ -16,7 +19,7 @@ use std::collections::HashMap;
 use chrono::{Datelike, Duration, Months, NaiveDate};
 
 use super::places::{self, Place, ROADS};
-use crate::world::{AuthorityId, CitizenId, Cpr, World};
+use crate::world::{AuthorityId, CitizenId, Cpr, EPOCH, World};
 
 /// Civil status (civilstand) as CPR codes it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -131,15 +134,17 @@ impl Registry {
     /// Derives the register from the world.
     pub fn derive(world: &World) -> Registry {
         let dice = Dice(world.seed);
-        let anchor = world.anchor;
+        // Relative to the fixed epoch, never to the clock: the register is part of the
+        // world's identity and must not change from one day to the next.
+        let epoch = EPOCH;
         let n = world.citizens.len();
         let cpr = |id: usize| world.citizens[id].cpr;
         let born: Vec<NaiveDate> = world
             .citizens
             .iter()
-            .map(|c| c.cpr.birth_date().unwrap_or(anchor))
+            .map(|c| c.cpr.birth_date().unwrap_or(epoch))
             .collect();
-        let adult = |id: usize| plus_years(born[id], 18) <= anchor;
+        let adult = |id: usize| plus_years(born[id], 18) <= epoch;
 
         // Spouses and their wedding days.
         let mut spouse: Vec<Option<usize>> = vec![None; n];
@@ -161,7 +166,7 @@ impl Registry {
                     let later = born[a].max(born[b]);
                     let day = between(
                         plus_years(later, 18),
-                        plus_years(later, 40).min(anchor - Duration::days(30)),
+                        plus_years(later, 40).min(epoch - Duration::days(30)),
                         roll >> 8,
                     );
                     spouse[a] = Some(b);
@@ -246,8 +251,8 @@ impl Registry {
             let moved_in = match married[key] {
                 Some(day) => day,
                 None if adult(key) => between(
-                    plus_years(born[key], 18).max(minus_years(anchor, 30)),
-                    anchor - Duration::days(1),
+                    plus_years(born[key], 18).max(minus_years(epoch, 30)),
+                    epoch - Duration::days(1),
                     roll >> 40,
                 ),
                 None => born[key],
@@ -269,16 +274,16 @@ impl Registry {
                 let mut address = home(key);
                 address.moved_in = address.moved_in.max(born[id]);
                 let roll = dice.roll(SALT_CIVIL, cpr(id));
-                let age = age_at(born[id], anchor);
+                let age = age_at(born[id], epoch);
                 let (civilstand, civilstand_since) = match married[id] {
                     Some(day) => (Civilstand::Gift, Some(day)),
                     None if age >= 70 && roll % 100 < 30 => (
                         Civilstand::Enke,
-                        Some(between(plus_years(born[id], 60), anchor, roll >> 8)),
+                        Some(between(plus_years(born[id], 60), epoch, roll >> 8)),
                     ),
                     None if age >= 30 && roll % 100 < 15 => (
                         Civilstand::Fraskilt,
-                        Some(between(plus_years(born[id], 25), anchor, roll >> 8)),
+                        Some(between(plus_years(born[id], 25), epoch, roll >> 8)),
                     ),
                     None => (Civilstand::Ugift, None),
                 };
