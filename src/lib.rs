@@ -16,6 +16,7 @@ pub mod services;
 pub mod soap;
 pub mod tls;
 pub mod world;
+pub mod xsd;
 
 /// The startup banner: scenario, counts, endpoints and a hint where to find test citizens.
 pub fn banner(app: &app::App, base: &str) -> String {

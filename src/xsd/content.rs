@@ -1,0 +1,337 @@
+//! Matching child elements against a content model, one element at a time.
+//!
+//! XML Schema requires content models to be deterministic (Unique Particle Attribution), so
+//! the next element always belongs to at most one particle: the matcher walks the particle
+//! tree greedily with a small state per group (occurrences so far, the current child), and
+//! never backtracks. Each step costs at most the size of the content model, so a document
+//! costs its length times a schema-bounded factor.
+
+use super::model::{ElementId, MaxOccurs, Particle, SchemaSet, Term, Wildcard};
+
+/// The most names listed in an "expected one of" message.
+const MAX_EXPECTED: usize = 12;
+
+/// The state of one particle.
+#[derive(Debug, Clone, Default)]
+pub struct State {
+    /// Completed occurrences (for an element or wildcard: occurrences).
+    count: u32,
+    /// Whether an occurrence of a group is in progress.
+    started: bool,
+    /// In a sequence: the current child; in a choice: the branch taken.
+    idx: usize,
+    /// A sequence's or choice's current child state (one), or an `all` group's (one each).
+    children: Vec<State>,
+}
+
+/// What an element matched.
+#[derive(Debug, Clone, Copy)]
+pub enum Matched<'s> {
+    /// An element declaration (the particle's, or a member of its substitution group).
+    Element(ElementId),
+    /// A wildcard.
+    Any(&'s Wildcard),
+}
+
+/// Feeds element `{ns}local` to particle `p` in state `st`. On `None` the state is unchanged.
+pub fn feed<'s>(set: &'s SchemaSet, p: &'s Particle, st: &mut State, ns: &str, local: &str) -> Option<Matched<'s>> {
+    match &p.term {
+        Term::Element(_) | Term::Any(_) => {
+            if !p.max.allows_more(st.count) {
+                return None;
+            }
+            let m = leaf_match(set, &p.term, ns, local)?;
+            st.count += 1;
+            Some(m)
+        }
+        Term::Sequence(children) => {
+            if st.started {
+                let idx = st.idx;
+                if let Some(m) = feed(set, &children[idx], &mut st.children[0], ns, local) {
+                    return Some(m);
+                }
+                if !satisfied(&children[idx], &st.children[0]) {
+                    return None;
+                }
+                if let Some((j, fresh, m)) = scan(set, children, idx + 1, ns, local) {
+                    st.idx = j;
+                    st.children = vec![fresh];
+                    return Some(m);
+                }
+                if !children[idx + 1..].iter().all(emptiable) || !p.max.allows_more(st.count + 1) {
+                    return None;
+                }
+                let (j, fresh, m) = scan(set, children, 0, ns, local)?;
+                st.count += 1;
+                st.idx = j;
+                st.children = vec![fresh];
+                Some(m)
+            } else {
+                if !p.max.allows_more(st.count) {
+                    return None;
+                }
+                let (j, fresh, m) = scan(set, children, 0, ns, local)?;
+                st.started = true;
+                st.idx = j;
+                st.children = vec![fresh];
+                Some(m)
+            }
+        }
+        Term::Choice(children) => {
+            if st.started {
+                let idx = st.idx;
+                if let Some(m) = feed(set, &children[idx], &mut st.children[0], ns, local) {
+                    return Some(m);
+                }
+                if !satisfied(&children[idx], &st.children[0]) || !p.max.allows_more(st.count + 1) {
+                    return None;
+                }
+                let (b, fresh, m) = branch(set, children, ns, local)?;
+                st.count += 1;
+                st.idx = b;
+                st.children = vec![fresh];
+                Some(m)
+            } else {
+                if !p.max.allows_more(st.count) {
+                    return None;
+                }
+                let (b, fresh, m) = branch(set, children, ns, local)?;
+                st.started = true;
+                st.idx = b;
+                st.children = vec![fresh];
+                Some(m)
+            }
+        }
+        Term::All(children) => {
+            if !st.started && !p.max.allows_more(st.count) {
+                return None;
+            }
+            if st.children.len() != children.len() {
+                st.children = vec![State::default(); children.len()];
+            }
+            for (i, c) in children.iter().enumerate() {
+                if let Some(m) = feed(set, c, &mut st.children[i], ns, local) {
+                    st.started = true;
+                    return Some(m);
+                }
+            }
+            None
+        }
+    }
+}
+
+/// The first child from `from` on that accepts the element, passing over emptiable ones.
+fn scan<'s>(
+    set: &'s SchemaSet,
+    children: &'s [Particle],
+    from: usize,
+    ns: &str,
+    local: &str,
+) -> Option<(usize, State, Matched<'s>)> {
+    for (j, c) in children.iter().enumerate().skip(from) {
+        let mut fresh = State::default();
+        if let Some(m) = feed(set, c, &mut fresh, ns, local) {
+            return Some((j, fresh, m));
+        }
+        if !emptiable(c) {
+            return None;
+        }
+    }
+    None
+}
+
+fn branch<'s>(
+    set: &'s SchemaSet,
+    children: &'s [Particle],
+    ns: &str,
+    local: &str,
+) -> Option<(usize, State, Matched<'s>)> {
+    children.iter().enumerate().find_map(|(b, c)| {
+        let mut fresh = State::default();
+        feed(set, c, &mut fresh, ns, local).map(|m| (b, fresh, m))
+    })
+}
+
+fn leaf_match<'s>(set: &'s SchemaSet, term: &'s Term, ns: &str, local: &str) -> Option<Matched<'s>> {
+    match term {
+        Term::Element(id) => {
+            let decl = set.element(*id);
+            if decl.name.local == local && decl.name.ns == ns {
+                return Some(Matched::Element(*id));
+            }
+            set.substitutes(*id)
+                .iter()
+                .find(|m| {
+                    let d = set.element(**m);
+                    d.name.local == local && d.name.ns == ns
+                })
+                .map(|m| Matched::Element(*m))
+        }
+        Term::Any(w) => w.admits(ns).then_some(Matched::Any(w)),
+        _ => None,
+    }
+}
+
+/// Whether a particle may match nothing at all.
+pub fn emptiable(p: &Particle) -> bool {
+    p.min == 0 || term_emptiable(&p.term)
+}
+
+fn term_emptiable(t: &Term) -> bool {
+    match t {
+        Term::Element(_) | Term::Any(_) => false,
+        Term::Sequence(c) | Term::All(c) => c.iter().all(emptiable),
+        Term::Choice(c) => c.iter().any(emptiable),
+    }
+}
+
+/// Whether the particle may end in state `st`.
+pub fn satisfied(p: &Particle, st: &State) -> bool {
+    let enough = |done: u32| done >= p.min || term_emptiable(&p.term);
+    match &p.term {
+        Term::Element(_) | Term::Any(_) => st.count >= p.min,
+        _ if !st.started => enough(st.count),
+        Term::Sequence(children) => {
+            satisfied(&children[st.idx], &st.children[0])
+                && children[st.idx + 1..].iter().all(emptiable)
+                && enough(st.count + 1)
+        }
+        Term::Choice(children) => satisfied(&children[st.idx], &st.children[0]) && enough(st.count + 1),
+        Term::All(children) => children.iter().zip(&st.children).all(|(c, s)| satisfied(c, s)) && enough(st.count + 1),
+    }
+}
+
+/// Names that could come next in state `st` (`None`: a fresh particle), for messages.
+pub fn expected(set: &SchemaSet, p: &Particle, st: Option<&State>, out: &mut Vec<String>) {
+    if out.len() >= MAX_EXPECTED {
+        return;
+    }
+    let fresh = State::default();
+    let st = st.unwrap_or(&fresh);
+    match &p.term {
+        Term::Element(id) => {
+            if p.max.allows_more(st.count) {
+                push(out, set.element(*id).name.local.clone());
+            }
+        }
+        Term::Any(w) => {
+            if p.max.allows_more(st.count) {
+                push(out, describe_wildcard(w));
+            }
+        }
+        Term::Sequence(children) => {
+            let mut from = 0;
+            if st.started {
+                let idx = st.idx;
+                expected(set, &children[idx], Some(&st.children[0]), out);
+                if !satisfied(&children[idx], &st.children[0]) {
+                    return;
+                }
+                from = idx + 1;
+            } else if !p.max.allows_more(st.count) {
+                return;
+            }
+            for c in &children[from..] {
+                expected(set, c, None, out);
+                if !emptiable(c) {
+                    return;
+                }
+            }
+            if st.started && p.max.allows_more(st.count + 1) {
+                for c in children {
+                    expected(set, c, None, out);
+                    if !emptiable(c) {
+                        return;
+                    }
+                }
+            }
+        }
+        Term::Choice(children) => {
+            if st.started {
+                expected(set, &children[st.idx], Some(&st.children[0]), out);
+                if !satisfied(&children[st.idx], &st.children[0]) || !p.max.allows_more(st.count + 1) {
+                    return;
+                }
+            } else if !p.max.allows_more(st.count) {
+                return;
+            }
+            for c in children {
+                expected(set, c, None, out);
+            }
+        }
+        Term::All(children) => {
+            for (i, c) in children.iter().enumerate() {
+                expected(set, c, st.children.get(i), out);
+            }
+        }
+    }
+}
+
+/// The required names still missing when the content ends in state `st`.
+pub fn missing(set: &SchemaSet, p: &Particle, st: &State, out: &mut Vec<String>) {
+    if satisfied(p, st) || out.len() >= MAX_EXPECTED {
+        return;
+    }
+    match &p.term {
+        Term::Element(id) => push(out, set.element(*id).name.local.clone()),
+        Term::Any(w) => push(out, describe_wildcard(w)),
+        Term::Sequence(children) if st.started => {
+            missing(set, &children[st.idx], &st.children[0], out);
+            if let Some(c) = children[st.idx + 1..].iter().find(|c| !emptiable(c)) {
+                missing(set, c, &State::default(), out);
+            }
+        }
+        Term::Choice(children) if st.started => missing(set, &children[st.idx], &st.children[0], out),
+        Term::All(children) if st.started => {
+            for (c, s) in children.iter().zip(&st.children) {
+                missing(set, c, s, out);
+            }
+        }
+        _ => expected(set, p, None, out),
+    }
+}
+
+/// Whether any element particle of the model has local name `local`.
+pub fn mentions(set: &SchemaSet, p: &Particle, local: &str, depth: usize) -> bool {
+    if depth > 64 {
+        return false;
+    }
+    match &p.term {
+        Term::Element(id) => {
+            set.element(*id).name.local == local
+                || set.substitutes(*id).iter().any(|m| set.element(*m).name.local == local)
+        }
+        Term::Any(_) => false,
+        Term::Sequence(c) | Term::Choice(c) | Term::All(c) => c.iter().any(|c| mentions(set, c, local, depth + 1)),
+    }
+}
+
+fn push(out: &mut Vec<String>, name: String) {
+    if out.len() < MAX_EXPECTED && !out.contains(&name) {
+        out.push(name);
+    }
+}
+
+fn describe_wildcard(w: &Wildcard) -> String {
+    use super::model::NamespaceConstraint::*;
+    match &w.namespaces {
+        Any => "any element".to_owned(),
+        Not(list) => format!(
+            "an element of a namespace other than {}",
+            list.iter()
+                .filter(|n| !n.is_empty())
+                .cloned()
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        Only(list) => format!("an element of {}", list.join(", ")),
+    }
+}
+
+/// An occurrence bound as written in a schema (`1`, `unbounded`).
+pub fn bound(max: MaxOccurs) -> String {
+    match max {
+        MaxOccurs::Bounded(n) => n.to_string(),
+        MaxOccurs::Unbounded => "unbounded".to_owned(),
+    }
+}

@@ -1,0 +1,7 @@
+//! The contract loader and schema validator (`sfstub::xsd`) against the real KOMBIT contracts in
+//! `../shared/contracts`, sfstub's own schemas, and xmllint as the reference validator.
+
+#[path = "../support/xmllint.rs"]
+mod xmllint;
+
+mod sets;

@@ -1,0 +1,88 @@
+//! Every schema set sfstub must load.
+
+use std::path::PathBuf;
+
+use sfstub::xsd::{Contract, SchemaSet, Source};
+
+pub fn contracts() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/contracts")
+}
+
+/// (folder, WSDL paths) of every contract to load.
+pub fn wsdl_sets() -> Vec<(&'static str, Vec<String>)> {
+    let sf1500: Vec<String> = std::fs::read_dir(contracts().join("sf1500-organisation-v6/wsdl"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".wsdl"))
+        .map(|n| format!("wsdl/{n}"))
+        .collect();
+    assert_eq!(sf1500.len(), 16, "SF1500 v6 has 16 WSDLs: {sf1500:?}");
+    vec![
+        (
+            "sf1470-sagdokumentindeks-v6",
+            vec!["wsdl/SagDokumentIndeksService_6.wsdl".into()],
+        ),
+        (
+            "sf1490-ydelsesindeks-v6",
+            vec![
+                "wsdl/YdelseIndeks.wsdl".into(),
+                "wsdl/BevillingIndeks.wsdl".into(),
+                "wsdl/OekonomiskEffektueringIndeks.wsdl".into(),
+            ],
+        ),
+        ("sf1500-organisation-v6", sf1500),
+        ("sf1510-klasse-v7", vec!["wsdl/KlasseService.wsdl".into()]),
+        (
+            "sf1520-personbasedataextended-v4",
+            vec![
+                "wsdl/context/PersonBaseDataExtendedService.wsdl".into(),
+                "wsdl/token/PersonBaseDataExtendedService.wsdl".into(),
+            ],
+        ),
+        (
+            "sf2900-fordelingskomponent",
+            vec![
+                "resources/sf2900/wsdl/context/DistributionService.wsdl".into(),
+                "resources/sf2900/wsdl/token/DistributionService.wsdl".into(),
+                "resources/sf2900/SF2900_EP_MS1-2/DistributionServiceAnvenderV2.wsdl".into(),
+                "resources/sf2900/SF2900_EP_MS1-2/DistributionServiceModtagerV2.wsdl".into(),
+            ],
+        ),
+        (
+            "sf1600-print-fjernprint",
+            vec![
+                "resources/sf1600/wsdl/context/PrintService.wsdl".into(),
+                "resources/sf1600/wsdl/token/PrintService.wsdl".into(),
+            ],
+        ),
+        ("sf1514-sts", vec!["sts.wsdl".into()]),
+    ]
+}
+
+#[test]
+fn every_kombit_contract_loads() {
+    let mut failures = Vec::new();
+    for (folder, wsdls) in wsdl_sets() {
+        let source = Source::dir(contracts().join(folder));
+        for w in wsdls {
+            match Contract::load(&source, &w) {
+                Ok(c) => {
+                    assert!(!c.operations().is_empty(), "{folder}/{w} has no operations");
+                    for n in c.schema.notes() {
+                        eprintln!("note {folder}/{w}: {n}");
+                    }
+                }
+                Err(e) => failures.push(format!("{folder}/{w}: {e}")),
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn the_fjernprint_set_loads_as_published() {
+    let source = Source::dir(contracts().join("sf1600-print-fjernprint/resources/sf1600/SF1600_EP_SP1-2/xsd/oio"));
+    let set = SchemaSet::load(&source, &["ForsendelseI.xsd"]).unwrap_or_else(|e| panic!("{e}"));
+    assert!(set.find_element("urn:oio:fjernprint:1.0.0", "ForsendelseI").is_some());
+}
