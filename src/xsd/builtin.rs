@@ -644,9 +644,10 @@ fn is_duration(v: &str) -> bool {
         return false;
     }
     if let Some(t) = time
-        && (t.is_empty() || !check(t, b"HMS", true)) {
-            return false;
-        }
+        && (t.is_empty() || !check(t, b"HMS", true))
+    {
+        return false;
+    }
     any
 }
 

@@ -135,9 +135,10 @@ impl Parser<'_> {
                     return Err(self.error("a quantifier that is not {n}, {n,} or {n,m}"));
                 }
                 if let (Ok(a), Some(Ok(b))) = (min.parse::<u64>(), max.filter(|m| !m.is_empty()).map(str::parse::<u64>))
-                    && a > b {
-                        return Err(self.error("a quantifier {n,m} with n > m"));
-                    }
+                    && a > b
+                {
+                    return Err(self.error("a quantifier {n,m} with n > m"));
+                }
                 let _ = write!(self.out, "{{{body}}}");
             }
             _ => {}

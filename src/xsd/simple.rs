@@ -203,24 +203,25 @@ impl SchemaSet {
         }
         if let Some(b) = builtin {
             if (f.total_digits.is_some() || f.fraction_digits.is_some())
-                && let Some((total, fraction)) = Builtin::digits(value) {
-                    if let Some(t) = f.total_digits
-                        && total > t as usize
-                    {
-                        return Err(err(
-                            Code::InvalidDigits,
-                            format!("{value:?} has {total} digits, {} allows {t}", type_name()),
-                        ));
-                    }
-                    if let Some(fd) = f.fraction_digits
-                        && fraction > fd as usize
-                    {
-                        return Err(err(
-                            Code::InvalidDigits,
-                            format!("{value:?} has {fraction} fraction digits, {} allows {fd}", type_name()),
-                        ));
-                    }
+                && let Some((total, fraction)) = Builtin::digits(value)
+            {
+                if let Some(t) = f.total_digits
+                    && total > t as usize
+                {
+                    return Err(err(
+                        Code::InvalidDigits,
+                        format!("{value:?} has {total} digits, {} allows {t}", type_name()),
+                    ));
                 }
+                if let Some(fd) = f.fraction_digits
+                    && fraction > fd as usize
+                {
+                    return Err(err(
+                        Code::InvalidDigits,
+                        format!("{value:?} has {fraction} fraction digits, {} allows {fd}", type_name()),
+                    ));
+                }
+            }
             let bound = |limit: &Option<String>, ok: &dyn Fn(std::cmp::Ordering) -> bool, word: &str| {
                 if let Some(limit) = limit {
                     match b.compare(value, limit) {

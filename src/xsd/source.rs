@@ -99,6 +99,30 @@ pub fn resolve(source: &Source, from: &str, location: &str) -> Result<String, St
     if location.is_empty() {
         return Err("an empty location".to_owned());
     }
+    // A document read under a URL (files in memory may be keyed so): relative locations join
+    // the URL's path, and must name another file held in memory.
+    if let (Some((scheme, rest)), Source::Memory(files)) = (from.split_once("://"), source)
+        && !location.contains("://")
+    {
+        let dir = rest.rsplit_once('/').map(|(d, _)| d).unwrap_or(rest);
+        let mut parts: Vec<&str> = dir.split('/').collect();
+        for part in location.split('/') {
+            match part {
+                "" | "." => {}
+                ".." if parts.len() > 1 => {
+                    parts.pop();
+                }
+                p => parts.push(p),
+            }
+        }
+        let joined = format!("{scheme}://{}", parts.join("/"));
+        return match files.contains_key(&joined) {
+            true => Ok(joined),
+            false => Err(format!(
+                "{joined:?} (from {location:?} in {from}) is not among the files held in memory"
+            )),
+        };
+    }
     let lower = location.to_ascii_lowercase();
     if lower.contains("://")
         || lower.starts_with("urn:")

@@ -414,7 +414,7 @@ impl<'s, 'a> Run<'s, 'a> {
         let kind = match decl {
             Decl::Element(id) => self.enter_element(id, &attrs, at),
             Decl::Skip => Kind::Skip,
-            Decl::Lax => Kind::Lax,
+            Decl::Lax => self.enter_lax(&attrs, at),
         };
         self.stack.push(Frame {
             kind,
@@ -560,6 +560,73 @@ impl<'s, 'a> Run<'s, 'a> {
         }
     }
 
+    /// An undeclared element assessed laxly: an `xsi:type` must name a known type, and then
+    /// governs it; without one, only declared descendants are checked.
+    fn enter_lax(&mut self, attrs: &[(String, String, String)], at: usize) -> Kind {
+        let Some((_, _, value)) = attrs.iter().find(|(ns, l, _)| ns == XSI && l == "type") else {
+            return Kind::Lax;
+        };
+        match self.xsi_type(value) {
+            Some(t) => {
+                self.check_attributes(t, attrs, at);
+                self.kind_of_type(t, None, at)
+            }
+            None => {
+                self.report(
+                    Code::InvalidXsiType,
+                    at,
+                    format!("xsi:type {value:?} names no known type"),
+                );
+                Kind::Lax
+            }
+        }
+    }
+
+    fn xsi_type(&self, value: &str) -> Option<TypeId> {
+        let lookup = |p: &str| self.ns.lookup(p).map(str::to_owned);
+        let key = super::simple::qname_key(value.trim(), &lookup)?;
+        let (ns, local) = key.strip_prefix('{')?.split_once('}')?;
+        self.set.global_type(&QName::new(ns, local))
+    }
+
+    /// The frame kind for content of type `type_id`.
+    fn kind_of_type(&mut self, type_id: TypeId, decl: Option<ElementId>, at: usize) -> Kind {
+        let set = self.set;
+        match set.type_def(type_id) {
+            TypeDef::Simple(_) => Kind::Simple {
+                type_id,
+                text: String::new(),
+                decl,
+            },
+            TypeDef::Complex(ct) => {
+                if ct.is_abstract {
+                    self.report(
+                        Code::AbstractElement,
+                        at,
+                        format!(
+                            "the type {} is abstract: an xsi:type naming a derived type is needed",
+                            set.type_name(type_id)
+                        ),
+                    );
+                }
+                match &ct.content {
+                    Content::Empty => Kind::Empty { text_reported: false },
+                    Content::Simple(s) => Kind::Simple {
+                        type_id: *s,
+                        text: String::new(),
+                        decl,
+                    },
+                    Content::Elements(_) => Kind::Complex {
+                        type_id,
+                        state: State::default(),
+                        mixed: ct.mixed,
+                        text_reported: false,
+                    },
+                }
+            }
+        }
+    }
+
     /// Checks the element's declaration, xsi:type, xsi:nil and attributes; the frame kind.
     fn enter_element(&mut self, id: ElementId, attrs: &[(String, String, String)], at: usize) -> Kind {
         let set = self.set;
@@ -581,36 +648,23 @@ impl<'s, 'a> Run<'s, 'a> {
                 continue;
             }
             match alocal.as_str() {
-                "type" => {
-                    let key = {
-                        let lookup = |p: &str| self.ns.lookup(p).map(str::to_owned);
-                        super::simple::qname_key(value.trim(), &lookup)
-                    };
-                    let found = key.and_then(|k| {
-                        let (ns, local) = k
-                            .trim_start_matches('{')
-                            .split_once('}')
-                            .map(|(a, b)| (a.to_owned(), b.to_owned()))?;
-                        set.global_type(&QName::new(ns, local))
-                    });
-                    match found {
-                        Some(t) if set.derives_from(t, decl.type_id) => type_id = t,
-                        Some(t) => self.report(
-                            Code::InvalidXsiType,
-                            at,
-                            format!(
-                                "xsi:type {} does not derive from the declared type {}",
-                                set.type_name(t),
-                                set.type_name(decl.type_id)
-                            ),
+                "type" => match self.xsi_type(value) {
+                    Some(t) if set.derives_from(t, decl.type_id) => type_id = t,
+                    Some(t) => self.report(
+                        Code::InvalidXsiType,
+                        at,
+                        format!(
+                            "xsi:type {} does not derive from the declared type {}",
+                            set.type_name(t),
+                            set.type_name(decl.type_id)
                         ),
-                        None => self.report(
-                            Code::InvalidXsiType,
-                            at,
-                            format!("xsi:type {value:?} names no known type"),
-                        ),
-                    }
-                }
+                    ),
+                    None => self.report(
+                        Code::InvalidXsiType,
+                        at,
+                        format!("xsi:type {value:?} names no known type"),
+                    ),
+                },
                 "nil" => match value.trim() {
                     "true" | "1" if decl.nillable => nil = true,
                     "true" | "1" => self.report(Code::InvalidNil, at, format!("{} is not nillable", decl.name.local)),
@@ -624,39 +678,7 @@ impl<'s, 'a> Run<'s, 'a> {
         if nil {
             return Kind::Nil;
         }
-        match set.type_def(type_id) {
-            TypeDef::Simple(_) => Kind::Simple {
-                type_id,
-                text: String::new(),
-                decl: Some(id),
-            },
-            TypeDef::Complex(ct) => {
-                if ct.is_abstract {
-                    self.report(
-                        Code::AbstractElement,
-                        at,
-                        format!(
-                            "the type {} is abstract: an xsi:type naming a derived type is needed",
-                            set.type_name(type_id)
-                        ),
-                    );
-                }
-                match &ct.content {
-                    Content::Empty => Kind::Empty { text_reported: false },
-                    Content::Simple(s) => Kind::Simple {
-                        type_id: *s,
-                        text: String::new(),
-                        decl: Some(id),
-                    },
-                    Content::Elements(_) => Kind::Complex {
-                        type_id,
-                        state: State::default(),
-                        mixed: ct.mixed,
-                        text_reported: false,
-                    },
-                }
-            }
-        }
+        self.kind_of_type(type_id, Some(id), at)
     }
 
     fn check_attributes(&mut self, type_id: TypeId, attrs: &[(String, String, String)], at: usize) {

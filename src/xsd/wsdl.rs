@@ -217,11 +217,7 @@ pub type Read = (Wsdl, Vec<(String, Node)>, Vec<(String, String)>);
 /// Reads `path` and every WSDL it imports. Schemas found in `wsdl:types` (and XSDs a
 /// `wsdl:import` names) are returned for the schema loader: (file, schema element) and
 /// (path, origin) respectively. Errors are collected in `errors`.
-pub fn read(
-    source: &Source,
-    path: &str,
-    errors: &mut Vec<String>,
-) -> Read {
+pub fn read(source: &Source, path: &str, errors: &mut Vec<String>) -> Read {
     let mut wsdl = Wsdl::default();
     let mut embedded = Vec::new();
     let mut xsd_imports = Vec::new();

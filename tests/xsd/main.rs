@@ -5,3 +5,8 @@
 mod xmllint;
 
 mod sets;
+#[path = "../support/world.rs"]
+mod world;
+
+mod corpus;
+mod crosscheck;
