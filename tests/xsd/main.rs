@@ -10,3 +10,5 @@ mod world;
 
 mod corpus;
 mod crosscheck;
+mod features;
+mod loading;
