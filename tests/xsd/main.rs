@@ -12,3 +12,4 @@ mod corpus;
 mod crosscheck;
 mod features;
 mod loading;
+mod model;

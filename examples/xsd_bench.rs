@@ -1,0 +1,214 @@
+//! The contract loader and validator's figures (`scripts/bench` runs this): how long each
+//! KOMBIT contract in `../shared/contracts` takes to load and compile, and validations per
+//! second for a typical SF1472 request and an SF1500 response, on one core.
+//!
+//!     cargo run --release --example xsd_bench
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use sfstub::xsd::{Contract, Instance, Limits, QName, SchemaSet, Source};
+
+fn contracts() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/contracts")
+}
+
+fn time<T>(f: impl FnOnce() -> T) -> (T, Duration) {
+    let start = Instant::now();
+    let t = f();
+    (t, start.elapsed())
+}
+
+/// Validations per second over about a second (at least 1000).
+fn rate(set: &SchemaSet, doc: &[u8], expected: &QName) -> f64 {
+    let id = set.global_element(expected).expect("the element is declared");
+    let input = Instance::new(doc);
+    assert!(
+        set.validate_instance(&input, Some(id), Limits::default()).is_empty(),
+        "the benchmark document is valid"
+    );
+    let start = Instant::now();
+    let mut n = 0u64;
+    while n < 1000 || start.elapsed() < Duration::from_secs(1) {
+        std::hint::black_box(set.validate_instance(&input, Some(id), Limits::default()));
+        n += 1;
+    }
+    n as f64 / start.elapsed().as_secs_f64()
+}
+
+fn main() {
+    let sets: Vec<(&str, Vec<&str>)> = vec![
+        (
+            "sf1470-sagdokumentindeks-v6",
+            vec!["wsdl/SagDokumentIndeksService_6.wsdl"],
+        ),
+        (
+            "sf1490-ydelsesindeks-v6",
+            vec![
+                "wsdl/YdelseIndeks.wsdl",
+                "wsdl/BevillingIndeks.wsdl",
+                "wsdl/OekonomiskEffektueringIndeks.wsdl",
+            ],
+        ),
+        (
+            "sf1500-organisation-v6",
+            vec![
+                "wsdl/Adresse.wsdl",
+                "wsdl/Bruger.wsdl",
+                "wsdl/Facet.wsdl",
+                "wsdl/Interessefaellesskab.wsdl",
+                "wsdl/ItSystem.wsdl",
+                "wsdl/Klasse.wsdl",
+                "wsdl/Klassifikation.wsdl",
+                "wsdl/KlassifikationSystem.wsdl",
+                "wsdl/Myndighed.wsdl",
+                "wsdl/Organisation.wsdl",
+                "wsdl/OrganisationAdministration.wsdl",
+                "wsdl/OrganisationEnhed.wsdl",
+                "wsdl/OrganisationFunktion.wsdl",
+                "wsdl/OrganisationSystem.wsdl",
+                "wsdl/Person.wsdl",
+                "wsdl/Virksomhed.wsdl",
+            ],
+        ),
+        ("sf1510-klasse-v7", vec!["wsdl/KlasseService.wsdl"]),
+        (
+            "sf1520-personbasedataextended-v4",
+            vec![
+                "wsdl/context/PersonBaseDataExtendedService.wsdl",
+                "wsdl/token/PersonBaseDataExtendedService.wsdl",
+            ],
+        ),
+        (
+            "sf2900-fordelingskomponent",
+            vec![
+                "resources/sf2900/wsdl/context/DistributionService.wsdl",
+                "resources/sf2900/wsdl/token/DistributionService.wsdl",
+            ],
+        ),
+        (
+            "sf1600-print-fjernprint",
+            vec![
+                "resources/sf1600/wsdl/context/PrintService.wsdl",
+                "resources/sf1600/wsdl/token/PrintService.wsdl",
+            ],
+        ),
+        ("sf1514-sts", vec!["sts.wsdl"]),
+    ];
+    println!("== loading (parse every file, resolve, compile) — one core");
+    let mut total = Duration::ZERO;
+    for (folder, wsdls) in &sets {
+        let source = Source::dir(contracts().join(folder));
+        let (files, elapsed) = time(|| {
+            wsdls
+                .iter()
+                .map(|w| {
+                    let c = Contract::load(&source, w).unwrap_or_else(|e| panic!("{e}"));
+                    c.schema.files().len() + c.wsdl.files.len()
+                })
+                .sum::<usize>()
+        });
+        total += elapsed;
+        println!(
+            "{folder:<36} {:>2} WSDL(s), {files:>4} files read: {:>7.1} ms",
+            wsdls.len(),
+            elapsed.as_secs_f64() * 1e3
+        );
+    }
+    let oio = Source::dir(contracts().join("sf1600-print-fjernprint/resources/sf1600/SF1600_EP_SP1-2/xsd/oio"));
+    let (set, elapsed) = time(|| SchemaSet::load(&oio, &["ForsendelseI.xsd"]).expect("Fjernprint loads"));
+    total += elapsed;
+    println!(
+        "{:<36} ForsendelseI, {:>4} files read: {:>7.1} ms",
+        "Fjernprint (as published)",
+        set.files().len(),
+        elapsed.as_secs_f64() * 1e3
+    );
+    println!("every set: {:.1} ms", total.as_secs_f64() * 1e3);
+
+    println!("== validation — one core, one element at a time");
+    let scenario = sfstub::scenario::Scenario::parse(
+        sfstub::scenario::DEFAULT_SCENARIO,
+        sfstub::scenario::DEFAULT_SCENARIO_FILE,
+        None,
+    )
+    .expect("the built-in scenario");
+    let app = sfstub::app::App::new(scenario, sfstub::app::Limits::default());
+    let base = "http://127.0.0.1:8080/kontrolsaglistehent/1";
+    let service = app
+        .loaded
+        .services
+        .iter()
+        .find(|s| s.contract(Some("KontrolsagListeHent.xsd"), base).is_some())
+        .expect("SF1472");
+    let files: Vec<(String, String)> = ["KontrolsagListeHent.xsd", "Kontekst.xsd"]
+        .iter()
+        .map(|f| (f.to_string(), service.contract(Some(f), base).unwrap()))
+        .collect();
+    let sf1472 = SchemaSet::load(&Source::memory(files), &["KontrolsagListeHent.xsd"]).unwrap();
+    let request = br#"<k:KontrolsagListeHent_I xmlns:k="http://www.kombit.dk/int/2022/01/01/" xmlns:kontekst="http://kombit.dk/xml/schemas/kontekst/2017/01/01/" revision="1">
+  <kontekst:HovedOplysninger>
+    <kontekst:TransaktionsId>6f1c1a4e-1111-4c1e-9a53-0d6f5f0c2a11</kontekst:TransaktionsId>
+    <kontekst:TransaktionsTid>2026-11-22T10:15:00Z</kontekst:TransaktionsTid>
+    <kontekst:AuthorityContext><kontekst:MunicipalityCVR>64942212</kontekst:MunicipalityCVR></kontekst:AuthorityContext>
+  </kontekst:HovedOplysninger>
+  <k:KontrolsagSoegKriterie>
+    <k:PersonCPRNummer>150780-4329</k:PersonCPRNummer>
+    <k:Hjemmel>UDBL_11A_STK1</k:Hjemmel>
+    <k:SamtykkeDato>2026-11-01</k:SamtykkeDato>
+    <k:MyndighedCVRNummer>14720006</k:MyndighedCVRNummer>
+  </k:KontrolsagSoegKriterie>
+</k:KontrolsagListeHent_I>"#;
+    let r = rate(
+        &sf1472,
+        request,
+        &QName::new("http://www.kombit.dk/int/2022/01/01/", "KontrolsagListeHent_I"),
+    );
+    println!(
+        "SF1472 KontrolsagListeHent_I ({} bytes): {r:.0} validations/s ({:.1} µs each)",
+        request.len(),
+        1e6 / r
+    );
+
+    let sf1500 = Contract::load(
+        &Source::dir(contracts().join("sf1500-organisation-v6")),
+        "wsdl/Virksomhed.wsdl",
+    )
+    .unwrap();
+    let request = http::Request::post("/organisation/virksomhed/6")
+        .header("Content-Type", "application/soap+xml; charset=utf-8")
+        .body(bytes::Bytes::from_static(br#"<soap:Envelope xmlns:soap="http://www.w3.org/2003/05/soap-envelope"><soap:Header><rh:RequestHeader xmlns:rh="http://kombit.dk/xml/schemas/RequestHeader/1/"><rh:TransactionUUID>7d9a1e52-0a51-4c3b-9a4e-5b1f0c2d3e4f</rh:TransactionUUID></rh:RequestHeader></soap:Header><soap:Body><v:SoegInput xmlns:v="http://stoettesystemerne.dk/organisation/virksomhed/6/" xmlns:sts="urn:oio:sts:6" xmlns:sd="urn:oio:sagdok:3.0.0"><sd:MaksimalAntalKvantitet>100</sd:MaksimalAntalKvantitet><v:AttributListe/><v:TilstandListe/><v:RelationListe/></v:SoegInput></soap:Body></soap:Envelope>"#))
+        .unwrap();
+    let mut app = app;
+    app.security.mode = sfstub::security::SecurityMode::Off;
+    let response = sfstub::http::handle(&app, request);
+    let body = response.body().to_vec();
+    let (start, end) = body_span(&body).expect("the response has a Body element");
+    let input = Instance::within(&body, start..end);
+    let expected = QName::new("http://stoettesystemerne.dk/organisation/virksomhed/6/", "SoegOutput");
+    let id = sf1500.schema.global_element(&expected).unwrap();
+    let findings = sf1500.schema.validate_instance(&input, Some(id), Limits::default());
+    assert!(findings.is_empty(), "{findings:?}");
+    let begin = Instant::now();
+    let mut n = 0u64;
+    while n < 1000 || begin.elapsed() < Duration::from_secs(1) {
+        std::hint::black_box(sf1500.schema.validate_instance(&input, Some(id), Limits::default()));
+        n += 1;
+    }
+    let r = n as f64 / begin.elapsed().as_secs_f64();
+    println!(
+        "SF1500 SoegOutput ({} bytes, with namespaces from the envelope): {r:.0} validations/s ({:.1} µs each)",
+        end - start,
+        1e6 / r
+    );
+}
+
+/// The byte range of the first element inside the SOAP Body.
+fn body_span(doc: &[u8]) -> Option<(usize, usize)> {
+    let text = std::str::from_utf8(doc).ok()?;
+    let body = text.find(":Body>")? + ":Body>".len();
+    let start = body + text[body..].find('<')?;
+    let end = text.rfind("</")?;
+    let end = text[..end].rfind("</")?;
+    Some((start, end))
+}
