@@ -38,6 +38,7 @@ pub mod model;
 pub mod pattern;
 pub mod simple;
 pub mod source;
+mod temporal;
 pub mod validate;
 pub mod wsdl;
 

@@ -1,0 +1,219 @@
+//! The date, time and duration lexical spaces of XML Schema, and the order of date/time
+//! values (timezones normalised), as used by [`super::builtin`].
+
+use std::cmp::Ordering;
+
+pub(super) fn digits(s: &str, n: usize) -> bool {
+    s.len() == n && s.bytes().all(|b| b.is_ascii_digit())
+}
+
+pub(super) fn month_ok(m: &str) -> bool {
+    digits(m, 2) && (1..=12).contains(&m.parse::<u32>().unwrap_or(0))
+}
+
+pub(super) fn day_ok(d: &str, max: u32) -> bool {
+    digits(d, 2) && (1..=max).contains(&d.parse::<u32>().unwrap_or(0))
+}
+
+/// Splits an optional timezone (`Z`, `+hh:mm`, `-hh:mm`) off the end.
+pub(super) fn split_tz(v: &str) -> Option<(&str, Option<&str>)> {
+    if let Some(rest) = v.strip_suffix('Z') {
+        return Some((rest, Some("Z")));
+    }
+    if v.len() >= 6 {
+        let (head, tz) = v.split_at(v.len() - 6);
+        let b = tz.as_bytes();
+        if (b[0] == b'+' || b[0] == b'-') && b[3] == b':' {
+            let hh: u32 = tz[1..3].parse().ok()?;
+            let mm: u32 = tz[4..6].parse().ok()?;
+            if !digits(&tz[1..3], 2) || !digits(&tz[4..6], 2) || hh > 14 || mm > 59 || (hh == 14 && mm != 0) {
+                return None;
+            }
+            return Some((head, Some(tz)));
+        }
+    }
+    Some((v, None))
+}
+
+pub(super) fn is_year(y: &str) -> bool {
+    let y = y.strip_prefix('-').unwrap_or(y);
+    y.len() >= 4 && y.bytes().all(|b| b.is_ascii_digit()) && !(y.len() > 4 && y.starts_with('0')) && y != "0000"
+}
+
+pub(super) fn leap(year: &str) -> bool {
+    let y: i64 = year.trim_start_matches('-').parse().unwrap_or(1);
+    (y % 4 == 0 && y % 100 != 0) || y % 400 == 0
+}
+
+pub(super) fn is_year_month(v: &str) -> bool {
+    match v.rsplit_once('-') {
+        Some((y, m)) => is_year(y) && month_ok(m),
+        None => false,
+    }
+}
+
+pub(super) fn is_date(v: &str) -> bool {
+    let Some((ym, d)) = v.rsplit_once('-') else {
+        return false;
+    };
+    let Some((y, m)) = ym.rsplit_once('-') else {
+        return false;
+    };
+    if !is_year(y) || !month_ok(m) || !digits(d, 2) {
+        return false;
+    }
+    let max = match m {
+        "02" if leap(y) => 29,
+        "02" => 28,
+        "04" | "06" | "09" | "11" => 30,
+        _ => 31,
+    };
+    day_ok(d, max)
+}
+
+pub(super) fn is_month_day(v: &str) -> bool {
+    v.len() == 7 && v.starts_with("--") && &v[4..5] == "-" && month_ok(&v[2..4]) && {
+        let max = match &v[2..4] {
+            "02" => 29,
+            "04" | "06" | "09" | "11" => 30,
+            _ => 31,
+        };
+        day_ok(&v[5..7], max)
+    }
+}
+
+pub(super) fn is_time(t: &str) -> bool {
+    let (hms, frac) = t.split_once('.').unwrap_or((t, ""));
+    if t.contains('.') && (frac.is_empty() || !frac.bytes().all(|b| b.is_ascii_digit())) {
+        return false;
+    }
+    let b = hms.as_bytes();
+    if hms.len() != 8 || b[2] != b':' || b[5] != b':' {
+        return false;
+    }
+    let (h, m, s) = (&hms[0..2], &hms[3..5], &hms[6..8]);
+    if !digits(h, 2) || !digits(m, 2) || !digits(s, 2) {
+        return false;
+    }
+    let (h, m, s): (u32, u32, u32) = (
+        h.parse().unwrap_or(99),
+        m.parse().unwrap_or(99),
+        s.parse().unwrap_or(99),
+    );
+    (h < 24 && m < 60 && s < 60) || (h == 24 && m == 0 && s == 0 && frac.bytes().all(|b| b == b'0'))
+}
+
+pub(super) fn is_time_tz(v: &str) -> bool {
+    split_tz(v).is_some_and(|(t, _)| is_time(t))
+}
+
+pub(super) fn is_date_time(v: &str) -> bool {
+    match split_tz(v) {
+        Some((dt, _)) => match dt.split_once('T') {
+            Some((d, t)) => is_date(d) && is_time(t),
+            None => false,
+        },
+        None => false,
+    }
+}
+
+pub(super) fn is_duration(v: &str) -> bool {
+    let v = v.strip_prefix('-').unwrap_or(v);
+    let Some(rest) = v.strip_prefix('P') else { return false };
+    let (date, time) = match rest.split_once('T') {
+        Some((d, t)) => (d, Some(t)),
+        None => (rest, None),
+    };
+    let mut any = false;
+    let mut check = |part: &str, units: &[u8], seconds: bool| -> bool {
+        let mut allowed = units.iter();
+        let mut number = String::new();
+        for c in part.chars() {
+            if c.is_ascii_digit() || (seconds && c == '.') {
+                number.push(c);
+                continue;
+            }
+            if number.is_empty() || number.starts_with('.') || number.ends_with('.') {
+                return false;
+            }
+            if number.contains('.') && c != 'S' {
+                return false;
+            }
+            if !allowed.by_ref().any(|u| *u as char == c) {
+                return false;
+            }
+            any = true;
+            number.clear();
+        }
+        number.is_empty()
+    };
+    if !check(date, b"YMD", false) {
+        return false;
+    }
+    if let Some(t) = time
+        && (t.is_empty() || !check(t, b"HMS", true))
+    {
+        return false;
+    }
+    any
+}
+
+/// Compares two date/time values of the same type: by their timezone-normalised instant
+/// when both or neither carry a timezone; `None` when only one does (indeterminate).
+pub(super) fn compare_temporal(a: &str, b: &str) -> Option<Ordering> {
+    let (va, ta) = split_tz(a)?;
+    let (vb, tb) = split_tz(b)?;
+    if ta.is_some() != tb.is_some() {
+        return None;
+    }
+    let key = |v: &str, tz: Option<&str>| -> Option<(i64, String)> {
+        let offset_minutes = match tz {
+            None | Some("Z") => 0,
+            Some(t) => {
+                let sign = if t.starts_with('-') { -1 } else { 1 };
+                sign * (t[1..3].parse::<i64>().ok()? * 60 + t[4..6].parse::<i64>().ok()?)
+            }
+        };
+        // A sortable string of the fields: years padded, then the rest as written.
+        let (sign, body) = match v.strip_prefix('-') {
+            Some(rest) => (-1, rest),
+            None => (1, v),
+        };
+        let year_len = body.find(['-', 'T']).unwrap_or(body.len());
+        let padded = format!(
+            "{:0>12}{}",
+            &body[..year_len.min(body.len())],
+            &body[year_len.min(body.len())..]
+        );
+        Some((-offset_minutes, if sign < 0 { format!("-{padded}") } else { padded }))
+    };
+    let (oa, ka) = key(va, ta)?;
+    let (ob, kb) = key(vb, tb)?;
+    if oa == ob {
+        return Some(ka.cmp(&kb));
+    }
+    // Different offsets: compare as instants when both are full dateTimes.
+    let instant = |v: &str, offset: i64| -> Option<i64> {
+        let (d, t) = v.split_once('T')?;
+        let mut parts = d.rsplitn(3, '-');
+        let day: i64 = parts.next()?.parse().ok()?;
+        let month: i64 = parts.next()?.parse().ok()?;
+        let year: i64 = parts.next()?.parse().ok()?;
+        let h: i64 = t.get(0..2)?.parse().ok()?;
+        let m: i64 = t.get(3..5)?.parse().ok()?;
+        let s: i64 = t.get(6..8)?.parse().ok()?;
+        let days = days_from_civil(year, month, day);
+        Some(((days * 24 + h) * 60 + m + offset) * 60 + s)
+    };
+    Some(instant(va, oa)?.cmp(&instant(vb, ob)?))
+}
+
+pub(super) fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
