@@ -211,22 +211,24 @@ fn open(start: &BytesStart, parent_scope: Arc<Vec<(String, String)>>, line: u32)
     })
 }
 
-/// Turns byte offsets into 1-based lines, moving forward only (amortised linear).
+/// Turns byte offsets into 1-based lines and columns, moving forward only: each byte is
+/// looked at once however many positions are asked for (linear in the document).
 #[derive(Debug, Default)]
 pub struct LineCounter {
     offset: usize,
     line: u32,
-    line_start: usize,
+    /// Characters between the start of the current line and `offset`.
+    column: u32,
 }
 
 impl LineCounter {
-    /// The 1-based line of byte `at` (offsets must not go backwards by much: going back
-    /// restarts from the beginning).
+    /// The 1-based line of byte `at`.
     pub fn line_at(&mut self, bytes: &[u8], at: usize) -> u32 {
         self.position(bytes, at).0
     }
 
-    /// The 1-based line and column (in characters) of byte `at`.
+    /// The 1-based line and column (in characters) of byte `at`. Asking for an earlier
+    /// offset than the last restarts from the beginning.
     pub fn position(&mut self, bytes: &[u8], at: usize) -> (u32, u32) {
         let at = at.min(bytes.len());
         if at < self.offset {
@@ -235,18 +237,15 @@ impl LineCounter {
         if self.line == 0 {
             self.line = 1;
         }
-        for (i, b) in bytes[self.offset..at].iter().enumerate() {
+        for b in &bytes[self.offset..at] {
             if *b == b'\n' {
                 self.line += 1;
-                self.line_start = self.offset + i + 1;
+                self.column = 0;
+            } else if (*b & 0xC0) != 0x80 {
+                self.column += 1;
             }
         }
         self.offset = at;
-        let column = bytes[self.line_start..at]
-            .iter()
-            .filter(|b| (**b & 0xC0) != 0x80)
-            .count() as u32
-            + 1;
-        (self.line, column)
+        (self.line, self.column + 1)
     }
 }

@@ -288,3 +288,38 @@ fn a_wsdl_naming_an_undeclared_element_does_not_load() {
         .to_string();
     assert!(e.contains("x.wsdl:3") && e.contains("{urn:t}Nope"), "{e}");
 }
+
+/// Long chains of named types compile without deep recursion; an absurd derivation chain is a
+/// clear error, never a stack overflow.
+#[test]
+fn long_chains_of_types_load_and_absurd_derivations_are_refused() {
+    let mut body = String::new();
+    for i in 0..3000 {
+        body.push_str(&format!(
+            r#"<xs:complexType name="T{i}"><xs:sequence><xs:element name="e" type="t:T{}" minOccurs="0"/></xs:sequence></xs:complexType>"#,
+            i + 1
+        ));
+    }
+    body.push_str(r#"<xs:complexType name="T3000"/><xs:element name="root" type="t:T0"/>"#);
+    let text = format!(r#"<xs:schema {XS} xmlns:t="urn:t" targetNamespace="urn:t">{body}</xs:schema>"#);
+    let set = load(&[("t.xsd", &text)], "t.xsd").unwrap();
+    assert!(
+        set.validate(b"<t:root xmlns:t='urn:t'><e><e/></e></t:root>", None)
+            .is_empty()
+    );
+
+    let mut body = String::from(r#"<xs:complexType name="D0"/>"#);
+    for i in 1..1000 {
+        body.push_str(&format!(
+            r#"<xs:complexType name="D{i}"><xs:complexContent><xs:extension base="t:D{}"/></xs:complexContent></xs:complexType>"#,
+            i - 1
+        ));
+    }
+    let text = format!(r#"<xs:schema {XS} xmlns:t="urn:t" targetNamespace="urn:t">{body}</xs:schema>"#);
+    let handle = std::thread::Builder::new()
+        .stack_size(1 << 20)
+        .spawn(move || load(&[("t.xsd", &text)], "t.xsd"))
+        .unwrap();
+    let e = handle.join().expect("no stack overflow on a 1 MiB stack").unwrap_err();
+    assert!(e.contains("levels deep"), "{e}");
+}

@@ -23,6 +23,12 @@ const MAX_DEPTH: usize = 200;
 /// The attribute uses and wildcard an attribute group (or a type's own declarations) gives.
 type AttributeSet = (Vec<AttributeUse>, Option<Wildcard>);
 
+/// A named component waiting to be compiled.
+enum Pending {
+    Type(QName, TypeId),
+    Element(QName, ElementId),
+}
+
 /// A definition's place: document index and child index of its `xs:schema`.
 type DefAt = (usize, usize);
 
@@ -31,6 +37,14 @@ struct Compiler<'d> {
     defs: HashMap<(Kind, QName), DefAt>,
     set: SchemaSet,
     complete: Vec<bool>,
+    /// Types being compiled now (a base met again is a derivation cycle).
+    busy: Vec<bool>,
+    /// Named types and global elements referred to but not compiled yet: compiled from the
+    /// top-level loop, not recursively, so the stack depth never grows with chains of
+    /// named types.
+    pending: Vec<Pending>,
+    /// Global elements still to compile (`false`) or being compiled (`true`).
+    elements_open: HashMap<ElementId, bool>,
     groups: HashMap<QName, Option<Option<Particle>>>,
     attribute_groups: HashMap<QName, Option<AttributeSet>>,
     errors: Vec<String>,
@@ -53,6 +67,9 @@ pub fn compile(docs: &[SchemaDoc], mut notes: Vec<String>) -> Result<SchemaSet, 
             notes: Vec::new(),
         },
         complete: Vec::new(),
+        busy: Vec::new(),
+        pending: Vec::new(),
+        elements_open: HashMap::new(),
         groups: HashMap::new(),
         attribute_groups: HashMap::new(),
         errors: Vec::new(),
@@ -107,6 +124,12 @@ pub fn compile(docs: &[SchemaDoc], mut notes: Vec<String>) -> Result<SchemaSet, 
             }
         }
     }
+    while let Some(p) = c.pending.pop() {
+        match p {
+            Pending::Type(q, id) => c.ensure_type(&q, id),
+            Pending::Element(q, id) => c.compile_global_element(&q, id),
+        }
+    }
     c.substitution_groups();
     c.set.notes = notes;
     if c.errors.is_empty() { Ok(c.set) } else { Err(c.errors) }
@@ -146,6 +169,7 @@ impl<'d> Compiler<'d> {
     fn push_type(&mut self, t: TypeDef, complete: bool) -> TypeId {
         self.set.types.push(t);
         self.complete.push(complete);
+        self.busy.push(false);
         TypeId(self.set.types.len() as u32 - 1)
     }
 
@@ -272,7 +296,7 @@ impl<'d> Compiler<'d> {
         if let Some(id) = self.set.global_types.get(q) {
             return *id;
         }
-        let Some(&(di, ci)) = self.defs.get(&(Kind::Type, q.clone())) else {
+        if !self.defs.contains_key(&(Kind::Type, q.clone())) {
             if q.ns != XS {
                 self.missing(Kind::Type, q, at);
             } else {
@@ -280,18 +304,44 @@ impl<'d> Compiler<'d> {
                     .push(format!("{at}: {q} is not a built-in type of XML Schema 1.0"));
             }
             return ANY_TYPE;
-        };
-        let node = &self.docs[di].root.children[ci];
+        }
         let placeholder = self.push_type(TypeDef::Complex(placeholder_complex()), false);
         self.set.global_types.insert(q.clone(), placeholder);
+        self.pending.push(Pending::Type(q.clone(), placeholder));
+        placeholder
+    }
+
+    /// The id of a named type that must be complete now (a base type): compiled at once.
+    fn base_ref(&mut self, q: &QName, at: &str) -> TypeId {
+        let id = self.type_ref(q, at);
+        self.ensure_type(q, id);
+        id
+    }
+
+    /// Compiles the named type `q` (placeholder `id`) unless it is compiled or being compiled.
+    fn ensure_type(&mut self, q: &QName, id: TypeId) {
+        let i = id.0 as usize;
+        if self.complete[i] || self.busy[i] {
+            return;
+        }
+        let Some(&(di, ci)) = self.defs.get(&(Kind::Type, q.clone())) else {
+            return;
+        };
+        let docs = self.docs;
+        let node = &docs[di].root.children[ci];
+        if !self.enter(&self.at(di, node)) {
+            return;
+        }
+        self.busy[i] = true;
         let def = if node.local == "complexType" {
             TypeDef::Complex(self.complex_type(di, node, Some(q.clone())))
         } else {
             TypeDef::Simple(self.simple_type(di, node, Some(q.clone())))
         };
-        self.set.types[placeholder.0 as usize] = def;
-        self.complete[placeholder.0 as usize] = true;
-        placeholder
+        self.set.types[i] = def;
+        self.complete[i] = true;
+        self.busy[i] = false;
+        self.leave();
     }
 
     /// The id of a type named by attribute `attr`, or of an anonymous child type, or `default`.
@@ -362,7 +412,7 @@ impl<'d> Compiler<'d> {
         };
         let at = self.at(doc, step);
         let base = match self.qname(doc, step, "base") {
-            Some(q) => self.type_ref(&q, &at),
+            Some(q) => self.base_ref(&q, &at),
             None => {
                 self.errors.push(format!("{at}: {} without base", step.local));
                 ANY_TYPE
@@ -429,7 +479,7 @@ impl<'d> Compiler<'d> {
         };
         let at = self.at(doc, step);
         let base = match self.qname(doc, step, "base") {
-            Some(q) => self.type_ref(&q, &at),
+            Some(q) => self.base_ref(&q, &at),
             None => ANY_TYPE,
         };
         t.base = base;

@@ -27,10 +27,34 @@ impl Compiler<'_> {
             location: self.location(di, node),
         });
         self.set.global_elements.insert(q.clone(), id);
+        self.elements_open.insert(id, false);
+        self.pending.push(Pending::Element(q.clone(), id));
+        Some(id)
+    }
+
+    /// Compiles the global element `q` (placeholder `id`) unless it is compiled or being
+    /// compiled; its substitution group's head first (its type is the default).
+    pub(super) fn compile_global_element(&mut self, q: &QName, id: ElementId) {
+        if self.elements_open.get(&id) != Some(&false) {
+            return;
+        }
+        let Some(&(di, ci)) = self.defs.get(&(Kind::Element, q.clone())) else {
+            return;
+        };
+        let docs = self.docs;
+        let node = &docs[di].root.children[ci];
+        let at = self.at(di, node);
+        if !self.enter(&at) {
+            return;
+        }
+        self.elements_open.insert(id, true);
         let head = match self.qname(di, node, "substitutionGroup") {
             Some(h) => {
-                let a = self.at(di, node);
-                self.element_ref(&h, &a)
+                let head = self.element_ref(&h, &at);
+                if let Some(hid) = head {
+                    self.compile_global_element(&h, hid);
+                }
+                head
             }
             None => None,
         };
@@ -45,7 +69,8 @@ impl Compiler<'_> {
         decl.default = node.attr("default").map(str::to_owned);
         decl.fixed = node.attr("fixed").map(str::to_owned);
         decl.substitution_group = head;
-        Some(id)
+        self.elements_open.remove(&id);
+        self.leave();
     }
 
     pub(super) fn local_element(&mut self, doc: usize, n: &Node) -> Option<ElementId> {

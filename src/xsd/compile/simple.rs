@@ -27,7 +27,7 @@ impl Compiler<'_> {
                 let base = match self.qname(doc, step, "base") {
                     Some(q) => {
                         let a = self.at(doc, step);
-                        self.type_ref(&q, &a)
+                        self.base_ref(&q, &a)
                     }
                     None => match xs_children(step).find(|c| c.local == "simpleType") {
                         Some(inner) => {
