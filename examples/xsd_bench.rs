@@ -127,6 +127,16 @@ fn main() {
     println!("every set: {:.1} ms", total.as_secs_f64() * 1e3);
 
     println!("== validation — one core, one element at a time");
+    let minimal = std::fs::read(
+        contracts().join("sf1601-kombipostafsend-examples/tests/physical_mail_xml/ForsendelseI_Minimal.xml"),
+    )
+    .unwrap();
+    let r = rate(&set, &minimal, &QName::new("urn:oio:fjernprint:1.0.0", "ForsendelseI"));
+    println!(
+        "Fjernprint ForsendelseI_Minimal ({} bytes): {r:.0} validations/s ({:.1} µs each)",
+        minimal.len(),
+        1e6 / r
+    );
     let scenario = sfstub::scenario::Scenario::parse(
         sfstub::scenario::DEFAULT_SCENARIO,
         sfstub::scenario::DEFAULT_SCENARIO_FILE,
