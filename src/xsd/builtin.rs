@@ -528,6 +528,36 @@ mod tests {
         }
     }
 
+    /// Any string, against every built-in type and ordering: an answer, never a panic.
+    #[test]
+    fn no_value_panics() {
+        use proptest::prelude::*;
+        let mut runner = proptest::test_runner::TestRunner::new(proptest::test_runner::Config {
+            cases: 2000,
+            ..Default::default()
+        });
+        let value = "[0-9TZ:+\\-.éP€YMDHS ]{0,30}";
+        runner
+            .run(&(value, value), |(a, b)| {
+                for (t, _, _) in super::ALL {
+                    let _ = t.check(&a);
+                    let _ = t.compare(&a, &b);
+                    let _ = t.canonical(&a);
+                }
+                let _ = super::Builtin::digits(&a);
+                prop_assert!(true);
+                Ok(())
+            })
+            .unwrap();
+        for v in ["é2026-01-01", "2026-01-01T00:00:00é+01:0", "€€€€€€€", "--é1", "---é"] {
+            for (t, _, _) in super::ALL {
+                let _ = t.check(v);
+                let _ = t.compare(v, "2026-01-01T00:00:00+01:00");
+            }
+            assert!(DateTime.check(v).is_err() && Date.check(v).is_err(), "{v}");
+        }
+    }
+
     #[test]
     fn order_and_digits() {
         use std::cmp::Ordering::*;

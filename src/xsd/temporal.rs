@@ -17,6 +17,9 @@ pub(super) fn day_ok(d: &str, max: u32) -> bool {
 
 /// Splits an optional timezone (`Z`, `+hh:mm`, `-hh:mm`) off the end.
 pub(super) fn split_tz(v: &str) -> Option<(&str, Option<&str>)> {
+    if !v.is_ascii() {
+        return None; // date and time values are ASCII; this also keeps the slicing below on char boundaries
+    }
     if let Some(rest) = v.strip_suffix('Z') {
         return Some((rest, Some("Z")));
     }
