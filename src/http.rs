@@ -8,6 +8,7 @@ use bytes::Bytes;
 use http::{HeaderValue, Method, Request, Response, StatusCode, header};
 
 use crate::app::App;
+use crate::clip::{REASON_CHARS, clip, clip_to};
 use crate::contracts;
 use crate::security::{Guard, wss};
 use crate::services::sf1514_rest;
@@ -24,13 +25,14 @@ pub fn handle(app: &App, request: Request<Bytes>) -> Response<Bytes> {
     let method = request.method().clone();
     let path = request.uri().path().to_owned();
     let (response, summary) = answer(app, request);
+    // Everything in the line the request chose is cut to a bounded length (crate::clip).
     tracing::info!(
         target: "sfstub::request",
-        method = %method,
-        path = trimmed(&path),
+        method = %clip(method.as_str()),
+        path = %clip(trimmed(&path)),
         status = response.status().as_u16(),
-        caller = summary.caller.as_deref().unwrap_or("-"),
-        outcome = %summary.outcome,
+        caller = %clip(summary.caller.as_deref().unwrap_or("-")),
+        outcome = %clip_to(&summary.outcome, REASON_CHARS),
         micros = started.elapsed().as_micros() as u64,
     );
     response
@@ -272,7 +274,11 @@ fn contract(app: &App, service: &dyn Service, parts: &http::request::Parts, path
         Some(doc) => xml_response(StatusCode::OK, "text/xml; charset=utf-8", doc.into_bytes()),
         None => text(
             StatusCode::NOT_FOUND,
-            format!("{} publishes no document {query:?}; try {base}?wsdl\n", service.title()),
+            format!(
+                "{} publishes no document {:?}; try {base}?wsdl\n",
+                service.title(),
+                clip(query)
+            ),
         ),
     }
 }
@@ -330,7 +336,7 @@ fn index(app: &App, parts: &http::request::Parts) -> String {
 }
 
 fn not_found(app: &App, path: &str) -> Response<Bytes> {
-    let mut s = format!("sfstub serves nothing at {path}. Endpoints:\n");
+    let mut s = format!("sfstub serves nothing at {}. Endpoints:\n", clip(path));
     for service in &app.loaded.services {
         for p in service.paths() {
             s.push_str(&format!("  {p}  ({})\n", service.title()));

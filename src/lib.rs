@@ -6,6 +6,7 @@
 
 pub mod app;
 pub mod cli;
+pub mod clip;
 pub mod commands;
 pub mod contracts;
 pub mod http;

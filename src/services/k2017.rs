@@ -4,6 +4,7 @@
 
 use chrono::NaiveDate;
 
+use crate::clip::clip;
 use crate::security::Guard;
 use crate::soap::xml::{Leaf, escape, push_element};
 use crate::soap::{Fault, SoapVersion};
@@ -63,7 +64,8 @@ impl HovedOplysninger {
                 return Err(Fault::sender(
                     version,
                     format!(
-                        "HovedOplysninger/TransaktionsTid {t:?} is not an xs:dateTime such as 2026-11-22T10:15:00Z"
+                        "HovedOplysninger/TransaktionsTid {t:?} is not an xs:dateTime such as 2026-11-22T10:15:00Z",
+                        t = clip(t)
                     ),
                 ));
             }

@@ -14,6 +14,7 @@ use chrono::{Months, NaiveDate};
 
 use super::k2017::{self, Fejl, HovedOplysninger, KONTEKST_NS};
 use super::{Context, ResponseSigning, Service, Summary};
+use crate::clip::clip;
 use crate::scenario::Sf1472Options;
 use crate::security::{Caller, Guard};
 use crate::soap::addressing::default_action;
@@ -143,7 +144,8 @@ pub fn apply(world: &World, caller: &Caller, request: &Request, today: NaiveDate
                 push(
                     fejl_id::CPR_UGYLDIG,
                     format!(
-                        "PersonCPRNummer {text:?} er ikke et gyldigt CPR-nummer (10 cifre, DDMMÅÅ-LLLL, med en gyldig fødselsdato)"
+                        "PersonCPRNummer {text:?} er ikke et gyldigt CPR-nummer (10 cifre, DDMMÅÅ-LLLL, med en gyldig fødselsdato)",
+                        text = clip(text)
                     ),
                 );
                 None
@@ -162,7 +164,8 @@ pub fn apply(world: &World, caller: &Caller, request: &Request, today: NaiveDate
                         "Hjemmel mangler; angiv UDBL_11A_STK1 (med samtykke) eller UDBL_11A_STK2 (uden samtykke)".into()
                     }
                     Some(h) => format!(
-                        "Hjemmel {h:?} er ukendt; angiv UDBL_11A_STK1 (med samtykke) eller UDBL_11A_STK2 (uden samtykke)"
+                        "Hjemmel {h:?} er ukendt; angiv UDBL_11A_STK1 (med samtykke) eller UDBL_11A_STK2 (uden samtykke)",
+                        h = clip(h)
                     ),
                 },
             );
@@ -184,7 +187,7 @@ pub fn apply(world: &World, caller: &Caller, request: &Request, today: NaiveDate
                 Some(_) => {}
                 None => push(
                     fejl_id::SAMTYKKE_UGYLDIG,
-                    format!("SamtykkeDato {text:?} er ikke en dato (ÅÅÅÅ-MM-DD)"),
+                    format!("SamtykkeDato {text:?} er ikke en dato (ÅÅÅÅ-MM-DD)", text = clip(text)),
                 ),
             },
         }
@@ -195,7 +198,10 @@ pub fn apply(world: &World, caller: &Caller, request: &Request, today: NaiveDate
         match Cvr::parse(text).ok().and_then(|cvr| world.authority_by_cvr(cvr)) {
             None => push(
                 fejl_id::MYNDIGHED_UKENDT,
-                format!("MyndighedCVRNummer {text:?} er ikke CVR-nummeret på en kendt myndighed"),
+                format!(
+                    "MyndighedCVRNummer {text:?} er ikke CVR-nummeret på en kendt myndighed",
+                    text = clip(text)
+                ),
             ),
             Some(id) => {
                 let t = world.authority(id);
@@ -230,7 +236,8 @@ pub fn apply(world: &World, caller: &Caller, request: &Request, today: NaiveDate
                     fejl_id::YDELSE_UKENDT,
                     format!(
                         "AnsoegningYdelse {key:?} er ikke en kendt ydelse; kendte: {}",
-                        world.classes.benefit_keys().join(", ")
+                        world.classes.benefit_keys().join(", "),
+                        key = clip(key)
                     ),
                 );
                 None
@@ -415,7 +422,7 @@ impl Service for KontrolsagListeHent {
                 envelope.version,
                 format!(
                     "unknown operation {}: this endpoint serves KontrolsagListeHent ({OPERATION})",
-                    op.local_name
+                    clip(&op.local_name)
                 ),
             ));
         }

@@ -18,6 +18,7 @@ pub mod request;
 use std::sync::Arc;
 
 use super::{Context, ResponseSigning, Service, Summary, stoettesystem};
+use crate::clip::clip;
 use crate::contracts::{self, Official};
 use crate::soap::addressing::default_action;
 use crate::soap::{Envelope, Fault, SoapVersion};
@@ -158,7 +159,8 @@ impl Operation {
                 "{local_name}: sfstub serves SF1500 read-only (laes, soeg, list); its organisation data comes from the scenario"
             )),
             other => Err(format!(
-                "unknown operation {other}: this endpoint serves laes (LaesInput), soeg (SoegInput) and list (ListInput)"
+                "unknown operation {}: this endpoint serves laes (LaesInput), soeg (SoegInput) and list (ListInput)",
+                clip(other)
             )),
         }
     }
@@ -330,7 +332,7 @@ impl Service for Organisationssystem {
                     op.local_name,
                     op.namespace
                         .as_deref()
-                        .map_or("(none)".to_owned(), |n| format!("{n:?}")),
+                        .map_or("(none)".to_owned(), |n| format!("{:?}", clip(n))),
                     self.objekt.name(),
                     self.objekt.namespace()
                 ),

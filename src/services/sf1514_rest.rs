@@ -15,6 +15,7 @@ use sha2::Sha256;
 
 use super::Context;
 use super::sf1514_sts::{ISSUE, Issuer, PUBLIC_KEY, SAML2_TOKEN_TYPE, StsError, TOKEN_LIFETIME_HOURS};
+use crate::clip::clip;
 use crate::security::keys::{CertInfo, parse_certificate};
 use crate::world::Cvr;
 
@@ -112,7 +113,7 @@ pub fn wstrust(issuer: &Issuer<'_>, tls_certificate: Option<&[u8]>, body: &[u8])
                 return error(
                     StatusCode::BAD_REQUEST,
                     103,
-                    format!("{name} is {v:?}; send {expected}"),
+                    format!("{name} is {v:?}; send {expected}", v = clip(v)),
                 );
             }
             None => {
@@ -190,7 +191,10 @@ pub fn oauth(issuer: &Issuer<'_>, tls_certificate: Option<&[u8]>, query: Option<
             return error(
                 StatusCode::BAD_REQUEST,
                 103,
-                format!("grant_type is {other:?}; only client_credentials is supported"),
+                format!(
+                    "grant_type is {other:?}; only client_credentials is supported",
+                    other = clip(other)
+                ),
             );
         }
         None => {

@@ -13,6 +13,7 @@ use chrono::{DateTime, Duration, Utc};
 use uuid::Uuid;
 
 use super::{Context, ResponseSigning, Service, Signer, Summary};
+use crate::clip::clip;
 use crate::security::keys::{CertInfo, parse_certificate};
 use crate::security::saml::{self, AssertionSpec};
 use crate::security::wss::{self, SAMLID, WSA_NS, WSSE_NS, WSSE11_NS, WSU_NS};
@@ -382,7 +383,7 @@ impl Service for Sts {
                 103,
                 format!(
                     "the Body holds {}, not a WS-Trust 1.3 RequestSecurityToken",
-                    envelope.operation.local_name
+                    clip(&envelope.operation.local_name)
                 ),
             )
             .fault(version));

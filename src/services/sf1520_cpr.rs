@@ -19,6 +19,7 @@ mod render;
 use std::sync::Arc;
 
 use super::{Context, ResponseSigning, Service, Summary};
+use crate::clip::clip;
 use crate::contracts::{Official, Variant};
 use crate::security::Presented;
 use crate::soap::addressing::{default_action, default_fault_action};
@@ -143,7 +144,8 @@ impl InvocationContext {
         .filter_map(|(name, value)| match value.as_deref() {
             None | Some("") => Some(format!("InvocationContext/{name} is missing")),
             Some(v) if !is_lowercase_uuid(v) => Some(format!(
-                "InvocationContext/{name} {v:?} is not a UUID in lowercase (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)"
+                "InvocationContext/{name} {v:?} is not a UUID in lowercase (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)",
+                v = clip(v)
             )),
             Some(_) => None,
         })
@@ -345,14 +347,17 @@ fn judge_pnr(version: SoapVersion, pnr: Option<&str>) -> Result<Cpr, Fault> {
         return Err(sp_fault(
             version,
             error_code::PNR_INVALID,
-            format!("PNR {text:?} is not valid: a CPR number is 10 digits (DDMMYYSSSS) without a hyphen"),
+            format!(
+                "PNR {text:?} is not valid: a CPR number is 10 digits (DDMMYYSSSS) without a hyphen",
+                text = clip(text)
+            ),
         ));
     }
     Cpr::parse(text, true).map_err(|e| {
         sp_fault(
             version,
             error_code::PNR_INVALID,
-            format!("PNR {text:?} is not valid: {e}"),
+            format!("PNR {text:?} is not valid: {e}", text = clip(text)),
         )
     })
 }
@@ -384,7 +389,7 @@ impl Service for PersonBaseDataExtended {
                 error_code::OPERATION_UNKNOWN,
                 format!(
                     "unknown operation {}: this endpoint serves PersonLookup ({OPERATION})",
-                    op.local_name
+                    clip(&op.local_name)
                 ),
             ));
         }

@@ -1,8 +1,11 @@
 //! SOAP faults: the one place where a fault becomes bytes and an HTTP status.
 
+use std::borrow::Cow;
+
 use http::StatusCode;
 
 use super::{SoapVersion, begin_envelope, finish_envelope, xml::escape};
+use crate::clip::{REASON_CHARS, clip_to};
 
 /// The fault codes sfstub uses, named as in SOAP 1.2 (SOAP 1.1's Client and Server are written
 /// for Sender and Receiver).
@@ -38,12 +41,18 @@ pub struct Fault {
 pub const SUBCODE_NS: &str = "urn:sfstub:fault";
 
 impl Fault {
-    /// A fault with this code and reason.
+    /// A fault with this code and reason; a reason longer than [`REASON_CHARS`] characters
+    /// (request text quoted at length) is cut there.
     pub fn new(version: SoapVersion, code: FaultCode, reason: impl Into<String>) -> Fault {
+        let reason = reason.into();
+        let reason = match clip_to(&reason, REASON_CHARS) {
+            Cow::Borrowed(_) => reason,
+            Cow::Owned(clipped) => clipped,
+        };
         Fault {
             version,
             code,
-            reason: reason.into(),
+            reason,
             detail: None,
             status: None,
             subcode: None,
@@ -83,7 +92,8 @@ impl Fault {
     pub fn to_xml(&self) -> Vec<u8> {
         let mut out = Vec::with_capacity(512 + self.reason.len());
         begin_envelope(&mut out, self.version, self.header.as_deref());
-        let reason = escape(&self.reason);
+        let clipped = clip_to(&self.reason, REASON_CHARS);
+        let reason = escape(&clipped);
         match self.version {
             SoapVersion::V11 => {
                 let code = match self.code {
@@ -149,6 +159,20 @@ mod tests {
             Fault::receiver(SoapVersion::V12, "x").status(),
             StatusCode::INTERNAL_SERVER_ERROR
         );
+    }
+
+    #[test]
+    fn long_reasons_are_cut() {
+        let long = format!("unexpected <{}> in the Envelope", "A".repeat(900_000));
+        let marker = format!("…({} bytes in all)", long.len());
+        let fault = Fault::sender(SoapVersion::V12, long);
+        assert!(
+            fault.reason.chars().count() < REASON_CHARS + 40,
+            "{}",
+            fault.reason.len()
+        );
+        assert!(fault.reason.ends_with(&marker), "{}", &fault.reason[1000..]);
+        assert!(fault.to_xml().len() < 2 * REASON_CHARS + 1024);
     }
 
     #[test]

@@ -15,6 +15,8 @@ use quick_xml::events::Event;
 use quick_xml::name::ResolveResult;
 use quick_xml::reader::NsReader;
 
+use crate::clip::{clip, clip_bytes};
+
 pub use addressing::{RequestAddressing, ResponseAddressing};
 pub use fault::{Fault, FaultCode};
 
@@ -189,7 +191,7 @@ pub fn parse_envelope(input: &[u8], limits: Limits, fallback: SoapVersion) -> Re
             ResolveResult::Unknown(p) => {
                 return Err(fault(
                     version,
-                    format!("the namespace prefix {:?} is not declared", String::from_utf8_lossy(&p)),
+                    format!("the namespace prefix {:?} is not declared", clip_bytes(&p)),
                 ));
             }
         };
@@ -221,7 +223,7 @@ pub fn parse_envelope(input: &[u8], limits: Limits, fallback: SoapVersion) -> Re
                                 version,
                                 format!(
                                     "the request is not a SOAP message: its root element is <{}>, not <Envelope>",
-                                    String::from_utf8_lossy(local.as_ref())
+                                    clip_bytes(local.as_ref())
                                 ),
                             ));
                         }
@@ -234,7 +236,9 @@ pub fn parse_envelope(input: &[u8], limits: Limits, fallback: SoapVersion) -> Re
                                     FaultCode::VersionMismatch,
                                     format!(
                                         "the Envelope namespace is {}; sfstub speaks SOAP 1.1 ({SOAP11_NS}) and SOAP 1.2 ({SOAP12_NS})",
-                                        other.map(|s| format!("{s:?}")).unwrap_or_else(|| "missing".into())
+                                        other
+                                            .map(|s| format!("{:?}", clip(s)))
+                                            .unwrap_or_else(|| "missing".into())
                                     ),
                                 ));
                             }
@@ -265,7 +269,7 @@ pub fn parse_envelope(input: &[u8], limits: Limits, fallback: SoapVersion) -> Re
                                 version,
                                 format!(
                                     "unexpected <{}> in the Envelope: only Header and Body belong there",
-                                    String::from_utf8_lossy(other)
+                                    clip_bytes(other)
                                 ),
                             ));
                         }

@@ -7,6 +7,7 @@
 use chrono::{DateTime, NaiveDateTime, Utc};
 use uuid::Uuid;
 
+use crate::clip::clip;
 use crate::soap::xml::{Leaf, leaf_texts};
 
 /// One end of a filter: a time, or `GraenseIndikator` (no bound).
@@ -145,7 +146,8 @@ fn uuid(text: &str, path: &str) -> Result<Uuid, String> {
         Ok(u) if well_formed => Ok(u),
         _ if text.is_empty() => Err(format!("{path} er tom: angiv en UUID")),
         _ => Err(format!(
-            "{path} {text:?} er ikke en UUID (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)"
+            "{path} {text:?} er ikke en UUID (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)",
+            text = clip(text)
         )),
     }
 }
@@ -157,7 +159,10 @@ fn count(text: &str, name: &str) -> Result<usize, String> {
         // Beyond usize::MAX is as good as unbounded.
         return Ok(digits.parse().unwrap_or(usize::MAX));
     }
-    Err(format!("{name} {text:?} er ikke et ikke-negativt heltal"))
+    Err(format!(
+        "{name} {text:?} er ikke et ikke-negativt heltal",
+        text = clip(text)
+    ))
 }
 
 /// A filter's bound from a leaf below it: `TidsstempelDatoTid` or `GraenseIndikator`.
@@ -166,12 +171,14 @@ fn bound(filter: &str, child: &str, leaf: &Leaf) -> Result<Bound, String> {
     match child {
         "TidsstempelDatoTid" => date_time(text).map(Bound::At).ok_or_else(|| {
             format!(
-                "{filter}/TidsstempelDatoTid {text:?} er ikke et tidspunkt (xs:dateTime, fx 2026-11-22T12:00:00+01:00)"
+                "{filter}/TidsstempelDatoTid {text:?} er ikke et tidspunkt (xs:dateTime, fx 2026-11-22T12:00:00+01:00)",
+                text = clip(text)
             )
         }),
         "GraenseIndikator" if text == "true" || text == "1" => Ok(Bound::Open),
         "GraenseIndikator" => Err(format!(
-            "{filter}/GraenseIndikator {text:?}: den eneste tilladte værdi er true"
+            "{filter}/GraenseIndikator {text:?}: den eneste tilladte værdi er true",
+            text = clip(text)
         )),
         _ => Err(format!(
             "{filter} skal indeholde TidsstempelDatoTid eller GraenseIndikator, ikke {}",

@@ -13,6 +13,7 @@ use std::sync::Arc;
 use uuid::Uuid;
 
 use super::katalog::{Katalog, KlasseInfo, PUBLISHED};
+use crate::clip::clip;
 use crate::contracts::{Official, Variant};
 use crate::services::{Context, ResponseSigning, Service, Summary, stoettesystem};
 use crate::soap::addressing::default_action;
@@ -96,7 +97,8 @@ impl Request {
             other => Err(Fault::sender(
                 envelope.version,
                 format!(
-                    "unknown operation {other}: Klasse v7 at {} serves laes (LaesInput), soeg (SoegInput) and list (ListInput)",
+                    "unknown operation {}: Klasse v7 at {} serves laes (LaesInput), soeg (SoegInput) and list (ListInput)",
+                    clip(other),
                     PATHS[0]
                 ),
             )),
@@ -137,7 +139,8 @@ fn parse_uuid(text: &str) -> Result<Uuid, String> {
     match Uuid::try_parse(text) {
         Ok(u) if text.len() == 36 => Ok(u),
         _ => Err(format!(
-            "UUIDIdentifikator {text:?} er ikke et UUID (8-4-4-4-12 hexadecimale cifre)"
+            "UUIDIdentifikator {text:?} er ikke et UUID (8-4-4-4-12 hexadecimale cifre)",
+            text = clip(text)
         )),
     }
 }
@@ -224,7 +227,7 @@ fn search(katalog: &Katalog, s: &Soeg) -> Result<Vec<usize>, String> {
         text.as_deref()
             .map(|t| {
                 t.parse::<usize>()
-                    .map_err(|_| format!("{what} {t:?} er ikke et ikke-negativt heltal"))
+                    .map_err(|_| format!("{what} {t:?} er ikke et ikke-negativt heltal", t = clip(t)))
             })
             .transpose()
     };
@@ -233,7 +236,12 @@ fn search(katalog: &Katalog, s: &Soeg) -> Result<Vec<usize>, String> {
     let published = match s.publiceret.as_deref() {
         None | Some("true" | "1") => true,
         Some("false" | "0") => false,
-        Some(other) => return Err(format!("ErPubliceretIndikator {other:?} er ikke true eller false")),
+        Some(other) => {
+            return Err(format!(
+                "ErPubliceretIndikator {other:?} er ikke true eller false",
+                other = clip(other)
+            ));
+        }
     };
     let matches = |class: &KlasseInfo| {
         published

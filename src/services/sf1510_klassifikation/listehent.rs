@@ -17,6 +17,7 @@ use std::sync::Arc;
 use uuid::Uuid;
 
 use super::katalog::{Katalog, Objekt, published_date};
+use crate::clip::clip;
 use crate::security::Guard;
 use crate::services::k2017::{self, Fejl, HovedOplysninger, KONTEKST_NS};
 use crate::services::{Context, ResponseSigning, Service, Summary};
@@ -125,7 +126,7 @@ impl Request {
                         }),
                     ) => *f = Some(text),
                     ("KlasseBrugervendtNoegle", Some(Kriterie::Noegle { klasse: k @ None, .. })) => *k = Some(text),
-                    (other, _) => request.loose_keys.push(format!("{other} {text:?}")),
+                    (other, _) => request.loose_keys.push(format!("{other} {text:?}", text = clip(&text))),
                 }
                 continue;
             }
@@ -162,7 +163,10 @@ fn parse_uuid(text: &str, element: &str) -> Result<Uuid, Fejl> {
         Ok(u) if text.len() == 36 => Ok(u),
         _ => Err(Fejl {
             id: fejl_id::UUID_UGYLDIG,
-            tekst: format!("{element} {text:?} er ikke et UUID (8-4-4-4-12 hexadecimale cifre)"),
+            tekst: format!(
+                "{element} {text:?} er ikke et UUID (8-4-4-4-12 hexadecimale cifre)",
+                text = clip(text)
+            ),
         }),
     }
 }
@@ -175,7 +179,7 @@ fn markering(text: Option<&str>, element: &str, fejl: &mut Vec<Fejl>) -> Option<
         Some(other) => {
             fejl.push(Fejl {
                 id: fejl_id::MARKERING_UGYLDIG,
-                tekst: format!("{element} {other:?} er hverken true eller false"),
+                tekst: format!("{element} {other:?} er hverken true eller false", other = clip(other)),
             });
             None
         }
@@ -263,7 +267,7 @@ pub fn apply(katalog: &Katalog, request: &Request) -> Result<Selection, Vec<Fejl
         if parsed.is_none() {
             fejl.push(Fejl {
                 id: fejl_id::DATO_UGYLDIG,
-                tekst: format!("{element} {text:?} er ikke en dato (ÅÅÅÅ-MM-DD)"),
+                tekst: format!("{element} {text:?} er ikke en dato (ÅÅÅÅ-MM-DD)", text = clip(text)),
             });
         }
         parsed
@@ -301,7 +305,8 @@ fn by_keys(
         let known: Vec<&str> = katalog.klassifikationer.iter().map(|k| k.key).collect();
         return Err(format!(
             "KlassifikationBrugervendtNøgle {klassifikation:?} findes ikke; kendte: {}",
-            known.join(", ")
+            known.join(", "),
+            klassifikation = clip(klassifikation)
         ));
     };
     let facets: Vec<usize> = match facet {
@@ -316,7 +321,8 @@ fn by_keys(
                     .collect();
                 return Err(format!(
                     "FacetBrugervendtNøgle {key:?} findes ikke i {klassifikation}; kendte: {}",
-                    known.join(", ")
+                    known.join(", "),
+                    key = clip(key)
                 ));
             }
         },
@@ -336,7 +342,8 @@ fn by_keys(
     if found.is_empty() {
         return Err(format!(
             "KlasseBrugervendtNøgle {key:?} findes ikke i {klassifikation}{}",
-            facet.map(|f| format!("/{f}")).unwrap_or_default()
+            facet.map(|f| format!("/{f}")).unwrap_or_default(),
+            key = clip(key)
         ));
     }
     for c in found {
@@ -441,7 +448,7 @@ impl Service for KlassifikationListeHent {
                 envelope.version,
                 format!(
                     "unknown operation {}: this endpoint serves KlassifikationListeHent ({OPERATION})",
-                    op.local_name
+                    clip(&op.local_name)
                 ),
             ));
         }
