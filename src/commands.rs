@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use crate::app::{App, Limits};
 use crate::cli::{CertsCommand, GenerateArgs, TokenArgs, ValidateArgs};
+use crate::say;
 use crate::scenario::Scenario;
 use crate::security::keys::{self, KeyMaterial};
 use crate::security::wss;
@@ -19,14 +20,19 @@ pub fn validate(args: ValidateArgs) -> ExitCode {
     let mut ok = true;
     for file in &args.files {
         match Scenario::load(file, None) {
-            Ok(s) => println!(
-                "{}: ok (scenario {:?}, {} hand-written persons)",
-                file.display(),
-                s.name,
-                s.persons.len()
-            ),
+            Ok(s) => {
+                let line = format!(
+                    "{}: ok (scenario {:?}, {} hand-written persons)\n",
+                    file.display(),
+                    s.name,
+                    s.persons.len()
+                );
+                if emit(&line) != ExitCode::SUCCESS {
+                    return ExitCode::FAILURE;
+                }
+            }
             Err(e) => {
-                eprintln!("{e}");
+                say!("{e}");
                 ok = false;
             }
         }
@@ -41,24 +47,22 @@ pub fn certs(command: CertsCommand) -> ExitCode {
             let keys = match KeyMaterial::load_or_create(&state_dir) {
                 Ok((keys, created)) => {
                     if created {
-                        eprintln!("sfstub: created keys and certificates in {}", state_dir.display());
+                        say!("sfstub: created keys and certificates in {}", state_dir.display());
                     }
                     keys
                 }
                 Err(e) => {
-                    eprintln!("sfstub: {e}");
+                    say!("sfstub: {e}");
                     return ExitCode::from(2);
                 }
             };
             match keys.export(&dir) {
                 Ok(files) => {
-                    for f in files {
-                        println!("{}", f.display());
-                    }
-                    ExitCode::SUCCESS
+                    let list: String = files.iter().map(|f| format!("{}\n", f.display())).collect();
+                    emit(&list)
                 }
                 Err(e) => {
-                    eprintln!("sfstub: {e}");
+                    say!("sfstub: {e}");
                     ExitCode::FAILURE
                 }
             }
@@ -66,20 +70,16 @@ pub fn certs(command: CertsCommand) -> ExitCode {
         CertsCommand::Show { state } => {
             let state_dir = state.dir();
             if !state_dir.join("ca.pem").exists() {
-                eprintln!(
+                say!(
                     "sfstub: no certificates in {} yet (sfstub serve or sfstub certs export creates them)",
                     state_dir.display()
                 );
                 return ExitCode::FAILURE;
             }
             match KeyMaterial::load(&state_dir) {
-                Ok(keys) => {
-                    println!("{}", state_dir.display());
-                    print!("{}", keys.describe());
-                    ExitCode::SUCCESS
-                }
+                Ok(keys) => emit(&format!("{}\n{}", state_dir.display(), keys.describe())),
                 Err(e) => {
-                    eprintln!("sfstub: {e}");
+                    say!("sfstub: {e}");
                     ExitCode::from(2)
                 }
             }
@@ -91,7 +91,7 @@ pub fn generate(args: GenerateArgs) -> ExitCode {
     let scenario = match args.scenario.load() {
         Ok(s) => s,
         Err(e) => {
-            eprintln!("sfstub: {e}");
+            say!("sfstub: {e}");
             return ExitCode::from(2);
         }
     };
@@ -107,7 +107,7 @@ pub fn generate(args: GenerateArgs) -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("sfstub: cannot write the output: {e}");
+            say!("sfstub: cannot write the output: {e}");
             ExitCode::FAILURE
         }
     }
@@ -116,7 +116,7 @@ pub fn generate(args: GenerateArgs) -> ExitCode {
 /// `sfstub token`: a token from the STS for the sample client, or a whole signed request.
 pub fn token(args: TokenArgs) -> ExitCode {
     let fail = |message: String| {
-        eprintln!("sfstub: {message}");
+        say!("sfstub: {message}");
         ExitCode::from(2)
     };
     let scenario = match args.scenario.load() {
@@ -129,7 +129,7 @@ pub fn token(args: TokenArgs) -> ExitCode {
     };
     let keys = match keys::load_for_serve(args.state_dir.as_deref()) {
         Ok((keys, source)) => {
-            eprintln!("sfstub: {source}");
+            say!("sfstub: {source}");
             keys
         }
         Err(e) => return fail(e.to_string()),
@@ -154,8 +154,7 @@ pub fn token(args: TokenArgs) -> ExitCode {
         Err(e) => return fail(format!("the STS refuses: {}: {}", e.code, e.reason)),
     };
     let Some(body_file) = &args.envelope else {
-        println!("{}", issued.assertion);
-        return ExitCode::SUCCESS;
+        return emit(&format!("{}\n", issued.assertion));
     };
     let body = if body_file.as_os_str() == "-" {
         let mut text = String::new();
@@ -202,10 +201,21 @@ pub fn token(args: TokenArgs) -> ExitCode {
         header: header.as_deref(),
     };
     match wss::signed_request(&request) {
-        Ok(xml) => {
-            println!("{xml}");
-            ExitCode::SUCCESS
-        }
+        Ok(xml) => emit(&format!("{xml}\n")),
         Err(e) => fail(format!("cannot sign the request: {e}")),
+    }
+}
+
+/// Writes `text` to stdout: exit 0, also when the reader went away (`sfstub ... | head`); a
+/// failed write (a full disk) is reported and gives exit 1. Never panics as `println!` does.
+fn emit(text: &str) -> ExitCode {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(e) => {
+            say!("sfstub: cannot write the output: {e}");
+            ExitCode::FAILURE
+        }
     }
 }

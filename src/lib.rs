@@ -10,6 +10,7 @@ pub mod clip;
 pub mod commands;
 pub mod contracts;
 pub mod http;
+pub mod logging;
 pub mod scenario;
 pub mod security;
 pub mod server;

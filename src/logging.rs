@@ -1,0 +1,309 @@
+//! Where sfstub's log goes: a bounded queue in memory, written to stderr by one thread of its
+//! own, so that a log reader that stops reading (a paused pipe, a stuck log collector, a full
+//! disk) never stops a request. When the queue is full a line is dropped and counted; the
+//! count is written to the log as soon as stderr takes lines again (at most every
+//! [`REPORT_EVERY`]) and once more at exit. No write here ever fails or panics.
+
+use std::io::Write;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, mpsc};
+use std::time::{Duration, Instant};
+
+/// How many bytes of log lines may wait for stderr before new lines are dropped.
+pub const QUEUE_BYTES: usize = 1024 * 1024;
+
+/// The longest log line written, in bytes; a longer one is cut and marked.
+pub const MAX_LINE: usize = 4096;
+
+/// How long the writer lets lines gather after a write.
+const GATHER: Duration = Duration::from_millis(2);
+
+/// How often, at most, the number of dropped lines is reported.
+pub const REPORT_EVERY: Duration = Duration::from_secs(10);
+
+/// Writes `args` and a newline to stderr directly, ignoring failure: for the few messages
+/// sfstub prints before its log queue runs or after it stopped (`eprintln!` panics when
+/// stderr is full or closed).
+pub fn stderr_line(args: std::fmt::Arguments<'_>) {
+    let mut line = args.to_string();
+    line.push('\n');
+    let _ = std::io::stderr().write_all(line.as_bytes());
+}
+
+/// `eprintln!` that never panics: see [`stderr_line`].
+#[macro_export]
+macro_rules! say {
+    ($($arg:tt)*) => {
+        $crate::logging::stderr_line(format_args!($($arg)*))
+    };
+}
+
+/// The log queue and its writer thread. Clones share the queue; pass one to
+/// `tracing_subscriber::fmt().with_writer(...)`.
+#[derive(Clone)]
+pub struct LogQueue {
+    shared: Arc<Shared>,
+}
+
+struct Shared {
+    state: Mutex<State>,
+    wake: Condvar,
+    /// Lines dropped since the start.
+    dropped: AtomicU64,
+    limit: usize,
+    /// Gets `()` when the writer thread has written everything after `finish`.
+    done: Mutex<Option<mpsc::Receiver<()>>>,
+}
+
+#[derive(Default)]
+struct State {
+    /// The queued lines, end to end.
+    pending: Vec<u8>,
+    closing: bool,
+    /// The writer waits for lines: a push must wake it (otherwise it needs no syscall).
+    writer_waits: bool,
+}
+
+impl LogQueue {
+    /// A queue of at most [`QUEUE_BYTES`] written to stderr by a new thread.
+    pub fn stderr() -> std::io::Result<LogQueue> {
+        LogQueue::start(QUEUE_BYTES, std::io::stderr())
+    }
+
+    /// A queue of at most `limit` bytes written to `out` by a new thread.
+    pub fn start<W: Write + Send + 'static>(limit: usize, out: W) -> std::io::Result<LogQueue> {
+        let (done_tx, done_rx) = mpsc::channel();
+        let shared = Arc::new(Shared {
+            state: Mutex::new(State::default()),
+            wake: Condvar::new(),
+            dropped: AtomicU64::new(0),
+            limit,
+            done: Mutex::new(Some(done_rx)),
+        });
+        let writer = Arc::clone(&shared);
+        std::thread::Builder::new().name("sfstub-log".into()).spawn(move || {
+            writer.run(out);
+            let _ = done_tx.send(());
+        })?;
+        Ok(LogQueue { shared })
+    }
+
+    /// Queues one line (or several, as one piece), whole; drops and counts it when the queue
+    /// is full. (Log events, which may quote requests, are cut to [`MAX_LINE`] on the way in.)
+    pub fn push(&self, line: &[u8]) {
+        let mut state = self.shared.lock();
+        if state.closing || state.pending.len() + line.len() > self.shared.limit {
+            drop(state);
+            self.shared.dropped.fetch_add(1, Ordering::Relaxed);
+            return;
+        }
+        state.pending.extend_from_slice(line);
+        let wake = std::mem::take(&mut state.writer_waits);
+        drop(state);
+        if wake {
+            self.shared.wake.notify_one();
+        }
+    }
+
+    /// How many lines were dropped so far.
+    pub fn dropped(&self) -> u64 {
+        self.shared.dropped.load(Ordering::Relaxed)
+    }
+
+    /// Stops taking lines and lets the writer write what is queued (and the dropped count);
+    /// waits for that at most `wait` — a stderr nobody reads must not keep sfstub from exiting.
+    pub fn finish(&self, wait: Duration) {
+        self.shared.lock().closing = true;
+        self.shared.wake.notify_one();
+        let done = self.shared.done.lock().ok().and_then(|mut d| d.take());
+        if let Some(done) = done {
+            let _ = done.recv_timeout(wait);
+        }
+    }
+}
+
+impl Shared {
+    fn lock(&self) -> MutexGuard<'_, State> {
+        // A panic while holding this lock cannot leave the queue inconsistent: keep going.
+        self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// The writer thread: takes everything queued, writes it, reports drops, until closing.
+    fn run<W: Write>(&self, mut out: W) {
+        let mut reported = 0u64;
+        let mut last_report: Option<Instant> = None;
+        let mut batch = Vec::new();
+        loop {
+            let closing = {
+                let mut state = self.lock();
+                let report_due = |reported: u64, last: Option<Instant>| {
+                    self.dropped.load(Ordering::Relaxed) > reported && last.is_none_or(|t| t.elapsed() >= REPORT_EVERY)
+                };
+                while state.pending.is_empty() && !state.closing && !report_due(reported, last_report) {
+                    state.writer_waits = true;
+                    let (next, _) = self
+                        .wake
+                        .wait_timeout(state, REPORT_EVERY)
+                        .unwrap_or_else(|poisoned| poisoned.into_inner());
+                    state = next;
+                }
+                state.writer_waits = false;
+                batch.clear();
+                std::mem::swap(&mut batch, &mut state.pending);
+                state.closing
+            };
+            // Errors (a closed pipe, a full disk) are ignored: the lines are lost, sfstub is not.
+            let _ = out.write_all(&batch);
+            let dropped = self.dropped.load(Ordering::Relaxed);
+            let due = last_report.is_none_or(|t| t.elapsed() >= REPORT_EVERY);
+            if dropped > reported && (due || closing) {
+                let note = format!(
+                    "sfstub: {} log lines dropped (stderr was not read fast enough); {dropped} since the start\n",
+                    dropped - reported
+                );
+                let _ = out.write_all(note.as_bytes());
+                reported = dropped;
+                last_report = Some(Instant::now());
+            }
+            let _ = out.flush();
+            if closing {
+                return;
+            }
+            // Let lines gather: under load one write carries many, and pushes wake nobody.
+            std::thread::sleep(GATHER);
+        }
+    }
+}
+
+/// `bytes`, cut to [`MAX_LINE`] (at a character boundary) with a marker and a newline.
+fn cut_line(bytes: &[u8]) -> Vec<u8> {
+    if bytes.len() <= MAX_LINE {
+        return bytes.to_vec();
+    }
+    let mut end = MAX_LINE;
+    // Back up to the start of a UTF-8 character (at most 3 continuation bytes).
+    while end > MAX_LINE - 4 && bytes.get(end).is_some_and(|b| b & 0xC0 == 0x80) {
+        end -= 1;
+    }
+    let mut line = bytes[..end].to_vec();
+    line.extend_from_slice(format!("…(log line cut; {} bytes in all)\n", bytes.len()).as_bytes());
+    line
+}
+
+/// The `std::io::Write` handed to the log formatter: each write is one event's line, cut to
+/// [`MAX_LINE`].
+pub struct QueueWriter<'a>(&'a LogQueue);
+
+impl Write for QueueWriter<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        match buf.len() <= MAX_LINE {
+            true => self.0.push(buf),
+            false => self.0.push(&cut_line(buf)),
+        }
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for LogQueue {
+    type Writer = QueueWriter<'a>;
+
+    fn make_writer(&'a self) -> Self::Writer {
+        QueueWriter(self)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A writer that blocks until released, then records what it got.
+    #[derive(Clone)]
+    struct Gate {
+        open: Arc<(Mutex<bool>, Condvar)>,
+        got: Arc<Mutex<Vec<u8>>>,
+    }
+
+    impl Gate {
+        fn new() -> Gate {
+            Gate {
+                open: Arc::new((Mutex::new(false), Condvar::new())),
+                got: Arc::new(Mutex::new(Vec::new())),
+            }
+        }
+
+        fn release(&self) {
+            *self.open.0.lock().unwrap() = true;
+            self.open.1.notify_all();
+        }
+
+        fn text(&self) -> String {
+            String::from_utf8_lossy(&self.got.lock().unwrap()).into_owned()
+        }
+    }
+
+    impl Write for Gate {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            let mut open = self.open.0.lock().unwrap();
+            while !*open {
+                open = self.open.1.wait(open).unwrap();
+            }
+            self.got.lock().unwrap().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_blocked_writer_costs_dropped_lines_not_a_blocked_caller() {
+        let gate = Gate::new();
+        let queue = LogQueue::start(1000, gate.clone()).unwrap();
+        // The writer takes the first line and blocks on it; 10 more fill the 1000 bytes.
+        for i in 0..500 {
+            queue.push(format!("line {i:04} {}\n", "x".repeat(80)).as_bytes());
+        }
+        assert!(queue.dropped() >= 480, "{}", queue.dropped());
+        gate.release();
+        queue.finish(Duration::from_secs(10));
+        let text = gate.text();
+        assert!(text.starts_with("line 0000"), "{text}");
+        assert!(
+            text.contains(&format!(
+                "log lines dropped (stderr was not read fast enough); {} since the start",
+                queue.dropped()
+            )),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn finish_gives_up_on_a_writer_that_never_returns() {
+        let gate = Gate::new();
+        let queue = LogQueue::start(1000, gate.clone()).unwrap();
+        queue.push(b"stuck\n");
+        let started = Instant::now();
+        queue.finish(Duration::from_millis(200));
+        assert!(started.elapsed() < Duration::from_secs(5));
+        gate.release();
+    }
+
+    #[test]
+    fn long_lines_are_cut_and_marked() {
+        let long = format!("{}\n", "é".repeat(10_000));
+        let cut = cut_line(long.as_bytes());
+        let text = String::from_utf8(cut).expect("cut at a character boundary");
+        assert!(text.len() < MAX_LINE + 64);
+        assert!(
+            text.ends_with("…(log line cut; 20001 bytes in all)\n"),
+            "{}",
+            &text[4000..]
+        );
+        assert_eq!(cut_line(b"short\n"), b"short\n");
+    }
+}
