@@ -3,6 +3,7 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 
@@ -155,7 +156,40 @@ pub struct ServeArgs {
     #[arg(long, env = "SFSTUB_CONTRACTS", value_name = "DIR")]
     pub contracts: Option<std::path::PathBuf>,
     #[command(flatten)]
+    pub connections: ConnectionArgs,
+    #[command(flatten)]
     pub keys: KeyArgs,
+}
+
+/// How long clients may take and how many may connect at once (see the README's "Limits and
+/// hardening").
+#[derive(Debug, Args)]
+pub struct ConnectionArgs {
+    /// How long a request body may take to arrive once its head has, e.g. 30s, 2m or 500ms;
+    /// a slower client gets 408 and a SOAP fault, and the connection is closed.
+    #[arg(long, env = "SFSTUB_BODY_TIMEOUT", default_value = "30s", value_parser = parse_timeout, value_name = "DURATION")]
+    pub body_timeout: Duration,
+    /// The most connections served at once (lowered to fit the open-files limit); further
+    /// connections wait in the accept queue until one closes.
+    #[arg(long, env = "SFSTUB_MAX_CONNECTIONS", default_value_t = 1000, value_parser = clap::value_parser!(u32).range(1..=1_000_000), value_name = "N")]
+    pub max_connections: u32,
+    /// How long open connections may take to finish after Ctrl-C, SIGTERM or SIGHUP, e.g. 5s
+    /// (0s: not at all); a second signal stops at once. Keep it below your orchestrator's grace
+    /// period (docker stop: 10s).
+    #[arg(long, env = "SFSTUB_DRAIN_TIMEOUT", default_value = "5s", value_parser = parse_duration, value_name = "DURATION")]
+    pub drain_timeout: Duration,
+}
+
+impl ConnectionArgs {
+    /// The server options these flags give.
+    pub fn options(&self) -> crate::server::Options {
+        crate::server::Options {
+            body_timeout: self.body_timeout,
+            max_connections: self.max_connections as usize,
+            drain_timeout: self.drain_timeout,
+            ..crate::server::Options::default()
+        }
+    }
 }
 
 /// Where the keys live, TLS, and PEM files replacing generated certificates.
@@ -362,6 +396,40 @@ pub fn parse_size(text: &str) -> Result<usize, String> {
     }
 }
 
+/// The longest duration a flag takes: a day.
+const MAX_DURATION: Duration = Duration::from_secs(24 * 60 * 60);
+
+/// Parses a duration: a number with a unit (ms, s, m, h), or a number of seconds.
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    let t = text.trim();
+    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (number, unit) = t.split_at(split);
+    let usage = || format!("{t:?} is not a duration such as 30s, 2m, 500ms or 10");
+    let n: u64 = number.parse().map_err(|_| usage())?;
+    let millis = match unit.trim() {
+        "ms" => Some(n),
+        "" | "s" => n.checked_mul(1000),
+        "m" | "min" => n.checked_mul(60 * 1000),
+        "h" => n.checked_mul(60 * 60 * 1000),
+        _ => return Err(usage()),
+    };
+    match millis.map(Duration::from_millis) {
+        Some(d) if d <= MAX_DURATION => Ok(d),
+        _ => Err(format!("{t:?} is longer than a day")),
+    }
+}
+
+/// [`parse_duration`] for a deadline: zero is refused.
+pub fn parse_timeout(text: &str) -> Result<Duration, String> {
+    match parse_duration(text)? {
+        Duration::ZERO => Err(format!(
+            "{:?} is no time at all; give a deadline such as 30s",
+            text.trim()
+        )),
+        d => Ok(d),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -390,6 +458,20 @@ mod tests {
         assert!(parse_listen("localhost:http").unwrap_err().contains("not a port"));
         assert!(parse_listen("example.org:8080").unwrap_err().contains("127.0.0.1:8080"));
         assert!(parse_listen("").is_err());
+    }
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("30s").unwrap(), Duration::from_secs(30));
+        assert_eq!(parse_duration("30").unwrap(), Duration::from_secs(30));
+        assert_eq!(parse_duration("2m").unwrap(), Duration::from_secs(120));
+        assert_eq!(parse_duration("500ms").unwrap(), Duration::from_millis(500));
+        assert_eq!(parse_duration("0s").unwrap(), Duration::ZERO);
+        assert!(parse_timeout("0s").is_err());
+        assert!(parse_duration("soon").is_err());
+        assert!(parse_duration("5 fortnights").is_err());
+        assert!(parse_duration("25h").is_err());
+        assert!(parse_duration("99999999999999999999h").is_err());
     }
 
     #[test]

@@ -25,17 +25,36 @@ pub fn handle(app: &App, request: Request<Bytes>) -> Response<Bytes> {
     let method = request.method().clone();
     let path = request.uri().path().to_owned();
     let (response, summary) = answer(app, request);
-    // Everything in the line the request chose is cut to a bounded length (crate::clip).
+    log_request(
+        &method,
+        &path,
+        response.status(),
+        summary.caller.as_deref(),
+        &summary.outcome,
+        started,
+    );
+    response
+}
+
+/// Logs the request line (target `sfstub::request`): method, path, status, caller, outcome and
+/// time. What the request chose is cut to a bounded length ([`crate::clip`]).
+pub fn log_request(
+    method: &Method,
+    path: &str,
+    status: StatusCode,
+    caller: Option<&str>,
+    outcome: &str,
+    started: Instant,
+) {
     tracing::info!(
         target: "sfstub::request",
         method = %clip(method.as_str()),
-        path = %clip(trimmed(&path)),
-        status = response.status().as_u16(),
-        caller = %clip(summary.caller.as_deref().unwrap_or("-")),
-        outcome = %clip_to(&summary.outcome, REASON_CHARS),
+        path = &*clip(trimmed(path)),
+        status = status.as_u16(),
+        caller = &*clip(caller.unwrap_or("-")),
+        outcome = %clip_to(outcome, REASON_CHARS),
         micros = started.elapsed().as_micros() as u64,
     );
-    response
 }
 
 /// The path without a trailing slash (but `/` stays `/`).

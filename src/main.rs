@@ -3,12 +3,14 @@
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 use std::sync::Arc;
+use std::time::Duration;
 
 use clap::Parser;
 use sfstub::app::{App, Limits};
 use sfstub::cli::{Cli, Command, ServeArgs};
-use sfstub::commands;
+use sfstub::logging::LogQueue;
 use sfstub::security::keys::{self, Identity, KeyMaterial};
+use sfstub::{commands, say, server};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -25,19 +27,41 @@ fn serve(args: ServeArgs) -> ExitCode {
     let filter = match tracing_subscriber::EnvFilter::try_new(&args.log) {
         Ok(f) => f,
         Err(e) => {
-            eprintln!("sfstub: --log {:?} is not a valid log filter: {e}", args.log);
+            say!("sfstub: --log {:?} is not a valid log filter: {e}", args.log);
             return ExitCode::from(2);
+        }
+    };
+    // Everything sfstub logs from here on goes through the queue, never blocking a request.
+    let log = match LogQueue::stderr() {
+        Ok(log) => log,
+        Err(e) => {
+            say!("sfstub: cannot start the log writer: {e}");
+            return ExitCode::FAILURE;
         }
     };
     tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(|| QuietStderr)
+        .with_writer(log.clone())
         .with_ansi(std::io::stderr().is_terminal())
         .init();
+    let code = serve_with(args, &log);
+    log.finish(LOG_FLUSH);
+    code
+}
+
+/// How long sfstub waits at exit for its last log lines to be taken by stderr.
+const LOG_FLUSH: Duration = Duration::from_secs(1);
+
+/// A line on stderr through the log queue.
+fn note(log: &LogQueue, line: impl std::fmt::Display) {
+    log.push(format!("sfstub: {line}\n").as_bytes());
+}
+
+fn serve_with(args: ServeArgs, log: &LogQueue) -> ExitCode {
     let scenario = match args.scenario.load() {
         Ok(s) => s,
         Err(e) => {
-            eprintln!("sfstub: {e}");
+            note(log, e);
             return ExitCode::from(2);
         }
     };
@@ -46,9 +70,12 @@ fn serve(args: ServeArgs) -> ExitCode {
         max_depth: usize::from(args.max_depth),
     };
     let keys = match serve_keys(&args) {
-        Ok(k) => k,
+        Ok((k, line)) => {
+            note(log, line);
+            k
+        }
         Err(e) => {
-            eprintln!("sfstub: {e}");
+            note(log, e);
             return ExitCode::from(2);
         }
     };
@@ -56,7 +83,7 @@ fn serve(args: ServeArgs) -> ExitCode {
         match sfstub::tls::server_config(&keys, args.keys.tls_client_auth, args.keys.tls_client_ca.as_deref()) {
             Ok(config) => Some(tokio_rustls::TlsAcceptor::from(config)),
             Err(e) => {
-                eprintln!("sfstub: {e}");
+                note(log, e);
                 return ExitCode::from(2);
             }
         }
@@ -82,29 +109,38 @@ fn serve(args: ServeArgs) -> ExitCode {
             Ok(c) => {
                 app.contracts = Some(c);
                 for warning in sfstub::contract_warnings(&app) {
-                    eprintln!("sfstub: warning: {warning}");
+                    note(log, format_args!("warning: {warning}"));
                 }
             }
             Err(e) => {
-                eprintln!("sfstub: {e}");
+                note(log, e);
                 return ExitCode::from(2);
             }
         }
     }
     let app = Arc::new(app);
+    let options = connection_options(&args);
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(r) => r,
         Err(e) => {
-            eprintln!("sfstub: cannot start the runtime: {e}");
+            note(log, format_args!("cannot start the runtime: {e}"));
             return ExitCode::FAILURE;
         }
     };
     runtime.block_on(async move {
-        let listener = match tokio::net::TcpListener::bind(args.listen).await {
+        let listener = match server::bind(args.listen) {
             Ok(l) => l,
             Err(e) => {
-                eprintln!("sfstub: cannot listen on {}: {e}", args.listen);
+                note(log, format_args!("cannot listen on {}: {e}", args.listen));
                 return ExitCode::FAILURE;
+            }
+        };
+        // Before the banner: whoever waits for it may send a signal at once.
+        let signals = match server::StopSignals::install() {
+            Ok(s) => Some(s),
+            Err(e) => {
+                tracing::warn!("cannot listen for stop signals ({e}): Ctrl-C and SIGTERM end sfstub at once");
+                None
             }
         };
         let addr = listener.local_addr().unwrap_or(args.listen);
@@ -116,24 +152,71 @@ fn serve(args: ServeArgs) -> ExitCode {
             sfstub::banner(&app, &format!("{scheme}://{addr}"))
         );
         let _ = std::io::stdout().flush();
-        let shutdown = sfstub::server::shutdown_signal();
-        let served = match tls {
-            Some(acceptor) => sfstub::server::run_tls(listener, app, shutdown, acceptor).await,
-            None => sfstub::server::run(listener, app, shutdown).await,
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let signals = stop_signals(signals, stop, options.drain_timeout);
+        let shutdown = async {
+            let _ = stopped.await;
         };
-        match served {
-            Ok(()) => ExitCode::SUCCESS,
-            Err(e) => {
-                eprintln!("sfstub: {e}");
-                ExitCode::FAILURE
-            }
+        tokio::select! {
+            served = server::run_with(listener, app, shutdown, options, tls) => match served {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    note(log, e);
+                    ExitCode::FAILURE
+                }
+            },
+            // A second signal: stop now; open connections are cut.
+            () = signals => ExitCode::SUCCESS,
         }
     })
 }
 
-/// Loads or creates the key material, applies the PEM overrides and TLS names, and prints
-/// (on stderr) one line saying where the keys are. Errors are one line.
-fn serve_keys(args: &ServeArgs) -> Result<KeyMaterial, String> {
+/// The server options from the flags, with the connection limit lowered to fit the
+/// open-files limit (raised toward its hard limit first).
+fn connection_options(args: &ServeArgs) -> server::Options {
+    let mut options = args.connections.options();
+    if let Some(files) = server::listen::raise_descriptor_limit() {
+        if files.soft != files.before {
+            tracing::debug!(
+                "open-files limit raised from {} to {} (hard limit {})",
+                files.before,
+                files.soft,
+                files.hard
+            );
+        }
+        let fitted = server::listen::fit_connections(options.max_connections, files.soft);
+        if fitted < options.max_connections {
+            tracing::warn!(
+                "--max-connections {} lowered to {fitted}: the open-files limit is {} (hard limit {}; raise it with ulimit -n)",
+                options.max_connections,
+                files.soft,
+                files.hard
+            );
+            options.max_connections = fitted;
+        }
+    }
+    options
+}
+
+/// Waits for the stop signals: the first (Ctrl-C, SIGTERM, SIGHUP) sends on `stop` for a
+/// graceful stop; the second one ends this future, which stops sfstub at once.
+async fn stop_signals(signals: Option<server::StopSignals>, stop: tokio::sync::oneshot::Sender<()>, drain: Duration) {
+    let Some(mut signals) = signals else {
+        let _stop = stop;
+        return std::future::pending().await;
+    };
+    let name = signals.recv().await;
+    tracing::info!(
+        "{name}: stopping; open connections get up to {drain:?} to finish (--drain-timeout); a second signal stops at once"
+    );
+    let _ = stop.send(());
+    let name = signals.recv().await;
+    tracing::warn!("{name} again: stopping at once");
+}
+
+/// Loads or creates the key material, applies the PEM overrides and TLS names; returns it with
+/// one line saying where the keys are. Errors are one line.
+fn serve_keys(args: &ServeArgs) -> Result<(KeyMaterial, String), String> {
     let overrides = args.keys.overrides()?;
     let (mut keys, source) = keys::load_for_serve(args.keys.state_dir.as_deref()).map_err(|e| e.to_string())?;
     let mut line = source.to_string();
@@ -155,22 +238,5 @@ fn serve_keys(args: &ServeArgs) -> Result<KeyMaterial, String> {
         }
         keys.ensure_tls_names(&names).map_err(|e| e.to_string())?;
     }
-    eprintln!("sfstub: {line}");
-    Ok(keys)
-}
-
-/// stderr for the request log, ignoring write errors: a reader that went away
-/// (`sfstub serve 2>&1 | head`) must not take the server down with it.
-struct QuietStderr;
-
-impl Write for QuietStderr {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        let _ = std::io::stderr().write_all(buf);
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        let _ = std::io::stderr().flush();
-        Ok(())
-    }
+    Ok((keys, line))
 }

@@ -1,0 +1,443 @@
+//! The network side: accept connections (plain or TLS) up to the connection limit, read
+//! bodies within the size limit and the body deadline, hand requests to
+//! [`crate::http::handle`], and shut down gracefully within the drain deadline.
+//!
+//! Every way a client can hold on to sfstub is bounded: the TLS handshake
+//! ([`HANDSHAKE_TIMEOUT`]), the request head and an idle keep-alive connection
+//! ([`HEADER_TIMEOUT`]), the body ([`Options::body_timeout`]), taking the answer
+//! ([`Options::send_timeout`]), and the number of connections ([`Options::max_connections`]; more wait
+//! in the kernel's accept queue, see [`listen::BACKLOG`]).
+
+mod body;
+mod io;
+pub mod listen;
+pub mod signals;
+
+use std::convert::Infallible;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use http_body_util::Full;
+use hyper::body::Incoming;
+use hyper::server::conn::http1;
+use hyper::{Request, Response, StatusCode, header};
+use hyper_util::rt::TokioIo;
+use hyper_util::server::graceful::GracefulShutdown;
+use tokio::net::TcpListener;
+use tokio::sync::Semaphore;
+use tokio_rustls::TlsAcceptor;
+
+use crate::app::App;
+use crate::http::{fault_response, handle, log_request};
+use crate::soap::{Fault, SoapVersion};
+use crate::tls::PeerCertificate;
+use body::BodyError;
+pub use listen::bind;
+pub use signals::StopSignals;
+
+/// How long a client may take to complete the TLS handshake.
+pub const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How long a client may take to send a request head, and how long a keep-alive connection
+/// may sit idle between requests.
+pub const HEADER_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// How often, at most, a repeated warning (connection limit reached, accept failing) is
+/// logged; the ones in between are counted in the next.
+const WARN_EVERY: Duration = Duration::from_secs(10);
+
+/// How long to wait after a failed accept (e.g. out of descriptors) before the next.
+const ACCEPT_RETRY: Duration = Duration::from_millis(50);
+
+/// How the server treats connections (`--body-timeout`, `--max-connections`,
+/// `--drain-timeout`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Options {
+    /// How long a request body may take to arrive once its head has; then 408 and a fault.
+    pub body_timeout: Duration,
+    /// The most connections served at once; more wait in the accept queue.
+    pub max_connections: usize,
+    /// How long open connections may take to finish after a stop is asked for.
+    pub drain_timeout: Duration,
+    /// How long a client may take none of its answer before it is disconnected (no flag).
+    pub send_timeout: Duration,
+}
+
+impl Options {
+    /// The default body deadline.
+    pub const BODY_TIMEOUT: Duration = Duration::from_secs(30);
+    /// The default connection limit: fits the common limit of 1024 open files.
+    pub const MAX_CONNECTIONS: usize = 1000;
+    /// The default drain deadline: half of `docker stop`'s 10 s grace.
+    pub const DRAIN_TIMEOUT: Duration = Duration::from_secs(5);
+    /// The default (and the binary's) send deadline.
+    pub const SEND_TIMEOUT: Duration = Duration::from_secs(30);
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            body_timeout: Options::BODY_TIMEOUT,
+            max_connections: Options::MAX_CONNECTIONS,
+            drain_timeout: Options::DRAIN_TIMEOUT,
+            send_timeout: Options::SEND_TIMEOUT,
+        }
+    }
+}
+
+/// Serves `app` over plain HTTP on `listener` with the default [`Options`] until `shutdown`
+/// completes, then drains open connections for at most [`Options::DRAIN_TIMEOUT`].
+pub async fn run(listener: TcpListener, app: Arc<App>, shutdown: impl Future<Output = ()>) -> std::io::Result<()> {
+    serve(listener, app, shutdown, Options::default(), None, handle).await
+}
+
+/// [`run`] over HTTPS: each connection's TLS handshake goes through `acceptor` (see
+/// [`crate::tls::server_config`]). A failed handshake is logged at info level and the
+/// connection dropped. A client certificate reaches [`handle`] as a
+/// [`PeerCertificate`] request extension.
+pub async fn run_tls(
+    listener: TcpListener,
+    app: Arc<App>,
+    shutdown: impl Future<Output = ()>,
+    acceptor: TlsAcceptor,
+) -> std::io::Result<()> {
+    serve(listener, app, shutdown, Options::default(), Some(acceptor), handle).await
+}
+
+/// [`run`] (or with `tls`, [`run_tls`]) with the given options.
+pub async fn run_with(
+    listener: TcpListener,
+    app: Arc<App>,
+    shutdown: impl Future<Output = ()>,
+    options: Options,
+    tls: Option<TlsAcceptor>,
+) -> std::io::Result<()> {
+    serve(listener, app, shutdown, options, tls, handle).await
+}
+
+/// What answers a request once its body is read: [`handle`], or a stand-in in tests.
+type Handler = fn(&App, Request<Bytes>) -> Response<Bytes>;
+
+async fn serve(
+    listener: TcpListener,
+    app: Arc<App>,
+    shutdown: impl Future<Output = ()>,
+    options: Options,
+    tls: Option<TlsAcceptor>,
+    handler: Handler,
+) -> std::io::Result<()> {
+    let graceful = GracefulShutdown::new();
+    let max = options.max_connections.clamp(1, Semaphore::MAX_PERMITS);
+    let slots = Arc::new(Semaphore::new(max));
+    let mut full = Throttle::new(WARN_EVERY);
+    let mut failing = Throttle::new(WARN_EVERY);
+    tokio::pin!(shutdown);
+    loop {
+        // A free slot first: at the limit, new connections wait in the kernel's accept queue.
+        let slot = match slots.clone().try_acquire_owned() {
+            Ok(slot) => slot,
+            Err(_) => {
+                if let Some(held) = full.ready() {
+                    tracing::warn!(
+                        "{max} connections open, the limit (--max-connections): new connections wait until one closes{}",
+                        held_back(held)
+                    );
+                }
+                tokio::select! {
+                    slot = slots.clone().acquire_owned() => match slot {
+                        Ok(slot) => slot,
+                        Err(_) => break, // never closed
+                    },
+                    () = &mut shutdown => break,
+                }
+            }
+        };
+        let (stream, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(e) => {
+                    if let Some(held) = failing.ready() {
+                        tracing::warn!("accepting a connection failed: {e}{}", held_back(held));
+                    }
+                    // Out of descriptors or memory: give open connections a moment to close.
+                    tokio::time::sleep(ACCEPT_RETRY).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        let _ = stream.set_nodelay(true);
+        let stream = io::SendTimeout::new(stream, options.send_timeout);
+        let app = app.clone();
+        let watcher = graceful.watcher();
+        match &tls {
+            None => {
+                let conn = watcher.watch(connection(app, TokioIo::new(stream), None, handler, options));
+                tokio::spawn(async move {
+                    let _slot = slot;
+                    if let Err(e) = conn.await {
+                        tracing::debug!("connection from {peer}: {e}");
+                    }
+                });
+            }
+            Some(acceptor) => {
+                let accept = acceptor.accept(stream);
+                tokio::spawn(async move {
+                    let _slot = slot;
+                    let stream = match tokio::time::timeout(HANDSHAKE_TIMEOUT, accept).await {
+                        Ok(Ok(s)) => s,
+                        // Logged at the default level: a client refused here (no or an
+                        // untrusted client certificate, no common protocol) sees only a
+                        // closed connection, so the reason must be on sfstub's side.
+                        Ok(Err(e)) => {
+                            tracing::info!(target: "sfstub::tls", "TLS handshake with {peer} refused: {e}");
+                            return;
+                        }
+                        Err(_) => {
+                            tracing::info!(target: "sfstub::tls", "TLS handshake with {peer} timed out after {HANDSHAKE_TIMEOUT:?}");
+                            return;
+                        }
+                    };
+                    let certificate = stream
+                        .get_ref()
+                        .1
+                        .peer_certificates()
+                        .and_then(|certs| certs.first())
+                        .map(|c| PeerCertificate(c.to_vec()));
+                    let conn = connection(app, TokioIo::new(stream), certificate, handler, options);
+                    if let Err(e) = watcher.watch(conn).await {
+                        tracing::debug!("connection from {peer}: {e}");
+                    }
+                });
+            }
+        }
+    }
+    drop(listener);
+    let drain = options.drain_timeout;
+    let open = |slots: &Semaphore| max.saturating_sub(slots.available_permits());
+    if open(&slots) > 0 {
+        tracing::info!(
+            "waiting up to {drain:?} (--drain-timeout) for {} open connection(s) to finish",
+            open(&slots)
+        );
+    }
+    tokio::select! {
+        () = graceful.shutdown() => tracing::info!("all connections closed"),
+        () = tokio::time::sleep(drain) => tracing::warn!(
+            "{} connection(s) still open after {drain:?} (--drain-timeout); stopping anyway",
+            open(&slots)
+        ),
+    }
+    Ok(())
+}
+
+/// Lets a repeated warning through at most once per `every`, counting the ones held back.
+struct Throttle {
+    every: Duration,
+    last: Option<Instant>,
+    held: u64,
+}
+
+impl Throttle {
+    fn new(every: Duration) -> Throttle {
+        Throttle {
+            every,
+            last: None,
+            held: 0,
+        }
+    }
+
+    /// `Some(number held back since the last one)` when the warning may be logged now.
+    fn ready(&mut self) -> Option<u64> {
+        let now = Instant::now();
+        if self.last.is_some_and(|last| now.duration_since(last) < self.every) {
+            self.held += 1;
+            return None;
+        }
+        self.last = Some(now);
+        Some(std::mem::take(&mut self.held))
+    }
+}
+
+fn held_back(held: u64) -> String {
+    match held {
+        0 => String::new(),
+        n => format!(" (and {n} more times since the last such message)"),
+    }
+}
+
+/// One HTTP/1.1 connection over `io`; `certificate` (the TLS client's) goes into every
+/// request's extensions.
+fn connection<I>(
+    app: Arc<App>,
+    io: I,
+    certificate: Option<PeerCertificate>,
+    handler: Handler,
+    options: Options,
+) -> http1::Connection<I, Svc>
+where
+    I: hyper::rt::Read + hyper::rt::Write + Unpin,
+{
+    let service = Svc {
+        app,
+        certificate,
+        handler,
+        body_timeout: options.body_timeout,
+    };
+    http1::Builder::new()
+        .timer(hyper_util::rt::TokioTimer::new())
+        .header_read_timeout(HEADER_TIMEOUT)
+        // A client may close its sending side right after the request (`nc -N`, `curl
+        // --data @file` through some proxies): it still gets its answer.
+        .half_close(true)
+        .serve_connection(io, service)
+}
+
+/// The per-connection hyper service.
+struct Svc {
+    app: Arc<App>,
+    certificate: Option<PeerCertificate>,
+    handler: Handler,
+    body_timeout: Duration,
+}
+
+impl hyper::service::Service<Request<Incoming>> for Svc {
+    type Response = Response<Full<Bytes>>;
+    type Error = Infallible;
+    type Future = Pin<Box<dyn Future<Output = Result<Self::Response, Infallible>> + Send>>;
+
+    fn call(&self, mut request: Request<Incoming>) -> Self::Future {
+        if let Some(c) = &self.certificate {
+            request.extensions_mut().insert(c.clone());
+        }
+        let app = self.app.clone();
+        let handler = self.handler;
+        let body_timeout = self.body_timeout;
+        Box::pin(async move { Ok(serve_one(&app, request, handler, body_timeout).await) })
+    }
+}
+
+async fn serve_one(
+    app: &App,
+    request: Request<Incoming>,
+    handler: Handler,
+    body_timeout: Duration,
+) -> Response<Full<Bytes>> {
+    let started = Instant::now();
+    let (parts, body) = request.into_parts();
+    let max = app.limits.max_body;
+    let content_type = parts.headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok());
+    let version = SoapVersion::guess_from_content_type(content_type);
+    let fault = match body::read(body, max, body_timeout).await {
+        Ok(bytes) => return handler(app, Request::from_parts(parts, bytes)).map(Full::new),
+        Err(BodyError::TooLarge) => {
+            let mut fault = Fault::sender(
+                version,
+                format!("the request body is larger than the limit of {max} bytes (--max-body)"),
+            );
+            fault.status = Some(StatusCode::PAYLOAD_TOO_LARGE);
+            fault
+        }
+        Err(BodyError::TimedOut) => {
+            let mut fault = Fault::sender(
+                version,
+                format!("the request body did not arrive within {body_timeout:?} of its head (--body-timeout)"),
+            );
+            fault.status = Some(StatusCode::REQUEST_TIMEOUT);
+            fault
+        }
+        Err(BodyError::Read(e)) => Fault::sender(version, format!("the request body could not be read: {e}")),
+    };
+    let mut response = fault_response(&fault);
+    // The rest of the body is not read: the connection cannot carry another request.
+    response
+        .headers_mut()
+        .insert(header::CONNECTION, header::HeaderValue::from_static("close"));
+    let outcome = format!("fault: {}", fault.reason);
+    log_request(
+        &parts.method,
+        parts.uri.path(),
+        response.status(),
+        None,
+        &outcome,
+        started,
+    );
+    response.map(Full::new)
+}
+
+#[cfg(test)]
+mod tests {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    use super::*;
+    use crate::app::Limits;
+    use crate::scenario::Scenario;
+    use crate::security::keys::{Identity, KeyMaterial, thumbprint};
+    use crate::tls::{ClientAuth, client_config, server_config};
+
+    /// Answers with the thumbprint of the request's `PeerCertificate`, or `none`.
+    fn echo_peer(_: &App, request: Request<Bytes>) -> Response<Bytes> {
+        let body = match request.extensions().get::<PeerCertificate>() {
+            Some(c) => thumbprint(&c.0),
+            None => "none".to_owned(),
+        };
+        Response::new(Bytes::from(body))
+    }
+
+    async fn get(addr: std::net::SocketAddr, keys: &KeyMaterial, client: Option<&Identity>) -> String {
+        let config = client_config(std::slice::from_ref(&keys.ca.cert_der), client).unwrap();
+        let tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
+        let name = rustls::pki_types::ServerName::IpAddress(addr.ip().into());
+        let mut tls = tokio_rustls::TlsConnector::from(config)
+            .connect(name, tcp)
+            .await
+            .unwrap();
+        tls.write_all(b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            .await
+            .unwrap();
+        let mut out = Vec::new();
+        let _ = tls.read_to_end(&mut out).await;
+        String::from_utf8_lossy(&out).into_owned()
+    }
+
+    #[test]
+    fn repeated_warnings_are_held_back_and_counted() {
+        let mut throttle = Throttle::new(Duration::from_secs(3600));
+        assert_eq!(throttle.ready(), Some(0));
+        assert_eq!(throttle.ready(), None);
+        assert_eq!(throttle.ready(), None);
+        throttle.last = throttle.last.and_then(|t| t.checked_sub(Duration::from_secs(3600)));
+        assert_eq!(throttle.ready(), Some(2));
+    }
+
+    #[tokio::test]
+    async fn the_tls_client_certificate_reaches_the_handler_as_a_request_extension() {
+        let app = Arc::new(App::new(Scenario::builtin(), Limits::default()));
+        let keys = app.keys.clone();
+        let config = server_config(&keys, ClientAuth::Optional, None).unwrap();
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let shutdown = async {
+            let _ = stopped.await;
+        };
+        let server = tokio::spawn(serve(
+            listener,
+            app,
+            shutdown,
+            Options::default(),
+            Some(TlsAcceptor::from(config)),
+            echo_peer,
+        ));
+        let with = get(addr, &keys, Some(&keys.client)).await;
+        assert!(with.starts_with("HTTP/1.1 200"), "{with}");
+        assert!(with.ends_with(&thumbprint(&keys.client.cert_der)), "{with}");
+        let without = get(addr, &keys, None).await;
+        assert!(without.ends_with("\r\n\r\nnone"), "{without}");
+        let _ = stop.send(());
+        server.await.unwrap().unwrap();
+    }
+}
