@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use sfstub::app::{App, Limits};
 use sfstub::scenario::Scenario;
+use sfstub::server::Options;
 
 pub use crate::world::scenario as default_scenario;
 
@@ -35,6 +36,15 @@ pub fn spawn_app_with_limits(limits: Limits) -> TestApp {
 
 /// Runs `sfstub::server::run` for `scenario` on 127.0.0.1:0.
 pub fn spawn_app_with(scenario: Scenario, limits: Limits) -> TestApp {
+    spawn_server(scenario, limits, None)
+}
+
+/// The default scenario and limits, served by `sfstub::server::run_with` with `options`.
+pub fn spawn_app_with_options(options: Options) -> TestApp {
+    spawn_server(default_scenario(), Limits::default(), Some(options))
+}
+
+fn spawn_server(scenario: Scenario, limits: Limits, options: Option<Options>) -> TestApp {
     let app = Arc::new(App::new(scenario, limits));
     let (addr_tx, addr_rx) = mpsc::channel();
     let (shutdown_tx, shutdown_rx) = tokio::sync::oneshot::channel::<()>();
@@ -55,7 +65,10 @@ pub fn spawn_app_with(scenario: Scenario, limits: Limits) -> TestApp {
             let shutdown = async {
                 let _ = shutdown_rx.await;
             };
-            sfstub::server::run(listener, app, shutdown).await
+            match options {
+                None => sfstub::server::run(listener, app, shutdown).await,
+                Some(options) => sfstub::server::run_with(listener, app, shutdown, options, None).await,
+            }
         })
     });
     let addr = addr_rx

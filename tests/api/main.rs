@@ -4,6 +4,7 @@
 mod bad_input;
 mod connections;
 mod contracts;
+mod hardening;
 mod helpers;
 mod kontrolsag;
 mod soap;

@@ -3,8 +3,11 @@
 
 mod generate;
 mod help;
+mod limits;
 mod pipes;
+mod running;
 mod serve;
+mod signals;
 mod token;
 mod util;
 mod validate;

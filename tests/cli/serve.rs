@@ -285,6 +285,10 @@ fn serve_refuses_bad_values_from_the_environment() {
         ("SFSTUB_MAX_BODY", "5 parsecs", "--max-body"),
         ("SFSTUB_CLOCK", "yesterday", "--clock"),
         ("SFSTUB_MAX_DEPTH", "3", "--max-depth"),
+        ("SFSTUB_BODY_TIMEOUT", "0s", "--body-timeout"),
+        ("SFSTUB_BODY_TIMEOUT", "soon", "--body-timeout"),
+        ("SFSTUB_MAX_CONNECTIONS", "0", "--max-connections"),
+        ("SFSTUB_DRAIN_TIMEOUT", "forever", "--drain-timeout"),
     ] {
         let mut cmd = sfstub(&["serve"]);
         cmd.env(var, value);

@@ -190,3 +190,22 @@ fn the_readme_says_how_to_install_sfstub_before_it_is_first_called() {
         "`cargo install --path .` belongs right after the first commands"
     );
 }
+
+#[test]
+fn every_serve_flag_and_its_variable_is_in_the_readme() {
+    use clap::CommandFactory;
+    let readme = readme();
+    let cli = sfstub::cli::Cli::command();
+    let serve = cli.find_subcommand("serve").expect("a serve subcommand");
+    for arg in serve.get_arguments() {
+        let Some(long) = arg.get_long() else { continue };
+        if matches!(long, "help" | "version") {
+            continue;
+        }
+        assert!(readme.contains(&format!("--{long}")), "README lacks --{long}");
+        if let Some(var) = arg.get_env() {
+            let var = var.to_string_lossy();
+            assert!(readme.contains(var.as_ref()), "README lacks {var} (--{long})");
+        }
+    }
+}
