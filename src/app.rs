@@ -16,6 +16,8 @@ pub struct Loaded {
     pub scenario: Scenario,
     pub world: World,
     pub services: Vec<Box<dyn Service>>,
+    /// What each service's contract says about requests, for the conformance checks.
+    pub profiles: Vec<crate::conformance::Profile>,
 }
 
 impl Loaded {
@@ -32,11 +34,19 @@ impl Loaded {
         // The STS issues tokens for every other service, so it is built last.
         let audiences = unique(services.iter().map(|s| s.entity_id()));
         services.push(Box::new(Sts::new(audiences)));
+        let profiles = crate::conformance::profiles::all(&scenario.sf1472.namespace);
         Loaded {
             scenario,
             world,
             services,
+            profiles,
         }
+    }
+
+    /// The contract profile of `service`, when sfstub knows its contract.
+    pub fn profile(&self, service: &dyn Service) -> Option<&crate::conformance::Profile> {
+        let title = service.title();
+        self.profiles.iter().find(|p| p.service == title)
     }
 
     /// The entity IDs of the services the STS issues tokens for (all but the STS itself).
@@ -97,6 +107,12 @@ pub struct App {
     pub contracts: Option<crate::contracts::ContractDir>,
     /// `--soap-version`: `None` follows the security mode (strict in `strict`, else lenient).
     pub soap_version: Option<crate::soap::VersionCheck>,
+    /// Every exchange, bounded (`--journal-size`, `--journal-bytes`).
+    pub journal: crate::journal::Journal,
+    /// What happens to requests that break their contract (`--conformance`).
+    pub conformance: crate::conformance::Mode,
+    /// Who may use the admin API under `/__sfstub/` (`--admin`, `--admin-token`).
+    pub admin: crate::admin::Access,
 }
 
 impl App {
@@ -139,6 +155,9 @@ impl App {
             scheme: "http",
             contracts: None,
             soap_version: None,
+            journal: crate::journal::Journal::new(crate::journal::Config::default()),
+            conformance: crate::conformance::Mode::default(),
+            admin: crate::admin::Access::Open,
         }
     }
 }

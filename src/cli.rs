@@ -36,6 +36,52 @@ pub enum Command {
     /// Issue a token as the STS would, for trying the token model with curl: prints the
     /// assertion, or with --envelope a complete signed request.
     Token(TokenArgs),
+    /// Fetch the conformance report of a running sfstub (for a CI step): exits 1 when it has
+    /// findings at the --fail-on level.
+    Report(ReportArgs),
+}
+
+/// `sfstub report`.
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// The running sfstub's base URL (plain HTTP).
+    #[arg(
+        long,
+        env = "SFSTUB_URL",
+        default_value = "http://127.0.0.1:8080",
+        value_name = "URL"
+    )]
+    pub url: String,
+    /// Exit 1 when the report has a finding of this severity or worse.
+    #[arg(long, value_enum, default_value_t = FailOn::Error, value_name = "LEVEL")]
+    pub fail_on: FailOn,
+    /// The report's format on standard output (or in --output).
+    #[arg(long, value_enum, default_value_t = ReportFormat::Junit, value_name = "FORMAT")]
+    pub format: ReportFormat,
+    /// Write the report to FILE instead of standard output.
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// The admin token sfstub was started with (sent as Authorization: Bearer).
+    #[arg(long, env = "SFSTUB_ADMIN_TOKEN", hide_env_values = true, value_name = "TOKEN")]
+    pub admin_token: Option<String>,
+}
+
+/// `--fail-on`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum FailOn {
+    /// Fail on conformance errors only.
+    Error,
+    /// Fail on errors and warnings.
+    Warning,
+}
+
+/// The report formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ReportFormat {
+    /// JUnit XML, for the pipeline's test results.
+    Junit,
+    /// The JSON of GET /__sfstub/report.
+    Json,
 }
 
 /// `sfstub token`.
@@ -159,6 +205,44 @@ pub struct ServeArgs {
     pub connections: ConnectionArgs,
     #[command(flatten)]
     pub keys: KeyArgs,
+    #[command(flatten)]
+    pub instrument: InstrumentArgs,
+}
+
+/// The test instrument: journal, admin API, conformance, report.
+#[derive(Debug, Args)]
+pub struct InstrumentArgs {
+    /// Journal entries kept (the oldest are dropped beyond); 0 turns the journal off.
+    #[arg(long, env = "SFSTUB_JOURNAL_SIZE", default_value_t = crate::journal::DEFAULT_ENTRIES, value_name = "N")]
+    pub journal_size: usize,
+    /// Journal bytes kept (bodies, at most 64 KiB each, plus each entry's fields), e.g. 32MiB;
+    /// at least 1MiB.
+    #[arg(long, env = "SFSTUB_JOURNAL_BYTES", default_value = "32MiB", value_parser = parse_journal_bytes, value_name = "SIZE")]
+    pub journal_bytes: usize,
+    /// The admin API under /__sfstub/: auto (open on loopback, needs --admin-token elsewhere),
+    /// open (to anyone who reaches the port) or off.
+    #[arg(long, env = "SFSTUB_ADMIN", value_enum, default_value_t = crate::admin::AdminFlag::Auto, value_name = "MODE")]
+    pub admin: crate::admin::AdminFlag,
+    /// A secret the admin API requires as Authorization: Bearer TOKEN (prefer the environment
+    /// variable: a flag shows in the process list).
+    #[arg(long, env = "SFSTUB_ADMIN_TOKEN", hide_env_values = true, value_name = "TOKEN")]
+    pub admin_token: Option<String>,
+    /// Request conformance: off, record (findings in the journal, the report and the log) or
+    /// strict (also refuse what the platform's validation refuses, with its fault).
+    #[arg(long, env = "SFSTUB_CONFORMANCE", value_enum, default_value_t = crate::conformance::Mode::Record, value_name = "MODE")]
+    pub conformance: crate::conformance::Mode,
+    /// Write the conformance report to FILE when sfstub stops (SIGTERM, SIGINT): JUnit XML, or
+    /// JSON when FILE ends in .json.
+    #[arg(long, env = "SFSTUB_REPORT", value_name = "FILE")]
+    pub report: Option<PathBuf>,
+}
+
+fn parse_journal_bytes(text: &str) -> Result<usize, String> {
+    let n = parse_size(text)?;
+    if n < crate::journal::MIN_BYTES {
+        return Err(format!("{text:?} is below the minimum of 1MiB"));
+    }
+    Ok(n)
 }
 
 /// How long clients may take and how many may connect at once (see the README's "Limits and

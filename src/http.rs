@@ -9,7 +9,9 @@ use http::{HeaderValue, Method, Request, Response, StatusCode, header};
 
 use crate::app::App;
 use crate::clip::{REASON_CHARS, clip, clip_to};
+use crate::conformance;
 use crate::contracts;
+use crate::journal::Call;
 use crate::security::{Guard, wss};
 use crate::services::sf1514_rest;
 use crate::services::sf1514_sts::Issuer;
@@ -22,17 +24,22 @@ use crate::tls::PeerCertificate;
 /// it (target `sfstub::request`).
 pub fn handle(app: &App, request: Request<Bytes>) -> Response<Bytes> {
     let started = Instant::now();
-    let method = request.method().clone();
-    let path = request.uri().path().to_owned();
-    let (response, summary) = answer(app, request);
+    let (parts, body) = request.into_parts();
+    let path = trimmed(parts.uri.path());
+    if let Some(response) = crate::admin::route(app, &parts, path, &body) {
+        return response;
+    }
+    let mut call = Call::default();
+    let (response, summary) = respond(app, &parts, &body, &mut call);
     log_request(
-        &method,
-        &path,
+        &parts.method,
+        path,
         response.status(),
         summary.caller.as_deref(),
         &summary.outcome,
         started,
     );
+    call.finish(app, started, &parts, &body, &response, summary);
     response
 }
 
@@ -70,6 +77,11 @@ fn trimmed(path: &str) -> &str {
 /// caller whenever the request named one, also when the answer is a fault.
 pub fn answer(app: &App, request: Request<Bytes>) -> (Response<Bytes>, Summary) {
     let (parts, body) = request.into_parts();
+    respond(app, &parts, &body, &mut Call::default())
+}
+
+/// [`answer`], noting in `call` what the journal records.
+fn respond(app: &App, parts: &http::request::Parts, body: &Bytes, call: &mut Call) -> (Response<Bytes>, Summary) {
     let path = trimmed(parts.uri.path());
     let loaded = &app.loaded;
     let mut summary = Summary::default();
@@ -77,15 +89,20 @@ pub fn answer(app: &App, request: Request<Bytes>) -> (Response<Bytes>, Summary) 
     let response = match (loaded.service_for(path), &parts.method) {
         (_, &Method::POST) if rest => {
             let tls = parts.extensions.get::<PeerCertificate>().map(|c| c.0.as_slice());
-            let (response, caller) = with_context(app, |ctx| {
+            call.service = Some(match path {
+                sf1514_rest::WSTRUST_PATH => "SF1514 STS, REST (JSON)",
+                _ => "SF1514 STS, OAuth (JWT)",
+            });
+            call.operation = Some("Issue".into());
+            let (response, caller) = with_trace(app, &call.trace, |ctx| {
                 let issuer = Issuer {
                     ctx,
                     audiences: &loaded.audiences(),
                 };
                 let response = if path == sf1514_rest::WSTRUST_PATH {
-                    sf1514_rest::wstrust(&issuer, tls, &body)
+                    sf1514_rest::wstrust(&issuer, tls, body)
                 } else {
-                    sf1514_rest::oauth(&issuer, tls, parts.uri.query(), &body)
+                    sf1514_rest::oauth(&issuer, tls, parts.uri.query(), body)
                 };
                 (response, ctx.guard.noted_caller())
             });
@@ -96,7 +113,8 @@ pub fn answer(app: &App, request: Request<Bytes>) -> (Response<Bytes>, Summary) 
         (Some(service), &Method::POST) => {
             let content_type = parts.headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok());
             let fallback = SoapVersion::guess_from_content_type(content_type);
-            let (answered, caller) = soap_call(app, service, &body, fallback);
+            call.service = Some(service.title());
+            let (answered, caller) = soap_call(app, service, parts, body, fallback, call);
             let response = match answered {
                 Ok((version, out, s)) => {
                     summary = s;
@@ -104,15 +122,19 @@ pub fn answer(app: &App, request: Request<Bytes>) -> (Response<Bytes>, Summary) 
                 }
                 Err(fault) => {
                     summary.outcome = format!("fault: {}", fault.reason);
+                    call.fault(&fault);
                     fault_response(&fault)
                 }
             };
             summary.caller = summary.caller.or(caller);
             response
         }
-        (Some(service), &Method::GET | &Method::HEAD) => contract(app, service, &parts, path),
+        (Some(service), &Method::GET | &Method::HEAD) => {
+            call.service = Some(service.title());
+            contract(app, service, parts, path)
+        }
         (Some(_), _) => method_not_allowed("GET, HEAD, POST"),
-        (None, &Method::GET | &Method::HEAD) => get_other(app, &parts, path),
+        (None, &Method::GET | &Method::HEAD) => get_other(app, parts, path),
         (None, _) => not_found(app, path),
     };
     (response, summary)
@@ -122,7 +144,14 @@ pub fn answer(app: &App, request: Request<Bytes>) -> (Response<Bytes>, Summary) 
 /// also when the answer is a fault).
 type SoapAnswer = (Result<(SoapVersion, Vec<u8>, Summary), Fault>, Option<String>);
 
-fn soap_call(app: &App, service: &dyn Service, body: &[u8], fallback: SoapVersion) -> SoapAnswer {
+fn soap_call(
+    app: &App,
+    service: &dyn Service,
+    parts: &http::request::Parts,
+    body: &[u8],
+    fallback: SoapVersion,
+    call: &mut Call,
+) -> SoapAnswer {
     let limits = soap::Limits {
         max_depth: app.limits.max_depth,
     };
@@ -133,6 +162,24 @@ fn soap_call(app: &App, service: &dyn Service, body: &[u8], fallback: SoapVersio
         Err(fault) => return (Err(fault), None),
     };
     let versions = service.soap_versions();
+    let profile = app.loaded.profile(service);
+    call.envelope(&envelope, profile);
+    // Conformance (findings, and in strict mode refusals) before the SOAP version is refused.
+    let profile = profile.filter(|_| app.conformance != conformance::Mode::Off);
+    let strict = app.conformance == conformance::Mode::Strict;
+    if let Some(profile) = profile {
+        let request = conformance::Request {
+            bindings: versions,
+            body,
+            envelope: &envelope,
+            headers: &parts.headers,
+            security: app.security.mode,
+        };
+        conformance::before(profile, &request, &mut call.findings);
+        if let Some(refusal) = conformance::refusal(&call.findings).filter(|_| strict) {
+            return (Err(refusal), None);
+        }
+    }
     if app.soap_version_check() == soap::VersionCheck::Strict
         && !versions.contains(&envelope.version)
         && let Some(&speaks) = versions.first()
@@ -142,15 +189,29 @@ fn soap_call(app: &App, service: &dyn Service, body: &[u8], fallback: SoapVersio
             None,
         );
     }
-    with_context(app, |ctx| {
+    let answered = with_trace(app, &call.trace, |ctx| {
         let answered = call_service(app, service, body, &envelope, ctx);
         (answered, ctx.guard.noted_caller())
-    })
+    });
+    if let Some(profile) = profile {
+        let checked = call.findings.len();
+        let cpr = call.trace.noted_cpr();
+        conformance::after(profile, envelope.version, body, cpr.as_deref(), &mut call.findings);
+        if let Some(refusal) = conformance::refusal(&call.findings[checked..]).filter(|_| strict) {
+            return (Err(refusal), answered.1);
+        }
+    }
+    answered
 }
 
 /// Runs `f` with the context of one call: the world, its clock's now (business dates), and
 /// security judged at the security clock's now (real time unless pinned).
 pub fn with_context<T>(app: &App, f: impl FnOnce(&Context<'_>) -> T) -> T {
+    with_trace(app, &crate::journal::Trace::default(), f)
+}
+
+/// [`with_context`], noting what the journal learns (token, verdict, CPR, cases) in `trace`.
+pub fn with_trace<T>(app: &App, trace: &crate::journal::Trace, f: impl FnOnce(&Context<'_>) -> T) -> T {
     let loaded = &app.loaded;
     let now = loaded.world.clock.now();
     let guard = Guard::new(
@@ -159,11 +220,13 @@ pub fn with_context<T>(app: &App, f: impl FnOnce(&Context<'_>) -> T) -> T {
         &loaded.scenario.agreements,
         &loaded.world,
         app.security.clock.now(),
-    );
+    )
+    .with_trace(trace);
     f(&Context {
         world: &loaded.world,
         now,
         guard: &guard,
+        trace,
     })
 }
 

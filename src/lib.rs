@@ -4,12 +4,15 @@
 //! [`soap::parse_envelope`] → [`security`] (who is calling) → a service in [`services`]
 //! (rules applied to the immutable [`world::World`]) → XML → HTTP response.
 
+pub mod admin;
 pub mod app;
 pub mod cli;
 pub mod clip;
 pub mod commands;
+pub mod conformance;
 pub mod contracts;
 pub mod http;
+pub mod journal;
 pub mod logging;
 pub mod scenario;
 pub mod security;
@@ -80,6 +83,7 @@ pub fn banner(app: &app::App, base: &str) -> String {
     for warning in contract_warnings(app) {
         s.push_str(&format!("  warning: {warning}\n"));
     }
+    s.push_str(&admin_line(app, base));
     s.push_str("  try: sfstub generate --with-cases | head -40\n");
     s
 }
@@ -112,4 +116,24 @@ pub fn contract_warnings(app: &app::App) -> Vec<String> {
             ))
         })
         .collect()
+}
+
+/// The banner's line on the test instrument: admin API, journal, conformance.
+fn admin_line(app: &app::App, base: &str) -> String {
+    let journal = match app.journal.config() {
+        c if c.max_entries == 0 => "journal off".to_owned(),
+        c => format!(
+            "journal {} entries / {} MiB",
+            c.max_entries,
+            c.max_bytes / (1024 * 1024)
+        ),
+    };
+    let admin = match app.admin {
+        admin::Access::Off => "admin API off".to_owned(),
+        ref a => format!("admin API {base}{}/ ({})", admin::PREFIX, a.describe()),
+    };
+    format!(
+        "  {admin}; {journal}; conformance {} (--conformance off|record|strict)\n",
+        app.conformance.name()
+    )
 }

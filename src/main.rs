@@ -20,6 +20,7 @@ fn main() -> ExitCode {
         Command::Validate(args) => commands::validate(args),
         Command::Certs(command) => commands::certs(command),
         Command::Token(args) => commands::token(args),
+        Command::Report(args) => sfstub::admin::client::report(args),
     }
 }
 
@@ -118,6 +119,11 @@ fn serve_with(args: ServeArgs, log: &LogQueue) -> ExitCode {
             }
         }
     }
+    if let Err(e) = instrument(&mut app, &args) {
+        note(log, e);
+        return ExitCode::from(2);
+    }
+    let report = args.instrument.report.clone();
     let app = Arc::new(app);
     let options = connection_options(&args);
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
@@ -157,8 +163,8 @@ fn serve_with(args: ServeArgs, log: &LogQueue) -> ExitCode {
         let shutdown = async {
             let _ = stopped.await;
         };
-        tokio::select! {
-            served = server::run_with(listener, app, shutdown, options, tls) => match served {
+        let code = tokio::select! {
+            served = server::run_with(listener, app.clone(), shutdown, options, tls) => match served {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(e) => {
                     note(log, e);
@@ -167,8 +173,75 @@ fn serve_with(args: ServeArgs, log: &LogQueue) -> ExitCode {
             },
             // A second signal: stop now; open connections are cut.
             () = signals => ExitCode::SUCCESS,
+        };
+        // The conformance report, once no more requests come (--report).
+        match report.as_deref() {
+            Some(path) if !write_report(&app, path, log) => ExitCode::FAILURE,
+            _ => code,
         }
     })
+}
+
+/// Sets up the journal, the admin API and conformance from the flags.
+fn instrument(app: &mut App, args: &ServeArgs) -> Result<(), String> {
+    let i = &args.instrument;
+    app.journal = sfstub::journal::Journal::new(sfstub::journal::Config {
+        max_entries: i.journal_size,
+        max_bytes: i.journal_bytes,
+    });
+    app.admin = sfstub::admin::Access::decide(i.admin, i.admin_token.as_deref(), args.listen)?;
+    app.conformance = i.conformance;
+    if let Some(path) = &i.report {
+        if i.journal_size == 0 {
+            return Err("--report needs the journal: drop --journal-size 0".into());
+        }
+        let dir = path
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+            .unwrap_or(std::path::Path::new("."));
+        if !dir.is_dir() {
+            return Err(format!(
+                "--report {}: the folder {} does not exist",
+                path.display(),
+                dir.display()
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Writes the conformance report on shutdown: JUnit XML, or JSON for a `.json` file; one
+/// line on stderr says where and what it holds. False when it could not be written.
+fn write_report(app: &App, path: &std::path::Path, log: &LogQueue) -> bool {
+    let report = app.journal.report();
+    let json = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("json"));
+    let text = if json {
+        serde_json::to_string_pretty(&report).unwrap_or_default() + "\n"
+    } else {
+        report.junit()
+    };
+    // Write beside the target and rename, so a reader never sees half a report.
+    let tmp = path.with_extension("sfstub-tmp");
+    match std::fs::write(&tmp, text).and_then(|()| std::fs::rename(&tmp, path)) {
+        Ok(()) => {
+            note(
+                log,
+                format_args!(
+                    "report written to {} ({} exchange(s), {} conformance error(s), {} warning(s))",
+                    path.display(),
+                    report.exchanges,
+                    report.errors,
+                    report.warnings
+                ),
+            );
+            true
+        }
+        Err(e) => {
+            let _ = std::fs::remove_file(&tmp);
+            note(log, format_args!("cannot write the report to {}: {e}", path.display()));
+            false
+        }
+    }
 }
 
 /// The server options from the flags, with the connection limit lowered to fit the

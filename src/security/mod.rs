@@ -121,6 +121,8 @@ pub struct Guard<'a> {
     /// call that ends in a fault (no agreement, an unknown person, a refused token) still
     /// names it.
     noted: RefCell<Option<String>>,
+    /// Where the journal learns the token and the verdict, when the call is journaled.
+    trace: Option<&'a crate::journal::Trace>,
 }
 
 impl<'a> Guard<'a> {
@@ -139,7 +141,29 @@ impl<'a> Guard<'a> {
             world,
             now,
             noted: RefCell::new(None),
+            trace: None,
         }
+    }
+
+    /// The same guard, noting the token and the verdict in `trace` for the journal.
+    pub fn with_trace(mut self, trace: &'a crate::journal::Trace) -> Guard<'a> {
+        self.trace = Some(trace);
+        self
+    }
+
+    fn traced(&self, note: impl FnOnce(&crate::journal::Trace)) {
+        if let Some(t) = self.trace {
+            note(t);
+        }
+    }
+
+    /// Notes a refusal by the security layer for the journal.
+    fn reject(&self, fault: &Fault) {
+        self.traced(|t| {
+            t.verdict(crate::journal::Verdict::Rejected {
+                diagnosis: fault.reason.clone(),
+            })
+        });
     }
 
     /// Notes who the request says is calling (a CVR, perhaps with a remark), for the log.
@@ -184,6 +208,9 @@ impl Guard<'_> {
                 if let Some(cvr) = token.as_ref().and_then(|t| Cvr::parse(&t.cvr).ok()) {
                     self.note_claimed_caller(cvr.to_string());
                 }
+                if let Some(t) = &token {
+                    self.traced(|trace| trace.token(&t.cvr, &t.subject, &t.holder_certificate, false));
+                }
                 return Ok(Presented { token, message_id });
             }
             SecurityMode::Token => wss::Strictness::Token,
@@ -201,14 +228,17 @@ impl Guard<'_> {
             if let Some(claimed) = wss::read_unverified(&tree).and_then(|t| Cvr::parse(&t.cvr).ok()) {
                 self.note_caller(format!("{claimed} (token refused)"));
             }
-            Fault::sender(
+            let fault = Fault::sender(
                 version,
                 format!("token rejected ({} mode): {why}", self.settings.mode.name()),
-            )
+            );
+            self.reject(&fault);
+            fault
         })?;
         if let Ok(cvr) = Cvr::parse(&token.cvr) {
             self.note_caller(cvr.to_string());
         }
+        self.traced(|t| t.token(&token.cvr, &token.subject, &token.holder_certificate, true));
         Ok(Presented {
             token: Some(token),
             message_id,
@@ -227,14 +257,37 @@ impl Guard<'_> {
         entity_id: &str,
     ) -> Result<Option<Caller>, Fault> {
         if self.settings.mode == SecurityMode::Off && presented.token.is_none() && authority_context.is_none() {
+            self.traced(|t| t.verdict(crate::journal::Verdict::Anonymous));
             return Ok(None);
         }
         self.caller(version, presented, authority_context, entity_id).map(Some)
     }
 
     /// Determines the caller of a service from what was presented and the request's own
-    /// context element, then checks the service agreement.
+    /// context element, then checks the service agreement; the verdict goes to the journal.
     pub fn caller(
+        &self,
+        version: SoapVersion,
+        presented: &Presented,
+        authority_context: Option<&str>,
+        entity_id: &str,
+    ) -> Result<Caller, Fault> {
+        let judged = self.judge(version, presented, authority_context, entity_id);
+        match &judged {
+            Ok(caller) => self.traced(|t| {
+                t.verdict(crate::journal::Verdict::Accepted {
+                    model: match caller.model {
+                        SecurityModel::AuthorityContext => "context",
+                        SecurityModel::Token => "token",
+                    },
+                })
+            }),
+            Err(fault) => self.reject(fault),
+        }
+        judged
+    }
+
+    fn judge(
         &self,
         version: SoapVersion,
         presented: &Presented,

@@ -26,6 +26,9 @@ pub struct Context<'a> {
     pub now: DateTime<Utc>,
     /// Security: token checks, the caller, service agreements.
     pub guard: &'a Guard<'a>,
+    /// What the journal learns from the call: the CPR number asked about, the IDs returned,
+    /// a refusal's codes.
+    pub trace: &'a crate::journal::Trace,
 }
 
 /// A short account of a call, for the request log, and how to wrap its answer.

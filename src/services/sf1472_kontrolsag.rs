@@ -430,12 +430,19 @@ impl Service for KontrolsagListeHent {
             .guard
             .inspect(envelope.version, body, envelope.security_header, ENTITY_ID)?;
         let request = Request::parse(&body[op.range.clone()], envelope, ctx.guard)?;
+        if let Some(cpr) = &request.cpr {
+            ctx.trace.cpr(cpr);
+        }
         let context_cvr = request.hoved.municipality_cvr.as_deref();
         let caller = ctx.guard.caller(envelope.version, &presented, context_cvr, ENTITY_ID)?;
         let today = ctx.now.date_naive();
         let result = apply(ctx.world, &caller, &request, today);
         let namespace = op.namespace.as_deref().unwrap_or(&self.options.namespace);
         self.render(namespace, &request.hoved, &result, out);
+        match &result {
+            Ok(s) => ctx.trace.ids(s.cases.iter().map(|&i| ctx.world.cases[i as usize].id)),
+            Err(f) => ctx.trace.refused(f.iter().map(|f| f.id)),
+        }
         let outcome = match &result {
             Ok(s) => format!("{} case(s)", s.cases.len()),
             Err(f) => format!(

@@ -356,6 +356,10 @@ impl Service for Organisationssystem {
             (_, Operation::Soeg) => self.search(xml, out),
         };
         render::end_output(out, self.objekt, operation.output());
+        // `retur` writes "StatusKode NN: ..." for every answer but OK's "StatusKode 20, ...".
+        if let Some((code, _)) = outcome.strip_prefix("StatusKode ").and_then(|r| r.split_once(':')) {
+            ctx.trace.refused([code]);
+        }
         let signing = ResponseSigning::for_token(&presented);
         Ok(Summary {
             caller,

@@ -403,6 +403,9 @@ impl Service for PersonBaseDataExtended {
             )
             .map_err(|f| as_platform_fault(f, error_code::TOKEN_REJECTED))?;
         let request = Request::parse(&body[op.range.clone()], envelope.version)?;
+        if let Some(pnr) = &request.pnr {
+            ctx.trace.cpr(pnr);
+        }
         let caller = self.caller(ctx, envelope, &presented, &request)?;
         let cpr = judge_pnr(envelope.version, request.pnr.as_deref())?;
         let Some((id, _)) = self.registry.lookup(cpr) else {

@@ -403,6 +403,9 @@ impl Service for KlasseService {
         let transaction = stoettesystem::read(body, envelope)?.and_then(|h| h.transaction_uuid);
         let answer = apply(&self.katalog, &request);
         self.render(&answer, out);
+        if answer.status != status::OK {
+            ctx.trace.refused([answer.status]);
+        }
         let outcome = match answer.status {
             status::OK => format!("{} class(es)", answer.classes.len()),
             code => format!("StatusKode {code}: {}", answer.message),

@@ -462,6 +462,9 @@ impl Service for KlassifikationListeHent {
         let namespace = op.namespace.as_deref().unwrap_or(DEFAULT_NAMESPACE);
         let revision = super::revision_attribute(xml);
         self.render(namespace, revision.as_deref(), &request.hoved, &result, out);
+        if let Err(f) = &result {
+            ctx.trace.refused(f.iter().map(|f| f.id));
+        }
         let outcome = match &result {
             Ok(s) => format!(
                 "{} klassifikation(er), {} facet(ter)",

@@ -1,0 +1,126 @@
+//! What [`crate::http::handle`] collects about one exchange while answering it, and the one
+//! call at its end that logs the conformance findings and records the exchange.
+
+use std::borrow::Cow;
+use std::time::{Instant, SystemTime};
+
+use bytes::Bytes;
+use http::{Response, header};
+
+use super::{Body, Entry, Outcome, OutcomeKind, Trace};
+use crate::app::App;
+use crate::conformance::{Finding, Profile};
+use crate::services::Summary;
+use crate::soap::{Envelope, Fault, FaultCode, SoapVersion};
+
+/// Paths not journaled: health checks poll them.
+const UNJOURNALED: [&str; 1] = ["/healthz"];
+
+/// One exchange as it is being answered.
+#[derive(Debug, Default)]
+pub struct Call {
+    /// Facts the security layer and the service note during the call.
+    pub trace: Trace,
+    pub service: Option<&'static str>,
+    pub operation: Option<Cow<'static, str>>,
+    pub soap_version: Option<SoapVersion>,
+    pub findings: Vec<Finding>,
+    fault: Option<Vec<String>>,
+}
+
+impl Call {
+    /// Notes the parsed envelope: its version and operation (by its WSDL name when known).
+    pub fn envelope(&mut self, envelope: &Envelope, profile: Option<&Profile>) {
+        self.soap_version = Some(envelope.version);
+        let local = envelope.operation.local_name.as_str();
+        self.operation = Some(match profile.and_then(|p| p.operation(local)) {
+            Some(op) => Cow::Borrowed(op.name),
+            None => Cow::Owned(local.to_owned()),
+        });
+    }
+
+    /// Notes that the answer is a fault, keeping its codes (the fault code, the subcode, a
+    /// ServiceplatformFault's ErrorCodes).
+    pub fn fault(&mut self, fault: &Fault) {
+        let mut codes = vec![
+            match fault.code {
+                FaultCode::Sender => "Sender",
+                FaultCode::Receiver => "Receiver",
+                FaultCode::VersionMismatch => "VersionMismatch",
+            }
+            .to_owned(),
+        ];
+        codes.extend(fault.subcode.clone());
+        if let Some(detail) = &fault.detail {
+            let mut rest = detail.as_str();
+            while let Some(i) = rest.find("ErrorCode>") {
+                rest = &rest[i + "ErrorCode>".len()..];
+                if let Some(end) = rest.find('<')
+                    && end > 0
+                {
+                    codes.push(rest[..end].to_owned());
+                }
+            }
+        }
+        self.fault = Some(codes);
+    }
+
+    /// Logs the findings and records the exchange in the journal.
+    pub fn finish(
+        self,
+        app: &App,
+        started: Instant,
+        parts: &http::request::Parts,
+        body: &Bytes,
+        response: &Response<Bytes>,
+        summary: Summary,
+    ) {
+        for f in &self.findings {
+            tracing::warn!(
+                target: "sfstub::conformance",
+                path = parts.uri.path(),
+                code = f.code.as_str(),
+                severity = f.severity.name(),
+                line = f.line.unwrap_or(0),
+                "{}",
+                f.message
+            );
+        }
+        if !app.journal.enabled() || UNJOURNALED.contains(&parts.uri.path()) {
+            return;
+        }
+        let latency = started.elapsed();
+        let mut facts = self.trace.take();
+        let status = response.status();
+        let (kind, codes) = match self.fault {
+            Some(codes) => (OutcomeKind::Fault, codes),
+            None if status.is_success() && facts.refused => (OutcomeKind::Refused, std::mem::take(&mut facts.codes)),
+            None if status.is_success() => (OutcomeKind::Ok, Vec::new()),
+            None => (OutcomeKind::Error, Vec::new()),
+        };
+        let entry = Entry {
+            id: 0,
+            time: SystemTime::now().checked_sub(latency).unwrap_or_else(SystemTime::now),
+            method: parts.method.clone(),
+            uri: parts.uri.clone(),
+            service: self.service,
+            operation: self.operation,
+            soap_version: self.soap_version,
+            caller: summary.caller,
+            security: app.security.mode,
+            facts,
+            status: status.as_u16(),
+            outcome: Outcome {
+                kind,
+                text: summary.outcome,
+                codes,
+            },
+            latency,
+            findings: self.findings,
+            request: Body::keep(body, parts.headers.get(header::CONTENT_TYPE)),
+            response: Body::keep(response.body(), response.headers().get(header::CONTENT_TYPE)),
+            soap_action: parts.headers.get("soapaction").cloned(),
+        };
+        app.journal.record(entry);
+    }
+}

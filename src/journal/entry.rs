@@ -1,0 +1,253 @@
+//! One journal entry: what a client sent, what sfstub answered, and what it found on the way;
+//! and its JSON for the admin API.
+
+use std::borrow::Cow;
+use std::time::{Duration, SystemTime};
+
+use bytes::Bytes;
+use http::{HeaderValue, Method, Uri};
+use serde_json::{Value, json};
+
+use super::trace::{Facts, Verdict};
+use crate::conformance::{Finding, Severity};
+use crate::security::SecurityMode;
+use crate::soap::SoapVersion;
+
+/// The largest part of each body an entry keeps; the rest is cut (and the entry says so).
+pub const BODY_CAP: usize = 64 * 1024;
+
+/// One exchange.
+#[derive(Debug, Clone)]
+pub struct Entry {
+    /// Monotonic, never reused (not even after the journal is cleared).
+    pub id: u64,
+    /// When the request arrived.
+    pub time: SystemTime,
+    pub method: Method,
+    pub uri: Uri,
+    /// The service's title (as in the banner), for requests to a service endpoint.
+    pub service: Option<&'static str>,
+    /// The operation: the WSDL name when sfstub knows it, else the request element's name.
+    pub operation: Option<Cow<'static, str>>,
+    pub soap_version: Option<SoapVersion>,
+    /// The caller's CVR, as the security layer established it.
+    pub caller: Option<String>,
+    /// The security mode of the run.
+    pub security: SecurityMode,
+    /// Token, verdict, CPR number, returned IDs and refusal codes.
+    pub facts: Facts,
+    pub status: u16,
+    pub outcome: Outcome,
+    pub latency: Duration,
+    pub findings: Vec<Finding>,
+    pub request: Body,
+    pub response: Body,
+    /// The request's SOAPAction header.
+    pub soap_action: Option<HeaderValue>,
+}
+
+/// A body as kept: at most [`BODY_CAP`] bytes of it.
+#[derive(Debug, Clone, Default)]
+pub struct Body {
+    pub bytes: Bytes,
+    /// The whole body's length.
+    pub len: usize,
+    pub content_type: Option<HeaderValue>,
+}
+
+impl Body {
+    /// Keeps `body`: a cheap clone when it fits under the cap; a copy of its first
+    /// [`BODY_CAP`] bytes otherwise (a slice would keep the whole buffer alive).
+    pub fn keep(body: &Bytes, content_type: Option<&HeaderValue>) -> Body {
+        let bytes = if body.len() <= BODY_CAP {
+            body.clone()
+        } else {
+            Bytes::copy_from_slice(&body[..BODY_CAP])
+        };
+        Body {
+            bytes,
+            len: body.len(),
+            content_type: content_type.cloned(),
+        }
+    }
+
+    /// True when the body was cut.
+    pub fn truncated(&self) -> bool {
+        self.bytes.len() < self.len
+    }
+
+    fn json(&self, full: bool) -> Value {
+        let mut v = json!({
+            "bytes": self.len,
+            "truncated": self.truncated(),
+            "content_type": self.content_type.as_ref().and_then(|c| c.to_str().ok()),
+        });
+        if full {
+            match std::str::from_utf8(&self.bytes) {
+                Ok(text) => v["text"] = json!(text),
+                // A cut inside a UTF-8 sequence, or not text at all.
+                Err(e) if self.truncated() && e.error_len().is_none() => {
+                    v["text"] = json!(String::from_utf8_lossy(&self.bytes[..e.valid_up_to()]))
+                }
+                Err(_) => {
+                    use base64::Engine;
+                    v["base64"] = json!(base64::engine::general_purpose::STANDARD.encode(&self.bytes))
+                }
+            }
+        }
+        v
+    }
+}
+
+/// What the answer was.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outcome {
+    pub kind: OutcomeKind,
+    /// The request log's outcome text.
+    pub text: String,
+    /// FejlIds, StatusKode, fault codes.
+    pub codes: Vec<String>,
+}
+
+/// The kinds of answers, for filters and the report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum OutcomeKind {
+    /// A normal answer.
+    Ok,
+    /// A refusal inside a normal answer: K2017 `Fejl`, sagdok `StandardRetur` ≠ 20.
+    Refused,
+    /// A SOAP fault.
+    Fault,
+    /// An HTTP error without a SOAP envelope (unknown path, wrong method, ...).
+    Error,
+}
+
+impl OutcomeKind {
+    pub const ALL: [OutcomeKind; 4] = [
+        OutcomeKind::Ok,
+        OutcomeKind::Refused,
+        OutcomeKind::Fault,
+        OutcomeKind::Error,
+    ];
+
+    /// `ok`, `refused`, `fault` or `error`.
+    pub fn name(self) -> &'static str {
+        match self {
+            OutcomeKind::Ok => "ok",
+            OutcomeKind::Refused => "refused",
+            OutcomeKind::Fault => "fault",
+            OutcomeKind::Error => "error",
+        }
+    }
+
+    /// The kind named `text`.
+    pub fn parse(text: &str) -> Option<OutcomeKind> {
+        OutcomeKind::ALL.into_iter().find(|k| k.name() == text)
+    }
+}
+
+impl Entry {
+    /// An estimate of the memory the entry holds, for the journal's byte bound.
+    pub fn weight(&self) -> usize {
+        std::mem::size_of::<Entry>()
+            + 96
+            + self.request.bytes.len()
+            + self.response.bytes.len()
+            + self.uri.path().len()
+            + self.uri.query().map_or(0, str::len)
+            + self.caller.as_ref().map_or(0, String::len)
+            + self.outcome.text.len()
+            + self.outcome.codes.iter().map(|c| c.len() + 24).sum::<usize>()
+            + self.facts.cpr.as_ref().map_or(0, String::len)
+            + self.facts.ids.len() * 16
+            + self
+                .facts
+                .token
+                .as_ref()
+                .map_or(0, |t| t.subject.len() + t.cvr.len() + 64)
+            + self
+                .findings
+                .iter()
+                .map(|f| std::mem::size_of::<Finding>() + f.message.len() + f.path.as_ref().map_or(0, String::len))
+                .sum::<usize>()
+    }
+
+    /// True when a finding has severity error.
+    pub fn fails(&self) -> bool {
+        self.findings.iter().any(|f| f.severity == Severity::Error)
+    }
+
+    /// The CPR number asked about, digits only.
+    pub fn cpr_digits(&self) -> Option<String> {
+        self.facts
+            .cpr
+            .as_ref()
+            .map(|c| c.chars().filter(char::is_ascii_digit).collect())
+    }
+
+    /// The entry as JSON; `full` adds the bodies.
+    pub fn json(&self, full: bool) -> Value {
+        let time: chrono::DateTime<chrono::Utc> = self.time.into();
+        let token = self.facts.token.as_ref().map(|t| {
+            json!({
+                "cvr": t.cvr,
+                "subject": t.subject,
+                "thumbprint": hex(&t.thumbprint),
+                "verified": t.verified,
+            })
+        });
+        let verdict = self.facts.verdict.as_ref();
+        let diagnosis = match verdict {
+            Some(Verdict::Rejected { diagnosis }) => Some(diagnosis.as_str()),
+            _ => None,
+        };
+        let model = match verdict {
+            Some(Verdict::Accepted { model }) => Some(*model),
+            _ => None,
+        };
+        let mut v = json!({
+            "id": self.id,
+            "time": time.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+            "method": self.method.as_str(),
+            "path": self.uri.path(),
+            "query": self.uri.query(),
+            "service": self.service,
+            "operation": self.operation.as_deref(),
+            "soap_version": self.soap_version.map(|v| match v {
+                SoapVersion::V11 => "1.1",
+                SoapVersion::V12 => "1.2",
+            }),
+            "soap_action": self.soap_action.as_ref().and_then(|a| a.to_str().ok()),
+            "caller": self.caller,
+            "cpr": self.facts.cpr,
+            "security": {
+                "mode": self.security.name(),
+                "verdict": verdict.map(Verdict::name),
+                "model": model,
+                "diagnosis": diagnosis,
+                "token": token,
+            },
+            "status": self.status,
+            "outcome": {
+                "kind": self.outcome.kind.name(),
+                "text": self.outcome.text,
+                "codes": self.outcome.codes,
+                "ids": self.facts.ids.iter().map(|u| u.to_string()).collect::<Vec<_>>(),
+            },
+            "latency_us": self.latency.as_micros() as u64,
+            "conformance": if self.fails() { "fail" } else { "pass" },
+            "findings": self.findings,
+            "request": self.request.json(full),
+            "response": self.response.json(full),
+        });
+        if !full {
+            v["href"] = json!(format!("/__sfstub/journal/{}", self.id));
+        }
+        v
+    }
+}
+
+/// Lower-case hex.
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
