@@ -23,6 +23,12 @@ pub fn document(routes: &[Route]) -> Value {
             };
             entry["content"][resp.media] = json!({ "schema": schema });
         }
+        responses.entry("400").or_insert_with(|| {
+            json!({
+                "description": "a parameter is malformed or not one this route takes; `field` names it",
+                "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } }
+            })
+        });
         responses.insert(
             "401".into(),
             json!({

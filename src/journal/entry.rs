@@ -56,14 +56,15 @@ pub struct Body {
 }
 
 impl Body {
-    /// Keeps `body`: a cheap clone when it fits under the cap; a copy of its first
-    /// [`BODY_CAP`] bytes otherwise (a slice would keep the whole buffer alive).
+    /// Keeps a copy of `body`'s first [`BODY_CAP`] bytes.
+    ///
+    /// A copy, not a `Bytes` clone: a request body is a slice of the connection's read buffer
+    /// (hundreds of KiB once a large request has passed), a response body a `Vec` with spare
+    /// capacity; a clone would keep the whole buffer alive for as long as the entry, and the
+    /// journal's byte bound would not bound memory. Copying at most 64 KiB costs less than
+    /// parsing the envelope did.
     pub fn keep(body: &Bytes, content_type: Option<&HeaderValue>) -> Body {
-        let bytes = if body.len() <= BODY_CAP {
-            body.clone()
-        } else {
-            Bytes::copy_from_slice(&body[..BODY_CAP])
-        };
+        let bytes = Bytes::copy_from_slice(&body[..body.len().min(BODY_CAP)]);
         Body {
             bytes,
             len: body.len(),
@@ -247,7 +248,7 @@ impl Entry {
     }
 }
 
-/// Lower-case hex.
+/// Upper-case hex, as `sfstub certs show` writes thumbprints.
 pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    bytes.iter().map(|b| format!("{b:02X}")).collect()
 }

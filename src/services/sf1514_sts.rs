@@ -408,6 +408,10 @@ impl Service for Sts {
             )
             .map_err(|e| e.fault(version))?;
         write_response(out, &request, &issued);
+        // The journal: who asked, by the UseKey certificate the token is bound to.
+        let cvr = request.cvr.to_string();
+        ctx.trace
+            .token(&cvr, &request.certificate_info.subject, &request.certificate, strict);
         Ok(Summary {
             caller: Some(request.cvr.to_string()),
             outcome: format!("token {} for {}", issued.assertion_id, request.applies_to),
