@@ -206,6 +206,50 @@ fn every_serve_flag_and_its_variable_is_in_the_readme() {
         if let Some(var) = arg.get_env() {
             let var = var.to_string_lossy();
             assert!(readme.contains(var.as_ref()), "README lacks {var} (--{long})");
+
+/// The README's admin API examples: each curl line of "The journal and the admin API", sent
+/// after the README's own SF1472 request, answers 200, and the count example answers what the
+/// README says it answers.
+#[test]
+fn the_readme_admin_curl_examples_answer_as_described() {
+    let app = App::new(Scenario::builtin(), Limits::default());
+    let readme = readme();
+    let request = http::Request::post("/kontrolsaglistehent/1")
+        .header("Content-Type", "application/soap+xml; charset=utf-8")
+        .body(Bytes::from(curl_body(&readme)))
+        .unwrap();
+    assert_eq!(sfstub::http::handle(&app, request).status(), 200);
+    let start = readme
+        .find("## The journal and the admin API")
+        .expect("README has the journal section");
+    let section = &readme[start..];
+    let section = &section[..section[3..].find("\n## ").map_or(section.len(), |i| i + 3)];
+    let lines: Vec<&str> = section.lines().filter(|l| l.starts_with("curl -s")).collect();
+    assert!(lines.len() >= 5, "{lines:?}");
+    for line in &lines {
+        let method = if line.contains("-X DELETE") { "DELETE" } else { "GET" };
+        let url = line.split('\'').nth(1).expect("a quoted URL");
+        let target = url.strip_prefix("http://127.0.0.1:8080").expect("the default address");
+        let request = http::Request::builder()
+            .method(method)
+            .uri(target)
+            .body(Bytes::new())
+            .unwrap();
+        let response = sfstub::http::handle(&app, request);
+        let body = String::from_utf8_lossy(response.body()).into_owned();
+        assert_eq!(response.status(), 200, "{line}: {body}");
+        if target.starts_with("/__sfstub/journal/count") {
+            let said = section
+                .split("The first answers `")
+                .nth(1)
+                .and_then(|s| s.split('`').next())
+                .expect("the README says what the count example answers");
+            let said: serde_json::Value = serde_json::from_str(said).unwrap();
+            let got: serde_json::Value = serde_json::from_str(&body).unwrap();
+            assert_eq!(got, said, "{line}");
+        }
+        if target.contains("format=junit") {
+            assert!(body.starts_with("<?xml") && body.contains("<testsuites"), "{body}");
         }
     }
 }
