@@ -365,7 +365,8 @@ fn body(app: &App, req: &AdminRequest<'_>, request: bool) -> Result<Response<Byt
     let mut r = Response::new(b.bytes.clone());
     let ct = b
         .content_type
-        .clone()
+        .as_deref()
+        .and_then(|c| HeaderValue::from_str(c).ok())
         .unwrap_or(HeaderValue::from_static("application/octet-stream"));
     r.headers_mut().insert(header::CONTENT_TYPE, ct);
     r.headers_mut()

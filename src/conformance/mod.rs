@@ -241,14 +241,12 @@ pub fn before(profile: &Profile, request: &Request<'_>, findings: &mut Vec<Findi
         );
     }
     let content_type = header_text(request.headers, http::header::CONTENT_TYPE);
-    let media = content_type
-        .map(|ct| ct.split(';').next().unwrap_or("").trim().to_ascii_lowercase())
-        .unwrap_or_default();
+    let media = content_type.map_or("", |ct| ct.split(';').next().unwrap_or("").trim());
     let expected_media = match version {
         SoapVersion::V11 => "text/xml",
         SoapVersion::V12 => "application/soap+xml",
     };
-    if media != expected_media {
+    if !media.eq_ignore_ascii_case(expected_media) {
         let sent = content_type.map_or("no Content-Type".to_owned(), |c| format!("Content-Type {c:?}"));
         findings.push(
             Finding::new(
@@ -421,16 +419,15 @@ pub fn after(profile: &Profile, version: SoapVersion, body: &[u8], cpr: Option<&
     let (Some(rule), Some(cpr)) = (profile.cpr, cpr) else {
         return;
     };
-    let line = line_of_element(body, rule.element.as_bytes());
+    // Found lazily: only a finding needs the line.
+    let line = || line_of_element(body, rule.element.as_bytes());
     let path = rule.path;
-    let digits: String = cpr.chars().filter(|c| *c != '-').collect();
-    let hyphens = cpr.len() - digits.len();
-    let form_ok = digits.len() == 10
-        && digits.bytes().all(|b| b.is_ascii_digit())
-        && match rule.hyphen {
-            true => hyphens == 0 || (hyphens == 1 && cpr.as_bytes().get(6) == Some(&b'-')),
-            false => hyphens == 0,
-        };
+    let bytes = cpr.as_bytes();
+    let form_ok = match bytes.len() {
+        10 => bytes.iter().all(u8::is_ascii_digit),
+        11 if rule.hyphen => bytes[6] == b'-' && bytes[..6].iter().chain(&bytes[7..]).all(u8::is_ascii_digit),
+        _ => false,
+    };
     if !form_ok {
         let form = if rule.hyphen {
             "10 digits, optionally with a hyphen after the sixth (DDMMYY-SSSS)"
@@ -462,19 +459,19 @@ pub fn after(profile: &Profile, version: SoapVersion, body: &[u8], cpr: Option<&
             Severity::Error,
             format!("{} {cpr:?} is not a CPR number: {form}", rule.element),
         )
-        .at(path, line);
+        .at(path, line());
         finding.refusal = refusal;
         findings.push(finding);
         return;
     }
-    if let Err(e) = crate::world::Cpr::parse(&digits, true) {
+    if let Err(e) = crate::world::Cpr::parse(cpr, true) {
         findings.push(
             Finding::new(
                 Code::CprDate,
                 Severity::Warning,
                 format!("{} {cpr:?} cannot belong to anyone: {e}", rule.element),
             )
-            .at(path, line),
+            .at(path, line()),
         );
     }
 }

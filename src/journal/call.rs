@@ -86,7 +86,13 @@ impl Call {
                 f.message
             );
         }
-        if !app.journal.enabled() || UNJOURNALED.contains(&parts.uri.path()) {
+        let path = parts.uri.path();
+        let path = if path.len() > 1 {
+            path.trim_end_matches('/')
+        } else {
+            path
+        };
+        if !app.journal.enabled() || UNJOURNALED.contains(&path) {
             return;
         }
         let latency = started.elapsed();
@@ -102,7 +108,11 @@ impl Call {
             id: 0,
             time: SystemTime::now().checked_sub(latency).unwrap_or_else(SystemTime::now),
             method: parts.method.clone(),
-            uri: parts.uri.clone(),
+            target: parts
+                .uri
+                .path_and_query()
+                .map_or(parts.uri.path(), |pq| pq.as_str())
+                .into(),
             service: self.service,
             operation: self.operation,
             soap_version: self.soap_version,
@@ -119,7 +129,7 @@ impl Call {
             findings: self.findings,
             request: Body::keep(body, parts.headers.get(header::CONTENT_TYPE)),
             response: Body::keep(response.body(), response.headers().get(header::CONTENT_TYPE)),
-            soap_action: parts.headers.get("soapaction").cloned(),
+            soap_action: parts.headers.get("soapaction").map(super::entry::owned),
         };
         app.journal.record(entry);
     }

@@ -5,7 +5,7 @@ use std::borrow::Cow;
 use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
-use http::{HeaderValue, Method, Uri};
+use http::{HeaderValue, Method};
 use serde_json::{Value, json};
 
 use super::trace::{Facts, Verdict};
@@ -24,7 +24,9 @@ pub struct Entry {
     /// When the request arrived.
     pub time: SystemTime,
     pub method: Method,
-    pub uri: Uri,
+    /// The request target: path and query. Owned, like every field: a clone of the request's
+    /// `Uri` or header values would share (and keep alive) the connection's read buffer.
+    pub target: Box<str>,
     /// The service's title (as in the banner), for requests to a service endpoint.
     pub service: Option<&'static str>,
     /// The operation: the WSDL name when sfstub knows it, else the request element's name.
@@ -43,7 +45,7 @@ pub struct Entry {
     pub request: Body,
     pub response: Body,
     /// The request's SOAPAction header.
-    pub soap_action: Option<HeaderValue>,
+    pub soap_action: Option<Box<str>>,
 }
 
 /// A body as kept: at most [`BODY_CAP`] bytes of it.
@@ -52,7 +54,7 @@ pub struct Body {
     pub bytes: Bytes,
     /// The whole body's length.
     pub len: usize,
-    pub content_type: Option<HeaderValue>,
+    pub content_type: Option<Box<str>>,
 }
 
 impl Body {
@@ -68,7 +70,7 @@ impl Body {
         Body {
             bytes,
             len: body.len(),
-            content_type: content_type.cloned(),
+            content_type: content_type.map(owned),
         }
     }
 
@@ -81,7 +83,7 @@ impl Body {
         let mut v = json!({
             "bytes": self.len,
             "truncated": self.truncated(),
-            "content_type": self.content_type.as_ref().and_then(|c| c.to_str().ok()),
+            "content_type": self.content_type,
         });
         if full {
             match std::str::from_utf8(&self.bytes) {
@@ -154,8 +156,10 @@ impl Entry {
             + 96
             + self.request.bytes.len()
             + self.response.bytes.len()
-            + self.uri.path().len()
-            + self.uri.query().map_or(0, str::len)
+            + self.target.len()
+            + self.request.content_type.as_ref().map_or(0, |c| c.len())
+            + self.response.content_type.as_ref().map_or(0, |c| c.len())
+            + self.soap_action.as_ref().map_or(0, |c| c.len())
             + self.caller.as_ref().map_or(0, String::len)
             + self.outcome.text.len()
             + self.outcome.codes.iter().map(|c| c.len() + 24).sum::<usize>()
@@ -171,6 +175,16 @@ impl Entry {
                 .iter()
                 .map(|f| std::mem::size_of::<Finding>() + f.message.len() + f.path.as_ref().map_or(0, String::len))
                 .sum::<usize>()
+    }
+
+    /// The request's path.
+    pub fn path(&self) -> &str {
+        self.target.split_once('?').map_or(&*self.target, |(p, _)| p)
+    }
+
+    /// The request's query, if any.
+    pub fn query(&self) -> Option<&str> {
+        self.target.split_once('?').map(|(_, q)| q)
     }
 
     /// True when a finding has severity error.
@@ -210,15 +224,15 @@ impl Entry {
             "id": self.id,
             "time": time.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
             "method": self.method.as_str(),
-            "path": self.uri.path(),
-            "query": self.uri.query(),
+            "path": self.path(),
+            "query": self.query(),
             "service": self.service,
             "operation": self.operation.as_deref(),
             "soap_version": self.soap_version.map(|v| match v {
                 SoapVersion::V11 => "1.1",
                 SoapVersion::V12 => "1.2",
             }),
-            "soap_action": self.soap_action.as_ref().and_then(|a| a.to_str().ok()),
+            "soap_action": self.soap_action,
             "caller": self.caller,
             "cpr": self.facts.cpr,
             "security": {
@@ -246,6 +260,11 @@ impl Entry {
         }
         v
     }
+}
+
+/// A header value as an owned string (not UTF-8: lossily).
+pub fn owned(value: &HeaderValue) -> Box<str> {
+    String::from_utf8_lossy(value.as_bytes()).into()
 }
 
 /// Upper-case hex, as `sfstub certs show` writes thumbprints.

@@ -151,7 +151,6 @@ impl Filter {
         if let Some(s) = &self.service {
             let hit = if s.starts_with('/') {
                 entry
-                    .uri
                     .path()
                     .trim_end_matches('/')
                     .eq_ignore_ascii_case(s.trim_end_matches('/'))

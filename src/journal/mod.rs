@@ -227,7 +227,7 @@ mod tests {
             id: 0,
             time: SystemTime::now(),
             method: http::Method::POST,
-            uri: "/kontrolsaglistehent/1".parse().unwrap(),
+            target: "/kontrolsaglistehent/1".into(),
             service: Some("SF1472 KontrolsagListeHent"),
             operation: Some("KontrolsagListeHent".into()),
             soap_version: None,
