@@ -56,7 +56,8 @@ pub struct Journal {
 
 #[derive(Debug, Default)]
 struct Inner {
-    entries: VecDeque<Arc<Entry>>,
+    /// The entries with their weights (kept here: eviction must not touch a cold entry).
+    entries: VecDeque<(usize, Arc<Entry>)>,
     bytes: usize,
     next_id: u64,
     /// Entries dropped to keep the bounds since the last clear.
@@ -127,15 +128,15 @@ impl Journal {
             inner.next_id += 1;
             entry.id = id;
             inner.tally.add(&entry);
-            inner.entries.push_back(Arc::new(entry));
+            inner.entries.push_back((weight, Arc::new(entry)));
             inner.bytes += weight;
             while inner.entries.len() > self.config.max_entries
                 || (inner.bytes > self.config.max_bytes && inner.entries.len() > 1)
             {
-                let Some(old) = inner.entries.pop_front() else {
+                let Some((old_weight, old)) = inner.entries.pop_front() else {
                     break;
                 };
-                inner.bytes -= old.weight();
+                inner.bytes -= old_weight;
                 inner.evicted += 1;
                 evicted.push(old);
             }
@@ -150,7 +151,7 @@ impl Journal {
         let inner = self.lock();
         let mut matched = 0;
         let mut entries = Vec::new();
-        let mut take = |e: &Arc<Entry>| {
+        let mut take = |(_, e): &(usize, Arc<Entry>)| {
             if filter.matches(e) {
                 matched += 1;
                 if entries.len() < limit {
@@ -167,16 +168,16 @@ impl Journal {
 
     /// How many entries match `filter`.
     pub fn count(&self, filter: &Filter) -> usize {
-        self.lock().entries.iter().filter(|e| filter.matches(e)).count()
+        self.lock().entries.iter().filter(|(_, e)| filter.matches(e)).count()
     }
 
     /// The entry with this ID, if the journal still holds it.
     pub fn get(&self, id: u64) -> Option<Arc<Entry>> {
         let inner = self.lock();
-        let first = inner.entries.front()?.id;
+        let first = inner.entries.front()?.1.id;
         // IDs are consecutive in the ring (every ID assigned is pushed, evictions pop the front).
         let i = usize::try_from(id.checked_sub(first)?).ok()?;
-        inner.entries.get(i).filter(|e| e.id == id).cloned()
+        inner.entries.get(i).filter(|(_, e)| e.id == id).map(|(_, e)| e.clone())
     }
 
     /// Forgets every entry and the report's tally; returns how many entries were dropped.
@@ -202,8 +203,8 @@ impl Journal {
             max_entries: self.config.max_entries,
             max_bytes: self.config.max_bytes,
             evicted: inner.evicted,
-            oldest: inner.entries.front().map(|e| e.id),
-            newest: inner.entries.back().map(|e| e.id),
+            oldest: inner.entries.front().map(|(_, e)| e.id),
+            newest: inner.entries.back().map(|(_, e)| e.id),
         }
     }
 
