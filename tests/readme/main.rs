@@ -206,6 +206,9 @@ fn every_serve_flag_and_its_variable_is_in_the_readme() {
         if let Some(var) = arg.get_env() {
             let var = var.to_string_lossy();
             assert!(readme.contains(var.as_ref()), "README lacks {var} (--{long})");
+        }
+    }
+}
 
 /// The README's admin API examples: each curl line of "The journal and the admin API", sent
 /// after the README's own SF1472 request, answers 200, and the count example answers what the
