@@ -11,6 +11,7 @@ pub mod clip;
 pub mod commands;
 pub mod conformance;
 pub mod contracts;
+pub mod engine;
 pub mod http;
 pub mod journal;
 pub mod logging;

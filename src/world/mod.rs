@@ -184,6 +184,11 @@ impl World {
         self.by_cpr.get(&cpr).map(|&id| &self.citizens[id as usize])
     }
 
+    /// The index of the citizen with this CPR number.
+    pub fn citizen_id_by_cpr(&self, cpr: Cpr) -> Option<CitizenId> {
+        self.by_cpr.get(&cpr).copied()
+    }
+
     /// The authority with this id.
     pub fn authority(&self, id: AuthorityId) -> &Authority {
         &self.authorities[usize::from(id)]
