@@ -28,7 +28,9 @@ use crate::soap::{Envelope, Fault, SoapVersion};
 use crate::world::{Cpr, World};
 use registry::Registry;
 
-pub use render::{FAULT_NS, danish_offset, xs_date, xs_date_time};
+use super::serviceplatformen::{self, Contexts, Models, as_platform_fault, fault as sp_fault};
+pub use super::serviceplatformen::{FAULT_NS, InvocationContext};
+pub use render::{danish_offset, xs_date, xs_date_time};
 
 /// The request element's local name.
 pub const OPERATION: &str = "PersonLookupRequest";
@@ -81,18 +83,7 @@ pub mod error_code {
     pub const PNR_MISSING: &str = "PNR_MISSING";
     pub const PNR_INVALID: &str = "PNR_INVALID";
     pub const PNR_NOT_FOUND: &str = "PNR_NOT_FOUND";
-    pub const AUTHORITY_CONTEXT_INVALID: &str = "AUTHORITY_CONTEXT_INVALID";
-    pub const INVOCATION_CONTEXT_INVALID: &str = "INVOCATION_CONTEXT_INVALID";
-    pub const SECURITY_MODEL_MISSING: &str = "SECURITY_MODEL_MISSING";
-    /// The token was refused (`token` and `strict` modes).
-    pub const TOKEN_REJECTED: &str = "TOKEN_REJECTED";
-    /// The CVR of the context or token is not a CVR number.
-    pub const CALLER_INVALID: &str = "CALLER_INVALID";
-    /// No service agreement lets the caller use this version (the reason starts the same way,
-    /// as clients match on it).
-    pub const SERVICE_AGREEMENT_NOT_FOUND: &str = "ServiceAgreementNotFound";
-    pub const OPERATION_UNKNOWN: &str = "OPERATION_UNKNOWN";
-    pub const REQUEST_INVALID: &str = "REQUEST_INVALID";
+    pub use crate::services::serviceplatformen::error_code::*;
 }
 
 /// The served versions; they differ only in path, entity ID and namespace.
@@ -121,55 +112,12 @@ impl Version {
 const PATHS_V4: [&str; 1] = [PATH_V4];
 const PATHS_V5: [&str; 1] = [PATH_V5];
 
-/// The four UUIDs of an `InvocationContext`, as sent.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct InvocationContext {
-    pub service_agreement: Option<String>,
-    pub user_system: Option<String>,
-    pub user: Option<String>,
-    pub service: Option<String>,
-}
-
-impl InvocationContext {
-    /// The problems of the context, one text per field: each UUID is required and must be
-    /// lowercase, as `InvocationContext_1.xsd` says.
-    pub fn problems(&self) -> Vec<String> {
-        [
-            ("ServiceAgreementUUID", &self.service_agreement),
-            ("UserSystemUUID", &self.user_system),
-            ("UserUUID", &self.user),
-            ("ServiceUUID", &self.service),
-        ]
-        .into_iter()
-        .filter_map(|(name, value)| match value.as_deref() {
-            None | Some("") => Some(format!("InvocationContext/{name} is missing")),
-            Some(v) if !is_lowercase_uuid(v) => Some(format!(
-                "InvocationContext/{name} {v:?} is not a UUID in lowercase (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)",
-                v = clip(v)
-            )),
-            Some(_) => None,
-        })
-        .collect()
-    }
-}
-
-fn is_lowercase_uuid(s: &str) -> bool {
-    let b = s.as_bytes();
-    b.len() == 36
-        && b.iter().enumerate().all(|(i, c)| match i {
-            8 | 13 | 18 | 23 => *c == b'-',
-            _ => c.is_ascii_digit() || (b'a'..=b'f').contains(c),
-        })
-}
-
 /// A parsed `PersonLookupRequest`. Fields are kept as sent; [`PersonBaseDataExtended`]
 /// judges them.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Request {
-    /// True when the request holds an `AuthorityContext` element.
-    pub authority_context: bool,
-    pub municipality_cvr: Option<String>,
-    pub invocation_context: Option<InvocationContext>,
+    /// The context elements (the context security model).
+    pub contexts: Contexts,
     pub pnr: Option<String>,
 }
 
@@ -179,30 +127,11 @@ impl Request {
         let leaves = leaf_texts(xml).map_err(|e| sp_fault(version, error_code::REQUEST_INVALID, e))?;
         let mut request = Request::default();
         for leaf in &leaves {
-            let text = || Some(leaf.text.clone()).filter(|t| !t.is_empty());
-            let (head, tail) = leaf.path.split_once('/').unwrap_or((leaf.path.as_str(), ""));
-            match (head, tail) {
-                ("AuthorityContext", field) => {
-                    request.authority_context = true;
-                    if field == "MunicipalityCVR" && request.municipality_cvr.is_none() {
-                        request.municipality_cvr = text();
-                    }
-                }
-                ("InvocationContext", field) => {
-                    let ctx = request.invocation_context.get_or_insert_with(Default::default);
-                    let slot = match field {
-                        "ServiceAgreementUUID" => &mut ctx.service_agreement,
-                        "UserSystemUUID" => &mut ctx.user_system,
-                        "UserUUID" => &mut ctx.user,
-                        "ServiceUUID" => &mut ctx.service,
-                        _ => continue,
-                    };
-                    if slot.is_none() {
-                        *slot = text();
-                    }
-                }
-                ("PNR", "") if request.pnr.is_none() => request.pnr = Some(leaf.text.clone()),
-                _ => {}
+            if request.contexts.read(leaf) {
+                continue;
+            }
+            if leaf.path == "PNR" && request.pnr.is_none() {
+                request.pnr = Some(leaf.text.clone());
             }
         }
         Ok(request)
@@ -226,7 +155,12 @@ impl PersonBaseDataExtended {
 
     /// Versions 4 and 5, prepared once for a world: what the app registers.
     pub fn services(world: &World) -> Vec<Box<dyn Service>> {
-        let registry = Arc::new(Registry::derive(world));
+        PersonBaseDataExtended::services_with(Arc::new(Registry::derive(world)))
+    }
+
+    /// Versions 4 and 5 over a register derived already (shared with the services that name
+    /// citizens' addresses).
+    pub fn services_with(registry: Arc<Registry>) -> Vec<Box<dyn Service>> {
         [Version::V4, Version::V5]
             .into_iter()
             .map(|version| {
@@ -261,74 +195,17 @@ impl PersonBaseDataExtended {
         presented: &Presented,
         request: &Request,
     ) -> Result<Option<String>, Fault> {
-        let version = envelope.version;
-        let entity_id = self.version.entity_id();
-        if request.authority_context && request.municipality_cvr.is_none() {
-            return Err(sp_fault(
-                version,
-                error_code::AUTHORITY_CONTEXT_INVALID,
-                "AuthorityContext has no MunicipalityCVR: put the calling authority's CVR number (8 digits) in it",
-            ));
-        }
-        if let Some(invocation) = &request.invocation_context {
-            let problems = invocation.problems();
-            if !problems.is_empty() {
-                let errors: Vec<(&str, String)> = problems
-                    .iter()
-                    .map(|p| (error_code::INVOCATION_CONTEXT_INVALID, p.clone()))
-                    .collect();
-                return Err(with_detail(
-                    Fault::sender(version, problems.join("; ")),
-                    render::fault_detail(&errors),
-                ));
-            }
-        }
-        let caller = ctx
-            .guard
-            .optional_caller(version, presented, request.municipality_cvr.as_deref(), entity_id)
-            .map_err(|f| {
-                let code = if f.reason.starts_with("ServiceAgreementNotFound") {
-                    error_code::SERVICE_AGREEMENT_NOT_FOUND
-                } else {
-                    error_code::CALLER_INVALID
-                };
-                as_platform_fault(f, code)
-            })?;
-        if let Some(caller) = caller {
-            return Ok(Some(caller.cvr.to_string()));
-        }
-        if request.invocation_context.is_some() {
-            return Ok(None);
-        }
-        Err(sp_fault(
-            version,
-            error_code::SECURITY_MODEL_MISSING,
-            "Security model for the called operation was not provided. The following are supported: \
-             [KombitToken, AuthorityContext, InvocationContext] (put the caller's CVR in \
-             AuthorityContext/MunicipalityCVR, send an InvocationContext, or send a token from sfstub's STS)",
-        ))
+        serviceplatformen::caller(
+            ctx,
+            envelope.version,
+            presented,
+            &request.contexts,
+            self.version.entity_id(),
+            Models {
+                invocation_context: true,
+            },
+        )
     }
-}
-
-/// A Client fault with a `ServiceplatformFault` detail holding one error.
-fn sp_fault(version: SoapVersion, code: &str, text: impl Into<String>) -> Fault {
-    let text = text.into();
-    let detail = render::fault_detail(&[(code, text.clone())]);
-    with_detail(Fault::sender(version, text), detail)
-}
-
-/// A fault from shared code with the `ServiceplatformFault` detail every SF1520 fault has.
-fn as_platform_fault(fault: Fault, code: &str) -> Fault {
-    if fault.detail.is_some() {
-        return fault;
-    }
-    let detail = render::fault_detail(&[(code, fault.reason.clone())]);
-    with_detail(fault, detail)
-}
-
-fn with_detail(mut fault: Fault, detail: String) -> Fault {
-    fault.detail = Some(detail);
-    fault
 }
 
 /// Judges the PNR: a fault naming what is wrong, or the CPR number.
@@ -421,7 +298,7 @@ impl Service for PersonBaseDataExtended {
         let namespace = self.answer_namespace(envelope);
         render::person_lookup_response(out, namespace, ctx.world, &self.registry, id, ctx.now.date_naive());
         let signing = ResponseSigning::for_token(&presented);
-        let model = match (&caller, &request.invocation_context) {
+        let model = match (&caller, &request.contexts.invocation_context) {
             (None, Some(inv)) => format!(
                 " (InvocationContext, service agreement {})",
                 inv.service_agreement.as_deref().unwrap_or("-")

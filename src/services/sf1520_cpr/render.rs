@@ -1,4 +1,5 @@
-//! Writing `PersonLookupResponse` and the `ServiceplatformFault` detail.
+//! Writing `PersonLookupResponse` (the `ServiceplatformFault` detail is the generation's:
+//! [`crate::services::serviceplatformen`]).
 //!
 //! Element order follows `PersonBaseDataExtendedServiceTypes.xsd` (v4). Dates carry the
 //! Danish UTC offset of the day (`1980-07-15+02:00`, times `…T00:00:00.000+02:00`), the way
@@ -10,9 +11,6 @@ use chrono::{Datelike, Duration, NaiveDate, Weekday};
 use super::registry::{Record, Registry, age_at};
 use crate::soap::xml::{escape, push_element};
 use crate::world::{AuthorityId, CitizenId, World};
-
-/// The namespace of the Serviceplatformen fault detail.
-pub const FAULT_NS: &str = "http://serviceplatformen.dk/xml/schemas/ServiceplatformFault/1/";
 
 /// CPR's country code of Denmark (statsborgerskab/landekode).
 pub const DENMARK: &str = "5100";
@@ -140,20 +138,6 @@ fn relation(out: &mut Vec<u8>, element: &str, cpr: Option<String>) {
         push_element(out, "personnummer", &cpr);
         close(out, element);
     }
-}
-
-/// The `ServiceplatformFault` detail listing `(ErrorCode, ErrorText)` pairs.
-pub fn fault_detail(errors: &[(&str, String)]) -> String {
-    let mut s = format!("<ServiceplatformFault xmlns=\"{FAULT_NS}\"><ErrorList>");
-    for (code, text) in errors {
-        s.push_str(&format!(
-            "<Error><ErrorCode>{}</ErrorCode><ErrorText>{}</ErrorText></Error>",
-            escape(code),
-            escape(text)
-        ));
-    }
-    s.push_str("</ErrorList></ServiceplatformFault>");
-    s
 }
 
 fn open(out: &mut Vec<u8>, name: &str, namespace: Option<&str>) {
