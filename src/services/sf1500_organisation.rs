@@ -30,7 +30,7 @@ use request::{Bound, Filters, Search};
 /// The entity ID (token audience) of every SF1500 v6 endpoint.
 pub const ENTITY_ID: &str = "http://stoettesystemerne.dk/service/organisation/3";
 /// `urn:oio:sagdok:3.0.0`: StandardRetur, Virkning, relations, most attributes.
-pub const SAGDOK_NS: &str = "urn:oio:sagdok:3.0.0";
+pub use super::stoettesystem::SAGDOK_NS;
 /// `urn:oio:sts:6`: `CVR-NummerTekst`, `NavnTekst`.
 pub const STS_NS: &str = "urn:oio:sts:6";
 /// The organisation namespace shared by the objects (`Gyldighed`).

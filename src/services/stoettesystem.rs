@@ -1,11 +1,34 @@
-//! The støttesystem generation's SOAP header, shared by SF1500 and SF1510: the request's
-//! `RequestHeader/TransactionUUID`, echoed in the response's Header.
+//! The støttesystem ("sagdok" v6) generation's conventions, shared by SF1500, SF1510 Klasse
+//! and every contract of that generation sfstub serves from its WSDL: the request's
+//! `RequestHeader/TransactionUUID`, echoed in the response's Header, and `StandardRetur`
+//! (`StatusKode` 20, 40 or 44 with `FejlbeskedTekst`) in every output, errors included.
 
-use crate::soap::xml::{escape, leaf_texts};
+use crate::soap::xml::{escape, leaf_texts, push_element};
 use crate::soap::{Envelope, Fault};
 
 /// The namespace of the støttesystem `RequestHeader`.
 pub const REQUEST_HEADER_NS: &str = "http://kombit.dk/xml/schemas/RequestHeader/1/";
+/// The common sagdok namespace (`StandardRetur`, `UUIDIdentifikator`, …).
+pub const SAGDOK_NS: &str = "urn:oio:sagdok:3.0.0";
+
+/// The `StandardRetur/StatusKode` values sfstub answers with.
+pub mod status_kode {
+    /// OK (also a search without hits).
+    pub const OK: u16 = 20;
+    /// Bad input, the text naming the field.
+    pub const UGYLDIG_INPUT: u16 = 40;
+    /// Not found.
+    pub const IKKE_FUNDET: u16 = 44;
+}
+
+/// Writes `sd:StandardRetur` with a status code and its text (`sd` must be declared as
+/// [`SAGDOK_NS`] by an enclosing element).
+pub fn standard_retur(out: &mut Vec<u8>, kode: impl std::fmt::Display, tekst: &str) {
+    out.extend_from_slice(b"<sd:StandardRetur>");
+    push_element(out, "sd:StatusKode", &kode.to_string());
+    push_element(out, "sd:FejlbeskedTekst", tekst);
+    out.extend_from_slice(b"</sd:StandardRetur>");
+}
 
 /// A request's `RequestHeader`.
 #[derive(Debug, Clone, PartialEq, Eq)]

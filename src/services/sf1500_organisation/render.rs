@@ -138,10 +138,7 @@ pub fn end_output(out: &mut Vec<u8>, objekt: Objekt, element: &str) {
 
 /// Writes `StandardRetur` with a status code and its text.
 pub fn standard_retur(out: &mut Vec<u8>, kode: u32, tekst: &str) {
-    out.extend_from_slice(b"<sd:StandardRetur>");
-    push_element(out, "sd:StatusKode", &kode.to_string());
-    push_element(out, "sd:FejlbeskedTekst", tekst);
-    out.extend_from_slice(b"</sd:StandardRetur>");
+    crate::services::stoettesystem::standard_retur(out, kode, tekst);
 }
 
 /// Writes `IdListe` with the UUIDs found by a search.

@@ -29,14 +29,10 @@ pub const KLASSE_NS: &str = "http://stoettesystemerne.dk/klassifikation/klasse/7
 /// The target namespace of KOMBIT's Klasse v7 WSDL.
 pub const WSDL_NAMESPACE: &str = "http://stoettesystemerne.dk/klassifikation";
 /// The common sagdok namespace.
-pub const SAGDOK_NS: &str = "urn:oio:sagdok:3.0.0";
+pub use crate::services::stoettesystem::SAGDOK_NS;
 
 /// The `StandardRetur/StatusKode` values.
-pub mod status {
-    pub const OK: u16 = 20;
-    pub const UGYLDIG_INPUT: u16 = 40;
-    pub const IKKE_FUNDET: u16 = 44;
-}
+pub use crate::services::stoettesystem::status_kode as status;
 
 /// A request's operation.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -301,10 +297,7 @@ impl KlasseService {
     /// Writes the output element of an answer.
     pub fn render(&self, answer: &Answer, out: &mut Vec<u8>) {
         out.extend_from_slice(format!("<{} xmlns=\"{KLASSE_NS}\" xmlns:sd=\"{SAGDOK_NS}\">", answer.output).as_bytes());
-        out.extend_from_slice(b"<sd:StandardRetur>");
-        push_element(out, "sd:StatusKode", &answer.status.to_string());
-        push_element(out, "sd:FejlbeskedTekst", &answer.message);
-        out.extend_from_slice(b"</sd:StandardRetur>");
+        stoettesystem::standard_retur(out, answer.status, &answer.message);
         match answer.output {
             "SoegOutput" if answer.status == status::OK => {
                 out.extend_from_slice(b"<sd:IdListe>");
