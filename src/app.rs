@@ -26,11 +26,17 @@ impl Loaded {
         let world = world::build(&scenario);
         let mut services: Vec<Box<dyn Service>> =
             vec![Box::new(KontrolsagListeHent::new(&world, scenario.sf1472.clone()))];
-        services.extend(crate::services::sf1520_cpr::PersonBaseDataExtended::services(&world));
+        // The CPR register is derived once: SF1520 serves it, and contract responses name
+        // citizens' addresses from it.
+        let registry = std::sync::Arc::new(crate::services::sf1520_cpr::registry::Registry::derive(&world));
+        services.extend(crate::services::sf1520_cpr::PersonBaseDataExtended::services_with(
+            std::sync::Arc::clone(&registry),
+        ));
         services.extend(crate::services::sf1510_klassifikation::services(&world));
         services.extend(crate::services::sf1500_organisation::Organisationssystem::services(
             &world,
         ));
+        services.extend(crate::engine::service::services(&scenario.contracts, &registry));
         // The STS issues tokens for every other service, so it is built last.
         let audiences = unique(services.iter().map(|s| s.entity_id()));
         services.push(Box::new(Sts::new(audiences)));
@@ -130,7 +136,9 @@ impl App {
     /// True when `GET <endpoint>?wsdl` of `service` answers with a WSDL: sfstub's own contract,
     /// or KOMBIT's from `--contracts`. The banner and the index advertise only these links.
     pub fn serves_wsdl(&self, service: &dyn Service) -> bool {
-        service.contract(None, "http://localhost").is_some() || service.official().is_some()
+        service.contract(None, "http://localhost").is_some()
+            || service.official().is_some()
+            || service.documents().is_some()
     }
 
     /// An app serving `scenario` with `limits` and the process's shared in-memory keys

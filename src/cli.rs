@@ -201,6 +201,16 @@ pub struct ServeArgs {
     /// shipped one (a warning at start says which).
     #[arg(long, env = "SFSTUB_CONTRACTS", value_name = "DIR")]
     pub contracts: Option<std::path::PathBuf>,
+    /// Serve another SF service from its WSDL (with the XSDs it imports beside it), for a
+    /// quick look: every operation answers a schema-valid generated response, on the path of
+    /// the WSDL's address. Repeat for more; a scenario's `contracts:` adds response rules.
+    #[arg(
+        long = "contract",
+        env = "SFSTUB_CONTRACT",
+        value_name = "WSDL",
+        value_delimiter = ','
+    )]
+    pub contract: Vec<std::path::PathBuf>,
     #[command(flatten)]
     pub connections: ConnectionArgs,
     #[command(flatten)]

@@ -21,8 +21,28 @@ pub fn validate(args: ValidateArgs) -> ExitCode {
     for file in &args.files {
         match Scenario::load(file, None) {
             Ok(s) => {
+                let contracts: Vec<String> = s
+                    .contracts
+                    .iter()
+                    .map(|c| {
+                        let operations: std::collections::BTreeSet<&str> =
+                            c.operations.iter().map(|o| o.name.as_str()).collect();
+                        format!(
+                            "{} at {} ({} operations, {} rules)",
+                            c.title,
+                            c.paths[0],
+                            operations.len(),
+                            c.rules.len()
+                        )
+                    })
+                    .collect();
+                let served = if contracts.is_empty() {
+                    String::new()
+                } else {
+                    format!("; contracts: {}", contracts.join("; "))
+                };
                 let line = format!(
-                    "{}: ok (scenario {:?}, {} hand-written persons)\n",
+                    "{}: ok (scenario {:?}, {} hand-written persons{served})\n",
                     file.display(),
                     s.name,
                     s.persons.len()

@@ -157,10 +157,13 @@ fn soap_call(
     };
     // quick-xml skips a byte-order mark without counting it in positions: drop it first.
     let body = body.strip_prefix(b"\xEF\xBB\xBF".as_slice()).unwrap_or(body);
-    let envelope = match soap::parse_envelope(body, limits, fallback) {
+    let mut envelope = match soap::parse_envelope(body, limits, fallback) {
         Ok(e) => e,
         Err(fault) => return (Err(fault), None),
     };
+    // The SOAPAction the HTTP request names (1.1 header, or the 1.2 Content-Type's action=).
+    let header = |name| parts.headers.get(name).and_then(|v: &HeaderValue| v.to_str().ok());
+    envelope.action = soap::http_action(header("soapaction"), header(header::CONTENT_TYPE.as_str()));
     let versions = service.soap_versions();
     let profile = app.loaded.profile(service);
     call.envelope(&envelope, profile);
@@ -245,11 +248,14 @@ fn call_service(
     let summary = match service.call(ctx, envelope, body, &mut out) {
         Ok(s) => s,
         Err(mut fault) => {
-            // A fault answers in WS-Addressing too when the request used it.
-            fault.header = envelope
-                .addressing
-                .as_ref()
-                .map(|request| ResponseAddressing::reply(service.fault_action(envelope), request).to_header());
+            // A fault answers in WS-Addressing too when the request used it (a service that
+            // wrote the fault's headers itself keeps them).
+            if fault.header.is_none() {
+                fault.header = envelope
+                    .addressing
+                    .as_ref()
+                    .map(|request| ResponseAddressing::reply(service.fault_action(envelope), request).to_header());
+            }
             return Err(fault);
         }
     };
@@ -320,6 +326,14 @@ pub fn fault_response(fault: &Fault) -> Response<Bytes> {
 fn contract(app: &App, service: &dyn Service, parts: &http::request::Parts, path: &str) -> Response<Bytes> {
     let query = parts.uri.query().unwrap_or("");
     let base = base_url(app, parts, path);
+    if let Some(documents) = service.documents()
+        && let Some(request) = contracts::Request::parse(query)
+    {
+        return match documents.serve(&request, &base) {
+            Ok(doc) => xml_response(StatusCode::OK, "text/xml; charset=utf-8", doc.into_bytes()),
+            Err(why) => text(StatusCode::NOT_FOUND, format!("{}: {why}\n", service.title())),
+        };
+    }
     if let Some(official) = service.official()
         && let Some(request) = contracts::Request::parse(query)
     {

@@ -59,13 +59,19 @@ fn note(log: &LogQueue, line: impl std::fmt::Display) {
 }
 
 fn serve_with(args: ServeArgs, log: &LogQueue) -> ExitCode {
-    let scenario = match args.scenario.load() {
+    let mut scenario = match args.scenario.load() {
         Ok(s) => s,
         Err(e) => {
             note(log, e);
             return ExitCode::from(2);
         }
     };
+    for wsdl in &args.contract {
+        if let Err(e) = scenario.add_contract_file(wsdl) {
+            note(log, e);
+            return ExitCode::from(2);
+        }
+    }
     let limits = Limits {
         max_body: args.max_body,
         max_depth: usize::from(args.max_depth),

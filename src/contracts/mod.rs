@@ -231,6 +231,47 @@ pub fn serve(
     Ok(rewrite::rewrite(&text, dir, endpoint))
 }
 
+/// The files of a contract sfstub serves from a folder of the user's (a scenario's
+/// `contracts:` entry, `serve --contract`): the WSDL and every file it leads to, read when the
+/// contract was loaded. Only these files are served, so nothing else in that folder is reachable.
+#[derive(Debug, Clone, Default)]
+pub struct Documents {
+    /// The WSDL's path among `files`.
+    pub wsdl: String,
+    /// Every file of the contract: path below the contract's folder, text.
+    pub files: std::collections::BTreeMap<String, String>,
+}
+
+impl Documents {
+    /// Serves `?wsdl` (the WSDL) or `?file=<path>` (a file it imports), addresses and imports
+    /// pointed at `endpoint`.
+    pub fn serve(&self, request: &Request, endpoint: &str) -> Served {
+        let (path, policy) = match request {
+            Request::Wsdl { variant, policy } => {
+                if let Some(v) = variant.as_deref().filter(|v| !v.is_empty()) {
+                    return Err(format!("this service has one WSDL: ask for ?wsdl (not ?wsdl={v})"));
+                }
+                (self.wsdl.clone(), *policy)
+            }
+            Request::File { path, policy } => (
+                normalise(path).ok_or_else(|| format!("{path:?} is not a path inside the contract"))?,
+                *policy,
+            ),
+        };
+        let text = self
+            .files
+            .get(&path)
+            .ok_or_else(|| format!("the contract has no file {path:?}"))?;
+        let dir = path.rsplit_once('/').map(|(d, _)| d).unwrap_or("");
+        let text = if policy {
+            text.clone()
+        } else {
+            rewrite::without_policy(text)
+        };
+        Ok(rewrite::rewrite(&text, dir, endpoint))
+    }
+}
+
 /// Resolves `.` and `..` lexically; `None` if the path leaves the folder or is absolute.
 pub(crate) fn normalise(path: &str) -> Option<String> {
     let mut parts: Vec<String> = Vec::new();

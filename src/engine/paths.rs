@@ -149,10 +149,10 @@ pub fn resolve(set: &SchemaSet, root: ElementId, path: &PathPattern) -> Result<E
                 .collect();
             known.sort();
             known.dedup();
-            let has = if known.is_empty() {
-                "it has no child elements".to_owned()
-            } else {
-                format!("it has {}", known.join(", "))
+            let has = match known.len() {
+                0 => "it has no child elements".to_owned(),
+                n if n > 24 => format!("it has {}, … ({n} names in all)", known[..24].join(", ")),
+                _ => format!("it has {}", known.join(", ")),
             };
             return Err(format!(
                 "{:?}: the schema has no element {step} in {at} ({has})",

@@ -46,17 +46,21 @@ pub struct Skeleton {
 }
 
 impl Skeleton {
-    /// The pieces with the values at `overrides` (leaf paths) replaced.
-    pub fn with(&self, overrides: &[(PathPattern, Value)]) -> Vec<Piece> {
-        let mut pieces = self.pieces.clone();
-        for (path, v) in overrides {
-            for (leaf, index) in &self.leaves {
-                if path.matches(leaf) {
-                    pieces[*index] = Piece::Value(v.clone());
-                }
+    /// The pieces with the values at `overrides` (leaf paths) replaced by other pieces.
+    pub fn with(&self, overrides: &[(PathPattern, Vec<Piece>)]) -> Vec<Piece> {
+        let mut out = Vec::with_capacity(self.pieces.len());
+        for (i, piece) in self.pieces.iter().enumerate() {
+            let replaced = self
+                .leaves
+                .iter()
+                .filter(|(_, index)| *index == i)
+                .find_map(|(leaf, _)| overrides.iter().find(|(path, _)| path.matches(leaf)));
+            match replaced {
+                Some((_, pieces)) => out.extend(pieces.iter().cloned()),
+                None => out.push(piece.clone()),
             }
         }
-        pieces
+        out
     }
 }
 

@@ -89,6 +89,9 @@ pub enum CaseField {
 /// A benefit's facts (inside `{{#each citizen.benefits}}`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum BenefitField {
+    /// A stable UUID of the citizen's grant (bevilling) of the benefit: UUIDv5 of the CPR
+    /// number and the benefit's key.
+    GrantUuid,
     Key,
     Uuid,
     Title,
@@ -177,6 +180,11 @@ const CASE: &[(&str, CaseField, &str)] = &[
 ];
 
 const BENEFIT: &[(&str, BenefitField, &str)] = &[
+    (
+        "grant_uuid",
+        BenefitField::GrantUuid,
+        "5f0e2b7c-6d1a-5c3e-9b8f-2a4c6e8d0f13",
+    ),
     ("key", BenefitField::Key, "BOERNETILSKUD"),
     ("uuid", BenefitField::Uuid, "144c233b-82d6-558e-a971-76ae25a2c659"),
     ("title", BenefitField::Title, "Børnetilskud"),
@@ -387,6 +395,10 @@ impl Lookup<'_> {
                 let case = w.cases.get(first as usize)?;
                 let holder = w.authority(case.holder);
                 Some(match f {
+                    BenefitField::GrantUuid => {
+                        let citizen = w.citizens.get(self.citizen? as usize)?;
+                        grant_uuid(&citizen.cpr.to_string(), benefit.class.key).to_string()
+                    }
                     BenefitField::Key => benefit.class.key.to_owned(),
                     BenefitField::Uuid => benefit.class.uuid.to_string(),
                     BenefitField::Title => benefit.class.title.to_owned(),
@@ -414,6 +426,13 @@ impl Lookup<'_> {
             AuthorityField::Sector => a.sector.code().to_owned(),
         })
     }
+}
+
+/// The UUID of a citizen's grant of a benefit: UUIDv5, in the namespace UUIDv5(URL,
+/// `urn:sfstub:bevilling`), of `<cpr>/<benefit key>`.
+pub fn grant_uuid(cpr: &str, benefit: &str) -> Uuid {
+    let namespace = Uuid::new_v5(&Uuid::NAMESPACE_URL, b"urn:sfstub:bevilling");
+    Uuid::new_v5(&namespace, format!("{cpr}/{benefit}").as_bytes())
 }
 
 /// A deterministic UUID for a generated value: UUIDv5 of the operation and the element's path.

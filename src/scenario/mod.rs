@@ -14,6 +14,7 @@ use crate::security::SecurityMode;
 use crate::world::{BenefitId, StepId, ThemeId};
 
 mod agreements;
+mod contracts;
 mod shape;
 mod validate;
 
@@ -52,6 +53,9 @@ pub struct Scenario {
     pub sf1472: Sf1472Options,
     pub security: SecurityOptions,
     pub agreements: Agreements,
+    /// SF services served from their contracts (`contracts:`; `serve --contract` adds more),
+    /// loaded and prepared.
+    pub contracts: Vec<std::sync::Arc<crate::engine::Prepared>>,
 }
 
 /// The scenario's security settings; `--security`, `--clock-skew` and `--security-clock`
@@ -222,6 +226,12 @@ impl Scenario {
         Scenario::parse(&text, &file, clock)
     }
 
+    /// Serves the contract of a WSDL beside the scenario's (`serve --contract`): path, entity
+    /// ID and title from the WSDL, no rules. An error names what is wrong.
+    pub fn add_contract_file(&mut self, wsdl: &Path) -> Result<(), String> {
+        contracts::add_file(&mut self.contracts, wsdl)
+    }
+
     /// Parses and validates scenario text. `file` names it in errors; `clock` overrides the
     /// scenario's own clock (`--clock`).
     pub fn parse(text: &str, file: &str, clock: Option<Clock>) -> Result<Scenario, ScenarioError> {
@@ -232,12 +242,19 @@ impl Scenario {
         // Every unknown field and wrong type at once; then the typed parse, which the shape
         // check has made sure succeeds (it still has the last word).
         shape::check(text).map_err(fail)?;
-        let raw: validate::RawScenario =
+        let mut raw: validate::RawScenario =
             serde_saphyr::from_str(text).map_err(|e| fail(vec![shape::syntax_problem(&e)]))?;
+        let raw_contracts = std::mem::take(&mut raw.contracts);
         let mut v = Validator { problems: Vec::new() };
         let scenario = v.scenario(raw, clock);
+        // Contracts are loaded relative to the scenario file, their problems reported with
+        // the scenario's.
+        let contracts = contracts::prepare(&raw_contracts, text, file, &mut v.problems);
         match scenario {
-            Some(s) if v.problems.is_empty() => Ok(s),
+            Some(mut s) if v.problems.is_empty() => {
+                s.contracts = contracts;
+                Ok(s)
+            }
             _ => Err(ScenarioError {
                 file: file.to_owned(),
                 problems: v.problems,

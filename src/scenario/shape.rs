@@ -158,6 +158,27 @@ const AGREEMENT: &[Field] = &[
     field("system", Optional, Shape::Text),
 ];
 
+const RULE: &[Field] = &[
+    field("operation", Optional, Shape::Text),
+    field("when", Optional, Shape::Table(&Shape::Text)),
+    field("citizen", Optional, Shape::Text),
+    field("authority", Optional, Shape::Text),
+    field("body", Optional, Shape::Text),
+    field("body_file", Optional, Shape::Text),
+    field("set", Optional, Shape::Table(&Shape::Text)),
+    field("fault", Optional, Shape::Text),
+    field("reason", Optional, Shape::Text),
+    field("code", Optional, Shape::Text),
+];
+
+const CONTRACT: &[Field] = &[
+    field("wsdl", Required, Shape::Text),
+    field("path", Optional, Shape::Text),
+    field("entity_id", Optional, Shape::Text),
+    field("title", Optional, Shape::Text),
+    field("responses", Defaulted, Shape::List(&Shape::Record(RULE))),
+];
+
 /// The scenario format, as `validate::RawScenario` reads it.
 pub(super) const SCENARIO: &[Field] = &[
     field("name", Required, Shape::Text),
@@ -201,6 +222,7 @@ pub(super) const SCENARIO: &[Field] = &[
         ]),
     ),
     field("agreements", Optional, Shape::List(&Shape::Record(AGREEMENT))),
+    field("contracts", Defaulted, Shape::List(&Shape::Record(CONTRACT))),
 ];
 
 /// Checks the shape of a scenario file. `Err` holds one problem when the text is not YAML at

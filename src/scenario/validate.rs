@@ -36,6 +36,8 @@ pub(super) struct RawScenario {
     security: RawSecurity,
     #[serde(default)]
     agreements: Option<Vec<RawAgreement>>,
+    #[serde(default)]
+    pub(super) contracts: Vec<super::contracts::RawContract>,
 }
 
 #[derive(Deserialize)]
@@ -236,6 +238,7 @@ impl Validator {
             sf1472: raw.sf1472,
             security,
             agreements,
+            contracts: Vec::new(),
         })
     }
 

@@ -104,4 +104,19 @@ pub trait Service: Send + Sync {
     fn official(&self) -> Option<crate::contracts::Official> {
         None
     }
+    /// For services served from a contract in a user's folder (a scenario's `contracts:`):
+    /// the contract's files, served at `?wsdl` and `?file=`.
+    fn documents(&self) -> Option<&crate::contracts::Documents> {
+        None
+    }
+    /// The compiled contract the service answers from, for checks of requests against its
+    /// schema (conformance); `None` when the service has none compiled.
+    fn schema(&self) -> Option<&crate::xsd::Contract> {
+        None
+    }
+    /// The operation of [`Service::schema`] that `envelope` calls (by its SOAPAction, else
+    /// its Body element).
+    fn schema_operation(&self, _envelope: &Envelope) -> Option<&crate::xsd::Operation> {
+        None
+    }
 }

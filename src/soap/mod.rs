@@ -146,6 +146,26 @@ pub struct Envelope {
     /// The WS-Addressing 1.0 headers, when the Header holds any.
     pub addressing: Option<RequestAddressing>,
     pub operation: Operation,
+    /// The SOAPAction the HTTP request named (SOAP 1.1 `SOAPAction` header, or the SOAP 1.2
+    /// Content-Type's `action` parameter), unquoted; `None` when it named none (or an empty
+    /// one). Set by the HTTP layer ([`http_action`]).
+    pub action: Option<String>,
+}
+
+/// The SOAPAction of an HTTP request: the `SOAPAction` header (SOAP 1.1), else the `action`
+/// parameter of the Content-Type (SOAP 1.2), without quotes; `None` when empty or absent.
+pub fn http_action(soap_action: Option<&str>, content_type: Option<&str>) -> Option<String> {
+    let unquote = |v: &str| v.trim().trim_matches('"').trim().to_owned();
+    if let Some(a) = soap_action.map(unquote).filter(|a| !a.is_empty()) {
+        return Some(a);
+    }
+    content_type?
+        .split(';')
+        .skip(1)
+        .filter_map(|p| p.split_once('='))
+        .find(|(k, _)| k.trim().eq_ignore_ascii_case("action"))
+        .map(|(_, v)| unquote(v))
+        .filter(|a| !a.is_empty())
 }
 
 /// Reads an envelope. Every failure is a fault ready for the wire.
@@ -381,6 +401,7 @@ pub fn parse_envelope(input: &[u8], limits: Limits, fallback: SoapVersion) -> Re
         security_header,
         addressing,
         operation,
+        action: None,
     })
 }
 
@@ -451,6 +472,21 @@ mod tests {
         )
         .unwrap();
         assert_eq!(action_only.addressing, Some(RequestAddressing { message_id: None }));
+    }
+
+    #[test]
+    fn the_http_action_comes_from_the_header_or_the_content_type() {
+        assert_eq!(http_action(Some("\"urn:a\""), None).as_deref(), Some("urn:a"));
+        assert_eq!(http_action(Some("\"\""), None), None);
+        assert_eq!(
+            http_action(None, Some("application/soap+xml; charset=utf-8; action=\"urn:b\"")).as_deref(),
+            Some("urn:b")
+        );
+        assert_eq!(
+            http_action(Some(""), Some("application/soap+xml;Action=urn:c")).as_deref(),
+            Some("urn:c")
+        );
+        assert_eq!(http_action(None, Some("text/xml; charset=utf-8")), None);
     }
 
     #[test]

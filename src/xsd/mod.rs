@@ -108,6 +108,9 @@ impl SchemaSet {
     }
 }
 
+/// How a note on a file that could not be read ends.
+const UNREAD_NOTE: &str = " (not needed: every component it would declare is declared)";
+
 fn finish(source: &Source, mut loader: load::Loader) -> Result<SchemaSet, LoadError> {
     loader.run();
     if !loader.missing().is_empty() {
@@ -117,12 +120,7 @@ fn finish(source: &Source, mut loader: load::Loader) -> Result<SchemaSet, LoadEr
         return Err(loader.failure(source));
     }
     let mut notes = loader.notes.clone();
-    notes.extend(
-        loader
-            .unread
-            .iter()
-            .map(|u| format!("{u} (not needed: every component it would declare is declared)")),
-    );
+    notes.extend(loader.unread.iter().map(|u| format!("{u}{UNREAD_NOTE}")));
     compile::compile(&loader.docs, notes).map_err(|problems| LoadError::new(source, problems))
 }
 
@@ -224,6 +222,14 @@ impl Contract {
         let schema = finish(source, loader)?;
         let operations = operations(&wsdl, &schema, &mut errors);
         if !errors.is_empty() {
+            // A file the loader could not read is no loss to the schemas themselves, but it
+            // may be where the messages' elements are: say so.
+            for note in schema.notes().iter().filter(|n| n.contains(" schemaLocation=")) {
+                let note = note.trim_end_matches(UNREAD_NOTE);
+                errors.push(format!(
+                    "{note} (so nothing it declares is known: it may be where the missing elements are)"
+                ));
+            }
             return Err(LoadError::new(source, errors));
         }
         Ok(Contract {
