@@ -342,5 +342,5 @@ fn every_shipped_contract_folder_carries_its_licence_and_source() {
             dir.display()
         );
     }
-    assert_eq!(folders, 4);
+    assert_eq!(folders, 6);
 }

@@ -164,3 +164,14 @@ fn a_contract_that_does_not_load_is_named_with_the_file_it_lacks() {
         "{stderr}"
     );
 }
+
+#[test]
+fn validate_says_what_a_good_contract_scenario_serves() {
+    let scenario = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/indeks.yaml");
+    let (code, stdout, stderr) = run(&["validate", &scenario.display().to_string()]);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(
+        stdout.contains("contracts: SF1470 Sags- og dokumentindeks v6 at /sagdokumentindeks/6 (4 operations, 1 rules)"),
+        "{stdout}"
+    );
+}

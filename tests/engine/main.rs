@@ -2,6 +2,7 @@
 
 mod bad_input;
 mod dispatch;
+mod indeks;
 mod operations;
 mod rules;
 mod security;
