@@ -45,8 +45,9 @@ pub struct Rule {
 pub enum Answer {
     /// The response element, from the rule's body.
     Body(Vec<Piece>),
-    /// The operation's skeleton with these leaves set (each value's text is escaped).
-    Set(Vec<(PathPattern, Vec<Piece>)>),
+    /// The operation's skeleton with the rule's values set in it (built when the scenario
+    /// loads).
+    Set(Vec<Piece>),
     /// A fault the WSDL declares for the operation.
     Fault {
         /// The WSDL's name of the fault.
@@ -458,17 +459,32 @@ pub fn compile(spec: &RuleSpec, contract: &Contract, ops: &[PreparedOp], report:
                 sets.push((path, pieces));
             }
         }
-        if let Some(o) = op
-            && let Some(skeleton) = &o.skeleton
-            && let Some(element) = &o.output
-        {
-            let pieces = skeleton.with(&sets);
-            let at = spec.set.first().map(|(k, _)| BodyAt::Inline(k.clone()));
-            if let Some(at) = at {
-                check_rendered(contract, element, &pieces, &at, &field("set"), report);
+        match (op.and_then(|o| o.skeleton.as_ref()), op.and_then(|o| o.output.as_ref())) {
+            (Some(skeleton), Some(element)) => {
+                let pieces = skeleton.with(&sets);
+                if let Some((k, _)) = spec.set.first() {
+                    check_rendered(
+                        contract,
+                        element,
+                        &pieces,
+                        &BodyAt::Inline(k.clone()),
+                        &field("set"),
+                        report,
+                    );
+                }
+                Some(Answer::Set(pieces))
+            }
+            _ => {
+                if let (Some(o), Some((k, _))) = (op, spec.set.first()) {
+                    report.at(
+                        k,
+                        &field("set"),
+                        format!("{} has no response (one-way): there is nothing to set", o.name),
+                    );
+                }
+                None
             }
         }
-        Some(Answer::Set(sets))
     } else {
         report.problems.push(Problem {
             line: spec.line,

@@ -182,12 +182,8 @@ impl ContractService {
             None => format!("sfstub's generated response to {}", op.name),
         };
         let output = op.output.as_ref();
-        let (pieces, element): (Vec<Piece>, _) = match rule.map(|(r, _)| &r.answer) {
-            Some(Answer::Body(pieces)) => (pieces.clone(), output),
-            Some(Answer::Set(sets)) => match &op.skeleton {
-                Some(s) => (s.with(sets), output),
-                None => (Vec::new(), None),
-            },
+        let (pieces, element): (&[Piece], _) = match rule.map(|(r, _)| &r.answer) {
+            Some(Answer::Body(pieces) | Answer::Set(pieces)) => (pieces.as_slice(), output),
             Some(Answer::Fault {
                 name,
                 reason,
@@ -206,15 +202,15 @@ impl ContractService {
                 ));
             }
             None => match &op.skeleton {
-                Some(s) => (s.pieces.clone(), output),
-                None => (Vec::new(), None),
+                Some(s) => (s.pieces.as_slice(), output),
+                None => (&[], None),
             },
         };
         let Some(element) = element else {
             return Ok(format!("{} (no response element)", op.name));
         };
         let mut body = Vec::with_capacity(1024);
-        template::render(&pieces, &scope, &mut body);
+        template::render(pieces, &scope, &mut body);
         self.checked(version, op, element, &body, &source)?;
         out.extend_from_slice(&body);
         Ok(match rule {

@@ -224,6 +224,7 @@ impl Gen<'_> {
                 let path = PathPattern::parse(request, "")?;
                 let sample = match value(set, simple, &self.hint(&local, &path.text, parent)) {
                     Ok(Value::Static(s)) => s,
+                    Ok(Value::Clock(format)) => super::values::check_instant().format(format).to_string(),
                     _ => String::new(),
                 };
                 Value::Request { path, sample }

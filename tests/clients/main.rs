@@ -4,6 +4,7 @@
 //! `clients/` are run as published. `scripts/test` installs the tools (php-cli, php-soap,
 //! jaxws, the zeep wheel); a missing tool fails the test with the command that installs it.
 
+mod contracts;
 mod jaxws;
 mod php;
 mod server;

@@ -3,6 +3,7 @@
 mod bad_input;
 mod dispatch;
 mod indeks;
+mod k2017;
 mod operations;
 mod rules;
 mod security;

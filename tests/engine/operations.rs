@@ -181,3 +181,71 @@ fn the_generations_are_read_from_the_contracts() {
         })
     );
 }
+
+#[test]
+fn serviceplatformen_contracts_answer_every_operation_in_the_token_model_too() {
+    let contracts = [
+        (
+            "sf2900-fordelingskomponent",
+            "resources/sf2900/wsdl/token/DistributionService.wsdl",
+        ),
+        (
+            "sf1600-print-fjernprint",
+            "resources/sf1600/wsdl/token/PrintService.wsdl",
+        ),
+    ];
+    let yaml: String = contracts
+        .iter()
+        .enumerate()
+        .map(|(i, (folder, w))| {
+            format!(
+                "  - wsdl: {}\n    path: /t{i}\n    entity_id: http://entityid.kombit.dk/service/t{i}/1\n",
+                wsdl(folder, w)
+            )
+        })
+        .collect();
+    let scenario = scenario_with(&yaml);
+    let prepared = scenario.contracts.clone();
+    let app = app(scenario, SecurityMode::Token);
+    let mut answered = 0;
+    for (i, p) in prepared.iter().enumerate() {
+        let assertion =
+            crate::token::issue_token(&app, &format!("http://entityid.kombit.dk/service/t{i}/1"), "29189846");
+        let header = format!(
+            r#"<wsse:Security xmlns:wsse="http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd">{assertion}</wsse:Security>"#
+        );
+        for op in &p.operations {
+            let (Some(input), Some(output)) = (&op.input, &op.output) else {
+                continue;
+            };
+            let set = &p.contract.schema;
+            let skeleton =
+                sfstub::engine::skeleton::build(set, set.global_element(input).unwrap(), &op.name, &Default::default())
+                    .unwrap();
+            let mut request = Vec::new();
+            template::render(
+                &skeleton.pieces,
+                &Scope {
+                    now: sfstub::engine::values::check_instant(),
+                    leaves: &[],
+                    lookup: None,
+                },
+                &mut request,
+            );
+            let request = String::from_utf8(request).unwrap();
+            let without = post(&app, &format!("/t{i}"), SoapVersion::V11, None, "", &request);
+            assert_eq!(without.status, 500, "no token: {}", without.xml);
+            assert!(
+                without.xml.contains("<ErrorCode>TOKEN_REJECTED</ErrorCode>"),
+                "{}",
+                without.xml
+            );
+            let answer = post(&app, &format!("/t{i}"), SoapVersion::V11, None, &header, &request);
+            assert_eq!(answer.status, 200, "{} {}: {}", p.title, op.name, answer.xml);
+            assert!(answer.xml.contains("Signature"), "the answer to a token call is signed");
+            assert_valid(&p.contract, output, answer.body(), &op.name);
+            answered += 1;
+        }
+    }
+    assert_eq!(answered, 6, "SF2900's four operations and SF1600's two");
+}
