@@ -1,6 +1,6 @@
 //! zeep clients generated from the WSDLs of services sfstub serves from their contracts call
-//! every operation: SF1470 and SF1490 (scenarios/indeks.yaml), SF2900 and SF1600 (`serve
-//! --contract`). Each request is the engine's own skeleton of the operation's input, read into
+//! every operation: SF1470 and SF1490 (as scenarios/indeks.yaml serves them), SF2900 and
+//! SF1600 (their context and token WSDLs). Each request is the engine's own skeleton of the operation's input, read into
 //! zeep's objects and sent by the generated client; zeep reads each answer with the WSDL's
 //! schemas.
 
@@ -34,16 +34,38 @@ fn zeep_clients_from_contract_wsdls_call_every_operation() {
         Command::new("python3").args(["-c", "import zeep"]),
         "python3 -m pip install zeep",
     );
-    let scenario = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/indeks.yaml");
-    let sf2900 = shared("sf2900-fordelingskomponent/resources/sf2900/wsdl/token/DistributionService.wsdl");
-    let sf1600 = shared("sf1600-print-fjernprint/resources/sf1600/wsdl/context/PrintService.wsdl");
+    // scenarios/indeks.yaml's contracts (SF1470, SF1490) and both WSDLs of SF2900 and
+    // SF1600 (context and token), each on a path of its own.
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let indeks = std::fs::read_to_string(repo.join("scenarios/indeks.yaml")).unwrap();
+    let mut text = indeks.replace("wsdl: ../contracts/", &format!("wsdl: {}/contracts/", repo.display()));
+    for (path, wsdl) in [
+        (
+            "/sf2900/context",
+            "sf2900-fordelingskomponent/resources/sf2900/wsdl/context/DistributionService.wsdl",
+        ),
+        (
+            "/sf2900/token",
+            "sf2900-fordelingskomponent/resources/sf2900/wsdl/token/DistributionService.wsdl",
+        ),
+        (
+            "/sf1600/context",
+            "sf1600-print-fjernprint/resources/sf1600/wsdl/context/PrintService.wsdl",
+        ),
+        (
+            "/sf1600/token",
+            "sf1600-print-fjernprint/resources/sf1600/wsdl/token/PrintService.wsdl",
+        ),
+    ] {
+        text.push_str(&format!("\n  - wsdl: {}\n    path: {path}\n", shared(wsdl).display()));
+    }
+    let scenario = Path::new(env!("CARGO_TARGET_TMPDIR")).join("zeep-contracts.yaml");
+    std::fs::write(&scenario, text).unwrap();
     // The same contracts, prepared in-process for their operations and request skeletons.
-    let mut prepared: Vec<_> = sfstub::scenario::Scenario::load(&scenario, None)
+    let prepared: Vec<_> = sfstub::scenario::Scenario::load(&scenario, None)
         .unwrap_or_else(|e| panic!("{e}"))
         .contracts;
-    for wsdl in [&sf2900, &sf1600] {
-        prepared.push(sfstub::engine::prepare_file(wsdl).unwrap());
-    }
+    assert_eq!(prepared.len(), 8);
     let mut plan = Vec::new();
     for p in &prepared {
         let mut names = std::collections::BTreeSet::new();
@@ -86,14 +108,7 @@ fn zeep_clients_from_contract_wsdls_call_every_operation() {
     }
     let plan_file = Path::new(env!("CARGO_TARGET_TMPDIR")).join("zeep-contracts-plan.json");
     std::fs::write(&plan_file, format!("[{}]", plan.join(",\n"))).unwrap();
-    let server = Server::start(&[
-        "--scenario",
-        &scenario.display().to_string(),
-        "--contract",
-        &sf2900.display().to_string(),
-        "--contract",
-        &sf1600.display().to_string(),
-    ]);
+    let server = Server::start(&["--scenario", &scenario.display().to_string()]);
     let ran = run(
         Command::new("python3")
             .arg(clients().join("zeep/sfstub_contracts.py"))
@@ -108,8 +123,10 @@ fn zeep_clients_from_contract_wsdls_call_every_operation() {
         "OK /sagdokumentindeks/6 fremsoeg",
         "OK /ydelseindeks/6 fremsoeg",
         "OK /bevillingindeks/6 fjern",
-        "OK /service/SP/Distribution/3 FordelingsobjektAfsend",
-        "OK /service/Print/Print/2 spoergTilmelding",
+        "OK /sf2900/context FordelingsobjektAfsend",
+        "OK /sf2900/token FordelingsmodtagerValider",
+        "OK /sf1600/context spoergTilmelding",
+        "OK /sf1600/token afsendBrev",
     ] {
         assert!(
             lines.iter().any(|l| l.starts_with(expected)),

@@ -175,3 +175,44 @@ fn validate_says_what_a_good_contract_scenario_serves() {
         "{stdout}"
     );
 }
+
+#[test]
+fn serve_contract_is_a_quick_look_listed_in_the_banner() {
+    use std::io::{BufRead, BufReader};
+    let wsdl = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("contracts/sf1470-sagdokumentindeks-v6/wsdl/SagDokumentIndeksService_6.wsdl");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_sfstub"))
+        .args(["serve", "--listen", "127.0.0.1:0", "--log", "warn", "--contract"])
+        .arg(&wsdl)
+        .env(
+            "SFSTUB_STATE_DIR",
+            Path::new(env!("CARGO_TARGET_TMPDIR")).join("engine-bad-input-state"),
+        )
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let mut banner = String::new();
+    while let Ok(line) = rx.recv_timeout(Duration::from_secs(60)) {
+        banner.push_str(&line);
+        banner.push('\n');
+        if line.contains("try: sfstub generate") {
+            break;
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(
+        banner.contains("SagDokumentIndeksService_6") && banner.contains("/sts-soap-sagdok/sagdokumentindeks/6?wsdl)"),
+        "{banner}"
+    );
+}

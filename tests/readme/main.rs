@@ -256,3 +256,119 @@ fn the_readme_admin_curl_examples_answer_as_described() {
         }
     }
 }
+
+/// The README's section on contracts, up to the next heading of its level.
+fn contracts_section(readme: &str) -> &str {
+    let start = readme
+        .find("## Serving another SF service from its contract")
+        .expect("README has the contracts section");
+    let rest = &readme[start..];
+    &rest[..rest[3..].find("\n## ").map_or(rest.len(), |e| e + 3)]
+}
+
+/// The scenarios/indeks.yaml the README's example serves, with both clocks pinned as its
+/// command pins the world's.
+fn indeks_app() -> App {
+    let file = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/indeks.yaml");
+    let scenario = Scenario::load(&file, Some(clock("2026-11-22T12:00:00Z"))).unwrap_or_else(|e| panic!("{e}"));
+    App::new(scenario, Limits::default())
+}
+
+#[test]
+fn the_readme_contract_example_works_as_pasted() {
+    let readme = readme();
+    let section = contracts_section(&readme);
+    let body = curl_body(section);
+    let action = section
+        .split("action=\\\"")
+        .nth(1)
+        .or_else(|| section.split("action=\"").nth(1))
+        .and_then(|rest| rest.split('"').next())
+        .expect("the curl names the SOAPAction");
+    assert_eq!(action, "http://kombit.dk/sts/sagdokumentindeks/fremsoeg");
+    let app = indeks_app();
+    let request = http::Request::post("/sagdokumentindeks/6")
+        .header(
+            "Content-Type",
+            format!("application/soap+xml; charset=utf-8; action=\"{action}\""),
+        )
+        .body(Bytes::from(body))
+        .unwrap();
+    let response = sfstub::http::handle(&app, request);
+    let xml = String::from_utf8(response.body().to_vec()).unwrap();
+    assert_eq!(response.status(), 200, "{xml}");
+    assert!(xml.contains("<rh:TransactionUUID>5b0c1a4e-1470-4c1e-9a53-0d6f5f0c2a11</rh:TransactionUUID>"));
+    assert_eq!(
+        xml.matches("<sdi:SagFiltreretOejebliksbillede>").count(),
+        3,
+        "Jens's three cases: {xml}"
+    );
+    // The excerpt the README shows, line by line (its elisions aside).
+    let excerpt = &section[section.find("```xml\n<sdi:SagFiltreretOejebliksbillede>").unwrap() + 7..];
+    let excerpt = &excerpt[..excerpt.find("```").unwrap()];
+    // Compared without the white space between tags (the excerpt joins some lines).
+    let compact = |s: &str| s.split('\n').map(str::trim).collect::<String>();
+    let answer = compact(&xml);
+    for line in excerpt
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.contains('…'))
+    {
+        assert!(
+            answer.contains(line),
+            "the answer lacks the README's line {line:?}\n{xml}"
+        );
+    }
+    assert!(xml.contains("<sag:Titel>Samlivsforhold (reelt enlig eller samlevende) – Børnetilskud</sag:Titel>"));
+}
+
+#[test]
+fn the_readme_contract_yaml_is_the_shipped_scenarios() {
+    let readme = readme();
+    let yaml = yaml_block(contracts_section(&readme), "```yaml");
+    let shipped = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/indeks.yaml")).unwrap();
+    assert!(
+        shipped.contains(yaml.trim_end()),
+        "scenarios/indeks.yaml does not hold the README's excerpt:\n{yaml}"
+    );
+}
+
+#[test]
+fn the_readme_contract_validate_example_matches_what_validate_reports() {
+    let text = r#"name: bad
+population: { citizens: 10 }
+contracts:
+  - wsdl: contracts/sf1470-sagdokumentindeks-v6/wsdl/SagDokumentIndeksService_6.wsdl
+    path: /sdi
+    responses:
+      - operation: fremsoeg
+        when: { SoegUdtryk/SoegSagen: x }
+        set: { StandardRetur/StatusKode: "44" }
+      - operation: fremsoeg
+        body: |
+          <sdi:FremsoegSagDokumentIndeksOutput xmlns:sdi="urn:oio:sts:sagdok:sagdokumentindeks:6" xmlns:sd="urn:oio:sagdok:3.0.0">
+            <sd:StandardRetur><sd:StatusKode>{{ citizen.nam }}</sd:StatusKode></sd:StandardRetur>
+          </sdi:FremsoegSagDokumentIndeksOutput>
+      - operation: fjern
+        body: |
+          <sdi:FjernSagDokumentIndeksOutput xmlns:sdi="urn:oio:sts:sagdok:sagdokumentindeks:6" xmlns:sd="urn:oio:sagdok:3.0.0">
+            <sd:StandardRetur><sd:StatusKode>tyve</sd:StatusKode></sd:StandardRetur>
+          </sdi:FjernSagDokumentIndeksOutput>
+"#;
+    let file = concat!(env!("CARGO_MANIFEST_DIR"), "/bad.yaml");
+    let err = Scenario::parse(text, file, None).unwrap_err().to_string();
+    let err = err.replace(file, "bad.yaml");
+    let readme = readme();
+    let section = contracts_section(&readme);
+    // Each line of what validate says, as the README shows it (a line cut short with `…`
+    // is compared up to there).
+    for line in err.lines() {
+        let in_readme = section.lines().any(|l| {
+            l.split('…')
+                .next()
+                .is_some_and(|head| !head.is_empty() && line.starts_with(head))
+        });
+        assert!(in_readme, "the README lacks the line {line:?}");
+    }
+    assert_eq!(err.lines().count(), 4, "{err}");
+}
