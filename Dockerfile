@@ -4,6 +4,7 @@
 #   docker run --rm -p 8080:8080 sfstub
 #   docker run --rm -p 8080:8080 -v "$PWD/scenarios:/scenarios:ro" \
 #       -e SFSTUB_SCENARIO=/scenarios/demo-tre-myndigheder.yaml sfstub
+#   docker run --rm -p 8080:8080 -e SFSTUB_SCENARIO=/scenarios/indeks.yaml sfstub
 
 FROM rust:1-slim-bookworm AS build
 WORKDIR /src
@@ -19,6 +20,8 @@ RUN useradd --system --uid 10001 --no-create-home sfstub \
  && mkdir -p /var/lib/sfstub && chown 10001 /var/lib/sfstub
 COPY --from=build /src/target/release/sfstub /usr/local/bin/sfstub
 COPY scenarios /scenarios
+# The contracts scenarios/indeks.yaml serves (it names them as ../contracts/...).
+COPY contracts /contracts
 USER 10001
 ENV SFSTUB_LISTEN=0.0.0.0:8080
 # Keys and certificates; mount a volume here to keep them across runs and to export them

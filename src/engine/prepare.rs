@@ -117,7 +117,6 @@ pub struct PreparedOp {
 }
 
 /// A contract ready to serve.
-#[derive(Debug)]
 pub struct Prepared {
     /// The name in the banner and logs.
     pub title: &'static str,
@@ -136,6 +135,21 @@ pub struct Prepared {
     pub documents: Documents,
     /// The SOAP versions its bindings use, the first port's first.
     pub soap_versions: &'static [SoapVersion],
+}
+
+impl std::fmt::Debug for Prepared {
+    /// What it serves, not the whole compiled contract.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Prepared")
+            .field("title", &self.title)
+            .field("path", &self.paths[0])
+            .field("entity_id", &self.entity_id)
+            .field("wsdl", &self.wsdl_file)
+            .field("generation", &self.generation)
+            .field("operations", &self.operations.len())
+            .field("rules", &self.rules.len())
+            .finish()
+    }
 }
 
 /// A string that lives as long as the process, each distinct one stored once (the `Service`

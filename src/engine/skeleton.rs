@@ -23,6 +23,9 @@ use crate::xsd::validate::XSI;
 const MAX_DEPTH: usize = 40;
 /// The cost of what cannot end (a recursion with no way out).
 const INFINITE: u64 = u64::MAX / 4;
+/// The most elements a skeleton may hold (a contract with large `minOccurs` would otherwise
+/// make it huge).
+const MAX_ELEMENTS: usize = 50_000;
 
 /// What a generation adds to its skeletons.
 #[derive(Debug, Clone, Default)]
@@ -75,6 +78,7 @@ pub fn build(set: &SchemaSet, root: ElementId, operation: &str, conventions: &Co
         leaves: Vec::new(),
         costs: HashMap::new(),
         xsi: false,
+        elements: 0,
     };
     g.element(root, "", "", 0, true)?;
     // The root's namespace declarations, now that every namespace is known: inserted after
@@ -107,6 +111,8 @@ struct Gen<'a> {
     leaves: Vec<(String, usize)>,
     costs: HashMap<TypeId, u64>,
     xsi: bool,
+    /// Elements written so far.
+    elements: usize,
 }
 
 impl Gen<'_> {
@@ -152,6 +158,12 @@ impl Gen<'_> {
 
     fn element(&mut self, id: ElementId, parent: &str, at: &str, depth: usize, root: bool) -> Result<(), String> {
         let set = self.set;
+        self.elements += 1;
+        if self.elements > MAX_ELEMENTS {
+            return Err(format!(
+                "the message would hold more than {MAX_ELEMENTS} elements (at {at}): its minOccurs are too large for a generated answer"
+            ));
+        }
         if depth > MAX_DEPTH {
             return Err(format!(
                 "the message nests deeper than {MAX_DEPTH} elements at {at}: its content model recurses with no optional way out"
@@ -172,6 +184,8 @@ impl Gen<'_> {
         } else {
             format!("{at}/{}", name.local)
         };
+        // How the element is named in messages and UUIDs: its path, or its name at the root.
+        let label = if root { name.local.clone() } else { path.clone() };
         let tag = self.qualified(&name);
         let (type_id, xsi_type) = self.concrete_type(decl.type_id);
         self.text(&format!("<{tag}"));
@@ -189,7 +203,7 @@ impl Gen<'_> {
         };
         for a in attributes.iter().filter(|a| a.required) {
             let an = self.qualified(&a.name);
-            let apath = format!("{path}/@{}", a.name.local);
+            let apath = format!("{label}/@{}", a.name.local);
             let v = match (&a.fixed, &a.default) {
                 (Some(fixed), _) => Value::Static(fixed.clone()),
                 (None, Some(default)) => Value::Static(default.clone()),
@@ -229,7 +243,7 @@ impl Gen<'_> {
                 };
                 Value::Request { path, sample }
             } else {
-                match value(set, simple, &self.hint(&local, &path, parent)) {
+                match value(set, simple, &self.hint(&local, &label, parent)) {
                     Ok(v) => v,
                     Err(e) if decl.nillable => return self.nil(&tag, &e),
                     Err(e) => return Err(e),

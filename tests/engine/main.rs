@@ -2,6 +2,7 @@
 
 mod bad_input;
 mod dispatch;
+mod hostile;
 mod indeks;
 mod k2017;
 mod operations;
