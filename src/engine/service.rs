@@ -11,6 +11,7 @@ use super::prepare::{Prepared, PreparedOp};
 use super::rules::{self, Answer, Bound, Rule};
 use super::template::{self, Piece, Scope};
 use super::world::Lookup;
+use crate::clip::clip;
 use crate::contracts::Documents;
 use crate::services::serviceplatformen::{self, error_code};
 use crate::services::sf1520_cpr::registry::Registry;
@@ -60,9 +61,9 @@ impl ContractService {
                     error_code::OPERATION_UNKNOWN,
                     format!(
                         "the SOAPAction {:?} names the operation {} (request element <{expected}>), but the Body holds <{}>, the request of {}",
-                        envelope.action.as_deref().unwrap_or(""),
+                        clip(envelope.action.as_deref().unwrap_or("")),
                         a.name,
-                        op.local_name,
+                        clip(&op.local_name),
                         b.name
                     ),
                 ));
@@ -79,10 +80,10 @@ impl ContractService {
                     error_code::OPERATION_UNKNOWN,
                     format!(
                         "the SOAPAction {:?} names the operation {}, whose request is {expected}; the Body holds <{}>{}, which no operation of this contract takes",
-                        envelope.action.as_deref().unwrap_or(""),
+                        clip(envelope.action.as_deref().unwrap_or("")),
                         a.name,
-                        op.local_name,
-                        if ns.is_empty() { String::new() } else { format!(" in {ns}") }
+                        clip(&op.local_name),
+                        if ns.is_empty() { String::new() } else { format!(" in {}", clip(ns)) }
                     ),
                 ));
             }
@@ -114,8 +115,10 @@ impl ContractService {
             error_code::OPERATION_UNKNOWN,
             format!(
                 "unknown operation <{}>{}: this endpoint ({}) serves {}",
-                op.local_name,
-                op.namespace.as_deref().map_or(String::new(), |n| format!(" in {n}")),
+                clip(&op.local_name),
+                op.namespace
+                    .as_deref()
+                    .map_or(String::new(), |n| format!(" in {}", clip(n))),
                 self.prepared.title,
                 served.join(", ")
             ),
@@ -348,7 +351,7 @@ impl Service for ContractService {
             generation.refusal(
                 version,
                 error_code::REQUEST_INVALID,
-                format!("the request element cannot be read: {e}"),
+                format!("the request element cannot be read: {}", clip(&e)),
             )
         })?;
         let caller = self.caller(ctx, envelope, &presented, &leaves)?;

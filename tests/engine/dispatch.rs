@@ -165,3 +165,15 @@ fn answers_carry_ws_addressing_with_the_contracts_reply_action() {
             .contains(">urn:uuid:11111111-2222-3333-4444-555555555555</wsa:RelatesTo>")
     );
 }
+
+#[test]
+fn request_text_quoted_back_is_cut_short() {
+    let app = sf1470_and_sf2900();
+    let long = "A".repeat(200_000);
+    for path in ["/sdi", "/dist"] {
+        let answer = post(&app, path, SoapVersion::V11, Some(&long), "", &format!("<x:{long} xmlns:x=\"urn:x\"/>"));
+        assert!(answer.status >= 400, "{path}");
+        assert!(answer.xml.len() < 4_000, "{path}: a {} byte answer", answer.xml.len());
+        assert!(answer.reason().contains("bytes in all)"), "{}", answer.reason());
+    }
+}
