@@ -171,7 +171,14 @@ fn request_text_quoted_back_is_cut_short() {
     let app = sf1470_and_sf2900();
     let long = "A".repeat(200_000);
     for path in ["/sdi", "/dist"] {
-        let answer = post(&app, path, SoapVersion::V11, Some(&long), "", &format!("<x:{long} xmlns:x=\"urn:x\"/>"));
+        let answer = post(
+            &app,
+            path,
+            SoapVersion::V11,
+            Some(&long),
+            "",
+            &format!("<x:{long} xmlns:x=\"urn:x\"/>"),
+        );
         assert!(answer.status >= 400, "{path}");
         assert!(answer.xml.len() < 4_000, "{path}: a {} byte answer", answer.xml.len());
         assert!(answer.reason().contains("bytes in all)"), "{}", answer.reason());
