@@ -64,6 +64,7 @@ fn main() {
             &app.loaded.scenario.agreements,
             &app.loaded.world,
             now,
+            app.limits.xml(),
         );
         let start = Instant::now();
         for _ in 0..n {

@@ -88,13 +88,31 @@ pub struct Limits {
     pub max_body: usize,
     /// The deepest XML nesting accepted.
     pub max_depth: usize,
+    /// The most attributes an XML element may carry, namespace declarations included.
+    pub max_attributes: usize,
+    /// The most namespace declarations in scope at any XML element.
+    pub max_namespaces: usize,
+}
+
+impl Limits {
+    /// What readers of request XML must keep to.
+    pub fn xml(&self) -> crate::soap::Limits {
+        crate::soap::Limits {
+            max_depth: self.max_depth,
+            max_attributes: self.max_attributes,
+            max_namespaces: self.max_namespaces,
+        }
+    }
 }
 
 impl Default for Limits {
     fn default() -> Self {
+        let xml = crate::soap::Limits::default();
         Limits {
             max_body: 1024 * 1024,
-            max_depth: 64,
+            max_depth: xml.max_depth,
+            max_attributes: xml.max_attributes,
+            max_namespaces: xml.max_namespaces,
         }
     }
 }
@@ -149,10 +167,13 @@ impl App {
 
     /// An app serving `scenario` with `limits`, signing and serving with `keys`.
     pub fn with_keys(scenario: Scenario, limits: Limits, keys: Arc<KeyMaterial>) -> App {
+        let seconds = |s: u32| chrono::Duration::seconds(i64::from(s));
         let security = Settings {
             mode: scenario.security.mode,
-            skew: chrono::Duration::seconds(i64::from(scenario.security.clock_skew)),
+            skew: seconds(scenario.security.clock_skew),
             clock: scenario.security.clock,
+            max_timestamp_age: seconds(scenario.security.max_timestamp_age),
+            max_timestamp_lifetime: seconds(scenario.security.max_timestamp_lifetime),
             ..Settings::default()
         };
         App {

@@ -171,6 +171,13 @@ pub struct ServeArgs {
     /// Deepest XML element nesting accepted in a request.
     #[arg(long, env = "SFSTUB_MAX_DEPTH", default_value_t = 64, value_parser = clap::value_parser!(u16).range(8..=1024), value_name = "N")]
     pub max_depth: u16,
+    /// Most attributes an XML element of a request may carry, namespace declarations included.
+    #[arg(long, env = "SFSTUB_MAX_ATTRIBUTES", default_value_t = 128, value_parser = clap::value_parser!(u16).range(8..=4096), value_name = "N")]
+    pub max_attributes: u16,
+    /// Most namespace declarations in scope at any XML element of a request (its own and its
+    /// ancestors').
+    #[arg(long, env = "SFSTUB_MAX_NAMESPACES", default_value_t = 128, value_parser = clap::value_parser!(u16).range(8..=4096), value_name = "N")]
+    pub max_namespaces: u16,
     /// Log filter (tracing syntax), e.g. info, warn, sfstub::request=off.
     #[arg(long, env = "SFSTUB_LOG", default_value = "info", value_name = "FILTER")]
     pub log: String,
@@ -195,6 +202,20 @@ pub struct ServeArgs {
     /// world's "today" (business dates).
     #[arg(long, env = "SFSTUB_SECURITY_CLOCK", value_name = "TIME", value_parser = parse_clock)]
     pub security_clock: Option<Clock>,
+    /// How long after its Created a request's wsu:Timestamp is still accepted, in seconds,
+    /// beyond the clock skew (strict mode, and the STS in strict mode) [default: the
+    /// scenario's security.max_timestamp_age, 300].
+    #[arg(long, env = "SFSTUB_MAX_TIMESTAMP_AGE", value_name = "SECONDS")]
+    pub max_timestamp_age: Option<u32>,
+    /// The longest lifetime (Expires − Created) of a request's wsu:Timestamp, in seconds
+    /// [default: the scenario's security.max_timestamp_lifetime, 3600].
+    #[arg(long, env = "SFSTUB_MAX_TIMESTAMP_LIFETIME", value_name = "SECONDS")]
+    pub max_timestamp_lifetime: Option<u32>,
+    /// CA certificates (PEM) whose certificates a service agreement may name by subject
+    /// (`agreements[].system`), beside sfstub's own CA and --tls-client-ca. Any other
+    /// certificate is pinned by its SHA-256 thumbprint.
+    #[arg(long, env = "SFSTUB_CLIENT_CA", value_name = "FILE")]
+    pub client_ca: Option<PathBuf>,
     /// A folder holding a vendor's own copy of KOMBIT's contract files (e.g. a newer one):
     /// served at `?wsdl` of SF1520, SF1500, SF1510 Klasse and the STS instead of the copies
     /// sfstub ships, addresses rewritten. A service the folder has no WSDL for keeps the

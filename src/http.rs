@@ -86,7 +86,9 @@ fn respond(app: &App, parts: &http::request::Parts, body: &Bytes, call: &mut Cal
     let loaded = &app.loaded;
     let mut summary = Summary::default();
     let rest = matches!(path, sf1514_rest::WSTRUST_PATH | sf1514_rest::OAUTH_PATH);
+    let bad_host = host_problem(&parts);
     let response = match (loaded.service_for(path), &parts.method) {
+        _ if bad_host.is_some() => text(StatusCode::BAD_REQUEST, bad_host.unwrap_or_default()),
         (_, &Method::POST) if rest => {
             let tls = parts.extensions.get::<PeerCertificate>().map(|c| c.0.as_slice());
             call.service = Some(match path {
@@ -152,9 +154,7 @@ fn soap_call(
     fallback: SoapVersion,
     call: &mut Call,
 ) -> SoapAnswer {
-    let limits = soap::Limits {
-        max_depth: app.limits.max_depth,
-    };
+    let limits = app.limits.xml();
     // quick-xml skips a byte-order mark without counting it in positions: drop it first.
     let body = body.strip_prefix(b"\xEF\xBB\xBF".as_slice()).unwrap_or(body);
     let mut envelope = match soap::parse_envelope(body, limits, fallback) {
@@ -223,6 +223,7 @@ pub fn with_trace<T>(app: &App, trace: &crate::journal::Trace, f: impl FnOnce(&C
         &loaded.scenario.agreements,
         &loaded.world,
         app.security.clock.now(),
+        app.limits.xml(),
     )
     .with_trace(trace);
     f(&Context {
@@ -396,15 +397,81 @@ fn absolute_schema_locations(xsd: &str, base: &str) -> String {
     out
 }
 
-/// The absolute URL of `path` as the client addressed it.
+/// The absolute URL of `path` as the client addressed it. Its host part is always a valid
+/// `host[:port]` (see [`is_authority`]), so it needs no escaping in the XML documents it is
+/// written into; anything else falls back to 127.0.0.1 (and [`handle`] answers 400 first).
 fn base_url(app: &App, parts: &http::request::Parts, path: &str) -> String {
     let host = parts
         .headers
         .get(header::HOST)
         .and_then(|h| h.to_str().ok())
         .or_else(|| parts.uri.authority().map(|a| a.as_str()))
+        .filter(|h| is_authority(h))
         .unwrap_or("127.0.0.1");
     format!("{}://{host}{path}", app.scheme)
+}
+
+/// Why the request's Host cannot be used, if it cannot: more than one Host header, or one
+/// that is not `host[:port]` (RFC 9110 §7.2, which asks for 400). Served documents hold the
+/// host, so a crafted one must never reach them.
+fn host_problem(parts: &http::request::Parts) -> Option<String> {
+    let mut hosts = parts.headers.get_all(header::HOST).iter();
+    let host = match hosts.next() {
+        Some(h) => h,
+        None => {
+            return parts
+                .uri
+                .authority()
+                .filter(|a| !is_authority(a.as_str()))
+                .map(|a| format!("the request target's authority {:?} is not a host[:port]\n", a.as_str()));
+        }
+    };
+    if hosts.next().is_some() {
+        return Some("the request has more than one Host header; HTTP allows one\n".into());
+    }
+    match host.to_str() {
+        Ok(h) if is_authority(h) => None,
+        _ => Some(format!(
+            "the Host header {} is not a host[:port] (a name of letters, digits, '-', '.', '_' and '~', or an IP \
+             address, and an optional port)\n",
+            soap::xml::shorten(format!("{:?}", String::from_utf8_lossy(host.as_bytes())).as_bytes())
+        )),
+    }
+}
+
+/// Whether `text` is `host[:port]`: a registered name of letters, digits, `-`, `.`, `_` and `~`
+/// (no percent-encoding, no other sub-delimiters: nothing that needs escaping in XML or a URL),
+/// an IPv4 address, or an IPv6 address in brackets; the port up to five digits.
+pub fn is_authority(text: &str) -> bool {
+    let (host, port) = match text.strip_prefix('[') {
+        Some(rest) => match rest.split_once(']') {
+            Some((ip, after)) => {
+                let ok = !ip.is_empty() && ip.bytes().all(|b| b.is_ascii_hexdigit() || b == b':' || b == b'.');
+                if !ok {
+                    return false;
+                }
+                match after {
+                    "" => return true,
+                    _ => match after.strip_prefix(':') {
+                        Some(port) => ("x", Some(port)),
+                        None => return false,
+                    },
+                }
+            }
+            None => return false,
+        },
+        None => match text.split_once(':') {
+            Some((host, port)) => (host, Some(port)),
+            None => (text, None),
+        },
+    };
+    let host_ok = !host.is_empty()
+        && host.len() <= 253
+        && host
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~'));
+    let port_ok = port.is_none_or(|p| p.len() <= 5 && p.bytes().all(|b| b.is_ascii_digit()));
+    host_ok && port_ok
 }
 
 fn index(app: &App, parts: &http::request::Parts) -> String {
@@ -457,4 +524,40 @@ fn xml_response(status: StatusCode, content_type: &'static str, body: Vec<u8>) -
     r.headers_mut()
         .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     r
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_authority;
+
+    #[test]
+    fn authorities() {
+        for good in [
+            "localhost",
+            "127.0.0.1:8080",
+            "sfstub.test:443",
+            "[::1]",
+            "[::1]:8080",
+            "a_b~c",
+            "x:",
+        ] {
+            assert!(is_authority(good), "{good}");
+        }
+        for bad in [
+            "",
+            "x\"/><y",
+            "a&b",
+            "a'b",
+            "a b",
+            "[::1",
+            "[zz]",
+            "host:80:80",
+            "h:123456",
+            "u@h",
+            "a%41",
+            "[::1]x",
+        ] {
+            assert!(!is_authority(bad), "{bad}");
+        }
+    }
 }

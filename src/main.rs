@@ -75,6 +75,8 @@ fn serve_with(args: ServeArgs, log: &LogQueue) -> ExitCode {
     let limits = Limits {
         max_body: args.max_body,
         max_depth: usize::from(args.max_depth),
+        max_attributes: usize::from(args.max_attributes),
+        max_namespaces: usize::from(args.max_namespaces),
     };
     let keys = match serve_keys(&args) {
         Ok((k, line)) => {
@@ -107,6 +109,19 @@ fn serve_with(args: ServeArgs, log: &LogQueue) -> ExitCode {
     }
     if let Some(clock) = args.security_clock {
         app.security.clock = clock;
+    }
+    if let Some(age) = args.max_timestamp_age {
+        app.security.max_timestamp_age = chrono::Duration::seconds(i64::from(age));
+    }
+    if let Some(lifetime) = args.max_timestamp_lifetime {
+        app.security.max_timestamp_lifetime = chrono::Duration::seconds(i64::from(lifetime));
+    }
+    match client_cas(&args) {
+        Ok(cas) => app.security.client_cas = cas,
+        Err(e) => {
+            eprintln!("sfstub: {e}");
+            return ExitCode::from(2);
+        }
     }
     if tls.is_some() {
         app.scheme = "https";
@@ -318,4 +333,19 @@ fn serve_keys(args: &ServeArgs) -> Result<(KeyMaterial, String), String> {
         keys.ensure_tls_names(&names).map_err(|e| e.to_string())?;
     }
     Ok((keys, line))
+}
+
+/// The CAs whose certificates an agreement may name by subject: `--client-ca` (each must be
+/// an RSA CA) and the RSA ones of `--tls-client-ca` (which TLS already trusts).
+fn client_cas(args: &ServeArgs) -> Result<Vec<keys::CertInfo>, String> {
+    let mut cas = match &args.client_ca {
+        Some(file) => keys::read_ca_file(file).map_err(|e| format!("--client-ca {e}"))?,
+        None => Vec::new(),
+    };
+    if let Some(file) = &args.keys.tls_client_ca
+        && let Ok(tls_cas) = keys::read_ca_file(file)
+    {
+        cas.extend(tls_cas);
+    }
+    Ok(cas)
 }

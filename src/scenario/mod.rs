@@ -19,7 +19,7 @@ mod shape;
 mod validate;
 
 use crate::world::{CaseStatus, Clock, Cpr, Cvr};
-pub use agreements::{Agreement, Agreements};
+pub use agreements::{Agreement, Agreements, SystemCertificate, SystemPin};
 use validate::Validator;
 
 /// The built-in default scenario, compiled into the binary.
@@ -58,8 +58,8 @@ pub struct Scenario {
     pub contracts: Vec<std::sync::Arc<crate::engine::Prepared>>,
 }
 
-/// The scenario's security settings; `--security`, `--clock-skew` and `--security-clock`
-/// override them.
+/// The scenario's security settings; `--security`, `--clock-skew`, `--security-clock`,
+/// `--max-timestamp-age` and `--max-timestamp-lifetime` override them.
 #[derive(Debug, Clone, Copy)]
 pub struct SecurityOptions {
     pub mode: SecurityMode,
@@ -69,6 +69,11 @@ pub struct SecurityOptions {
     /// Real time unless pinned (`security.clock`); never the world's clock, which only fixes
     /// the business "today".
     pub clock: Clock,
+    /// How old, in seconds, a request's `wsu:Timestamp` may be (its `Created`, beyond the
+    /// clock skew) in strict mode and at the STS.
+    pub max_timestamp_age: u32,
+    /// The longest lifetime, in seconds, of a `wsu:Timestamp` (`Expires` − `Created`).
+    pub max_timestamp_lifetime: u32,
 }
 
 impl Default for SecurityOptions {
@@ -77,6 +82,8 @@ impl Default for SecurityOptions {
             mode: SecurityMode::Off,
             clock_skew: 300,
             clock: Clock::Now,
+            max_timestamp_age: crate::security::DEFAULT_MAX_TIMESTAMP_AGE,
+            max_timestamp_lifetime: crate::security::DEFAULT_MAX_TIMESTAMP_LIFETIME,
         }
     }
 }
@@ -420,5 +427,29 @@ persons:
             "{err}"
         );
         assert!(err.to_string().contains("broken.yaml:4:"), "{err}");
+    }
+
+    #[test]
+    fn an_agreements_system_is_a_thumbprint_or_a_subject() {
+        let with = |system: &str| {
+            format!("name: x\nagreements:\n  - cvr: \"29189846\"\n    services: [\"*\"]\n    system: \"{system}\"\n")
+        };
+        let ok = Scenario::parse(&with(&"ab".repeat(32)), "x.yaml", None).unwrap();
+        let list = ok.agreements.0.unwrap();
+        assert_eq!(list[0].system, Some(SystemPin::Thumbprint([0xab; 32])));
+        let ok = Scenario::parse(&with("CN=x, O=y"), "x.yaml", None).unwrap();
+        assert_eq!(
+            ok.agreements.0.unwrap()[0].system,
+            Some(SystemPin::Subject("CN=x, O=y".into()))
+        );
+        for (bad, says) in [("my system", "neither"), (&"cd".repeat(20), "SHA-1")] {
+            let err = Scenario::parse(&with(bad), "x.yaml", None).unwrap_err();
+            assert_eq!(err.problems.len(), 1, "{err}");
+            assert_eq!(
+                (err.problems[0].line, err.problems[0].field.as_str()),
+                (5, "agreements[0].system")
+            );
+            assert!(err.problems[0].message.contains(says), "{err}");
+        }
     }
 }

@@ -219,6 +219,8 @@ pub(super) const SCENARIO: &[Field] = &[
             field("mode", Defaulted, Shape::OneOf(&["off", "token", "strict"])),
             field("clock_skew", Defaulted, Shape::Whole(u32::MAX as u64)),
             field("clock", Optional, Shape::Text),
+            field("max_timestamp_age", Defaulted, Shape::Whole(u32::MAX as u64)),
+            field("max_timestamp_lifetime", Defaulted, Shape::Whole(u32::MAX as u64)),
         ]),
     ),
     field("agreements", Optional, Shape::List(&Shape::Record(AGREEMENT))),

@@ -49,6 +49,10 @@ struct RawSecurity {
     clock_skew: u32,
     #[serde(default)]
     clock: Option<Spanned<String>>,
+    #[serde(default = "default_max_timestamp_age")]
+    max_timestamp_age: u32,
+    #[serde(default = "default_max_timestamp_lifetime")]
+    max_timestamp_lifetime: u32,
 }
 
 impl Default for RawSecurity {
@@ -57,6 +61,8 @@ impl Default for RawSecurity {
             mode: SecurityMode::Off,
             clock_skew: default_clock_skew(),
             clock: None,
+            max_timestamp_age: default_max_timestamp_age(),
+            max_timestamp_lifetime: default_max_timestamp_lifetime(),
         }
     }
 }
@@ -65,13 +71,21 @@ fn default_clock_skew() -> u32 {
     SecurityOptions::default().clock_skew
 }
 
+fn default_max_timestamp_age() -> u32 {
+    SecurityOptions::default().max_timestamp_age
+}
+
+fn default_max_timestamp_lifetime() -> u32 {
+    SecurityOptions::default().max_timestamp_lifetime
+}
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawAgreement {
     cvr: Spanned<String>,
     services: Vec<Spanned<String>>,
     #[serde(default)]
-    system: Option<String>,
+    system: Option<Spanned<String>>,
 }
 
 fn default_seed() -> u64 {
@@ -210,6 +224,8 @@ impl Validator {
         let security = SecurityOptions {
             mode: raw.security.mode,
             clock_skew: raw.security.clock_skew,
+            max_timestamp_age: raw.security.max_timestamp_age,
+            max_timestamp_lifetime: raw.security.max_timestamp_lifetime,
             clock: match &raw.security.clock {
                 None => Clock::Now,
                 Some(text) => parse_clock(&text.value).unwrap_or_else(|e| {
@@ -317,10 +333,20 @@ impl Validator {
                 );
             }
         }
+        let system = match &raw.system {
+            None => Some(None),
+            Some(text) => match SystemPin::parse(&text.value) {
+                Ok(pin) => Some(Some(pin)),
+                Err(e) => {
+                    self.report(text, format!("{at}.system"), e);
+                    None
+                }
+            },
+        };
         Some(Agreement {
             cvr: cvr?,
             services: raw.services.iter().map(|s| s.value.clone()).collect(),
-            system: raw.system.clone(),
+            system: system?,
         })
     }
 

@@ -145,6 +145,11 @@ pub fn sign(xml: &str, references: &[SignReference], key: &RsaPrivateKey, key_in
     Ok(xml.replacen(SIGNATURE_PLACEHOLDER, &element, 1))
 }
 
+/// The most References one signature may carry. sfstub's own signed messages use 7 (Body,
+/// Timestamp, four addressing headers, the token); a cap keeps the digesting a signer can ask
+/// for bounded.
+pub const MAX_REFERENCES: usize = 16;
+
 /// Where [`sign`] puts the `ds:Signature` element. A comment, so it takes no part in digests.
 pub const SIGNATURE_PLACEHOLDER: &str = "<!--sfstub:signature-->";
 
@@ -192,14 +197,18 @@ pub fn verify(
             "RSA-SHA256 (http://www.w3.org/2001/04/xmldsig-more#rsa-sha256)",
         ));
     }
-    let mut covered = Vec::new();
     let references: Vec<NodeId> = tree.children_named(signed_info, DS_NS, "Reference").collect();
     if references.is_empty() {
         return Err(DsigError::Malformed("ds:SignedInfo has no ds:Reference".into()));
     }
-    for reference in references {
-        covered.push(check_reference(tree, signature, reference, resolve_str)?);
+    if references.len() > MAX_REFERENCES {
+        return Err(DsigError::Malformed(format!(
+            "ds:SignedInfo holds {} references; sfstub accepts at most {MAX_REFERENCES} (its own signed messages use 7)",
+            references.len()
+        )));
     }
+    // The signature value first: one RSA operation over SignedInfo decides whether the
+    // references are worth digesting, so an unsigned forgery costs no canonicalisation.
     let value = tree
         .child(signature, DS_NS, "SignatureValue")
         .map(|v| tree.text(v))
@@ -214,6 +223,10 @@ pub fn verify(
     VerifyingKey::<Sha256>::new(key.clone())
         .verify(&canonical, &sig)
         .map_err(|_| DsigError::BadSignature(key_name.to_owned()))?;
+    let mut covered = Vec::with_capacity(references.len());
+    for reference in references {
+        covered.push(check_reference(tree, signature, reference, resolve_str)?);
+    }
     Ok(Verified { covered })
 }
 
@@ -361,5 +374,38 @@ pub(crate) mod tests {
     fn unsupported_algorithms_are_named() {
         let s = signed().replace(RSA_SHA256, "http://www.w3.org/2000/09/xmldsig#rsa-sha1");
         assert!(matches!(verify_text(&s), Err(DsigError::Unsupported(what, _)) if what.contains("rsa-sha1")));
+    }
+
+    #[test]
+    fn the_signature_value_is_checked_before_any_digest() {
+        // A changed element under a signature that does not verify: the signature is named,
+        // not the digest, because no Reference was digested.
+        let s = signed().replace("gamma", "delta");
+        let start = s.find("<ds:SignatureValue>").unwrap() + "<ds:SignatureValue>".len();
+        let mut forged = s.clone();
+        forged.replace_range(
+            start..start + 4,
+            if &s[start..start + 4] == "AAAA" { "BBBB" } else { "AAAA" },
+        );
+        assert_eq!(
+            verify_text(&forged),
+            Err(DsigError::BadSignature("the test key".into()))
+        );
+    }
+
+    #[test]
+    fn more_than_sixteen_references_are_refused() {
+        let ids: String = (0..17).map(|i| format!("<r:E Id=\"e{i}\"/>")).collect();
+        let doc = format!(r#"<r:Root xmlns:r="urn:r">{ids}<!--sfstub:signature--></r:Root>"#);
+        let refs: Vec<SignReference> = (0..17).map(|i| SignReference::to(format!("e{i}"))).collect();
+        let signed = sign(&doc, &refs, test_key(), "").unwrap();
+        match verify_text(&signed) {
+            Err(DsigError::Malformed(why)) => {
+                assert!(why.contains("holds 17 references; sfstub accepts at most 16"), "{why}")
+            }
+            other => panic!("{other:?}"),
+        }
+        let sixteen = sign(&doc, &refs[..16], test_key(), "").unwrap();
+        assert_eq!(verify_text(&sixteen).unwrap().covered.len(), 16);
     }
 }

@@ -18,7 +18,7 @@ pub mod store;
 mod x509;
 
 pub use store::{KeySource, default_state_dir, load_for_serve};
-pub use x509::{CertInfo, name_to_string, parse_certificate};
+pub use x509::{CertInfo, MIN_RSA_BITS, check_usable, issued_by, name_to_string, parse_certificate};
 
 /// The alias of KOMBIT's STS signing certificate in EXTTEST: the STS certificate's CN.
 pub const STS_ALIAS: &str = "ADG_EXTTEST_Adgangsstyring_2";
@@ -271,6 +271,19 @@ pub fn sample_client_subject() -> String {
     )
 }
 
+/// The certificates of a PEM file of CA certificates, each with an RSA key; the error names
+/// the file.
+pub fn read_ca_file(file: &Path) -> Result<Vec<CertInfo>, KeyError> {
+    let text = std::fs::read(file).map_err(|source| KeyError::Io {
+        file: file.to_owned(),
+        source,
+    })?;
+    x509::certificates_from_pem(&text, file)?
+        .iter()
+        .map(|der| x509::parse_named(der, file))
+        .collect()
+}
+
 /// PEM text of `der` under `label`.
 pub fn pem(label: &str, der: &[u8]) -> String {
     let body = base64::engine::general_purpose::STANDARD.encode(der);
@@ -316,6 +329,39 @@ mod tests {
         let sig = rsa::pkcs1v15::Signature::try_from(cert.signature.raw_bytes()).unwrap();
         let verifier = rsa::pkcs1v15::VerifyingKey::<sha2::Sha256>::new(keys.ca.public_key());
         verifier.verify(&tbs, &sig).unwrap();
+    }
+
+    #[test]
+    fn issued_by_verifies_the_issuers_signature_not_just_its_name() {
+        let keys = shared_test_keys();
+        assert!(issued_by(&keys.client.cert_der, keys.ca.info()));
+        assert!(!issued_by(&keys.client.cert_der, keys.sts.info()));
+        // The last bytes are the CA's signature.
+        let mut der = keys.client.cert_der.clone();
+        let last = der.len() - 1;
+        der[last] ^= 1;
+        assert!(!issued_by(&der, keys.ca.info()));
+        assert!(!issued_by(b"garbage", keys.ca.info()));
+    }
+
+    #[test]
+    fn a_usable_certificate_is_within_its_validity() {
+        let info = shared_test_keys().client.info();
+        let second = chrono::Duration::seconds(1);
+        assert_eq!(check_usable(info, info.not_before), Ok(()));
+        assert_eq!(check_usable(info, info.not_after), Ok(()));
+        assert!(
+            check_usable(info, info.not_after + second)
+                .unwrap_err()
+                .contains("expired at")
+        );
+        assert!(
+            check_usable(info, info.not_before - second)
+                .unwrap_err()
+                .contains("is not valid before")
+        );
+        // sfstub's sample client is usable on any clock a scenario pins after 2020.
+        assert_eq!(info.not_before.format("%Y-%m-%d").to_string(), "2020-01-01");
     }
 
     #[test]

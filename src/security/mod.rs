@@ -19,10 +19,10 @@ use chrono::{DateTime, Duration, Utc};
 use serde::Deserialize;
 use sha2::Digest;
 
-use crate::scenario::Agreements;
+use crate::scenario::{Agreements, SystemCertificate};
 use crate::soap::{Fault, SoapVersion};
 use crate::world::{Clock, Cvr, World};
-use keys::KeyMaterial;
+use keys::{CertInfo, KeyMaterial};
 
 /// How strictly sfstub checks who is calling (`--security`, or `security.mode` in a scenario).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, clap::ValueEnum)]
@@ -56,6 +56,10 @@ pub struct Settings {
     pub mode: SecurityMode,
     /// Tolerated clock difference for Timestamps and token validity.
     pub skew: Duration,
+    /// How long after its `Created` a request's Timestamp is still accepted (beyond `skew`).
+    pub max_timestamp_age: Duration,
+    /// The longest `Expires` − `Created` of a request's Timestamp.
+    pub max_timestamp_lifetime: Duration,
     /// The STS's entity ID: the Issuer of every assertion.
     pub sts_issuer: String,
     /// The security clock: the instant Timestamps and tokens are judged against, and tokens,
@@ -63,7 +67,15 @@ pub struct Settings {
     /// (`--security-clock`, `security.clock`); independent of the world's clock, so a world
     /// pinned to a day in the past still accepts a client signing at real time.
     pub clock: Clock,
+    /// CAs besides sfstub's own whose certificates an agreement may name by subject
+    /// (`--client-ca`, `--tls-client-ca`).
+    pub client_cas: Vec<CertInfo>,
 }
+
+/// The default of `--max-timestamp-age` (`security.max_timestamp_age`), in seconds.
+pub const DEFAULT_MAX_TIMESTAMP_AGE: u32 = 300;
+/// The default of `--max-timestamp-lifetime` (`security.max_timestamp_lifetime`), in seconds.
+pub const DEFAULT_MAX_TIMESTAMP_LIFETIME: u32 = 3600;
 
 /// The issuer sfstub's STS writes into assertions (the exttest STS's own, so clients that
 /// check the issuer keep working).
@@ -74,8 +86,11 @@ impl Default for Settings {
         Settings {
             mode: SecurityMode::Off,
             skew: Duration::minutes(5),
+            max_timestamp_age: Duration::seconds(i64::from(DEFAULT_MAX_TIMESTAMP_AGE)),
+            max_timestamp_lifetime: Duration::seconds(i64::from(DEFAULT_MAX_TIMESTAMP_LIFETIME)),
             sts_issuer: DEFAULT_STS_ISSUER.to_owned(),
             clock: Clock::Now,
+            client_cas: Vec::new(),
         }
     }
 }
@@ -123,16 +138,19 @@ pub struct Guard<'a> {
     noted: RefCell<Option<String>>,
     /// Where the journal learns the token and the verdict, when the call is journaled.
     trace: Option<&'a crate::journal::Trace>,
+    /// What readers of request XML must keep to.
+    pub limits: crate::soap::Limits,
 }
 
 impl<'a> Guard<'a> {
-    /// The guard of one call.
+    /// The guard of one call, reading request XML within `limits`.
     pub fn new(
         settings: &'a Settings,
         keys: &'a KeyMaterial,
         agreements: &'a Agreements,
         world: &'a World,
         now: DateTime<Utc>,
+        limits: crate::soap::Limits,
     ) -> Guard<'a> {
         Guard {
             settings,
@@ -142,6 +160,7 @@ impl<'a> Guard<'a> {
             now,
             noted: RefCell::new(None),
             trace: None,
+            limits,
         }
     }
 
@@ -187,6 +206,34 @@ impl<'a> Guard<'a> {
 }
 
 impl Guard<'_> {
+    /// How fresh a request's Timestamp must be.
+    pub fn freshness(&self) -> wss::Freshness {
+        wss::Freshness {
+            skew: self.settings.skew,
+            max_age: self.settings.max_timestamp_age,
+            max_lifetime: self.settings.max_timestamp_lifetime,
+        }
+    }
+
+    /// Whether sfstub's CA or a configured client CA issued the DER certificate `der`.
+    pub fn issued_by_trusted_ca(&self, der: &[u8]) -> bool {
+        std::iter::once(self.keys.ca.info())
+            .chain(&self.settings.client_cas)
+            .any(|ca| keys::issued_by(der, ca))
+    }
+
+    /// Checks the service agreement of `cvr` for `entity_id`, acting through the user system
+    /// whose certificate is `certificate` (DER, with its subject) in the token model.
+    pub fn check_agreement(&self, cvr: Cvr, entity_id: &str, certificate: Option<(&[u8], &str)>) -> Result<(), String> {
+        let trusted = || certificate.is_some_and(|(der, _)| self.issued_by_trusted_ca(der));
+        let holder = certificate.map(|(der, subject)| SystemCertificate {
+            subject,
+            thumbprint: sha2::Sha256::digest(der).into(),
+            issued_by_trusted_ca: &trusted,
+        });
+        self.agreements.check(self.world, cvr, entity_id, holder.as_ref())
+    }
+
     /// Examines the envelope's WS-Security header for a service with this entity ID. In
     /// `token` and `strict` modes a missing or bad token is a fault naming what is wrong.
     pub fn inspect(
@@ -199,7 +246,7 @@ impl Guard<'_> {
         if self.settings.mode == SecurityMode::Off && !has_header {
             return Ok(Presented::default());
         }
-        let tree = xmltree::Tree::parse(body)
+        let tree = xmltree::Tree::parse_with(body, self.limits)
             .map_err(|e| Fault::sender(version, format!("the request cannot be read: {e}")))?;
         let message_id = wss::message_id(&tree);
         let strictness = match self.settings.mode {
@@ -222,7 +269,7 @@ impl Guard<'_> {
             audience: entity_id,
             sts_key: &sts_key,
             now: self.now,
-            skew: self.settings.skew,
+            freshness: self.freshness(),
         };
         let token = wss::check(&tree, &expect).map_err(|why| {
             if let Some(claimed) = wss::read_unverified(&tree).and_then(|t| Cvr::parse(&t.cvr).ok()) {
@@ -341,18 +388,11 @@ impl Guard<'_> {
             }
         };
         self.note_caller(caller.cvr.to_string());
-        let thumbprint: Option<[u8; 32]> = presented
-            .token
-            .as_ref()
-            .map(|t| sha2::Sha256::digest(&t.holder_certificate).into());
-        self.agreements
-            .check(
-                self.world,
-                caller.cvr,
-                entity_id,
-                caller.system.as_deref(),
-                thumbprint.as_ref(),
-            )
+        let certificate = match (&caller.model, &presented.token) {
+            (SecurityModel::Token, Some(token)) => Some((token.holder_certificate.as_slice(), token.subject.as_str())),
+            _ => None,
+        };
+        self.check_agreement(caller.cvr, entity_id, certificate)
             .map_err(|why| Fault::sender(version, format!("ServiceAgreementNotFound: {why}")))?;
         Ok(caller)
     }

@@ -10,6 +10,7 @@ use chrono::{DateTime, Duration, Utc};
 use rsa::{RsaPrivateKey, RsaPublicKey};
 
 use super::dsig::{self, DS_NS, DsigError, SIGNATURE_PLACEHOLDER, SignReference};
+use super::keys;
 use super::saml::{self, HOLDER_OF_KEY, SAML_NS};
 use super::xmltree::{NodeId, Tree};
 use crate::soap::xml::escape;
@@ -42,9 +43,105 @@ pub struct Expectations<'a> {
     /// This service's entity ID: the audience the token must name.
     pub audience: &'a str,
     pub sts_key: &'a RsaPublicKey,
+    /// The security clock's now.
     pub now: DateTime<Utc>,
-    /// Tolerated clock difference for Timestamp and token validity.
+    /// How fresh the Timestamp must be, and the tolerated clock difference (also for the
+    /// token's validity).
+    pub freshness: Freshness,
+}
+
+/// How fresh a request's `wsu:Timestamp` must be (strict mode, and the STS in strict mode).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Freshness {
+    /// Tolerated clock difference between the client and sfstub.
     pub skew: Duration,
+    /// How long after its `Created` a Timestamp is still accepted (beyond `skew`).
+    pub max_age: Duration,
+    /// The longest `Expires` − `Created`.
+    pub max_lifetime: Duration,
+}
+
+/// Checks the one `wsu:Timestamp` of a `wsse:Security` header against `now`: exactly one,
+/// with `Created` and `Expires`; not created in the future, not expired, not older than
+/// `max_age`, and `Expires` after `Created` by at most `max_lifetime` (each beyond the skew
+/// where a clock difference could explain it). Returns the Timestamp element.
+pub fn check_timestamp(
+    tree: &Tree,
+    security: NodeId,
+    now: DateTime<Utc>,
+    freshness: &Freshness,
+) -> Result<NodeId, String> {
+    let mut timestamps = tree.children_named(security, WSU_NS, "Timestamp");
+    let timestamp = timestamps
+        .next()
+        .ok_or("the wsse:Security header has no wsu:Timestamp")?;
+    let more = timestamps.count();
+    if more > 0 {
+        return Err(format!(
+            "the wsse:Security header holds {} wsu:Timestamp elements; WS-Security allows one",
+            more + 1
+        ));
+    }
+    let time = |local: &str| -> Result<Option<DateTime<Utc>>, String> {
+        tree.child(timestamp, WSU_NS, local)
+            .map(|n| {
+                let t = tree.text(n);
+                DateTime::parse_from_rfc3339(&t)
+                    .map(|d| d.with_timezone(&Utc))
+                    .map_err(|e| format!("Timestamp {local} {t:?} is not a time: {e}"))
+            })
+            .transpose()
+    };
+    let created = time("Created")?.ok_or("the wsu:Timestamp has no Created")?;
+    let expires = time("Expires")?.ok_or("the wsu:Timestamp has no Expires")?;
+    let Freshness {
+        skew,
+        max_age,
+        max_lifetime,
+    } = *freshness;
+    if created > now + skew {
+        return Err(format!(
+            "Timestamp created in the future ({}; sfstub's security clock says {}, allowed skew {} s)",
+            saml::instant(created),
+            saml::instant(now),
+            skew.num_seconds()
+        ));
+    }
+    if expires <= now - skew {
+        return Err(format!(
+            "Timestamp expired at {} (sfstub's security clock says {})",
+            saml::instant(expires),
+            saml::instant(now)
+        ));
+    }
+    if created < now - skew - max_age {
+        return Err(format!(
+            "Timestamp created at {}, more than {} s before sfstub's security clock ({}): sfstub accepts a message for {} s \
+             after its Created, plus the allowed skew of {} s (--max-timestamp-age)",
+            saml::instant(created),
+            (max_age + skew).num_seconds(),
+            saml::instant(now),
+            max_age.num_seconds(),
+            skew.num_seconds()
+        ));
+    }
+    if expires <= created {
+        return Err(format!(
+            "Timestamp Expires {} is not after its Created {}",
+            saml::instant(expires),
+            saml::instant(created)
+        ));
+    }
+    if expires - created > max_lifetime {
+        return Err(format!(
+            "Timestamp lifetime from {} to {} is {} s; sfstub accepts at most {} s (--max-timestamp-lifetime)",
+            saml::instant(created),
+            saml::instant(expires),
+            (expires - created).num_seconds(),
+            max_lifetime.num_seconds()
+        ));
+    }
+    Ok(timestamp)
 }
 
 /// A token that passed the check.
@@ -67,6 +164,14 @@ fn header(tree: &Tree) -> Option<NodeId> {
     let root = tree.root();
     tree.child_elements(root)
         .find(|&c| tree.element(c).local_name() == "Header")
+}
+
+/// How many SOAP Header elements the envelope holds (SOAP allows one).
+fn headers(tree: &Tree) -> usize {
+    let root = tree.root();
+    tree.child_elements(root)
+        .filter(|&c| tree.element(c).local_name() == "Header")
+        .count()
 }
 
 fn body(tree: &Tree) -> Option<NodeId> {
@@ -98,6 +203,9 @@ pub fn read_unverified(tree: &Tree) -> Option<Token> {
 /// diagnosis, in English, naming what is wrong.
 pub fn check(tree: &Tree, expect: &Expectations<'_>) -> Result<Token, String> {
     let strict = expect.strictness == Strictness::Strict;
+    if headers(tree) > 1 {
+        return Err("the envelope holds more than one SOAP Header; SOAP allows one".into());
+    }
     let header = header(tree).ok_or(
         "the request has no SOAP Header: the token model needs a wsse:Security header holding the SAML assertion from sfstub's STS",
     )?;
@@ -139,8 +247,9 @@ pub fn check(tree: &Tree, expect: &Expectations<'_>) -> Result<Token, String> {
             expect.audience
         ));
     }
+    let skew = expect.freshness.skew;
     if let Some(nb) = info.not_before
-        && nb > expect.now + expect.skew
+        && nb > expect.now + skew
     {
         return Err(format!(
             "the token is not valid before {} (sfstub's security clock says {})",
@@ -149,7 +258,7 @@ pub fn check(tree: &Tree, expect: &Expectations<'_>) -> Result<Token, String> {
         ));
     }
     match info.not_on_or_after {
-        Some(t) if t <= expect.now - expect.skew => {
+        Some(t) if t <= expect.now - skew => {
             return Err(format!(
                 "token expired at {} (sfstub's security clock says {})",
                 saml::instant(t),
@@ -193,47 +302,13 @@ fn check_message(
     holder: &[u8],
     header: NodeId,
 ) -> Result<(), String> {
-    let timestamp = tree
-        .child(security, WSU_NS, "Timestamp")
-        .ok_or("the wsse:Security header has no wsu:Timestamp")?;
-    let time = |local: &str| -> Result<Option<DateTime<Utc>>, String> {
-        tree.child(timestamp, WSU_NS, local)
-            .map(|n| {
-                let t = tree.text(n);
-                DateTime::parse_from_rfc3339(&t)
-                    .map(|d| d.with_timezone(&Utc))
-                    .map_err(|e| format!("Timestamp {local} {t:?} is not a time: {e}"))
-            })
-            .transpose()
-    };
-    if let Some(created) = time("Created")? {
-        if created > expect.now + expect.skew {
-            return Err(format!(
-                "Timestamp created in the future ({}; sfstub's security clock says {}, allowed skew {} s)",
-                saml::instant(created),
-                saml::instant(expect.now),
-                expect.skew.num_seconds()
-            ));
-        }
-    } else {
-        return Err("the wsu:Timestamp has no Created".into());
-    }
-    match time("Expires")? {
-        Some(expires) if expires <= expect.now - expect.skew => {
-            return Err(format!(
-                "Timestamp expired at {} (sfstub's security clock says {})",
-                saml::instant(expires),
-                saml::instant(expect.now)
-            ));
-        }
-        Some(_) => {}
-        None => return Err("the wsu:Timestamp has no Expires".into()),
-    }
+    let timestamp = check_timestamp(tree, security, expect.now, &expect.freshness)?;
     let signature = tree.child(security, DS_NS, "Signature").ok_or(
         "the message is not signed: strict mode needs a ds:Signature in the wsse:Security header, made with the holder-of-key certificate's key",
     )?;
-    let cert = crate::security::keys::parse_certificate(holder)
+    let cert = keys::parse_certificate(holder)
         .map_err(|e| format!("the holder-of-key certificate in the assertion cannot be read: {e}"))?;
+    keys::check_usable(&cert, expect.now).map_err(|e| format!("the holder-of-key certificate: {e}"))?;
     let resolve = |tree: &Tree, str_node: NodeId| -> Result<NodeId, DsigError> {
         match dsig::referenced_token(tree, str_node)? {
             n if n == assertion => Ok(n),
@@ -256,10 +331,11 @@ fn check_message(
         missing.push("Timestamp".into());
     }
     for local in ADDRESSING_HEADERS {
-        for h in tree.children_named(header, WSA_NS, local) {
-            if !verified.covered.contains(&h) {
-                missing.push(format!("wsa:{local}"));
-            }
+        if tree
+            .children_named(header, WSA_NS, local)
+            .any(|h| !verified.covered.contains(&h))
+        {
+            missing.push(format!("wsa:{local}"));
         }
     }
     if !verified.covered.contains(&assertion) {

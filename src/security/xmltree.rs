@@ -6,11 +6,19 @@
 //! canonicalization renders prefixes, not just namespace URIs. Comments and processing
 //! instructions are dropped (exc-c14n without comments omits comments; sfstub's peers send no
 //! processing instructions inside signed content). A DOCTYPE is refused.
+//!
+//! Reading and canonicalisation are linear in the input: every start tag is checked against
+//! the request [`Limits`] (depth, attributes, namespace declarations in scope) as it is read,
+//! and canonicalisation keeps the namespaces in scope and those already rendered in maps
+//! updated on the way down and undone on the way up, never copied per element.
 
-use std::collections::BTreeMap;
+use std::collections::HashMap;
 
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::reader::Reader;
+
+use crate::soap::Limits;
+use crate::soap::xml::LimitCheck;
 
 /// The `xml:` namespace, bound to the `xml` prefix everywhere.
 const XML_NS: &str = "http://www.w3.org/XML/1998/namespace";
@@ -28,7 +36,8 @@ pub struct Attribute {
 }
 
 impl Attribute {
-    fn prefix(&self) -> Option<&str> {
+    /// The prefix, if the name has one.
+    pub fn prefix(&self) -> Option<&str> {
         self.name.split_once(':').map(|(p, _)| p)
     }
 
@@ -82,9 +91,16 @@ pub struct Tree {
 pub struct XmlError(pub String);
 
 impl Tree {
-    /// Parses a document. Line endings are normalised to `\n` and attribute values as XML
-    /// prescribes, so canonical output matches what any conforming parser would see.
+    /// Parses a document within the default [`Limits`]; see [`Tree::parse_with`].
     pub fn parse(input: &[u8]) -> Result<Tree, XmlError> {
+        Tree::parse_with(input, Limits::default())
+    }
+
+    /// Parses a document, refusing one that breaks `limits`. Line endings are normalised to
+    /// `\n` and attribute values as XML prescribes, so canonical output matches what any
+    /// conforming parser would see.
+    pub fn parse_with(input: &[u8], limits: Limits) -> Result<Tree, XmlError> {
+        let mut check = LimitCheck::new(limits);
         let text = std::str::from_utf8(input).map_err(|e| XmlError(format!("the document is not UTF-8: {e}")))?;
         let text = text.replace("\r\n", "\n").replace('\r', "\n");
         let mut reader = Reader::from_str(&text);
@@ -117,6 +133,7 @@ impl Tree {
                     if stack.is_empty() && root.is_some() {
                         return Err(XmlError("more than one root element".into()));
                     }
+                    check.open(start, matches!(event, Event::Empty(_))).map_err(XmlError)?;
                     let id = nodes.len();
                     let parent = stack.last().copied();
                     nodes.push(Node::Element(element(start, parent)?));
@@ -134,6 +151,7 @@ impl Tree {
                 }
                 Event::End(_) => {
                     flush(&mut nodes, &stack, &mut pending_text);
+                    check.close();
                     stack.pop();
                 }
                 Event::Text(t) => {
@@ -298,62 +316,100 @@ impl Tree {
 
     /// Writes the subtree at `id` in exclusive canonical form, leaving out the subtree at
     /// `exclude` (the enveloped-signature transform). `inclusive` is the InclusiveNamespaces
-    /// PrefixList ("#default" names the default namespace).
+    /// PrefixList ("#default" names the default namespace). Linear in the size of the subtree
+    /// (plus the declarations on its ancestors).
     pub fn exc_c14n(&self, id: NodeId, exclude: Option<NodeId>, inclusive: &[String]) -> Vec<u8> {
-        let mut out = Vec::with_capacity(1024);
         let inclusive: Vec<&str> = inclusive
             .iter()
             .map(|p| if p == "#default" { "" } else { p.as_str() })
             .collect();
-        let rendered = BTreeMap::new();
-        self.c14n_element(id, exclude, &inclusive, &rendered, &mut out);
-        out
-    }
-
-    fn c14n_element(
-        &self,
-        id: NodeId,
-        exclude: Option<NodeId>,
-        inclusive: &[&str],
-        rendered: &BTreeMap<String, String>,
-        out: &mut Vec<u8>,
-    ) {
-        if Some(id) == exclude {
-            return;
+        let mut c14n = Canonicaliser {
+            tree: self,
+            exclude,
+            inclusive: &inclusive,
+            in_scope: HashMap::new(),
+            rendered: HashMap::new(),
+            out: Vec::with_capacity(1024),
+        };
+        // The declarations of the ancestors are in scope at `id`, outermost first.
+        let mut ancestors = Vec::new();
+        let mut at = self.element(id).parent;
+        while let Some(n) = at {
+            ancestors.push(n);
+            at = self.element(n).parent;
         }
-        let e = self.element(id);
-        // The prefixes this element visibly uses, plus the inclusive ones in scope.
-        let mut used: Vec<&str> = vec![e.prefix()];
-        for a in &e.attributes {
-            if let Some(p) = a.prefix() {
-                used.push(p);
+        for &n in ancestors.iter().rev() {
+            for (prefix, uri) in &self.element(n).namespaces {
+                c14n.in_scope.entry(prefix.as_str()).or_default().push(uri.as_str());
             }
         }
-        for p in inclusive {
-            if self.resolve_prefix(id, p).is_some() {
+        c14n.element(id);
+        c14n.out
+    }
+}
+
+/// The state of one exclusive canonicalisation: namespace bindings kept as a stack per
+/// prefix, pushed when an element is entered and popped when it is left.
+struct Canonicaliser<'t> {
+    tree: &'t Tree,
+    exclude: Option<NodeId>,
+    inclusive: &'t [&'t str],
+    /// Every declaration in scope at the current element, by prefix ("" = default).
+    in_scope: HashMap<&'t str, Vec<&'t str>>,
+    /// The declarations rendered on the current element's output ancestors, by prefix.
+    rendered: HashMap<&'t str, Vec<&'t str>>,
+    out: Vec<u8>,
+}
+
+impl<'t> Canonicaliser<'t> {
+    /// The URI bound to `prefix` in scope; `None` when unbound or bound to "".
+    fn lookup(&self, prefix: &str) -> Option<&'t str> {
+        if prefix == "xml" {
+            return Some(XML_NS);
+        }
+        self.in_scope
+            .get(prefix)
+            .and_then(|stack| stack.last().copied())
+            .filter(|uri| !uri.is_empty())
+    }
+
+    fn element(&mut self, id: NodeId) {
+        if Some(id) == self.exclude {
+            return;
+        }
+        let tree = self.tree;
+        let e = tree.element(id);
+        for (prefix, uri) in &e.namespaces {
+            self.in_scope.entry(prefix.as_str()).or_default().push(uri.as_str());
+        }
+        // The prefixes this element visibly uses, plus the inclusive ones in scope.
+        let mut used: Vec<&'t str> = vec![e.prefix()];
+        used.extend(e.attributes.iter().filter_map(Attribute::prefix));
+        for &p in self.inclusive {
+            if self.lookup(p).is_some() {
                 used.push(p);
             }
         }
         used.sort_unstable();
         used.dedup();
-        let mut declared = rendered.clone();
-        let mut decls: Vec<(String, String)> = Vec::new();
+        let mut decls: Vec<(&'t str, &'t str)> = Vec::new();
         for p in used {
             if p == "xml" {
                 continue;
             }
-            let uri = self.resolve_prefix(id, p).unwrap_or("");
-            let before = rendered.get(p).map(String::as_str).unwrap_or("");
-            if p.is_empty() {
-                if uri != before {
-                    decls.push((String::new(), uri.to_owned()));
-                    declared.insert(String::new(), uri.to_owned());
-                }
-            } else if !uri.is_empty() && rendered.get(p).map(String::as_str) != Some(uri) {
-                decls.push((p.to_owned(), uri.to_owned()));
-                declared.insert(p.to_owned(), uri.to_owned());
+            let uri = self.lookup(p).unwrap_or("");
+            let before = self.rendered.get(p).and_then(|s| s.last().copied());
+            let declare = if p.is_empty() {
+                uri != before.unwrap_or("")
+            } else {
+                !uri.is_empty() && before != Some(uri)
+            };
+            if declare {
+                decls.push((p, uri));
+                self.rendered.entry(p).or_default().push(uri);
             }
         }
+        let out = &mut self.out;
         out.push(b'<');
         out.extend_from_slice(e.name.as_bytes());
         for (p, uri) in &decls {
@@ -371,11 +427,12 @@ impl Tree {
             .attributes
             .iter()
             .map(|a| {
-                let ns = a.prefix().and_then(|p| self.resolve_prefix(id, p)).unwrap_or("");
+                let ns = a.prefix().and_then(|p| self.lookup(p)).unwrap_or("");
                 (ns, a.local_name(), a)
             })
             .collect();
         attrs.sort_by(|x, y| (x.0, x.1).cmp(&(y.0, y.1)));
+        let out = &mut self.out;
         for (_, _, a) in attrs {
             out.push(b' ');
             out.extend_from_slice(a.name.as_bytes());
@@ -385,14 +442,25 @@ impl Tree {
         }
         out.push(b'>');
         for &c in &e.children {
-            match &self.nodes[c] {
-                Node::Text(t) => escape_text(t, out),
-                Node::Element(_) => self.c14n_element(c, exclude, inclusive, &declared, out),
+            match &tree.nodes[c] {
+                Node::Text(t) => escape_text(t, &mut self.out),
+                Node::Element(_) => self.element(c),
             }
         }
+        let out = &mut self.out;
         out.extend_from_slice(b"</");
         out.extend_from_slice(e.name.as_bytes());
         out.push(b'>');
+        for (p, _) in decls {
+            if let Some(stack) = self.rendered.get_mut(p) {
+                stack.pop();
+            }
+        }
+        for (prefix, _) in &e.namespaces {
+            if let Some(stack) = self.in_scope.get_mut(prefix.as_str()) {
+                stack.pop();
+            }
+        }
     }
 }
 
@@ -400,7 +468,9 @@ fn element(start: &BytesStart<'_>, parent: Option<NodeId>) -> Result<Element, Xm
     let name = String::from_utf8(start.name().as_ref().to_vec()).map_err(|e| XmlError(e.to_string()))?;
     let mut attributes = Vec::new();
     let mut namespaces = Vec::new();
-    for attr in start.attributes() {
+    // Duplicates were refused by the limit check, in linear time; quick-xml's own check
+    // compares each name with all before it.
+    for attr in start.attributes().with_checks(false) {
         let attr = attr.map_err(|e| XmlError(format!("bad attribute on <{name}>: {e}")))?;
         let key = String::from_utf8(attr.key.as_ref().to_vec()).map_err(|e| XmlError(e.to_string()))?;
         let raw = std::str::from_utf8(&attr.value).map_err(|e| XmlError(e.to_string()))?;
@@ -538,5 +608,53 @@ mod tests {
     fn refuses_doctype_and_unknown_entities() {
         assert!(Tree::parse(br#"<!DOCTYPE r [<!ENTITY a "b">]><r>&a;</r>"#).is_err());
         assert!(Tree::parse(b"<r>&nbsp;</r>").is_err());
+    }
+
+    #[test]
+    fn the_limits_apply_to_the_tree() {
+        let limits = Limits {
+            max_depth: 4,
+            max_attributes: 8,
+            max_namespaces: 8,
+        };
+        let parse = |xml: &str| Tree::parse_with(xml.as_bytes(), limits).map(|_| ());
+        assert!(parse("<a><b><c><d/></c></b></a>").is_ok());
+        assert!(
+            parse("<a><b><c><d><e/></d></c></b></a>")
+                .unwrap_err()
+                .0
+                .contains("deeper than 4")
+        );
+        let attrs: String = (0..9).map(|i| format!(" a{i}='x'")).collect();
+        assert!(
+            parse(&format!("<a{attrs}/>"))
+                .unwrap_err()
+                .0
+                .contains("more than 8 attributes")
+        );
+        let ns = |p: &str| (0..5).map(|i| format!(" xmlns:{p}{i}='u'")).collect::<String>();
+        assert!(
+            parse(&format!("<a{}><b{}/></a>", ns("p"), ns("q")))
+                .unwrap_err()
+                .0
+                .contains("in scope at <b>")
+        );
+        assert!(parse("<a x='1' x='2'/>").unwrap_err().0.contains("appears twice"));
+    }
+
+    #[test]
+    fn namespaces_rendered_by_a_sibling_are_rendered_again() {
+        // The rendered-namespace stack is undone when an element closes.
+        let xml = r#"<r xmlns:a="urn:a"><a:x/><a:y/><z a:q="1"/></r>"#;
+        assert_eq!(
+            c14n(xml, "r", &[]),
+            r#"<r><a:x xmlns:a="urn:a"></a:x><a:y xmlns:a="urn:a"></a:y><z xmlns:a="urn:a" a:q="1"></z></r>"#
+        );
+        // A prefix rebound below is declared again, and the outer binding after it.
+        let xml = r#"<a:r xmlns:a="urn:1"><a:s xmlns:a="urn:2"><a:t/></a:s><a:u/></a:r>"#;
+        assert_eq!(
+            c14n(xml, "r", &[]),
+            r#"<a:r xmlns:a="urn:1"><a:s xmlns:a="urn:2"><a:t></a:t></a:s><a:u></a:u></a:r>"#
+        );
     }
 }

@@ -3,6 +3,7 @@
 //! the typed response — plus the contract (WSDL/XSD) it publishes.
 
 pub mod k2017;
+pub mod like;
 pub mod serviceplatformen;
 pub mod sf1472_kontrolsag;
 pub mod sf1500_organisation;

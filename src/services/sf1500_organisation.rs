@@ -17,6 +17,7 @@ pub mod request;
 
 use std::sync::Arc;
 
+use super::like::Like;
 use super::{Context, ResponseSigning, Service, Summary, stoettesystem};
 use crate::clip::clip;
 use crate::contracts::{self, Official};
@@ -25,7 +26,7 @@ use crate::soap::{Envelope, Fault, SoapVersion};
 use crate::world::World;
 use register::{Entry, Register};
 use render::Variant;
-use request::{Bound, Filters, Search};
+use request::{Bound, Filters};
 
 /// The entity ID (token audience) of every SF1500 v6 endpoint.
 pub const ENTITY_ID: &str = "http://stoettesystemerne.dk/service/organisation/3";
@@ -264,10 +265,15 @@ impl Organisationssystem {
             Ok(s) => s,
             Err(tekst) => return retur(out, status_kode::UGYLDIG_INPUT, &tekst),
         };
+        let criteria: Vec<(&str, Like)> = search
+            .criteria
+            .iter()
+            .map(|c| (c.field.as_str(), Like::new(&c.value, true)))
+            .collect();
         let hits: Vec<&Entry> = self
             .register
             .of(self.objekt)
-            .filter(|e| matches(e, &search))
+            .filter(|e| matches(e, &criteria))
             .skip(search.offset)
             .take(search.limit.unwrap_or(usize::MAX))
             .collect();
@@ -283,12 +289,12 @@ fn retur(out: &mut Vec<u8>, kode: u32, tekst: &str) -> String {
     format!("StatusKode {kode}: {tekst}")
 }
 
-/// Whether an object meets every criterion of a search.
-fn matches(entry: &Entry, search: &Search) -> bool {
-    search.criteria.iter().all(|c| {
+/// Whether an object meets every criterion of a search: (field, compiled pattern).
+fn matches(entry: &Entry, criteria: &[(&str, Like)]) -> bool {
+    criteria.iter().all(|(wanted, pattern)| {
         entry
             .facts()
-            .any(|(field, value)| field == c.field && request::like(&c.value, &value))
+            .any(|(field, value)| field == *wanted && pattern.matches(&value))
     })
 }
 

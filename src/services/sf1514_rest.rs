@@ -1,7 +1,8 @@
 //! SF1514's REST faces: the JSON wrapper of WS-Trust (`/runtime/api/rest/wstrust/v1/issue`)
 //! and the OAuth 2.0 `client_credentials` grant that returns a holder-of-key JWT
 //! (`/runtime/api/rest/oauth/v1/issue`). Both authenticate the client by its TLS client
-//! certificate; the JSON variant also takes the certificate in `UseKey`.
+//! certificate; the JSON variant also takes the certificate in `UseKey`, except in strict
+//! mode, where only the TLS client certificate proves possession of the key.
 
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD as B64, URL_SAFE_NO_PAD as B64URL};
@@ -16,6 +17,7 @@ use sha2::Sha256;
 use super::Context;
 use super::sf1514_sts::{ISSUE, Issuer, PUBLIC_KEY, SAML2_TOKEN_TYPE, StsError, TOKEN_LIFETIME_HOURS};
 use crate::clip::clip;
+use crate::security::SecurityMode;
 use crate::security::keys::{CertInfo, parse_certificate};
 use crate::world::Cvr;
 
@@ -153,6 +155,16 @@ pub fn wstrust(issuer: &Issuer<'_>, tls_certificate: Option<&[u8]>, body: &[u8])
             "AppliesTo.EndpointReference.Address (the service's entity ID) is missing",
         );
     };
+    if tls_certificate.is_none() && issuer.ctx.guard.settings.mode == SecurityMode::Strict {
+        // A certificate in UseKey proves nothing: anyone may send anyone's public certificate.
+        return error(
+            StatusCode::UNAUTHORIZED,
+            101,
+            "strict mode: the REST STS issues a holder-of-key token only to the holder of the key: present the UseKey \
+             certificate as the TLS client certificate (serve with --tls --tls-client-auth optional or required); \
+             a certificate in UseKey alone proves no possession of its key",
+        );
+    }
     let (der, info) = match client_certificate(tls_certificate, field("UseKey")) {
         Ok(x) => x,
         Err(response) => return *response,

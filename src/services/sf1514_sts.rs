@@ -14,9 +14,9 @@ use uuid::Uuid;
 
 use super::{Context, ResponseSigning, Service, Signer, Summary};
 use crate::clip::clip;
-use crate::security::keys::{CertInfo, parse_certificate};
+use crate::security::keys::{CertInfo, check_usable, parse_certificate};
 use crate::security::saml::{self, AssertionSpec};
-use crate::security::wss::{self, SAMLID, WSA_NS, WSSE_NS, WSSE11_NS, WSU_NS};
+use crate::security::wss::{self, Freshness, SAMLID, WSA_NS, WSSE_NS, WSSE11_NS, WSU_NS};
 use crate::security::xmltree::{NodeId, Tree};
 use crate::security::{SecurityMode, dsig};
 use crate::soap::xml::escape;
@@ -99,15 +99,10 @@ impl Issuer<'_> {
                 format!("the CVR {cvr} in CvrNumberIdentifier is not an authority of this scenario's world"),
             ));
         }
+        check_usable(info, guard.now)
+            .map_err(|e| StsError::new(101, format!("the client certificate cannot be used: {e}")))?;
         guard
-            .agreements
-            .check(
-                world,
-                cvr,
-                applies_to,
-                Some(&info.subject),
-                Some(&info.thumbprint_sha256),
-            )
+            .check_agreement(cvr, applies_to, Some((certificate, &info.subject)))
             .map_err(|why| {
                 StsError::new(
                     5015,
@@ -141,15 +136,15 @@ impl Issuer<'_> {
     }
 }
 
-/// Reads a RequestSecurityToken. In strict mode its WS-Security signature must verify with
-/// the UseKey certificate and cover Body and Timestamp. `on_cvr` hears the claimed CVR as soon
-/// as it is read (for the request log), before the rest is judged.
+/// Reads a RequestSecurityToken. In strict mode (`strict` says how fresh its Timestamp must
+/// be at `now`, the security clock) its WS-Security signature must verify with the UseKey
+/// certificate, which must be usable, and cover Body and Timestamp. `on_cvr` hears the
+/// claimed CVR as soon as it is read (for the request log), before the rest is judged.
 pub fn read_request(
     tree: &Tree,
     audiences: &[&'static str],
-    strict: bool,
+    strict: Option<&Freshness>,
     now: DateTime<Utc>,
-    skew: Duration,
     on_cvr: impl FnOnce(Cvr),
 ) -> Result<TokenRequest, StsError> {
     let malformed = |why: String| StsError::new(103, why);
@@ -230,8 +225,8 @@ pub fn read_request(
         .map_err(|e| malformed(format!("UseKey's BinarySecurityToken is not base64: {e}")))?;
     let certificate_info =
         parse_certificate(&certificate).map_err(|e| malformed(format!("UseKey's certificate cannot be read: {e}")))?;
-    if strict {
-        check_signature(tree, body, &certificate, &certificate_info, now, skew)?;
+    if let Some(freshness) = strict {
+        check_signature(tree, body, &certificate, &certificate_info, now, freshness)?;
     }
     Ok(TokenRequest {
         applies_to,
@@ -272,13 +267,20 @@ fn check_signature(
     certificate: &[u8],
     info: &CertInfo,
     now: DateTime<Utc>,
-    skew: Duration,
+    freshness: &Freshness,
 ) -> Result<(), StsError> {
     let bad = |why: String| StsError::new(103, format!("the request's signature: {why}"));
-    let header = tree
+    let mut headers = tree
         .child_elements(tree.root())
-        .find(|&c| tree.element(c).local_name() == "Header")
+        .filter(|&c| tree.element(c).local_name() == "Header");
+    let header = headers
+        .next()
         .ok_or_else(|| bad("no SOAP Header with a wsse:Security header".into()))?;
+    if headers.next().is_some() {
+        return Err(bad(
+            "the envelope holds more than one SOAP Header; SOAP allows one".into()
+        ));
+    }
     let security = tree
         .child(header, WSSE_NS, "Security")
         .ok_or_else(|| bad("no wsse:Security header".into()))?;
@@ -298,16 +300,8 @@ fn check_signature(
             ));
         }
     }
-    let timestamp = tree
-        .child(security, WSU_NS, "Timestamp")
-        .ok_or_else(|| bad("no wsu:Timestamp".into()))?;
-    if let Some(expires) = tree.child(timestamp, WSU_NS, "Expires").map(|e| tree.text(e)) {
-        let t =
-            DateTime::parse_from_rfc3339(&expires).map_err(|e| bad(format!("Timestamp Expires {expires:?}: {e}")))?;
-        if t.with_timezone(&Utc) <= now - skew {
-            return Err(bad(format!("Timestamp expired at {expires}")));
-        }
-    }
+    let timestamp = wss::check_timestamp(tree, security, now, freshness).map_err(bad)?;
+    check_usable(info, now).map_err(|e| StsError::new(101, format!("the UseKey certificate cannot be used: {e}")))?;
     let key_name = format!("the UseKey certificate ({})", info.subject);
     let verified = dsig::verify(tree, signature, &info.public_key, &key_name, None).map_err(|e| bad(e.to_string()))?;
     let mut missing = Vec::new();
@@ -388,11 +382,13 @@ impl Service for Sts {
             )
             .fault(version));
         }
-        let tree = Tree::parse(body).map_err(|e| StsError::new(103, e.to_string()).fault(version))?;
-        let settings = ctx.guard.settings;
-        let strict = settings.mode == SecurityMode::Strict;
-        let request = read_request(&tree, &self.audiences, strict, ctx.guard.now, settings.skew, |cvr| {
-            ctx.guard.note_caller(cvr.to_string());
+        let guard = ctx.guard;
+        let tree =
+            Tree::parse_with(body, guard.limits).map_err(|e| StsError::new(103, e.to_string()).fault(version))?;
+        let freshness = guard.freshness();
+        let strict = (guard.settings.mode == SecurityMode::Strict).then_some(&freshness);
+        let request = read_request(&tree, &self.audiences, strict, guard.now, |cvr| {
+            guard.note_caller(cvr.to_string());
         })
         .map_err(|e| e.fault(version))?;
         let issuer = Issuer {
@@ -410,8 +406,12 @@ impl Service for Sts {
         write_response(out, &request, &issued);
         // The journal: who asked, by the UseKey certificate the token is bound to.
         let cvr = request.cvr.to_string();
-        ctx.trace
-            .token(&cvr, &request.certificate_info.subject, &request.certificate, strict);
+        ctx.trace.token(
+            &cvr,
+            &request.certificate_info.subject,
+            &request.certificate,
+            strict.is_some(),
+        );
         Ok(Summary {
             caller: Some(request.cvr.to_string()),
             outcome: format!("token {} for {}", issued.assertion_id, request.applies_to),

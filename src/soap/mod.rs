@@ -112,16 +112,35 @@ pub fn version_mismatch(speaks: SoapVersion, got: SoapVersion, service: &str) ->
     fault
 }
 
-/// Limits on what a request may contain.
-#[derive(Debug, Clone, Copy)]
+/// Limits on what an XML request may contain, enforced by every reader of request XML (the
+/// envelope reader here, [`crate::security::xmltree`], the WS-Security and STS readers), so
+/// that each reads in time linear in its input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
-    /// The deepest element nesting accepted.
+    /// The deepest element nesting accepted (`--max-depth`).
     pub max_depth: usize,
+    /// The most attributes one element may carry, namespace declarations included
+    /// (`--max-attributes`).
+    pub max_attributes: usize,
+    /// The most namespace declarations in scope at any element: its own and its ancestors'
+    /// (`--max-namespaces`). Resolving a prefix costs at most this many comparisons.
+    pub max_namespaces: usize,
 }
+
+/// The default of `--max-depth`.
+pub const DEFAULT_MAX_DEPTH: usize = 64;
+/// The default of `--max-attributes`.
+pub const DEFAULT_MAX_ATTRIBUTES: usize = 128;
+/// The default of `--max-namespaces`.
+pub const DEFAULT_MAX_NAMESPACES: usize = 128;
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits { max_depth: 64 }
+        Limits {
+            max_depth: DEFAULT_MAX_DEPTH,
+            max_attributes: DEFAULT_MAX_ATTRIBUTES,
+            max_namespaces: DEFAULT_MAX_NAMESPACES,
+        }
     }
 }
 
@@ -186,6 +205,9 @@ pub fn parse_envelope(input: &[u8], limits: Limits, fallback: SoapVersion) -> Re
     let mut message_id: Option<String> = None;
     let mut op_start = 0usize;
     let mut op_pending: Option<(String, Option<String>)> = None;
+    let mut seen_header = false;
+    let mut seen_body = false;
+    let mut check = xml::LimitCheck::new(limits);
     let fault = |version: Option<SoapVersion>, reason: String| Fault::sender(version.unwrap_or(fallback), reason);
 
     loop {
@@ -228,13 +250,8 @@ pub fn parse_envelope(input: &[u8], limits: Limits, fallback: SoapVersion) -> Re
                 if closed_envelope {
                     return Err(fault(version, "there is content after the closing Envelope tag".into()));
                 }
+                check.open(e, is_empty).map_err(|why| fault(version, why))?;
                 depth += 1;
-                if depth > limits.max_depth {
-                    return Err(fault(
-                        version,
-                        format!("the request nests elements deeper than {} levels", limits.max_depth),
-                    ));
-                }
                 let local = e.local_name();
                 match depth {
                     1 => {
@@ -268,7 +285,26 @@ pub fn parse_envelope(input: &[u8], limits: Limits, fallback: SoapVersion) -> Re
                         }
                     }
                     2 => match local.as_ref() {
-                        b"Header" if !in_body && operation.is_none() => {
+                        b"Header" if seen_header => {
+                            return Err(fault(
+                                version,
+                                "the Envelope holds a second Header; SOAP allows one, before the Body".into(),
+                            ));
+                        }
+                        b"Header" if seen_body => {
+                            return Err(fault(
+                                version,
+                                "the Header comes after the Body; SOAP puts the one Header before the Body".into(),
+                            ));
+                        }
+                        b"Body" if seen_body => {
+                            return Err(fault(
+                                version,
+                                "the Envelope holds a second Body; SOAP allows exactly one".into(),
+                            ));
+                        }
+                        b"Header" => {
+                            seen_header = true;
                             in_header = !is_empty;
                             header_start = after;
                             if is_empty {
@@ -276,6 +312,7 @@ pub fn parse_envelope(input: &[u8], limits: Limits, fallback: SoapVersion) -> Re
                             }
                         }
                         b"Body" => {
+                            seen_body = true;
                             if is_empty {
                                 return Err(fault(
                                     version,
@@ -328,6 +365,7 @@ pub fn parse_envelope(input: &[u8], limits: Limits, fallback: SoapVersion) -> Re
                 }
             }
             Event::End(ref e) => {
+                check.close();
                 if depth == 3
                     && let Some(id) = message_id.take()
                     && let Some(headers) = addressing.as_mut()
@@ -535,6 +573,60 @@ mod tests {
             let fault = parse(xml).unwrap_err();
             assert!(fault.reason.contains(expected), "{xml:?}: {}", fault.reason);
         }
+    }
+
+    #[test]
+    fn refuses_a_second_header_a_late_header_and_a_second_body() {
+        let env = |inner: &str| {
+            format!(r#"<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope">{inner}</s:Envelope>"#)
+        };
+        let cases = [
+            ("<s:Header/><s:Header/><s:Body><a/></s:Body>", "a second Header"),
+            (
+                "<s:Header><x/></s:Header><s:Header><y/></s:Header><s:Body><a/></s:Body>",
+                "a second Header",
+            ),
+            ("<s:Body><a/></s:Body><s:Header/>", "the Header comes after the Body"),
+            (
+                "<s:Body></s:Body><s:Header/><s:Body><a/></s:Body>",
+                "the Header comes after the Body",
+            ),
+            ("<s:Body><a/></s:Body><s:Body></s:Body>", "a second Body"),
+        ];
+        for (inner, expected) in cases {
+            let fault = parse(&env(inner)).unwrap_err();
+            assert!(fault.reason.contains(expected), "{inner}: {}", fault.reason);
+        }
+        assert!(parse(&env("<s:Header/><s:Body><a/></s:Body>")).is_ok());
+    }
+
+    #[test]
+    fn refuses_too_many_attributes_namespaces_and_duplicates_anywhere() {
+        let env = |op: &str| {
+            format!(
+                r#"<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope"><s:Header><h/></s:Header><s:Body>{op}</s:Body></s:Envelope>"#
+            )
+        };
+        let attrs: String = (0..129).map(|i| format!(" a{i}=\"\"")).collect();
+        let fault = parse(&env(&format!("<op><x{attrs}/></op>"))).unwrap_err();
+        assert!(
+            fault.reason.contains("<x> has more than 128 attributes"),
+            "{}",
+            fault.reason
+        );
+        let ns: String = (0..100).map(|i| format!(" xmlns:p{i}=\"u\"")).collect();
+        let fault = parse(&env(&format!("<op{ns}><x{ns}/></op>"))).unwrap_err();
+        assert!(
+            fault.reason.contains("namespace declarations are in scope at <x>"),
+            "{}",
+            fault.reason
+        );
+        let fault = parse(&env(r#"<op a="1" a="2"/>"#)).unwrap_err();
+        assert!(
+            fault.reason.contains("the attribute a appears twice in <op>"),
+            "{}",
+            fault.reason
+        );
     }
 
     #[test]

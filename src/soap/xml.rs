@@ -1,10 +1,132 @@
-//! Small XML helpers: escaping for the writers, and reading an element's leaf texts by local
-//! name for the request parsers.
+//! Small XML helpers: escaping for the writers, reading an element's leaf texts by local
+//! name for the request parsers, and [`LimitCheck`], which keeps every reader of request XML
+//! within the [`Limits`] (depth, attributes, namespace declarations in scope).
 
 use std::borrow::Cow;
+use std::collections::HashSet;
 
-use quick_xml::events::Event;
+use quick_xml::events::{BytesStart, Event};
 use quick_xml::reader::Reader;
+
+use super::Limits;
+
+/// The deepest nesting [`leaf_texts`] reads, whatever the configured limit (`--max-depth`
+/// accepts at most this): it keeps the cost of element paths bounded for any input.
+pub const DEPTH_CEILING: usize = 1024;
+
+/// Checks each start tag of a document against the [`Limits`] as a reader meets it, in time
+/// linear in the tag: depth, the number of attributes, duplicate attribute names (a linear
+/// check: quick-xml's own compares each name with all before it), and the namespace
+/// declarations in scope. Call [`LimitCheck::open`] for every start tag and
+/// [`LimitCheck::close`] for every end tag.
+#[derive(Debug)]
+pub struct LimitCheck {
+    limits: Limits,
+    /// Namespace declarations made by each open element.
+    declared: Vec<usize>,
+    in_scope: usize,
+}
+
+impl LimitCheck {
+    /// A check for one document.
+    pub fn new(limits: Limits) -> LimitCheck {
+        LimitCheck {
+            limits,
+            declared: Vec::with_capacity(16),
+            in_scope: 0,
+        }
+    }
+
+    /// The number of elements open.
+    pub fn depth(&self) -> usize {
+        self.declared.len()
+    }
+
+    /// Checks a start tag (`empty` for `<a/>`, which closes at once). The error names the
+    /// element and the limit, ready for a fault.
+    pub fn open(&mut self, start: &BytesStart<'_>, empty: bool) -> Result<(), String> {
+        let max = self.limits;
+        if self.declared.len() >= max.max_depth {
+            return Err(format!(
+                "the request nests elements deeper than {} levels",
+                max.max_depth
+            ));
+        }
+        let declarations = check_attributes(start, max.max_attributes)?;
+        if self.in_scope + declarations > max.max_namespaces {
+            return Err(format!(
+                "more than {} namespace declarations are in scope at <{}>; sfstub reads at most {} (--max-namespaces)",
+                max.max_namespaces,
+                shorten(start.name().as_ref()),
+                max.max_namespaces
+            ));
+        }
+        if !empty {
+            self.in_scope += declarations;
+            self.declared.push(declarations);
+        }
+        Ok(())
+    }
+
+    /// Closes the innermost open element.
+    pub fn close(&mut self) {
+        if let Some(declarations) = self.declared.pop() {
+            self.in_scope -= declarations;
+        }
+    }
+}
+
+/// Checks the attributes of one start tag: at most `max` of them (namespace declarations
+/// included), each well-formed, no name twice. Returns the number of namespace declarations.
+/// Linear in the tag.
+pub fn check_attributes(start: &BytesStart<'_>, max: usize) -> Result<usize, String> {
+    /// Below this many names a scan is cheaper than hashing.
+    const SCAN: usize = 16;
+    let mut names: Vec<&[u8]> = Vec::new();
+    let mut seen: HashSet<&[u8]> = HashSet::new();
+    let mut declarations = 0;
+    for (i, attribute) in start.attributes().with_checks(false).enumerate() {
+        let attribute =
+            attribute.map_err(|e| format!("a malformed attribute in <{}>: {e}", shorten(start.name().as_ref())))?;
+        if i >= max {
+            return Err(format!(
+                "<{}> has more than {max} attributes (namespace declarations included); sfstub reads at most {max} per element (--max-attributes)",
+                shorten(start.name().as_ref())
+            ));
+        }
+        let key = attribute.key.into_inner();
+        if key == b"xmlns" || key.starts_with(b"xmlns:") {
+            declarations += 1;
+        }
+        let duplicate = if names.len() < SCAN {
+            let twice = names.contains(&key);
+            names.push(key);
+            if names.len() == SCAN {
+                seen.extend(names.iter().copied());
+            }
+            twice
+        } else {
+            !seen.insert(key)
+        };
+        if duplicate {
+            return Err(format!(
+                "the attribute {} appears twice in <{}>",
+                shorten(key),
+                shorten(start.name().as_ref())
+            ));
+        }
+    }
+    Ok(declarations)
+}
+
+/// A name from a request for a message: at most 64 characters.
+pub fn shorten(name: &[u8]) -> String {
+    let text = String::from_utf8_lossy(name);
+    match text.char_indices().nth(64) {
+        Some((cut, _)) => format!("{}…", &text[..cut]),
+        None => text.into_owned(),
+    }
+}
 
 /// Escapes `<`, `>`, `&`, `'` and `"`.
 pub fn escape(s: &str) -> Cow<'_, str> {
@@ -51,35 +173,55 @@ pub struct Leaf {
 }
 
 /// Reads every element that holds text (or nothing) below the root of `xml`, in document
-/// order. Prefixes are ignored: paths use local names. The document must already have passed
-/// [`super::parse_envelope`], which limits depth and refuses DOCTYPEs.
+/// order. Prefixes are ignored: paths use local names; attributes are not read. The document
+/// has usually passed [`super::parse_envelope`], which applies the configured limits and
+/// refuses DOCTYPEs; on its own this reads at most [`DEPTH_CEILING`] levels deep, so its cost
+/// stays linear in the input.
 pub fn leaf_texts(xml: &[u8]) -> Result<Vec<Leaf>, String> {
     let mut reader = Reader::from_reader(xml);
-    let mut stack: Vec<Vec<u8>> = Vec::with_capacity(8);
+    // The path of the open element below the root, and where each open element's part starts.
+    let mut path = String::new();
+    let mut starts: Vec<usize> = Vec::with_capacity(8);
     let mut leaves = Vec::with_capacity(16);
     let mut text = String::new();
     let mut has_child = false;
-    let path_of = |stack: &[Vec<u8>], last: &[u8]| {
-        let mut p = String::new();
-        for seg in stack.iter().skip(1).map(|v| v.as_slice()).chain(std::iter::once(last)) {
+    // A leaf's path, or [`OVERLONG_PATH`] when it is longer than any path a service reads: a
+    // copy per leaf must not grow with the names of its ancestors.
+    let leaf_path = |path: &str, last: Option<&[u8]>| {
+        let extra = last.map_or(0, |l| l.len() + 1);
+        if path.len() + extra > MAX_PATH {
+            return OVERLONG_PATH.to_owned();
+        }
+        let mut p = String::with_capacity(path.len() + extra);
+        p.push_str(path);
+        if let Some(last) = last {
             if !p.is_empty() {
                 p.push('/');
             }
-            p.push_str(&String::from_utf8_lossy(seg));
+            p.push_str(&String::from_utf8_lossy(last));
         }
         p
     };
     loop {
         match reader.read_event().map_err(|e| format!("not well-formed XML: {e}"))? {
             Event::Start(e) => {
-                stack.push(e.local_name().as_ref().to_vec());
+                if starts.len() >= DEPTH_CEILING {
+                    return Err(format!("elements nest deeper than {DEPTH_CEILING} levels"));
+                }
+                starts.push(path.len());
+                if starts.len() > 1 {
+                    if !path.is_empty() {
+                        path.push('/');
+                    }
+                    path.push_str(&String::from_utf8_lossy(e.local_name().as_ref()));
+                }
                 text.clear();
                 has_child = false;
             }
             Event::Empty(e) => {
-                if !stack.is_empty() {
+                if !starts.is_empty() {
                     leaves.push(Leaf {
-                        path: path_of(&stack, e.local_name().as_ref()),
+                        path: leaf_path(&path, Some(e.local_name().as_ref())),
                         text: String::new(),
                     });
                 }
@@ -95,13 +237,14 @@ pub fn leaf_texts(xml: &[u8]) -> Result<Vec<Leaf>, String> {
             }
             Event::GeneralRef(r) => text.push(resolve_reference(&r)?),
             Event::End(_) => {
-                let Some(last) = stack.pop() else { break };
-                if !has_child && !stack.is_empty() {
+                let Some(start) = starts.pop() else { break };
+                if !has_child && !starts.is_empty() {
                     leaves.push(Leaf {
-                        path: path_of(&stack, &last),
+                        path: leaf_path(&path, None),
                         text: text.trim().to_owned(),
                     });
                 }
+                path.truncate(start);
                 text.clear();
                 has_child = true;
             }
@@ -111,6 +254,11 @@ pub fn leaf_texts(xml: &[u8]) -> Result<Vec<Leaf>, String> {
     }
     Ok(leaves)
 }
+
+/// The longest leaf path [`leaf_texts`] writes out; far longer than any path a service reads.
+pub const MAX_PATH: usize = 256;
+/// The path of a leaf whose path is longer than [`MAX_PATH`]: it matches nothing.
+pub const OVERLONG_PATH: &str = "…";
 
 #[cfg(test)]
 mod tests {
@@ -122,6 +270,68 @@ mod tests {
         let leaves = leaf_texts(xml).unwrap();
         let got: Vec<_> = leaves.iter().map(|l| (l.path.as_str(), l.text.as_str())).collect();
         assert_eq!(got, vec![("A", "1"), ("B/C", "x & y A"), ("B/D", "")]);
+    }
+
+    #[test]
+    fn an_overlong_path_is_cut_short_and_a_deep_one_refused() {
+        let long = "n".repeat(300);
+        let xml = format!("<r><{long}><a>1</a><b/></{long}><c>2</c></r>");
+        let leaves = leaf_texts(xml.as_bytes()).unwrap();
+        let got: Vec<_> = leaves.iter().map(|l| (l.path.as_str(), l.text.as_str())).collect();
+        assert_eq!(got, vec![(OVERLONG_PATH, "1"), (OVERLONG_PATH, ""), ("c", "2")]);
+        let deep = "<a>".repeat(DEPTH_CEILING + 1) + &"</a>".repeat(DEPTH_CEILING + 1);
+        assert!(leaf_texts(deep.as_bytes()).unwrap_err().contains("deeper than 1024"));
+    }
+
+    #[test]
+    fn the_limit_check_counts_attributes_duplicates_and_namespaces() {
+        let limits = Limits {
+            max_depth: 3,
+            max_attributes: 20,
+            max_namespaces: 4,
+        };
+        let check = |xml: &str| -> Result<(), String> {
+            let mut reader = Reader::from_str(xml);
+            let mut check = LimitCheck::new(limits);
+            loop {
+                match reader.read_event().map_err(|e| e.to_string())? {
+                    Event::Start(e) => check.open(&e, false)?,
+                    Event::Empty(e) => check.open(&e, true)?,
+                    Event::End(_) => check.close(),
+                    Event::Eof => return Ok(()),
+                    _ => {}
+                }
+            }
+        };
+        let attrs = |n: usize| (0..n).map(|i| format!(" a{i}=\"\"")).collect::<String>();
+        assert_eq!(check(&format!("<r{}/>", attrs(20))), Ok(()));
+        assert!(
+            check(&format!("<r{}/>", attrs(21)))
+                .unwrap_err()
+                .contains("more than 20 attributes")
+        );
+        // Duplicates, found by the scan and by the hash set.
+        assert!(
+            check("<r a='1' b='2' a='3'/>")
+                .unwrap_err()
+                .contains("the attribute a appears twice in <r>")
+        );
+        let late = format!("<r{} a3=\"x\"/>", attrs(18));
+        assert!(check(&late).unwrap_err().contains("the attribute a3 appears twice"));
+        // Namespaces in scope add up along the path and are released at the end tag.
+        let ns = |n: usize| (0..n).map(|i| format!(" xmlns:p{i}=\"u\"")).collect::<String>();
+        assert_eq!(check(&format!("<r{}><a{}/><a{}/></r>", ns(2), ns(2), ns(2))), Ok(()));
+        assert!(
+            check(&format!("<r{}><a{}><b{}/></a></r>", ns(2), ns(2), ns(1)))
+                .unwrap_err()
+                .contains("more than 4 namespace declarations are in scope at <b>")
+        );
+        assert!(
+            check("<a><b><c><d/></c></b></a>")
+                .unwrap_err()
+                .contains("deeper than 3 levels")
+        );
+        assert!(check("<a x/>").unwrap_err().contains("a malformed attribute in <a>"));
     }
 
     #[test]

@@ -126,7 +126,7 @@ fn expect_too_large(response: &HttpResponse, limit: usize) {
 fn a_body_over_the_size_limit_is_413_with_a_fault() {
     let app = spawn_app_with_limits(Limits {
         max_body: 4096,
-        max_depth: 64,
+        ..Default::default()
     });
     // Padding in the Header keeps it a valid request, only too large.
     let padding = format!("<!-- {} -->", "x".repeat(10 * 1024));
@@ -143,7 +143,7 @@ fn a_body_over_the_size_limit_is_413_with_a_fault() {
 fn a_chunked_body_over_the_size_limit_is_413_with_a_fault() {
     let app = spawn_app_with_limits(Limits {
         max_body: 4096,
-        max_depth: 64,
+        ..Default::default()
     });
     let mut chunked = Vec::new();
     for _ in 0..10 {
@@ -162,7 +162,7 @@ fn a_chunked_body_over_the_size_limit_is_413_with_a_fault() {
 fn a_body_just_under_the_size_limit_is_served() {
     let app = spawn_app_with_limits(Limits {
         max_body: 4096,
-        max_depth: 64,
+        ..Default::default()
     });
     let request = good_request();
     let padding = format!("<!--{}-->", "x".repeat(4096 - request.len() - "<!---->".len()));

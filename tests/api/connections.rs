@@ -130,7 +130,7 @@ fn a_client_that_expects_100_continue_gets_it_and_then_the_answer() {
 fn an_oversized_request_that_expects_100_continue_is_refused_before_the_body() {
     let app = crate::helpers::spawn_app_with_limits(sfstub::app::Limits {
         max_body: 4096,
-        max_depth: 64,
+        ..Default::default()
     });
     let mut stream = app.connect();
     let mut reader = BufReader::new(stream.try_clone().expect("a second handle"));

@@ -122,6 +122,75 @@ pub(super) fn parse_named(der: &[u8], file: &Path) -> Result<CertInfo, KeyError>
     })
 }
 
+/// The smallest RSA key sfstub accepts in a user system's (holder-of-key) certificate.
+pub const MIN_RSA_BITS: usize = 2048;
+
+/// Whether a user system's certificate may prove who is calling at `now`: within its
+/// validity period and with an RSA key of at least [`MIN_RSA_BITS`]. The error names the
+/// certificate and what is wrong with it.
+pub fn check_usable(info: &CertInfo, now: DateTime<Utc>) -> Result<(), String> {
+    use rsa::traits::PublicKeyParts;
+    let time = |t: DateTime<Utc>| t.format("%Y-%m-%dT%H:%M:%SZ").to_string();
+    if now < info.not_before {
+        return Err(format!(
+            "the certificate {} is not valid before {} (sfstub's clock says {})",
+            info.subject,
+            time(info.not_before),
+            time(now)
+        ));
+    }
+    if now > info.not_after {
+        return Err(format!(
+            "the certificate {} expired at {} (sfstub's clock says {})",
+            info.subject,
+            time(info.not_after),
+            time(now)
+        ));
+    }
+    let bits = info.public_key.n().bits();
+    if bits < MIN_RSA_BITS {
+        return Err(format!(
+            "the certificate {} has a {bits}-bit RSA key; sfstub requires at least {MIN_RSA_BITS} bits",
+            info.subject
+        ));
+    }
+    Ok(())
+}
+
+const SHA256_WITH_RSA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.11");
+const SHA384_WITH_RSA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.12");
+const SHA512_WITH_RSA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.13");
+
+/// Whether the CA `issuer` issued the DER certificate `der`: the certificate names it as
+/// issuer and its signature (PKCS#1 v1.5 with SHA-256, -384 or -512) verifies with the CA's
+/// key. Anything unreadable is `false`.
+pub fn issued_by(der: &[u8], issuer: &CertInfo) -> bool {
+    use rsa::pkcs1v15::{Signature, VerifyingKey};
+    use rsa::signature::Verifier;
+    let Ok(cert) = Certificate::from_der(der) else {
+        return false;
+    };
+    if name_to_string(&cert.tbs_certificate.issuer) != issuer.subject {
+        return false;
+    }
+    let Ok(tbs) = cert.tbs_certificate.to_der() else {
+        return false;
+    };
+    let Some(bytes) = cert.signature.as_bytes() else {
+        return false;
+    };
+    let Ok(signature) = Signature::try_from(bytes) else {
+        return false;
+    };
+    let key = issuer.public_key.clone();
+    match cert.signature_algorithm.oid {
+        SHA256_WITH_RSA => VerifyingKey::<Sha256>::new(key).verify(&tbs, &signature).is_ok(),
+        SHA384_WITH_RSA => VerifyingKey::<sha2::Sha384>::new(key).verify(&tbs, &signature).is_ok(),
+        SHA512_WITH_RSA => VerifyingKey::<sha2::Sha512>::new(key).verify(&tbs, &signature).is_ok(),
+        _ => false,
+    }
+}
+
 /// Writes a distinguished name the way KOMBIT's (.NET) STS writes `X509SubjectName`: most
 /// specific RDN first, RDNs separated by `, `, the attributes of a multi-valued RDN joined with
 /// ` + ` in their encoded order, well-known attribute types by their short upper-case names

@@ -197,27 +197,10 @@ pub fn date_time(text: &str) -> Option<DateTime<Utc>> {
         .map(|t| t.and_utc())
 }
 
-/// SQL `LIKE`-style matching, case-insensitive: `%` stands for any text.
+/// SQL `LIKE`-style matching, case-insensitive: `%` stands for any text (see
+/// [`crate::services::like`], which searches compile once per request).
 pub fn like(pattern: &str, text: &str) -> bool {
-    let pattern = pattern.to_lowercase();
-    let text = text.to_lowercase();
-    let parts: Vec<&str> = pattern.split('%').collect();
-    let Some((first, rest)) = parts.split_first() else {
-        return false;
-    };
-    let Some((last, middle)) = rest.split_last() else {
-        return pattern == text;
-    };
-    let Some(mut tail) = text.strip_prefix(first) else {
-        return false;
-    };
-    for part in middle {
-        match tail.find(part) {
-            Some(i) => tail = &tail[i + part.len()..],
-            None => return false,
-        }
-    }
-    tail.ends_with(last)
+    crate::services::like::Like::new(pattern, true).matches(text)
 }
 
 #[cfg(test)]

@@ -15,6 +15,7 @@ use uuid::Uuid;
 use super::katalog::{Katalog, KlasseInfo, PUBLISHED};
 use crate::clip::clip;
 use crate::contracts::{Official, Variant};
+use crate::services::like::Like;
 use crate::services::{Context, ResponseSigning, Service, Summary, stoettesystem};
 use crate::soap::addressing::default_action;
 use crate::soap::xml::{Leaf, leaf_texts, push_element};
@@ -239,10 +240,12 @@ fn search(katalog: &Katalog, s: &Soeg) -> Result<Vec<usize>, String> {
             ));
         }
     };
+    let key = s.brugervendt_noegle.as_deref().map(|p| Like::new(p, false));
+    let title = s.titel.as_deref().map(|p| Like::new(p, false));
     let matches = |class: &KlasseInfo| {
         published
-            && s.brugervendt_noegle.as_deref().is_none_or(|p| like(p, &class.key))
-            && s.titel.as_deref().is_none_or(|p| like(p, &class.title))
+            && key.as_ref().is_none_or(|p| p.matches(&class.key))
+            && title.as_ref().is_none_or(|p| p.matches(&class.title))
             && facet.is_none_or(|f| katalog.facets[class.facet].uuid == f)
             && parent.is_none_or(|p| class.parent.is_some_and(|i| katalog.classes[i].uuid == p))
     };
@@ -255,29 +258,6 @@ fn search(katalog: &Katalog, s: &Soeg) -> Result<Vec<usize>, String> {
         .skip(first)
         .take(max.unwrap_or(usize::MAX))
         .collect())
-}
-
-/// Exact match, or with `%` as a wildcard (any text, case-insensitive), as LoRa's soeg has it.
-fn like(pattern: &str, text: &str) -> bool {
-    if !pattern.contains('%') {
-        return pattern == text;
-    }
-    let (pattern, text) = (pattern.to_lowercase(), text.to_lowercase());
-    let parts: Vec<&str> = pattern.split('%').collect();
-    let (Some(head), Some(tail)) = (parts.first(), parts.last()) else {
-        return true;
-    };
-    if !text.starts_with(head) {
-        return false;
-    }
-    let mut at = head.len();
-    for part in &parts[1..parts.len() - 1] {
-        match text[at..].find(part) {
-            Some(i) => at += i + part.len(),
-            None => return false,
-        }
-    }
-    text.len() >= at + tail.len() && text.ends_with(tail)
 }
 
 /// The Klasse v7 service, with every class's snapshot pre-rendered.
@@ -447,7 +427,11 @@ impl Service for KlasseService {
 
 #[cfg(test)]
 mod tests {
-    use super::like;
+    use super::Like;
+
+    fn like(pattern: &str, text: &str) -> bool {
+        Like::new(pattern, false).matches(text)
+    }
 
     #[test]
     fn like_matches_exactly_or_with_wildcards() {
