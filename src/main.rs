@@ -339,13 +339,11 @@ fn serve_keys(args: &ServeArgs) -> Result<(KeyMaterial, String), String> {
 /// an RSA CA) and the RSA ones of `--tls-client-ca` (which TLS already trusts).
 fn client_cas(args: &ServeArgs) -> Result<Vec<keys::CertInfo>, String> {
     let mut cas = match &args.client_ca {
-        Some(file) => keys::read_ca_file(file).map_err(|e| format!("--client-ca {e}"))?,
+        Some(file) => keys::read_ca_file(file, false).map_err(|e| format!("--client-ca {e}"))?,
         None => Vec::new(),
     };
-    if let Some(file) = &args.keys.tls_client_ca
-        && let Ok(tls_cas) = keys::read_ca_file(file)
-    {
-        cas.extend(tls_cas);
+    if let Some(file) = &args.keys.tls_client_ca {
+        cas.extend(keys::read_ca_file(file, true).map_err(|e| format!("--tls-client-ca {e}"))?);
     }
     Ok(cas)
 }

@@ -271,17 +271,23 @@ pub fn sample_client_subject() -> String {
     )
 }
 
-/// The certificates of a PEM file of CA certificates, each with an RSA key; the error names
-/// the file.
-pub fn read_ca_file(file: &Path) -> Result<Vec<CertInfo>, KeyError> {
+/// The certificates of a PEM file of CA certificates, each with an RSA key (with
+/// `skip_other_keys`, those with another key are left out instead); the error names the
+/// file.
+pub fn read_ca_file(file: &Path, skip_other_keys: bool) -> Result<Vec<CertInfo>, KeyError> {
     let text = std::fs::read(file).map_err(|source| KeyError::Io {
         file: file.to_owned(),
         source,
     })?;
-    x509::certificates_from_pem(&text, file)?
-        .iter()
-        .map(|der| x509::parse_named(der, file))
-        .collect()
+    let mut cas = Vec::new();
+    for der in x509::certificates_from_pem(&text, file)? {
+        match x509::parse_named(&der, file) {
+            Ok(info) => cas.push(info),
+            Err(KeyError::NotRsa { .. }) if skip_other_keys => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(cas)
 }
 
 /// PEM text of `der` under `label`.

@@ -289,6 +289,11 @@ fn serve_refuses_bad_values_from_the_environment() {
         ("SFSTUB_BODY_TIMEOUT", "soon", "--body-timeout"),
         ("SFSTUB_MAX_CONNECTIONS", "0", "--max-connections"),
         ("SFSTUB_DRAIN_TIMEOUT", "forever", "--drain-timeout"),
+        ("SFSTUB_MAX_ATTRIBUTES", "3", "--max-attributes"),
+        ("SFSTUB_MAX_NAMESPACES", "many", "--max-namespaces"),
+        ("SFSTUB_MAX_TIMESTAMP_AGE", "-1", "--max-timestamp-age"),
+        ("SFSTUB_MAX_TIMESTAMP_LIFETIME", "an hour", "--max-timestamp-lifetime"),
+        ("SFSTUB_CLIENT_CA", "/nonexistent/ca.pem", "--client-ca"),
     ] {
         let mut cmd = sfstub(&["serve"]);
         cmd.env(var, value);

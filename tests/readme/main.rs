@@ -188,6 +188,21 @@ fn the_readme_says_how_to_install_sfstub_before_it_is_first_called() {
     assert!(
         install < running,
         "`cargo install --path .` belongs right after the first commands"
+#[test]
+fn the_readme_scenario_example_pins_a_user_system_as_sfstub_reads_it() {
+    use sfstub::scenario::SystemPin;
+    let readme = readme();
+    let section = &readme[readme
+        .find("## Scenario files")
+        .expect("README has the scenario section")..];
+    let line = section
+        .lines()
+        .find(|l| l.trim_start().starts_with("system: \""))
+        .expect("the scenario example pins a user system");
+    let value = line.split('"').nth(1).unwrap();
+    assert!(
+        matches!(SystemPin::parse(value), Ok(SystemPin::Thumbprint(_))),
+        "the example pins by SHA-256 thumbprint: {line}"
     );
 }
 
