@@ -108,14 +108,14 @@ pub fn repeated_references_with(count: usize, prefixes: usize, children: usize) 
         used_prefixes(prefixes),
         "<c/>".repeat(children)
     );
-    // Every Reference is correct: the digest of the target.
-    let tree = Tree::parse_with(target.as_bytes(), generous()).expect("the target parses");
-    let digest = B64.encode(Sha256::digest(tree.exc_c14n(tree.root(), None, &[])));
-    let references: String = (0..count).map(|_| reference("t", &digest, false)).collect();
-    (
-        SF1472_PATH,
-        envelope("", &format!("{}{target}", fake_assertion(&references))),
-    )
+    let references: String = (0..count).map(|_| reference("t", "DIGEST", false)).collect();
+    let template = envelope("", &format!("{}{target}", fake_assertion(&references)));
+    // Every Reference is correct: the digest of the target where it stands (its `wsu`
+    // prefix is declared on the Envelope).
+    let tree = Tree::parse_with(template.as_bytes(), generous()).expect("the template parses");
+    let t = tree.element_by_id("t").ok().flatten().expect("the target");
+    let digest = B64.encode(Sha256::digest(tree.exc_c14n(t, None, &[])));
+    (SF1472_PATH, template.replace("DIGEST", &digest))
 }
 
 /// [`repeated_references`] kept within the default limits: 200 References to an element with
