@@ -4,10 +4,12 @@
 //! value is verified over SignedInfo (one RSA operation) before any Reference is digested;
 //! References are capped at 16; exclusive canonicalisation is linear.
 //!
-//! Before the fixes, these requests took (release build, one call each): the namespace flood
-//! behind a Reference and 200 repeated References tens of seconds to minutes, 140 000
-//! attributes 13–40 s, the prefix flood ~1.8 s (see `examples/attack_cost.rs`). Each bound
-//! here is about ten times what the call takes now in a debug build on a busy machine.
+//! Before the fixes, these requests took (release build, one call each, `examples/attack_cost`
+//! on a loaded 2-core machine): the namespace flood behind one Reference more than 600 s
+//! (stopped there), 200 repeated References 137 s, 140 000 attributes 109 s (44 s in an RST),
+//! the prefix flood 3.1 s, 200 References within the limits 2.1 s, one Reference to 110 000
+//! elements within the limits 1.4 s; now 1–3 ms each (the last 0.12 s: reading 442 KB into a
+//! tree). Each bound here is about ten times what the call takes now in a debug build.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
