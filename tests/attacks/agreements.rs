@@ -19,7 +19,7 @@ const SF1472: &str = "/kontrolsaglistehent/1";
 /// The default world where only CVR 29189846 (Viborg) may use SF1472, through `system`.
 fn pinned(system: &str, mode: SecurityMode) -> App {
     let yaml = format!(
-        "name: pinned\nclock: {CLOCK}\npopulation: {{ citizens: 10 }}\nagreements:\n  - {{ cvr: \"29189846\", services: [\"{ENTITY_ID}\"], system: \"{system}\" }}\n"
+        "name: pinned\nclock: {CLOCK}\nsecurity: {{ clock: {CLOCK} }}\npopulation: {{ citizens: 10 }}\nagreements:\n  - {{ cvr: \"29189846\", services: [\"{ENTITY_ID}\"], system: \"{system}\" }}\n"
     );
     app_from(&yaml, mode)
 }

@@ -46,7 +46,7 @@ fn stale_or_overlong(id: &str) -> Vec<(String, &'static str)> {
     vec![
         (
             timestamp(id, Some(now() - Duration::hours(24)), Some(now() + Duration::hours(1))),
-            "Timestamp created at 2026-11-21T12:00:00.000Z, more than 600 s before sfstub's clock",
+            "Timestamp created at 2026-11-21T12:00:00.000Z, more than 600 s before sfstub's security clock",
         ),
         (
             timestamp(id, Some(now()), Some(at("2099-01-01T00:00:00Z"))),
@@ -127,7 +127,7 @@ fn the_strict_sts_judges_created_and_requires_expires() {
 #[test]
 fn the_limits_are_set_in_the_scenario() {
     let yaml = format!(
-        "name: patient\nclock: {CLOCK}\npopulation: {{ citizens: 10 }}\nsecurity:\n  mode: strict\n  max_timestamp_age: 7200\n  max_timestamp_lifetime: 10800\n"
+        "name: patient\nclock: {CLOCK}\npopulation: {{ citizens: 10 }}\nsecurity:\n  mode: strict\n  clock: {CLOCK}\n  max_timestamp_age: 7200\n  max_timestamp_lifetime: 10800\n"
     );
     let patient = app_from(&yaml, SecurityMode::Strict);
     assert_eq!(patient.security.max_timestamp_age, Duration::hours(2));
@@ -145,5 +145,5 @@ fn the_limits_are_set_in_the_scenario() {
     let (status, xml) = sts_request(&patient, &ts("_ts"));
     assert_eq!(status, 200, "{xml}");
     let (status, xml) = service_request(&app(SecurityMode::Strict), &ts("_timestamp"), |t| t);
-    assert_refused(status, &xml, "more than 600 s before sfstub's clock");
+    assert_refused(status, &xml, "more than 600 s before sfstub's security clock");
 }

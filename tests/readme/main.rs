@@ -188,6 +188,9 @@ fn the_readme_says_how_to_install_sfstub_before_it_is_first_called() {
     assert!(
         install < running,
         "`cargo install --path .` belongs right after the first commands"
+    );
+}
+
 #[test]
 fn the_readme_scenario_example_pins_a_user_system_as_sfstub_reads_it() {
     use sfstub::scenario::SystemPin;
