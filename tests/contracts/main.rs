@@ -240,7 +240,7 @@ fn the_policy_free_variant_has_no_policy_and_is_otherwise_the_same() {
 }
 
 #[test]
-fn a_crafted_host_header_never_makes_a_served_document_malformed() {
+fn a_crafted_host_header_is_refused_and_never_makes_a_served_document_malformed() {
     let app = app(SecurityMode::Off);
     let hosts = [r#"evil"><x y='1'/>&amp;"#, "a&b", "<!--", "]]>", r#"h"x"#];
     let mut uris: Vec<String> = OFFICIAL.iter().map(|p| format!("{p}?wsdl")).collect();
@@ -253,7 +253,15 @@ fn a_crafted_host_header_never_makes_a_served_document_malformed() {
         "/klassifikationlistehent/2?wsdl".into(),
         "/klassifikationlistehent/2?xsd=KlassifikationListeHent.xsd".into(),
     ]);
+    // None of these is a host[:port]: sfstub answers 400 before any document is written
+    // (issue 8 §8). Whatever it serves must be well-formed.
     for host in hosts {
+        for uri in &uris {
+            let (status, text) = get_with_host(&app, uri, host);
+            assert_eq!(status, 400, "{uri} with Host {host:?}: {text}");
+        }
+    }
+    for host in ["sfstub.test:8443", "[::1]:8080"] {
         for uri in &uris {
             let (status, text) = get_with_host(&app, uri, host);
             assert_eq!(status, 200, "{uri} with Host {host:?}: {text}");
