@@ -136,9 +136,19 @@ fn the_sts_token_lifetime_follows_real_time_not_the_worlds_clock() {
         "UseKey": sfstub::security::keys::shared_test_keys().client.cert_base64(),
         "AppliesTo": { "EndpointReference": { "Address": ENTITY_ID } },
     });
+    // Strict mode: the UseKey certificate is the TLS client certificate (proof of possession).
+    let client = sfstub::security::keys::shared_test_keys().client.cert_der.clone();
+    let mut request = http::Request::post(sfstub::services::sf1514_rest::WSTRUST_PATH)
+        .body(Bytes::from(body.to_string()))
+        .unwrap();
+    request.extensions_mut().insert(sfstub::tls::PeerCertificate(client));
     let before = Utc::now();
-    let (status, json) = post(&app, sfstub::services::sf1514_rest::WSTRUST_PATH, &body.to_string());
+    let response = sfstub::http::handle(&app, request);
     let after = Utc::now();
+    let (status, json) = (
+        response.status().as_u16(),
+        String::from_utf8(response.body().to_vec()).unwrap(),
+    );
     assert_eq!(status, 200, "{json}");
     let json: serde_json::Value = serde_json::from_str(&json).unwrap();
     let us = |field: &str| {
