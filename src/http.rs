@@ -434,7 +434,7 @@ fn host_problem(parts: &http::request::Parts) -> Option<String> {
         _ => Some(format!(
             "the Host header {} is not a host[:port] (a name of letters, digits, '-', '.', '_' and '~', or an IP \
              address, and an optional port)\n",
-            soap::xml::shorten(format!("{:?}", String::from_utf8_lossy(host.as_bytes())).as_bytes())
+            crate::clip::clip(&format!("{:?}", String::from_utf8_lossy(host.as_bytes())))
         )),
     }
 }

@@ -119,7 +119,7 @@ fn serve_with(args: ServeArgs, log: &LogQueue) -> ExitCode {
     match client_cas(&args) {
         Ok(cas) => app.security.client_cas = cas,
         Err(e) => {
-            eprintln!("sfstub: {e}");
+            note(log, e);
             return ExitCode::from(2);
         }
     }

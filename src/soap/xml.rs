@@ -9,6 +9,7 @@ use quick_xml::events::{BytesStart, Event};
 use quick_xml::reader::Reader;
 
 use super::Limits;
+use crate::clip::clip_bytes;
 
 /// The deepest nesting [`leaf_texts`] reads, whatever the configured limit (`--max-depth`
 /// accepts at most this): it keeps the cost of element paths bounded for any input.
@@ -57,7 +58,7 @@ impl LimitCheck {
             return Err(format!(
                 "more than {} namespace declarations are in scope at <{}>; sfstub reads at most {} (--max-namespaces)",
                 max.max_namespaces,
-                shorten(start.name().as_ref()),
+                clip_bytes(start.name().as_ref()),
                 max.max_namespaces
             ));
         }
@@ -87,11 +88,11 @@ pub fn check_attributes(start: &BytesStart<'_>, max: usize) -> Result<usize, Str
     let mut declarations = 0;
     for (i, attribute) in start.attributes().with_checks(false).enumerate() {
         let attribute =
-            attribute.map_err(|e| format!("a malformed attribute in <{}>: {e}", shorten(start.name().as_ref())))?;
+            attribute.map_err(|e| format!("a malformed attribute in <{}>: {e}", clip_bytes(start.name().as_ref())))?;
         if i >= max {
             return Err(format!(
                 "<{}> has more than {max} attributes (namespace declarations included); sfstub reads at most {max} per element (--max-attributes)",
-                shorten(start.name().as_ref())
+                clip_bytes(start.name().as_ref())
             ));
         }
         let key = attribute.key.into_inner();
@@ -111,21 +112,12 @@ pub fn check_attributes(start: &BytesStart<'_>, max: usize) -> Result<usize, Str
         if duplicate {
             return Err(format!(
                 "the attribute {} appears twice in <{}>",
-                shorten(key),
-                shorten(start.name().as_ref())
+                clip_bytes(key),
+                clip_bytes(start.name().as_ref())
             ));
         }
     }
     Ok(declarations)
-}
-
-/// A name from a request for a message: at most 64 characters.
-pub fn shorten(name: &[u8]) -> String {
-    let text = String::from_utf8_lossy(name);
-    match text.char_indices().nth(64) {
-        Some((cut, _)) => format!("{}…", &text[..cut]),
-        None => text.into_owned(),
-    }
 }
 
 /// Escapes `<`, `>`, `&`, `'` and `"`.
