@@ -86,7 +86,7 @@ fn respond(app: &App, parts: &http::request::Parts, body: &Bytes, call: &mut Cal
     let loaded = &app.loaded;
     let mut summary = Summary::default();
     let rest = matches!(path, sf1514_rest::WSTRUST_PATH | sf1514_rest::OAUTH_PATH);
-    let bad_host = host_problem(&parts);
+    let bad_host = host_problem(parts);
     let response = match (loaded.service_for(path), &parts.method) {
         _ if bad_host.is_some() => text(StatusCode::BAD_REQUEST, bad_host.unwrap_or_default()),
         (_, &Method::POST) if rest => {
