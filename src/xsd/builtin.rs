@@ -136,10 +136,13 @@ impl WhiteSpace {
                 }
             }
             WhiteSpace::Collapse => {
-                let simple = !value.contains(['\t', '\n', '\r'])
-                    && !value.contains("  ")
-                    && !value.starts_with(' ')
-                    && !value.ends_with(' ');
+                // One pass: no tab, line break, leading, trailing or double space.
+                let bytes = value.as_bytes();
+                let simple = bytes.first() != Some(&b' ')
+                    && bytes.last() != Some(&b' ')
+                    && !bytes.iter().enumerate().any(|(i, b)| {
+                        matches!(b, b'\t' | b'\n' | b'\r') || (*b == b' ' && bytes.get(i + 1) == Some(&b' '))
+                    });
                 if simple {
                     Cow::Borrowed(value)
                 } else {
@@ -323,6 +326,16 @@ impl Builtin {
             },
             _ => v.to_owned(),
         }
+    }
+
+    /// Whether values have a canonical form that differs from the lexical one (numbers,
+    /// booleans, QNames): enumerations of other types compare values as written.
+    pub fn has_canonical_form(self) -> bool {
+        self.is_a(Builtin::Decimal)
+            || matches!(
+                self,
+                Builtin::Boolean | Builtin::Float | Builtin::Double | Builtin::QName | Builtin::Notation
+            )
     }
 
     /// Compares two valid values of an ordered type; `None` when they are incomparable (or

@@ -6,7 +6,7 @@
 //! never backtracks. Each step costs at most the size of the content model, so a document
 //! costs its length times a schema-bounded factor.
 
-use super::model::{ElementId, MaxOccurs, Particle, SchemaSet, Term, Wildcard};
+use super::model::{ElementId, MaxOccurs, Particle, QName, SchemaSet, Term, Wildcard};
 
 /// The most names listed in an "expected one of" message.
 const MAX_EXPECTED: usize = 12;
@@ -55,7 +55,7 @@ pub fn feed<'s>(set: &'s SchemaSet, p: &'s Particle, st: &mut State, ns: &str, l
                 }
                 if let Some((j, fresh, m)) = scan(set, children, idx + 1, ns, local) {
                     st.idx = j;
-                    st.children = vec![fresh];
+                    set_child(st, fresh);
                     return Some(m);
                 }
                 if !children[idx + 1..].iter().all(emptiable) || !p.max.allows_more(st.count + 1) {
@@ -64,7 +64,7 @@ pub fn feed<'s>(set: &'s SchemaSet, p: &'s Particle, st: &mut State, ns: &str, l
                 let (j, fresh, m) = scan(set, children, 0, ns, local)?;
                 st.count += 1;
                 st.idx = j;
-                st.children = vec![fresh];
+                set_child(st, fresh);
                 Some(m)
             } else {
                 if !p.max.allows_more(st.count) {
@@ -73,7 +73,7 @@ pub fn feed<'s>(set: &'s SchemaSet, p: &'s Particle, st: &mut State, ns: &str, l
                 let (j, fresh, m) = scan(set, children, 0, ns, local)?;
                 st.started = true;
                 st.idx = j;
-                st.children = vec![fresh];
+                set_child(st, fresh);
                 Some(m)
             }
         }
@@ -89,7 +89,7 @@ pub fn feed<'s>(set: &'s SchemaSet, p: &'s Particle, st: &mut State, ns: &str, l
                 let (b, fresh, m) = branch(set, children, ns, local)?;
                 st.count += 1;
                 st.idx = b;
-                st.children = vec![fresh];
+                set_child(st, fresh);
                 Some(m)
             } else {
                 if !p.max.allows_more(st.count) {
@@ -98,7 +98,7 @@ pub fn feed<'s>(set: &'s SchemaSet, p: &'s Particle, st: &mut State, ns: &str, l
                 let (b, fresh, m) = branch(set, children, ns, local)?;
                 st.started = true;
                 st.idx = b;
-                st.children = vec![fresh];
+                set_child(st, fresh);
                 Some(m)
             }
         }
@@ -117,6 +117,17 @@ pub fn feed<'s>(set: &'s SchemaSet, p: &'s Particle, st: &mut State, ns: &str, l
             }
             None
         }
+    }
+}
+
+/// Makes `fresh` the one current child state, reusing the storage.
+fn set_child(st: &mut State, fresh: State) {
+    match st.children.first_mut() {
+        Some(c) => {
+            *c = fresh;
+            st.children.truncate(1);
+        }
+        None => st.children.push(fresh),
     }
 }
 
@@ -201,8 +212,47 @@ pub fn satisfied(p: &Particle, st: &State) -> bool {
     }
 }
 
+/// What may come next in a content model: an element (by its declaration's name) or a
+/// wildcard.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Next<'s> {
+    /// An element.
+    Element(&'s QName),
+    /// An element a wildcard admits.
+    Any(&'s Wildcard),
+}
+
+impl Next<'_> {
+    /// How messages name it: the element's local name, or the wildcard described.
+    pub fn describe(self) -> String {
+        match self {
+            Next::Element(q) => q.local.clone(),
+            Next::Any(w) => describe_wildcard(w),
+        }
+    }
+}
+
 /// Names that could come next in state `st` (`None`: a fresh particle), for messages.
 pub fn expected(set: &SchemaSet, p: &Particle, st: Option<&State>, out: &mut Vec<String>) {
+    let mut next = Vec::new();
+    expected_next(set, p, st, &mut next);
+    for n in next {
+        push(out, n.describe());
+    }
+}
+
+/// The required names still missing when the content ends in state `st`.
+pub fn missing(set: &SchemaSet, p: &Particle, st: &State, out: &mut Vec<String>) {
+    let mut next = Vec::new();
+    missing_next(set, p, st, &mut next);
+    for n in next {
+        push(out, n.describe());
+    }
+}
+
+/// What could come next in state `st` (`None`: a fresh particle), at most
+/// [`MAX_EXPECTED`] entries.
+pub fn expected_next<'s>(set: &'s SchemaSet, p: &'s Particle, st: Option<&State>, out: &mut Vec<Next<'s>>) {
     if out.len() >= MAX_EXPECTED {
         return;
     }
@@ -211,19 +261,19 @@ pub fn expected(set: &SchemaSet, p: &Particle, st: Option<&State>, out: &mut Vec
     match &p.term {
         Term::Element(id) => {
             if p.max.allows_more(st.count) {
-                push(out, set.element(*id).name.local.clone());
+                push_next(out, Next::Element(&set.element(*id).name));
             }
         }
         Term::Any(w) => {
             if p.max.allows_more(st.count) {
-                push(out, describe_wildcard(w));
+                push_next(out, Next::Any(w));
             }
         }
         Term::Sequence(children) => {
             let mut from = 0;
             if st.started {
                 let idx = st.idx;
-                expected(set, &children[idx], Some(&st.children[0]), out);
+                expected_next(set, &children[idx], Some(&st.children[0]), out);
                 if !satisfied(&children[idx], &st.children[0]) {
                     return;
                 }
@@ -232,14 +282,14 @@ pub fn expected(set: &SchemaSet, p: &Particle, st: Option<&State>, out: &mut Vec
                 return;
             }
             for c in &children[from..] {
-                expected(set, c, None, out);
+                expected_next(set, c, None, out);
                 if !emptiable(c) {
                     return;
                 }
             }
             if st.started && p.max.allows_more(st.count + 1) {
                 for c in children {
-                    expected(set, c, None, out);
+                    expected_next(set, c, None, out);
                     if !emptiable(c) {
                         return;
                     }
@@ -248,7 +298,7 @@ pub fn expected(set: &SchemaSet, p: &Particle, st: Option<&State>, out: &mut Vec
         }
         Term::Choice(children) => {
             if st.started {
-                expected(set, &children[st.idx], Some(&st.children[0]), out);
+                expected_next(set, &children[st.idx], Some(&st.children[0]), out);
                 if !satisfied(&children[st.idx], &st.children[0]) || !p.max.allows_more(st.count + 1) {
                     return;
                 }
@@ -256,38 +306,44 @@ pub fn expected(set: &SchemaSet, p: &Particle, st: Option<&State>, out: &mut Vec
                 return;
             }
             for c in children {
-                expected(set, c, None, out);
+                expected_next(set, c, None, out);
             }
         }
         Term::All(children) => {
             for (i, c) in children.iter().enumerate() {
-                expected(set, c, st.children.get(i), out);
+                expected_next(set, c, st.children.get(i), out);
             }
         }
     }
 }
 
-/// The required names still missing when the content ends in state `st`.
-pub fn missing(set: &SchemaSet, p: &Particle, st: &State, out: &mut Vec<String>) {
+/// The required elements still missing when the content ends in state `st`.
+pub fn missing_next<'s>(set: &'s SchemaSet, p: &'s Particle, st: &State, out: &mut Vec<Next<'s>>) {
     if satisfied(p, st) || out.len() >= MAX_EXPECTED {
         return;
     }
     match &p.term {
-        Term::Element(id) => push(out, set.element(*id).name.local.clone()),
-        Term::Any(w) => push(out, describe_wildcard(w)),
+        Term::Element(id) => push_next(out, Next::Element(&set.element(*id).name)),
+        Term::Any(w) => push_next(out, Next::Any(w)),
         Term::Sequence(children) if st.started => {
-            missing(set, &children[st.idx], &st.children[0], out);
+            missing_next(set, &children[st.idx], &st.children[0], out);
             if let Some(c) = children[st.idx + 1..].iter().find(|c| !emptiable(c)) {
-                missing(set, c, &State::default(), out);
+                missing_next(set, c, &State::default(), out);
             }
         }
-        Term::Choice(children) if st.started => missing(set, &children[st.idx], &st.children[0], out),
+        Term::Choice(children) if st.started => missing_next(set, &children[st.idx], &st.children[0], out),
         Term::All(children) if st.started => {
             for (c, s) in children.iter().zip(&st.children) {
-                missing(set, c, s, out);
+                missing_next(set, c, s, out);
             }
         }
-        _ => expected(set, p, None, out),
+        _ => expected_next(set, p, None, out),
+    }
+}
+
+fn push_next<'s>(out: &mut Vec<Next<'s>>, next: Next<'s>) {
+    if out.len() < MAX_EXPECTED && !out.contains(&next) {
+        out.push(next);
     }
 }
 

@@ -102,6 +102,12 @@ pub struct Finding {
     pub offset: usize,
     /// What was expected and what was found.
     pub message: String,
+    /// The same problem in the words of Xerces, the Java platform's XML Schema validator that
+    /// Apache CXF reports schema errors with (`cvc-complex-type.2.4.a: Invalid content was
+    /// found starting with element 'k:Hjemmel'. One of '{"urn:x":PersonCPRNummer}' is
+    /// expected.`); for problems Xerces has no identifier for, the message again. Inferred from
+    /// Xerces' message catalogue, with names as the instance writes them.
+    pub cvc: String,
 }
 
 impl fmt::Display for Finding {

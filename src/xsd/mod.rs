@@ -341,6 +341,10 @@ impl Contract {
                 column: input.column,
                 offset: input.offset,
                 message: format!("the contract declares no element {expected}"),
+                cvc: format!(
+                    "cvc-elt.1.a: Cannot find the declaration of element '{}'.",
+                    expected.local
+                ),
             }],
         }
     }

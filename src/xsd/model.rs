@@ -349,6 +349,10 @@ impl SchemaSet {
     /// The elements that may appear in place of `head` (its substitution group, transitively,
     /// abstract members included; the head itself not).
     pub fn substitutes(&self, head: ElementId) -> &[ElementId] {
+        if self.substitutes.is_empty() {
+            // Most sets have no substitution groups: no hashing on the validator's hot path.
+            return &[];
+        }
         self.substitutes.get(&head).map(Vec::as_slice).unwrap_or(&[])
     }
 

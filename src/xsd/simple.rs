@@ -5,6 +5,7 @@ use super::builtin::{Builtin, WhiteSpace};
 use super::finding::Code;
 use super::model::{SchemaSet, TypeDef, TypeId, Variety};
 use super::pattern::Pattern;
+use crate::clip::clip;
 
 /// The facets in force on a simple type: its own and those inherited from its bases.
 #[derive(Debug, Clone, Default)]
@@ -45,10 +46,17 @@ pub struct ValueError {
     pub code: Code,
     /// What is wrong, naming the expectation.
     pub message: String,
+    /// The same in Xerces' words (see [`crate::xsd::Finding::cvc`]).
+    pub cvc: String,
 }
 
-fn err(code: Code, message: String) -> ValueError {
-    ValueError { code, message }
+fn err(code: Code, message: String, cvc: String) -> ValueError {
+    ValueError { code, message, cvc }
+}
+
+/// A value quoted in a message: cut to a bounded length, in Rust's debug quoting.
+fn q(value: &str) -> String {
+    format!("{:?}", clip(value))
 }
 
 /// Resolves a prefix to a namespace URI in the instance, for QName values.
@@ -83,10 +91,8 @@ impl SchemaSet {
 
     fn check_value_at(&self, id: TypeId, raw: &str, lookup: PrefixLookup, depth: usize) -> Result<(), ValueError> {
         if depth > 32 {
-            return Err(err(
-                Code::InvalidLexical,
-                "the type nests lists and unions too deeply".to_owned(),
-            ));
+            let message = "the type nests lists and unions too deeply".to_owned();
+            return Err(err(Code::InvalidLexical, message.clone(), message));
         }
         let TypeDef::Simple(st) = self.type_def(id) else {
             return Ok(());
@@ -96,14 +102,35 @@ impl SchemaSet {
         let f = &st.facets;
         let (builtin, count) = match &st.variety {
             Variety::Atomic(b) => {
-                b.check(value).map_err(|m| err(Code::InvalidLexical, m))?;
+                b.check(value).map_err(|m| {
+                    err(
+                        Code::InvalidLexical,
+                        if value.len() <= crate::clip::QUOTE_CHARS {
+                            m
+                        } else {
+                            format!("{} is not a valid xs:{}", q(value), b.name())
+                        },
+                        format!(
+                            "cvc-datatype-valid.1.2.1: '{}' is not a valid value for '{}'.",
+                            clip(value),
+                            b.name()
+                        ),
+                    )
+                })?;
                 if matches!(b, Builtin::QName | Builtin::Notation) && qname_key(value, lookup).is_none() {
                     return Err(err(
                         Code::InvalidLexical,
-                        format!("the prefix of the QName {value:?} is not declared"),
+                        format!("the prefix of the QName {} is not declared", q(value)),
+                        format!(
+                            "cvc-datatype-valid.1.2.1: '{}' is not a valid value for 'QName'.",
+                            clip(value)
+                        ),
                     ));
                 }
-                let count = if b.length_in_octets() {
+                let count = if f.length.is_none() && f.min_length.is_none() && f.max_length.is_none() {
+                    // Only length facets need the length.
+                    0
+                } else if b.length_in_octets() {
                     b.octets(value) as u64
                 } else if let Some(item) = b.list_item() {
                     let _ = item;
@@ -117,7 +144,7 @@ impl SchemaSet {
                 let mut n = 0u64;
                 for token in value.split(' ').filter(|s| !s.is_empty()) {
                     self.check_value_at(*item, token, lookup, depth + 1)
-                        .map_err(|e| err(e.code, format!("the list item {token:?}: {}", e.message)))?;
+                        .map_err(|e| err(e.code, format!("the list item {}: {}", q(token), e.message), e.cvc))?;
                     n += 1;
                 }
                 (None, n)
@@ -140,19 +167,41 @@ impl SchemaSet {
                     let names: Vec<String> = members.iter().map(|m| self.type_name(*m)).collect();
                     return Err(err(
                         first_error.map(|e| e.code).unwrap_or(Code::InvalidLexical),
-                        format!("{value:?} is valid for none of the member types ({})", names.join(", ")),
+                        format!(
+                            "{} is valid for none of the member types ({})",
+                            q(value),
+                            names.join(", ")
+                        ),
+                        format!(
+                            "cvc-datatype-valid.1.2.3: '{}' is not a valid value of union type '{}'.",
+                            clip(value),
+                            self.xerces_type(id)
+                        ),
                     ));
                 }
                 (None, value.chars().count() as u64)
             }
         };
         let type_name = || self.type_name(id);
+        let xerces = || self.xerces_type(id);
+        let length = |facet: &str, limit: u64| {
+            format!(
+                "cvc-{facet}-valid: Value '{}' with length = '{count}' is not facet-valid with respect to {facet} '{limit}' for type '{}'.",
+                clip(value),
+                xerces()
+            )
+        };
         if let Some(len) = f.length
             && count != len
         {
             return Err(err(
                 Code::InvalidLength,
-                format!("{value:?} has length {count}, {} requires exactly {len}", type_name()),
+                format!(
+                    "{} has length {count}, {} requires exactly {len}",
+                    q(value),
+                    type_name()
+                ),
+                length("length", len),
             ));
         }
         if let Some(min) = f.min_length
@@ -160,7 +209,12 @@ impl SchemaSet {
         {
             return Err(err(
                 Code::InvalidLength,
-                format!("{value:?} has length {count}, {} requires at least {min}", type_name()),
+                format!(
+                    "{} has length {count}, {} requires at least {min}",
+                    q(value),
+                    type_name()
+                ),
+                length("minLength", min),
             ));
         }
         if let Some(max) = f.max_length
@@ -168,7 +222,8 @@ impl SchemaSet {
         {
             return Err(err(
                 Code::InvalidLength,
-                format!("{value:?} has length {count}, {} allows at most {max}", type_name()),
+                format!("{} has length {count}, {} allows at most {max}", q(value), type_name()),
+                length("maxLength", max),
             ));
         }
         for step in &f.patterns {
@@ -177,16 +232,31 @@ impl SchemaSet {
                 return Err(err(
                     Code::InvalidPattern,
                     format!(
-                        "{value:?} does not match the pattern {} of {}",
+                        "{} does not match the pattern {} of {}",
+                        q(value),
                         shown.join(" | "),
                         type_name()
+                    ),
+                    format!(
+                        "cvc-pattern-valid: Value '{}' is not facet-valid with respect to pattern '{}' for type '{}'.",
+                        clip(value),
+                        shown.join("|"),
+                        xerces()
                     ),
                 ));
             }
         }
         if let Some(allowed) = &f.enumeration {
-            let key = self.enumeration_key(builtin, value, lookup);
-            if !f.enumeration_keys.iter().any(|k| Some(k) == key.as_ref()) {
+            let found = match builtin {
+                // Values compare as written (no allocation) unless the type has a canonical form.
+                Some(b) if !b.has_canonical_form() => f.enumeration_keys.iter().any(|k| k == value),
+                None => f.enumeration_keys.iter().any(|k| k == value),
+                _ => {
+                    let key = self.enumeration_key(builtin, value, lookup);
+                    f.enumeration_keys.iter().any(|k| Some(k) == key.as_ref())
+                }
+            };
+            if !found {
                 let mut shown: Vec<String> = allowed.iter().take(12).map(|v| format!("{v:?}")).collect();
                 if allowed.len() > 12 {
                     shown.push(format!("… ({} in all)", allowed.len()));
@@ -194,9 +264,15 @@ impl SchemaSet {
                 return Err(err(
                     Code::InvalidEnumeration,
                     format!(
-                        "{value:?} is not one of the values {} allows: {}",
+                        "{} is not one of the values {} allows: {}",
+                        q(value),
                         type_name(),
                         shown.join(", ")
+                    ),
+                    format!(
+                        "cvc-enumeration-valid: Value '{}' is not facet-valid with respect to enumeration '[{}]'. It must be a value from the enumeration.",
+                        clip(value),
+                        clip(&allowed.join(", "))
                     ),
                 ));
             }
@@ -210,7 +286,11 @@ impl SchemaSet {
                 {
                     return Err(err(
                         Code::InvalidDigits,
-                        format!("{value:?} has {total} digits, {} allows {t}", type_name()),
+                        format!("{} has {total} digits, {} allows {t}", q(value), type_name()),
+                        format!(
+                            "cvc-totalDigits-valid: Value '{}' has {total} total digits, but the number of total digits has been limited to {t}.",
+                            clip(value)
+                        ),
                     ));
                 }
                 if let Some(fd) = f.fraction_digits
@@ -218,17 +298,30 @@ impl SchemaSet {
                 {
                     return Err(err(
                         Code::InvalidDigits,
-                        format!("{value:?} has {fraction} fraction digits, {} allows {fd}", type_name()),
+                        format!(
+                            "{} has {fraction} fraction digits, {} allows {fd}",
+                            q(value),
+                            type_name()
+                        ),
+                        format!(
+                            "cvc-fractionDigits-valid: Value '{}' has {fraction} fraction digits, but the number of fraction digits has been limited to {fd}.",
+                            clip(value)
+                        ),
                     ));
                 }
             }
-            let bound = |limit: &Option<String>, ok: &dyn Fn(std::cmp::Ordering) -> bool, word: &str| {
+            let bound = |limit: &Option<String>, ok: &dyn Fn(std::cmp::Ordering) -> bool, word: &str, facet: &str| {
                 if let Some(limit) = limit {
                     match b.compare(value, limit) {
                         Some(o) if ok(o) => Ok(()),
                         _ => Err(err(
                             Code::InvalidRange,
-                            format!("{value:?} is not {word} {limit} ({})", type_name()),
+                            format!("{} is not {word} {limit} ({})", q(value), type_name()),
+                            format!(
+                                "cvc-{facet}-valid: Value '{}' is not facet-valid with respect to {facet} '{limit}' for type '{}'.",
+                                clip(value),
+                                xerces()
+                            ),
                         )),
                     }
                 } else {
@@ -236,12 +329,29 @@ impl SchemaSet {
                 }
             };
             use std::cmp::Ordering::*;
-            bound(&f.min_inclusive, &|o| o != Less, "at least")?;
-            bound(&f.max_inclusive, &|o| o != Greater, "at most")?;
-            bound(&f.min_exclusive, &|o| o == Greater, "greater than")?;
-            bound(&f.max_exclusive, &|o| o == Less, "less than")?;
+            if f.min_inclusive.is_none()
+                && f.max_inclusive.is_none()
+                && f.min_exclusive.is_none()
+                && f.max_exclusive.is_none()
+            {
+                return Ok(());
+            }
+            bound(&f.min_inclusive, &|o| o != Less, "at least", "minInclusive")?;
+            bound(&f.max_inclusive, &|o| o != Greater, "at most", "maxInclusive")?;
+            bound(&f.min_exclusive, &|o| o == Greater, "greater than", "minExclusive")?;
+            bound(&f.max_exclusive, &|o| o == Less, "less than", "maxExclusive")?;
         }
         Ok(())
+    }
+
+    /// How Xerces names a type in its messages: the local name, `#AnonType` for an anonymous
+    /// one.
+    pub(crate) fn xerces_type(&self, id: TypeId) -> String {
+        let name = match self.type_def(id) {
+            TypeDef::Simple(s) => s.name.as_ref(),
+            TypeDef::Complex(c) => c.name.as_ref(),
+        };
+        name.map_or_else(|| "#AnonType".to_owned(), |n| n.local.clone())
     }
 
     /// The comparable form of a value for enumeration checks.

@@ -471,3 +471,74 @@ fn damaged_documents_never_panic() {
         )
         .unwrap();
 }
+
+/// Character and entity references in text and attribute values are resolved before the value
+/// is checked (the XML reader reports a reference in text as an event of its own).
+#[test]
+fn references_in_values_are_resolved() {
+    judge(
+        r#"<xs:element name="v"><xs:complexType><xs:simpleContent><xs:extension base="t:AB"><xs:attribute name="a" type="t:AB"/></xs:extension></xs:simpleContent></xs:complexType></xs:element>
+           <xs:simpleType name="AB"><xs:restriction base="xs:string"><xs:enumeration value="A&amp;B"/><xs:enumeration value="A&lt;B"/></xs:restriction></xs:simpleType>"#,
+        &[
+            ("<t:v>A&amp;B</t:v>", true),
+            ("<t:v>A&#38;B</t:v>", true),
+            ("<t:v>A&#x3C;B</t:v>", true),
+            ("<t:v a='A&amp;B'>A&lt;B</t:v>", true),
+            ("<t:v>AB</t:v>", false),
+            ("<t:v a='AB'>A&amp;B</t:v>", false),
+            ("<t:v>A&amp;&amp;B</t:v>", false),
+        ],
+    );
+    let (set, _) = schema(r#"<xs:element name="v" type="xs:string"/>"#);
+    let findings = ours(&set, "<t:v xmlns:t='urn:t'>&undeclared;</t:v>");
+    assert_eq!(findings.len(), 1, "{findings:?}");
+    assert_eq!(findings[0].code, Code::NotWellFormed);
+}
+
+/// Each finding also says the problem in Xerces' words, as CXF's schema validation reports it.
+#[test]
+fn findings_carry_the_xerces_wording() {
+    let (set, _) = schema(
+        r#"<xs:element name="Soeg"><xs:complexType><xs:sequence>
+             <xs:element name="CPR"><xs:simpleType><xs:restriction base="xs:string"><xs:pattern value="[0-9]{10}"/></xs:restriction></xs:simpleType></xs:element>
+             <xs:element name="Hjemmel" type="t:Hjemmel"/>
+             <xs:element name="Slut" type="xs:string"/>
+           </xs:sequence></xs:complexType></xs:element>
+           <xs:simpleType name="Hjemmel"><xs:restriction base="xs:string"><xs:enumeration value="STK1"/><xs:enumeration value="STK2"/></xs:restriction></xs:simpleType>"#,
+    );
+    let cvc = |doc: &str| -> Vec<String> { ours(&set, doc).into_iter().map(|f| f.cvc).collect() };
+    assert_eq!(
+        cvc("<t:Soeg xmlns:t='urn:t'><t:CPR>12</t:CPR><t:Hjemmel>STK3</t:Hjemmel><t:Slut/></t:Soeg>"),
+        [
+            "cvc-pattern-valid: Value '12' is not facet-valid with respect to pattern '[0-9]{10}' for type '#AnonType'.",
+            "cvc-enumeration-valid: Value 'STK3' is not facet-valid with respect to enumeration '[STK1, STK2]'. It must be a value from the enumeration.",
+        ]
+    );
+    assert_eq!(
+        cvc("<t:Soeg xmlns:t='urn:t'><t:Hjemmel>STK1</t:Hjemmel></t:Soeg>")[0],
+        "cvc-complex-type.2.4.a: Invalid content was found starting with element 't:Hjemmel'. One of '{\"urn:t\":CPR}' is expected."
+    );
+    assert_eq!(
+        cvc("<t:Soeg xmlns:t='urn:t'><t:CPR>0123456789</t:CPR><t:Hjemmel>STK1</t:Hjemmel></t:Soeg>"),
+        [
+            "cvc-complex-type.2.4.b: The content of element 't:Soeg' is not complete. One of '{\"urn:t\":Slut}' is expected."
+        ]
+    );
+    assert_eq!(
+        cvc("<t:Soeg xmlns:t='urn:t'><t:CPR>0123456789</t:CPR><t:Hjemmel>STK1</t:Hjemmel><t:Slut/><t:Mere/></t:Soeg>"),
+        [
+            "cvc-complex-type.2.4.d: Invalid content was found starting with element 't:Mere'. No child element is expected at this point."
+        ]
+    );
+    let long = "9".repeat(100_000);
+    let findings = ours(
+        &set,
+        &format!("<t:Soeg xmlns:t='urn:t'><t:CPR>{long}</t:CPR><t:Hjemmel>STK1</t:Hjemmel><t:Slut/></t:Soeg>"),
+    );
+    assert_eq!(findings.len(), 1);
+    assert!(
+        findings[0].cvc.len() < 600 && findings[0].message.len() < 600,
+        "{findings:?}"
+    );
+    assert!(findings[0].cvc.contains("(100000 bytes in all)"), "{}", findings[0].cvc);
+}

@@ -4,12 +4,19 @@
 //! Cost: every event does work bounded by the schema (a content-model step, an attribute
 //! lookup, a facet check that is linear in the value), so validation is linear in the input;
 //! nesting is bounded by [`Limits::max_depth`] and findings by [`Limits::max_findings`].
+//!
+//! It runs on every request sfstub serves (request conformance), so a valid element costs
+//! no allocation per element or attribute: names, namespace URIs and values are slices of the
+//! input (copied only when an entity reference has to be resolved), namespace bindings live
+//! on one stack searched from the top, content-model states reuse their storage, and paths,
+//! positions and messages are built only when a finding is reported.
 
 mod element;
+mod words;
 
-use std::collections::{HashMap, HashSet};
+use std::borrow::Cow;
 
-use quick_xml::events::{BytesStart, Event};
+use quick_xml::events::Event;
 use quick_xml::reader::Reader;
 
 use crate::xsd::content::{self, Matched, State};
@@ -68,37 +75,37 @@ impl<'a> Instance<'a> {
     }
 
     /// The element spanning `range` of `document`, with the bindings its ancestors declare and
-    /// positions counted in the document (one pass over the bytes before it).
+    /// positions counted in the document (one pass over the bytes before it; only the start
+    /// tags of its ancestors are read for declarations).
     pub fn within(document: &'a [u8], range: std::ops::Range<usize>) -> Instance<'a> {
         let start = range.start.min(document.len());
         let end = range.end.clamp(start, document.len());
-        let mut namespaces = Vec::new();
+        // The open elements before `start`: their start tags (borrowed, not yet read).
+        let mut open: Vec<quick_xml::events::BytesStart<'a>> = Vec::new();
         let mut reader = Reader::from_reader(&document[..start]);
-        let mut scopes: Vec<usize> = Vec::new();
         loop {
             match reader.read_event() {
-                Ok(Event::Start(e)) => {
-                    scopes.push(namespaces.len());
-                    for a in e.attributes().with_checks(false).flatten() {
-                        let key = a.key.as_ref();
-                        let prefix = if key == b"xmlns" {
-                            Some(String::new())
-                        } else {
-                            key.strip_prefix(b"xmlns:")
-                                .map(|p| String::from_utf8_lossy(p).into_owned())
-                        };
-                        if let (Some(p), Ok(v)) = (prefix, a.unescape_value()) {
-                            namespaces.push((p, v.into_owned()));
-                        }
-                    }
-                }
+                Ok(Event::Start(e)) => open.push(e),
                 Ok(Event::End(_)) => {
-                    if let Some(n) = scopes.pop() {
-                        namespaces.truncate(n);
-                    }
+                    open.pop();
                 }
                 Ok(Event::Eof) | Err(_) => break,
                 _ => {}
+            }
+        }
+        let mut namespaces = Vec::new();
+        for e in &open {
+            for a in e.attributes().with_checks(false).flatten() {
+                let key = a.key.as_ref();
+                let prefix = if key == b"xmlns" {
+                    Some(String::new())
+                } else {
+                    key.strip_prefix(b"xmlns:")
+                        .map(|p| String::from_utf8_lossy(p).into_owned())
+                };
+                if let (Some(p), Ok(v)) = (prefix, a.unescape_value()) {
+                    namespaces.push((p, v.into_owned()));
+                }
             }
         }
         let mut lines = LineCounter::default();
@@ -113,30 +120,22 @@ impl<'a> Instance<'a> {
     }
 }
 
-/// Namespace bindings with O(1) lookup and undo per element.
-struct Namespaces {
-    map: HashMap<String, Vec<String>>,
-    undo: Vec<Vec<String>>,
+/// A namespace binding in scope.
+struct Binding<'a> {
+    prefix: &'a str,
+    uri: Cow<'a, str>,
 }
 
-impl Namespaces {
-    fn lookup(&self, prefix: &str) -> Option<&str> {
-        if prefix == "xml" {
-            return Some(XML_NS);
-        }
-        self.map.get(prefix).and_then(|v| v.last()).map(String::as_str)
-    }
-
-    fn pop(&mut self) {
-        for p in self.undo.pop().unwrap_or_default() {
-            if let Some(v) = self.map.get_mut(&p) {
-                v.pop();
-            }
-        }
-    }
+/// An attribute of the element being started (namespace declarations aside).
+pub(super) struct Attr<'a> {
+    /// The name as written.
+    raw: &'a str,
+    ns: Cow<'a, str>,
+    local: &'a str,
+    value: Cow<'a, str>,
 }
 
-enum Kind {
+enum Kind<'a> {
     /// Element content (maybe mixed) by a content model.
     Complex {
         type_id: TypeId,
@@ -144,10 +143,11 @@ enum Kind {
         mixed: bool,
         text_reported: bool,
     },
-    /// A simple value (simple type or simple content); text collected.
+    /// A simple value (simple type or simple content); text collected (borrowed from the
+    /// input while it is one piece).
     Simple {
         type_id: TypeId,
-        text: String,
+        text: Cow<'a, str>,
         decl: Option<ElementId>,
     },
     /// No content at all.
@@ -160,21 +160,47 @@ enum Kind {
     Lax,
 }
 
-struct Frame {
-    kind: Kind,
+struct Frame<'a> {
+    kind: Kind<'a>,
+    /// Offset of the start tag's `<`.
     start: usize,
-    last_child: Option<String>,
+    /// The element's name as written (prefix included).
+    name: &'a str,
+    /// How many namespace bindings were in scope before this element's own.
+    bindings: usize,
+    /// The local name of the last child element seen.
+    last_child: Option<&'a str>,
+}
+
+fn local_of(name: &str) -> &str {
+    match name.bytes().rposition(|b| b == b':') {
+        Some(i) => &name[i + 1..],
+        None => name,
+    }
+}
+
+/// A qualified name's prefix and local part.
+fn split_qname(name: &str) -> Option<(&str, &str)> {
+    let i = name.bytes().position(|b| b == b':')?;
+    Some((&name[..i], &name[i + 1..]))
 }
 
 struct Run<'s, 'a> {
     set: &'s SchemaSet,
     input: &'a Instance<'a>,
+    /// The input as text (checked to be UTF-8 once).
+    text: &'a str,
     limits: Limits,
     findings: Vec<Finding>,
     lines: LineCounter,
-    ns: Namespaces,
-    path: Vec<String>,
-    stack: Vec<Frame>,
+    ns: Vec<Binding<'a>>,
+    stack: Vec<Frame<'a>>,
+    /// The element being started (not yet on the stack), for paths.
+    current: Option<&'a str>,
+    /// The attribute being checked, for paths.
+    attribute: Option<&'a str>,
+    /// Scratch space for the attributes of the element being started.
+    attrs: Vec<Attr<'a>>,
     stopped: bool,
 }
 
@@ -188,49 +214,97 @@ impl SchemaSet {
 
     /// Validates an element with its outer namespace bindings and position.
     pub fn validate_instance(&self, input: &Instance, expected: Option<ElementId>, limits: Limits) -> Vec<Finding> {
-        let mut map: HashMap<String, Vec<String>> = HashMap::new();
-        for (p, u) in &input.namespaces {
-            map.entry(p.clone()).or_default().push(u.clone());
-        }
-        let mut run = Run {
-            set: self,
-            input,
-            limits,
-            findings: Vec::new(),
-            lines: LineCounter::default(),
-            ns: Namespaces { map, undo: Vec::new() },
-            path: Vec::new(),
-            stack: Vec::new(),
-            stopped: false,
+        let text = match std::str::from_utf8(input.bytes) {
+            Ok(t) => t,
+            Err(e) => {
+                // Positions of the valid part only.
+                let valid = &input.bytes[..e.valid_up_to()];
+                let mut run = Run::new(self, input, std::str::from_utf8(valid).unwrap_or(""), limits);
+                run.report(
+                    Code::NotWellFormed,
+                    e.valid_up_to(),
+                    format!("the input is not UTF-8 (at byte {})", e.valid_up_to()),
+                    "the input is not UTF-8".to_owned(),
+                );
+                return run.findings;
+            }
         };
+        let mut run = Run::new(self, input, text, limits);
         run.go(expected);
         run.findings
     }
 }
 
 impl<'s, 'a> Run<'s, 'a> {
-    fn report(&mut self, code: Code, at: usize, message: String) {
+    fn new(set: &'s SchemaSet, input: &'a Instance<'a>, text: &'a str, limits: Limits) -> Run<'s, 'a> {
+        let mut ns = Vec::with_capacity(input.namespaces.len() + 8);
+        ns.extend(input.namespaces.iter().map(|(p, u)| Binding {
+            prefix: p.as_str(),
+            uri: Cow::Borrowed(u.as_str()),
+        }));
+        Run {
+            set,
+            input,
+            text,
+            limits,
+            findings: Vec::new(),
+            lines: LineCounter::default(),
+            ns,
+            stack: Vec::with_capacity(16),
+            current: None,
+            attribute: None,
+            attrs: Vec::with_capacity(8),
+            stopped: false,
+        }
+    }
+
+    /// The URI bound to `prefix` ("" for the default namespace).
+    fn lookup(&self, prefix: &str) -> Option<Cow<'a, str>> {
+        if prefix == "xml" {
+            return Some(Cow::Borrowed(XML_NS));
+        }
+        self.ns.iter().rev().find(|b| b.prefix == prefix).map(|b| b.uri.clone())
+    }
+
+    /// Reports a finding: `message` in sfstub's words, `cvc` in Xerces' (see [`Finding::cvc`]).
+    fn report(&mut self, code: Code, at: usize, message: String, cvc: String) {
         if self.stopped {
             return;
         }
         if self.findings.len() >= self.limits.max_findings {
-            let f = self.finding(
-                Code::TooManyFindings,
-                at,
-                format!(
-                    "more than {} findings; the rest are not listed",
-                    self.limits.max_findings
-                ),
+            let message = format!(
+                "more than {} findings; the rest are not listed",
+                self.limits.max_findings
             );
+            let f = self.finding(Code::TooManyFindings, at, message.clone(), message);
             self.findings.push(f);
             self.stopped = true;
             return;
         }
-        let f = self.finding(code, at, message);
+        let f = self.finding(code, at, message, cvc);
         self.findings.push(f);
     }
 
-    fn finding(&mut self, code: Code, at: usize, message: String) -> Finding {
+    /// The path of local names to where the validator is: the open elements, the element
+    /// being started and the attribute being checked.
+    fn path(&self) -> String {
+        let mut path = String::new();
+        let names = self.stack.iter().map(|f| f.name).chain(self.current);
+        for name in names {
+            path.push('/');
+            path.push_str(&crate::clip::clip(local_of(name)));
+        }
+        if let Some(a) = self.attribute {
+            path.push_str("/@");
+            path.push_str(&crate::clip::clip(local_of(a)));
+        }
+        if path.is_empty() {
+            path.push('/');
+        }
+        path
+    }
+
+    fn finding(&mut self, code: Code, at: usize, message: String, cvc: String) -> Finding {
         let (line, column) = self.lines.position(self.input.bytes, at);
         let (line, column) = if line == 1 {
             (self.input.line, self.input.column + column - 1)
@@ -239,16 +313,29 @@ impl<'s, 'a> Run<'s, 'a> {
         };
         Finding {
             code,
-            path: format!("/{}", self.path.join("/")),
+            path: self.path(),
             line,
             column,
             offset: self.input.offset + at,
             message,
+            cvc,
         }
     }
 
+    /// Where `part` (a slice of an event of the input) starts in the input.
+    fn offset_of(&self, part: &[u8]) -> usize {
+        (part.as_ptr() as usize).wrapping_sub(self.text.as_ptr() as usize)
+    }
+
+    /// `part` (a slice of an event of the input) as a slice of the input text with the input's
+    /// lifetime; `None` if it is not one (never for the slice reader).
+    fn text_of(&self, part: &[u8]) -> Option<&'a str> {
+        let from = self.offset_of(part);
+        self.text.get(from..from.checked_add(part.len())?)
+    }
+
     fn go(&mut self, expected: Option<ElementId>) {
-        let mut reader = Reader::from_reader(self.input.bytes);
+        let mut reader = Reader::from_str(self.text);
         reader.config_mut().check_end_names = true;
         let mut seen_root = false;
         loop {
@@ -260,64 +347,78 @@ impl<'s, 'a> Run<'s, 'a> {
                 Ok(e) => e,
                 Err(e) => {
                     let pos = reader.error_position() as usize;
-                    self.report(Code::NotWellFormed, pos.max(at), format!("not well-formed XML: {e}"));
+                    let message = format!("not well-formed XML: {e}");
+                    self.report(Code::NotWellFormed, pos.max(at), message.clone(), message);
                     return;
                 }
             };
+            let empty = matches!(event, Event::Empty(_));
             match event {
-                Event::Start(e) | Event::Empty(e) if self.stack.is_empty() && seen_root => {
-                    let _ = e;
-                    self.report(Code::NotWellFormed, at, "content after the element".to_owned());
+                Event::Start(_) | Event::Empty(_) if self.stack.is_empty() && seen_root => {
+                    let message = "content after the element".to_owned();
+                    self.report(Code::NotWellFormed, at, message.clone(), message);
                     return;
                 }
-                Event::Start(e) => {
+                Event::Start(e) | Event::Empty(e) => {
                     seen_root = true;
-                    if !self.start(&e, at, expected) {
+                    let Some(tag) = self.text_of(&e) else {
+                        return self.internal(at);
+                    };
+                    let name_len = e.name().as_ref().len();
+                    if !self.start(tag, name_len, at, expected) {
                         return;
                     }
-                }
-                Event::Empty(e) => {
-                    seen_root = true;
-                    if !self.start(&e, at, expected) {
-                        return;
+                    if empty {
+                        self.end(at);
                     }
-                    self.end(at);
                 }
                 Event::End(_) => self.end(at),
                 Event::Text(t) => {
-                    let text = match std::str::from_utf8(&t) {
-                        Ok(s) => s,
-                        Err(_) => {
-                            self.report(Code::NotWellFormed, at, "text that is not UTF-8".to_owned());
-                            return;
-                        }
+                    // The slice reader splits text at references: this is literal text.
+                    let Some(s) = self.text_of(&t) else {
+                        return self.internal(at);
                     };
-                    match quick_xml::escape::unescape(text) {
-                        Ok(s) => self.text(&s, at),
-                        Err(e) => {
-                            self.report(
-                                Code::NotWellFormed,
-                                at,
-                                format!("a bad character or entity reference: {e}"),
-                            );
+                    self.text(Cow::Borrowed(s), at);
+                }
+                Event::GeneralRef(r) => {
+                    let resolved = match r.resolve_char_ref() {
+                        Ok(Some(c)) => Some(Cow::Owned(c.to_string())),
+                        Ok(None) => self
+                            .text_of(&r)
+                            .and_then(quick_xml::escape::resolve_predefined_entity)
+                            .map(Cow::Borrowed),
+                        Err(_) => None,
+                    };
+                    match resolved {
+                        Some(s) => self.text(s, at),
+                        None => {
+                            let message =
+                                format!("a bad character or entity reference: &{};", crate::clip::clip_bytes(&r));
+                            self.report(Code::NotWellFormed, at, message.clone(), message);
                             return;
                         }
                     }
                 }
                 Event::CData(t) => {
-                    let s = String::from_utf8_lossy(&t).into_owned();
-                    self.text(&s, at);
+                    let Some(s) = self.text_of(&t) else {
+                        return self.internal(at);
+                    };
+                    self.text(Cow::Borrowed(s), at);
                 }
                 Event::DocType(_) => {
-                    self.report(Code::NotWellFormed, at, "a DOCTYPE is not allowed".to_owned());
+                    let message = "a DOCTYPE is not allowed".to_owned();
+                    self.report(Code::NotWellFormed, at, message.clone(), message);
                     return;
                 }
                 Event::Eof => {
-                    if !self.stack.is_empty() {
-                        self.report(Code::NotWellFormed, at, "the input ends inside an element".to_owned());
+                    let message = if !self.stack.is_empty() {
+                        "the input ends inside an element"
                     } else if !seen_root {
-                        self.report(Code::NotWellFormed, at, "no element".to_owned());
-                    }
+                        "no element"
+                    } else {
+                        return;
+                    };
+                    self.report(Code::NotWellFormed, at, message.to_owned(), message.to_owned());
                     return;
                 }
                 _ => {}
@@ -325,189 +426,206 @@ impl<'s, 'a> Run<'s, 'a> {
         }
     }
 
-    /// Handles a start tag; `false` stops the run.
-    fn start(&mut self, e: &BytesStart, at: usize, expected: Option<ElementId>) -> bool {
+    /// An event that is not a slice of the input: cannot happen with the slice reader.
+    fn internal(&mut self, at: usize) {
+        let message = "the reader returned text that is not part of the input".to_owned();
+        self.report(Code::NotWellFormed, at, message.clone(), message);
+    }
+
+    /// Handles a start tag (`tag`: its text between `<` and `>`, the name its first
+    /// `name_len` bytes); `false` stops the run.
+    fn start(&mut self, tag: &'a str, name_len: usize, at: usize, expected: Option<ElementId>) -> bool {
+        let name = tag.get(..name_len).unwrap_or(tag);
         if self.stack.len() >= self.limits.max_depth {
-            self.report(
-                Code::DepthLimit,
-                at,
-                format!(
-                    "nested deeper than {} elements; the rest is not checked",
-                    self.limits.max_depth
-                ),
+            let message = format!(
+                "nested deeper than {} elements; the rest is not checked",
+                self.limits.max_depth
             );
+            self.report(Code::DepthLimit, at, message.clone(), message);
             self.stopped = true;
             return false;
         }
+        let bindings = self.ns.len();
+        let mut attrs = std::mem::take(&mut self.attrs);
+        attrs.clear();
         // Namespace declarations first: they apply to the element's own name and attributes.
-        let mut raw: Vec<(Vec<u8>, String)> = Vec::new();
-        let mut declared = Vec::new();
-        for a in e.attributes().with_checks(false) {
+        // Most elements have no attributes: nothing to read then.
+        let has_attributes = tag.len() > name_len && !is_blank(&tag[name_len..]);
+        let mut attributes = quick_xml::events::attributes::Attributes::new(tag, name_len);
+        attributes.with_checks(false);
+        for a in has_attributes.then_some(attributes).into_iter().flatten() {
             let a = match a {
                 Ok(a) => a,
                 Err(err) => {
-                    self.report(Code::NotWellFormed, at, format!("a malformed attribute: {err}"));
+                    self.current = Some(name);
+                    let message = format!("a malformed attribute: {err}");
+                    self.report(Code::NotWellFormed, at, message.clone(), message);
                     return false;
                 }
             };
-            let value = match a.unescape_value() {
-                Ok(v) => v.into_owned(),
-                Err(err) => {
-                    self.report(Code::NotWellFormed, at, format!("a bad attribute value: {err}"));
-                    return false;
-                }
+            let (Some(key), Some(raw)) = (self.text_of(a.key.as_ref()), self.text_of(&a.value)) else {
+                self.internal(at);
+                return false;
             };
-            let key = a.key.as_ref();
-            let prefix = if key == b"xmlns" {
-                Some(String::new())
+            let value = if raw.contains('&') {
+                match quick_xml::escape::unescape(raw) {
+                    Ok(v) => Cow::Owned(v.into_owned()),
+                    Err(err) => {
+                        self.current = Some(name);
+                        let message = format!("a bad attribute value: {err}");
+                        self.report(Code::NotWellFormed, at, message.clone(), message);
+                        return false;
+                    }
+                }
             } else {
-                key.strip_prefix(b"xmlns:")
-                    .map(|p| String::from_utf8_lossy(p).into_owned())
+                Cow::Borrowed(raw)
             };
-            match prefix {
-                Some(p) => {
-                    self.ns.map.entry(p.clone()).or_default().push(value);
-                    declared.push(p);
-                }
-                None => raw.push((key.to_vec(), value)),
+            if key == "xmlns" {
+                self.ns.push(Binding { prefix: "", uri: value });
+            } else if let Some(p) = key.strip_prefix("xmlns:") {
+                self.ns.push(Binding { prefix: p, uri: value });
+            } else {
+                attrs.push(Attr {
+                    raw: key,
+                    ns: Cow::Borrowed(""),
+                    local: key,
+                    value,
+                });
             }
         }
-        self.ns.undo.push(declared);
-        let name = e.name();
-        let (ns, local) = match self.resolve(name.as_ref(), true) {
-            Some(x) => x,
-            None => {
-                self.path.push(String::from_utf8_lossy(name.as_ref()).into_owned());
-                self.report(
-                    Code::NotWellFormed,
-                    at,
-                    format!(
-                        "the prefix of {} is not declared",
-                        String::from_utf8_lossy(name.as_ref())
-                    ),
-                );
-                return false;
-            }
+        let Some((ns, local)) = self.resolve(name, true) else {
+            self.current = Some(name);
+            let message = format!("the prefix of {} is not declared", crate::clip::clip(name));
+            self.report(Code::NotWellFormed, at, message.clone(), message);
+            return false;
         };
-        let mut attrs: Vec<(String, String, String)> = Vec::with_capacity(raw.len());
-        let mut unique: HashSet<(String, String)> = HashSet::new();
-        for (key, value) in raw {
-            let Some((ans, alocal)) = self.resolve(&key, false) else {
-                self.path.push(local.clone());
-                self.report(
-                    Code::NotWellFormed,
-                    at,
-                    format!(
-                        "the prefix of the attribute {} is not declared",
-                        String::from_utf8_lossy(&key)
-                    ),
+        for a in attrs.iter_mut() {
+            let Some((ans, alocal)) = self.resolve(a.raw, false) else {
+                self.current = Some(name);
+                let message = format!(
+                    "the prefix of the attribute {} is not declared",
+                    crate::clip::clip(a.raw)
                 );
+                self.report(Code::NotWellFormed, at, message.clone(), message);
                 return false;
             };
-            if !unique.insert((ans.clone(), alocal.clone())) {
-                self.path.push(local.clone());
-                self.report(Code::NotWellFormed, at, format!("the attribute {alocal} appears twice"));
-                return false;
-            }
-            attrs.push((ans, alocal, value));
+            a.ns = ans;
+            a.local = alocal;
         }
-        self.path.push(local.clone());
-        let decl = self.declaration_for(&ns, &local, at, expected);
+        if let Some(twice) = repeated(&attrs) {
+            self.current = Some(name);
+            let message = format!("the attribute {} appears twice", crate::clip::clip(twice));
+            self.report(Code::NotWellFormed, at, message.clone(), message);
+            return false;
+        }
+        self.current = Some(name);
+        let decl = self.declaration_for(&ns, local, at, expected);
         let kind = match decl {
             Decl::Element(id) => self.enter_element(id, &attrs, at),
             Decl::Skip => Kind::Skip,
             Decl::Lax => self.enter_lax(&attrs, at),
         };
+        self.current = None;
+        self.attrs = attrs;
         self.stack.push(Frame {
             kind,
             start: at,
+            name,
+            bindings,
             last_child: None,
         });
         true
     }
 
-    fn resolve(&self, qname: &[u8], element: bool) -> Option<(String, String)> {
-        let s = std::str::from_utf8(qname).ok()?;
-        match s.split_once(':') {
-            Some((p, l)) => Some((self.ns.lookup(p)?.to_owned(), l.to_owned())),
-            None if element => Some((self.ns.lookup("").unwrap_or("").to_owned(), s.to_owned())),
-            None => Some((String::new(), s.to_owned())),
+    fn resolve(&self, qname: &'a str, element: bool) -> Option<(Cow<'a, str>, &'a str)> {
+        match split_qname(qname) {
+            Some((p, l)) => Some((self.lookup(p)?, l)),
+            None if element => Some((self.lookup("").unwrap_or(Cow::Borrowed("")), qname)),
+            None => Some((Cow::Borrowed(""), qname)),
         }
     }
 
-    /// Which declaration governs the element now starting.
-    fn text(&mut self, s: &str, at: usize) {
+    fn text(&mut self, s: Cow<'a, str>, at: usize) {
         let Some(frame) = self.stack.last_mut() else {
-            if !s.trim().is_empty() {
-                self.report(Code::NotWellFormed, at, "text outside the element".to_owned());
+            if !is_blank(&s) {
+                let message = "text outside the element".to_owned();
+                self.report(Code::NotWellFormed, at, message.clone(), message);
             }
             return;
         };
-        let start = frame.start;
+        let name = frame.name;
         let report = match &mut frame.kind {
             Kind::Simple { text, .. } => {
-                text.push_str(s);
+                if text.is_empty() {
+                    *text = s;
+                } else {
+                    text.to_mut().push_str(&s);
+                }
                 None
             }
             Kind::Complex { mixed: true, .. } | Kind::Skip | Kind::Lax => None,
             Kind::Complex {
                 text_reported, type_id, ..
             } => {
-                if !*text_reported && !is_blank(s) {
+                if !*text_reported && !is_blank(&s) {
                     *text_reported = true;
                     Some((
                         Code::TextNotAllowed,
                         format!(
                             "text is not allowed here: {} has element-only content (found {:?})",
                             self.set.type_name(*type_id),
-                            excerpt(s)
+                            excerpt(&s)
                         ),
+                        words::element_only(name),
                     ))
                 } else {
                     None
                 }
             }
             Kind::Empty { text_reported } => {
-                if !*text_reported && !is_blank(s) {
+                if !*text_reported && !is_blank(&s) {
                     *text_reported = true;
                     Some((
                         Code::TextNotAllowed,
-                        format!("the element must be empty (found {:?})", excerpt(s)),
+                        format!("the element must be empty (found {:?})", excerpt(&s)),
+                        words::empty_content(name),
                     ))
                 } else {
                     None
                 }
             }
-            Kind::Nil => (!is_blank(s)).then(|| {
+            Kind::Nil => (!is_blank(&s)).then(|| {
                 (
                     Code::InvalidNil,
                     "an element with xsi:nil=\"true\" must be empty".to_owned(),
+                    words::nil_content(name),
                 )
             }),
         };
-        if let Some((code, message)) = report {
-            let _ = start;
-            self.report(code, at, message);
+        if let Some((code, message, cvc)) = report {
+            self.report(code, at, message, cvc);
         }
     }
 
     fn end(&mut self, at: usize) {
-        let Some(frame) = self.stack.pop() else { return };
-        match frame.kind {
+        let Some(frame) = self.stack.last_mut() else { return };
+        let kind = std::mem::replace(&mut frame.kind, Kind::Skip);
+        let (start, name) = (frame.start, frame.name);
+        match kind {
             Kind::Simple { type_id, text, decl } => {
                 let (default, fixed) = match decl {
                     Some(d) => {
                         let d = self.set.element(d);
-                        (d.default.clone(), d.fixed.clone())
+                        (d.default.as_deref(), d.fixed.as_deref())
                     }
                     None => (None, None),
                 };
-                let value = if text.is_empty() {
-                    default.or_else(|| fixed.clone()).unwrap_or_default()
+                let value: Cow<'_, str> = if text.is_empty() {
+                    Cow::Borrowed(default.or(fixed).unwrap_or(""))
                 } else {
                     text
                 };
-                self.check_value(type_id, &value, fixed.as_deref(), frame.start);
+                self.check_value(type_id, &value, fixed, start, name, None);
             }
             Kind::Complex { type_id, state, .. } => {
                 if let Some(TypeDef::Complex(ct)) = self.set.types.get(type_id.0 as usize)
@@ -521,18 +639,40 @@ impl<'s, 'a> Run<'s, 'a> {
                     } else {
                         format!("one of {}", missing.join(", "))
                     };
+                    let mut names = Vec::new();
+                    content::missing_next(self.set, p, &state, &mut names);
                     self.report(
                         Code::MissingElement,
                         at,
                         format!("a required element is missing before the end: expected {what}"),
+                        words::incomplete(name, &names),
                     );
                 }
             }
             _ => {}
         }
-        self.path.pop();
-        self.ns.pop();
+        if let Some(frame) = self.stack.pop() {
+            self.ns.truncate(frame.bindings);
+        }
     }
+}
+
+/// The name of an attribute that appears twice (by expanded name), if any. Pairwise for the
+/// usual few attributes, by sorting for many.
+fn repeated<'x>(attrs: &[Attr<'x>]) -> Option<&'x str> {
+    if attrs.len() <= 16 {
+        for (i, a) in attrs.iter().enumerate() {
+            if attrs[..i].iter().any(|b| b.local == a.local && b.ns == a.ns) {
+                return Some(a.raw);
+            }
+        }
+        return None;
+    }
+    let mut keys: Vec<(&str, &str, &'x str)> = attrs.iter().map(|a| (a.local, a.ns.as_ref(), a.raw)).collect();
+    keys.sort_unstable_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
+    keys.windows(2)
+        .find(|w| (w[0].0, w[0].1) == (w[1].0, w[1].1))
+        .map(|w| w[1].2)
 }
 
 enum Decl {
