@@ -40,13 +40,35 @@ impl Loaded {
         // The STS issues tokens for every other service, so it is built last.
         let audiences = unique(services.iter().map(|s| s.entity_id()));
         services.push(Box::new(Sts::new(audiences)));
-        let profiles = crate::conformance::profiles::all(&scenario.sf1472.namespace);
+        let mut profiles = crate::conformance::profiles::all(&scenario.sf1472.namespace);
+        let mut warnings = Vec::new();
+        let schemas = crate::conformance::schema::compile(&services, None, &mut warnings);
+        for w in warnings {
+            tracing::warn!("{w}");
+        }
+        for p in &mut profiles {
+            p.schema = schemas.get(p.service).cloned();
+        }
         Loaded {
             scenario,
             world,
             services,
             profiles,
         }
+    }
+
+    /// Checks requests against the vendor's contract folder (`--contracts DIR`) for each
+    /// service whose WSDL it has: compiles those schemas now, once. Returns warnings (a vendor
+    /// WSDL that does not load; the shipped copy stays in use).
+    pub fn use_contracts(&mut self, dir: &crate::contracts::ContractDir) -> Vec<String> {
+        let mut warnings = Vec::new();
+        let schemas = crate::conformance::schema::compile(&self.services, Some(dir), &mut warnings);
+        for p in &mut self.profiles {
+            if let Some(s) = schemas.get(p.service) {
+                p.schema = Some(s.clone());
+            }
+        }
+        warnings
     }
 
     /// The contract profile of `service`, when sfstub knows its contract.

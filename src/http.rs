@@ -165,10 +165,10 @@ fn soap_call(
     let header = |name| parts.headers.get(name).and_then(|v: &HeaderValue| v.to_str().ok());
     envelope.action = soap::http_action(header("soapaction"), header(header::CONTENT_TYPE.as_str()));
     let versions = service.soap_versions();
-    let profile = app.loaded.profile(service);
-    call.envelope(&envelope, profile);
+    let known = app.loaded.profile(service);
+    call.envelope(&envelope, known);
     // Conformance (findings, and in strict mode refusals) before the SOAP version is refused.
-    let profile = profile.filter(|_| app.conformance != conformance::Mode::Off);
+    let profile = known.filter(|_| app.conformance != conformance::Mode::Off);
     let strict = app.conformance == conformance::Mode::Strict;
     if let Some(profile) = profile {
         let request = conformance::Request {
@@ -180,6 +180,19 @@ fn soap_call(
         };
         conformance::before(profile, &request, &mut call.findings);
         if let Some(refusal) = conformance::refusal(&call.findings).filter(|_| strict) {
+            return (Err(refusal), None);
+        }
+    }
+    // The operation element against the service's XSD (its own compiled contract, or the
+    // profile's).
+    if app.conformance != conformance::Mode::Off
+        && let Some(target) =
+            conformance::schema::Target::of(service, known.and_then(|p| p.schema.as_deref()), &envelope)
+    {
+        let checked = call.findings.len();
+        let cpr_path = known.and_then(|p| p.cpr.map(|c| c.path));
+        conformance::schema::check(&target, body, &envelope, cpr_path, &mut call.findings);
+        if let Some(refusal) = conformance::refusal(&call.findings[checked..]).filter(|_| strict) {
             return (Err(refusal), None);
         }
     }

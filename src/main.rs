@@ -129,6 +129,12 @@ fn serve_with(args: ServeArgs, log: &LogQueue) -> ExitCode {
     if let Some(dir) = &args.contracts {
         match sfstub::contracts::ContractDir::open(dir) {
             Ok(c) => {
+                // Requests are checked against the vendor's schemas too (compiled here, once).
+                if let Some(loaded) = Arc::get_mut(&mut app.loaded) {
+                    for warning in loaded.use_contracts(&c) {
+                        note(log, format_args!("warning: {warning}"));
+                    }
+                }
                 app.contracts = Some(c);
                 for warning in sfstub::contract_warnings(&app) {
                     note(log, format_args!("warning: {warning}"));

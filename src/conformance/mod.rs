@@ -8,9 +8,11 @@
 //! service read (the domain's input rules, e.g. the CPR number). In `--conformance strict` an
 //! error the platform's own validation would catch refuses the call with the fault that
 //! validation gives ([`Finding::refusal`]); otherwise findings are only recorded (journal,
-//! report, log). XSD validation of the operation element plugs in beside [`before`].
+//! report, log). [`schema`] validates the operation element against the service's XSD beside
+//! [`before`].
 
 pub mod profiles;
+pub mod schema;
 
 use http::HeaderMap;
 use quick_xml::events::Event;
@@ -143,6 +145,11 @@ pub struct Finding {
     /// The request's line (1-based) where the element starts, when it is in the body.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub line: Option<u32>,
+    /// For `SCHEMA` findings: what the validator found, a stable kebab-case kind
+    /// (`missing-element`, `unexpected-element`, `invalid-enumeration`, `invalid-pattern`, …;
+    /// [`crate::xsd::Code`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
     /// The fault `--conformance strict` answers with, when the platform's validation refuses
     /// this (not serialised: the journal records the answer itself).
     #[serde(skip)]
@@ -171,6 +178,7 @@ impl Finding {
             message,
             path: None,
             line: None,
+            kind: None,
             refusal: None,
         }
     }

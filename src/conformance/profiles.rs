@@ -5,7 +5,7 @@
 //! publishes (SF1472, KlassifikationListeHent) and KOMBIT's (`../shared/contracts`).
 
 /// The contract facts of one service.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct Profile {
     /// The service's title, as in the banner.
     pub service: &'static str,
@@ -18,6 +18,9 @@ pub struct Profile {
     pub token: bool,
     /// Where the request carries a CPR number, and its form.
     pub cpr: Option<CprRule>,
+    /// The service's compiled contract, which each request's operation element is validated
+    /// against: compiled once when the scenario is loaded ([`crate::app::Loaded::new`]).
+    pub schema: Option<std::sync::Arc<super::schema::SchemaCheck>>,
 }
 
 /// One operation of a service.
@@ -72,6 +75,7 @@ pub fn all(sf1472_namespace: &str) -> Vec<Profile> {
         request_header,
         token: true,
         cpr: None,
+        schema: None,
     };
     let pnr = CprRule {
         element: "PNR",
@@ -93,6 +97,7 @@ pub fn all(sf1472_namespace: &str) -> Vec<Profile> {
         request_header: false,
         token: false,
         cpr: Some(pnr),
+        schema: None,
     };
     vec![
         Profile {
@@ -112,6 +117,7 @@ pub fn all(sf1472_namespace: &str) -> Vec<Profile> {
                 pattern: "[0-9]{6}-?[0-9]{4}",
                 max_length: None,
             }),
+            schema: None,
         },
         person_lookup("SF1520 CPR replika opslag v4", 4),
         person_lookup("SF1520 CPR replika opslag v5", 5),
@@ -129,6 +135,7 @@ pub fn all(sf1472_namespace: &str) -> Vec<Profile> {
             request_header: false,
             token: false,
             cpr: None,
+            schema: None,
         },
         sagdok("SF1500 Virksomhed v6", "organisation/virksomhed", true),
         sagdok("SF1500 Organisation v6", "organisation/organisation", true),
@@ -143,6 +150,7 @@ pub fn all(sf1472_namespace: &str) -> Vec<Profile> {
             request_header: false,
             token: false,
             cpr: None,
+            schema: None,
         },
     ]
 }

@@ -111,12 +111,18 @@ pub trait Service: Send + Sync {
         None
     }
     /// The compiled contract the service answers from, for checks of requests against its
-    /// schema (conformance); `None` when the service has none compiled.
+    /// schema (request conformance, [`crate::conformance::schema`]); `None` when the service
+    /// has none compiled. A service served from a contract (the contract engine) returns the
+    /// one it loaded: its requests' operation elements are then validated against it exactly
+    /// as the built-in services' are against theirs (which sfstub compiles itself, in
+    /// [`crate::app::Loaded::new`]). Compile it once, when the service is built: this is
+    /// called for every request.
     fn schema(&self) -> Option<&crate::xsd::Contract> {
         None
     }
     /// The operation of [`Service::schema`] that `envelope` calls (by its SOAPAction, else
-    /// its Body element).
+    /// its Body element), when the service knows it; `None` lets conformance find it by the
+    /// Body element's name.
     fn schema_operation(&self, _envelope: &Envelope) -> Option<&crate::xsd::Operation> {
         None
     }

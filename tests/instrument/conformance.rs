@@ -45,7 +45,7 @@ fn klasse_laes() -> String {
 }
 
 fn listehent() -> String {
-    r#"<k:KlassifikationListeHent_I xmlns:k="http://www.kombit.dk/2017/01/01/" xmlns:kontekst="http://kombit.dk/xml/schemas/kontekst/2017/01/01/" revision="r6821"><kontekst:HovedOplysninger><kontekst:TransaktionsId>tx-1</kontekst:TransaktionsId><kontekst:TransaktionsTid>2026-11-22T10:15:00Z</kontekst:TransaktionsTid></kontekst:HovedOplysninger><k:KlassifikationKriterieListe><k:IdentifikationKriterie><k:BrugervendtNoegleKriterie><k:KlassifikationBrugervendtNoegle>SFSTUB</k:KlassifikationBrugervendtNoegle></k:BrugervendtNoegleKriterie></k:IdentifikationKriterie></k:KlassifikationKriterieListe></k:KlassifikationListeHent_I>"#.to_owned()
+    r#"<k:KlassifikationListeHent_I xmlns:k="http://www.kombit.dk/2017/01/01/" xmlns:kontekst="http://kombit.dk/xml/schemas/kontekst/2017/01/01/" revision="r6821"><kontekst:HovedOplysninger><kontekst:TransaktionsId>tx-1</kontekst:TransaktionsId><kontekst:TransaktionsTid>2026-11-22T10:15:00Z</kontekst:TransaktionsTid></kontekst:HovedOplysninger><k:KlassifikationKriterieListe><k:IdentifikationKriterie><k:BrugervendtNøgleKriterie><k:KlassifikationBrugervendtNøgle>SFSTUB</k:KlassifikationBrugervendtNøgle></k:BrugervendtNøgleKriterie></k:IdentifikationKriterie></k:KlassifikationKriterieListe></k:KlassifikationListeHent_I>"#.to_owned()
 }
 
 /// One call: its HTTP status, the journal entry's findings as (code, severity), the entry.

@@ -1,0 +1,372 @@
+//! The XSD half of request conformance: each request's operation element (the first child of
+//! the SOAP Body) validated against its service's contract, with sfstub's own validator
+//! ([`crate::xsd`]).
+//!
+//! Which schema: KOMBIT's for the services whose contract KOMBIT publishes (SF1520 v4 — and
+//! v5, whose contract is v4's with the namespace swapped, as sfstub serves it —, SF1500's three
+//! objects, SF1510 Klasse v7, the STS), taken from the contracts sfstub ships (`contracts/`) or
+//! from `--contracts DIR` when that folder has the service's WSDL; sfstub's own for SF1472 and
+//! KlassifikationListeHent; and for services served from a contract by the contract engine,
+//! the contract they are served from ([`crate::services::Service::schema`]). Every set is
+//! compiled once, when the scenario is loaded ([`compile`]): the shipped ones once per process.
+//!
+//! Findings have the code `SCHEMA`, severity error, the validator's kind (`kind`, e.g.
+//! `missing-element`), a message naming what was expected and what was found, the element path
+//! below Body and the request's line. In `--conformance strict` the first is refused with the
+//! fault CXF's schema validation gives on the platform: `Unmarshalling Error: ` and Xerces'
+//! `cvc-…` text ([`crate::xsd::Finding::cvc`]; inferred, not seen on the wire), or for a Body
+//! element no operation takes, CXF's "Message part … was not recognized".
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use crate::clip::{REASON_CHARS, clip, clip_to};
+use crate::contracts::{ContractDir, Official};
+use crate::services::Service;
+use crate::soap::{Envelope, Fault, SoapVersion};
+use crate::xsd::{self, Contract, ElementId, Instance, QName, Source};
+
+use super::{Code, Finding, Severity};
+
+/// How many schema findings one request gets at most (the rest are summed up in one).
+pub const MAX_FINDINGS: usize = 20;
+
+/// A service's compiled contract, for checking its requests.
+#[derive(Debug)]
+pub struct SchemaCheck {
+    /// The compiled WSDL and schemas.
+    pub contract: Arc<Contract>,
+    /// What was compiled, for messages: e.g. `KOMBIT's sf1510-klasse-v7/wsdl/KlasseService.wsdl`.
+    pub source: String,
+    /// What the schema leaves unchecked, when it does (e.g. the STS's open RST content).
+    pub note: Option<&'static str>,
+    /// Each operation's request element, resolved once: (name, declaration).
+    requests: Vec<(QName, ElementId)>,
+}
+
+impl SchemaCheck {
+    fn new(contract: Contract, source: String, note: Option<&'static str>) -> SchemaCheck {
+        let mut requests: Vec<(QName, ElementId)> = Vec::new();
+        for op in contract.operations() {
+            if let Some(body) = op.input.as_ref().and_then(|i| i.body.first())
+                && let Some(id) = contract.schema.global_element(body)
+                && !requests.iter().any(|(q, _)| q == body)
+            {
+                requests.push((body.clone(), id));
+            }
+        }
+        SchemaCheck {
+            contract: Arc::new(contract),
+            source,
+            note,
+            requests,
+        }
+    }
+
+    /// The request element named `{ns}local`; failing that, the only one with local name
+    /// `local` (a request in another namespace then gets a wrong-element finding).
+    fn request(&self, ns: &str, local: &str) -> Option<(&QName, ElementId)> {
+        if let Some((q, id)) = self.requests.iter().find(|(q, _)| q.is(ns, local)) {
+            return Some((q, *id));
+        }
+        let mut same = self.requests.iter().filter(|(q, _)| q.local == local);
+        match (same.next(), same.next()) {
+            (Some((q, id)), None) => Some((q, *id)),
+            _ => None,
+        }
+    }
+}
+
+/// The note on the STS: its WSDL's schema leaves the RST open.
+pub const STS_NOTE: &str = "the STS's WSDL declares RequestSecurityToken with open content (any element, lax) and sfstub \
+     ships no WS-Trust 1.3 schema (ws-trust-1.3.xsd): the element's name and namespace and its Context attribute are \
+     checked, its children (TokenType, RequestType, AppliesTo, KeyType, UseKey, …) are not";
+
+/// What a request is validated against: a compiled contract and, when the service knows it,
+/// the operation the request calls.
+pub struct Target<'a> {
+    pub contract: &'a Contract,
+    pub operation: Option<&'a xsd::Operation>,
+    /// The compiled request elements (for sfstub's built-in services).
+    check: Option<&'a SchemaCheck>,
+    /// What was compiled, for messages.
+    pub source: &'a str,
+}
+
+impl<'a> Target<'a> {
+    /// The schema `service`'s requests are checked against: the service's own
+    /// ([`Service::schema`], e.g. a contract the engine serves), else its profile's.
+    pub fn of(service: &'a dyn Service, check: Option<&'a SchemaCheck>, envelope: &Envelope) -> Option<Target<'a>> {
+        if let Some(contract) = service.schema() {
+            return Some(Target {
+                contract,
+                operation: service.schema_operation(envelope),
+                check: None,
+                source: service.title(),
+            });
+        }
+        let check = check?;
+        Some(Target {
+            contract: &check.contract,
+            operation: None,
+            check: Some(check),
+            source: &check.source,
+        })
+    }
+
+    /// The request element `{ns}local` should be, and its declaration.
+    fn expected(&self, ns: &str, local: &str) -> Option<(QName, Option<ElementId>)> {
+        if let Some(op) = self.operation
+            && let Some(body) = op.input.as_ref().and_then(|i| i.body.first())
+        {
+            return Some((body.clone(), self.contract.schema.global_element(body)));
+        }
+        if let Some(check) = self.check {
+            return check.request(ns, local).map(|(q, id)| (q.clone(), Some(id)));
+        }
+        let op = self.contract.operation_by_body(ns, local)?;
+        let body = op.input.as_ref()?.body.first()?;
+        Some((body.clone(), self.contract.schema.global_element(body)))
+    }
+
+    /// The request elements of every operation, for messages.
+    fn requests(&self) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for op in self.contract.operations() {
+            if let Some(b) = op.input.as_ref().and_then(|i| i.body.first()) {
+                let name = b.to_string();
+                if !out.contains(&name) {
+                    out.push(name);
+                }
+            }
+        }
+        out
+    }
+}
+
+/// Validates the request's operation element against `target`, adding a `SCHEMA` finding per
+/// problem. `cpr_path` is where the profile's CPR rule looks: a form error there is the
+/// `CPR_FORMAT` finding's, not reported twice.
+pub fn check(
+    target: &Target<'_>,
+    body: &[u8],
+    envelope: &Envelope,
+    cpr_path: Option<&str>,
+    findings: &mut Vec<Finding>,
+) {
+    let version = envelope.version;
+    let op = &envelope.operation;
+    let ns = op.namespace.as_deref().unwrap_or("");
+    let local = op.local_name.as_str();
+    let range = op.range.clone();
+    let found = QName::new(ns, clip(local));
+    let Some((expected, id)) = target.expected(ns, local) else {
+        let line = Some(super::line_at(body, range.start));
+        let mut f = Finding::new(
+            Code::Schema,
+            Severity::Error,
+            clip_to(
+                &format!(
+                    "the Body's element {found} is the request of no operation of {}: its requests are {}",
+                    target.source,
+                    target.requests().join(", ")
+                ),
+                REASON_CHARS,
+            )
+            .into_owned(),
+        )
+        .at(&clip(local), line)
+        .refused_with(not_recognized(version, &found));
+        f.kind = Some(xsd::Code::UndeclaredElement.as_str().to_owned());
+        findings.push(f);
+        return;
+    };
+    let Some(id) = id else {
+        // A contract whose operation names an undeclared element does not load: unreachable.
+        return;
+    };
+    let instance = Instance::within(body, range);
+    let limits = xsd::Limits {
+        max_depth: 256,
+        max_findings: MAX_FINDINGS,
+    };
+    let mut first = true;
+    for x in target.contract.schema.validate_instance(&instance, Some(id), limits) {
+        let path = x.path.trim_start_matches('/');
+        if cpr_path == Some(path)
+            && matches!(
+                x.code,
+                xsd::Code::InvalidPattern | xsd::Code::InvalidLength | xsd::Code::InvalidLexical
+            )
+        {
+            continue;
+        }
+        let refusal = match x.code {
+            _ if !first => None,
+            xsd::Code::WrongElement => Some(not_recognized(version, &found)),
+            _ => Some(Fault::sender(
+                version,
+                clip_to(&format!("Unmarshalling Error: {}", x.cvc), REASON_CHARS).into_owned(),
+            )),
+        };
+        first = false;
+        let message = if x.code == xsd::Code::WrongElement {
+            format!("{} ({}; expected {expected})", x.message, target.source)
+        } else {
+            format!("{} ({})", x.message, target.source)
+        };
+        let mut f = Finding::new(
+            Code::Schema,
+            Severity::Error,
+            clip_to(&message, REASON_CHARS).into_owned(),
+        )
+        .at(&clip(path), Some(x.line));
+        f.kind = Some(x.code.as_str().to_owned());
+        f.refusal = refusal;
+        findings.push(f);
+    }
+}
+
+/// CXF's fault for a Body element no operation of the endpoint takes.
+fn not_recognized(version: SoapVersion, found: &QName) -> Fault {
+    Fault::sender(
+        version,
+        format!("Message part {found} was not recognized.  (Does it exist in service WSDL?)"),
+    )
+}
+
+/// Compiles the schema of each of `services` whose contract sfstub knows, by title: KOMBIT's
+/// (from `vendor` when it has the service's WSDL, else shipped) or sfstub's own. A vendor
+/// contract that does not load is reported in `warnings` and the shipped one used.
+pub fn compile(
+    services: &[Box<dyn Service>],
+    vendor: Option<&ContractDir>,
+    warnings: &mut Vec<String>,
+) -> HashMap<&'static str, Arc<SchemaCheck>> {
+    let mut out = HashMap::new();
+    for service in services {
+        let title = service.title();
+        let check = match service.official() {
+            Some(official) => {
+                let from_vendor = vendor.and_then(|dir| {
+                    let variant = official.variants.iter().find(|v| dir.find(v).is_some())?;
+                    let path = dir.find(variant)?;
+                    match Contract::load(&Source::dir(dir.root()), path) {
+                        Ok(c) => Some(Arc::new(SchemaCheck::new(
+                            c,
+                            format!("--contracts {}", dir.root().join(path).display()),
+                            note(title),
+                        ))),
+                        Err(e) => {
+                            warnings.push(format!(
+                                "{title}: the WSDL of --contracts does not load, so requests are checked against \
+                                 sfstub's shipped copy: {e}"
+                            ));
+                            None
+                        }
+                    }
+                });
+                match from_vendor {
+                    Some(c) => Ok(Some(c)),
+                    None => shipped(&official, title),
+                }
+            }
+            None => own(service.as_ref()),
+        };
+        match check {
+            Ok(Some(c)) => {
+                out.insert(title, c);
+            }
+            Ok(None) => {}
+            Err(e) => warnings.push(format!("{title}: requests are not checked against a schema: {e}")),
+        }
+    }
+    out
+}
+
+fn note(title: &str) -> Option<&'static str> {
+    title.contains("SF1514").then_some(STS_NOTE)
+}
+
+/// Compiled sets, by what they were compiled from: shipped contracts and sfstub's own schemas
+/// are the same for every scenario that names them alike, so a process compiles each once.
+type Cache = Mutex<HashMap<String, Arc<SchemaCheck>>>;
+
+fn cached(key: String, build: impl FnOnce() -> Result<SchemaCheck, String>) -> Result<Arc<SchemaCheck>, String> {
+    static CACHE: std::sync::OnceLock<Cache> = std::sync::OnceLock::new();
+    let cache = CACHE.get_or_init(Default::default);
+    if let Some(hit) = cache
+        .lock()
+        .map_err(|_| "the schema cache is poisoned".to_owned())?
+        .get(&key)
+    {
+        return Ok(hit.clone());
+    }
+    let built = Arc::new(build()?);
+    if let Ok(mut c) = cache.lock() {
+        c.insert(key, built.clone());
+    }
+    Ok(built)
+}
+
+/// KOMBIT's contract as sfstub ships it (derived for SF1520 v5 as it is served).
+fn shipped(official: &Official, title: &'static str) -> Result<Option<Arc<SchemaCheck>>, String> {
+    let variant = &official.variants[0];
+    let key = format!("shipped:{}:{:?}", variant.shipped, official.derive);
+    cached(key, || {
+        let folder = variant.shipped.split('/').next().unwrap_or("");
+        let files = crate::contracts::shipped_paths()
+            .filter(|p| p.starts_with(&format!("{folder}/")))
+            .filter_map(|p| {
+                let text = crate::contracts::shipped(p)?;
+                let text = match official.derive {
+                    Some((from, to)) => crate::contracts::rewrite::derived(text, from, to),
+                    None => text.to_owned(),
+                };
+                Some((p.to_owned(), text))
+            });
+        let contract = Contract::load(&Source::memory(files), variant.shipped).map_err(|e| e.to_string())?;
+        let derived = match official.derive {
+            Some((from, to)) => format!(" with {from} replaced by {to}"),
+            None => String::new(),
+        };
+        Ok(SchemaCheck::new(
+            contract,
+            format!("KOMBIT's {}{derived}", variant.shipped),
+            note(title),
+        ))
+    })
+    .map(Some)
+}
+
+/// sfstub's own contract of a service that publishes one (SF1472, KlassifikationListeHent):
+/// its WSDL with the XSDs it imports, as served.
+fn own(service: &dyn Service) -> Result<Option<Arc<SchemaCheck>>, String> {
+    const BASE: &str = "http://sfstub.invalid/contract";
+    let Some(wsdl) = service.contract(None, BASE) else {
+        return Ok(None);
+    };
+    let mut files = vec![("service.wsdl".to_owned(), wsdl)];
+    for xsd in ["KontrolsagListeHent.xsd", "KlassifikationListeHent.xsd", "Kontekst.xsd"] {
+        if let Some(text) = service.contract(Some(xsd), BASE) {
+            files.push((format!("{BASE}/{xsd}"), text));
+        }
+    }
+    let key = format!(
+        "own:{}",
+        files
+            .iter()
+            .map(|(p, t)| format!("{p}\n{t}"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+    let main = files
+        .get(1)
+        .map(|(p, _)| p.rsplit('/').next().unwrap_or("").to_owned())
+        .unwrap_or_default();
+    cached(key, || {
+        let contract = Contract::load(&Source::memory(files), "service.wsdl").map_err(|e| e.to_string())?;
+        Ok(SchemaCheck::new(contract, format!("sfstub's {main}"), None))
+    })
+    .map(Some)
+}
