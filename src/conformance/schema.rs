@@ -303,10 +303,11 @@ fn cached(key: String, build: impl FnOnce() -> Result<SchemaCheck, String>) -> R
         return Ok(hit.clone());
     }
     let built = Arc::new(build()?);
-    if let Ok(mut c) = cache.lock() {
-        c.insert(key, built.clone());
-    }
-    Ok(built)
+    // Another thread may have compiled the same set meanwhile: everyone shares the first.
+    Ok(match cache.lock() {
+        Ok(mut c) => c.entry(key).or_insert(built).clone(),
+        Err(_) => built,
+    })
 }
 
 /// KOMBIT's contract as sfstub ships it (derived for SF1520 v5 as it is served).
@@ -369,4 +370,109 @@ fn own(service: &dyn Service) -> Result<Option<Arc<SchemaCheck>>, String> {
         Ok(SchemaCheck::new(contract, format!("sfstub's {main}"), None))
     })
     .map(Some)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::services::{Context, Summary};
+
+    /// A service served from a contract, as the contract engine builds them: it answers
+    /// [`Service::schema`] with the contract it loaded.
+    struct FromContract(Contract);
+
+    impl Service for FromContract {
+        fn title(&self) -> &'static str {
+            "SF9999 Example"
+        }
+        fn paths(&self) -> &[&'static str] {
+            &["/example/1"]
+        }
+        fn entity_id(&self) -> &'static str {
+            "http://example.invalid/1"
+        }
+        fn call(&self, _: &Context<'_>, _: &Envelope, _: &[u8], _: &mut Vec<u8>) -> Result<Summary, Fault> {
+            Ok(Summary::default())
+        }
+        fn reply_action(&self, _: &Envelope) -> String {
+            String::new()
+        }
+        fn contract(&self, _: Option<&str>, _: &str) -> Option<String> {
+            None
+        }
+        fn schema(&self) -> Option<&Contract> {
+            Some(&self.0)
+        }
+    }
+
+    const WSDL: &str = r#"<definitions xmlns="http://schemas.xmlsoap.org/wsdl/" xmlns:soap12="http://schemas.xmlsoap.org/wsdl/soap12/" xmlns:t="urn:example" targetNamespace="urn:example">
+  <types><xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema" targetNamespace="urn:example" elementFormDefault="qualified">
+    <xs:element name="Hent"><xs:complexType><xs:sequence><xs:element name="Id" type="xs:int"/></xs:sequence></xs:complexType></xs:element>
+    <xs:element name="HentSvar" type="xs:string"/>
+  </xs:schema></types>
+  <message name="In"><part name="p" element="t:Hent"/></message>
+  <message name="Out"><part name="p" element="t:HentSvar"/></message>
+  <portType name="P"><operation name="hent"><input message="t:In"/><output message="t:Out"/></operation></portType>
+  <binding name="B" type="t:P"><soap12:binding transport="http://schemas.xmlsoap.org/soap/http"/>
+    <operation name="hent"><soap12:operation soapAction="urn:example/hent"/><input><soap12:body use="literal"/></input><output><soap12:body use="literal"/></output></operation></binding>
+</definitions>"#;
+
+    fn findings(service: &dyn Service, body: &str) -> Vec<Finding> {
+        let envelope = crate::soap::parse_envelope(body.as_bytes(), Default::default(), SoapVersion::V12).unwrap();
+        let target = Target::of(service, None, &envelope).expect("the service's own schema");
+        let mut out = Vec::new();
+        check(&target, body.as_bytes(), &envelope, None, &mut out);
+        out
+    }
+
+    #[test]
+    fn a_service_with_its_own_compiled_contract_is_checked_against_it() {
+        let contract = Contract::load(&Source::memory([("x.wsdl", WSDL)]), "x.wsdl").unwrap();
+        let service = FromContract(contract);
+        let envelope = |id: &str| {
+            format!(
+                "<s:Envelope xmlns:s=\"http://www.w3.org/2003/05/soap-envelope\"><s:Body>\n<t:Hent xmlns:t=\"urn:example\"><t:Id>{id}</t:Id></t:Hent></s:Body></s:Envelope>"
+            )
+        };
+        assert!(findings(&service, &envelope("7")).is_empty());
+        let found = findings(&service, &envelope("seven"));
+        assert_eq!(found.len(), 1, "{found:?}");
+        let f = &found[0];
+        assert_eq!((f.code, f.kind.as_deref()), (Code::Schema, Some("invalid-lexical")));
+        assert_eq!((f.path.as_deref(), f.line), (Some("Hent/Id"), Some(2)));
+        assert!(f.message.contains("SF9999 Example"), "{}", f.message);
+        let refusal = f.refusal.as_ref().unwrap();
+        assert_eq!(
+            refusal.reason,
+            "Unmarshalling Error: cvc-datatype-valid.1.2.1: 'seven' is not a valid value for 'int'."
+        );
+    }
+
+    #[test]
+    fn a_service_without_a_schema_or_profile_is_not_checked() {
+        struct Plain;
+        impl Service for Plain {
+            fn title(&self) -> &'static str {
+                "plain"
+            }
+            fn paths(&self) -> &[&'static str] {
+                &[]
+            }
+            fn entity_id(&self) -> &'static str {
+                ""
+            }
+            fn call(&self, _: &Context<'_>, _: &Envelope, _: &[u8], _: &mut Vec<u8>) -> Result<Summary, Fault> {
+                Ok(Summary::default())
+            }
+            fn reply_action(&self, _: &Envelope) -> String {
+                String::new()
+            }
+            fn contract(&self, _: Option<&str>, _: &str) -> Option<String> {
+                None
+            }
+        }
+        let body = "<s:Envelope xmlns:s=\"http://www.w3.org/2003/05/soap-envelope\"><s:Body><x/></s:Body></s:Envelope>";
+        let envelope = crate::soap::parse_envelope(body.as_bytes(), Default::default(), SoapVersion::V12).unwrap();
+        assert!(Target::of(&Plain, None, &envelope).is_none());
+    }
 }

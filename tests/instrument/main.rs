@@ -9,6 +9,7 @@ mod harness;
 mod journal;
 mod openapi;
 mod report;
+mod schema;
 #[path = "../support/token.rs"]
 mod token;
 #[path = "../support/world.rs"]
