@@ -1,6 +1,7 @@
 //! The contract loader and validator's figures (`scripts/bench` runs this): how long each
 //! KOMBIT contract in `../shared/contracts` takes to load and compile, and validations per
-//! second for a typical SF1472 request and an SF1500 response, on one core.
+//! second for a typical SF1472 request and an SF1500 response, on one core; and what request
+//! conformance's XSD check costs per request for each service.
 //!
 //!     cargo run --release --example xsd_bench
 
@@ -156,19 +157,7 @@ fn main() {
         .map(|f| (f.to_string(), service.contract(Some(f), base).unwrap()))
         .collect();
     let sf1472 = SchemaSet::load(&Source::memory(files), &["KontrolsagListeHent.xsd"]).unwrap();
-    let request = br#"<k:KontrolsagListeHent_I xmlns:k="http://www.kombit.dk/int/2022/01/01/" xmlns:kontekst="http://kombit.dk/xml/schemas/kontekst/2017/01/01/" revision="1">
-  <kontekst:HovedOplysninger>
-    <kontekst:TransaktionsId>6f1c1a4e-1111-4c1e-9a53-0d6f5f0c2a11</kontekst:TransaktionsId>
-    <kontekst:TransaktionsTid>2026-11-22T10:15:00Z</kontekst:TransaktionsTid>
-    <kontekst:AuthorityContext><kontekst:MunicipalityCVR>64942212</kontekst:MunicipalityCVR></kontekst:AuthorityContext>
-  </kontekst:HovedOplysninger>
-  <k:KontrolsagSoegKriterie>
-    <k:PersonCPRNummer>150780-4329</k:PersonCPRNummer>
-    <k:Hjemmel>UDBL_11A_STK1</k:Hjemmel>
-    <k:SamtykkeDato>2026-11-01</k:SamtykkeDato>
-    <k:MyndighedCVRNummer>14720006</k:MyndighedCVRNummer>
-  </k:KontrolsagSoegKriterie>
-</k:KontrolsagListeHent_I>"#;
+    let request = SF1472_REQUEST;
     let r = rate(
         &sf1472,
         request,
@@ -211,7 +200,23 @@ fn main() {
         end - start,
         1e6 / r
     );
+    conformance_per_service(&app);
 }
+
+/// A typical SF1472 request element.
+const SF1472_REQUEST: &[u8] = br#"<k:KontrolsagListeHent_I xmlns:k="http://www.kombit.dk/int/2022/01/01/" xmlns:kontekst="http://kombit.dk/xml/schemas/kontekst/2017/01/01/" revision="1">
+  <kontekst:HovedOplysninger>
+    <kontekst:TransaktionsId>6f1c1a4e-1111-4c1e-9a53-0d6f5f0c2a11</kontekst:TransaktionsId>
+    <kontekst:TransaktionsTid>2026-11-22T10:15:00Z</kontekst:TransaktionsTid>
+    <kontekst:AuthorityContext><kontekst:MunicipalityCVR>64942212</kontekst:MunicipalityCVR></kontekst:AuthorityContext>
+  </kontekst:HovedOplysninger>
+  <k:KontrolsagSoegKriterie>
+    <k:PersonCPRNummer>150780-4329</k:PersonCPRNummer>
+    <k:Hjemmel>UDBL_11A_STK1</k:Hjemmel>
+    <k:SamtykkeDato>2026-11-01</k:SamtykkeDato>
+    <k:MyndighedCVRNummer>14720006</k:MyndighedCVRNummer>
+  </k:KontrolsagSoegKriterie>
+</k:KontrolsagListeHent_I>"#;
 
 /// The byte range of the first element inside the SOAP Body.
 fn body_span(doc: &[u8]) -> Option<(usize, usize)> {
@@ -221,4 +226,86 @@ fn body_span(doc: &[u8]) -> Option<(usize, usize)> {
     let end = text.rfind("</")?;
     let end = text[..end].rfind("</")?;
     Some((start, end))
+}
+
+/// The cost of request conformance's XSD check per request, in-process, for a valid request
+/// to each service: parse the envelope, find the namespaces in scope, validate the operation
+/// element against the service's compiled schema.
+fn conformance_per_service(app: &sfstub::app::App) {
+    use sfstub::conformance::schema::{Target, check};
+    println!("== conformance: the XSD check of one valid request (envelope parsed once) — one core");
+    let rh = r#"<s:Header><rh:RequestHeader xmlns:rh="http://kombit.dk/xml/schemas/RequestHeader/1/"><rh:TransactionUUID>7d9a1e52-0a51-4c3b-9a4e-5b1f0c2d3e4f</rh:TransactionUUID></rh:RequestHeader></s:Header>"#;
+    let env = |ns: &str, header: &str, body: &str| {
+        format!("<s:Envelope xmlns:s=\"{ns}\">{header}<s:Body>{body}</s:Body></s:Envelope>")
+    };
+    let v11 = "http://schemas.xmlsoap.org/soap/envelope/";
+    let v12 = "http://www.w3.org/2003/05/soap-envelope";
+    let sf1472 = format!(
+        "<s:Envelope xmlns:s=\"{v12}\"><s:Body>{}</s:Body></s:Envelope>",
+        std::str::from_utf8(SF1472_REQUEST).unwrap()
+    );
+    let requests = [
+        ("/kontrolsaglistehent/1", sf1472),
+        (
+            "/service/CPR/PersonBaseDataExtended/4",
+            env(
+                v11,
+                "",
+                r#"<p:PersonLookupRequest xmlns:p="http://serviceplatformen.dk/xml/wsdl/soap11/CPR/PersonBaseDataExtended/4/"><a:AuthorityContext xmlns:a="http://serviceplatformen.dk/xml/schemas/AuthorityContext/1/"><a:MunicipalityCVR>64942212</a:MunicipalityCVR></a:AuthorityContext><c:PNR xmlns:c="http://serviceplatformen.dk/xml/schemas/cpr/PNR/1/">1507804329</c:PNR></p:PersonLookupRequest>"#,
+            ),
+        ),
+        (
+            "/organisation/virksomhed/6",
+            env(
+                v12,
+                rh,
+                r#"<o:SoegInput xmlns:o="http://stoettesystemerne.dk/organisation/virksomhed/6/" xmlns:sts="urn:oio:sts:6" xmlns:sd="urn:oio:sagdok:3.0.0"><sd:MaksimalAntalKvantitet>100</sd:MaksimalAntalKvantitet><o:AttributListe><o:Egenskab><sts:CVR-NummerTekst>29189420</sts:CVR-NummerTekst></o:Egenskab></o:AttributListe><o:TilstandListe/><o:RelationListe/></o:SoegInput>"#,
+            ),
+        ),
+        (
+            "/klasse/7",
+            env(
+                v12,
+                rh,
+                r#"<k:LaesInput xmlns:k="http://stoettesystemerne.dk/klassifikation/klasse/7/" xmlns:sd="urn:oio:sagdok:3.0.0"><sd:UUIDIdentifikator>9b8b2a6e-0000-5000-8000-000000000000</sd:UUIDIdentifikator></k:LaesInput>"#,
+            ),
+        ),
+        (
+            "/klassifikationlistehent/2",
+            env(
+                v12,
+                "",
+                r#"<k:KlassifikationListeHent_I xmlns:k="http://www.kombit.dk/2017/01/01/" xmlns:kontekst="http://kombit.dk/xml/schemas/kontekst/2017/01/01/" revision="r6821"><kontekst:HovedOplysninger><kontekst:TransaktionsId>tx-1</kontekst:TransaktionsId><kontekst:TransaktionsTid>2026-11-22T10:15:00Z</kontekst:TransaktionsTid></kontekst:HovedOplysninger><k:KlassifikationKriterieListe><k:IdentifikationKriterie><k:BrugervendtNøgleKriterie><k:KlassifikationBrugervendtNøgle>SFSTUB</k:KlassifikationBrugervendtNøgle></k:BrugervendtNøgleKriterie></k:IdentifikationKriterie></k:KlassifikationKriterieListe></k:KlassifikationListeHent_I>"#,
+            ),
+        ),
+        (
+            "/runtime/services/kombittrust/14/certificatemixed",
+            env(
+                v12,
+                "",
+                r#"<trust:RequestSecurityToken xmlns:trust="http://docs.oasis-open.org/ws-sx/ws-trust/200512" Context="ctx-1"><trust:RequestType>http://docs.oasis-open.org/ws-sx/ws-trust/200512/Issue</trust:RequestType><trust:TokenType>http://docs.oasis-open.org/wss/oasis-wss-saml-token-profile-1.1#SAMLV2.0</trust:TokenType><trust:KeyType>http://docs.oasis-open.org/ws-sx/ws-trust/200512/PublicKey</trust:KeyType></trust:RequestSecurityToken>"#,
+            ),
+        ),
+    ];
+    for (path, body) in requests {
+        let service = app.loaded.service_for(path).expect("served");
+        let profile = app.loaded.profile(service);
+        let envelope =
+            sfstub::soap::parse_envelope(body.as_bytes(), Default::default(), sfstub::soap::SoapVersion::V12)
+                .expect("a SOAP envelope");
+        let target = Target::of(service, profile.and_then(|p| p.schema.as_deref()), &envelope).expect("a schema");
+        let mut findings = Vec::new();
+        check(&target, body.as_bytes(), &envelope, None, &mut findings);
+        assert!(findings.is_empty(), "{}: {findings:?}", service.title());
+        let begin = Instant::now();
+        let mut n = 0u64;
+        while n < 1000 || begin.elapsed() < Duration::from_millis(500) {
+            findings.clear();
+            check(&target, body.as_bytes(), &envelope, None, &mut findings);
+            std::hint::black_box(&findings);
+            n += 1;
+        }
+        let each = begin.elapsed().as_secs_f64() * 1e6 / n as f64;
+        println!("{:<36} ({:>4} bytes): {each:.1} µs", service.title(), body.len());
+    }
 }

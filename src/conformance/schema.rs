@@ -115,18 +115,19 @@ impl<'a> Target<'a> {
     }
 
     /// The request element `{ns}local` should be, and its declaration.
-    fn expected(&self, ns: &str, local: &str) -> Option<(QName, Option<ElementId>)> {
+    fn expected(&self, ns: &str, local: &str) -> Option<(&'a QName, Option<ElementId>)> {
         if let Some(op) = self.operation
             && let Some(body) = op.input.as_ref().and_then(|i| i.body.first())
         {
-            return Some((body.clone(), self.contract.schema.global_element(body)));
+            return Some((body, self.contract.schema.global_element(body)));
         }
         if let Some(check) = self.check {
-            return check.request(ns, local).map(|(q, id)| (q.clone(), Some(id)));
+            return check.request(ns, local).map(|(q, id)| (q, Some(id)));
         }
-        let op = self.contract.operation_by_body(ns, local)?;
+        let contract: &'a Contract = self.contract;
+        let op = contract.operation_by_body(ns, local)?;
         let body = op.input.as_ref()?.body.first()?;
-        Some((body.clone(), self.contract.schema.global_element(body)))
+        Some((body, contract.schema.global_element(body)))
     }
 
     /// The request elements of every operation, for messages.
@@ -159,7 +160,8 @@ pub fn check(
     let ns = op.namespace.as_deref().unwrap_or("");
     let local = op.local_name.as_str();
     let range = op.range.clone();
-    let found = QName::new(ns, clip(local));
+    // Built only for a finding.
+    let found = || QName::new(ns, clip(local));
     let Some((expected, id)) = target.expected(ns, local) else {
         let line = Some(super::line_at(body, range.start));
         let mut f = Finding::new(
@@ -167,7 +169,8 @@ pub fn check(
             Severity::Error,
             clip_to(
                 &format!(
-                    "the Body's element {found} is the request of no operation of {}: its requests are {}",
+                    "the Body's element {} is the request of no operation of {}: its requests are {}",
+                    found(),
                     target.source,
                     target.requests().join(", ")
                 ),
@@ -176,7 +179,7 @@ pub fn check(
             .into_owned(),
         )
         .at(&clip(local), line)
-        .refused_with(not_recognized(version, &found));
+        .refused_with(not_recognized(version, &found()));
         f.kind = Some(xsd::Code::UndeclaredElement.as_str().to_owned());
         findings.push(f);
         return;
@@ -203,7 +206,7 @@ pub fn check(
         }
         let refusal = match x.code {
             _ if !first => None,
-            xsd::Code::WrongElement => Some(not_recognized(version, &found)),
+            xsd::Code::WrongElement => Some(not_recognized(version, &found())),
             _ => Some(Fault::sender(
                 version,
                 clip_to(&format!("Unmarshalling Error: {}", x.cvc), REASON_CHARS).into_owned(),

@@ -95,6 +95,9 @@ impl<'a> Instance<'a> {
         }
         let mut namespaces = Vec::new();
         for e in &open {
+            if !e.attributes_raw().windows(5).any(|w| w == b"xmlns") {
+                continue;
+            }
             for a in e.attributes().with_checks(false).flatten() {
                 let key = a.key.as_ref();
                 let prefix = if key == b"xmlns" {
