@@ -457,3 +457,44 @@ fn every_service_with_a_contract_has_its_schema_compiled_at_load() {
         );
     }
 }
+
+/// A service served from a contract (scenarios/indeks.yaml: SF1470 from KOMBIT's WSDL) is
+/// checked against the contract it is served from, the same way.
+#[test]
+fn a_service_served_from_a_contract_is_checked_against_it() {
+    let file = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/indeks.yaml");
+    let scenario = sfstub::scenario::Scenario::load(&file, None).unwrap_or_else(|e| panic!("{e}"));
+    let s = serve(|app| app.loaded = std::sync::Arc::new(sfstub::app::Loaded::new(scenario)));
+    let soeg = |relationer: &str| {
+        envelope(
+            SOAP12_NS,
+            RH,
+            &format!(
+                r#"<sdi:FremsoegSagDokumentIndeksInput xmlns:sdi="urn:oio:sts:sagdok:sagdokumentindeks:6" xmlns:sag="urn:oio:sts:sagdok:sag:6" xmlns:gd="urn:oio:sts:generelledefinitioner:6" xmlns:sd="urn:oio:sagdok:3.0.0"><sdi:SoegUdtryk><sdi:SoegSag><sag:AttributListe/><sag:TilstandListe/>{relationer}</sdi:SoegSag></sdi:SoegUdtryk></sdi:FremsoegSagDokumentIndeksInput>"#
+            ),
+        )
+    };
+    let action = format!("{V12}; action=\"http://kombit.dk/sts/sagdokumentindeks/fremsoeg\"");
+    let headers = [("Content-Type", action.as_str())];
+    send(
+        s.addr,
+        "POST",
+        "/sagdokumentindeks/6",
+        &headers,
+        soeg("<sag:RelationListe/>").as_bytes(),
+    );
+    let (entry, schema) = last_schema_findings(&s);
+    assert!(schema.is_empty(), "a valid fremsoeg: {entry:#}");
+    send(s.addr, "POST", "/sagdokumentindeks/6", &headers, soeg("").as_bytes());
+    let (entry, schema) = last_schema_findings(&s);
+    assert_eq!(schema.len(), 1, "{entry:#}");
+    assert_eq!(schema[0]["kind"], "missing-element", "{entry:#}");
+    assert_eq!(
+        schema[0]["path"], "FremsoegSagDokumentIndeksInput/SoegUdtryk/SoegSag",
+        "{entry:#}"
+    );
+    assert!(
+        schema[0]["message"].as_str().unwrap().contains("RelationListe"),
+        "{entry:#}"
+    );
+}
