@@ -4,6 +4,10 @@
 //! request also evicts one), with it off, and with conformance off too. Prints mean
 //! microseconds per request on one core.
 //!
+//! Then the steering machinery's share: one metrics observation on its own, and `handle()` with
+//! a fault rule held that matches nothing (the rules' lock and matching on every call) against
+//! none (one atomic load).
+//!
 //! `cargo run --release --example journal_cost`
 
 use std::time::Instant;
@@ -84,4 +88,38 @@ fn main() {
         100.0 * (t_on - t_off) / t_on,
         t_off - t_bare
     );
+
+    // Metrics: the observation every exchange makes.
+    let metrics = sfstub::metrics::Metrics::new();
+    let m = 2_000_000u32;
+    let start = Instant::now();
+    for i in 0..m {
+        metrics.request(
+            Some("SF1472 KontrolsagListeHent"),
+            Some("KontrolsagListeHent"),
+            "ok",
+            200,
+            std::time::Duration::from_nanos(u64::from(i % 1000) * 1000),
+        );
+    }
+    let t_metrics = start.elapsed().as_secs_f64() * 1e9 / f64::from(m);
+    println!(
+        "one metrics observation (counter + histogram): {t_metrics:.0} ns ({:.1} % of a request)",
+        100.0 * t_metrics / 1000.0 / t_off
+    );
+    // Fault rules: none held against one held that matches nothing.
+    let with_rule = app(0, Mode::Record);
+    let rule = r#"{"match": {"service": "SF1500"}, "delay": "1s"}"#;
+    let request = http::Request::post("/__sfstub/faults")
+        .body(Bytes::from_static(rule.as_bytes()))
+        .unwrap();
+    assert_eq!(sfstub::http::handle(&with_rule, request).status(), 201);
+    let (mut t_rule, mut t_none) = (0.0, 0.0);
+    for _ in 0..5 {
+        t_rule += per_request(&with_rule, n / 5);
+        t_none += per_request(&off, n / 5);
+    }
+    let (t_rule, t_none) = (t_rule / 5.0, t_none / 5.0);
+    println!("handle(), no fault rule:                         {t_none:.2} µs/request");
+    println!("handle(), one fault rule matching nothing:       {t_rule:.2} µs/request");
 }

@@ -28,7 +28,7 @@ fn main() {
     let now: DateTime<Utc> = clock.now();
     let client = &app.keys.client;
     let issued = sfstub::http::with_context(&app, |ctx| {
-        let audiences = app.loaded.audiences();
+        let audiences = app.loaded().audiences();
         Issuer {
             ctx,
             audiences: &audiences,
@@ -55,14 +55,15 @@ fn main() {
     })
     .unwrap();
     let n = 2000;
+    let loaded = app.loaded();
     for mode in [SecurityMode::Token, SecurityMode::Strict] {
         let mut settings = app.security.clone();
         settings.mode = mode;
         let guard = Guard::new(
             &settings,
             &app.keys,
-            &app.loaded.scenario.agreements,
-            &app.loaded.world,
+            &loaded.scenario.agreements,
+            &loaded.world,
             now,
             app.limits.xml(),
         );

@@ -146,8 +146,8 @@ fn main() {
     .expect("the built-in scenario");
     let app = sfstub::app::App::new(scenario, sfstub::app::Limits::default());
     let base = "http://127.0.0.1:8080/kontrolsaglistehent/1";
-    let service = app
-        .loaded
+    let loaded = app.loaded();
+    let service = loaded
         .services
         .iter()
         .find(|s| s.contract(Some("KontrolsagListeHent.xsd"), base).is_some())
@@ -288,8 +288,9 @@ fn conformance_per_service(app: &sfstub::app::App) {
         ),
     ];
     for (path, body) in requests {
-        let service = app.loaded.service_for(path).expect("served");
-        let profile = app.loaded.profile(service);
+        let loaded = app.loaded();
+        let service = loaded.service_for(path).expect("served");
+        let profile = loaded.profile(service);
         let envelope =
             sfstub::soap::parse_envelope(body.as_bytes(), Default::default(), sfstub::soap::SoapVersion::V12)
                 .expect("a SOAP envelope");

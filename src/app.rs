@@ -1,7 +1,10 @@
-//! What a running sfstub holds: the loaded scenario (world plus prepared services) and the
-//! limits requests must keep.
+//! What a running sfstub holds: the loaded scenario (world plus prepared services), swapped
+//! whole on a reload or when persons are added, and the limits requests must keep.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use arc_swap::ArcSwap;
 
 use crate::scenario::Scenario;
 use crate::security::Settings;
@@ -18,12 +21,27 @@ pub struct Loaded {
     pub services: Vec<Box<dyn Service>>,
     /// What each service's contract says about requests, for the conformance checks.
     pub profiles: Vec<crate::conformance::Profile>,
+    /// The persons added through the admin API, in this world after the scenario's citizens.
+    pub added: Vec<crate::scenario::Person>,
 }
 
 impl Loaded {
     /// Builds the world and prepares the services. Everything per-scenario happens here.
     pub fn new(scenario: Scenario) -> Loaded {
-        let world = world::build(&scenario);
+        Loaded::with_added(scenario, Vec::new()).0
+    }
+
+    /// [`Loaded::new`] with persons added through the admin API. An added person whose CPR
+    /// number a citizen of the scenario has is left out: the second value lists their indexes
+    /// in `added`.
+    pub fn with_added(scenario: Scenario, added: Vec<crate::scenario::Person>) -> (Loaded, Vec<usize>) {
+        let (world, skipped) = world::build_with(&scenario, &added);
+        let added = added
+            .into_iter()
+            .enumerate()
+            .filter(|(i, _)| !skipped.contains(i))
+            .map(|(_, p)| p)
+            .collect();
         let mut services: Vec<Box<dyn Service>> =
             vec![Box::new(KontrolsagListeHent::new(&world, scenario.sf1472.clone()))];
         // The CPR register is derived once: SF1520 serves it, and contract responses name
@@ -49,12 +67,14 @@ impl Loaded {
         for p in &mut profiles {
             p.schema = schemas.get(p.service).cloned();
         }
-        Loaded {
+        let loaded = Loaded {
             scenario,
             world,
             services,
             profiles,
-        }
+            added,
+        };
+        (loaded, skipped)
     }
 
     /// Checks requests against the vendor's contract folder (`--contracts DIR`) for each
@@ -141,7 +161,10 @@ impl Default for Limits {
 
 /// The state shared by every connection.
 pub struct App {
-    pub loaded: Arc<Loaded>,
+    /// The world and services being served; see [`App::loaded`] and [`App::swap`].
+    loaded: ArcSwap<Loaded>,
+    /// False until the world is built (`/readyz` answers 503 and requests get 503 until then).
+    ready: AtomicBool,
     pub limits: Limits,
     /// The CA, signing, TLS and sample client certificates with their keys.
     pub keys: Arc<KeyMaterial>,
@@ -159,6 +182,36 @@ pub struct App {
     pub conformance: crate::conformance::Mode,
     /// Who may use the admin API under `/__sfstub/` (`--admin`, `--admin-token`).
     pub admin: crate::admin::Access,
+    /// Fault and latency rules, from the scenario and added at run time.
+    pub faults: crate::faults::Faults,
+    /// Requests, latencies and injected faults, for `GET /__sfstub/metrics`.
+    pub metrics: crate::metrics::Metrics,
+    /// Where the scenario came from and the persons added at run time: what a reload, an
+    /// added person or a reset rebuilds the world from.
+    pub live: crate::live::Live,
+}
+
+impl App {
+    /// A snapshot of the world and services being served: a request takes one at its start
+    /// and finishes on it, whatever is swapped in meanwhile.
+    pub fn loaded(&self) -> Arc<Loaded> {
+        self.loaded.load_full()
+    }
+
+    /// Serves `loaded` from now on; requests in flight finish on the one they started with.
+    pub fn swap(&self, loaded: Arc<Loaded>) {
+        self.loaded.store(loaded);
+    }
+
+    /// True once the world is built.
+    pub fn is_ready(&self) -> bool {
+        self.ready.load(Ordering::Acquire)
+    }
+
+    /// Marks the app ready (or not): see [`App::is_ready`].
+    pub fn set_ready(&self, ready: bool) {
+        self.ready.store(ready, Ordering::Release);
+    }
 }
 
 impl App {
@@ -187,6 +240,36 @@ impl App {
         App::with_keys(scenario, limits, KeyMaterial::ephemeral_shared())
     }
 
+    /// An app that is not ready yet: it answers `/healthz`, and 503 elsewhere, while the world
+    /// of `scenario` is built (by [`App::build`]). Settings come from `scenario` at once.
+    pub fn starting(scenario: &Scenario, limits: Limits, keys: Arc<KeyMaterial>) -> App {
+        let mut empty = scenario.clone();
+        empty.population.citizens = 0;
+        empty.persons.clear();
+        let mut app = App::with_keys(empty, limits, keys);
+        app.set_ready(false);
+        app.faults.load_scenario(scenario.seed, scenario.faults.clone());
+        app.live = crate::live::Live::new(scenario);
+        app
+    }
+
+    /// Builds the world of `scenario`, serves it and marks the app ready.
+    pub fn build(&self, scenario: Scenario) {
+        self.swap(self.prepared(Loaded::new(scenario)));
+        self.set_ready(true);
+    }
+
+    /// A freshly built world made ready for this app's settings: the schemas of `--contracts
+    /// DIR` for request conformance (warnings are logged).
+    pub fn prepared(&self, mut loaded: Loaded) -> Arc<Loaded> {
+        if let Some(dir) = &self.contracts {
+            for warning in loaded.use_contracts(dir) {
+                tracing::warn!("{warning}");
+            }
+        }
+        Arc::new(loaded)
+    }
+
     /// An app serving `scenario` with `limits`, signing and serving with `keys`.
     pub fn with_keys(scenario: Scenario, limits: Limits, keys: Arc<KeyMaterial>) -> App {
         let seconds = |s: u32| chrono::Duration::seconds(i64::from(s));
@@ -198,8 +281,11 @@ impl App {
             max_timestamp_lifetime: seconds(scenario.security.max_timestamp_lifetime),
             ..Settings::default()
         };
+        let faults = crate::faults::Faults::new(scenario.seed, scenario.faults.clone());
+        let live = crate::live::Live::new(&scenario);
         App {
-            loaded: Arc::new(Loaded::new(scenario)),
+            loaded: ArcSwap::from_pointee(Loaded::new(scenario)),
+            ready: AtomicBool::new(true),
             limits,
             keys,
             security,
@@ -209,6 +295,9 @@ impl App {
             journal: crate::journal::Journal::new(crate::journal::Config::default()),
             conformance: crate::conformance::Mode::default(),
             admin: crate::admin::Access::Open,
+            faults,
+            metrics: crate::metrics::Metrics::new(),
+            live,
         }
     }
 }

@@ -266,6 +266,11 @@ pub struct InstrumentArgs {
     /// JSON when FILE ends in .json.
     #[arg(long, env = "SFSTUB_REPORT", value_name = "FILE")]
     pub report: Option<PathBuf>,
+    /// Reload the scenario file (--scenario) when its content changes; a broken file keeps
+    /// the old world serving (POST /__sfstub/reload does the same on demand). In the
+    /// environment: SFSTUB_WATCH=1, true, yes or on.
+    #[arg(long, env = "SFSTUB_WATCH", value_parser = clap::builder::BoolishValueParser::new())]
+    pub watch: bool,
 }
 
 fn parse_journal_bytes(text: &str) -> Result<usize, String> {

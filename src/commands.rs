@@ -160,7 +160,7 @@ pub fn token(args: TokenArgs) -> ExitCode {
     }
     let client = &app.keys.client;
     let issued = crate::http::with_context(&app, |ctx| {
-        let audiences = app.loaded.audiences();
+        let audiences = app.loaded().audiences();
         let issuer = Issuer {
             ctx,
             audiences: &audiences,

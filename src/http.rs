@@ -7,7 +7,7 @@ use std::time::Instant;
 use bytes::Bytes;
 use http::{HeaderValue, Method, Request, Response, StatusCode, header};
 
-use crate::app::App;
+use crate::app::{App, Loaded};
 use crate::clip::{REASON_CHARS, clip, clip_to};
 use crate::conformance;
 use crate::contracts;
@@ -21,16 +21,25 @@ use crate::soap::{self, Fault, ResponseAddressing, SoapVersion};
 use crate::tls::PeerCertificate;
 
 /// Answers one request whose body has already been read (within the size limit), and logs
-/// it (target `sfstub::request`).
+/// it (target `sfstub::request`). The request is answered on one snapshot of the world
+/// ([`App::loaded`]), whatever a reload swaps in meanwhile. A fault rule that fires replaces
+/// the answer and puts a [`crate::faults::Delivery`] in its extensions for the connection layer.
 pub fn handle(app: &App, request: Request<Bytes>) -> Response<Bytes> {
     let started = Instant::now();
     let (parts, body) = request.into_parts();
     let path = trimmed(parts.uri.path());
+    if !app.is_ready() && path != "/healthz" {
+        return not_ready();
+    }
     if let Some(response) = crate::admin::route(app, &parts, path, &body) {
         return response;
     }
+    let loaded = app.loaded();
     let mut call = Call::default();
-    let (response, summary) = respond(app, &parts, &body, &mut call);
+    let (mut response, mut summary) = respond(app, &loaded, &parts, &body, &mut call);
+    if parts.method == Method::POST && !app.faults.is_empty() {
+        response = inject(app, &loaded, &parts, &body, &mut call, &mut summary, response);
+    }
     log_request(
         &parts.method,
         path,
@@ -77,13 +86,131 @@ fn trimmed(path: &str) -> &str {
 /// caller whenever the request named one, also when the answer is a fault.
 pub fn answer(app: &App, request: Request<Bytes>) -> (Response<Bytes>, Summary) {
     let (parts, body) = request.into_parts();
-    respond(app, &parts, &body, &mut Call::default())
+    respond(app, &app.loaded(), &parts, &body, &mut Call::default())
+}
+
+/// 503 while the world is being built (only `/healthz` answers then).
+fn not_ready() -> Response<Bytes> {
+    let mut r = text(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "sfstub is starting: the world is being built; /readyz answers 200 once it is\n".into(),
+    );
+    r.headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+    r
+}
+
+/// Applies the fault rule that fires on this call, if one does: the answer it gives instead
+/// of `response`, noted in `call` for the journal and counted in the metrics.
+fn inject(
+    app: &App,
+    loaded: &Loaded,
+    parts: &http::request::Parts,
+    body: &Bytes,
+    call: &mut Call,
+    summary: &mut Summary,
+    response: Response<Bytes>,
+) -> Response<Bytes> {
+    let Some(title) = call.service else {
+        return response;
+    };
+    let path = trimmed(parts.uri.path());
+    let cpr = call.trace.noted_cpr();
+    let facts = crate::faults::Call {
+        service: title,
+        path,
+        operation: call.operation.as_deref(),
+        caller: summary.caller.as_deref(),
+        cpr: cpr.as_deref(),
+    };
+    let Some(hit) = app.faults.decide(&facts) else {
+        return response;
+    };
+    let kind = crate::services::catalogue::by_title(title).map(|e| e.kind);
+    let content_type = parts.headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok());
+    let version = call
+        .soap_version
+        .unwrap_or_else(|| SoapVersion::guess_from_content_type(content_type));
+    let mut response = response;
+    let mut refused = None;
+    if let Some(crate::faults::Effect::Fejl { id, text }) = &hit.rule.effect {
+        let fejl = crate::services::k2017::Fejl {
+            id: *id,
+            tekst: text
+                .clone()
+                .unwrap_or_else(|| format!("Fejl {id} (sendt af sfstub efter regel {})", hit.rule.id)),
+        };
+        match fejl_answer(app, loaded, path, parts, body, &fejl) {
+            Ok(answered) => {
+                response = answered;
+                refused = Some(*id);
+            }
+            Err(why) => {
+                tracing::warn!(target: "sfstub::faults", rule = %hit.rule.id, "the Fejl could not be sent: {why}");
+            }
+        }
+    }
+    let (response, mut injected) = crate::faults::effect::answer(&hit, kind, version, response);
+    match refused {
+        Some(id) => {
+            injected.text = format!(
+                "Fejl {id} in HovedOplysningerSvar{}",
+                injected.text.strip_prefix("the service's answer").unwrap_or("")
+            );
+            call.trace.refused([id]);
+            call.clear_fault();
+        }
+        None if matches!(hit.rule.effect, Some(crate::faults::Effect::Fejl { .. })) => {
+            injected.text = format!(
+                "not applied: the request has no HovedOplysninger to answer with a Fejl ({})",
+                injected.text
+            );
+        }
+        None => {}
+    }
+    if hit.rule.effect.is_some() && refused.is_none() && !injected.unanswered() && injected.effect != "fejl" {
+        call.injected_fault(injected.effect, response.status());
+    }
+    summary.outcome = format!("injected by rule {}: {}", hit.rule.id, injected.text);
+    app.metrics.injected(title, injected.effect);
+    call.injected = Some(injected);
+    response
+}
+
+/// The answer of a K2017 service to the request in `body` carrying `fejl`: the service runs
+/// (security, caller) and its answer is replaced by one with the Fejl, wrapped as usual.
+fn fejl_answer(
+    app: &App,
+    loaded: &Loaded,
+    path: &str,
+    parts: &http::request::Parts,
+    body: &Bytes,
+    fejl: &crate::services::k2017::Fejl,
+) -> Result<Response<Bytes>, String> {
+    let service = loaded.service_for(path).ok_or("not a SOAP service")?;
+    let content_type = parts.headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok());
+    let fallback = SoapVersion::guess_from_content_type(content_type);
+    let body = body.strip_prefix(b"\xEF\xBB\xBF".as_slice()).unwrap_or(body);
+    let envelope = soap::parse_envelope(body, app.limits.xml(), fallback).map_err(|f| f.reason)?;
+    let trace = crate::journal::Trace::default();
+    let answered = with_trace(app, loaded, &trace, |ctx| {
+        call_service(app, service, body, &envelope, ctx, Some(std::slice::from_ref(fejl)))
+    });
+    match answered {
+        Ok((version, out, _)) => Ok(xml_response(StatusCode::OK, version.content_type(), out)),
+        Err(fault) => Err(fault.reason),
+    }
 }
 
 /// [`answer`], noting in `call` what the journal records.
-fn respond(app: &App, parts: &http::request::Parts, body: &Bytes, call: &mut Call) -> (Response<Bytes>, Summary) {
+fn respond(
+    app: &App,
+    loaded: &Loaded,
+    parts: &http::request::Parts,
+    body: &Bytes,
+    call: &mut Call,
+) -> (Response<Bytes>, Summary) {
     let path = trimmed(parts.uri.path());
-    let loaded = &app.loaded;
     let mut summary = Summary::default();
     let rest = matches!(path, sf1514_rest::WSTRUST_PATH | sf1514_rest::OAUTH_PATH);
     let bad_host = host_problem(parts);
@@ -96,7 +223,7 @@ fn respond(app: &App, parts: &http::request::Parts, body: &Bytes, call: &mut Cal
                 _ => "SF1514 STS, OAuth (JWT)",
             });
             call.operation = Some("Issue".into());
-            let (response, caller) = with_trace(app, &call.trace, |ctx| {
+            let (response, caller) = with_trace(app, loaded, &call.trace, |ctx| {
                 let issuer = Issuer {
                     ctx,
                     audiences: &loaded.audiences(),
@@ -116,7 +243,7 @@ fn respond(app: &App, parts: &http::request::Parts, body: &Bytes, call: &mut Cal
             let content_type = parts.headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok());
             let fallback = SoapVersion::guess_from_content_type(content_type);
             call.service = Some(service.title());
-            let (answered, caller) = soap_call(app, service, parts, body, fallback, call);
+            let (answered, caller) = soap_call(app, loaded, service, parts, body, fallback, call);
             let response = match answered {
                 Ok((version, out, s)) => {
                     summary = s;
@@ -136,8 +263,8 @@ fn respond(app: &App, parts: &http::request::Parts, body: &Bytes, call: &mut Cal
             contract(app, service, parts, path)
         }
         (Some(_), _) => method_not_allowed("GET, HEAD, POST"),
-        (None, &Method::GET | &Method::HEAD) => get_other(app, parts, path),
-        (None, _) => not_found(app, path),
+        (None, &Method::GET | &Method::HEAD) => get_other(app, loaded, parts, path),
+        (None, _) => not_found(loaded, path),
     };
     (response, summary)
 }
@@ -148,6 +275,7 @@ type SoapAnswer = (Result<(SoapVersion, Vec<u8>, Summary), Fault>, Option<String
 
 fn soap_call(
     app: &App,
+    loaded: &Loaded,
     service: &dyn Service,
     parts: &http::request::Parts,
     body: &[u8],
@@ -165,7 +293,7 @@ fn soap_call(
     let header = |name| parts.headers.get(name).and_then(|v: &HeaderValue| v.to_str().ok());
     envelope.action = soap::http_action(header("soapaction"), header(header::CONTENT_TYPE.as_str()));
     let versions = service.soap_versions();
-    let known = app.loaded.profile(service);
+    let known = loaded.profile(service);
     call.envelope(&envelope, known);
     // Conformance (findings, and in strict mode refusals) before the SOAP version is refused.
     let profile = known.filter(|_| app.conformance != conformance::Mode::Off);
@@ -205,8 +333,8 @@ fn soap_call(
             None,
         );
     }
-    let answered = with_trace(app, &call.trace, |ctx| {
-        let answered = call_service(app, service, body, &envelope, ctx);
+    let answered = with_trace(app, loaded, &call.trace, |ctx| {
+        let answered = call_service(app, service, body, &envelope, ctx, None);
         (answered, ctx.guard.noted_caller())
     });
     if let Some(profile) = profile {
@@ -223,12 +351,17 @@ fn soap_call(
 /// Runs `f` with the context of one call: the world, its clock's now (business dates), and
 /// security judged at the security clock's now (real time unless pinned).
 pub fn with_context<T>(app: &App, f: impl FnOnce(&Context<'_>) -> T) -> T {
-    with_trace(app, &crate::journal::Trace::default(), f)
+    with_trace(app, &app.loaded(), &crate::journal::Trace::default(), f)
 }
 
-/// [`with_context`], noting what the journal learns (token, verdict, CPR, cases) in `trace`.
-pub fn with_trace<T>(app: &App, trace: &crate::journal::Trace, f: impl FnOnce(&Context<'_>) -> T) -> T {
-    let loaded = &app.loaded;
+/// [`with_context`] on the snapshot `loaded`, noting what the journal learns (token, verdict,
+/// CPR, cases) in `trace`.
+pub fn with_trace<T>(
+    app: &App,
+    loaded: &Loaded,
+    trace: &crate::journal::Trace,
+    f: impl FnOnce(&Context<'_>) -> T,
+) -> T {
     let now = loaded.world.clock.now();
     let guard = Guard::new(
         &app.security,
@@ -253,6 +386,7 @@ fn call_service(
     body: &[u8],
     envelope: &soap::Envelope,
     ctx: &Context<'_>,
+    fejl: Option<&[crate::services::k2017::Fejl]>,
 ) -> Result<(SoapVersion, Vec<u8>, Summary), Fault> {
     // The response's Timestamp is security's business: the security clock, not the world's.
     let now = ctx.guard.now;
@@ -260,7 +394,15 @@ fn call_service(
     soap::begin_envelope(&mut out, envelope.version, None);
     let start = out.len();
     let summary = match service.call(ctx, envelope, body, &mut out) {
-        Ok(s) => s,
+        Ok(s) => match fejl {
+            None => s,
+            // A fault rule's Fejl: the service's answer is replaced, its security kept.
+            Some(fejl) => {
+                out.truncate(start);
+                service.fejl_answer(envelope, body, fejl, &mut out)?;
+                s
+            }
+        },
         Err(mut fault) => {
             // A fault answers in WS-Addressing too when the request used it (a service that
             // wrote the fault's headers itself keeps them).
@@ -317,18 +459,19 @@ fn call_service(
 }
 
 /// GET on a path that is not a service endpoint: an XSD beside one, the index, the health check.
-fn get_other(app: &App, parts: &http::request::Parts, path: &str) -> Response<Bytes> {
+fn get_other(app: &App, loaded: &Loaded, parts: &http::request::Parts, path: &str) -> Response<Bytes> {
     if let Some((dir, file)) = path.rsplit_once('/')
         && file.ends_with(".xsd")
-        && let Some(service) = app.loaded.service_for(dir)
+        && let Some(service) = loaded.service_for(dir)
         && let Some(xsd) = service.contract(Some(file), &base_url(app, parts, dir))
     {
         return xml_response(StatusCode::OK, "text/xml; charset=utf-8", xsd.into_bytes());
     }
     match path {
-        "/" => text(StatusCode::OK, index(app, parts)),
+        "/" => text(StatusCode::OK, index(app, loaded, parts)),
         "/healthz" => text(StatusCode::OK, "ok\n".into()),
-        _ => not_found(app, path),
+        "/readyz" => readyz(app, loaded),
+        _ => not_found(loaded, path),
     }
 }
 
@@ -487,8 +630,23 @@ pub fn is_authority(text: &str) -> bool {
     host_ok && port_ok
 }
 
-fn index(app: &App, parts: &http::request::Parts) -> String {
-    let loaded = &app.loaded;
+/// `/readyz`: 200 once the world is built (503 before, from [`handle`]), naming it.
+fn readyz(app: &App, loaded: &Loaded) -> Response<Bytes> {
+    if !app.is_ready() {
+        return not_ready();
+    }
+    text(
+        StatusCode::OK,
+        format!(
+            "ready: scenario {:?}, {} citizens, {} control cases\n",
+            loaded.scenario.name,
+            loaded.world.citizens.len(),
+            loaded.world.cases.len()
+        ),
+    )
+}
+
+fn index(app: &App, loaded: &Loaded, parts: &http::request::Parts) -> String {
     let mut s = format!(
         "sfstub {} — scenario {:?} (seed {})\n\n",
         env!("CARGO_PKG_VERSION"),
@@ -511,9 +669,9 @@ fn index(app: &App, parts: &http::request::Parts) -> String {
     s
 }
 
-fn not_found(app: &App, path: &str) -> Response<Bytes> {
+fn not_found(loaded: &Loaded, path: &str) -> Response<Bytes> {
     let mut s = format!("sfstub serves nothing at {}. Endpoints:\n", clip(path));
-    for service in &app.loaded.services {
+    for service in &loaded.services {
         for p in service.paths() {
             s.push_str(&format!("  {p}  ({})\n", service.title()));
         }

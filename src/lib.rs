@@ -4,6 +4,8 @@
 //! [`soap::parse_envelope`] → [`security`] (who is calling) → a service in [`services`]
 //! (rules applied to the immutable [`world::World`]) → XML → HTTP response.
 
+#![recursion_limit = "256"]
+
 pub mod admin;
 pub mod app;
 pub mod cli;
@@ -12,9 +14,12 @@ pub mod commands;
 pub mod conformance;
 pub mod contracts;
 pub mod engine;
+pub mod faults;
 pub mod http;
 pub mod journal;
+pub mod live;
 pub mod logging;
+pub mod metrics;
 pub mod scenario;
 pub mod security;
 pub mod server;
@@ -26,7 +31,7 @@ pub mod xsd;
 
 /// The startup banner: scenario, counts, endpoints and a hint where to find test citizens.
 pub fn banner(app: &app::App, base: &str) -> String {
-    let loaded = &app.loaded;
+    let loaded = &app.loaded();
     let w = &loaded.world;
     let mut s = format!(
         "sfstub {} — scenario {:?} (seed {}, clock {}): {} authorities ({} municipalities, UDK {}, ATP), {} citizens ({} with cases), {} control cases\n",
@@ -96,7 +101,7 @@ pub fn contract_warnings(app: &app::App) -> Vec<String> {
     let Some(dir) = &app.contracts else {
         return Vec::new();
     };
-    app.loaded
+    app.loaded()
         .services
         .iter()
         .filter_map(|service| {

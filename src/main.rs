@@ -99,7 +99,12 @@ fn serve_with(args: ServeArgs, log: &LogQueue) -> ExitCode {
     } else {
         None
     };
-    let mut app = App::with_keys(scenario, limits, Arc::new(keys));
+    // The port answers (/healthz 200, /readyz and the rest 503) while the world is built.
+    let mut app = App::starting(&scenario, limits, Arc::new(keys));
+    app.live.set_source(match &args.scenario.scenario {
+        Some(path) => sfstub::live::Source::File(path.clone(), args.scenario.clock),
+        None => sfstub::live::Source::Builtin(args.scenario.clock),
+    });
     if let Some(mode) = args.security {
         app.security.mode = mode;
     }
@@ -129,12 +134,8 @@ fn serve_with(args: ServeArgs, log: &LogQueue) -> ExitCode {
     if let Some(dir) = &args.contracts {
         match sfstub::contracts::ContractDir::open(dir) {
             Ok(c) => {
-                // Requests are checked against the vendor's schemas too (compiled here, once).
-                if let Some(loaded) = Arc::get_mut(&mut app.loaded) {
-                    for warning in loaded.use_contracts(&c) {
-                        note(log, format_args!("warning: {warning}"));
-                    }
-                }
+                // Requests are checked against the vendor's schemas too: compiled with each
+                // world built (App::prepared), once per world.
                 app.contracts = Some(c);
                 for warning in sfstub::contract_warnings(&app) {
                     note(log, format_args!("warning: {warning}"));
@@ -151,6 +152,17 @@ fn serve_with(args: ServeArgs, log: &LogQueue) -> ExitCode {
         return ExitCode::from(2);
     }
     let report = args.instrument.report.clone();
+    let watch = match (args.instrument.watch, &args.scenario.scenario) {
+        (false, _) => None,
+        (true, Some(path)) => Some(path.clone()),
+        (true, None) => {
+            note(
+                log,
+                "--watch needs --scenario FILE: the built-in scenario never changes",
+            );
+            return ExitCode::from(2);
+        }
+    };
     let app = Arc::new(app);
     let options = connection_options(&args);
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
@@ -178,13 +190,31 @@ fn serve_with(args: ServeArgs, log: &LogQueue) -> ExitCode {
         };
         let addr = listener.local_addr().unwrap_or(args.listen);
         let scheme = if tls.is_some() { "https" } else { "http" };
-        // A closed stdout (sfstub serve | head) must not stop the server: ignore write errors.
-        let _ = write!(
-            std::io::stdout(),
-            "{}",
-            sfstub::banner(&app, &format!("{scheme}://{addr}"))
-        );
-        let _ = std::io::stdout().flush();
+        let ready = {
+            let app = app.clone();
+            async move {
+                let built = app.clone();
+                if tokio::task::spawn_blocking(move || built.build(scenario))
+                    .await
+                    .is_err()
+                {
+                    tracing::error!("building the world failed");
+                    return std::future::pending().await;
+                }
+                // A closed stdout (sfstub serve | head) must not stop the server: ignore write errors.
+                let _ = write!(
+                    std::io::stdout(),
+                    "{}",
+                    sfstub::banner(&app, &format!("{scheme}://{addr}"))
+                );
+                let _ = std::io::stdout().flush();
+                if let Some(path) = watch {
+                    tracing::info!("watching {} (--watch): a change reloads it", path.display());
+                    sfstub::live::watch::run(app, path).await;
+                }
+                std::future::pending::<()>().await
+            }
+        };
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let signals = stop_signals(signals, stop, options.drain_timeout);
         let shutdown = async {
@@ -200,6 +230,7 @@ fn serve_with(args: ServeArgs, log: &LogQueue) -> ExitCode {
             },
             // A second signal: stop now; open connections are cut.
             () = signals => ExitCode::SUCCESS,
+            () = ready => ExitCode::SUCCESS,
         };
         // The conformance report, once no more requests come (--report).
         match report.as_deref() {

@@ -11,6 +11,9 @@ pub mod access;
 pub mod client;
 mod journal_routes;
 pub mod openapi;
+mod steer_routes;
+
+pub use steer_routes::{PERSON_EXAMPLE, RULE_EXAMPLE};
 
 use bytes::Bytes;
 use http::{HeaderValue, Method, Response, StatusCode, header};
@@ -171,6 +174,33 @@ impl From<crate::journal::filter::FilterError> for AdminError {
     }
 }
 
+/// A documented request body: the routes that take one, with what they take.
+#[derive(Debug, Clone, Copy)]
+pub struct RequestBody {
+    pub description: &'static str,
+    /// The name of the body's schema in the document's components.
+    pub schema: &'static str,
+    /// A valid body (JSON), used by the documentation and the tests.
+    pub example: &'static str,
+}
+
+/// The request body `method` on `path` (below [`PREFIX`]) takes, if any.
+pub fn request_body(method: &Method, path: &str) -> Option<RequestBody> {
+    match (method.as_str(), path) {
+        ("POST", "/faults") => Some(RequestBody {
+            description: "One fault rule, a list, or {\"faults\": [...]}, as JSON or YAML",
+            schema: "RuleInput",
+            example: RULE_EXAMPLE,
+        }),
+        ("POST", "/persons") => Some(RequestBody {
+            description: "One person, a list, or {\"persons\": [...]}, as JSON or YAML",
+            schema: "PersonInput",
+            example: PERSON_EXAMPLE,
+        }),
+        _ => None,
+    }
+}
+
 /// Every admin route. Other admin features add theirs here.
 pub fn routes() -> Vec<Route> {
     let mut all = vec![
@@ -204,6 +234,7 @@ pub fn routes() -> Vec<Route> {
         },
     ];
     all.extend(journal_routes::routes());
+    all.extend(steer_routes::routes());
     all
 }
 

@@ -3,7 +3,7 @@
 
 use serde_json::{Map, Value, json};
 
-use super::{In, PREFIX, Route, Schema};
+use super::{In, PREFIX, Route, Schema, request_body};
 
 /// The document for `routes`.
 pub fn document(routes: &[Route]) -> Value {
@@ -50,13 +50,26 @@ pub fn document(routes: &[Route]) -> Value {
                 })
             })
             .collect();
-        item[r.method.as_str().to_ascii_lowercase()] = json!({
+        let mut operation = json!({
             "summary": r.summary,
             "description": r.description,
             "operationId": operation_id(r),
             "parameters": params,
             "responses": responses,
         });
+        if let Some(body) = request_body(&r.method, r.path) {
+            let schema = json!({ "$ref": format!("#/components/schemas/{}", body.schema) });
+            let example: Value = serde_json::from_str(body.example).unwrap_or(Value::Null);
+            operation["requestBody"] = json!({
+                "required": true,
+                "description": body.description,
+                "content": {
+                    "application/json": { "schema": schema, "example": example },
+                    "application/yaml": { "schema": schema },
+                },
+            });
+        }
+        item[r.method.as_str().to_ascii_lowercase()] = operation;
     }
     json!({
         "openapi": "3.1.0",
@@ -211,6 +224,18 @@ fn schemas() -> Value {
                 "findings": { "type": "array", "items": { "$ref": "#/components/schemas/Finding" } },
                 "request": { "$ref": "#/components/schemas/BodyInfo" },
                 "response": { "$ref": "#/components/schemas/BodyInfo" },
+                "injected": {
+                    "type": ["object", "null"],
+                    "description": "what a fault rule did to the answer (status 0: no answer was sent)",
+                    "required": ["rule", "effect", "delay_ms", "trickle_ms", "text"],
+                    "properties": {
+                        "rule": { "type": "string" },
+                        "effect": { "type": "string", "enum": ["delay", "trickle", "serviceplatform_fault", "platform_status", "sts_fault", "fejl", "http", "drop", "hang"] },
+                        "delay_ms": nullable("integer"),
+                        "trickle_ms": nullable("integer"),
+                        "text": { "type": "string" },
+                    },
+                },
                 "href": { "type": "string", "description": "in lists: the full entry" },
             },
         },
@@ -234,6 +259,204 @@ fn schemas() -> Value {
                 "message": { "type": "string" },
                 "path": { "type": "string" },
                 "line": { "type": "integer" },
+            },
+        },
+        "Problems": {
+            "type": "object",
+            "required": ["error"],
+            "properties": {
+                "error": { "type": "string" },
+                "field": { "type": "string", "description": "the field of the first problem, as a scenario file names it (`persons[0].cpr`, `match.service`)" },
+                "text": { "type": "string", "description": "the problems as `sfstub validate` prints them (reload)" },
+                "problems": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "required": ["field", "message"],
+                        "properties": {
+                            "field": { "type": "string" },
+                            "message": { "type": "string" },
+                            "line": { "type": "integer" },
+                            "column": { "type": "integer" },
+                        },
+                    },
+                },
+            },
+        },
+        "RuleInput": {
+            "type": "object",
+            "description": "A fault rule as written in a scenario's `faults:` (also accepted: a list of them, or `{\"faults\": [...]}`).",
+            "properties": {
+                "id": { "type": "string", "description": "1 to 64 letters, digits, '-', '_' or '.'; default f1, f2, ..." },
+                "match": {
+                    "type": "object",
+                    "properties": {
+                        "service": { "type": "string", "description": "part of a service's title or an endpoint path" },
+                        "operation": { "type": "string" },
+                        "caller": { "type": "string", "description": "a CVR number" },
+                        "cpr": { "type": "string" },
+                        "nth": { "type": "integer", "minimum": 1 },
+                        "probability": { "type": "number", "minimum": 0, "maximum": 1 },
+                        "seed": { "type": "integer" },
+                    },
+                },
+                "delay": { "type": "string", "description": "`2s` or a range `500ms..2s`, at most 300s" },
+                "trickle": {
+                    "type": "object",
+                    "required": ["over"],
+                    "properties": { "over": { "type": "string" }, "chunk": { "type": "integer" } },
+                },
+                "effect": {
+                    "type": "object",
+                    "description": "exactly one of these",
+                    "properties": {
+                        "serviceplatform_fault": { "type": "object", "properties": { "code": { "type": "string" }, "text": { "type": "string" } } },
+                        "platform_status": { "type": "integer", "enum": [500, 502, 503, 504] },
+                        "sts_fault": { "type": "object", "required": ["code"], "properties": { "code": { "type": "integer" }, "text": { "type": "string" } } },
+                        "fejl": { "type": "object", "required": ["id"], "properties": { "id": { "type": "integer" }, "text": { "type": "string" } } },
+                        "http": { "type": "object", "required": ["status"], "properties": { "status": { "type": "integer" }, "body": { "type": "string" }, "content_type": { "type": "string" } } },
+                        "drop": { "type": "boolean" },
+                        "hang": { "type": "string" },
+                    },
+                },
+                "times": { "type": "integer", "minimum": 1 },
+                "ttl": { "type": "string" },
+                "until": { "type": "string", "format": "date-time" },
+            },
+        },
+        "Rule": {
+            "type": "object",
+            "required": ["id", "match", "origin", "seen", "hits", "added"],
+            "properties": {
+                "id": { "type": "string" },
+                "match": { "type": "object" },
+                "delay": { "type": "string" },
+                "trickle": { "type": "object" },
+                "effect": { "type": "object" },
+                "times": { "type": "integer" },
+                "ttl": { "type": "string" },
+                "until": { "type": "string" },
+                "origin": { "type": "string", "enum": ["scenario", "api"] },
+                "seen": { "type": "integer", "description": "calls that matched the matchers" },
+                "hits": { "type": "integer", "description": "calls the rule fired on" },
+                "added": { "type": "string", "format": "date-time" },
+                "expires": { "type": "string", "format": "date-time" },
+            },
+        },
+        "Rules": {
+            "type": "object",
+            "required": ["rules"],
+            "properties": { "rules": { "type": "array", "items": { "$ref": "#/components/schemas/Rule" } } },
+        },
+        "RulesAdded": {
+            "type": "object",
+            "required": ["added", "rules"],
+            "properties": {
+                "added": { "type": "array", "items": { "type": "string" } },
+                "rules": { "type": "integer", "description": "rules held now" },
+            },
+        },
+        "PersonInput": {
+            "type": "object",
+            "description": "A person as written in a scenario's `persons:` (also accepted: a list, or `{\"persons\": [...]}`).",
+            "required": ["cpr", "kommune"],
+            "properties": {
+                "cpr": { "type": "string" },
+                "name": { "type": "string" },
+                "kommune": { "type": "string" },
+                "cases": { "type": "array", "items": { "type": "object" } },
+                "address": {
+                    "type": "object",
+                    "required": ["street", "number"],
+                    "properties": {
+                        "street": { "type": "string" },
+                        "number": { "type": "integer" },
+                        "floor": { "type": "string" },
+                        "door": { "type": "string", "enum": ["th", "tv", "mf"] },
+                        "postcode": { "type": "string" },
+                        "town": { "type": "string" },
+                        "moved_in": { "type": "string" },
+                    },
+                },
+                "relations": {
+                    "type": "object",
+                    "properties": {
+                        "spouse": { "type": "string" },
+                        "mother": { "type": "string" },
+                        "father": { "type": "string" },
+                        "children": { "type": "array", "items": { "type": "string" } },
+                    },
+                },
+            },
+        },
+        "Citizen": {
+            "type": "object",
+            "required": ["cpr", "kommunekode", "name", "cases"],
+            "properties": {
+                "cpr": { "type": "string" },
+                "kommunekode": { "type": "string" },
+                "kommune_cvr": { "type": "string" },
+                "name": { "type": "string" },
+                "origin": { "type": "string", "enum": ["generated", "scenario", "added"] },
+                "sf1520": {
+                    "type": "object",
+                    "description": "what SF1520 gives beyond the world's facts",
+                    "properties": {
+                        "address": { "type": "string" },
+                        "civilstand": { "type": "string" },
+                        "spouse": nullable("string"),
+                        "mother": nullable("string"),
+                        "father": nullable("string"),
+                        "children": { "type": "array", "items": { "type": "string" } },
+                    },
+                },
+                "cases": { "type": "array", "items": { "type": "object" } },
+            },
+        },
+        "Persons": {
+            "type": "object",
+            "required": ["persons", "max_persons", "max_cases"],
+            "properties": {
+                "persons": { "type": "array", "items": { "$ref": "#/components/schemas/Citizen" } },
+                "max_persons": { "type": "integer" },
+                "max_cases": { "type": "integer" },
+            },
+        },
+        "PersonsAdded": {
+            "type": "object",
+            "required": ["added", "replaced", "persons", "citizens"],
+            "properties": {
+                "added": { "type": "array", "items": { "type": "string" } },
+                "replaced": { "type": "array", "items": { "type": "string" } },
+                "persons": { "type": "integer", "description": "persons added in all" },
+                "citizens": { "type": "integer", "description": "citizens of the world now" },
+            },
+        },
+        "Reset": {
+            "type": "object",
+            "required": ["reset"],
+            "properties": {
+                "reset": {
+                    "type": "object",
+                    "properties": {
+                        "persons": { "type": "integer", "description": "added persons forgotten" },
+                        "faults": { "type": "integer", "description": "rules dropped or re-armed" },
+                        "rules": { "type": "integer", "description": "rules held after the reset" },
+                        "journal": { "type": "integer", "description": "journal entries dropped" },
+                    },
+                },
+            },
+        },
+        "Reloaded": {
+            "type": "object",
+            "required": ["reloaded", "scenario", "citizens", "cases", "dropped_persons", "notes"],
+            "properties": {
+                "reloaded": { "type": "string" },
+                "scenario": { "type": "string" },
+                "citizens": { "type": "integer" },
+                "cases": { "type": "integer" },
+                "dropped_persons": { "type": "array", "items": { "type": "string" } },
+                "notes": { "type": "array", "items": { "type": "string" } },
             },
         },
         "Count": {

@@ -346,7 +346,7 @@ impl Lookup<'_> {
                 let c = w.citizens.get(id as usize)?;
                 let record = self.registry.records.get(id as usize);
                 let kommune = w.authority(c.kommune);
-                let address = record.map(|r| r.address);
+                let address = record.map(|r| &r.address);
                 Some(match f {
                     CitizenField::Cpr => c.cpr.to_string(),
                     CitizenField::Name => c.name(),
@@ -360,8 +360,8 @@ impl Lookup<'_> {
                     CitizenField::Street => address?.vejnavn().to_owned(),
                     CitizenField::HouseNumber => address?.husnummer.to_string(),
                     CitizenField::Address => address?.standard(),
-                    CitizenField::Postcode => address?.place?.postnummer.to_owned(),
-                    CitizenField::Town => address?.place?.postdistrikt.to_owned(),
+                    CitizenField::Postcode => address?.postnummer_and_town()?.0.to_owned(),
+                    CitizenField::Town => address?.postnummer_and_town()?.1.to_owned(),
                 })
             }
             Field::Case(f) => {

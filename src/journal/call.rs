@@ -14,7 +14,7 @@ use crate::services::Summary;
 use crate::soap::{Envelope, Fault, FaultCode, SoapVersion};
 
 /// Paths not journaled: health checks poll them.
-const UNJOURNALED: [&str; 1] = ["/healthz"];
+const UNJOURNALED: [&str; 2] = ["/healthz", "/readyz"];
 
 /// One exchange as it is being answered.
 #[derive(Debug, Default)]
@@ -26,6 +26,8 @@ pub struct Call {
     pub soap_version: Option<SoapVersion>,
     pub findings: Vec<Finding>,
     fault: Option<Vec<String>>,
+    /// What a fault rule did to the answer.
+    pub injected: Option<crate::faults::effect::Injected>,
 }
 
 impl Call {
@@ -65,7 +67,17 @@ impl Call {
         self.fault = Some(codes);
     }
 
-    /// Logs the findings and records the exchange in the journal.
+    /// Forgets a fault noted earlier (a fault rule answered instead).
+    pub fn clear_fault(&mut self) {
+        self.fault = None;
+    }
+
+    /// Notes that a fault rule answered with an error of its own (`effect`, HTTP `status`).
+    pub fn injected_fault(&mut self, effect: &str, status: http::StatusCode) {
+        self.fault = Some(vec![format!("injected:{effect}"), status.as_u16().to_string()]);
+    }
+
+    /// Logs the findings, counts the exchange in the metrics and records it in the journal.
     pub fn finish(
         self,
         app: &App,
@@ -92,17 +104,30 @@ impl Call {
         } else {
             path
         };
-        if !app.journal.enabled() || UNJOURNALED.contains(&path) {
+        if UNJOURNALED.contains(&path) {
             return;
         }
         let latency = started.elapsed();
+        let unanswered = self.injected.as_ref().is_some_and(|i| i.unanswered());
+        let status = if unanswered { 0 } else { response.status().as_u16() };
+        let success = (200..300).contains(&status);
+        let refused = self.trace.is_refused();
+        let kind = match &self.fault {
+            Some(_) => OutcomeKind::Fault,
+            None if success && refused => OutcomeKind::Refused,
+            None if success => OutcomeKind::Ok,
+            None => OutcomeKind::Error,
+        };
+        app.metrics
+            .request(self.service, self.operation.as_deref(), kind.name(), status, latency);
+        if !app.journal.enabled() {
+            return;
+        }
         let mut facts = self.trace.take();
-        let status = response.status();
-        let (kind, codes) = match self.fault {
-            Some(codes) => (OutcomeKind::Fault, codes),
-            None if status.is_success() && facts.refused => (OutcomeKind::Refused, std::mem::take(&mut facts.codes)),
-            None if status.is_success() => (OutcomeKind::Ok, Vec::new()),
-            None => (OutcomeKind::Error, Vec::new()),
+        let codes = match self.fault {
+            Some(codes) => codes,
+            None if kind == OutcomeKind::Refused => std::mem::take(&mut facts.codes),
+            None => Vec::new(),
         };
         let entry = Entry {
             id: 0,
@@ -119,7 +144,7 @@ impl Call {
             caller: summary.caller,
             security: app.security.mode,
             facts,
-            status: status.as_u16(),
+            status,
             outcome: Outcome {
                 kind,
                 text: summary.outcome,
@@ -130,6 +155,7 @@ impl Call {
             request: Body::keep(body, parts.headers.get(header::CONTENT_TYPE)),
             response: Body::keep(response.body(), response.headers().get(header::CONTENT_TYPE)),
             soap_action: parts.headers.get("soapaction").map(super::entry::owned),
+            injected: self.injected,
         };
         app.journal.record(entry);
     }

@@ -46,6 +46,8 @@ pub struct Entry {
     pub response: Body,
     /// The request's SOAPAction header.
     pub soap_action: Option<Box<str>>,
+    /// What a fault rule did to the answer, if one fired.
+    pub injected: Option<crate::faults::effect::Injected>,
 }
 
 /// A body as kept: at most [`BODY_CAP`] bytes of it.
@@ -162,6 +164,7 @@ impl Entry {
             + self.soap_action.as_ref().map_or(0, |c| c.len())
             + self.caller.as_ref().map_or(0, String::len)
             + self.outcome.text.len()
+            + self.injected.as_ref().map_or(0, |i| 64 + i.rule.len() + i.text.len())
             + self.outcome.codes.iter().map(|c| c.len() + 24).sum::<usize>()
             + self.facts.cpr.as_ref().map_or(0, String::len)
             + self.facts.ids.len() * 16
@@ -254,6 +257,7 @@ impl Entry {
             "findings": self.findings,
             "request": self.request.json(full),
             "response": self.response.json(full),
+            "injected": self.injected.as_ref().map(|i| i.json()),
         });
         if !full {
             v["href"] = json!(format!("/__sfstub/journal/{}", self.id));

@@ -246,6 +246,7 @@ mod tests {
             request: Body::keep(&Bytes::from(vec![b'x'; body]), None),
             response: Body::default(),
             soap_action: None,
+            injected: None,
         }
     }
 

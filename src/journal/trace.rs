@@ -98,6 +98,11 @@ impl Trace {
         facts.codes.extend(codes.into_iter().map(|c| c.to_string()));
     }
 
+    /// True when a refusal was noted.
+    pub fn is_refused(&self) -> bool {
+        self.facts.borrow().refused
+    }
+
     /// The CPR number noted so far.
     pub fn noted_cpr(&self) -> Option<String> {
         self.facts.borrow().cpr.clone()

@@ -15,7 +15,8 @@ use crate::world::{BenefitId, StepId, ThemeId};
 
 mod agreements;
 mod contracts;
-mod shape;
+mod household;
+pub(crate) mod shape;
 mod validate;
 
 use crate::world::{CaseStatus, Clock, Cpr, Cvr};
@@ -56,6 +57,8 @@ pub struct Scenario {
     /// SF services served from their contracts (`contracts:`; `serve --contract` adds more),
     /// loaded and prepared.
     pub contracts: Vec<std::sync::Arc<crate::engine::Prepared>>,
+    /// Fault and latency rules (`faults:`), armed at load.
+    pub faults: Vec<crate::faults::Rule>,
 }
 
 /// The scenario's security settings; `--security`, `--clock-skew`, `--security-clock`,
@@ -153,6 +156,62 @@ pub struct Person {
     pub name: Option<(String, String)>,
     pub kommunekode: String,
     pub cases: Vec<CaseSpec>,
+    /// The address CPR gives (SF1520); drawn in the municipality when not written.
+    pub address: Option<AddressSpec>,
+    /// Relations CPR gives (SF1520), by CPR number; drawn (scenario) or none (added) when not
+    /// written.
+    pub relations: Relations,
+}
+
+/// A hand-written address.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AddressSpec {
+    pub street: String,
+    pub number: u16,
+    /// 0 is stuen.
+    pub floor: Option<u8>,
+    /// `th`, `tv` or `mf`.
+    pub door: Option<String>,
+    /// Postcode and post town; the municipality's main town when not written.
+    pub place: Option<(String, String)>,
+    pub moved_in: Option<NaiveDate>,
+}
+
+/// Hand-written relations, by CPR number.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Relations {
+    pub spouse: Option<Cpr>,
+    pub mother: Option<Cpr>,
+    pub father: Option<Cpr>,
+    pub children: Vec<Cpr>,
+}
+
+impl Relations {
+    /// Every CPR number named, with the field naming it.
+    pub fn named(&self) -> Vec<(String, Cpr)> {
+        let mut out = Vec::new();
+        for (f, c) in [
+            ("spouse", self.spouse),
+            ("mother", self.mother),
+            ("father", self.father),
+        ] {
+            if let Some(c) = c {
+                out.push((f.to_owned(), c));
+            }
+        }
+        out.extend(
+            self.children
+                .iter()
+                .enumerate()
+                .map(|(i, c)| (format!("children[{i}]"), *c)),
+        );
+        out
+    }
+
+    /// True when none is written.
+    pub fn is_empty(&self) -> bool {
+        self.named().is_empty()
+    }
 }
 
 /// Who holds a hand-written case.
@@ -252,7 +311,10 @@ impl Scenario {
         let mut raw: validate::RawScenario =
             serde_saphyr::from_str(text).map_err(|e| fail(vec![shape::syntax_problem(&e)]))?;
         let raw_contracts = std::mem::take(&mut raw.contracts);
-        let mut v = Validator { problems: Vec::new() };
+        let mut v = Validator {
+            problems: Vec::new(),
+            contract_services: !raw_contracts.is_empty(),
+        };
         let scenario = v.scenario(raw, clock);
         // Contracts are loaded relative to the scenario file, their problems reported with
         // the scenario's.
@@ -268,6 +330,120 @@ impl Scenario {
             }),
         }
     }
+}
+
+/// The shape of `persons: [...]` on its own.
+const PERSONS: &[shape::Field] = &[shape::field(
+    "persons",
+    shape::Need::Required,
+    shape::Shape::List(&shape::Shape::Record(shape::PERSON)),
+)];
+
+/// The shape of `faults: [...]` on its own.
+const FAULTS: &[shape::Field] = &[shape::field(
+    "faults",
+    shape::Need::Required,
+    shape::Shape::List(&shape::Shape::Record(crate::faults::read::RULE)),
+)];
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Wrapped<T> {
+    #[serde(default = "Vec::new", alias = "faults")]
+    persons: Vec<T>,
+}
+
+/// Reads items given on their own (one, a list, or under `key`) after the shape check.
+fn fragment<T: serde::de::DeserializeOwned>(
+    text: &str,
+    key: &str,
+    item: &'static [shape::Field],
+    wrapped: &'static [shape::Field],
+) -> Result<(shape::Form, Vec<T>), Vec<Problem>> {
+    let form = shape::check_fragment(text, key, shape::Shape::Record(item), shape::Shape::Record(wrapped))?;
+    let parsed = match form {
+        shape::Form::One => serde_saphyr::from_str::<T>(text).map(|t| vec![t]),
+        shape::Form::List => serde_saphyr::from_str::<Vec<T>>(text),
+        shape::Form::Wrapped => serde_saphyr::from_str::<Wrapped<T>>(text).map(|w| w.persons),
+    };
+    parsed
+        .map(|items| (form, items))
+        .map_err(|e| vec![shape::syntax_problem(&e)])
+}
+
+/// How the i-th item of a body of `form` is named in problems.
+fn item_name(form: shape::Form, key: &str, i: usize) -> String {
+    match form {
+        shape::Form::One => String::new(),
+        shape::Form::List => format!("[{i}]"),
+        shape::Form::Wrapped => format!("{key}[{i}]"),
+    }
+}
+
+/// Hand-written persons given on their own, for the admin API: one person, a list, or
+/// `persons: [...]` exactly as in a scenario file (JSON is YAML too). Relative dates are
+/// resolved against `anchor`. Problems name fields as `sfstub validate` does.
+pub fn parse_persons(text: &str, anchor: NaiveDate) -> Result<Vec<Person>, Vec<Problem>> {
+    let (form, raw) = fragment::<validate::RawPerson>(text, "persons", shape::PERSON, PERSONS)?;
+    let mut v = Validator {
+        problems: Vec::new(),
+        contract_services: false,
+    };
+    let persons = v.persons(&raw, &|i| item_name(form, "persons", i), anchor);
+    // One person on its own: its fields are named from the top (`cpr`, not `.cpr`).
+    for p in &mut v.problems {
+        if let Some(rest) = p.field.strip_prefix('.') {
+            p.field = rest.to_owned();
+        }
+    }
+    if v.problems.is_empty() {
+        Ok(persons)
+    } else {
+        Err(v.problems)
+    }
+}
+
+/// Fault rules given on their own, for the admin API: one rule, a list, or `faults: [...]` as
+/// in a scenario file. `seed` is the scenario's; `next_id` names a rule without an `id`.
+pub fn parse_faults(
+    text: &str,
+    seed: u64,
+    next_id: &mut dyn FnMut() -> String,
+    serves: &dyn Fn(&str) -> bool,
+) -> Result<Vec<crate::faults::Rule>, Vec<Problem>> {
+    let (form, raw) = fragment::<crate::faults::read::RawRule>(text, "faults", crate::faults::read::RULE, FAULTS)?;
+    let mut problems = Vec::new();
+    let mut rules: Vec<crate::faults::Rule> = Vec::new();
+    for (i, rule) in raw.into_iter().enumerate() {
+        let at = item_name(form, "faults", i);
+        let id = rule.id_span();
+        let mut report = |line, column, field, message| {
+            problems.push(Problem {
+                line,
+                column,
+                field,
+                message,
+            })
+        };
+        if let Some(rule) = rule.validate(&at, next_id, seed, serves, &mut report) {
+            if let Some(first) = rules.iter().position(|r| r.id == rule.id) {
+                let (line, column) = id.unwrap_or((0, 0));
+                let field = if at.is_empty() {
+                    "id".to_owned()
+                } else {
+                    format!("{at}.id")
+                };
+                report(
+                    line,
+                    column,
+                    field,
+                    format!("{:?} is also given for rule #{first}", rule.id),
+                );
+            }
+            rules.push(rule);
+        }
+    }
+    if problems.is_empty() { Ok(rules) } else { Err(problems) }
 }
 
 /// The parser's message without its snippet and without the location we print ourselves.

@@ -89,7 +89,7 @@ impl<'de> Deserialize<'de> for Node {
 
 /// What a value must look like.
 #[derive(Debug, Clone, Copy)]
-pub(super) enum Shape {
+pub(crate) enum Shape {
     /// Any single value, read as text.
     Text,
     /// A whole number from 0 to the bound.
@@ -110,7 +110,7 @@ pub(super) enum Shape {
 
 /// Whether a field may be left out or written as null (`~`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Need {
+pub(crate) enum Need {
     /// Must be there, with a value.
     Required,
     /// May be left out or null.
@@ -121,13 +121,13 @@ pub(super) enum Need {
 
 /// One field of a [`Shape::Record`].
 #[derive(Debug, Clone, Copy)]
-pub(super) struct Field {
+pub(crate) struct Field {
     pub name: &'static str,
     pub need: Need,
     pub shape: Shape,
 }
 
-const fn field(name: &'static str, need: Need, shape: Shape) -> Field {
+pub(crate) const fn field(name: &'static str, need: Need, shape: Shape) -> Field {
     Field { name, need, shape }
 }
 
@@ -145,11 +145,30 @@ const CASE: &[Field] = &[
     field("steps", Defaulted, Shape::List(&Shape::Record(STEP))),
 ];
 
-const PERSON: &[Field] = &[
+const ADDRESS: &[Field] = &[
+    field("street", Required, Shape::Text),
+    field("number", Required, Shape::Whole(999)),
+    field("floor", Optional, Shape::Text),
+    field("door", Optional, Shape::OneOf(&["th", "tv", "mf"])),
+    field("postcode", Optional, Shape::Text),
+    field("town", Optional, Shape::Text),
+    field("moved_in", Optional, Shape::Text),
+];
+
+const RELATIONS: &[Field] = &[
+    field("spouse", Optional, Shape::Text),
+    field("mother", Optional, Shape::Text),
+    field("father", Optional, Shape::Text),
+    field("children", Defaulted, Shape::List(&Shape::Text)),
+];
+
+pub(crate) const PERSON: &[Field] = &[
     field("cpr", Required, Shape::Text),
     field("name", Optional, Shape::Text),
     field("kommune", Required, Shape::Text),
     field("cases", Defaulted, Shape::List(&Shape::Record(CASE))),
+    field("address", Optional, Shape::Record(ADDRESS)),
+    field("relations", Optional, Shape::Record(RELATIONS)),
 ];
 
 const AGREEMENT: &[Field] = &[
@@ -225,11 +244,16 @@ pub(super) const SCENARIO: &[Field] = &[
     ),
     field("agreements", Optional, Shape::List(&Shape::Record(AGREEMENT))),
     field("contracts", Defaulted, Shape::List(&Shape::Record(CONTRACT))),
+    field(
+        "faults",
+        Defaulted,
+        Shape::List(&Shape::Record(crate::faults::read::RULE)),
+    ),
 ];
 
 /// Checks the shape of a scenario file. `Err` holds one problem when the text is not YAML at
 /// all, else every problem of shape; `Ok` means the typed parse can read the file.
-pub(super) fn check(text: &str) -> Result<(), Vec<Problem>> {
+pub(crate) fn check(text: &str) -> Result<(), Vec<Problem>> {
     let root: Spanned<Node> = serde_saphyr::from_str(text).map_err(|e| vec![syntax_problem(&e)])?;
     let mut walk = Walk {
         source: text,
@@ -251,8 +275,59 @@ pub(super) fn check(text: &str) -> Result<(), Vec<Problem>> {
     }
 }
 
+/// How a body of the admin API gives items: one, a list, or a list under a key (as in a
+/// scenario file).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Form {
+    One,
+    List,
+    Wrapped,
+}
+
+/// Checks the shape of items given on their own: one mapping of `item`'s fields, a list of
+/// them, or a mapping whose only field `key` holds the list (`wrapped` describes that).
+/// Problems name fields as a scenario file would (`persons[0].cpr`, or `[0].cpr` for a bare
+/// list, `cpr` for one).
+pub(crate) fn check_fragment(text: &str, key: &str, item: Shape, wrapped: Shape) -> Result<Form, Vec<Problem>> {
+    let root: Spanned<Node> = serde_saphyr::from_str(text).map_err(|e| vec![syntax_problem(&e)])?;
+    let mut walk = Walk {
+        source: text,
+        problems: Vec::new(),
+    };
+    let form = match &root.value {
+        Node::Null => {
+            walk.problems.push(Problem {
+                line: 0,
+                column: 0,
+                field: String::new(),
+                message: "the body is empty".into(),
+            });
+            Form::One
+        }
+        Node::List(items) => {
+            for (i, child) in items.iter().enumerate() {
+                walk.value(child, &format!("[{i}]"), item);
+            }
+            Form::List
+        }
+        Node::Mapping(entries) if entries.iter().any(|(k, _)| k.value == key) => {
+            walk.value(&root, "", wrapped);
+            Form::Wrapped
+        }
+        _ => {
+            walk.value(&root, "", item);
+            Form::One
+        }
+    };
+    if walk.problems.is_empty() {
+        Ok(form)
+    } else {
+        Err(walk.problems)
+    }
+}
+
 /// The parser's error as a problem (no field: the file could not be read as YAML).
-pub(super) fn syntax_problem(e: &serde_saphyr::Error) -> Problem {
+pub(crate) fn syntax_problem(e: &serde_saphyr::Error) -> Problem {
     let (line, column) = e.location().map(|l| (l.line(), l.column())).unwrap_or((0, 0));
     Problem {
         line,

@@ -38,6 +38,7 @@ pub(super) struct RawScenario {
     agreements: Option<Vec<RawAgreement>>,
     #[serde(default)]
     pub(super) contracts: Vec<super::contracts::RawContract>,
+    faults: Vec<crate::faults::read::RawRule>,
 }
 
 #[derive(Deserialize)]
@@ -94,13 +95,17 @@ fn default_seed() -> u64 {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct RawPerson {
+pub(super) struct RawPerson {
     cpr: Spanned<String>,
     #[serde(default)]
     name: Option<Spanned<String>>,
     kommune: Spanned<String>,
     #[serde(default)]
     cases: Vec<RawCase>,
+    #[serde(default)]
+    address: Option<super::household::RawAddress>,
+    #[serde(default)]
+    pub(super) relations: Option<super::household::RawRelations>,
 }
 
 #[derive(Deserialize)]
@@ -127,10 +132,13 @@ struct RawStep {
 
 pub(super) struct Validator {
     pub(super) problems: Vec<Problem>,
+    /// The scenario serves services from contracts (`contracts:`), whose titles are known only
+    /// once they are loaded: a fault rule's `match.service` may then name one of them.
+    pub(super) contract_services: bool,
 }
 
 impl Validator {
-    fn report<T>(&mut self, at: &Spanned<T>, field: impl Into<String>, message: impl Into<String>) {
+    pub(super) fn report<T>(&mut self, at: &Spanned<T>, field: impl Into<String>, message: impl Into<String>) {
         self.problems.push(Problem {
             line: at.referenced.line(),
             column: at.referenced.column(),
@@ -213,6 +221,7 @@ impl Validator {
             .enumerate()
             .filter_map(|(i, p)| self.person(i, p, &classes, anchor, &mut seen))
             .collect();
+        self.relations_within(&raw.persons, &persons);
         if raw.sf1472.namespace.trim().is_empty() {
             self.problems.push(Problem {
                 line: 0,
@@ -234,6 +243,38 @@ impl Validator {
                 }),
             },
         };
+        let mut faults: Vec<crate::faults::Rule> = Vec::new();
+        let contract_services = self.contract_services;
+        for (i, rule) in raw.faults.into_iter().enumerate() {
+            let at = format!("faults[{i}]");
+            let id = rule.id_span();
+            let mut report = |line, column, field, message| {
+                self.problems.push(Problem {
+                    line,
+                    column,
+                    field,
+                    message,
+                })
+            };
+            if let Some(rule) = rule.validate(
+                &at,
+                &mut || format!("scenario-{}", i + 1),
+                raw.seed,
+                &|_| contract_services,
+                &mut report,
+            ) {
+                if let Some(first) = faults.iter().position(|r| r.id == rule.id) {
+                    let (line, column) = id.unwrap_or((0, 0));
+                    report(
+                        line,
+                        column,
+                        format!("{at}.id"),
+                        format!("{:?} is also faults[{first}]", rule.id),
+                    );
+                }
+                faults.push(rule);
+            }
+        }
         let agreements = Agreements(raw.agreements.as_ref().map(|list| {
             list.iter()
                 .enumerate()
@@ -255,7 +296,23 @@ impl Validator {
             security,
             agreements,
             contracts: Vec::new(),
+            faults,
         })
+    }
+
+    /// Validates persons read on their own (the admin API): `at(i)` names the i-th in fields.
+    pub(super) fn persons(
+        &mut self,
+        raw: &[RawPerson],
+        at: &dyn Fn(usize) -> String,
+        anchor: NaiveDate,
+    ) -> Vec<Person> {
+        let classes = Klassifikation::builtin();
+        let mut seen = std::collections::HashMap::new();
+        raw.iter()
+            .enumerate()
+            .filter_map(|(i, p)| self.person_at(&at(i), i, p, &classes, anchor, &mut seen))
+            .collect()
     }
 
     /// Hand-written persons may always use replacement numbers: they cannot be real.
@@ -267,11 +324,26 @@ impl Validator {
         anchor: NaiveDate,
         seen: &mut std::collections::HashMap<Cpr, usize>,
     ) -> Option<Person> {
-        let at = format!("persons[{i}]");
+        self.person_at(&format!("persons[{i}]"), i, raw, classes, anchor, seen)
+    }
+
+    fn person_at(
+        &mut self,
+        at: &str,
+        i: usize,
+        raw: &RawPerson,
+        classes: &Klassifikation,
+        anchor: NaiveDate,
+        seen: &mut std::collections::HashMap<Cpr, usize>,
+    ) -> Option<Person> {
+        let at = at.to_owned();
         let cpr = match Cpr::parse(&raw.cpr.value, true) {
             Ok(cpr) => {
                 if let Some(first) = seen.insert(cpr, i) {
-                    self.report(&raw.cpr, format!("{at}.cpr"), format!("{cpr} is also persons[{first}]"));
+                    let first = at
+                        .rsplit_once('[')
+                        .map_or(format!("#{first}"), |(list, _)| format!("{list}[{first}]"));
+                    self.report(&raw.cpr, format!("{at}.cpr"), format!("{cpr} is also {first}"));
                 }
                 Some(cpr)
             }
@@ -301,11 +373,21 @@ impl Validator {
             .filter_map(|(j, c)| self.case(&format!("{at}.cases[{j}]"), c, classes, anchor))
             .collect();
         let complete = cases.len() == raw.cases.len();
+        let problems = self.problems.len();
+        let address = raw.address.as_ref().and_then(|a| self.address(&at, a, anchor));
+        let relations = raw
+            .relations
+            .as_ref()
+            .map(|r| self.relations(&at, r, cpr))
+            .unwrap_or_default();
+        let complete = complete && self.problems.len() == problems;
         Some(Person {
             cpr: cpr?,
             name,
             kommunekode: kommune?,
             cases,
+            address,
+            relations,
         })
         .filter(|_| complete)
     }
@@ -507,7 +589,7 @@ impl Validator {
         })
     }
 
-    fn date(&mut self, text: &Spanned<String>, field: &str, anchor: NaiveDate) -> Option<NaiveDate> {
+    pub(super) fn date(&mut self, text: &Spanned<String>, field: &str, anchor: NaiveDate) -> Option<NaiveDate> {
         match parse_date(&text.value, anchor) {
             Ok(d) => Some(d),
             Err(e) => {

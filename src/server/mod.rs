@@ -9,18 +9,17 @@
 //! in the kernel's accept queue, see [`listen::BACKLOG`]).
 
 mod body;
+mod deliver;
 mod io;
 pub mod listen;
 pub mod signals;
 
-use std::convert::Infallible;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use http_body_util::Full;
 use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper::{Request, Response, StatusCode, header};
@@ -305,9 +304,10 @@ struct Svc {
 }
 
 impl hyper::service::Service<Request<Incoming>> for Svc {
-    type Response = Response<Full<Bytes>>;
-    type Error = Infallible;
-    type Future = Pin<Box<dyn Future<Output = Result<Self::Response, Infallible>> + Send>>;
+    type Response = Response<deliver::OutBody>;
+    /// A fault rule's dropped or hung call: hyper closes the connection without an answer.
+    type Error = deliver::NoAnswer;
+    type Future = Pin<Box<dyn Future<Output = Result<Self::Response, deliver::NoAnswer>> + Send>>;
 
     fn call(&self, mut request: Request<Incoming>) -> Self::Future {
         if let Some(c) = &self.certificate {
@@ -316,23 +316,45 @@ impl hyper::service::Service<Request<Incoming>> for Svc {
         let app = self.app.clone();
         let handler = self.handler;
         let body_timeout = self.body_timeout;
-        Box::pin(async move { Ok(serve_one(&app, request, handler, body_timeout).await) })
+        Box::pin(async move { deliver::deliver(serve_one(app, request, handler, body_timeout).await).await })
     }
 }
 
+/// True for admin requests that may rebuild the world (adding persons, reset, reload): they
+/// run on the blocking pool, so a large world being built never holds up a worker.
+fn rebuilds(request: &Request<Bytes>) -> bool {
+    request.method() != hyper::Method::GET
+        && request.method() != hyper::Method::HEAD
+        && request.uri().path().starts_with(crate::admin::PREFIX)
+}
+
 async fn serve_one(
-    app: &App,
+    app: Arc<App>,
     request: Request<Incoming>,
     handler: Handler,
     body_timeout: Duration,
-) -> Response<Full<Bytes>> {
+) -> Response<Bytes> {
     let started = Instant::now();
     let (parts, body) = request.into_parts();
     let max = app.limits.max_body;
     let content_type = parts.headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok());
     let version = SoapVersion::guess_from_content_type(content_type);
     let fault = match body::read(body, max, body_timeout).await {
-        Ok(bytes) => return handler(app, Request::from_parts(parts, bytes)).map(Full::new),
+        Ok(bytes) => {
+            let request = Request::from_parts(parts, bytes);
+            if !rebuilds(&request) {
+                return handler(&app, request);
+            }
+            return match tokio::task::spawn_blocking(move || handler(&app, request)).await {
+                Ok(response) => response,
+                Err(e) => {
+                    tracing::error!("an admin request failed: {e}");
+                    let mut r = Response::new(Bytes::from_static(b"sfstub failed to answer this admin request\n"));
+                    *r.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
+                    r
+                }
+            };
+        }
         Err(BodyError::TooLarge) => {
             let mut fault = Fault::sender(
                 version,
@@ -365,7 +387,7 @@ async fn serve_one(
         &outcome,
         started,
     );
-    response.map(Full::new)
+    response
 }
 
 #[cfg(test)]

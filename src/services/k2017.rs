@@ -151,6 +151,27 @@ fn is_xs_timezone(zone: &str) -> bool {
     }
 }
 
+/// Reads the `HovedOplysninger` of the operation element `xml` (for an injected `Fejl`),
+/// without noting a caller.
+pub fn hoved_of(xml: &[u8], version: SoapVersion) -> Result<HovedOplysninger, Fault> {
+    let leaves = crate::soap::xml::leaf_texts(xml).map_err(|e| Fault::sender(version, e))?;
+    let get = |path: &str| leaves.iter().find(|l| l.path == path).map(|l| l.text.clone());
+    match (
+        get("HovedOplysninger/TransaktionsId"),
+        get("HovedOplysninger/TransaktionsTid"),
+    ) {
+        (Some(id), Some(tid)) if !id.is_empty() && is_xs_datetime(&tid) => Ok(HovedOplysninger {
+            transaktions_id: id,
+            transaktions_tid: tid,
+            municipality_cvr: get("HovedOplysninger/AuthorityContext/MunicipalityCVR"),
+        }),
+        _ => Err(Fault::sender(
+            version,
+            "the request has no valid HovedOplysninger (TransaktionsId, TransaktionsTid) to answer with a Fejl",
+        )),
+    }
+}
+
 /// Writes `kontekst:HovedOplysningerSvar`, echoing the transaction and listing any errors.
 /// The `kontekst` prefix must be declared by an enclosing element.
 pub fn write_svar(out: &mut Vec<u8>, hoved: &HovedOplysninger, fejl: &[Fejl]) {

@@ -2,6 +2,7 @@
 //! from the operation element, identify the caller, apply the rules to the world, and render
 //! the typed response — plus the contract (WSDL/XSD) it publishes.
 
+pub mod catalogue;
 pub mod k2017;
 pub mod like;
 pub mod serviceplatformen;
@@ -125,5 +126,25 @@ pub trait Service: Send + Sync {
     /// Body element's name.
     fn schema_operation(&self, _envelope: &Envelope) -> Option<&crate::xsd::Operation> {
         None
+    }
+    /// True for services of KOMBIT's 2017 generation, whose errors are `SvarReaktion/Fejl`.
+    fn k2017(&self) -> bool {
+        false
+    }
+    /// For K2017 services: writes the operation's answer to `envelope` with `fejl` in its
+    /// `HovedOplysningerSvar` and nothing else (what a fault rule's `fejl` effect sends), into
+    /// `out` as [`Service::call`] does. A fault when the request has no readable
+    /// `HovedOplysninger` to echo, or the service is not K2017.
+    fn fejl_answer(
+        &self,
+        envelope: &Envelope,
+        _body: &[u8],
+        _fejl: &[k2017::Fejl],
+        _out: &mut Vec<u8>,
+    ) -> Result<(), Fault> {
+        Err(Fault::receiver(
+            envelope.version,
+            format!("{} answers no K2017 Fejl", self.title()),
+        ))
     }
 }

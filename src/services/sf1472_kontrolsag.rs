@@ -459,6 +459,18 @@ impl Service for KontrolsagListeHent {
         })
     }
 
+    fn k2017(&self) -> bool {
+        true
+    }
+
+    fn fejl_answer(&self, envelope: &Envelope, body: &[u8], fejl: &[Fejl], out: &mut Vec<u8>) -> Result<(), Fault> {
+        let op = &envelope.operation;
+        let hoved = k2017::hoved_of(body.get(op.range.clone()).unwrap_or_default(), envelope.version)?;
+        let namespace = op.namespace.as_deref().unwrap_or(&self.options.namespace);
+        self.render(namespace, &hoved, &Err(fejl.to_vec()), out);
+        Ok(())
+    }
+
     /// The default action of the output of sfstub's WSDL, in the namespace the answer uses.
     fn reply_action(&self, envelope: &Envelope) -> String {
         let namespace = envelope

@@ -80,7 +80,7 @@ impl Objekt {
     }
 
     /// The endpoint paths: the støttesystem path, then the `sts-soap-organisation` alias.
-    pub fn paths(self) -> &'static [&'static str] {
+    pub const fn paths(self) -> &'static [&'static str] {
         match self {
             Objekt::Virksomhed => &[
                 "/organisation/virksomhed/6",

@@ -31,7 +31,8 @@ fn error(status: StatusCode, code: u32, message: impl Into<String>) -> Response<
     json_response(status, &json!({ "code": code, "message": message.into() }))
 }
 
-fn sts_error(e: StsError) -> Response<Bytes> {
+/// An STS error as the REST STS answers it: 403 for 5015, else 400, with `{"code", "message"}`.
+pub fn sts_error(e: StsError) -> Response<Bytes> {
     let status = if e.code == 5015 {
         StatusCode::FORBIDDEN
     } else {

@@ -87,6 +87,11 @@ fn citizen_out<'a>(world: &'a World, c: &Citizen) -> CitizenOut<'a> {
     }
 }
 
+/// One citizen with its cases, as `sfstub generate` writes it in JSON.
+pub fn citizen_json(world: &World, c: &Citizen) -> serde_json::Value {
+    serde_json::to_value(citizen_out(world, c)).unwrap_or_default()
+}
+
 /// Writes the citizens (only those with cases when `with_cases`).
 pub fn write_citizens(world: &World, with_cases: bool, format: Format, out: &mut impl Write) -> io::Result<()> {
     let citizens = world.citizens.iter().filter(|c| !with_cases || !c.cases.is_empty());

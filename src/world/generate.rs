@@ -27,6 +27,14 @@ fn case_namespace() -> Uuid {
 
 /// Builds the world a scenario describes.
 pub fn build(scenario: &Scenario) -> World {
+    build_with(scenario, &[]).0
+}
+
+/// Builds the world a scenario describes with `added` persons (the admin API's) after its own
+/// citizens, so they change nothing the scenario gives: not who exists, not a case ID, not a
+/// name drawn. An added person whose CPR number a citizen of the scenario already has is left
+/// out; the second value lists their indexes in `added`.
+pub fn build_with(scenario: &Scenario, added: &[crate::scenario::Person]) -> (World, Vec<usize>) {
     let classes = Klassifikation::builtin();
     let mut authorities: Vec<Authority> = kommuner()
         .into_iter()
@@ -64,6 +72,8 @@ pub fn build(scenario: &Scenario) -> World {
         classes,
         by_cvr: Default::default(),
         by_cpr: Default::default(),
+        scenario_citizens: 0,
+        hand_written: Vec::new(),
     };
     let mut rng = ChaCha8Rng::seed_from_u64(scenario.seed);
     let mut taken: HashSet<Cpr> = scenario.persons.iter().map(|p| p.cpr).collect();
@@ -72,17 +82,46 @@ pub fn build(scenario: &Scenario) -> World {
     for _ in 0..scenario.population.citizens {
         generator.citizen(&mut world, &mut rng, &mut taken);
     }
+    world.scenario_citizens = world.citizens.len();
+    let mut skipped = Vec::new();
+    let mut fresh = Vec::new();
+    for (i, person) in added.iter().enumerate() {
+        if taken.insert(person.cpr) {
+            fresh.push(person.clone());
+        } else {
+            skipped.push(i);
+        }
+    }
+    for person in &fresh {
+        // Each added person's name is drawn from its own stream, so adding one changes no
+        // other name.
+        let mut own = ChaCha8Rng::seed_from_u64(scenario.seed ^ person.cpr.as_u64().rotate_left(17));
+        add_person(&mut world, person, &mut own);
+    }
     world.index();
-    world
+    (world, skipped)
 }
 
 fn add_persons(world: &mut World, scenario: &Scenario, rng: &mut ChaCha8Rng) {
     for person in &scenario.persons {
+        add_person(world, person, rng);
+    }
+}
+
+fn add_person(world: &mut World, person: &crate::scenario::Person, rng: &mut ChaCha8Rng) {
+    {
         let kommune = world
             .municipality_by_code(&person.kommunekode)
             .expect("validated municipality code");
         let (first_name, last_name) = person.name.clone().unwrap_or_else(|| draw_name(rng, person.cpr));
         let citizen = world.citizens.len() as CitizenId;
+        if person.address.is_some() || !person.relations.is_empty() {
+            world.hand_written.push(super::HandWritten {
+                citizen,
+                address: person.address.clone(),
+                relations: person.relations.clone(),
+            });
+        }
         world.citizens.push(Citizen {
             cpr: person.cpr,
             first_name,

@@ -20,7 +20,7 @@ use uuid::Uuid;
 pub use classes::{BenefitId, Klassifikation, StepId, ThemeId};
 pub use cpr::Cpr;
 pub use cvr::Cvr;
-pub use generate::build;
+pub use generate::{build, build_with};
 
 /// The sector an authority belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -171,6 +171,19 @@ pub struct World {
     pub classes: Klassifikation,
     by_cvr: HashMap<Cvr, AuthorityId>,
     by_cpr: HashMap<Cpr, CitizenId>,
+    /// The citizens the scenario gives come first; those from index `scenario_citizens` on
+    /// were added through the admin API.
+    pub scenario_citizens: usize,
+    /// Hand-written addresses and relations, for the CPR register (SF1520).
+    pub hand_written: Vec<HandWritten>,
+}
+
+/// What a hand-written person says about its address and relations.
+#[derive(Debug, Clone)]
+pub struct HandWritten {
+    pub citizen: CitizenId,
+    pub address: Option<crate::scenario::AddressSpec>,
+    pub relations: crate::scenario::Relations,
 }
 
 impl World {

@@ -120,7 +120,7 @@ fn organisation(app: &sfstub::app::App, uuid: &str) -> Option<String> {
 #[test]
 fn fremsoeg_returns_the_citizens_cases_and_benefits_consistent_with_the_other_services() {
     let app = indeks();
-    let world = &app.loaded.world;
+    let world = &app.loaded().world;
     let mut checked = 0;
     let with_cases = world.citizens.iter().filter(|c| !c.cases.is_empty()).take(12);
     for citizen in with_cases {
@@ -228,7 +228,7 @@ fn a_citizen_the_world_does_not_know_gets_an_empty_result_and_other_operations_t
     let app = indeks();
     let unknown = Cpr::parse("0101010000", true).unwrap().to_string();
     assert!(
-        app.loaded
+        app.loaded()
             .world
             .citizen_by_cpr(Cpr::parse(&unknown, true).unwrap())
             .is_none()

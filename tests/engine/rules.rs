@@ -90,7 +90,7 @@ fn placeholders_name_the_citizen_its_cases_and_classes_of_the_world() {
     let jens = fremsoeg(&app, &search("1507804329"));
     assert_eq!(jens.status, 200, "{}", jens.xml);
     let text = text_of(jens.body(), "FejlbeskedTekst").unwrap();
-    let world = &app.loaded.world;
+    let world = &app.loaded().world;
     let citizen = world
         .citizen_by_cpr(sfstub::world::Cpr::parse("1507804329", true).unwrap())
         .unwrap();

@@ -42,12 +42,12 @@ fn with_token(assertion: &str) -> String {
 fn the_sts_issues_tokens_for_contract_services_and_token_mode_judges_them() {
     let app = app(scenario(""), SecurityMode::Token);
     assert!(
-        app.loaded.audiences().contains(&SDI_ENTITY),
+        app.loaded().audiences().contains(&SDI_ENTITY),
         "{:?}",
-        app.loaded.audiences()
+        app.loaded().audiences()
     );
     assert!(
-        app.loaded.audiences().contains(&DIST_ENTITY),
+        app.loaded().audiences().contains(&DIST_ENTITY),
         "the default entity ID of SF2900's path"
     );
     // Without a token: refused.

@@ -37,7 +37,7 @@ fn the_wsdl_is_well_formed_and_imports_the_schema_served_beside_it() {
         let path = location.strip_prefix("http://127.0.0.1:8080").unwrap();
         let (status, xsd) = get(path);
         assert_eq!(status, StatusCode::OK, "GET {path}");
-        let served = app().loaded.services[0]
+        let served = app().loaded().services[0]
             .contract(Some(schema::MAIN_XSD), "http://127.0.0.1:8080")
             .unwrap();
         assert_eq!(xsd, served, "GET {path} serves the published XSD");

@@ -243,11 +243,16 @@ fn assert_valid_response(name: &str, response: &Node) {
 }
 
 /// The citizen's cases in the world of rules.yaml.
-pub fn world_cases(cpr: &str) -> Vec<&'static Kontrolsag> {
-    let world = &app().loaded.world;
+pub fn world_cases(cpr: &str) -> Vec<Kontrolsag> {
+    let loaded = app().loaded();
+    let world = &loaded.world;
     let cpr = sfstub::world::Cpr::parse(cpr, true).unwrap();
     let citizen = world.citizen_by_cpr(cpr).expect("the citizen is in rules.yaml");
-    citizen.cases.iter().map(|&id| &world.cases[id as usize]).collect()
+    citizen
+        .cases
+        .iter()
+        .map(|&id| world.cases[id as usize].clone())
+        .collect()
 }
 
 /// The ids of the citizen's cases with `status`.

@@ -204,12 +204,12 @@ fn stk2_shows_steps_and_cases_henlagt_within_six_months() {
         );
     }
     let shown: BTreeSet<&str> = x.each("KontrolsagIdentifikation").into_iter().collect();
-    let udk = app().loaded.world.udk;
+    let udk = app().loaded().world.udk;
     let henlagt_at_udk = world_cases(METTE)
         .into_iter()
         .filter(|c| c.holder == udk && c.status == CaseStatus::Henlagt);
     let (inside, outside): (Vec<_>, Vec<_>) = henlagt_at_udk.partition(|c| shown.contains(c.id.to_string().as_str()));
-    let dates = |cases: &[&Kontrolsag]| {
+    let dates = |cases: &[Kontrolsag]| {
         cases
             .iter()
             .filter_map(|c| c.closed)

@@ -31,7 +31,7 @@ pub fn schema_dir(namespace: &str) -> PathBuf {
     let mut scenario = super::harness::rules_scenario();
     scenario.sf1472.namespace = namespace.to_owned();
     let app = App::new(scenario, Limits::default());
-    let service = &app.loaded.services[0];
+    let service = &app.loaded().services[0];
     let mut hasher = std::collections::hash_map::DefaultHasher::new();
     namespace.hash(&mut hasher);
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("golden-schemas/{:016x}", hasher.finish()));

@@ -161,14 +161,20 @@ fn a_valid_request_to_every_service_has_no_finding() {
         assert_eq!(status, 200, "{what}: {entry:#}");
         assert_eq!(entry["conformance"], "pass");
     }
-    let served: Vec<String> = s.app.loaded.services.iter().map(|svc| svc.title().to_owned()).collect();
+    let served: Vec<String> = s
+        .app
+        .loaded()
+        .services
+        .iter()
+        .map(|svc| svc.title().to_owned())
+        .collect();
     for title in &served {
         assert!(
             s.app
-                .loaded
+                .loaded()
                 .profile(
                     s.app
-                        .loaded
+                        .loaded()
                         .services
                         .iter()
                         .find(|x| x.title() == title)

@@ -166,7 +166,15 @@ fn every_documented_operation_answers_as_documented_with_each_parameters_example
         .iter()
         .flat_map(|(path, item)| item.as_object().unwrap().iter().map(move |(m, op)| (path, m, op)))
         .collect();
-    operations.sort_by_key(|(_, m, _)| *m == "delete");
+    // A DELETE of one item (`/faults/{id}`) before the DELETE of its collection; the reset,
+    // which undoes what the examples added, last.
+    operations.sort_by_key(|(path, m, _)| {
+        (
+            path.ends_with("/reset"),
+            *m == "delete",
+            *m == "delete" && !path.contains('{'),
+        )
+    });
     {
         for (path, method, op) in operations {
             let params = op["parameters"].as_array().unwrap();
@@ -179,13 +187,20 @@ fn every_documented_operation_answers_as_documented_with_each_parameters_example
             }
             let method = method.to_ascii_uppercase();
             let what = format!("{method} {target}");
-            let a = send(s.addr, &method, &target, &[], b"");
+            // A route that takes a body is sent its documented example.
+            let body = op["requestBody"]["content"]["application/json"]["example"].to_string();
+            let body = if op["requestBody"].is_object() {
+                body.into_bytes()
+            } else {
+                Vec::new()
+            };
+            let a = send(s.addr, &method, &target, &[], &body);
             check_answer(&doc, op, &what, &a);
             assert!(a.status < 400, "{what} answers: {}", a.text());
             for p in params.iter().filter(|p| p["in"] == "query") {
                 let example = p["example"].as_str().unwrap();
                 let with = format!("{target}?{}={example}", p["name"].as_str().unwrap());
-                let a = send(s.addr, &method, &with, &[], b"");
+                let a = send(s.addr, &method, &with, &[], &body);
                 check_answer(&doc, op, &with, &a);
                 assert!(
                     a.status < 400,
@@ -198,7 +213,7 @@ fn every_documented_operation_answers_as_documented_with_each_parameters_example
                 };
                 check(&doc, &p["schema"], &value, &with).unwrap_or_else(|e| panic!("the example fits its schema: {e}"));
             }
-            let a = send(s.addr, &method, &format!("{target}?undocumented=1"), &[], b"");
+            let a = send(s.addr, &method, &format!("{target}?undocumented=1"), &[], &body);
             assert_eq!(a.status, 400, "{what}?undocumented=1 is refused: {}", a.text());
             assert_eq!(a.json()["field"], "undocumented");
             check_answer(&doc, op, &format!("{what}?undocumented=1"), &a);

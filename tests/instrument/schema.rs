@@ -415,8 +415,9 @@ fn what_a_schema_finding_quotes_of_the_request_is_bounded() {
 #[test]
 fn every_service_with_a_contract_has_its_schema_compiled_at_load() {
     let s = serve_default();
-    for service in &s.app.loaded.services {
-        let profile = s.app.loaded.profile(service.as_ref()).unwrap();
+    let loaded = s.app.loaded();
+    for service in &loaded.services {
+        let profile = loaded.profile(service.as_ref()).unwrap();
         let check = profile
             .schema
             .as_ref()
@@ -448,8 +449,8 @@ fn every_service_with_a_contract_has_its_schema_compiled_at_load() {
         );
     }
     // Compiled once: a second app of the same scenario shares the compiled sets.
-    let again = sfstub::app::App::new(s.app.loaded.scenario.clone(), sfstub::app::Limits::default());
-    for (a, b) in s.app.loaded.profiles.iter().zip(&again.loaded.profiles) {
+    let again = sfstub::app::App::new(s.app.loaded().scenario.clone(), sfstub::app::Limits::default());
+    for (a, b) in s.app.loaded().profiles.iter().zip(&again.loaded().profiles) {
         assert!(
             std::sync::Arc::ptr_eq(a.schema.as_ref().unwrap(), b.schema.as_ref().unwrap()),
             "{}",
@@ -464,7 +465,7 @@ fn every_service_with_a_contract_has_its_schema_compiled_at_load() {
 fn a_service_served_from_a_contract_is_checked_against_it() {
     let file = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/indeks.yaml");
     let scenario = sfstub::scenario::Scenario::load(&file, None).unwrap_or_else(|e| panic!("{e}"));
-    let s = serve(|app| app.loaded = std::sync::Arc::new(sfstub::app::Loaded::new(scenario)));
+    let s = serve(|app| app.swap(std::sync::Arc::new(sfstub::app::Loaded::new(scenario))));
     let soeg = |relationer: &str| {
         envelope(
             SOAP12_NS,

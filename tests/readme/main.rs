@@ -390,3 +390,81 @@ contracts:
     }
     assert_eq!(err.lines().count(), 4, "{err}");
 }
+
+/// The README section under `heading`, up to the next heading of its level.
+fn section<'a>(readme: &'a str, heading: &str) -> &'a str {
+    let start = readme.find(heading).unwrap_or_else(|| panic!("README has {heading}"));
+    let rest = &readme[start..];
+    &rest[..rest[3..].find("\n## ").map_or(rest.len(), |e| e + 3)]
+}
+
+/// One `curl -s [-X METHOD] 'URL' [-d 'BODY']` line as a request.
+fn curl_request(line: &str) -> http::Request<Bytes> {
+    let method = line
+        .split_once("-X ")
+        .map(|(_, m)| m.split_whitespace().next().unwrap())
+        .unwrap_or("GET");
+    let url = line.split('\'').nth(1).expect("a quoted URL");
+    let target = url.strip_prefix("http://127.0.0.1:8080").expect("the default address");
+    let body = line
+        .split_once(" -d '")
+        .map(|(_, b)| b.strip_suffix('\'').expect("a quoted body").to_owned())
+        .unwrap_or_default();
+    http::Request::builder()
+        .method(method)
+        .uri(target)
+        .body(Bytes::from(body))
+        .unwrap()
+}
+
+/// The curl lines of the steering sections work as pasted, in order, against the built-in
+/// scenario: every one answers 2xx, and the first fault rule makes the README's own SF1472
+/// request get the platform's 503, once.
+#[test]
+fn the_readme_steering_curl_examples_work_as_pasted() {
+    let app = App::new(Scenario::builtin(), Limits::default());
+    let readme = readme();
+    let sf1472 = || {
+        let request = http::Request::post("/kontrolsaglistehent/1")
+            .header("Content-Type", "application/soap+xml; charset=utf-8")
+            .body(Bytes::from(curl_body(&readme)))
+            .unwrap();
+        sfstub::http::handle(&app, request).status()
+    };
+    let mut ran = 0;
+    for heading in [
+        "## Making sfstub misbehave",
+        "## Test data through the API, reset and reload",
+        "## Metrics and health",
+    ] {
+        let lines: Vec<&str> = section(&readme, heading)
+            .lines()
+            .filter(|l| l.starts_with("curl -s"))
+            .collect();
+        assert!(!lines.is_empty(), "{heading} has curl examples");
+        for line in lines {
+            let response = sfstub::http::handle(&app, curl_request(line));
+            let body = String::from_utf8_lossy(response.body()).into_owned();
+            assert!(response.status().is_success(), "{line}: {} {body}", response.status());
+            if line.contains("\"platform_status\": 503") {
+                assert_eq!(sf1472(), 503, "after {line}");
+                assert_eq!(sf1472(), 200, "the rule is spent (times: 1)");
+            }
+            if line.contains("/__sfstub/persons/0101901234'") && !line.contains("DELETE") {
+                assert!(body.contains("\"origin\": \"added\""), "{body}");
+            }
+            ran += 1;
+        }
+    }
+    assert!(ran >= 15, "{ran} examples");
+}
+
+/// The scenario example of "Making sfstub misbehave" is a valid `faults:` block.
+#[test]
+fn the_readme_faults_example_is_valid_in_a_scenario() {
+    let readme = readme();
+    let yaml = yaml_block(&readme, "## Making sfstub misbehave");
+    let text = format!("name: x\n{yaml}");
+    let scenario = Scenario::parse(&text, "README's faults", None).unwrap_or_else(|e| panic!("{e}\n{text}"));
+    assert_eq!(scenario.faults.len(), 2);
+}

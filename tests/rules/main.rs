@@ -155,7 +155,7 @@ proptest! {
         lookups in proptest::collection::vec(lookup(), 1..24),
     ) {
         let app = app(seed, citizens, clock);
-        let world = &app.loaded.world;
+        let world = &app.loaded().world;
         let by_id: HashMap<String, usize> =
             world.cases.iter().enumerate().map(|(i, c)| (c.id.to_string(), i)).collect();
         let window_start = today(world).checked_sub_months(Months::new(6)).unwrap();
@@ -223,7 +223,7 @@ fn lookups_do_show_cases() {
 
 fn lookups_show_cases_at(clock: &str) {
     let app = app(1472, 300, clock);
-    let world = &app.loaded.world;
+    let world = &app.loaded().world;
     let udk = world.authorities.iter().position(|a| a.sector == Sector::Udk).unwrap();
     let mut shown = 0;
     for citizen in 0..world.citizens.len() {

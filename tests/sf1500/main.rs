@@ -42,7 +42,7 @@ fn find_virksomhed(s: &Session, cvr: &str) -> String {
 #[test]
 fn every_authority_of_the_world_is_a_virksomhed_found_by_its_cvr() {
     let s = Session::new(SecurityMode::Off);
-    let world = &s.app.loaded.world;
+    let world = &s.app.loaded().world;
     assert_eq!(world.authorities.len(), 100);
     for authority in &world.authorities {
         let cvr = authority.cvr.to_string();
@@ -64,7 +64,7 @@ fn every_authority_of_the_world_is_a_virksomhed_found_by_its_cvr() {
 #[test]
 fn every_holder_cvr_in_sf1472_responses_resolves_to_the_same_name() {
     let s = Session::new(SecurityMode::Off);
-    let world = &s.app.loaded.world;
+    let world = &s.app.loaded().world;
     // UDK sees the municipalities' cases of every citizen; Københavns Kommune sees UDK's.
     let mut holders = std::collections::BTreeMap::new();
     for (caller, citizen) in world
@@ -181,15 +181,16 @@ fn each_authority_has_a_root_a_control_and_a_citizen_service_unit() {
         assert_eq!(reply.status_kode(), 20);
         let units = reply.snapshots(Objekt::OrganisationEnhed);
         let names: Vec<String> = units.iter().map(|u| u.field(SAGDOK_NS, "EnhedNavn").unwrap()).collect();
-        let world_name = &s
+        let world_name = s
             .app
-            .loaded
+            .loaded()
             .world
             .authorities
             .iter()
             .find(|a| a.cvr == cvr(authority))
             .unwrap()
-            .name;
+            .name
+            .clone();
         assert_eq!(
             names,
             vec![world_name.clone(), kontrol.to_owned(), "Borgerservice".to_owned()]
@@ -257,7 +258,7 @@ fn units_are_searched_by_name_with_paging() {
         .ids()
         .iter()
         .map(|id| {
-            let world = &s.app.loaded.world;
+            let world = &s.app.loaded().world;
             let a = world
                 .authorities
                 .iter()

@@ -14,8 +14,8 @@ use crate::helpers::*;
 /// caller and whether the answer is signed.
 fn summary(app: &sfstub::app::App, request: &str) -> sfstub::services::Summary {
     let envelope = soap::parse_envelope(request.as_bytes(), soap::Limits::default(), SoapVersion::V12).unwrap();
-    let service = app
-        .loaded
+    let loaded = app.loaded();
+    let service = loaded
         .service_for(Objekt::Virksomhed.path())
         .expect("the Virksomhed endpoint is registered");
     assert_eq!(service.entity_id(), ENTITY_ID);

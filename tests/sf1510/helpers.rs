@@ -175,8 +175,8 @@ pub fn listehent_xsd() -> PathBuf {
     let dir = DIR.get_or_init(|| {
         let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("sf1510-schemas-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
-        let service = shared()
-            .loaded
+        let loaded = shared().loaded();
+        let service = loaded
             .service_for(LISTEHENT_PATH)
             .expect("KlassifikationListeHent is served");
         for file in listehent::SCHEMA_FILES {

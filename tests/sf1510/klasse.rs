@@ -115,7 +115,7 @@ fn laes(uuid: &str) -> Klasse {
 
 #[test]
 fn laes_returns_a_theme_with_its_key_title_facet_and_published_status() {
-    let theme = &shared().loaded.world.classes.themes[0].class;
+    let theme = &shared().loaded().world.classes.themes[0].class;
     let answer = laes(&theme.uuid.to_string());
     assert_eq!(answer.status_kode(), "20");
     assert_eq!(answer.fejlbesked(), "OK");
@@ -131,7 +131,7 @@ fn laes_returns_a_theme_with_its_key_title_facet_and_published_status() {
 
 #[test]
 fn a_benefit_carries_its_kle_number_as_a_search_word() {
-    let world = &shared().loaded.world;
+    let world = &shared().loaded().world;
     let b = &world.classes.benefits[world.classes.benefit("KONTANTHJAELP").unwrap() as usize];
     let answer = laes(&b.class.uuid.to_string());
     assert_eq!(texts(&answer.tree, SD, "SoegeordIdentifikator"), [b.kle]);
@@ -157,7 +157,7 @@ fn soeg_finds_a_kle_emne_by_its_number_under_its_gruppe_and_hovedgruppe() {
 
 #[test]
 fn soeg_finds_a_theme_by_its_key() {
-    let theme = &shared().loaded.world.classes.themes[0].class;
+    let theme = &shared().loaded().world.classes.themes[0].class;
     assert_eq!(soeg_key(theme.key), [theme.uuid.to_string()]);
 }
 
@@ -169,7 +169,7 @@ fn soeg_by_facet_lists_every_class_of_the_facet_in_order() {
     );
     let answer = klasse(shared(), &envelope("", &soeg_body("", "", &relation)));
     let steps: Vec<String> = shared()
-        .loaded
+        .loaded()
         .world
         .classes
         .steps
@@ -216,7 +216,7 @@ fn soeg_with_a_bad_count_is_status_40() {
 
 #[test]
 fn list_returns_the_classes_in_the_order_asked() {
-    let c = &shared().loaded.world.classes;
+    let c = &shared().loaded().world.classes;
     let wanted = [
         c.steps[3].uuid.to_string(),
         c.statuses[1].uuid.to_string(),
@@ -230,7 +230,7 @@ fn list_returns_the_classes_in_the_order_asked() {
 
 #[test]
 fn list_names_the_unknown_and_is_44_when_nothing_is_known() {
-    let known = shared().loaded.world.classes.themes[0].class.uuid.to_string();
+    let known = shared().loaded().world.classes.themes[0].class.uuid.to_string();
     let unknown = "00000000-0000-4000-8000-000000001510".to_owned();
     let partly = klasse(shared(), &envelope("", &list_body(&[known, unknown.clone()])));
     assert_eq!(partly.status_kode(), "20");
@@ -304,7 +304,7 @@ fn an_unknown_operation_is_a_sender_fault_naming_the_operations() {
 
 #[test]
 fn without_a_request_header_the_response_has_none() {
-    let theme = &shared().loaded.world.classes.themes[0].class;
+    let theme = &shared().loaded().world.classes.themes[0].class;
     let answer = klasse(shared(), &envelope("", &laes_body(&theme.uuid.to_string())));
     assert!(first(&answer.tree, REQUEST_HEADER_NS, "RequestHeader").is_none());
     assert!(!answer.reply.xml.contains("<soap:Header>"));
@@ -312,7 +312,7 @@ fn without_a_request_header_the_response_has_none() {
 
 #[test]
 fn a_soap11_request_is_answered_in_soap11() {
-    let theme = &shared().loaded.world.classes.themes[0].class;
+    let theme = &shared().loaded().world.classes.themes[0].class;
     let request = format!(
         r#"<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Header>{}</s:Header><s:Body>{}</s:Body></s:Envelope>"#,
         request_header("tx-11"),
@@ -326,7 +326,7 @@ fn a_soap11_request_is_answered_in_soap11() {
 
 #[test]
 fn the_schema_check_is_real_it_rejects_what_kombit_s_schema_forbids() {
-    let theme = &shared().loaded.world.classes.themes[0].class;
+    let theme = &shared().loaded().world.classes.themes[0].class;
     let answer = laes(&theme.uuid.to_string());
     let body = answer.reply.body_element();
     assert!(validate(&body, &klasse_xsd()).is_ok());

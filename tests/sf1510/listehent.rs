@@ -126,7 +126,7 @@ fn kle_by_key_is_the_whole_kle_subset_with_parents() {
     assert_eq!(answer.texts("KlassifikationBrugervendtNøgle"), ["KLE"]);
     assert_eq!(answer.facet_keys(), ["KLE-EMNE"]);
     let keys: Vec<String> = answer.classes().into_iter().map(|(_, k, _)| k).collect();
-    for b in &shared().loaded.world.classes.benefits {
+    for b in &shared().loaded().world.classes.benefits {
         let hoved = &b.kle[..2];
         let gruppe = &b.kle[..5];
         for k in [hoved, gruppe, b.kle] {
@@ -170,7 +170,7 @@ fn sfstub_s_classification_has_the_four_facets_with_the_world_s_classes() {
     .map(|f| f.uuid().to_string())
     .collect();
     assert_eq!(answer.texts("FacetIdentifikation"), want);
-    let c = &shared().loaded.world.classes;
+    let c = &shared().loaded().world.classes;
     assert_eq!(answer.classes().len(), c.all_classes().count());
     for (class, (uuid, key, title)) in c.all_classes().zip(answer.classes()) {
         assert_eq!(
@@ -184,9 +184,9 @@ fn sfstub_s_classification_has_the_four_facets_with_the_world_s_classes() {
 fn a_facet_key_and_a_class_key_narrow_the_answer() {
     let answer = liste(&[by_key("SFSTUB", Some("SAGSSKRIDT"), None)], "");
     assert_eq!(answer.facet_keys(), ["SAGSSKRIDT"]);
-    assert_eq!(answer.classes().len(), shared().loaded.world.classes.steps.len());
+    assert_eq!(answer.classes().len(), shared().loaded().world.classes.steps.len());
     let one = liste(&[by_key("SFSTUB", None, Some("SAMLIV"))], "");
-    let theme = &shared().loaded.world.classes.themes[0].class;
+    let theme = &shared().loaded().world.classes.themes[0].class;
     assert_eq!(one.facet_keys(), ["KONTROLTEMA"]);
     assert_eq!(
         one.classes(),
@@ -196,7 +196,7 @@ fn a_facet_key_and_a_class_key_narrow_the_answer() {
 
 #[test]
 fn uuids_select_a_classification_a_facet_or_a_class_and_combine() {
-    let c = &shared().loaded.world.classes;
+    let c = &shared().loaded().world.classes;
     let step = c.steps[2].uuid.to_string();
     let kle = liste(&[by_key("KLE", None, None)], "");
     let kle_uuid = kle.texts("KlassifikationIdentifikation").remove(0);

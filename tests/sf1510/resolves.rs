@@ -27,7 +27,8 @@ fn sf1472_request(cvr: &str, cpr: &str) -> String {
 fn sf1472_classes() -> BTreeMap<String, (String, String)> {
     let app = shared();
     let mut seen: BTreeMap<String, (String, String)> = BTreeMap::new();
-    let citizens = app.loaded.world.citizens.iter().filter(|c| !c.cases.is_empty());
+    let loaded = app.loaded();
+    let citizens = loaded.world.citizens.iter().filter(|c| !c.cases.is_empty());
     for citizen in citizens {
         for caller in [UDK, KOEBENHAVN] {
             let reply = post(
@@ -56,7 +57,7 @@ fn sf1472_classes() -> BTreeMap<String, (String, String)> {
 #[test]
 fn every_klasse_identifikation_in_sf1472_resolves_with_klasse_list() {
     let named = sf1472_classes();
-    let world = &shared().loaded.world.classes;
+    let world = &shared().loaded().world.classes;
     assert!(
         named.len() >= world.themes.len() + world.benefits.len(),
         "a broad sample: {} classes",

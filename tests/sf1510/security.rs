@@ -11,7 +11,7 @@ use super::klasse::{klasse, laes_body};
 use super::listehent::{by_key, liste_in, request_body};
 
 fn theme_uuid(app: &sfstub::app::App) -> String {
-    app.loaded.world.classes.themes[0].class.uuid.to_string()
+    app.loaded().world.classes.themes[0].class.uuid.to_string()
 }
 
 /// Asserts a signed response: service signature verified, RelatesTo = the request's MessageID.

@@ -25,7 +25,7 @@ fn an_unknown_cpr_is_a_fault_saying_pnr_not_found() {
     // A valid number no citizen of the world has.
     let unknown = "0101011234";
     assert!(
-        app.loaded
+        app.loaded()
             .world
             .citizen_by_cpr(sfstub::world::Cpr::parse(unknown, false).unwrap())
             .is_none()

@@ -66,7 +66,7 @@ fn context_lookup_returns_the_worlds_citizen() {
 
 /// Every citizen of the world, looked up on v4: `(cpr, response)`.
 fn everyone(app: &App) -> Vec<(String, String)> {
-    app.loaded
+    app.loaded()
         .world
         .citizens
         .iter()
@@ -82,7 +82,7 @@ fn everyone(app: &App) -> Vec<(String, String)> {
 #[test]
 fn every_citizen_is_answered_as_the_world_has_them_and_valid() {
     let app = app(SecurityMode::Off);
-    let world = &app.loaded.world;
+    let world = &app.loaded().world;
     let responses = everyone(&app);
     assert_eq!(responses.len(), world.citizens.len());
     assert_responses_valid(&responses);

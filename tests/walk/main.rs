@@ -139,7 +139,7 @@ fn all_below(tree: &Tree, node: NodeId, local: &str) -> Option<NodeId> {
 #[test]
 fn a_citizen_walks_through_cpr_kontrolsager_organisation_and_klassifikation() {
     let app = app();
-    let world = &app.loaded.world;
+    let world = &app.loaded().world;
     let mut walked = 0;
     let mut classes: BTreeMap<String, (String, String)> = BTreeMap::new();
     let mut names: BTreeMap<String, String> = BTreeMap::new();

@@ -33,8 +33,8 @@ fn temp_dir(name: &str) -> PathBuf {
 /// sfstub's own K2017 schemas for a service, as it publishes them, in memory and on disk.
 fn own_schema(app: &App, main: &str, name: &str) -> (Arc<SchemaSet>, PathBuf) {
     let base = "http://127.0.0.1:8080/x";
-    let service = app
-        .loaded
+    let loaded = app.loaded();
+    let service = loaded
         .services
         .iter()
         .find(|s| s.contract(Some(main), base).is_some())

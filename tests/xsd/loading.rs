@@ -121,7 +121,7 @@ fn sfstubs_own_contracts_load_from_memory() {
     let app = crate::world::app(sfstub::security::SecurityMode::Off);
     let base = "http://127.0.0.1:8080/kontrolsaglistehent/1";
     let mut loaded = 0;
-    for service in &app.loaded.services {
+    for service in &app.loaded().services {
         let Some(wsdl) = service.contract(None, base) else {
             continue;
         };

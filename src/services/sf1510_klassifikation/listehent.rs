@@ -438,6 +438,20 @@ impl Service for KlassifikationListeHent {
         ENTITY_ID
     }
 
+    fn k2017(&self) -> bool {
+        true
+    }
+
+    fn fejl_answer(&self, envelope: &Envelope, body: &[u8], fejl: &[Fejl], out: &mut Vec<u8>) -> Result<(), Fault> {
+        let op = &envelope.operation;
+        let xml = body.get(op.range.clone()).unwrap_or_default();
+        let hoved = k2017::hoved_of(xml, envelope.version)?;
+        let namespace = op.namespace.as_deref().unwrap_or(DEFAULT_NAMESPACE);
+        let revision = super::revision_attribute(xml);
+        self.render(namespace, revision.as_deref(), &hoved, &Err(fejl.to_vec()), out);
+        Ok(())
+    }
+
     fn call(&self, ctx: &Context<'_>, envelope: &Envelope, body: &[u8], out: &mut Vec<u8>) -> Result<Summary, Fault> {
         let presented = ctx
             .guard

@@ -61,7 +61,7 @@ impl Door {
 }
 
 /// A current address in the citizen's municipality.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Address {
     /// The municipality's postcode and post town (`None` only for a municipality sfstub has
     /// no place for, which the built-in world never has).
@@ -74,12 +74,28 @@ pub struct Address {
     pub etage: Option<u8>,
     pub sidedoer: Option<Door>,
     pub moved_in: NaiveDate,
+    /// A hand-written road name (a person's `address.street`), instead of [`ROADS`].
+    pub street: Option<std::sync::Arc<str>>,
+    /// A hand-written postcode and post town, instead of the municipality's.
+    pub written_place: Option<std::sync::Arc<(String, String)>>,
 }
 
 impl Address {
     /// The road name.
-    pub fn vejnavn(&self) -> &'static str {
-        ROADS[self.road % ROADS.len()]
+    pub fn vejnavn(&self) -> &str {
+        match &self.street {
+            Some(s) => s,
+            None => ROADS[self.road % ROADS.len()],
+        }
+    }
+
+    /// The postcode and post town.
+    pub fn postnummer_and_town(&self) -> Option<(&str, &str)> {
+        match (&self.written_place, self.place) {
+            (Some(p), _) => Some((p.0.as_str(), p.1.as_str())),
+            (None, Some(p)) => Some((p.postnummer, p.postdistrikt)),
+            (None, None) => None,
+        }
     }
 
     /// The floor as CPR writes it: `st` or a number.
@@ -137,7 +153,10 @@ impl Registry {
         // Relative to the fixed epoch, never to the clock: the register is part of the
         // world's identity and must not change from one day to the next.
         let epoch = EPOCH;
-        let n = world.citizens.len();
+        // Relations are drawn among the scenario's citizens only: persons added through the
+        // admin API (after them) get none, so adding one changes nobody else's record.
+        let all = world.citizens.len();
+        let n = world.scenario_citizens.min(all);
         let cpr = |id: usize| world.citizens[id].cpr;
         let born: Vec<NaiveDate> = world
             .citizens
@@ -147,10 +166,10 @@ impl Registry {
         let adult = |id: usize| plus_years(born[id], 18) <= epoch;
 
         // Spouses and their wedding days.
-        let mut spouse: Vec<Option<usize>> = vec![None; n];
-        let mut married: Vec<Option<NaiveDate>> = vec![None; n];
+        let mut spouse: Vec<Option<usize>> = vec![None; all];
+        let mut married: Vec<Option<NaiveDate>> = vec![None; all];
         let mut by_kommune: HashMap<AuthorityId, Vec<usize>> = HashMap::new();
-        for (id, c) in world.citizens.iter().enumerate() {
+        for (id, c) in world.citizens.iter().enumerate().take(n) {
             by_kommune.entry(c.kommune).or_default().push(id);
         }
         let mut kommuner: Vec<_> = by_kommune.into_iter().collect();
@@ -183,7 +202,7 @@ impl Registry {
         // Parents, from the whole world by age.
         let mut females: Vec<(NaiveDate, usize)> = Vec::new();
         let mut males: Vec<(NaiveDate, usize)> = Vec::new();
-        for (id, &day) in born.iter().enumerate() {
+        for (id, &day) in born.iter().enumerate().take(n) {
             let list = if cpr(id).is_female() { &mut females } else { &mut males };
             list.push((day, id));
         }
@@ -192,8 +211,8 @@ impl Registry {
         // A minor's parents are looked for in its own municipality first, so it can live with them.
         let same_kommune = |a: usize, b: usize| world.citizens[a].kommune == world.citizens[b].kommune;
         let near = |parent: usize, child: usize| adult(child) || same_kommune(parent, child);
-        let mut mother: Vec<Option<usize>> = vec![None; n];
-        let mut father: Vec<Option<usize>> = vec![None; n];
+        let mut mother: Vec<Option<usize>> = vec![None; all];
+        let mut father: Vec<Option<usize>> = vec![None; all];
         for c in 0..n {
             let roll = dice.roll(SALT_MOTHER, cpr(c));
             // A child and its spouse never share a parent: whichever of them is drawn second
@@ -220,7 +239,7 @@ impl Registry {
                 None => None,
             };
         }
-        let mut children: Vec<Vec<CitizenId>> = vec![Vec::new(); n];
+        let mut children: Vec<Vec<CitizenId>> = vec![Vec::new(); all];
         for c in 0..n {
             for parent in [mother[c], father[c]].into_iter().flatten() {
                 children[parent].push(c as CitizenId);
@@ -265,10 +284,12 @@ impl Registry {
                 etage: flat.then_some(((roll >> 24) % 5) as u8),
                 sidedoer: flat.then_some([Door::Th, Door::Tv, Door::Mf][((roll >> 32) % 3) as usize]),
                 moved_in,
+                street: None,
+                written_place: None,
             }
         };
 
-        let records = (0..n)
+        let mut records: Vec<Record> = (0..all)
             .map(|id| {
                 let key = household(id);
                 let mut address = home(key);
@@ -301,13 +322,93 @@ impl Registry {
                 }
             })
             .collect();
-        let by_cpr = world
+        let by_cpr: HashMap<Cpr, CitizenId> = world
             .citizens
             .iter()
             .enumerate()
             .map(|(i, c)| (c.cpr, i as CitizenId))
             .collect();
+        written(world, &by_cpr, &mut records);
         Registry { records, by_cpr }
+    }
+}
+
+/// Applies what persons' `address` and `relations` say, after the drawn register: a written
+/// relation replaces a drawn one and is made mutual (a spouse's spouse, a parent's child); a
+/// relation naming no citizen of the world is left out.
+fn written(world: &World, by_cpr: &HashMap<Cpr, CitizenId>, records: &mut [Record]) {
+    let find = |c: Cpr| by_cpr.get(&c).map(|&i| i as usize);
+    let married_since = EPOCH - Duration::days(365);
+    for hw in &world.hand_written {
+        let id = hw.citizen as usize;
+        if id >= records.len() {
+            continue;
+        }
+        if let Some(a) = &hw.address {
+            let door = a.door.as_deref().map(|d| match d {
+                "tv" => Door::Tv,
+                "mf" => Door::Mf,
+                _ => Door::Th,
+            });
+            let r = &mut records[id];
+            r.address.street = Some(a.street.as_str().into());
+            r.address.husnummer = a.number;
+            r.address.etage = a.floor;
+            r.address.sidedoer = door;
+            r.address.written_place = a.place.clone().map(std::sync::Arc::new);
+            if let Some(d) = a.moved_in {
+                r.address.moved_in = d.max(r.born);
+            }
+        }
+        let rel = &hw.relations;
+        if let Some(s) = rel.spouse.and_then(find).filter(|&s| s != id) {
+            for old in [records[id].spouse, records[s].spouse].into_iter().flatten() {
+                let old = old as usize;
+                records[old].spouse = None;
+                records[old].civilstand = Civilstand::Fraskilt;
+                records[old].civilstand_since = Some(married_since);
+            }
+            for (a, b) in [(id, s), (s, id)] {
+                records[a].spouse = Some(b as CitizenId);
+                records[a].civilstand = Civilstand::Gift;
+                records[a].civilstand_since = Some(married_since);
+            }
+        }
+        let parent = |records: &mut [Record], child: usize, parent: usize| {
+            if child == parent {
+                return;
+            }
+            let female = world.citizens[parent].cpr.is_female();
+            let slot = if female {
+                records[child].mother
+            } else {
+                records[child].father
+            };
+            if let Some(old) = slot {
+                records[old as usize].children.retain(|&c| c as usize != child);
+            }
+            if female {
+                records[child].mother = Some(parent as CitizenId);
+            } else {
+                records[child].father = Some(parent as CitizenId);
+            }
+            if !records[parent].children.contains(&(child as CitizenId)) {
+                records[parent].children.push(child as CitizenId);
+            }
+        };
+        for p in [rel.mother, rel.father].into_iter().flatten().filter_map(find) {
+            parent(records, id, p);
+        }
+        for c in rel.children.iter().copied().filter_map(find) {
+            parent(records, c, id);
+        }
+    }
+    if !world.hand_written.is_empty() {
+        for i in 0..records.len() {
+            let mut children = std::mem::take(&mut records[i].children);
+            children.sort_by_key(|&c| (records[c as usize].born, world.citizens[c as usize].cpr));
+            records[i].children = children;
+        }
     }
 }
 

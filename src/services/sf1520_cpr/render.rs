@@ -118,10 +118,10 @@ fn address(out: &mut Vec<u8>, world: &World, kommune: AuthorityId, name: &str, r
     if let Some(door) = a.sidedoer {
         push_element(out, "sidedoer", door.code());
     }
-    if let Some(place) = a.place {
-        push_element(out, "bynavn", place.postdistrikt);
-        push_element(out, "postnummer", place.postnummer);
-        push_element(out, "postdistrikt", place.postdistrikt);
+    if let Some((postnummer, town)) = a.postnummer_and_town() {
+        push_element(out, "bynavn", town);
+        push_element(out, "postnummer", postnummer);
+        push_element(out, "postdistrikt", town);
     }
     push_element(out, "vejnavn", a.vejnavn());
     push_element(out, "standardadresse", &a.standard());
