@@ -38,6 +38,7 @@ pub(super) struct RawScenario {
     agreements: Option<Vec<RawAgreement>>,
     #[serde(default)]
     pub(super) contracts: Vec<super::contracts::RawContract>,
+    #[serde(default)]
     faults: Vec<crate::faults::read::RawRule>,
 }
 

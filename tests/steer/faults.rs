@@ -390,3 +390,31 @@ fn faults_never_touch_the_admin_api_or_health_checks() {
         Seen::Closed(_)
     ));
 }
+
+#[test]
+fn a_service_served_from_a_contract_can_be_named_and_gets_the_platforms_faults() {
+    let file = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/indeks.yaml");
+    let scenario = sfstub::scenario::Scenario::load(&file, None).unwrap_or_else(|e| panic!("{e}"));
+    let s = serve(|app| *app = sfstub::app::App::new(scenario, sfstub::app::Limits::default()));
+    let loaded = s.app.loaded();
+    let sf1470 = loaded
+        .services
+        .iter()
+        .find(|x| x.title().contains("SF1470"))
+        .expect("indeks.yaml serves SF1470");
+    let path = sf1470.paths()[0];
+    s.rule(r#"{"match": {"service": "SF1470"}, "effect": {"platform_status": 503}}"#);
+    let a = s.soap12(path, "<x/>");
+    assert_eq!(a.status, 503, "{}", a.text());
+    assert_eq!(s.last_entry()["injected"]["effect"], "platform_status");
+    // A name no service has is still refused.
+    assert_eq!(
+        s.post(
+            "/__sfstub/faults",
+            &[],
+            r#"{"match": {"service": "SF4242"}, "delay": "1s"}"#
+        )
+        .status,
+        400
+    );
+}
