@@ -321,3 +321,31 @@ fn a_scenarios_relations_name_its_own_persons() {
     assert_eq!(err.problems[0].field, "persons[0].relations.spouse", "{err}");
     assert_eq!(err.problems[0].line, 5);
 }
+
+#[test]
+fn a_hostile_yaml_body_is_refused_quickly() {
+    let s = serve_default();
+    // Aliases that would expand to 10^9 nodes.
+    let mut body = String::from("a: &a [\"x\",\"x\",\"x\",\"x\",\"x\",\"x\",\"x\",\"x\",\"x\",\"x\"]\n");
+    let mut prev = 'a';
+    for name in ['b', 'c', 'd', 'e', 'f', 'g', 'h', 'i'] {
+        body.push_str(&format!(
+            "{name}: &{name} [*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev}]\n"
+        ));
+        prev = name;
+    }
+    let start = std::time::Instant::now();
+    for path in ["/__sfstub/persons", "/__sfstub/faults"] {
+        let a = s.post(path, &[("Content-Type", "application/yaml")], &body);
+        assert_eq!(a.status, 400, "{}", a.text());
+    }
+    assert!(
+        start.elapsed() < std::time::Duration::from_secs(10),
+        "{:?}",
+        start.elapsed()
+    );
+    assert_eq!(
+        s.get("/__sfstub/persons").json()["persons"].as_array().unwrap().len(),
+        0
+    );
+}
