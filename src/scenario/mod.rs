@@ -309,7 +309,7 @@ impl Scenario {
         // check has made sure succeeds (it still has the last word).
         shape::check(text).map_err(fail)?;
         let mut raw: validate::RawScenario =
-            serde_saphyr::from_str(text).map_err(|e| fail(vec![shape::syntax_problem(&e)]))?;
+            shape::from_yaml(text).map_err(|e| fail(vec![shape::syntax_problem(&e)]))?;
         let raw_contracts = std::mem::take(&mut raw.contracts);
         let mut v = Validator {
             problems: Vec::new(),
@@ -362,9 +362,9 @@ fn fragment<T: serde::de::DeserializeOwned>(
 ) -> Result<(shape::Form, Vec<T>), Vec<Problem>> {
     let form = shape::check_fragment(text, key, shape::Shape::Record(item), shape::Shape::Record(wrapped))?;
     let parsed = match form {
-        shape::Form::One => serde_saphyr::from_str::<T>(text).map(|t| vec![t]),
-        shape::Form::List => serde_saphyr::from_str::<Vec<T>>(text),
-        shape::Form::Wrapped => serde_saphyr::from_str::<Wrapped<T>>(text).map(|w| w.persons),
+        shape::Form::One => shape::from_yaml::<T>(text).map(|t| vec![t]),
+        shape::Form::List => shape::from_yaml::<Vec<T>>(text),
+        shape::Form::Wrapped => shape::from_yaml::<Wrapped<T>>(text).map(|w| w.persons),
     };
     parsed
         .map(|items| (form, items))

@@ -17,6 +17,27 @@ use serde_saphyr::Spanned;
 
 use super::Problem;
 
+/// Parser events allowed per byte of YAML, on top of [`EVENTS_BASE`]. Plain YAML yields at
+/// most one event per byte or two; only aliases, which replay what their anchor holds, yield
+/// more. The budget keeps a "billion laughs" text of a few hundred bytes from costing more
+/// than a friendly file of the same size, instead of replaying a million events first.
+const EVENTS_PER_BYTE: usize = 16;
+/// Parser events every text may use, however short.
+const EVENTS_BASE: usize = 10_000;
+
+/// Reads YAML (a scenario file, a persons or faults body) as a `T`, within a budget of parser
+/// events, alias replays included, that grows linearly with the text's length.
+pub(crate) fn from_yaml<T: DeserializeOwned>(text: &str) -> Result<T, serde_saphyr::Error> {
+    let events = EVENTS_BASE.saturating_add(text.len().saturating_mul(EVENTS_PER_BYTE));
+    let options = serde_saphyr::options! {
+        budget: serde_saphyr::budget! {
+            max_events: events,
+            max_recorded_anchor_events: events,
+        },
+    };
+    serde_saphyr::from_str_with_options(text, options)
+}
+
 /// A YAML node of any kind, with the locations of its children.
 #[derive(Debug)]
 enum Node {
@@ -254,7 +275,7 @@ pub(super) const SCENARIO: &[Field] = &[
 /// Checks the shape of a scenario file. `Err` holds one problem when the text is not YAML at
 /// all, else every problem of shape; `Ok` means the typed parse can read the file.
 pub(crate) fn check(text: &str) -> Result<(), Vec<Problem>> {
-    let root: Spanned<Node> = serde_saphyr::from_str(text).map_err(|e| vec![syntax_problem(&e)])?;
+    let root: Spanned<Node> = from_yaml(text).map_err(|e| vec![syntax_problem(&e)])?;
     let mut walk = Walk {
         source: text,
         problems: Vec::new(),
@@ -289,7 +310,7 @@ pub(crate) enum Form {
 /// Problems name fields as a scenario file would (`persons[0].cpr`, or `[0].cpr` for a bare
 /// list, `cpr` for one).
 pub(crate) fn check_fragment(text: &str, key: &str, item: Shape, wrapped: Shape) -> Result<Form, Vec<Problem>> {
-    let root: Spanned<Node> = serde_saphyr::from_str(text).map_err(|e| vec![syntax_problem(&e)])?;
+    let root: Spanned<Node> = from_yaml(text).map_err(|e| vec![syntax_problem(&e)])?;
     let mut walk = Walk {
         source: text,
         problems: Vec::new(),
@@ -329,11 +350,25 @@ pub(crate) fn check_fragment(text: &str, key: &str, item: Shape, wrapped: Shape)
 /// The parser's error as a problem (no field: the file could not be read as YAML).
 pub(crate) fn syntax_problem(e: &serde_saphyr::Error) -> Problem {
     let (line, column) = e.location().map(|l| (l.line(), l.column())).unwrap_or((0, 0));
+    let text = super::first_line(&e.to_string());
+    // The reader reports a breach of its budget in a message of its own, whichever way the
+    // error is wrapped; say what the budget is.
+    let message = match text.find("budget breached: ") {
+        Some(at) => format!(
+            "the YAML is too costly to read ({}): sfstub reads at most {EVENTS_BASE} parser \
+             events plus {EVENTS_PER_BYTE} per byte of the text, what aliases replay included",
+            text[at + "budget breached: ".len()..]
+                .split(" at line")
+                .next()
+                .unwrap_or("")
+        ),
+        None => text,
+    };
     Problem {
         line,
         column,
         field: "(structure)".into(),
-        message: super::first_line(&e.to_string()),
+        message,
     }
 }
 
@@ -383,7 +418,7 @@ impl Walk<'_> {
     /// True when the scalar's own text reads as a `T` the way the typed parse reads it (or
     /// when the text cannot be cut out, so the typed parse has the last word).
     fn reads_as<T: DeserializeOwned>(&self, node: &Spanned<Node>) -> Option<T> {
-        serde_saphyr::from_str::<T>(self.text_of(node)?).ok()
+        from_yaml::<T>(self.text_of(node)?).ok()
     }
 
     fn value(&mut self, node: &Spanned<Node>, at: &str, shape: Shape) {

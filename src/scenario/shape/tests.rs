@@ -170,3 +170,36 @@ fn did_you_mean_needs_a_close_name() {
     assert_eq!(edit_distance("seeed", "seed"), 1);
     assert_eq!(edit_distance("", "abc"), 3);
 }
+
+/// Ten anchors, each a list of ten aliases of the one before: 10^9 nodes from 600 bytes.
+fn laughs() -> String {
+    let mut yaml = String::from("name: x\na: &a [\"x\",\"x\",\"x\",\"x\",\"x\",\"x\",\"x\",\"x\",\"x\",\"x\"]\n");
+    let mut prev = 'a';
+    for name in ['b', 'c', 'd', 'e', 'f', 'g', 'h', 'i'] {
+        let aliases = vec![format!("*{prev}"); 10].join(",");
+        yaml.push_str(&format!("{name}: &{name} [{aliases}]\n"));
+        prev = name;
+    }
+    yaml
+}
+
+#[test]
+fn aliases_that_expand_beyond_the_budget_are_refused_naming_it() {
+    let found = problems(&laughs());
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(
+        found[0].3.starts_with("the YAML is too costly to read") && found[0].3.contains("per byte"),
+        "{found:?}"
+    );
+}
+
+#[test]
+fn aliases_within_the_budget_are_read() {
+    // A friendly use of anchors: one address shared by twenty entries.
+    let mut yaml = String::from("name: x\nshared: &home { street: Testvej, number: 7 }\nlist:\n");
+    for _ in 0..20 {
+        yaml.push_str("  - *home\n");
+    }
+    let read: serde_json::Value = from_yaml(&yaml).expect("within the budget");
+    assert_eq!(read["list"].as_array().map(Vec::len), Some(20));
+}
