@@ -369,6 +369,35 @@ impl RawRule {
                 ),
             );
         }
+        // A service only a scenario's contract serves: sfstub's own error forms and the CPR
+        // number of its own services mean nothing there, so a rule relying on them would
+        // never fire. Refuse it instead.
+        if let Some(service) = &service
+            && catalogue::matching(service).next().is_none()
+        {
+            if let Some(e @ (Effect::Fejl { .. } | Effect::StsFault { .. })) = &effect {
+                let (l, c) = self.effect.as_ref().map(at).unwrap_or((0, 0));
+                bad(
+                    (l, c),
+                    name("effect"),
+                    format!(
+                        "{} cannot answer for {service:?}, which is served from a contract; \
+                         serviceplatform_fault, platform_status, http, drop and hang can",
+                        e.name()
+                    ),
+                );
+            }
+            if let Some(s) = &raw.cpr {
+                bad(
+                    at(s),
+                    name("match.cpr"),
+                    format!(
+                        "{service:?} is served from a contract, and sfstub reads no CPR number \
+                         from its requests; match it by service, operation or caller"
+                    ),
+                );
+            }
+        }
         if matches!(effect, Some(Effect::Drop | Effect::Hang(_)))
             && let Some(t) = &self.trickle
         {

@@ -407,6 +407,32 @@ fn a_service_served_from_a_contract_can_be_named_and_gets_the_platforms_faults()
     let a = s.soap12(path, "<x/>");
     assert_eq!(a.status, 503, "{}", a.text());
     assert_eq!(s.last_entry()["injected"]["effect"], "platform_status");
+    // An effect or a matcher that only sfstub's own services know is refused for it, naming
+    // why, instead of being held and never firing.
+    for (rule, field, says) in [
+        (
+            r#"{"match": {"service": "SF1470"}, "effect": {"fejl": {"id": 1, "text": "x"}}}"#,
+            "effect",
+            "fejl cannot answer for \"sf1470\", which is served from a contract",
+        ),
+        (
+            r#"{"match": {"service": "SF1470"}, "effect": {"sts_fault": {"code": "5015", "text": "x"}}}"#,
+            "effect",
+            "sts_fault cannot answer for \"sf1470\"",
+        ),
+        (
+            r#"{"match": {"service": "SF1470", "cpr": "1507804329"}, "delay": "1s"}"#,
+            "match.cpr",
+            "sfstub reads no CPR number from its requests",
+        ),
+    ] {
+        let a = s.post("/__sfstub/faults", &[("Content-Type", "application/json")], rule);
+        assert_eq!(a.status, 400, "{rule}: {}", a.text());
+        assert_eq!(a.json()["field"], field, "{rule}: {}", a.text());
+        let error = a.json()["error"].as_str().unwrap_or_default().to_owned();
+        assert!(error.contains(says), "{rule}: {error}");
+    }
+    s.rule(r#"{"match": {"service": "SF1470", "caller": "14720006"}, "effect": {"http": {"status": 500}}}"#);
     // A name no service has is still refused.
     assert_eq!(
         s.post(
