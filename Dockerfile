@@ -5,6 +5,7 @@
 #   docker run --rm -p 8080:8080 -v "$PWD/scenarios:/scenarios:ro" \
 #       -e SFSTUB_SCENARIO=/scenarios/demo-tre-myndigheder.yaml sfstub
 #   docker run --rm -p 8080:8080 -e SFSTUB_SCENARIO=/scenarios/indeks.yaml sfstub
+#   docker compose up        # the demo: docker-compose.yml
 
 FROM rust:1-slim-bookworm AS build
 WORKDIR /src
@@ -29,6 +30,9 @@ ENV SFSTUB_LISTEN=0.0.0.0:8080
 ENV SFSTUB_STATE_DIR=/var/lib/sfstub
 VOLUME /var/lib/sfstub
 EXPOSE 8080
+# The runtime image has no curl: sfstub asks its own /readyz (on loopback, the port of
+# SFSTUB_LISTEN) and exits 0 when it answers 200.
+HEALTHCHECK --interval=10s --timeout=5s --start-period=10s --retries=3 CMD ["sfstub", "healthcheck"]
 # docker stop sends SIGTERM; sfstub drains open connections and exits.
 STOPSIGNAL SIGTERM
 ENTRYPOINT ["sfstub"]

@@ -23,6 +23,8 @@ pub struct Loaded {
     pub profiles: Vec<crate::conformance::Profile>,
     /// The persons added through the admin API, in this world after the scenario's citizens.
     pub added: Vec<crate::scenario::Person>,
+    /// The CPR register derived from the world, as SF1520 serves it.
+    pub registry: Arc<crate::services::sf1520_cpr::registry::Registry>,
 }
 
 impl Loaded {
@@ -73,6 +75,7 @@ impl Loaded {
             services,
             profiles,
             added,
+            registry,
         };
         (loaded, skipped)
     }

@@ -39,6 +39,24 @@ pub enum Command {
     /// Fetch the conformance report of a running sfstub (for a CI step): exits 1 when it has
     /// findings at the --fail-on level.
     Report(ReportArgs),
+    /// Ask the sfstub listening on --listen (the same SFSTUB_LISTEN `serve` reads) whether it
+    /// is ready: exit 0 when GET /readyz answers 200, 1 otherwise. For Docker's HEALTHCHECK.
+    Healthcheck(HealthcheckArgs),
+}
+
+/// `sfstub healthcheck`.
+#[derive(Debug, Args)]
+pub struct HealthcheckArgs {
+    /// The address sfstub listens on; an unspecified address (0.0.0.0, [::]) is reached on
+    /// loopback.
+    #[arg(long, env = "SFSTUB_LISTEN", default_value = "127.0.0.1:8080", value_name = "ADDR", value_parser = parse_listen)]
+    pub listen: SocketAddr,
+    /// sfstub serves HTTPS (SFSTUB_TLS): only check that the port accepts connections.
+    #[arg(long, env = "SFSTUB_TLS", value_parser = clap::builder::BoolishValueParser::new())]
+    pub tls: bool,
+    /// How long to wait for the answer, in seconds.
+    #[arg(long, default_value_t = 3, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..=60))]
+    pub timeout: u64,
 }
 
 /// `sfstub report`.

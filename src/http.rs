@@ -31,6 +31,9 @@ pub fn handle(app: &App, request: Request<Bytes>) -> Response<Bytes> {
     if !app.is_ready() && path != "/healthz" {
         return not_ready();
     }
+    if let Some(response) = crate::face::route(app, &parts, path, &body) {
+        return response;
+    }
     if let Some(response) = crate::admin::route(app, &parts, path, &body) {
         return response;
     }

@@ -14,6 +14,7 @@ pub mod commands;
 pub mod conformance;
 pub mod contracts;
 pub mod engine;
+pub mod face;
 pub mod faults;
 pub mod http;
 pub mod journal;

@@ -21,6 +21,7 @@ fn main() -> ExitCode {
         Command::Certs(command) => commands::certs(command),
         Command::Token(args) => commands::token(args),
         Command::Report(args) => sfstub::admin::client::report(args),
+        Command::Healthcheck(args) => sfstub::admin::client::healthcheck(args),
     }
 }
 

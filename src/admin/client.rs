@@ -1,3 +1,5 @@
+//! `sfstub healthcheck`: asks a running sfstub's `/readyz`, for Docker's HEALTHCHECK.
+//!
 //! `sfstub report`: fetches a running sfstub's conformance report over plain HTTP/1.1 (a few
 //! lines over a `TcpStream`, no HTTP client dependency), writes it as JUnit XML or JSON, and
 //! exits 1 when it has findings at the `--fail-on` level, for a CI step.
@@ -7,7 +9,7 @@ use std::net::{TcpStream, ToSocketAddrs};
 use std::process::ExitCode;
 use std::time::Duration;
 
-use crate::cli::{FailOn, ReportArgs, ReportFormat};
+use crate::cli::{FailOn, HealthcheckArgs, ReportArgs, ReportFormat};
 use crate::conformance::Severity;
 use crate::journal::Report;
 
@@ -220,5 +222,64 @@ mod tests {
                 .unwrap();
         assert_eq!(b, b"{} ");
         assert!(parse_answer(b"garbage").is_err());
+    }
+}
+
+/// Runs `sfstub healthcheck`: 0 when the sfstub on `--listen` answers `GET /readyz` with 200
+/// (with `--tls`: when its port accepts a connection), 1 otherwise, with one line saying why.
+pub fn healthcheck(args: HealthcheckArgs) -> ExitCode {
+    match check_health(args.listen, args.tls, Duration::from_secs(args.timeout)) {
+        Ok(line) => {
+            println!("sfstub healthcheck: {line}");
+            ExitCode::SUCCESS
+        }
+        Err(why) => {
+            eprintln!("sfstub healthcheck: {why}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// The address to reach a server listening on `listen`: loopback for an unspecified address.
+pub fn reachable(listen: std::net::SocketAddr) -> std::net::SocketAddr {
+    use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+    let ip = match listen.ip() {
+        IpAddr::V4(ip) if ip.is_unspecified() => IpAddr::V4(Ipv4Addr::LOCALHOST),
+        IpAddr::V6(ip) if ip.is_unspecified() => IpAddr::V6(Ipv6Addr::LOCALHOST),
+        ip => ip,
+    };
+    std::net::SocketAddr::new(ip, listen.port())
+}
+
+fn check_health(listen: std::net::SocketAddr, tls: bool, timeout: Duration) -> Result<String, String> {
+    let addr = reachable(listen);
+    let mut stream =
+        TcpStream::connect_timeout(&addr, timeout).map_err(|e| format!("cannot connect to {addr}: {e}"))?;
+    if tls {
+        return Ok(format!("{addr} accepts connections (HTTPS: the port only is checked)"));
+    }
+    let _ = stream.set_read_timeout(Some(timeout));
+    let _ = stream.set_write_timeout(Some(timeout));
+    let request = format!(
+        "GET /readyz HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nUser-Agent: sfstub-healthcheck/{}\r\n\r\n",
+        env!("CARGO_PKG_VERSION")
+    );
+    stream
+        .write_all(request.as_bytes())
+        .map_err(|e| format!("cannot send to {addr}: {e}"))?;
+    let mut answer = Vec::new();
+    stream
+        .take(64 * 1024)
+        .read_to_end(&mut answer)
+        .map_err(|e| format!("no answer from {addr} within {timeout:?}: {e}"))?;
+    let (status, body) = parse_answer(&answer)?;
+    let body = String::from_utf8_lossy(&body)
+        .trim()
+        .chars()
+        .take(300)
+        .collect::<String>();
+    match status {
+        200 => Ok(body),
+        _ => Err(format!("http://{addr}/readyz answered {status}: {body}")),
     }
 }

@@ -400,7 +400,7 @@ fn check_value(param: &Param, value: &str) -> Result<(), AdminError> {
 }
 
 /// Decodes `%XX` and `+`; `None` for a bad escape or bytes that are not UTF-8.
-fn percent_decode(s: &str) -> Option<String> {
+pub fn percent_decode(s: &str) -> Option<String> {
     let bytes = s.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;

@@ -14,7 +14,7 @@
 
 mod places;
 pub mod registry;
-mod render;
+pub mod render;
 
 use std::sync::Arc;
 

@@ -3,6 +3,7 @@
 
 mod generate;
 mod help;
+mod image;
 mod limits;
 mod pipes;
 mod running;
