@@ -33,6 +33,8 @@ pub const PREFIX: &str = "/__sfstub/ui";
 pub const CSS: &str = include_str!("assets/face.css");
 /// The script: large type remembered across pages, the traffic view kept fresh.
 pub const JS: &str = include_str!("assets/face.js");
+/// The icon (so browsers do not ask for `/favicon.ico`, which would fill the journal).
+pub const ICON: &str = include_str!("assets/favicon.svg");
 
 /// Answers the face's requests: `GET /` for a browser, and everything below [`PREFIX`].
 /// `None` for anything else (and for `/` asked by a client that does not want HTML).
@@ -64,6 +66,7 @@ pub fn route(app: &App, parts: &http::request::Parts, path: &str, body: &Bytes) 
         ([] | [""], true, _) => redirect(&format!("{PREFIX}/people")),
         (["assets", "face.css"], true, _) => asset("text/css; charset=utf-8", CSS),
         (["assets", "face.js"], true, _) => asset("text/javascript; charset=utf-8", JS),
+        (["assets", "favicon.svg"], true, _) => asset("image/svg+xml", ICON),
         (["people"], true, _) => people::search(&loaded, query),
         (["people", cpr], true, _) => people::citizen(app, &loaded, &decode(cpr)),
         (["people", cpr, "try"], _, &Method::POST) => try_it::post(app, &loaded, parts, &decode(cpr), body),
@@ -119,6 +122,7 @@ pub fn page(status: StatusCode, title: &str, nav: Nav, main: &Html) -> Response<
         .raw("<title>")
         .text(title)
         .raw(" · sfstub</title><link rel=\"stylesheet\" href=\"/__sfstub/ui/assets/face.css\">")
+        .raw("<link rel=\"icon\" href=\"/__sfstub/ui/assets/favicon.svg\" type=\"image/svg+xml\">")
         .raw("<script src=\"/__sfstub/ui/assets/face.js\" defer></script></head><body>")
         .raw("<a class=\"skip\" href=\"#main\">Skip to content</a>")
         .raw("<header><nav aria-label=\"sfstub\"><ul>");

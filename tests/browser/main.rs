@@ -228,6 +228,12 @@ fn a_browser_finds_sofie_sees_each_callers_view_tries_a_refused_call_and_watches
     browser.click(&browser.wait_for("nav a[href='/__sfstub/ui/traffic']"));
     let row = browser.wait_for(&format!("#traffic tr[data-caller='{AALBORG}'][data-kind='refused']"));
     let row_text = browser.text(&row);
+    // The page asked for nothing that is not the face's (no /favicon.ico in the journal).
+    assert_eq!(
+        browser.find_all("#traffic tbody tr").len(),
+        1,
+        "only Try it's call is in the journal"
+    );
     assert!(
         row_text.contains("Aalborg Kommune (29189420)") && row_text.contains("Fejl 1006"),
         "{row_text}"
@@ -244,8 +250,7 @@ fn a_browser_finds_sofie_sees_each_callers_view_tries_a_refused_call_and_watches
     browser.screenshot(&shots.join("5-traffic.png"));
 
     // A click shows the exchange.
-    let first = browser.wait_for(&format!("#traffic tr[data-caller='{AALBORG}'] a"));
-    browser.click(&first);
+    browser.click_on(&format!("#traffic tr[data-caller='{AALBORG}'] a"));
     let exchange = browser.wait_for("#exchange");
     assert_eq!(browser.attribute(&exchange, "data-kind"), "refused");
     assert!(browser.text(&browser.wait_for("#response-xml")).contains("FejlId"));

@@ -24,20 +24,57 @@ pub fn http(addr: SocketAddr, method: &str, path: &str, body: Option<&Value>) ->
         "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
         body.len()
     )?;
+    // chromedriver answers `Connection: close` but keeps the connection open: read the head,
+    // then as many bytes as it announces.
     let mut answer = Vec::new();
-    stream.take(64 * 1024 * 1024).read_to_end(&mut answer)?;
-    let end = answer
-        .windows(4)
-        .position(|w| w == b"\r\n\r\n")
-        .ok_or_else(|| std::io::Error::other("no HTTP header end"))?;
-    let head = String::from_utf8_lossy(&answer[..end]).into_owned();
+    let mut buf = [0u8; 16 * 1024];
+    let (head, mut payload) = loop {
+        let n = stream.read(&mut buf)?;
+        if n == 0 {
+            return Err(std::io::Error::other(
+                "the driver closed the connection before its answer's head",
+            ));
+        }
+        answer.extend_from_slice(&buf[..n]);
+        if let Some(end) = answer.windows(4).position(|w| w == b"\r\n\r\n") {
+            break (
+                String::from_utf8_lossy(&answer[..end]).into_owned(),
+                answer[end + 4..].to_vec(),
+            );
+        }
+        if answer.len() > 64 * 1024 {
+            return Err(std::io::Error::other("an answer head over 64 KiB"));
+        }
+    };
     let status = head
         .split(' ')
         .nth(1)
         .and_then(|s| s.parse().ok())
         .ok_or_else(|| std::io::Error::other("no status"))?;
-    let mut payload = answer[end + 4..].to_vec();
-    if head.to_ascii_lowercase().contains("transfer-encoding: chunked") {
+    let length = head.lines().find_map(|l| {
+        let (name, value) = l.split_once(':')?;
+        name.eq_ignore_ascii_case("content-length")
+            .then(|| value.trim().parse::<usize>().ok())
+            .flatten()
+    });
+    let chunked = head.to_ascii_lowercase().contains("transfer-encoding:chunked")
+        || head.to_ascii_lowercase().contains("transfer-encoding: chunked");
+    loop {
+        let done = match length {
+            Some(len) => payload.len() >= len,
+            None if chunked => payload.ends_with(b"0\r\n\r\n"),
+            None => false,
+        };
+        if done || payload.len() > 64 * 1024 * 1024 {
+            break;
+        }
+        let n = stream.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        payload.extend_from_slice(&buf[..n]);
+    }
+    if chunked {
         payload = dechunk(&payload);
     }
     let value = serde_json::from_slice(&payload).unwrap_or(Value::Null);
@@ -145,6 +182,23 @@ impl Session {
                     .collect()
             })
             .unwrap_or_default()
+    }
+
+    /// Clicks the first element matching `css`, finding it again when the page replaced it
+    /// meanwhile (the traffic view does, every two seconds).
+    pub fn click_on(&self, css: &str) {
+        let deadline = Instant::now() + WAIT;
+        loop {
+            let element = self.wait_for(css);
+            if self
+                .try_command("POST", &format!("/element/{element}/click"), json!({}))
+                .is_some()
+            {
+                return;
+            }
+            assert!(Instant::now() < deadline, "cannot click {css:?} within {WAIT:?}");
+            std::thread::sleep(Duration::from_millis(100));
+        }
     }
 
     pub fn click(&self, element: &str) {
