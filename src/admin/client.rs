@@ -194,37 +194,6 @@ fn dechunk(mut body: &[u8]) -> Result<Vec<u8>, String> {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn urls() {
-        assert_eq!(
-            split_url("http://127.0.0.1:8080").unwrap(),
-            ("127.0.0.1".into(), 8080, "".into())
-        );
-        assert_eq!(
-            split_url("http://[::1]:9/x/").unwrap(),
-            ("[::1]".into(), 9, "/x/".into())
-        );
-        assert_eq!(split_url("localhost").unwrap(), ("localhost".into(), 80, "".into()));
-        assert!(split_url("https://x").unwrap_err().contains("plain http"));
-        assert!(split_url("http://x:port").is_err());
-    }
-
-    #[test]
-    fn answers() {
-        let (s, b) = parse_answer(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}").unwrap();
-        assert_eq!((s, b.as_slice()), (200, b"{}".as_slice()));
-        let (_, b) =
-            parse_answer(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n1\r\n \r\n0\r\n\r\n")
-                .unwrap();
-        assert_eq!(b, b"{} ");
-        assert!(parse_answer(b"garbage").is_err());
-    }
-}
-
 /// Runs `sfstub healthcheck`: 0 when the sfstub on `--listen` answers `GET /readyz` with 200
 /// (with `--tls`: when its port accepts a connection), 1 otherwise, with one line saying why.
 pub fn healthcheck(args: HealthcheckArgs) -> ExitCode {
@@ -281,5 +250,36 @@ fn check_health(listen: std::net::SocketAddr, tls: bool, timeout: Duration) -> R
     match status {
         200 => Ok(body),
         _ => Err(format!("http://{addr}/readyz answered {status}: {body}")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls() {
+        assert_eq!(
+            split_url("http://127.0.0.1:8080").unwrap(),
+            ("127.0.0.1".into(), 8080, "".into())
+        );
+        assert_eq!(
+            split_url("http://[::1]:9/x/").unwrap(),
+            ("[::1]".into(), 9, "/x/".into())
+        );
+        assert_eq!(split_url("localhost").unwrap(), ("localhost".into(), 80, "".into()));
+        assert!(split_url("https://x").unwrap_err().contains("plain http"));
+        assert!(split_url("http://x:port").is_err());
+    }
+
+    #[test]
+    fn answers() {
+        let (s, b) = parse_answer(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}").unwrap();
+        assert_eq!((s, b.as_slice()), (200, b"{}".as_slice()));
+        let (_, b) =
+            parse_answer(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n1\r\n \r\n0\r\n\r\n")
+                .unwrap();
+        assert_eq!(b, b"{} ");
+        assert!(parse_answer(b"garbage").is_err());
     }
 }

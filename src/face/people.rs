@@ -118,20 +118,20 @@ pub fn search(loaded: &Loaded, query: &str) -> Response<Bytes> {
 }
 
 /// The citizen a path names, or the page saying why there is none.
-pub fn find(world: &World, cpr: &str) -> Result<CitizenId, Response<Bytes>> {
+pub fn find(world: &World, cpr: &str) -> Result<CitizenId, Box<Response<Bytes>>> {
     let parsed = Cpr::parse(cpr.trim(), true).map_err(|e| {
-        super::bad_request(
+        Box::new(super::bad_request(
             "No such citizen",
             &format!("{:?} is not a CPR number: {e}", crate::clip::clip(cpr)),
             Nav::People,
-        )
+        ))
     })?;
     world.citizen_id_by_cpr(parsed).ok_or_else(|| {
         let mut h = Html::new();
         h.raw("<h1>No such citizen</h1><p>The world has no citizen with CPR number ")
             .text(&parsed.to_string())
             .raw(". <a href=\"/__sfstub/ui/people\">Search the citizens</a>.</p>");
-        page(StatusCode::NOT_FOUND, "No such citizen", Nav::People, &h)
+        Box::new(page(StatusCode::NOT_FOUND, "No such citizen", Nav::People, &h))
     })
 }
 
@@ -139,7 +139,7 @@ pub fn find(world: &World, cpr: &str) -> Result<CitizenId, Response<Bytes>> {
 pub fn citizen(app: &App, loaded: &Loaded, cpr: &str) -> Response<Bytes> {
     let id = match find(&loaded.world, cpr) {
         Ok(id) => id,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let mut h = Html::new();
     citizen_parts(app, loaded, id, &mut h);

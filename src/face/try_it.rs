@@ -233,7 +233,7 @@ pub fn send(app: &App, loaded: &Loaded, cpr: Cpr, ask: &Ask) -> Result<Sent, Str
 pub fn post(app: &App, loaded: &Loaded, parts: &http::request::Parts, cpr: &str, body: &Bytes) -> Response<Bytes> {
     let id = match super::people::find(&loaded.world, cpr) {
         Ok(id) => id,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let form_type = parts
         .headers

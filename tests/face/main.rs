@@ -161,7 +161,9 @@ fn sofie_as_each_caller_sees_her() {
     let cpr = sfstub::world::Cpr::parse(SOFIE, true).unwrap();
     let id = world.citizen_id_by_cpr(cpr).unwrap();
     let views = sees::views(world, id, world.clock.now().date_naive());
-    let seen: Vec<(String, String, Option<String>, Result<Vec<String>, Vec<u32>>)> = views
+    /// Caller, hjemmel, target, and the holders seen or the FejlIds.
+    type Seen = (String, String, Option<String>, Result<Vec<String>, Vec<u32>>);
+    let seen: Vec<Seen> = views
         .iter()
         .map(|v| {
             (
