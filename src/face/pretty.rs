@@ -7,13 +7,15 @@ use quick_xml::events::Event;
 
 /// `xml` indented, or `None` when it is not well-formed XML.
 pub fn indent(xml: &[u8]) -> Option<String> {
+    // Whitespace-only text (the old indentation) is dropped; other text is kept as it is
+    // (trimming would also eat the spaces around an entity: `t &amp; u`).
     let mut reader = Reader::from_reader(xml);
-    reader.config_mut().trim_text(true);
     let mut writer = Writer::new_with_indent(Vec::with_capacity(xml.len() * 2), b' ', 2);
     let mut depth: usize = 0;
     loop {
         match reader.read_event().ok()? {
             Event::Eof => break,
+            Event::Text(t) if t.iter().all(u8::is_ascii_whitespace) => {}
             event => {
                 match &event {
                     Event::Start(_) => depth += 1,
