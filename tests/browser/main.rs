@@ -3,7 +3,8 @@
 //! (cases at Udbetaling Danmark, Aalborg and Aarhus), checks what each caller would see, uses
 //! Try it as Aalborg naming Aarhus and sees the refusal, and sees that call appear in the
 //! traffic view — and a later one appear without a reload. Screenshots of each page go to
-//! `target/face-screenshots/` for a reviewer (artefacts, not committed).
+//! `target/face-screenshots/` for a reviewer (artefacts, not committed; `readme-*.png` are the
+//! README's pictures, copied to `docs/` by hand when the pages change).
 //!
 //! `scripts/test` installs Debian's `chromium` and `chromium-driver`; without them this test
 //! fails, saying so. Every wait is bounded.
@@ -203,6 +204,7 @@ fn a_browser_finds_sofie_sees_each_callers_view_tries_a_refused_call_and_watches
     let refused = browser.find_all("article.view")[4].clone();
     assert!(browser.text(&refused).contains("§ 11 a"), "{}", browser.text(&refused));
     browser.screenshot(&shots.join("3-citizen.png"));
+    browser.screenshot_top(&shots.join("readme-people.png"), 1150);
 
     // Try it: Aalborg naming Aarhus.
     browser.click(&browser.wait_for(&format!("#try-caller option[value='{AALBORG}']")));
@@ -248,6 +250,7 @@ fn a_browser_finds_sofie_sees_each_callers_view_tries_a_refused_call_and_watches
         browser.text(&arrived)
     );
     browser.screenshot(&shots.join("5-traffic.png"));
+    browser.screenshot_top(&shots.join("readme-traffic.png"), 760);
 
     // A click shows the exchange.
     browser.click_on(&format!("#traffic tr[data-caller='{AALBORG}'] a"));

@@ -256,6 +256,24 @@ impl Session {
         self.command("POST", "/window/rect", json!({"width": 1280, "height": 1000}));
     }
 
+    /// Saves a PNG of the top of the page, in a window `height` pixels high.
+    pub fn screenshot_top(&self, path: &Path, height: u64) {
+        self.command("POST", "/window/rect", json!({"width": 1280, "height": height}));
+        self.command(
+            "POST",
+            "/execute/sync",
+            json!({"script": "window.scrollTo(0, 0);", "args": []}),
+        );
+        let data = self.command("GET", "/screenshot", Value::Null);
+        use base64::Engine;
+        let png = base64::engine::general_purpose::STANDARD
+            .decode(data.as_str().expect("base64 PNG"))
+            .expect("a PNG");
+        assert!(png.starts_with(b"\x89PNG"), "a PNG");
+        std::fs::write(path, png).expect("the screenshot is written");
+        self.command("POST", "/window/rect", json!({"width": 1280, "height": 1000}));
+    }
+
     /// Closes the browser.
     pub fn end(self) {
         drop(self);
