@@ -556,3 +556,53 @@ fn a_citizen_that_does_not_exist_is_a_page_saying_so() {
     assert_eq!(page.status, 400);
     assert!(page.body.contains("is not a CPR number"));
 }
+
+#[test]
+fn try_it_in_strict_mode_is_answered_too() {
+    let mut app = demo();
+    app.security.mode = SecurityMode::Strict;
+    let page = post_form(
+        &app,
+        &format!("/__sfstub/ui/people/{SOFIE}/try"),
+        &format!("caller={AALBORG}&hjemmel=UDBL_11A_STK2&target={AARHUS}"),
+    );
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(page.body.contains("data-fejl=\"1006\""), "{}", page.body);
+}
+
+#[test]
+fn the_traffic_view_names_refused_tokens_and_conformance_findings() {
+    let mut app = demo();
+    app.security.mode = SecurityMode::Token;
+    let request = |action: &str| {
+        Request::post("/kontrolsaglistehent/1")
+            .header(
+                header::CONTENT_TYPE,
+                format!("application/soap+xml; charset=utf-8; action=\"{action}\""),
+            )
+            .body(Bytes::from(format!(
+                "<soap:Envelope xmlns:soap=\"http://www.w3.org/2003/05/soap-envelope\"><soap:Body>{}</soap:Body></soap:Envelope>",
+                Ask {
+                    caller: sfstub::world::Cvr::parse(AALBORG).unwrap(),
+                    hjemmel: sfstub::services::sf1472_kontrolsag::Hjemmel::Stk2,
+                    consent: None,
+                    target: None,
+                }
+                .operation(
+                    sfstub::world::Cpr::parse(SOFIE, true).unwrap(),
+                    "http://www.kombit.dk/int/2022/01/01/",
+                    "t",
+                    "2026-11-22T12:00:00Z"
+                )
+            )))
+            .unwrap()
+    };
+    // No token in token mode: refused by the security layer, with a wrong SOAP action too.
+    send(&app, request("urn:wrong-action"));
+    let traffic = browse(&app, "/__sfstub/ui/traffic");
+    let row = traffic.body.split("<tr data-id=").nth(1).expect("a row");
+    assert!(row.contains("data-kind=\"refused-token\""), "{row}");
+    assert!(row.contains("refused token:"), "{row}");
+    assert!(row.contains("SOAP_ACTION"), "the finding is named: {row}");
+    assert!(row.contains("finding(s)"), "{row}");
+}
