@@ -91,6 +91,12 @@ pub fn banner(app: &app::App, base: &str) -> String {
         s.push_str(&format!("  warning: {warning}\n"));
     }
     s.push_str(&admin_line(app, base));
+    s.push_str(&match app.admin {
+        admin::Access::Off => {
+            format!("  in a browser: {base}/ (the services; --admin off hides the citizens, Try it and the traffic)\n")
+        }
+        _ => format!("  in a browser: {base}/ (the citizens, what each caller sees, Try it, the traffic)\n"),
+    });
     s.push_str("  try: sfstub generate --with-cases | head -40\n");
     s
 }

@@ -162,6 +162,14 @@ fn a_browser_finds_sofie_sees_each_callers_view_tries_a_refused_call_and_watches
     assert!(facts.contains("2208") && facts.contains("off"), "{facts}");
     browser.screenshot(&shots.join("1-index.png"));
 
+    // The keyboard: the first Tab reaches the skip link, the next ones the navigation.
+    browser.press_tab();
+    let focused = browser.active();
+    assert_eq!(browser.attribute(&focused, "class"), "skip");
+    assert_eq!(browser.attribute(&focused, "href"), "#main");
+    browser.press_tab();
+    assert_eq!(browser.text(&browser.active()), "sfstub");
+
     // Large type, by keyboard-reachable checkbox.
     let before = browser.font_size();
     browser.click(&browser.wait_for("#large"));

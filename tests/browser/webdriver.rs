@@ -224,6 +224,23 @@ impl Session {
             .to_owned()
     }
 
+    /// Presses and releases the Tab key.
+    pub fn press_tab(&self) {
+        self.command(
+            "POST",
+            "/actions",
+            json!({"actions": [{"type": "key", "id": "keyboard", "actions": [
+                {"type": "keyDown", "value": "\u{E004}"}, {"type": "keyUp", "value": "\u{E004}"}
+            ]}]}),
+        );
+    }
+
+    /// The element that has the focus.
+    pub fn active(&self) -> String {
+        let v = self.command("GET", "/element/active", Value::Null);
+        v[ELEMENT].as_str().expect("an element has the focus").to_owned()
+    }
+
     /// The root element's computed font size in pixels.
     pub fn font_size(&self) -> f64 {
         let v = self.command(

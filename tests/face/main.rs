@@ -606,3 +606,21 @@ fn the_traffic_view_names_refused_tokens_and_conformance_findings() {
     assert!(row.contains("SOAP_ACTION"), "the finding is named: {row}");
     assert!(row.contains("finding(s)"), "{row}");
 }
+
+#[test]
+fn the_banner_points_a_browser_at_the_page() {
+    let mut app = demo();
+    let banner = sfstub::banner(&app, "http://127.0.0.1:8080");
+    assert!(
+        banner.contains(
+            "  in a browser: http://127.0.0.1:8080/ (the citizens, what each caller sees, Try it, the traffic)\n"
+        ),
+        "{banner}"
+    );
+    app.admin = Access::Off;
+    let banner = sfstub::banner(&app, "http://127.0.0.1:8080");
+    assert!(
+        banner.contains("--admin off hides the citizens, Try it and the traffic"),
+        "{banner}"
+    );
+}
