@@ -192,6 +192,9 @@ pub struct App {
     /// Where the scenario came from and the persons added at run time: what a reload, an
     /// added person or a reset rebuilds the world from.
     pub live: crate::live::Live,
+    /// Assertions whose STS signature has been verified (the token model verifies it once
+    /// per token).
+    pub assertions: crate::security::verified::VerifiedAssertions,
 }
 
 impl App {
@@ -301,6 +304,7 @@ impl App {
             faults,
             metrics: crate::metrics::Metrics::new(),
             live,
+            assertions: crate::security::verified::VerifiedAssertions::default(),
         }
     }
 }

@@ -374,7 +374,8 @@ pub fn with_trace<T>(
         app.security.clock.now(),
         app.limits.xml(),
     )
-    .with_trace(trace);
+    .with_trace(trace)
+    .with_assertions(&app.assertions);
     f(&Context {
         world: &loaded.world,
         now,
@@ -445,10 +446,7 @@ fn call_service(
         Signer::Service => &app.keys.service,
         Signer::Sts => &app.keys.sts,
     };
-    let signer = wss::Signer {
-        key: &identity.key,
-        certificate: &identity.cert_der,
-    };
+    let signer = wss::Signer::of(identity);
     let signed = wss::signed_response(
         envelope.version,
         &out[start..],

@@ -5,7 +5,6 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use rsa::pkcs8::EncodePrivateKey;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 use rustls::server::WebPkiClientVerifier;
 use rustls::{ClientConfig, RootCertStore, ServerConfig};
@@ -48,11 +47,9 @@ fn provider() -> Arc<rustls::crypto::CryptoProvider> {
 }
 
 fn private_key(identity: &Identity) -> Result<PrivateKeyDer<'static>, TlsError> {
-    let der = identity.key.to_pkcs8_der().map_err(|e| KeyError::KeyPem {
-        file: PathBuf::from("tls-key.pem"),
-        reason: e.to_string(),
-    })?;
-    Ok(PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(der.as_bytes().to_vec())))
+    Ok(PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(
+        identity.key.pkcs8_der().to_vec(),
+    )))
 }
 
 fn chain(identity: &Identity) -> Vec<CertificateDer<'static>> {

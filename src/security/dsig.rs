@@ -8,10 +8,9 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
-use rsa::pkcs1v15::{Signature, SigningKey, VerifyingKey};
-use rsa::signature::{SignatureEncoding, Signer, Verifier};
-use rsa::{RsaPrivateKey, RsaPublicKey};
 use sha2::{Digest, Sha256};
+
+use super::crypto::{PrivateKey, PublicKey};
 
 use super::xmltree::{NodeId, Tree, XmlError};
 
@@ -36,6 +35,8 @@ pub enum DsigError {
     DigestMismatch(String),
     #[error("the signature value does not verify with {0}")]
     BadSignature(String),
+    #[error("cannot sign: {0}")]
+    Signing(String),
     #[error("{0}")]
     Xml(#[from] XmlError),
 }
@@ -96,13 +97,20 @@ pub fn referenced_token(tree: &Tree, str_node: NodeId) -> Result<NodeId, DsigErr
 /// Signs `xml`, which must contain the placeholder comment [`SIGNATURE_PLACEHOLDER`] where the
 /// `ds:Signature` element goes, and returns the signed document. `key_info` is the content of
 /// `ds:KeyInfo` (raw XML).
-pub fn sign(xml: &str, references: &[SignReference], key: &RsaPrivateKey, key_info: &str) -> Result<String, DsigError> {
+pub fn sign(xml: &str, references: &[SignReference], key: &PrivateKey, key_info: &str) -> Result<String, DsigError> {
+    if !xml.contains(SIGNATURE_PLACEHOLDER) {
+        return Err(DsigError::Malformed(
+            "the document has no place for the signature".into(),
+        ));
+    }
     let tree = Tree::parse(xml.as_bytes())?;
-    let mut signed_info = String::with_capacity(512 + 256 * references.len());
-    signed_info.push_str("<ds:SignedInfo>");
-    signed_info.push_str(&format!(
-        "<ds:CanonicalizationMethod Algorithm=\"{EXC_C14N}\"/><ds:SignatureMethod Algorithm=\"{RSA_SHA256}\"/>"
-    ));
+    // SignedInfo is written in its exclusive canonical form (no white space, empty elements
+    // as start-end pairs, only the `ds` prefix declared, on SignedInfo itself where it stands
+    // alone): what is signed is then these very bytes, with no second parse.
+    let mut canonical = String::with_capacity(512 + 700 * references.len());
+    canonical.push_str(SIGNED_INFO_START);
+    let inner = canonical.len();
+    canonical.push_str(SIGNED_INFO_METHODS);
     for r in references {
         let mut node = tree
             .element_by_id(&r.id)?
@@ -111,38 +119,54 @@ pub fn sign(xml: &str, references: &[SignReference], key: &RsaPrivateKey, key_in
             node = referenced_token(&tree, node)?;
         }
         let digest = B64.encode(Sha256::digest(tree.exc_c14n(node, None, &[])));
-        signed_info.push_str(&format!("<ds:Reference URI=\"#{}\"><ds:Transforms>", r.id));
+        canonical.push_str("<ds:Reference URI=\"#");
+        push_attribute_value(&mut canonical, &r.id);
+        canonical.push_str("\"><ds:Transforms>");
         if r.enveloped {
-            signed_info.push_str(&format!("<ds:Transform Algorithm=\"{ENVELOPED}\"/>"));
+            canonical.push_str(ENVELOPED_TRANSFORM);
         }
-        if r.str_transform {
-            signed_info.push_str(&format!(
-                "<ds:Transform Algorithm=\"{STR_TRANSFORM}\"><wsse:TransformationParameters xmlns:wsse=\"{WSSE_NS}\"><ds:CanonicalizationMethod Algorithm=\"{EXC_C14N}\"/></wsse:TransformationParameters></ds:Transform>"
-            ));
+        canonical.push_str(if r.str_transform {
+            STR_TRANSFORM_ELEMENT
         } else {
-            signed_info.push_str(&format!("<ds:Transform Algorithm=\"{EXC_C14N}\"/>"));
-        }
-        signed_info.push_str(&format!(
-            "</ds:Transforms><ds:DigestMethod Algorithm=\"{SHA256}\"/><ds:DigestValue>{digest}</ds:DigestValue></ds:Reference>"
-        ));
+            EXC_C14N_TRANSFORM
+        });
+        canonical.push_str(DIGEST_METHOD);
+        canonical.push_str(&digest);
+        canonical.push_str("</ds:DigestValue></ds:Reference>");
     }
-    signed_info.push_str("</ds:SignedInfo>");
-    // SignedInfo is canonicalised where it stands; with exclusive c14n only its own `ds`
-    // prefix is rendered, so canonicalising it alone gives the same bytes.
-    let standalone = signed_info.replacen("<ds:SignedInfo>", &format!("<ds:SignedInfo xmlns:ds=\"{DS_NS}\">"), 1);
-    let si_tree = Tree::parse(standalone.as_bytes())?;
-    let canonical = si_tree.exc_c14n(si_tree.root(), None, &[]);
-    let signature: Signature = SigningKey::<Sha256>::new(key.clone()).sign(&canonical);
+    canonical.push_str("</ds:SignedInfo>");
+    let signature = key
+        .sign_pkcs1_sha256(canonical.as_bytes())
+        .map_err(DsigError::Signing)?;
     let element = format!(
-        "<ds:Signature xmlns:ds=\"{DS_NS}\">{signed_info}<ds:SignatureValue>{}</ds:SignatureValue><ds:KeyInfo>{key_info}</ds:KeyInfo></ds:Signature>",
-        B64.encode(signature.to_bytes())
+        "<ds:Signature xmlns:ds=\"{DS_NS}\"><ds:SignedInfo>{}<ds:SignatureValue>{}</ds:SignatureValue><ds:KeyInfo>{key_info}</ds:KeyInfo></ds:Signature>",
+        &canonical[inner..],
+        B64.encode(signature)
     );
-    if !xml.contains(SIGNATURE_PLACEHOLDER) {
-        return Err(DsigError::Malformed(
-            "the document has no place for the signature".into(),
-        ));
-    }
     Ok(xml.replacen(SIGNATURE_PLACEHOLDER, &element, 1))
+}
+
+const SIGNED_INFO_START: &str = "<ds:SignedInfo xmlns:ds=\"http://www.w3.org/2000/09/xmldsig#\">";
+const SIGNED_INFO_METHODS: &str = "<ds:CanonicalizationMethod Algorithm=\"http://www.w3.org/2001/10/xml-exc-c14n#\"></ds:CanonicalizationMethod><ds:SignatureMethod Algorithm=\"http://www.w3.org/2001/04/xmldsig-more#rsa-sha256\"></ds:SignatureMethod>";
+const ENVELOPED_TRANSFORM: &str =
+    "<ds:Transform Algorithm=\"http://www.w3.org/2000/09/xmldsig#enveloped-signature\"></ds:Transform>";
+const EXC_C14N_TRANSFORM: &str = "<ds:Transform Algorithm=\"http://www.w3.org/2001/10/xml-exc-c14n#\"></ds:Transform>";
+const STR_TRANSFORM_ELEMENT: &str = "<ds:Transform Algorithm=\"http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-soap-message-security-1.0#STR-Transform\"><wsse:TransformationParameters xmlns:wsse=\"http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd\"><ds:CanonicalizationMethod Algorithm=\"http://www.w3.org/2001/10/xml-exc-c14n#\"></ds:CanonicalizationMethod></wsse:TransformationParameters></ds:Transform>";
+const DIGEST_METHOD: &str = "</ds:Transforms><ds:DigestMethod Algorithm=\"http://www.w3.org/2001/04/xmlenc#sha256\"></ds:DigestMethod><ds:DigestValue>";
+
+/// An attribute value as exclusive canonicalisation writes it.
+fn push_attribute_value(out: &mut String, value: &str) {
+    for c in value.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '"' => out.push_str("&quot;"),
+            '\t' => out.push_str("&#x9;"),
+            '\n' => out.push_str("&#xA;"),
+            '\r' => out.push_str("&#xD;"),
+            c => out.push(c),
+        }
+    }
 }
 
 /// The most References one signature may carry. sfstub's own signed messages use 7 (Body,
@@ -164,14 +188,34 @@ pub struct Verified {
 /// Resolves a `wsse:SecurityTokenReference` (for the STR-Transform) to the token element.
 pub type StrResolver<'a> = &'a dyn Fn(&Tree, NodeId) -> Result<NodeId, DsigError>;
 
+/// The SHA-256 of an element's exclusive canonical form (no exclusion, no inclusive
+/// prefixes), already computed by the caller: a Reference that digests exactly that uses it.
+#[derive(Debug, Clone, Copy)]
+pub struct Known {
+    pub node: NodeId,
+    pub digest: [u8; 32],
+}
+
 /// Verifies the `ds:Signature` element at `signature` in `tree` with `key`.
 /// `key_name` describes the key in error messages ("the holder-of-key certificate").
 pub fn verify(
     tree: &Tree,
     signature: NodeId,
-    key: &RsaPublicKey,
+    key: &PublicKey,
     key_name: &str,
     resolve_str: Option<StrResolver<'_>>,
+) -> Result<Verified, DsigError> {
+    verify_knowing(tree, signature, key, key_name, resolve_str, None)
+}
+
+/// [`verify`], with the digest of one element's canonical form already known.
+pub fn verify_knowing(
+    tree: &Tree,
+    signature: NodeId,
+    key: &PublicKey,
+    key_name: &str,
+    resolve_str: Option<StrResolver<'_>>,
+    known: Option<Known>,
 ) -> Result<Verified, DsigError> {
     let signed_info = tree
         .child(signature, DS_NS, "SignedInfo")
@@ -217,15 +261,16 @@ pub fn verify(
     let bytes = B64
         .decode(value)
         .map_err(|e| DsigError::Malformed(format!("ds:SignatureValue is not base64: {e}")))?;
-    let sig =
-        Signature::try_from(bytes.as_slice()).map_err(|e| DsigError::Malformed(format!("ds:SignatureValue: {e}")))?;
+    if bytes.is_empty() {
+        return Err(DsigError::Malformed("ds:SignatureValue is empty".into()));
+    }
     let canonical = tree.exc_c14n(signed_info, None, &si_prefixes);
-    VerifyingKey::<Sha256>::new(key.clone())
-        .verify(&canonical, &sig)
-        .map_err(|_| DsigError::BadSignature(key_name.to_owned()))?;
+    if !key.verify_pkcs1_sha256(&canonical, &bytes) {
+        return Err(DsigError::BadSignature(key_name.to_owned()));
+    }
     let mut covered = Vec::with_capacity(references.len());
     for reference in references {
-        covered.push(check_reference(tree, signature, reference, resolve_str)?);
+        covered.push(check_reference(tree, signature, reference, resolve_str, known)?);
     }
     Ok(Verified { covered })
 }
@@ -235,6 +280,7 @@ fn check_reference(
     signature: NodeId,
     reference: NodeId,
     resolve_str: Option<StrResolver<'_>>,
+    known: Option<Known>,
 ) -> Result<NodeId, DsigError> {
     let uri = tree.attribute(reference, None, "URI").unwrap_or("");
     let id = uri
@@ -286,7 +332,11 @@ fn check_reference(
         .child(reference, DS_NS, "DigestValue")
         .map(|v| tree.text(v))
         .ok_or_else(|| DsigError::Malformed(format!("the reference to {label} has no DigestValue")))?;
-    let actual = B64.encode(Sha256::digest(tree.exc_c14n(target, exclude, &prefixes)));
+    let digest: [u8; 32] = match known {
+        Some(k) if k.node == target && exclude.is_none() && prefixes.is_empty() => k.digest,
+        _ => Sha256::digest(tree.exc_c14n(target, exclude, &prefixes)).into(),
+    };
+    let actual = B64.encode(digest);
     if actual != expected.split_whitespace().collect::<String>() {
         return Err(DsigError::DigestMismatch(label));
     }
@@ -310,12 +360,11 @@ fn describe(tree: &Tree, node: NodeId, id: &str) -> String {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use rand_core::OsRng;
     use std::sync::OnceLock;
 
-    pub(crate) fn test_key() -> &'static RsaPrivateKey {
-        static KEY: OnceLock<RsaPrivateKey> = OnceLock::new();
-        KEY.get_or_init(|| RsaPrivateKey::new(&mut OsRng, 2048).unwrap())
+    pub(crate) fn test_key() -> &'static PrivateKey {
+        static KEY: OnceLock<PrivateKey> = OnceLock::new();
+        KEY.get_or_init(|| PrivateKey::generate().unwrap())
     }
 
     const DOC: &str = r#"<r:Root xmlns:r="urn:r" xmlns:u="urn:u"><r:A u:Id="a">alpha &amp; beta</r:A><r:B ID="b"><r:C>gamma</r:C><!--sfstub:signature--></r:B></r:Root>"#;
@@ -332,7 +381,7 @@ pub(crate) mod tests {
             .into_iter()
             .find(|&n| tree.is(n, DS_NS, "Signature"))
             .unwrap();
-        verify(&tree, sig, &test_key().to_public_key(), "the test key", None)
+        verify(&tree, sig, test_key().public_key(), "the test key", None)
     }
 
     #[test]
@@ -359,14 +408,14 @@ pub(crate) mod tests {
             verify_text(&s).unwrap(),
             "insignificant white space in a tag"
         );
-        let other = RsaPrivateKey::new(&mut OsRng, 1024).unwrap();
+        let other = PrivateKey::generate().unwrap();
         let tree = Tree::parse(s.as_bytes()).unwrap();
         let sig = tree
             .descendants(tree.root())
             .into_iter()
             .find(|&n| tree.is(n, DS_NS, "Signature"))
             .unwrap();
-        let err = verify(&tree, sig, &other.to_public_key(), "another key", None).unwrap_err();
+        let err = verify(&tree, sig, other.public_key(), "another key", None).unwrap_err();
         assert_eq!(err, DsigError::BadSignature("another key".into()));
     }
 

@@ -10,8 +10,8 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 
 use base64::Engine as _;
-use rsa::pkcs8::{EncodePrivateKey, LineEnding};
-use rsa::{RsaPrivateKey, RsaPublicKey};
+
+pub use super::crypto::{PrivateKey, PublicKey};
 
 mod issue;
 pub mod store;
@@ -83,13 +83,15 @@ pub struct Identity {
     pub cert_der: Vec<u8>,
     /// The certificate, PEM.
     pub cert_pem: String,
-    pub key: RsaPrivateKey,
+    pub key: PrivateKey,
     /// The private key, PKCS#8 PEM.
     pub key_pem: String,
     /// Certificates that followed the first in a PEM file given with
     /// [`Identity::from_pem_files`] (intermediate CAs, for a TLS chain). Empty for sfstub's own.
     pub chain_der: Vec<Vec<u8>>,
     info: CertInfo,
+    /// The certificate as one line of base64, written once.
+    cert_base64: String,
 }
 
 impl std::fmt::Debug for Identity {
@@ -103,23 +105,18 @@ impl std::fmt::Debug for Identity {
 impl Identity {
     /// Pairs a DER certificate with its key, checking that they belong together. `cert_file`
     /// and `key_file` name them in errors.
-    pub fn new(cert_der: Vec<u8>, key: RsaPrivateKey, cert_file: &Path, key_file: &Path) -> Result<Identity, KeyError> {
+    pub fn new(cert_der: Vec<u8>, key: PrivateKey, cert_file: &Path, key_file: &Path) -> Result<Identity, KeyError> {
         let info = x509::parse_named(&cert_der, cert_file)?;
-        if info.public_key != key.to_public_key() {
+        if &info.public_key != key.public_key() {
             return Err(KeyError::Mismatch {
                 key: key_file.to_owned(),
                 cert: cert_file.to_owned(),
             });
         }
-        let key_pem = key
-            .to_pkcs8_pem(LineEnding::LF)
-            .map_err(|e| KeyError::KeyPem {
-                file: key_file.to_owned(),
-                reason: format!("cannot be written as PKCS#8: {e}"),
-            })?
-            .to_string();
+        let key_pem = key.to_pkcs8_pem();
         Ok(Identity {
             cert_pem: pem("CERTIFICATE", &cert_der),
+            cert_base64: base64::engine::general_purpose::STANDARD.encode(&cert_der),
             cert_der,
             key,
             key_pem,
@@ -147,8 +144,8 @@ impl Identity {
     }
 
     /// The RSA public key of the certificate.
-    pub fn public_key(&self) -> RsaPublicKey {
-        self.info.public_key.clone()
+    pub fn public_key(&self) -> &PublicKey {
+        &self.info.public_key
     }
 
     /// The certificate subject as KOMBIT writes `X509SubjectName` (see [`name_to_string`]).
@@ -158,8 +155,8 @@ impl Identity {
 
     /// The certificate as one line of base64 DER, as in `wsse:BinarySecurityToken` and
     /// `ds:X509Certificate`.
-    pub fn cert_base64(&self) -> String {
-        base64::engine::general_purpose::STANDARD.encode(&self.cert_der)
+    pub fn cert_base64(&self) -> &str {
+        &self.cert_base64
     }
 
     /// SHA-256 of the certificate's DER.
@@ -316,7 +313,7 @@ mod tests {
         assert_eq!(ca.subject, "CN=sfstub local CA, O=sfstub, C=DK");
         for (role, id) in keys.identities() {
             assert_eq!(id.info().issuer, ca.subject, "{role}");
-            assert_eq!(id.public_key(), id.key.to_public_key(), "{role}");
+            assert_eq!(id.public_key(), id.key.public_key(), "{role}");
             assert!(id.info().not_before < chrono::Utc::now(), "{role}");
         }
         assert_eq!(keys.sts.subject(), format!("CN={STS_ALIAS}, O=sfstub, C=DK"));
@@ -328,13 +325,20 @@ mod tests {
 
     #[test]
     fn the_client_certificate_is_signed_by_the_ca() {
-        use rsa::signature::Verifier;
         let keys = shared_test_keys();
         let cert = Certificate::from_der(&keys.client.cert_der).unwrap();
         let tbs = cert.tbs_certificate.to_der().unwrap();
-        let sig = rsa::pkcs1v15::Signature::try_from(cert.signature.raw_bytes()).unwrap();
-        let verifier = rsa::pkcs1v15::VerifyingKey::<sha2::Sha256>::new(keys.ca.public_key());
-        verifier.verify(&tbs, &sig).unwrap();
+        assert!(
+            keys.ca
+                .public_key()
+                .verify_pkcs1_sha256(&tbs, cert.signature.raw_bytes())
+        );
+        assert!(
+            !keys
+                .sts
+                .public_key()
+                .verify_pkcs1_sha256(&tbs, cert.signature.raw_bytes())
+        );
     }
 
     #[test]

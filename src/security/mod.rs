@@ -6,9 +6,11 @@
 //! from sfstub's STS, SF1514). The mode decides which is accepted and how hard tokens are
 //! judged; service agreements decide who may call what.
 
+pub mod crypto;
 pub mod dsig;
 pub mod keys;
 pub mod saml;
+pub mod verified;
 pub mod xmltree;
 
 pub mod wss;
@@ -140,6 +142,8 @@ pub struct Guard<'a> {
     trace: Option<&'a crate::journal::Trace>,
     /// What readers of request XML must keep to.
     pub limits: crate::soap::Limits,
+    /// Assertions already verified, when the app keeps them.
+    assertions: Option<&'a verified::VerifiedAssertions>,
 }
 
 impl<'a> Guard<'a> {
@@ -161,7 +165,16 @@ impl<'a> Guard<'a> {
             noted: RefCell::new(None),
             trace: None,
             limits,
+            assertions: None,
         }
+    }
+
+    /// The same guard, verifying each assertion's STS signature once and remembering it in
+    /// `assertions` (audience, validity and the message signature are still checked on
+    /// every call).
+    pub fn with_assertions(mut self, assertions: &'a verified::VerifiedAssertions) -> Guard<'a> {
+        self.assertions = Some(assertions);
+        self
     }
 
     /// The same guard, noting the token and the verdict in `trace` for the journal.
@@ -263,11 +276,11 @@ impl Guard<'_> {
             SecurityMode::Token => wss::Strictness::Token,
             SecurityMode::Strict => wss::Strictness::Strict,
         };
-        let sts_key = self.keys.sts.public_key();
         let expect = wss::Expectations {
             strictness,
+            cache: self.assertions,
             audience: entity_id,
-            sts_key: &sts_key,
+            sts_key: self.keys.sts.public_key(),
             now: self.now,
             freshness: self.freshness(),
         };

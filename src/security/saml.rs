@@ -4,8 +4,8 @@
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
 use chrono::{DateTime, SecondsFormat, Utc};
-use rsa::RsaPrivateKey;
 
+use super::crypto::PrivateKey;
 use super::dsig::{self, SIGNATURE_PLACEHOLDER, SignReference};
 use super::xmltree::{NodeId, Tree};
 use crate::soap::xml::escape;
@@ -42,7 +42,7 @@ pub fn instant(t: DateTime<Utc>) -> String {
 
 /// Writes and signs the assertion (enveloped RSA-SHA256 / exc-c14n signature, the STS
 /// certificate in `KeyInfo/X509Data`).
-pub fn issue(spec: &AssertionSpec, sts_key: &RsaPrivateKey, sts_certificate: &[u8]) -> Result<String, dsig::DsigError> {
+pub fn issue(spec: &AssertionSpec, sts_key: &PrivateKey, sts_certificate: &[u8]) -> Result<String, dsig::DsigError> {
     let issued = instant(spec.issued);
     let expires = instant(spec.expires);
     let audience = escape(&spec.audience);
@@ -222,6 +222,6 @@ mod tests {
         assert_eq!(info.not_on_or_after, Some(spec().expires));
         assert_eq!(info.confirmation_method.as_deref(), Some(HOLDER_OF_KEY));
         let signature = info.signature.unwrap();
-        dsig::verify(&tree, signature, &test_key().to_public_key(), "the STS key", None).unwrap();
+        dsig::verify(&tree, signature, test_key().public_key(), "the STS key", None).unwrap();
     }
 }

@@ -4,14 +4,15 @@
 //! Every rejection names exactly what is wrong; this diagnosis is what a vendor cannot get
 //! from EXTTEST, where a bad token is one opaque fault.
 
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD as B64;
 use chrono::{DateTime, Duration, Utc};
-use rsa::{RsaPrivateKey, RsaPublicKey};
+use sha2::{Digest, Sha256};
+use std::sync::Arc;
 
+use super::crypto::{PrivateKey, PublicKey};
 use super::dsig::{self, DS_NS, DsigError, SIGNATURE_PLACEHOLDER, SignReference};
-use super::keys;
+use super::keys::{self, CertInfo};
 use super::saml::{self, HOLDER_OF_KEY, SAML_NS};
+use super::verified::{VerifiedAssertion, VerifiedAssertions};
 use super::xmltree::{NodeId, Tree};
 use crate::soap::xml::escape;
 use crate::soap::{ResponseAddressing, SoapVersion};
@@ -40,9 +41,11 @@ pub enum Strictness {
 /// What the token check needs to know.
 pub struct Expectations<'a> {
     pub strictness: Strictness,
+    /// Assertions already verified, if the caller keeps them.
+    pub cache: Option<&'a VerifiedAssertions>,
     /// This service's entity ID: the audience the token must name.
     pub audience: &'a str,
-    pub sts_key: &'a RsaPublicKey,
+    pub sts_key: &'a PublicKey,
     /// The security clock's now.
     pub now: DateTime<Utc>,
     /// How fresh the Timestamp must be, and the tolerated clock difference (also for the
@@ -228,14 +231,21 @@ pub fn check(tree: &Tree, expect: &Expectations<'_>) -> Result<Token, String> {
     let assertion = tree
         .child(security, SAML_NS, "Assertion")
         .ok_or("the wsse:Security header holds no SAML 2.0 assertion (saml:Assertion) — get one from sfstub's STS")?;
-    let info = saml::read(tree, assertion)?;
-    let signature = info.signature.ok_or("the assertion is not signed")?;
-    let verified = dsig::verify(tree, signature, expect.sts_key, "sfstub's STS certificate", None).map_err(|e| {
-        format!("the assertion's signature is not valid: {e} — the token was not issued by this sfstub, or it was changed after issue")
-    })?;
-    if !verified.covered.contains(&assertion) {
-        return Err("the assertion's signature does not cover the assertion itself".into());
-    }
+    // The assertion's canonical form, signature included: the cache's key, and in strict mode
+    // what the message signature's STR-Transform reference digests.
+    let canonical: [u8; 32] = Sha256::digest(tree.exc_c14n(assertion, None, &[])).into();
+    let sts = expect.sts_key.fingerprint();
+    let skew = expect.freshness.skew;
+    let info = match expect.cache.and_then(|c| c.get(&canonical, sts, expect.now, skew)) {
+        Some(info) => info,
+        None => {
+            let info = verify_assertion(tree, assertion, expect.sts_key)?;
+            if let Some(cache) = expect.cache {
+                cache.insert(canonical, *sts, info.clone(), expect.now, skew);
+            }
+            info
+        }
+    };
     if !info.audiences.iter().any(|a| a == expect.audience) {
         return Err(format!(
             "assertion audience is {}, this service is {}",
@@ -247,7 +257,6 @@ pub fn check(tree: &Tree, expect: &Expectations<'_>) -> Result<Token, String> {
             expect.audience
         ));
     }
-    let skew = expect.freshness.skew;
     if let Some(nb) = info.not_before
         && nb > expect.now + skew
     {
@@ -274,41 +283,58 @@ pub fn check(tree: &Tree, expect: &Expectations<'_>) -> Result<Token, String> {
             info.confirmation_method.as_deref().unwrap_or("missing")
         ));
     }
-    let holder = info
-        .holder_certificate
-        .clone()
+    let (holder, holder_info) = info
+        .holder
+        .as_ref()
         .ok_or("the assertion names no holder-of-key certificate")?;
     let cvr = info
         .cvr
         .clone()
         .ok_or("the assertion has no dk:gov:saml:attribute:CvrNumberIdentifier attribute")?;
     if strict {
-        check_message(tree, expect, security, assertion, &info.id, &holder, header)?;
+        let assertion = (assertion, canonical);
+        check_message(tree, expect, security, assertion, &info.id, holder_info, header)?;
     }
     Ok(Token {
         cvr,
-        subject: info.subject,
-        holder_certificate: holder,
-        assertion_id: info.id,
+        subject: info.subject.clone(),
+        holder_certificate: holder.clone(),
+        assertion_id: info.id.clone(),
     })
 }
 
+/// Reads the assertion and verifies the STS's signature on it.
+fn verify_assertion(tree: &Tree, assertion: NodeId, sts_key: &PublicKey) -> Result<Arc<VerifiedAssertion>, String> {
+    let info = saml::read(tree, assertion)?;
+    let signature = info.signature.ok_or("the assertion is not signed")?;
+    let verified = dsig::verify(tree, signature, sts_key, "sfstub's STS certificate", None).map_err(|e| {
+        format!("the assertion's signature is not valid: {e} — the token was not issued by this sfstub, or it was changed after issue")
+    })?;
+    if !verified.covered.contains(&assertion) {
+        return Err("the assertion's signature does not cover the assertion itself".into());
+    }
+    Ok(Arc::new(VerifiedAssertion::new(info)))
+}
+
+/// Strict mode: the Timestamp, and the holder-of-key's signature over the message.
+/// `assertion` comes with the digest of its canonical form.
 fn check_message(
     tree: &Tree,
     expect: &Expectations<'_>,
     security: NodeId,
-    assertion: NodeId,
+    (assertion, canonical): (NodeId, [u8; 32]),
     assertion_id: &str,
-    holder: &[u8],
+    holder: &Result<CertInfo, String>,
     header: NodeId,
 ) -> Result<(), String> {
     let timestamp = check_timestamp(tree, security, expect.now, &expect.freshness)?;
     let signature = tree.child(security, DS_NS, "Signature").ok_or(
         "the message is not signed: strict mode needs a ds:Signature in the wsse:Security header, made with the holder-of-key certificate's key",
     )?;
-    let cert = keys::parse_certificate(holder)
+    let cert = holder
+        .as_ref()
         .map_err(|e| format!("the holder-of-key certificate in the assertion cannot be read: {e}"))?;
-    keys::check_usable(&cert, expect.now).map_err(|e| format!("the holder-of-key certificate: {e}"))?;
+    keys::check_usable(cert, expect.now).map_err(|e| format!("the holder-of-key certificate: {e}"))?;
     let resolve = |tree: &Tree, str_node: NodeId| -> Result<NodeId, DsigError> {
         match dsig::referenced_token(tree, str_node)? {
             n if n == assertion => Ok(n),
@@ -318,7 +344,19 @@ fn check_message(
         }
     };
     let key_name = format!("the holder-of-key certificate ({})", cert.subject);
-    let verified = dsig::verify(tree, signature, &cert.public_key, &key_name, Some(&resolve)).map_err(|e| match e {
+    let known = dsig::Known {
+        node: assertion,
+        digest: canonical,
+    };
+    let verified = dsig::verify_knowing(
+        tree,
+        signature,
+        &cert.public_key,
+        &key_name,
+        Some(&resolve),
+        Some(known),
+    )
+    .map_err(|e| match e {
         DsigError::BadSignature(_) => format!("signature does not verify with {key_name}"),
         other => other.to_string(),
     })?;
@@ -351,8 +389,19 @@ fn check_message(
 
 /// The signing identity of a response.
 pub struct Signer<'a> {
-    pub key: &'a RsaPrivateKey,
-    pub certificate: &'a [u8],
+    pub key: &'a PrivateKey,
+    /// The signing certificate, base64 DER on one line.
+    pub certificate_base64: &'a str,
+}
+
+impl<'a> Signer<'a> {
+    /// Signs with `identity`'s key and certificate.
+    pub fn of(identity: &'a keys::Identity) -> Signer<'a> {
+        Signer {
+            key: &identity.key,
+            certificate_base64: identity.cert_base64(),
+        }
+    }
 }
 
 /// Wraps `body_content` in a signed response envelope: the WS-Addressing headers (when the
@@ -399,17 +448,17 @@ pub fn signed_response(
         soap = version.namespace(),
         created = saml::instant(now),
         expires = saml::instant(now + Duration::minutes(5)),
-        cert = B64.encode(signer.certificate),
+        cert = signer.certificate_base64,
     );
-    let key_info = format!(
-        "<wsse:SecurityTokenReference><wsse:Reference URI=\"#_service_certificate\" ValueType=\"{X509V3}\"/></wsse:SecurityTokenReference>"
-    );
-    let signed = dsig::sign(&xml, &refs, signer.key, &key_info)?;
+    let signed = dsig::sign(&xml, &refs, signer.key, RESPONSE_KEY_INFO)?;
     let mut out = Vec::with_capacity(signed.len() + 40);
     out.extend_from_slice(b"<?xml version=\"1.0\" encoding=\"UTF-8\"?>");
     out.extend_from_slice(signed.as_bytes());
     Ok(out)
 }
+
+/// The KeyInfo of a signed response: the BinarySecurityToken beside the signature.
+const RESPONSE_KEY_INFO: &str = "<wsse:SecurityTokenReference><wsse:Reference URI=\"#_service_certificate\" ValueType=\"http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-x509-token-profile-1.0#X509v3\"/></wsse:SecurityTokenReference>";
 
 /// What a client sends in the token model, for [`signed_request`].
 pub struct ClientRequest<'a> {
@@ -424,7 +473,7 @@ pub struct ClientRequest<'a> {
     pub assertion: &'a str,
     pub assertion_id: &'a str,
     /// The holder-of-key's private key.
-    pub key: &'a RsaPrivateKey,
+    pub key: &'a PrivateKey,
     pub now: DateTime<Utc>,
     pub message_id: &'a str,
     /// More SOAP headers, raw XML declaring their own namespaces (e.g. the støttesystem

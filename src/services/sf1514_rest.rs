@@ -9,10 +9,7 @@ use base64::engine::general_purpose::{STANDARD as B64, URL_SAFE_NO_PAD as B64URL
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
 use http::{HeaderValue, Response, StatusCode, header};
-use rsa::pss::BlindedSigningKey;
-use rsa::signature::{RandomizedSigner, SignatureEncoding};
 use serde_json::{Value, json};
-use sha2::Sha256;
 
 use super::Context;
 use super::sf1514_sts::{ISSUE, Issuer, PUBLIC_KEY, SAML2_TOKEN_TYPE, StsError, TOKEN_LIFETIME_HOURS};
@@ -296,11 +293,11 @@ fn jwt(
         B64URL.encode(header.to_string()),
         B64URL.encode(claims.to_string())
     );
-    let key = BlindedSigningKey::<Sha256>::new(sts.key.clone());
-    let signature = key
-        .try_sign_with_rng(&mut rand_core::OsRng, signing_input.as_bytes())
+    let signature = sts
+        .key
+        .sign_pss_sha256(signing_input.as_bytes())
         .map_err(|e| format!("the STS could not sign the JWT: {e}"))?;
-    Ok(format!("{signing_input}.{}", B64URL.encode(signature.to_bytes())))
+    Ok(format!("{signing_input}.{}", B64URL.encode(signature)))
 }
 
 /// `a=b&c=d` with percent- and plus-decoding.

@@ -280,7 +280,7 @@ fn token_mode_answers_sign_action_message_id_and_relates_to() {
             let verified = dsig::verify(
                 &tree,
                 signature,
-                &shared_test_keys().service.public_key(),
+                shared_test_keys().service.public_key(),
                 "the service certificate",
                 None,
             )
@@ -320,7 +320,7 @@ fn the_sts_answers_with_the_rstrc_action_a_fresh_message_id_and_relates_to_signe
             tree.is(n, dsig::DS_NS, "Signature") && tree.element(tree_parent(&tree, n)).local_name() == "Security"
         })
         .expect("the RSTR is signed");
-    let verified = dsig::verify(&tree, signature, &shared_test_keys().sts.public_key(), "the STS", None).unwrap();
+    let verified = dsig::verify(&tree, signature, shared_test_keys().sts.public_key(), "the STS", None).unwrap();
     for (local, _, node) in &headers {
         assert!(verified.covered.contains(node), "wsa:{local} is signed");
     }

@@ -9,12 +9,8 @@ use std::time::Duration as StdDuration;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
 use chrono::{DateTime, Utc};
-use rsa::RsaPrivateKey;
-use rsa::pkcs1v15::SigningKey;
-use rsa::pkcs8::EncodePublicKey;
-use rsa::signature::{SignatureEncoding, Signer};
 use sfstub::security::dsig::{self, SIGNATURE_PLACEHOLDER, SignReference};
-use sfstub::security::keys::{parse_certificate, shared_test_keys};
+use sfstub::security::keys::{PrivateKey, parse_certificate, shared_test_keys};
 use sfstub::security::saml::{self, AssertionSpec};
 use sfstub::security::wss;
 use sfstub::soap::SoapVersion;
@@ -22,33 +18,47 @@ use x509_cert::Certificate;
 use x509_cert::TbsCertificate;
 use x509_cert::der::asn1::{BitString, UtcTime};
 use x509_cert::der::{Decode, Encode};
-use x509_cert::spki::SubjectPublicKeyInfoOwned;
 use x509_cert::time::Time;
 
 use crate::token;
 use crate::world::now;
 
-/// A certificate with its private key.
+/// A certificate with the private key its holder signs with.
 pub struct Identity {
     pub der: Vec<u8>,
-    pub key: RsaPrivateKey,
+    pub key: PrivateKey,
 }
 
 /// The attacker's own 2048-bit key, made once.
-pub fn attacker_key() -> &'static RsaPrivateKey {
-    static KEY: OnceLock<RsaPrivateKey> = OnceLock::new();
-    KEY.get_or_init(|| RsaPrivateKey::new(&mut rand_core::OsRng, 2048).unwrap())
+pub fn attacker_key() -> &'static PrivateKey {
+    static KEY: OnceLock<PrivateKey> = OnceLock::new();
+    KEY.get_or_init(|| PrivateKey::generate().unwrap())
 }
+
+/// A 1024-bit RSA public key (RSAPublicKey DER, base64), made with `openssl genrsa 1024`; its
+/// private key was thrown away: RSA libraries that sign in constant time refuse to load keys
+/// that small, and sfstub must refuse the certificate before it looks at any signature.
+const RSA_1024_PUBLIC: &str = "MIGJAoGBALYvFtbOLoXl+XiiHAMCP9Adhh84fYGFrTNkiabJIezUFqm2X53swr2Hh06sCo633or0Sn5+nKdU9RWInCDAZAFtWwLRvjW6K1z+f1zPWdHqUVBkvujsvfbOJxTmxqJ/A7AttDftPlDa6V287Q8ij8c5cd2Hr7x/EiOb6BHOEdSPAgMBAAE=";
 
 /// A copy of the sample client certificate (same subject) with `key`'s public key, changed
 /// by `edit`, and signed by `signer`.
-pub fn certificate(key: &RsaPrivateKey, signer: &RsaPrivateKey, edit: impl FnOnce(&mut TbsCertificate)) -> Identity {
+pub fn certificate(key: &PrivateKey, signer: &PrivateKey, edit: impl FnOnce(&mut TbsCertificate)) -> Identity {
+    certificate_with_public(key.public_key().pkcs1_der(), key, signer, edit)
+}
+
+/// [`certificate`] for the public key `public` (RSAPublicKey DER); its holder signs with
+/// `key` all the same.
+fn certificate_with_public(
+    public: &[u8],
+    key: &PrivateKey,
+    signer: &PrivateKey,
+    edit: impl FnOnce(&mut TbsCertificate),
+) -> Identity {
     let mut cert = Certificate::from_der(&shared_test_keys().client.cert_der).unwrap();
-    let spki = key.to_public_key().to_public_key_der().unwrap();
-    cert.tbs_certificate.subject_public_key_info = SubjectPublicKeyInfoOwned::from_der(spki.as_bytes()).unwrap();
+    cert.tbs_certificate.subject_public_key_info.subject_public_key = BitString::from_bytes(public).unwrap();
     edit(&mut cert.tbs_certificate);
     let tbs = cert.tbs_certificate.to_der().unwrap();
-    let signature = SigningKey::<sha2::Sha256>::new(signer.clone()).sign(&tbs).to_vec();
+    let signature = signer.sign_pkcs1_sha256(&tbs).unwrap();
     cert.signature = BitString::from_bytes(&signature).unwrap();
     Identity {
         der: cert.to_der().unwrap(),
@@ -67,16 +77,18 @@ pub fn lookalike(claim_sfstub_ca: bool) -> Identity {
     })
 }
 
-/// A certificate issued by sfstub's own CA for a new key of `bits`, valid from `not_before`
+/// A certificate issued by sfstub's own CA for a key of `bits` (2048: the attacker's; 1024:
+/// [`RSA_1024_PUBLIC`], its holder signing with the attacker's key), valid from `not_before`
 /// to `not_after` (Unix seconds).
 pub fn issued_by_sfstub(bits: usize, not_before: u64, not_after: u64) -> Identity {
-    let key = if bits == 2048 {
-        attacker_key().clone()
-    } else {
-        RsaPrivateKey::new(&mut rand_core::OsRng, bits).unwrap()
+    let small = B64.decode(RSA_1024_PUBLIC).unwrap();
+    let public = match bits {
+        2048 => attacker_key().public_key().pkcs1_der(),
+        1024 => &small[..],
+        other => panic!("no {other}-bit key here"),
     };
     let time = |secs: u64| Time::UtcTime(UtcTime::from_unix_duration(StdDuration::from_secs(secs)).unwrap());
-    certificate(&key, &shared_test_keys().ca.key, |tbs| {
+    certificate_with_public(public, attacker_key(), &shared_test_keys().ca.key, |tbs| {
         tbs.validity.not_before = time(not_before);
         tbs.validity.not_after = time(not_after);
     })
@@ -94,7 +106,7 @@ pub const JAN_2030: u64 = 1_893_456_000;
 pub fn rst_as(identity: &Identity, applies_to: &str, cvr: &str, timestamp: Option<&str>) -> String {
     let unsigned = token::rst(applies_to, cvr, false);
     let sample = shared_test_keys().client.cert_base64();
-    let mut xml = unsigned.replace(&sample, &B64.encode(&identity.der));
+    let mut xml = unsigned.replace(sample, &B64.encode(&identity.der));
     if let Some(timestamp) = timestamp {
         let start = xml.find("<wsu:Timestamp").unwrap();
         let end = xml.find("</wsu:Timestamp>").unwrap() + "</wsu:Timestamp>".len();
@@ -153,7 +165,7 @@ pub const OPERATION: &str = r#"<k:KontrolsagListeHent_I xmlns:k="http://www.komb
 /// A strict-mode SF1472 request carrying `assertion`, made as `wss::signed_request` makes it,
 /// then changed by `edit` (the unsigned envelope, signature placeholder included) and signed
 /// with `key` over Body, Timestamp, the addressing headers and the assertion.
-pub fn request_as(assertion: &str, key: &RsaPrivateKey, edit: impl FnOnce(String) -> String) -> String {
+pub fn request_as(assertion: &str, key: &PrivateKey, edit: impl FnOnce(String) -> String) -> String {
     request_with_references(assertion, key, edit, &[])
 }
 
@@ -161,7 +173,7 @@ pub fn request_as(assertion: &str, key: &RsaPrivateKey, edit: impl FnOnce(String
 /// signature.
 pub fn request_with_references(
     assertion: &str,
-    key: &RsaPrivateKey,
+    key: &PrivateKey,
     edit: impl FnOnce(String) -> String,
     more: &[&str],
 ) -> String {

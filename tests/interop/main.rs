@@ -6,7 +6,6 @@ mod tools;
 #[path = "../support/xmlsec.rs"]
 mod xmlsec;
 
-use rsa::pkcs8::{EncodePrivateKey, EncodePublicKey, LineEnding};
 use sfstub::security::dsig::{self, DS_NS, SIGNATURE_PLACEHOLDER, SignReference};
 use sfstub::security::xmltree::Tree;
 use tools::test_key;
@@ -31,13 +30,7 @@ fn an_assertion_signed_by_sfstub_verifies_with_xmlsec1() {
     )
     .unwrap();
     let dir = TempDir::new("sign");
-    let pubkey = dir.write(
-        "pub.pem",
-        key.to_public_key()
-            .to_public_key_pem(LineEnding::LF)
-            .unwrap()
-            .as_bytes(),
-    );
+    let pubkey = dir.write("pub.pem", key.public_key().to_spki_pem().unwrap().as_bytes());
     let doc = dir.write("signed.xml", signed.as_bytes());
     let (ok, out) = xmlsec1(&[
         "--verify",
@@ -67,7 +60,7 @@ fn an_assertion_signed_by_sfstub_verifies_with_xmlsec1() {
 fn a_document_signed_by_xmlsec1_verifies_with_sfstub() {
     let key = test_key();
     let dir = TempDir::new("verify");
-    let keyfile = dir.write("key.pem", key.to_pkcs8_pem(LineEnding::LF).unwrap().as_bytes());
+    let keyfile = dir.write("key.pem", key.to_pkcs8_pem().as_bytes());
     let template = format!(
         r##"<soap:Envelope xmlns:soap="http://www.w3.org/2003/05/soap-envelope" xmlns:wsu="http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-utility-1.0.xsd">
   <soap:Header>
@@ -115,7 +108,7 @@ fn a_document_signed_by_xmlsec1_verifies_with_sfstub() {
         .into_iter()
         .find(|&n| tree.is(n, DS_NS, "Signature"))
         .unwrap();
-    let verified = dsig::verify(&tree, sig, &key.to_public_key(), "the test key", None);
+    let verified = dsig::verify(&tree, sig, key.public_key(), "the test key", None);
     assert!(verified.is_ok(), "{verified:?}\n{}", String::from_utf8_lossy(&signed));
     let tampered = String::from_utf8(signed).unwrap().replace("b=\"2\"", "b=\"3\"");
     assert!(tampered.contains("b=\"3\""), "the tampering took place");
@@ -126,7 +119,7 @@ fn a_document_signed_by_xmlsec1_verifies_with_sfstub() {
         .find(|&n| tree.is(n, DS_NS, "Signature"))
         .unwrap();
     assert!(matches!(
-        dsig::verify(&tree, sig, &key.to_public_key(), "the test key", None),
+        dsig::verify(&tree, sig, key.public_key(), "the test key", None),
         Err(dsig::DsigError::DigestMismatch(what)) if what.contains("soap:Body")
     ));
 }

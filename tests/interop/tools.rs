@@ -2,10 +2,10 @@
 
 use std::sync::OnceLock;
 
-use rsa::RsaPrivateKey;
+use sfstub::security::keys::PrivateKey;
 
-/// One RSA key for the whole test binary (generating keys is slow).
-pub fn test_key() -> &'static RsaPrivateKey {
-    static KEY: OnceLock<RsaPrivateKey> = OnceLock::new();
-    KEY.get_or_init(|| RsaPrivateKey::new(&mut rand_core::OsRng, 2048).unwrap())
+/// One RSA key for the whole test binary.
+pub fn test_key() -> &'static PrivateKey {
+    static KEY: OnceLock<PrivateKey> = OnceLock::new();
+    KEY.get_or_init(|| PrivateKey::generate().unwrap())
 }

@@ -85,7 +85,7 @@ pub fn request_with(assertion: &str, tamper: Tamper) -> String {
 }
 
 /// Replaces the message signature: none, or one by `key` leaving out the `omit` references.
-fn resign(signed: &str, with: Option<(&rsa::RsaPrivateKey, &[&str])>) -> String {
+fn resign(signed: &str, with: Option<(&sfstub::security::keys::PrivateKey, &[&str])>) -> String {
     let start = signed.rfind("<ds:Signature ").unwrap();
     let end = signed[start..].find("</ds:Signature>").unwrap() + start + "</ds:Signature>".len();
     let Some((key, omit)) = with else {

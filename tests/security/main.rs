@@ -3,6 +3,7 @@
 //! proof comes from xmlsec1: it verifies what sfstub signs, and signs a message sfstub's
 //! strict mode accepts.
 
+mod cache;
 mod client;
 mod clocks;
 mod request_log;
@@ -33,7 +34,7 @@ fn sts_issues_a_signed_holder_of_key_token_for_the_sample_client() {
     let tree = Tree::parse(xml.as_bytes()).unwrap();
     // The RSTR is signed by the STS over Body, Timestamp, Action, MessageID and RelatesTo.
     let signature = find(&tree, dsig::DS_NS, "Signature").expect("a signed RSTR");
-    let verified = dsig::verify(&tree, signature, &shared_test_keys().sts.public_key(), "the STS", None).unwrap();
+    let verified = dsig::verify(&tree, signature, shared_test_keys().sts.public_key(), "the STS", None).unwrap();
     assert_eq!(verified.covered.len(), 5);
     assert_eq!(text(&tree, WSA, "RelatesTo").as_deref(), Some(RST_MESSAGE_ID));
     assert_eq!(text(&tree, WSA, "Action").as_deref(), Some(RSTRC_ACTION));
@@ -65,7 +66,7 @@ fn sts_issues_a_signed_holder_of_key_token_for_the_sample_client() {
     dsig::verify(
         &tree,
         info.signature.unwrap(),
-        &shared_test_keys().sts.public_key(),
+        shared_test_keys().sts.public_key(),
         "the STS",
         None,
     )
@@ -209,7 +210,7 @@ fn token_mode_accepts_a_token_and_signs_the_response() {
     assert_eq!(text(&tree, WSA, "RelatesTo").as_deref(), Some(CLIENT_MESSAGE_ID));
     let signature = find(&tree, dsig::DS_NS, "Signature").expect("a signed response");
     let service_key = shared_test_keys().service.public_key();
-    let verified = dsig::verify(&tree, signature, &service_key, "the service certificate", None).unwrap();
+    let verified = dsig::verify(&tree, signature, service_key, "the service certificate", None).unwrap();
     let body = tree
         .child_elements(tree.root())
         .find(|&c| tree.element(c).local_name() == "Body")
@@ -431,7 +432,7 @@ fn rest_wstrust_returns_a_base64_assertion_for_the_use_key_certificate() {
     let (status, json) = rest(
         &app,
         "/runtime/api/rest/wstrust/v1/issue",
-        &wstrust_body("29189846", ENTITY_ID, Some(&client.cert_base64())),
+        &wstrust_body("29189846", ENTITY_ID, Some(client.cert_base64())),
         None,
     );
     assert_eq!(status, 200, "{json}");
@@ -445,7 +446,7 @@ fn rest_wstrust_returns_a_base64_assertion_for_the_use_key_certificate() {
     dsig::verify(
         &tree,
         info.signature.unwrap(),
-        &shared_test_keys().sts.public_key(),
+        shared_test_keys().sts.public_key(),
         "the STS",
         None,
     )
@@ -462,7 +463,7 @@ fn rest_wstrust_returns_a_base64_assertion_for_the_use_key_certificate() {
     let (status, json) = rest(
         &app,
         "/runtime/api/rest/wstrust/v1/issue",
-        &wstrust_body("29189846", ENTITY_ID, Some(&other)),
+        &wstrust_body("29189846", ENTITY_ID, Some(other)),
         Some(&client.cert_der),
     );
     assert_eq!((status, json["code"].as_u64()), (400, Some(103)), "{json}");
@@ -479,11 +480,11 @@ fn rest_wstrust_errors_carry_the_sts_codes() {
     let (status, json) = rest(
         &app,
         path,
-        &wstrust_body("29189846", "http://x.invalid/1", Some(&cert)),
+        &wstrust_body("29189846", "http://x.invalid/1", Some(cert)),
         None,
     );
     assert_eq!((status, json["code"].as_u64()), (400, Some(101)), "{json}");
-    let (status, json) = rest(&app, path, &wstrust_body("43405810", ENTITY_ID, Some(&cert)), None);
+    let (status, json) = rest(&app, path, &wstrust_body("43405810", ENTITY_ID, Some(cert)), None);
     assert_eq!((status, json["code"].as_u64()), (403, Some(5015)), "{json}");
     let (status, json) = rest(&app, path, "{not json", None);
     assert_eq!((status, json["code"].as_u64()), (400, Some(103)), "{json}");
@@ -492,8 +493,6 @@ fn rest_wstrust_errors_carry_the_sts_codes() {
 #[test]
 fn oauth_client_credentials_returns_a_ps256_jwt_bound_to_the_client_certificate() {
     use base64::Engine;
-    use rsa::pss::{Signature, VerifyingKey};
-    use rsa::signature::Verifier;
     use sha2::Digest;
     let b64url = base64::engine::general_purpose::URL_SAFE_NO_PAD;
     let app = app(SecurityMode::Off);
@@ -521,10 +520,21 @@ fn oauth_client_credentials_returns_a_ps256_jwt_bound_to_the_client_certificate(
         claims["cnf"]["x5t#S256"],
         b64url.encode(sha2::Sha256::digest(&client.cert_der))
     );
-    let signature = Signature::try_from(b64url.decode(parts[2]).unwrap().as_slice()).unwrap();
-    let key = VerifyingKey::<sha2::Sha256>::new(shared_test_keys().sts.public_key());
-    key.verify(format!("{}.{}", parts[0], parts[1]).as_bytes(), &signature)
-        .expect("the JWT verifies with the STS key");
+    let signature = b64url.decode(parts[2]).unwrap();
+    let signed = format!("{}.{}", parts[0], parts[1]);
+    assert!(
+        shared_test_keys()
+            .sts
+            .public_key()
+            .verify_pss_sha256(signed.as_bytes(), &signature),
+        "the JWT verifies with the STS key"
+    );
+    assert!(
+        !shared_test_keys()
+            .service
+            .public_key()
+            .verify_pss_sha256(signed.as_bytes(), &signature)
+    );
     // Without a TLS client certificate there is nothing to bind the token to.
     let (status, json) = rest(&app, "/runtime/api/rest/oauth/v1/issue", &form, None);
     assert_eq!((status, json["code"].as_u64()), (401, Some(101)), "{json}");

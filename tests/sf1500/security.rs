@@ -76,7 +76,7 @@ fn token_mode_accepts_a_token_for_sf1500_and_signs_the_answer() {
     let signature = reply.all(dsig::DS_NS, "Signature");
     let signature = *signature.first().expect("a signed response");
     let key = shared_test_keys().service.public_key();
-    let verified = dsig::verify(&reply.tree, signature, &key, "the service certificate", None).unwrap();
+    let verified = dsig::verify(&reply.tree, signature, key, "the service certificate", None).unwrap();
     let body = reply.all(SOAP12, "Body")[0];
     assert!(verified.covered.contains(&body), "the response Body is signed");
     let summary = summary(&s.app, &token_request(Objekt::Virksomhed, &token, &soeg_aalborg()));

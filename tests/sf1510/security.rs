@@ -19,7 +19,7 @@ fn theme_uuid(app: &sfstub::app::App) -> String {
 fn assert_signed(app: &sfstub::app::App, reply: &Reply) {
     let tree = reply.tree();
     let signature = first(&tree, DS, "Signature").expect("a signed response");
-    dsig::verify(&tree, signature, &app.keys.service.public_key(), "the service", None)
+    dsig::verify(&tree, signature, app.keys.service.public_key(), "the service", None)
         .unwrap_or_else(|e| panic!("the response signature does not verify: {e}\n{}", reply.xml));
     assert_eq!(texts(&tree, WSA, "RelatesTo"), [MESSAGE_ID]);
 }

@@ -143,7 +143,7 @@ fn token_model_lookup_is_answered_signed_by_the_service() {
         assert!(d.tree.namespace(d.all("RelatesTo")[0]) == Some(WSA_NS));
         let signature = d.all("Signature")[0];
         let service_key = shared_test_keys().service.public_key();
-        let verified = dsig::verify(&d.tree, signature, &service_key, "the service certificate", None)
+        let verified = dsig::verify(&d.tree, signature, service_key, "the service certificate", None)
             .unwrap_or_else(|e| panic!("{mode:?}: the response signature does not verify: {e}"));
         assert!(
             verified.covered.contains(&d.all("Body")[0]),

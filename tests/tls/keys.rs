@@ -4,9 +4,6 @@
 
 use std::path::Path;
 
-use rsa::pkcs1::EncodeRsaPrivateKey;
-use rsa::pkcs8::LineEnding;
-use rsa::traits::PublicKeyParts;
 use sfstub::security::keys::{
     self, Identity, KeyError, KeyMaterial, SAMPLE_CLIENT_CVR, SERVICE_ALIASES, STS_ALIAS, parse_certificate,
     shared_test_keys,
@@ -53,6 +50,31 @@ fn load_or_create_twice_gives_the_same_certificates() {
 }
 
 #[cfg(unix)]
+#[test]
+fn a_state_directory_written_by_an_earlier_sfstub_still_loads_and_signs() {
+    // Written by sfstub when the pure-Rust rsa crate made and wrote its keys (PKCS#8).
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/state-dir-rsa-0.9");
+    let (keys, created) = KeyMaterial::load_or_create(&dir).expect("the earlier key set loads");
+    assert!(!created);
+    for (role, id) in keys.identities() {
+        let on_disk = std::fs::read_to_string(dir.join(format!("{role}-key.pem"))).unwrap();
+        assert_eq!(id.key_pem, on_disk, "{role}: the key is kept as written");
+        let signature = id.key.sign_pkcs1_sha256(b"KontrolsagListeHent").unwrap();
+        assert!(
+            id.public_key().verify_pkcs1_sha256(b"KontrolsagListeHent", &signature),
+            "{role}"
+        );
+        assert_eq!(id.info().issuer, keys.ca.subject(), "{role}");
+    }
+    assert!(keys::issued_by(&keys.client.cert_der, keys.ca.info()));
+    assert!(
+        !keys
+            .sts
+            .public_key()
+            .verify_pkcs1_sha256(b"x", &keys.service.key.sign_pkcs1_sha256(b"x").unwrap())
+    );
+}
+
 #[test]
 fn the_state_directory_and_the_key_files_are_private() {
     use std::os::unix::fs::PermissionsExt;
@@ -204,11 +226,25 @@ fn the_signing_certificates_carry_the_platform_aliases() {
         assert!(keys.service.info().dns_names.iter().any(|d| d == alias), "{alias}");
     }
     for (role, id) in keys.identities() {
-        assert_eq!(id.key.size() * 8, 2048, "{role} is RSA 2048");
+        assert_eq!(id.key.public_key().bits(), 2048, "{role} is RSA 2048");
         assert_eq!(id.info().issuer, keys.ca.subject(), "{role} is issued by the CA");
     }
     let b64 = keys.sts.cert_base64();
     assert!(!b64.contains('\n') && b64.len() > 1000);
+}
+
+/// The PKCS#1 RSAPrivateKey inside a PKCS#8 PrivateKeyInfo (its privateKey OCTET STRING).
+fn pkcs1_of(pkcs8: &[u8]) -> Vec<u8> {
+    use x509_cert::der::asn1::{Any, OctetStringRef};
+    use x509_cert::der::{Decode, Reader, SliceReader};
+    let mut reader = SliceReader::new(pkcs8).unwrap();
+    reader
+        .sequence(|seq| {
+            let _version = u8::decode(seq)?;
+            let _algorithm = Any::decode(seq)?;
+            Ok(OctetStringRef::decode(seq)?.as_bytes().to_vec())
+        })
+        .unwrap()
 }
 
 #[test]
@@ -221,7 +257,11 @@ fn pem_overrides_accept_pkcs8_and_pkcs1_keys_and_refuse_a_foreign_key() {
     let pkcs1 = dir.join("sts-key-pkcs1.pem");
     std::fs::write(&cert, &keys.sts.cert_pem).unwrap();
     std::fs::write(&pkcs8, &keys.sts.key_pem).unwrap();
-    std::fs::write(&pkcs1, keys.sts.key.to_pkcs1_pem(LineEnding::LF).unwrap().as_bytes()).unwrap();
+    std::fs::write(
+        &pkcs1,
+        keys::pem("RSA PRIVATE KEY", &pkcs1_of(keys.sts.key.pkcs8_der())),
+    )
+    .unwrap();
     let from8 = Identity::from_pem_files(&cert, &pkcs8).expect("PKCS#8");
     let from1 = Identity::from_pem_files(&cert, &pkcs1).expect("PKCS#1");
     assert_eq!(from8.sha256_thumbprint(), keys.sts.sha256_thumbprint());
@@ -257,6 +297,6 @@ fn parse_certificate_refuses_garbage_and_keys_that_are_not_rsa() {
     let info = parse_certificate(&shared_test_keys().tls.cert_der).expect("an RSA certificate");
     assert!(info.not_before < info.not_after);
     assert_eq!(info.thumbprint_sha256, shared_test_keys().tls.sha256_thumbprint());
-    assert_eq!(info.public_key, shared_test_keys().tls.public_key());
+    assert_eq!(&info.public_key, shared_test_keys().tls.public_key());
     assert_eq!(keys::thumbprint(&shared_test_keys().tls.cert_der).len(), 64);
 }

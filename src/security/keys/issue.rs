@@ -1,4 +1,4 @@
-//! Creating certificates: RSA keys (the rsa crate, in parallel), certificates issued by the
+//! Creating certificates: RSA keys (aws-lc-rs, in parallel), certificates issued by the
 //! local CA (rcgen with ring, which signs with RSA keys given as PKCS#8), and the FOCES-style
 //! multi-valued subject of the sample client certificate (patched in with x509-cert and
 //! re-signed, as rcgen writes one attribute per RDN).
@@ -11,9 +11,6 @@ use rcgen::{
     BasicConstraints, CertificateParams, DistinguishedName, DnType, DnValue, ExtendedKeyUsagePurpose, IsCa, Issuer,
     KeyPair, KeyUsagePurpose, SanType, SerialNumber,
 };
-use rsa::RsaPrivateKey;
-use rsa::pkcs8::{EncodePrivateKey, LineEnding};
-use rsa::signature::{SignatureEncoding, Signer};
 use x509_cert::Certificate;
 use x509_cert::attr::AttributeTypeAndValue;
 use x509_cert::der::asn1::{Any, BitString};
@@ -22,8 +19,8 @@ use x509_cert::name::{Name, RdnSequence, RelativeDistinguishedName};
 use x509_cert::spki::ObjectIdentifier;
 
 use super::{
-    CA_COMMON_NAME, Identity, KeyError, KeyMaterial, SERVICE_ALIAS, SERVICE_ALIASES, STS_ALIAS, TLS_DEFAULT_NAMES,
-    sample_client_subject,
+    CA_COMMON_NAME, Identity, KeyError, KeyMaterial, PrivateKey, SERVICE_ALIAS, SERVICE_ALIASES, STS_ALIAS,
+    TLS_DEFAULT_NAMES, sample_client_subject,
 };
 
 impl KeyMaterial {
@@ -94,11 +91,9 @@ impl KeyMaterial {
 }
 
 /// `n` RSA 2048 keys, generated in parallel.
-fn new_rsa_keys<const N: usize>() -> Result<[RsaPrivateKey; N], KeyError> {
-    let keys: Vec<Result<RsaPrivateKey, KeyError>> = std::thread::scope(|s| {
-        let handles: Vec<_> = (0..N)
-            .map(|_| s.spawn(|| RsaPrivateKey::new(&mut rand_core::OsRng, 2048)))
-            .collect();
+fn new_rsa_keys<const N: usize>() -> Result<[PrivateKey; N], KeyError> {
+    let keys: Vec<Result<PrivateKey, KeyError>> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..N).map(|_| s.spawn(PrivateKey::generate)).collect();
         handles
             .into_iter()
             .map(|h| match h.join() {
@@ -121,12 +116,8 @@ fn generate_error(what: &str, e: impl std::fmt::Display) -> KeyError {
 }
 
 /// The key as rcgen's signer (ring signs with RSA keys given as PKCS#8).
-fn signing_key_pair(key: &RsaPrivateKey, file: &Path) -> Result<KeyPair, KeyError> {
-    let pkcs8 = key.to_pkcs8_pem(LineEnding::LF).map_err(|e| KeyError::KeyPem {
-        file: file.to_owned(),
-        reason: e.to_string(),
-    })?;
-    KeyPair::from_pkcs8_pem_and_sign_algo(&pkcs8, &rcgen::PKCS_RSA_SHA256).map_err(|e| KeyError::KeyPem {
+fn signing_key_pair(key: &PrivateKey, file: &Path) -> Result<KeyPair, KeyError> {
+    KeyPair::from_pkcs8_pem_and_sign_algo(&key.to_pkcs8_pem(), &rcgen::PKCS_RSA_SHA256).map_err(|e| KeyError::KeyPem {
         file: file.to_owned(),
         reason: format!("cannot sign with it: {e}"),
     })
@@ -256,7 +247,7 @@ fn tls_params(extra: &[String]) -> Result<CertificateParams, KeyError> {
 fn issue(
     issuer: &Issuer<'_, KeyPair>,
     params: CertificateParams,
-    key: RsaPrivateKey,
+    key: PrivateKey,
     role: &str,
 ) -> Result<Identity, KeyError> {
     let cert_file = PathBuf::from(format!("<new>/{role}.pem"));
@@ -271,14 +262,15 @@ fn issue(
 /// The same certificate with `subject` (written as [`super::name_to_string`] writes, `+` joining
 /// the attributes of one RDN), re-signed by `ca_key`. rcgen writes one attribute per RDN
 /// only; FOCES subjects have a multi-valued RDN (serialNumber + CN).
-fn with_subject(identity: Identity, subject: &str, ca_key: &RsaPrivateKey) -> Result<Identity, KeyError> {
+fn with_subject(identity: Identity, subject: &str, ca_key: &PrivateKey) -> Result<Identity, KeyError> {
     let file = PathBuf::from("<new>/client.pem");
     let fail = |e: x509_cert::der::Error| generate_error("client.pem", e);
     let mut cert = Certificate::from_der(&identity.cert_der).map_err(fail)?;
     cert.tbs_certificate.subject = parse_subject(subject).map_err(fail)?;
     let tbs = cert.tbs_certificate.to_der().map_err(fail)?;
-    let signer = rsa::pkcs1v15::SigningKey::<sha2::Sha256>::new(ca_key.clone());
-    let signature = signer.sign(&tbs).to_vec();
+    let signature = ca_key
+        .sign_pkcs1_sha256(&tbs)
+        .map_err(|e| generate_error("client.pem", e))?;
     cert.signature = BitString::from_bytes(&signature).map_err(fail)?;
     let der = cert.to_der().map_err(fail)?;
     Identity::new(der, identity.key, &file, Path::new("<new>/client-key.pem"))

@@ -5,10 +5,8 @@ use std::fmt::Write as _;
 use std::net::IpAddr;
 use std::path::Path;
 
+use super::super::crypto::{CertHash, PrivateKey, PublicKey};
 use chrono::{DateTime, Utc};
-use rsa::pkcs1::DecodeRsaPrivateKey;
-use rsa::pkcs8::{DecodePrivateKey, DecodePublicKey};
-use rsa::{RsaPrivateKey, RsaPublicKey};
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use sha2::{Digest, Sha256};
@@ -32,7 +30,7 @@ pub struct CertInfo {
     pub subject: String,
     /// The issuer, written the same way.
     pub issuer: String,
-    pub public_key: RsaPublicKey,
+    pub public_key: PublicKey,
     pub not_before: DateTime<Utc>,
     pub not_after: DateTime<Utc>,
     /// SHA-256 of the certificate's DER.
@@ -80,11 +78,13 @@ pub(super) fn parse_named(der: &[u8], file: &Path) -> Result<CertInfo, KeyError>
             algorithm: spki.algorithm.oid.to_string(),
         });
     }
-    let spki_der = spki
-        .to_der()
-        .map_err(|e| bad(format!("its public key cannot be encoded: {e}")))?;
-    let public_key = RsaPublicKey::from_public_key_der(&spki_der)
-        .map_err(|e| bad(format!("its RSA public key is malformed: {e}")))?;
+    let public_key = spki
+        .subject_public_key
+        .as_bytes()
+        .ok_or_else(|| bad("its public key is not a whole number of bytes".into()))
+        .and_then(|der| {
+            PublicKey::from_pkcs1_der(der).map_err(|e| bad(format!("its RSA public key is malformed: {e}")))
+        })?;
     let time = |t: x509_cert::time::Time| {
         let secs = i64::try_from(t.to_unix_duration().as_secs()).unwrap_or(i64::MAX);
         DateTime::from_timestamp(secs, 0).ok_or_else(|| bad(format!("validity time {t} is out of range")))
@@ -129,7 +129,6 @@ pub const MIN_RSA_BITS: usize = 2048;
 /// validity period and with an RSA key of at least [`MIN_RSA_BITS`]. The error names the
 /// certificate and what is wrong with it.
 pub fn check_usable(info: &CertInfo, now: DateTime<Utc>) -> Result<(), String> {
-    use rsa::traits::PublicKeyParts;
     let time = |t: DateTime<Utc>| t.format("%Y-%m-%dT%H:%M:%SZ").to_string();
     if now < info.not_before {
         return Err(format!(
@@ -147,7 +146,7 @@ pub fn check_usable(info: &CertInfo, now: DateTime<Utc>) -> Result<(), String> {
             time(now)
         ));
     }
-    let bits = info.public_key.n().bits();
+    let bits = info.public_key.bits();
     if bits < MIN_RSA_BITS {
         return Err(format!(
             "the certificate {} has a {bits}-bit RSA key; sfstub requires at least {MIN_RSA_BITS} bits",
@@ -165,8 +164,6 @@ const SHA512_WITH_RSA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.
 /// issuer and its signature (PKCS#1 v1.5 with SHA-256, -384 or -512) verifies with the CA's
 /// key. Anything unreadable is `false`.
 pub fn issued_by(der: &[u8], issuer: &CertInfo) -> bool {
-    use rsa::pkcs1v15::{Signature, VerifyingKey};
-    use rsa::signature::Verifier;
     let Ok(cert) = Certificate::from_der(der) else {
         return false;
     };
@@ -179,16 +176,13 @@ pub fn issued_by(der: &[u8], issuer: &CertInfo) -> bool {
     let Some(bytes) = cert.signature.as_bytes() else {
         return false;
     };
-    let Ok(signature) = Signature::try_from(bytes) else {
-        return false;
+    let hash = match cert.signature_algorithm.oid {
+        SHA256_WITH_RSA => CertHash::Sha256,
+        SHA384_WITH_RSA => CertHash::Sha384,
+        SHA512_WITH_RSA => CertHash::Sha512,
+        _ => return false,
     };
-    let key = issuer.public_key.clone();
-    match cert.signature_algorithm.oid {
-        SHA256_WITH_RSA => VerifyingKey::<Sha256>::new(key).verify(&tbs, &signature).is_ok(),
-        SHA384_WITH_RSA => VerifyingKey::<sha2::Sha384>::new(key).verify(&tbs, &signature).is_ok(),
-        SHA512_WITH_RSA => VerifyingKey::<sha2::Sha512>::new(key).verify(&tbs, &signature).is_ok(),
-        _ => false,
-    }
+    issuer.public_key.verify_pkcs1(hash, &tbs, bytes)
 }
 
 /// Writes a distinguished name the way KOMBIT's (.NET) STS writes `X509SubjectName`: most
@@ -301,7 +295,7 @@ pub(super) fn certificates_from_pem(text: &[u8], file: &Path) -> Result<Vec<Vec<
 
 /// Reads the first unencrypted private key in `text` (from `file`): PKCS#8 (`PRIVATE KEY`) or
 /// PKCS#1 (`RSA PRIVATE KEY`), which must be RSA.
-pub(super) fn rsa_key_from_pem(text: &[u8], file: &Path) -> Result<RsaPrivateKey, KeyError> {
+pub(super) fn rsa_key_from_pem(text: &[u8], file: &Path) -> Result<PrivateKey, KeyError> {
     let bad = |reason: String| KeyError::KeyPem {
         file: file.to_owned(),
         reason,
@@ -315,10 +309,8 @@ pub(super) fn rsa_key_from_pem(text: &[u8], file: &Path) -> Result<RsaPrivateKey
         e => bad(e.to_string()),
     })?;
     match key {
-        PrivateKeyDer::Pkcs8(k) => RsaPrivateKey::from_pkcs8_der(k.secret_pkcs8_der())
-            .map_err(|e| bad(format!("not an RSA private key in PKCS#8: {e}"))),
-        PrivateKeyDer::Pkcs1(k) => RsaPrivateKey::from_pkcs1_der(k.secret_pkcs1_der())
-            .map_err(|e| bad(format!("malformed PKCS#1 RSA private key: {e}"))),
+        PrivateKeyDer::Pkcs8(k) => PrivateKey::from_pkcs8_der(k.secret_pkcs8_der()).map_err(bad),
+        PrivateKeyDer::Pkcs1(k) => PrivateKey::from_pkcs1_der(k.secret_pkcs1_der()).map_err(bad),
         PrivateKeyDer::Sec1(_) => Err(KeyError::NotRsa {
             file: file.to_owned(),
             algorithm: "an elliptic-curve (SEC1) key".into(),
