@@ -188,7 +188,7 @@ pub fn check(
         // A contract whose operation names an undeclared element does not load: unreachable.
         return;
     };
-    let instance = Instance::within(body, range);
+    let instance = Instance::below(body, range, &op.ancestors);
     let limits = xsd::Limits {
         max_depth: 256,
         max_findings: MAX_FINDINGS,

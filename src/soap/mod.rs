@@ -152,6 +152,9 @@ pub struct Operation {
     pub namespace: Option<String>,
     /// The byte range of the whole element in the request.
     pub range: Range<usize>,
+    /// The byte ranges of its ancestors' start tags (`Envelope`, `Body`): the namespace
+    /// declarations in scope at the operation are theirs and its own.
+    pub ancestors: [Range<usize>; 2],
 }
 
 /// A parsed envelope: version, where the header is, and the operation.
@@ -204,6 +207,8 @@ pub fn parse_envelope(input: &[u8], limits: Limits, fallback: SoapVersion) -> Re
     // Inside the header's wsa:MessageID: its text so far.
     let mut message_id: Option<String> = None;
     let mut op_start = 0usize;
+    // The start tags of the Envelope and the Body.
+    let mut ancestors = [0..0, 0..0];
     let mut op_pending: Option<(String, Option<String>)> = None;
     let mut seen_header = false;
     let mut seen_body = false;
@@ -283,6 +288,7 @@ pub fn parse_envelope(input: &[u8], limits: Limits, fallback: SoapVersion) -> Re
                         if is_empty {
                             return Err(fault(version, "the Envelope has no Body".into()));
                         }
+                        ancestors[0] = before..after;
                     }
                     2 => match local.as_ref() {
                         b"Header" if seen_header => {
@@ -320,6 +326,7 @@ pub fn parse_envelope(input: &[u8], limits: Limits, fallback: SoapVersion) -> Re
                                 ));
                             }
                             in_body = true;
+                            ancestors[1] = before..after;
                         }
                         other => {
                             return Err(fault(
@@ -352,6 +359,7 @@ pub fn parse_envelope(input: &[u8], limits: Limits, fallback: SoapVersion) -> Re
                                 local_name: name,
                                 namespace,
                                 range: before..after,
+                                ancestors: ancestors.clone(),
                             });
                         } else {
                             op_start = before;
@@ -385,6 +393,7 @@ pub fn parse_envelope(input: &[u8], limits: Limits, fallback: SoapVersion) -> Re
                                 local_name,
                                 namespace,
                                 range: op_start..after,
+                                ancestors: ancestors.clone(),
                             });
                         }
                     }

@@ -237,13 +237,16 @@ impl LineCounter {
         if self.line == 0 {
             self.line = 1;
         }
-        for b in &bytes[self.offset..at] {
-            if *b == b'\n' {
-                self.line += 1;
-                self.column = 0;
-            } else if (*b & 0xC0) != 0x80 {
-                self.column += 1;
+        // Whole-slice counts (vectorised), not a branch per byte: a SOAP header before the
+        // element asked about may be many kilobytes.
+        let slice = &bytes[self.offset..at];
+        let chars = |s: &[u8]| s.iter().filter(|&&b| (b & 0xC0) != 0x80).count() as u32;
+        match slice.iter().rposition(|&b| b == b'\n') {
+            Some(last) => {
+                self.line += slice.iter().filter(|&&b| b == b'\n').count() as u32;
+                self.column = chars(&slice[last + 1..]);
             }
+            None => self.column += chars(slice),
         }
         self.offset = at;
         (self.line, self.column + 1)

@@ -93,24 +93,7 @@ impl<'a> Instance<'a> {
                 _ => {}
             }
         }
-        let mut namespaces = Vec::new();
-        for e in &open {
-            if !e.attributes_raw().windows(5).any(|w| w == b"xmlns") {
-                continue;
-            }
-            for a in e.attributes().with_checks(false).flatten() {
-                let key = a.key.as_ref();
-                let prefix = if key == b"xmlns" {
-                    Some(String::new())
-                } else {
-                    key.strip_prefix(b"xmlns:")
-                        .map(|p| String::from_utf8_lossy(p).into_owned())
-                };
-                if let (Some(p), Ok(v)) = (prefix, a.unescape_value()) {
-                    namespaces.push((p, v.into_owned()));
-                }
-            }
-        }
+        let namespaces = declarations(&open);
         let mut lines = LineCounter::default();
         let (line, column) = lines.position(document, start);
         Instance {
@@ -121,6 +104,60 @@ impl<'a> Instance<'a> {
             offset: start,
         }
     }
+
+    /// [`Instance::within`] when the start tags of the element's ancestors are known (their
+    /// byte ranges in `document`, outermost first, e.g. a SOAP request's `Envelope` and
+    /// `Body`): only those tags are read, not everything before the element (a SOAP header
+    /// may be most of a request).
+    pub fn below(
+        document: &'a [u8],
+        range: std::ops::Range<usize>,
+        ancestors: &[std::ops::Range<usize>],
+    ) -> Instance<'a> {
+        let start = range.start.min(document.len());
+        let end = range.end.clamp(start, document.len());
+        let open: Vec<quick_xml::events::BytesStart<'a>> = ancestors
+            .iter()
+            .filter_map(|r| document.get(r.clone()))
+            .filter_map(|tag| match Reader::from_reader(tag).read_event() {
+                Ok(Event::Start(e)) => Some(e),
+                _ => None,
+            })
+            .collect();
+        let namespaces = declarations(&open);
+        let mut lines = LineCounter::default();
+        let (line, column) = lines.position(document, start);
+        Instance {
+            bytes: &document[start..end],
+            namespaces,
+            line,
+            column,
+            offset: start,
+        }
+    }
+}
+
+/// The namespace declarations of `open` start tags, outermost first: (prefix, URI).
+fn declarations(open: &[quick_xml::events::BytesStart<'_>]) -> Vec<(String, String)> {
+    let mut namespaces = Vec::new();
+    for e in open {
+        if !e.attributes_raw().windows(5).any(|w| w == b"xmlns") {
+            continue;
+        }
+        for a in e.attributes().with_checks(false).flatten() {
+            let key = a.key.as_ref();
+            let prefix = if key == b"xmlns" {
+                Some(String::new())
+            } else {
+                key.strip_prefix(b"xmlns:")
+                    .map(|p| String::from_utf8_lossy(p).into_owned())
+            };
+            if let (Some(p), Ok(v)) = (prefix, a.unescape_value()) {
+                namespaces.push((p, v.into_owned()));
+            }
+        }
+    }
+    namespaces
 }
 
 /// A namespace binding in scope.
