@@ -461,6 +461,91 @@ mod tests {
         gate.release();
     }
 
+    /// A writer into a shared buffer, for a subscriber in a test.
+    #[derive(Clone, Default)]
+    struct Buffer(Arc<Mutex<Vec<u8>>>);
+
+    impl Write for Buffer {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Buffer {
+        type Writer = Buffer;
+
+        fn make_writer(&'a self) -> Buffer {
+            self.clone()
+        }
+    }
+
+    /// What `emit` logs, formatted by [`Line`] (`fast`) or by tracing's default format.
+    fn logged(fast: bool, emit: &dyn Fn()) -> String {
+        let buffer = Buffer::default();
+        let builder = tracing_subscriber::fmt().with_writer(buffer.clone()).with_ansi(false);
+        match fast {
+            true => tracing::subscriber::with_default(builder.event_format(Line::default()).finish(), emit),
+            false => tracing::subscriber::with_default(builder.finish(), emit),
+        }
+        let bytes = buffer.0.lock().unwrap().clone();
+        String::from_utf8(bytes).unwrap()
+    }
+
+    #[test]
+    fn request_lines_read_as_tracings_default_format_writes_them() {
+        let emit = || {
+            tracing::info!(
+                target: REQUEST_TARGET,
+                method = %"POST",
+                path = "/kontrolsaglistehent/1",
+                status = 200u16,
+                caller = "64942212",
+                outcome = %"1 case(s)",
+                micros = 35u64,
+            );
+            tracing::warn!(target: REQUEST_TARGET, path = "a \"quoted\" \\ path\tæ\u{301}", n = -3i64, ok = true, "a {} message", 7);
+            tracing::info!(target: "sfstub::server", port = 8080, "listening");
+        };
+        let (fast, full) = (logged(true, &emit), logged(false, &emit));
+        let fast: Vec<&str> = fast.lines().collect();
+        let full: Vec<&str> = full.lines().collect();
+        assert_eq!(fast.len(), 3, "{fast:?}");
+        for (f, d) in fast.iter().zip(&full) {
+            let (f_time, f_rest) = f.split_once(' ').unwrap();
+            let (d_time, d_rest) = d.split_once(' ').unwrap();
+            assert_eq!(f_rest, d_rest);
+            assert_eq!(f_time.len(), d_time.len(), "{f_time} {d_time}");
+            assert!(chrono::DateTime::parse_from_rfc3339(f_time).is_ok(), "{f_time}");
+        }
+        assert_eq!(
+            fast[0].split_once(' ').unwrap().1,
+            " INFO sfstub::request: method=POST path=\"/kontrolsaglistehent/1\" status=200 caller=\"64942212\" outcome=1 case(s) micros=35"
+        );
+    }
+
+    #[test]
+    fn log_times_are_rfc_3339_with_microseconds() {
+        for (secs, nanos) in [
+            (0, 0),
+            (1_795_000_000, 123_456_789),
+            (1_795_000_000, 999_999_999),
+            (1_795_000_001, 5_000),
+        ] {
+            let time = std::time::UNIX_EPOCH + Duration::new(secs, nanos);
+            let mut written = String::new();
+            write_time(&mut written, time).unwrap();
+            let expected = chrono::DateTime::<chrono::Utc>::from(time)
+                .format("%Y-%m-%dT%H:%M:%S%.6fZ")
+                .to_string();
+            assert_eq!(written, expected);
+        }
+    }
+
     #[test]
     fn long_lines_are_cut_and_marked() {
         let long = format!("{}\n", "é".repeat(10_000));

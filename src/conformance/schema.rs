@@ -380,6 +380,36 @@ mod tests {
     use super::*;
     use crate::services::{Context, Summary};
 
+    #[test]
+    fn the_operation_read_below_its_ancestors_is_the_operation_read_within_the_request() {
+        // A header with declarations of its own (out of scope at the operation), an escaped
+        // namespace URI, a default namespace on the Body, lines and a multi-byte character
+        // before the operation.
+        let request = "<?xml version=\"1.0\"?>\n<s:Envelope xmlns:s=\"http://www.w3.org/2003/05/soap-envelope\" \
+                       xmlns:k=\"urn:k?a=1&amp;b=2\">\n  <s:Header><h:H xmlns:h=\"urn:h\">æ</h:H></s:Header>\n  \
+                       <s:Body xmlns=\"urn:d\">\n    <!-- ø --><k:Op><x>1</x></k:Op></s:Body></s:Envelope>";
+        let envelope =
+            crate::soap::parse_envelope(request.as_bytes(), crate::soap::Limits::default(), SoapVersion::V12)
+                .expect("a SOAP request");
+        let op = &envelope.operation;
+        let within = Instance::within(request.as_bytes(), op.range.clone());
+        let below = Instance::below(request.as_bytes(), op.range.clone(), &op.ancestors);
+        assert_eq!(below.namespaces, within.namespaces);
+        assert_eq!(
+            below.namespaces,
+            [
+                ("s".to_owned(), "http://www.w3.org/2003/05/soap-envelope".to_owned()),
+                ("k".to_owned(), "urn:k?a=1&b=2".to_owned()),
+                (String::new(), "urn:d".to_owned()),
+            ]
+        );
+        assert_eq!(
+            (below.bytes, below.line, below.column, below.offset),
+            (within.bytes, within.line, within.column, within.offset)
+        );
+        assert_eq!((below.line, below.column), (4, 16));
+    }
+
     /// A service served from a contract, as the contract engine builds them: it answers
     /// [`Service::schema`] with the contract it loaded.
     struct FromContract(Contract);
