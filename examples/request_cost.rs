@@ -18,10 +18,6 @@ use sfstub::app::{App, Limits};
 use sfstub::logging::LogQueue;
 use sfstub::scenario::{Scenario, parse_clock};
 
-/// The allocator `sfstub serve` uses.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 /// UDK (CVR 64942212) asks for a citizen with an open case held by a municipality.
 pub const REQUEST: &str = r#"<soap:Envelope xmlns:soap="http://www.w3.org/2003/05/soap-envelope" xmlns:k="http://www.kombit.dk/int/2022/01/01/" xmlns:kontekst="http://kombit.dk/xml/schemas/kontekst/2017/01/01/">
   <soap:Body>

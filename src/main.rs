@@ -12,12 +12,6 @@ use sfstub::logging::LogQueue;
 use sfstub::security::keys::{self, Identity, KeyMaterial};
 use sfstub::{commands, say, server};
 
-/// mimalloc instead of the system allocator: a request allocates and frees many small
-/// buffers on two worker threads (and the journal frees on one what the other allocated),
-/// where glibc's malloc spent about an eighth of the server's time.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {

@@ -407,7 +407,7 @@ mod tests {
             (below.bytes, below.line, below.column, below.offset),
             (within.bytes, within.line, within.column, within.offset)
         );
-        assert_eq!((below.line, below.column), (4, 16));
+        assert_eq!((below.line, below.column), (5, 15));
     }
 
     /// A service served from a contract, as the contract engine builds them: it answers
