@@ -2,8 +2,12 @@
 //! flipped, cut short, garbage inserted, elements duplicated) get an answer — a result, a
 //! business error or a fault — with a status a client can act on, in every security mode.
 
+#[path = "../support/token.rs"]
+mod token;
 #[path = "../support/world.rs"]
 mod world;
+
+mod fuzz;
 
 use bytes::Bytes;
 use proptest::prelude::*;
