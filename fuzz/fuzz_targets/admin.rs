@@ -35,7 +35,9 @@ static APP: LazyLock<App> = LazyLock::new(|| {
     app
 });
 
-fuzz_target!(|data: &[u8]| {
+fuzz_target!(init: {
+    LazyLock::force(&APP);
+}, |data: &[u8]| {
     let Ok(line) = std::str::from_utf8(data) else {
         return;
     };

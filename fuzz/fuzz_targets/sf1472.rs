@@ -15,7 +15,9 @@ use sfstub::soap::{Limits, SoapVersion, parse_envelope};
 
 static APP: LazyLock<App> = LazyLock::new(|| sfstub_fuzz::app(SecurityMode::Off));
 
-fuzz_target!(|data: &[u8]| {
+fuzz_target!(init: {
+    LazyLock::force(&APP);
+}, |data: &[u8]| {
     let Ok(envelope) = parse_envelope(data, Limits::default(), SoapVersion::V12) else {
         return;
     };

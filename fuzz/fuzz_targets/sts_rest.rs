@@ -10,7 +10,6 @@ use libfuzzer_sys::fuzz_target;
 use sfstub::app::App;
 use sfstub::http::with_context;
 use sfstub::security::SecurityMode;
-use sfstub::security::keys::shared_test_keys;
 use sfstub::services::sf1514_rest::{oauth, wstrust};
 use sfstub::services::sf1514_sts::Issuer;
 
@@ -21,8 +20,11 @@ static APPS: LazyLock<[App; 2]> = LazyLock::new(|| {
     ]
 });
 
-fuzz_target!(|data: &[u8]| {
-    let client = shared_test_keys().client.cert_der.as_slice();
+fuzz_target!(init: {
+    LazyLock::force(&APPS);
+}, |data: &[u8]| {
+    let keys = sfstub_fuzz::keys();
+    let client = keys.client.cert_der.as_slice();
     for (app, tls) in APPS.iter().zip([None, Some(client)]) {
         let loaded = app.loaded();
         let audiences = loaded.audiences();

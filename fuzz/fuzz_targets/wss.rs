@@ -13,7 +13,7 @@ use sfstub::services::sf1472_kontrolsag::ENTITY_ID;
 use sfstub::soap::Limits;
 use sfstub_fuzz::{now, seed_sts};
 
-fuzz_target!(|data: &[u8]| {
+fuzz_target!(init: { seed_sts(); }, |data: &[u8]| {
     let Ok(tree) = Tree::parse_with(data, Limits::default()) else {
         return;
     };

@@ -7,18 +7,35 @@
 use std::sync::LazyLock;
 
 use libfuzzer_sys::fuzz_target;
+use sfstub::security::SecurityMode;
+use sfstub::services::sf1472_kontrolsag::PATHS;
 use sfstub::xsd::{Contract, Limits, SchemaSet, Source};
 
-const WSDL: &str = include_str!("../../src/services/sf1472/KontrolsagListeHent.wsdl");
-const XSD: &str = include_str!("../../src/services/sf1472/KontrolsagListeHent.xsd");
-
-static CONTRACT: LazyLock<Contract> = LazyLock::new(|| {
-    let source = Source::memory([("KontrolsagListeHent.wsdl", WSDL), ("KontrolsagListeHent.xsd", XSD)]);
-    Contract::load(&source, "KontrolsagListeHent.wsdl").unwrap_or_else(|e| panic!("{e:?}"))
+/// SF1472's contract as the service publishes it (its WSDL and the XSDs that WSDL imports),
+/// compiled.
+static CONTRACT: LazyLock<(Contract, String)> = LazyLock::new(|| {
+    const BASE: &str = "http://sfstub.invalid/contract";
+    let app = sfstub_fuzz::app(SecurityMode::Off);
+    let loaded = app.loaded();
+    let service = loaded
+        .service_for(PATHS[0])
+        .expect("the built-in scenario serves SF1472");
+    let mut files = vec![("service.wsdl".to_owned(), service.contract(None, BASE).expect("a WSDL"))];
+    for xsd in ["KontrolsagListeHent.xsd", "Kontekst.xsd"] {
+        if let Some(text) = service.contract(Some(xsd), BASE) {
+            files.push((format!("{BASE}/{xsd}"), text));
+        }
+    }
+    let xsd = files[1].1.clone();
+    let contract = Contract::load(&Source::memory(files), "service.wsdl").unwrap_or_else(|e| panic!("{e:?}"));
+    (contract, xsd)
 });
 
-fuzz_target!(|data: &[u8]| {
-    let schema = &CONTRACT.schema;
+fuzz_target!(init: {
+    LazyLock::force(&CONTRACT);
+}, |data: &[u8]| {
+    let (contract, xsd) = &*CONTRACT;
+    let schema = &contract.schema;
     let request = schema.find_element_by_local_name("KontrolsagListeHent_I");
     let limits = Limits {
         max_depth: 64,
@@ -27,7 +44,7 @@ fuzz_target!(|data: &[u8]| {
     let instance = sfstub::xsd::Instance::new(data);
     let _ = schema.validate_instance(&instance, request, limits);
     let _ = schema.validate_instance(&instance, None, limits);
-    let source = Source::memory([("fuzz.xsd", data), ("KontrolsagListeHent.xsd", XSD.as_bytes())]);
+    let source = Source::memory([("fuzz.xsd", data), ("KontrolsagListeHent.xsd", xsd.as_bytes())]);
     if let Ok(set) = SchemaSet::load(&source, &["fuzz.xsd"]) {
         for (_, id) in set.global_elements().into_iter().take(4) {
             let _ = set.validate(data, Some(id));

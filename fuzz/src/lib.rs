@@ -5,13 +5,13 @@
 //! execution costs only the code under test.
 
 use std::path::PathBuf;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use chrono::{DateTime, Utc};
 use sfstub::app::{App, Limits};
 use sfstub::scenario::{DEFAULT_SCENARIO, Scenario, parse_clock};
 use sfstub::security::SecurityMode;
-use sfstub::security::keys::{CertInfo, read_ca_file};
+use sfstub::security::keys::{CertInfo, KeyMaterial, read_ca_file};
 
 /// The security clock of every fuzzed check: the signed seeds in `fixtures/fuzz-seeds` carry
 /// Timestamps and tokens made at this instant.
@@ -37,9 +37,22 @@ pub fn app(mode: SecurityMode) -> App {
         Scenario::parse(DEFAULT_SCENARIO, "default", Some(clock)).expect("the built-in scenario is valid");
     scenario.security.clock = clock;
     scenario.security.mode = mode;
-    let mut app = App::new(scenario, Limits::default());
+    let mut app = App::with_keys(scenario, Limits::default(), keys());
     app.security.mode = mode;
     app
+}
+
+/// sfstub's keys for the fuzzed apps, kept in `fuzz/state` (not committed): made on the first
+/// run, loaded on later ones, as RSA key generation takes seconds to minutes on a busy machine
+/// (and libFuzzer's main process and its job each set up the target).
+pub fn keys() -> Arc<KeyMaterial> {
+    static KEYS: OnceLock<Arc<KeyMaterial>> = OnceLock::new();
+    KEYS.get_or_init(|| {
+        let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("state");
+        let (keys, _) = KeyMaterial::load_or_create(&dir).unwrap_or_else(|e| panic!("{e}"));
+        Arc::new(keys)
+    })
+    .clone()
 }
 
 /// The STS certificate that issued the tokens in `fixtures/fuzz-seeds/wss` (the fuzzed
