@@ -483,25 +483,27 @@ pub fn parse_date(text: &str, anchor: NaiveDate) -> Result<NaiveDate, String> {
         Some(b'+') => (1, &t[1..]),
         _ => (1, t),
     };
-    if rest.len() < 2 {
+    // The unit is the last character, whatever its width; the number before it may be huge.
+    let Some(unit) = rest.chars().last() else {
         return Err(bad());
-    }
-    let (number, unit) = rest.split_at(rest.len() - 1);
+    };
+    let number = &rest[..rest.len() - unit.len_utf8()];
     let n: i64 = number.parse().map_err(|_| bad())?;
-    let n = sign * n;
-    let months = |m: i64| {
-        let shifted = if m < 0 {
-            anchor.checked_sub_months(Months::new(m.unsigned_abs() as u32))
-        } else {
-            anchor.checked_add_months(Months::new(m as u32))
+    let n = n.checked_mul(sign).ok_or_else(bad)?;
+    let months = |m: Option<i64>| {
+        let count = m.and_then(|m| u32::try_from(m.unsigned_abs()).ok()).ok_or_else(bad)?;
+        let shifted = match m {
+            Some(m) if m < 0 => anchor.checked_sub_months(Months::new(count)),
+            _ => anchor.checked_add_months(Months::new(count)),
         };
         shifted.ok_or_else(bad)
     };
+    let days = |d: Option<chrono::Duration>| d.and_then(|d| anchor.checked_add_signed(d)).ok_or_else(bad);
     match unit {
-        "d" => anchor.checked_add_signed(chrono::Duration::days(n)).ok_or_else(bad),
-        "w" => anchor.checked_add_signed(chrono::Duration::weeks(n)).ok_or_else(bad),
-        "m" => months(n),
-        "y" => months(n * 12),
+        'd' => days(chrono::Duration::try_days(n)),
+        'w' => days(chrono::Duration::try_weeks(n)),
+        'm' => months(Some(n)),
+        'y' => months(n.checked_mul(12)),
         _ => Err(bad()),
     }
 }

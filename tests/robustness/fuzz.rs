@@ -7,7 +7,8 @@
 use std::path::PathBuf;
 
 use bytes::Bytes;
-use chrono::Duration;
+use chrono::{Duration, NaiveDate};
+use sfstub::scenario::{Scenario, parse_date};
 use sfstub::security::keys::{read_ca_file, shared_test_keys};
 use sfstub::security::saml::{self, AssertionSpec};
 use sfstub::security::wss::{self, Expectations, Freshness, Strictness};
@@ -145,5 +146,56 @@ fn fuzz_seeds_pass_the_checks_they_seed() {
         200,
         "sts_rest/wstrust.json: {}",
         String::from_utf8_lossy(response.body())
+    );
+}
+
+/// A finding of the fuzz target `scenario`, kept in `fixtures/fuzz-regressions/scenario`.
+fn regression(name: &str) -> String {
+    let file = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures/fuzz-regressions/scenario")
+        .join(name);
+    std::fs::read_to_string(&file).unwrap_or_else(|e| panic!("{}: {e}", file.display()))
+}
+
+#[test]
+fn a_date_offset_ending_in_a_wide_character_is_refused_not_a_panic() {
+    // A case step `at: -2Р` (a Cyrillic Er as the unit) once split the text inside the
+    // character and panicked.
+    let text = regression("crash-b20a9b8b0cfef11229dc4aa7e61f2c05b0575025");
+    let error = Scenario::parse(&text, "fuzz.yaml", None).expect_err("the scenario has a bad date");
+    let problems = error.to_string();
+    assert!(problems.contains("\"-2Р\" is neither a date"), "{problems}");
+    let anchor = NaiveDate::from_ymd_opt(2026, 11, 22).unwrap();
+    for text in ["-2Р", "Р", "1é", "-€"] {
+        assert!(parse_date(text, anchor).is_err(), "{text:?}");
+    }
+}
+
+#[test]
+fn date_offsets_beyond_the_calendar_are_refused_not_a_panic_or_wrapped() {
+    let anchor = NaiveDate::from_ymd_opt(2026, 11, 22).unwrap();
+    // Each once overflowed (a panic with overflow checks, a wrong date without) or, for
+    // months, was cut to 32 bits: 2^32 + 1 months was one month.
+    for text in [
+        "99999999999999999d",
+        "-99999999999999999w",
+        "--9223372036854775808d",
+        "999999999999999999y",
+        "4294967297m",
+        "-4294967297m",
+    ] {
+        assert!(
+            parse_date(text, anchor).is_err(),
+            "{text:?} gave {:?}",
+            parse_date(text, anchor)
+        );
+    }
+    assert_eq!(
+        parse_date("-1m", anchor).unwrap(),
+        NaiveDate::from_ymd_opt(2026, 10, 22).unwrap()
+    );
+    assert_eq!(
+        parse_date("+2w", anchor).unwrap(),
+        NaiveDate::from_ymd_opt(2026, 12, 6).unwrap()
     );
 }
