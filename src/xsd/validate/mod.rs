@@ -93,16 +93,7 @@ impl<'a> Instance<'a> {
                 _ => {}
             }
         }
-        let namespaces = declarations(&open);
-        let mut lines = LineCounter::default();
-        let (line, column) = lines.position(document, start);
-        Instance {
-            bytes: &document[start..end],
-            namespaces,
-            line,
-            column,
-            offset: start,
-        }
+        Instance::with_ancestors(document, start, end, &open)
     }
 
     /// [`Instance::within`] when the start tags of the element's ancestors are known (their
@@ -124,12 +115,21 @@ impl<'a> Instance<'a> {
                 _ => None,
             })
             .collect();
-        let namespaces = declarations(&open);
-        let mut lines = LineCounter::default();
-        let (line, column) = lines.position(document, start);
+        Instance::with_ancestors(document, start, end, &open)
+    }
+
+    /// The element at `start..end` of `document`, with the namespaces its ancestors' start
+    /// tags (`open`, outermost first) declare, and its line and column.
+    fn with_ancestors(
+        document: &'a [u8],
+        start: usize,
+        end: usize,
+        open: &[quick_xml::events::BytesStart<'a>],
+    ) -> Instance<'a> {
+        let (line, column) = LineCounter::default().position(document, start);
         Instance {
             bytes: &document[start..end],
-            namespaces,
+            namespaces: declarations(open),
             line,
             column,
             offset: start,
