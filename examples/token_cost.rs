@@ -108,10 +108,11 @@ fn main() {
             println!("  judging the token, {} mode, {what}: {cost:.0} µs", mode.name());
         }
     }
-    if run("handle") {
-        // The whole call as the server makes it (http::handle: envelope, token, rules,
-        // conformance, journal, signed answer), token reused, in token and strict mode.
-        for mode in [SecurityMode::Token, SecurityMode::Strict] {
+    // The whole call as the server makes it (http::handle: envelope, token, rules,
+    // conformance, journal, signed answer), token reused, in token and strict mode (steps
+    // `handle`, or `handle-token` / `handle-strict` for one of them).
+    for mode in [SecurityMode::Token, SecurityMode::Strict] {
+        if run("handle") || only.as_deref() == Some(&format!("handle-{}", mode.name())) {
             let mut app = App::with_keys(loaded.scenario.clone(), Limits::default(), app.keys.clone());
             app.security.mode = mode;
             let m = (n / 10).max(10);
