@@ -57,6 +57,9 @@ pub struct Element {
     pub namespaces: Vec<(String, String)>,
     pub children: Vec<NodeId>,
     pub parent: Option<NodeId>,
+    /// One past the last node of this element's subtree: nodes are stored in document order,
+    /// so the subtree is the range from the element to here.
+    end: NodeId,
 }
 
 impl Element {
@@ -102,8 +105,14 @@ impl Tree {
     pub fn parse_with(input: &[u8], limits: Limits) -> Result<Tree, XmlError> {
         let mut check = LimitCheck::new(limits);
         let text = std::str::from_utf8(input).map_err(|e| XmlError(format!("the document is not UTF-8: {e}")))?;
-        let text = text.replace("\r\n", "\n").replace('\r', "\n");
-        let mut reader = Reader::from_str(&text);
+        let normalised;
+        let text = if text.contains('\r') {
+            normalised = text.replace("\r\n", "\n").replace('\r', "\n");
+            normalised.as_str()
+        } else {
+            text
+        };
+        let mut reader = Reader::from_str(text);
         reader.config_mut().check_end_names = true;
         let mut nodes: Vec<Node> = Vec::new();
         let mut stack: Vec<NodeId> = Vec::new();
@@ -136,7 +145,7 @@ impl Tree {
                     check.open(start, matches!(event, Event::Empty(_))).map_err(XmlError)?;
                     let id = nodes.len();
                     let parent = stack.last().copied();
-                    nodes.push(Node::Element(element(start, parent)?));
+                    nodes.push(Node::Element(element(start, parent, id)?));
                     match parent {
                         Some(p) => {
                             if let Node::Element(e) = &mut nodes[p] {
@@ -152,7 +161,12 @@ impl Tree {
                 Event::End(_) => {
                     flush(&mut nodes, &stack, &mut pending_text);
                     check.close();
-                    stack.pop();
+                    if let Some(open) = stack.pop() {
+                        let end = nodes.len();
+                        if let Node::Element(e) = &mut nodes[open] {
+                            e.end = end;
+                        }
+                    }
                 }
                 Event::Text(t) => {
                     if !stack.is_empty() {
@@ -249,16 +263,9 @@ impl Tree {
 
     /// Every element below `id` (not `id` itself), in document order.
     pub fn descendants(&self, id: NodeId) -> Vec<NodeId> {
-        let mut out = Vec::new();
-        let mut stack: Vec<NodeId> = self.child_elements(id).collect();
-        stack.reverse();
-        while let Some(n) = stack.pop() {
-            out.push(n);
-            let mut kids: Vec<NodeId> = self.child_elements(n).collect();
-            kids.reverse();
-            stack.extend(kids);
-        }
-        out
+        (id + 1..self.element(id).end)
+            .filter(|&n| matches!(self.nodes[n], Node::Element(_)))
+            .collect()
     }
 
     /// The concatenated text content of an element and its descendants, trimmed.
@@ -298,8 +305,9 @@ impl Tree {
     /// and a reader use the other.
     pub fn element_by_id(&self, value: &str) -> Result<Option<NodeId>, XmlError> {
         let mut found = None;
-        for id in std::iter::once(self.root).chain(self.descendants(self.root)) {
-            let e = self.element(id);
+        // Nodes are stored in document order, and every element is the root or below it.
+        for (id, node) in self.nodes.iter().enumerate() {
+            let Node::Element(e) = node else { continue };
             let has = e
                 .attributes
                 .iter()
@@ -464,7 +472,8 @@ impl<'t> Canonicaliser<'t> {
     }
 }
 
-fn element(start: &BytesStart<'_>, parent: Option<NodeId>) -> Result<Element, XmlError> {
+/// The element `start` opens, at node `id` (its subtree's end is set when it closes).
+fn element(start: &BytesStart<'_>, parent: Option<NodeId>, id: NodeId) -> Result<Element, XmlError> {
     let name = String::from_utf8(start.name().as_ref().to_vec()).map_err(|e| XmlError(e.to_string()))?;
     let mut attributes = Vec::new();
     let mut namespaces = Vec::new();
@@ -474,13 +483,17 @@ fn element(start: &BytesStart<'_>, parent: Option<NodeId>) -> Result<Element, Xm
         let attr = attr.map_err(|e| XmlError(format!("bad attribute on <{name}>: {e}")))?;
         let key = String::from_utf8(attr.key.as_ref().to_vec()).map_err(|e| XmlError(e.to_string()))?;
         let raw = std::str::from_utf8(&attr.value).map_err(|e| XmlError(e.to_string()))?;
-        let normalised: String = raw
-            .chars()
-            .map(|c| if matches!(c, '\t' | '\n' | '\r') { ' ' } else { c })
-            .collect();
-        let value = quick_xml::escape::unescape(&normalised)
-            .map_err(|e| XmlError(format!("bad reference in attribute {key} of <{name}>: {e}")))?
-            .into_owned();
+        let value = if raw.bytes().any(|b| matches!(b, b'\t' | b'\n' | b'\r' | b'&')) {
+            let normalised: String = raw
+                .chars()
+                .map(|c| if matches!(c, '\t' | '\n' | '\r') { ' ' } else { c })
+                .collect();
+            quick_xml::escape::unescape(&normalised)
+                .map_err(|e| XmlError(format!("bad reference in attribute {key} of <{name}>: {e}")))?
+                .into_owned()
+        } else {
+            raw.to_owned()
+        };
         if key == "xmlns" {
             namespaces.push((String::new(), value));
         } else if let Some(prefix) = key.strip_prefix("xmlns:") {
@@ -495,6 +508,7 @@ fn element(start: &BytesStart<'_>, parent: Option<NodeId>) -> Result<Element, Xm
         namespaces,
         children: Vec::new(),
         parent,
+        end: id + 1,
     })
 }
 
@@ -510,35 +524,40 @@ fn predefined_entity(name: &str) -> Result<char, XmlError> {
 }
 
 fn escape_text(text: &str, out: &mut Vec<u8>) {
-    for c in text.chars() {
-        match c {
-            '&' => out.extend_from_slice(b"&amp;"),
-            '<' => out.extend_from_slice(b"&lt;"),
-            '>' => out.extend_from_slice(b"&gt;"),
-            '\r' => out.extend_from_slice(b"&#xD;"),
-            c => {
-                let mut buf = [0u8; 4];
-                out.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
-            }
-        }
-    }
+    escape_with(text, out, |b| match b {
+        b'&' => Some(b"&amp;"),
+        b'<' => Some(b"&lt;"),
+        b'>' => Some(b"&gt;"),
+        b'\r' => Some(b"&#xD;"),
+        _ => None,
+    });
 }
 
 fn escape_attr(value: &str, out: &mut Vec<u8>) {
-    for c in value.chars() {
-        match c {
-            '&' => out.extend_from_slice(b"&amp;"),
-            '<' => out.extend_from_slice(b"&lt;"),
-            '"' => out.extend_from_slice(b"&quot;"),
-            '\t' => out.extend_from_slice(b"&#x9;"),
-            '\n' => out.extend_from_slice(b"&#xA;"),
-            '\r' => out.extend_from_slice(b"&#xD;"),
-            c => {
-                let mut buf = [0u8; 4];
-                out.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
-            }
+    escape_with(value, out, |b| match b {
+        b'&' => Some(b"&amp;"),
+        b'<' => Some(b"&lt;"),
+        b'"' => Some(b"&quot;"),
+        b'\t' => Some(b"&#x9;"),
+        b'\n' => Some(b"&#xA;"),
+        b'\r' => Some(b"&#xD;"),
+        _ => None,
+    });
+}
+
+/// Writes `text` with each byte `escape` names replaced: runs of other bytes are copied whole.
+/// Every byte escaped is ASCII, so a multi-byte character is never split.
+fn escape_with(text: &str, out: &mut Vec<u8>, escape: impl Fn(u8) -> Option<&'static [u8]>) {
+    let bytes = text.as_bytes();
+    let mut from = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        if let Some(replacement) = escape(b) {
+            out.extend_from_slice(&bytes[from..i]);
+            out.extend_from_slice(replacement);
+            from = i + 1;
         }
     }
+    out.extend_from_slice(&bytes[from..]);
 }
 
 #[cfg(test)]
@@ -656,5 +675,53 @@ mod tests {
             c14n(xml, "r", &[]),
             r#"<a:r xmlns:a="urn:1"><a:s xmlns:a="urn:2"><a:t></a:t></a:s><a:u></a:u></a:r>"#
         );
+    }
+
+    /// Every element below `id` by walking the children, for comparison with the range the
+    /// tree keeps.
+    fn walked(tree: &Tree, id: NodeId, out: &mut Vec<NodeId>) {
+        for c in tree.child_elements(id) {
+            out.push(c);
+            walked(tree, c, out);
+        }
+    }
+
+    #[test]
+    fn descendants_are_every_element_below_in_document_order() {
+        let xml = "<a>t<b><c/>u<d><e/></d></b><f/>v<g><h>w</h></g></a>";
+        let tree = Tree::parse(xml.as_bytes()).unwrap();
+        let names = |ids: &[NodeId]| ids.iter().map(|&n| tree.element(n).name.clone()).collect::<Vec<_>>();
+        assert_eq!(
+            names(&tree.descendants(tree.root())),
+            ["b", "c", "d", "e", "f", "g", "h"]
+        );
+        for id in std::iter::once(tree.root()).chain(tree.descendants(tree.root())) {
+            let mut expected = Vec::new();
+            walked(&tree, id, &mut expected);
+            assert_eq!(tree.descendants(id), expected, "below {}", tree.element(id).name);
+        }
+    }
+
+    #[test]
+    fn identifiers_are_found_anywhere_and_duplicates_refused() {
+        let tree = Tree::parse(br#"<a xmlns:u="urn:u"><b u:Id="x"/><c><d ID="y"/></c></a>"#).unwrap();
+        assert_eq!(tree.element(tree.element_by_id("y").unwrap().unwrap()).name, "d");
+        assert_eq!(tree.element(tree.element_by_id("x").unwrap().unwrap()).name, "b");
+        assert_eq!(tree.element_by_id("z").unwrap(), None);
+        let twice = Tree::parse(br#"<a Id="x"><b><c id="x"/></b></a>"#).unwrap();
+        assert!(twice.element_by_id("x").is_err());
+    }
+
+    #[test]
+    fn canonical_text_and_attributes_escape_only_what_c14n_names() {
+        let xml = "<a b=\"&amp;&lt;&quot;&#9;&#10;&#13;æ>\">&amp;&lt;&gt;&#13;\"'æøå</a>";
+        let tree = Tree::parse(xml.as_bytes()).unwrap();
+        assert_eq!(
+            String::from_utf8(tree.exc_c14n(tree.root(), None, &[])).unwrap(),
+            "<a b=\"&amp;&lt;&quot;&#x9;&#xA;&#xD;æ>\">&amp;&lt;&gt;&#xD;\"'æøå</a>"
+        );
+        // Line endings in text are normalised to a line feed when read.
+        let crlf = Tree::parse(b"<a>x\r\ny\rz</a>").unwrap();
+        assert_eq!(crlf.text(crlf.root()), "x\ny\nz");
     }
 }
