@@ -10,7 +10,10 @@
 //! rendered once when the service is prepared; a request filters the citizen's cases and
 //! concatenates fragments.
 
+use std::sync::OnceLock;
+
 use chrono::{Months, NaiveDate};
+use uuid::Uuid;
 
 use super::k2017::{self, Fejl, HovedOplysninger, KONTEKST_NS};
 use super::{Context, ResponseSigning, Service, Summary};
@@ -289,49 +292,102 @@ struct Fragments {
     stk2: Box<[u8]>,
 }
 
-/// The service, with every case pre-rendered in both variants.
+/// The parts of a `Kontrolsag` element that many cases share, rendered once per world: each
+/// authority's `AnsvarligMyndighed` and each class's `Kontroltema`, `Ydelse` and
+/// `SagsskridtType` element.
+struct Parts {
+    /// Per authority, indexed like `World::authorities`.
+    holders: Vec<Box<[u8]>>,
+    /// Per theme, indexed like `Klassifikation::themes`.
+    themes: Vec<Box<[u8]>>,
+    /// Per benefit, indexed like `Klassifikation::benefits`.
+    benefits: Vec<Box<[u8]>>,
+    /// Per step type, indexed like `Klassifikation::steps`.
+    steps: Vec<Box<[u8]>>,
+}
+
+impl Parts {
+    fn new(world: &World) -> Parts {
+        let klasse = |element: &str, k: &Klasse| {
+            let mut out = Vec::new();
+            push_klasse(&mut out, element, k);
+            out.into_boxed_slice()
+        };
+        let holders = world
+            .authorities
+            .iter()
+            .map(|holder| {
+                let mut out = Vec::new();
+                out.extend_from_slice(b"<AnsvarligMyndighed>");
+                push_element(&mut out, "MyndighedCVRNummer", &holder.cvr.to_string());
+                push_element(&mut out, "MyndighedNavn", &holder.name);
+                push_element(&mut out, "Sektor", holder.sector.code());
+                if let Some(code) = &holder.kommunekode {
+                    push_element(&mut out, "Kommunekode", code);
+                }
+                out.extend_from_slice(b"</AnsvarligMyndighed>");
+                out.into_boxed_slice()
+            })
+            .collect();
+        let classes = &world.classes;
+        Parts {
+            holders,
+            themes: classes.themes.iter().map(|t| klasse("Kontroltema", &t.class)).collect(),
+            benefits: classes.benefits.iter().map(|b| klasse("Ydelse", &b.class)).collect(),
+            steps: classes.steps.iter().map(|s| klasse("SagsskridtType", s)).collect(),
+        }
+    }
+}
+
+/// The service. Each case's two variants are rendered the first time a request shows the
+/// case and kept: a world of a million citizens is not rendered up front, and a case shown
+/// again costs no rendering.
 pub struct KontrolsagListeHent {
     options: Sf1472Options,
+    parts: Parts,
     /// Per case, indexed like `World::cases`.
-    fragments: Vec<Fragments>,
+    fragments: Vec<OnceLock<Fragments>>,
 }
 
 impl KontrolsagListeHent {
     /// Prepares the service for a world.
     pub fn new(world: &World, options: Sf1472Options) -> KontrolsagListeHent {
-        let fragments = world
-            .cases
-            .iter()
-            .map(|c| Fragments {
-                stk1: render_case(world, c, false),
-                stk2: render_case(world, c, true),
-            })
-            .collect();
-        KontrolsagListeHent { options, fragments }
+        KontrolsagListeHent {
+            options,
+            parts: Parts::new(world),
+            fragments: (0..world.cases.len()).map(|_| OnceLock::new()).collect(),
+        }
     }
 
-    /// Writes `KontrolsagListeHent_O` for a selection or a list of errors.
+    /// Case `id`'s fragments, rendered on first use.
+    fn fragments(&self, world: &World, id: u32) -> &Fragments {
+        self.fragments[id as usize].get_or_init(|| {
+            let case = &world.cases[id as usize];
+            Fragments {
+                stk1: render_case(&self.parts, case, false),
+                stk2: render_case(&self.parts, case, true),
+            }
+        })
+    }
+
+    /// Writes `KontrolsagListeHent_O` for a selection or a list of errors; `world` is the one
+    /// the service was prepared for.
     pub fn render(
         &self,
+        world: &World,
         namespace: &str,
         hoved: &HovedOplysninger,
         result: &Result<Selection, Vec<Fejl>>,
         out: &mut Vec<u8>,
     ) {
-        out.extend_from_slice(b"<KontrolsagListeHent_O xmlns=\"");
-        out.extend_from_slice(escape(namespace).as_bytes());
-        out.extend_from_slice(b"\" xmlns:kontekst=\"");
-        out.extend_from_slice(KONTEKST_NS.as_bytes());
-        out.extend_from_slice(b"\" revision=\"");
-        out.extend_from_slice(escape(&self.options.revision).as_bytes());
-        out.extend_from_slice(b"\">");
         match result {
-            Err(fejl) => k2017::write_svar(out, hoved, fejl),
+            Err(fejl) => self.render_fejl(namespace, hoved, fejl, out),
             Ok(selection) => {
+                self.open(namespace, out);
                 k2017::write_svar(out, hoved, &[]);
                 out.extend_from_slice(b"<KontrolsagListe>");
                 for &id in &selection.cases {
-                    let f = &self.fragments[id as usize];
+                    let f = self.fragments(world, id);
                     out.extend_from_slice(if selection.hjemmel == Hjemmel::Stk1 {
                         &f.stk1
                     } else {
@@ -339,9 +395,27 @@ impl KontrolsagListeHent {
                     });
                 }
                 out.extend_from_slice(b"</KontrolsagListe>");
+                out.extend_from_slice(b"</KontrolsagListeHent_O>");
             }
         }
+    }
+
+    /// Writes `KontrolsagListeHent_O` for a list of errors.
+    fn render_fejl(&self, namespace: &str, hoved: &HovedOplysninger, fejl: &[Fejl], out: &mut Vec<u8>) {
+        self.open(namespace, out);
+        k2017::write_svar(out, hoved, fejl);
         out.extend_from_slice(b"</KontrolsagListeHent_O>");
+    }
+
+    /// The start tag of `KontrolsagListeHent_O`.
+    fn open(&self, namespace: &str, out: &mut Vec<u8>) {
+        out.extend_from_slice(b"<KontrolsagListeHent_O xmlns=\"");
+        out.extend_from_slice(escape(namespace).as_bytes());
+        out.extend_from_slice(b"\" xmlns:kontekst=\"");
+        out.extend_from_slice(KONTEKST_NS.as_bytes());
+        out.extend_from_slice(b"\" revision=\"");
+        out.extend_from_slice(escape(&self.options.revision).as_bytes());
+        out.extend_from_slice(b"\">");
     }
 }
 
@@ -353,29 +427,17 @@ fn push_klasse(out: &mut Vec<u8>, element: &str, k: &Klasse) {
     out.extend_from_slice(format!("</{element}>").as_bytes());
 }
 
-fn render_case(world: &World, case: &Kontrolsag, stk2: bool) -> Box<[u8]> {
-    let mut out = Vec::with_capacity(1024);
-    let holder = world.authority(case.holder);
+fn render_case(parts: &Parts, case: &Kontrolsag, stk2: bool) -> Box<[u8]> {
+    let mut out = Vec::with_capacity(if stk2 { 2048 } else { 1024 });
     out.extend_from_slice(b"<Kontrolsag>");
-    push_element(&mut out, "KontrolsagIdentifikation", &case.id.to_string());
-    out.extend_from_slice(b"<AnsvarligMyndighed>");
-    push_element(&mut out, "MyndighedCVRNummer", &holder.cvr.to_string());
-    push_element(&mut out, "MyndighedNavn", &holder.name);
-    push_element(&mut out, "Sektor", holder.sector.code());
-    if let Some(code) = &holder.kommunekode {
-        push_element(&mut out, "Kommunekode", code);
-    }
-    out.extend_from_slice(b"</AnsvarligMyndighed>");
-    push_klasse(
+    push_element(
         &mut out,
-        "Kontroltema",
-        &world.classes.themes[usize::from(case.theme)].class,
+        "KontrolsagIdentifikation",
+        case.id.hyphenated().encode_lower(&mut Uuid::encode_buffer()),
     );
-    push_klasse(
-        &mut out,
-        "Ydelse",
-        &world.classes.benefits[usize::from(case.benefit)].class,
-    );
+    out.extend_from_slice(&parts.holders[usize::from(case.holder)]);
+    out.extend_from_slice(&parts.themes[usize::from(case.theme)]);
+    out.extend_from_slice(&parts.benefits[usize::from(case.benefit)]);
     let status = if case.status == CaseStatus::Henlagt {
         "HENLAGT"
     } else {
@@ -391,7 +453,7 @@ fn render_case(world: &World, case: &Kontrolsag, stk2: bool) -> Box<[u8]> {
             out.extend_from_slice(b"<SagsskridtListe>");
             for step in &case.steps {
                 out.extend_from_slice(b"<Sagsskridt>");
-                push_klasse(&mut out, "SagsskridtType", &world.classes.steps[usize::from(step.kind)]);
+                out.extend_from_slice(&parts.steps[usize::from(step.kind)]);
                 push_element(&mut out, "SagsskridtDato", &step.date.to_string());
                 out.extend_from_slice(b"</Sagsskridt>");
             }
@@ -438,7 +500,7 @@ impl Service for KontrolsagListeHent {
         let today = ctx.now.date_naive();
         let result = apply(ctx.world, &caller, &request, today);
         let namespace = op.namespace.as_deref().unwrap_or(&self.options.namespace);
-        self.render(namespace, &request.hoved, &result, out);
+        self.render(ctx.world, namespace, &request.hoved, &result, out);
         match &result {
             Ok(s) => ctx.trace.ids(s.cases.iter().map(|&i| ctx.world.cases[i as usize].id)),
             Err(f) => ctx.trace.refused(f.iter().map(|f| f.id)),
@@ -467,7 +529,7 @@ impl Service for KontrolsagListeHent {
         let op = &envelope.operation;
         let hoved = k2017::hoved_of(body.get(op.range.clone()).unwrap_or_default(), envelope.version)?;
         let namespace = op.namespace.as_deref().unwrap_or(&self.options.namespace);
-        self.render(namespace, &hoved, &Err(fejl.to_vec()), out);
+        self.render_fejl(namespace, &hoved, fejl, out);
         Ok(())
     }
 
