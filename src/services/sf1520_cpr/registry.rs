@@ -157,25 +157,29 @@ impl Registry {
         // admin API (after them) get none, so adding one changes nobody else's record.
         let all = world.citizens.len();
         let n = world.scenario_citizens.min(all);
-        let cpr = |id: usize| world.citizens[id].cpr;
-        let born: Vec<NaiveDate> = world
-            .citizens
-            .iter()
-            .map(|c| c.cpr.birth_date().unwrap_or(epoch))
-            .collect();
-        let adult = |id: usize| plus_years(born[id], 18) <= epoch;
+        // What is looked up about citizens, in arrays of their own: a large world's citizens
+        // do not fit in the cache, and these are read in random order.
+        let cprs: Vec<Cpr> = world.citizens.iter().map(|c| c.cpr).collect();
+        let kommune: Vec<AuthorityId> = world.citizens.iter().map(|c| c.kommune).collect();
+        let cpr = |id: usize| cprs[id];
+        let born: Vec<NaiveDate> = cprs.iter().map(|c| c.birth_date().unwrap_or(epoch)).collect();
+        let adults: Vec<bool> = born.iter().map(|&b| plus_years(b, 18) <= epoch).collect();
+        let adult = |id: usize| adults[id];
 
         // Spouses and their wedding days.
         let mut spouse: Vec<Option<usize>> = vec![None; all];
         let mut married: Vec<Option<NaiveDate>> = vec![None; all];
         let mut by_kommune: HashMap<AuthorityId, Vec<usize>> = HashMap::new();
-        for (id, c) in world.citizens.iter().enumerate().take(n) {
-            by_kommune.entry(c.kommune).or_default().push(id);
+        for (id, &k) in kommune.iter().enumerate().take(n) {
+            by_kommune.entry(k).or_default().push(id);
         }
         let mut kommuner: Vec<_> = by_kommune.into_iter().collect();
         kommuner.sort_by_key(|(k, _)| *k);
-        for (_, mut group) in kommuner {
-            group.sort_by_key(|&id| (born[id], cpr(id)));
+        for (_, group) in kommuner {
+            // Sorted by (birth date, CPR number); CPR numbers are unique, so the order is total.
+            let mut keyed: Vec<(NaiveDate, Cpr, usize)> = group.iter().map(|&id| (born[id], cpr(id), id)).collect();
+            keyed.sort_unstable();
+            let group: Vec<usize> = keyed.into_iter().map(|(_, _, id)| id).collect();
             let mut i = 0;
             while i + 1 < group.len() {
                 let (a, b) = (group[i], group[i + 1]);
@@ -206,10 +210,9 @@ impl Registry {
             let list = if cpr(id).is_female() { &mut females } else { &mut males };
             list.push((day, id));
         }
-        females.sort();
-        males.sort();
+        let (females, males) = (ByBirth::new(females), ByBirth::new(males));
         // A minor's parents are looked for in its own municipality first, so it can live with them.
-        let same_kommune = |a: usize, b: usize| world.citizens[a].kommune == world.citizens[b].kommune;
+        let same_kommune = |a: usize, b: usize| kommune[a] == kommune[b];
         let near = |parent: usize, child: usize| adult(child) || same_kommune(parent, child);
         let mut mother: Vec<Option<usize>> = vec![None; all];
         let mut father: Vec<Option<usize>> = vec![None; all];
@@ -219,7 +222,7 @@ impl Registry {
             // skips the other's.
             let spouse_mother = spouse[c].and_then(|s| mother[s]);
             if roll % 100 < 45 {
-                let window = born_within(&females, minus_years(born[c], 42), minus_years(born[c], 20));
+                let window = females.within(minus_years(born[c], 42), minus_years(born[c], 20));
                 mother[c] = pick_parent(window, roll >> 8, |m| Some(m) != spouse_mother, |m| near(m, c));
             }
             let spouse_father = spouse[c].and_then(|s| father[s]);
@@ -233,7 +236,7 @@ impl Registry {
             father[c] = match husband {
                 Some(h) => Some(h),
                 None if roll % 100 < 35 => {
-                    let window = born_within(&males, minus_years(born[c], 45), minus_years(born[c], 20));
+                    let window = males.within(minus_years(born[c], 45), minus_years(born[c], 20));
                     pick_parent(window, roll >> 8, |f| Some(f) != spouse_father, |f| near(f, c))
                 }
                 None => None,
@@ -249,6 +252,18 @@ impl Registry {
             list.sort_by_key(|&c| (born[c as usize], cpr(c as usize)));
         }
 
+        // Each municipality's number and place, looked up once.
+        let places: Vec<(u16, Option<&'static Place>)> = world
+            .authorities
+            .iter()
+            .map(|a| {
+                let kommunekode = a.kommunekode.as_deref();
+                (
+                    kommunekode.and_then(|k| k.parse().ok()).unwrap_or(0),
+                    kommunekode.and_then(places::place_of),
+                )
+            })
+            .collect();
         // Households: spouses live together, a minor with a parent in the same municipality.
         let head = |id: usize| spouse[id].map_or(id, |s| s.min(id));
         let household = |id: usize| {
@@ -263,8 +278,7 @@ impl Registry {
         };
         let home = |key: usize| {
             let roll = dice.roll(SALT_ADDRESS, cpr(key));
-            let kommunekode = world.authority(world.citizens[key].kommune).kommunekode.as_deref();
-            let number: u16 = kommunekode.and_then(|k| k.parse().ok()).unwrap_or(0);
+            let (number, place) = places[usize::from(kommune[key])];
             let road = (roll % ROADS.len() as u64) as usize;
             let flat = (roll >> 16) % 100 < 40;
             let moved_in = match married[key] {
@@ -277,7 +291,7 @@ impl Registry {
                 None => born[key],
             };
             Address {
-                place: kommunekode.and_then(places::place_of),
+                place,
                 road,
                 vejkode: (road as u16 + 1) * 24 + number % 24,
                 husnummer: 1 + ((roll >> 8) % 120) as u16,
@@ -288,48 +302,120 @@ impl Registry {
                 written_place: None,
             }
         };
+        let record = |id: usize, children: Vec<CitizenId>| {
+            let key = household(id);
+            let mut address = home(key);
+            address.moved_in = address.moved_in.max(born[id]);
+            let roll = dice.roll(SALT_CIVIL, cpr(id));
+            let age = age_at(born[id], epoch);
+            let (civilstand, civilstand_since) = match married[id] {
+                Some(day) => (Civilstand::Gift, Some(day)),
+                None if age >= 70 && roll % 100 < 30 => (
+                    Civilstand::Enke,
+                    Some(between(plus_years(born[id], 60), epoch, roll >> 8)),
+                ),
+                None if age >= 30 && roll % 100 < 15 => (
+                    Civilstand::Fraskilt,
+                    Some(between(plus_years(born[id], 25), epoch, roll >> 8)),
+                ),
+                None => (Civilstand::Ugift, None),
+            };
+            Record {
+                born: born[id],
+                spouse: spouse[id].map(|s| s as CitizenId),
+                mother: mother[id].map(|m| m as CitizenId),
+                father: father[id].map(|f| f as CitizenId),
+                children,
+                civilstand,
+                civilstand_since,
+                address,
+                digital_post: age >= 15 && (roll >> 16) % 100 < 90,
+                nemsms: age >= 15 && (roll >> 24) % 100 < 20,
+            }
+        };
 
-        let mut records: Vec<Record> = (0..all)
-            .map(|id| {
-                let key = household(id);
-                let mut address = home(key);
-                address.moved_in = address.moved_in.max(born[id]);
-                let roll = dice.roll(SALT_CIVIL, cpr(id));
-                let age = age_at(born[id], epoch);
-                let (civilstand, civilstand_since) = match married[id] {
-                    Some(day) => (Civilstand::Gift, Some(day)),
-                    None if age >= 70 && roll % 100 < 30 => (
-                        Civilstand::Enke,
-                        Some(between(plus_years(born[id], 60), epoch, roll >> 8)),
-                    ),
-                    None if age >= 30 && roll % 100 < 15 => (
-                        Civilstand::Fraskilt,
-                        Some(between(plus_years(born[id], 25), epoch, roll >> 8)),
-                    ),
-                    None => (Civilstand::Ugift, None),
-                };
-                Record {
-                    born: born[id],
-                    spouse: spouse[id].map(|s| s as CitizenId),
-                    mother: mother[id].map(|m| m as CitizenId),
-                    father: father[id].map(|f| f as CitizenId),
-                    children: std::mem::take(&mut children[id]),
-                    civilstand,
-                    civilstand_since,
-                    address,
-                    digital_post: age >= 15 && (roll >> 16) % 100 < 90,
-                    nemsms: age >= 15 && (roll >> 24) % 100 < 20,
-                }
-            })
-            .collect();
-        let by_cpr: HashMap<Cpr, CitizenId> = world
-            .citizens
-            .iter()
-            .enumerate()
-            .map(|(i, c)| (c.cpr, i as CitizenId))
-            .collect();
+        // Each record depends only on what is drawn above: they are made in parallel, in
+        // slices of consecutive citizens, and joined in order. Meanwhile the index by CPR
+        // number is built.
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 8);
+        let slice = all.div_ceil(threads).max(1);
+        let (mut records, by_cpr) = std::thread::scope(|scope| {
+            let by_cpr = scope.spawn(|| {
+                cprs.iter()
+                    .enumerate()
+                    .map(|(i, &c)| (c, i as CitizenId))
+                    .collect::<HashMap<Cpr, CitizenId>>()
+            });
+            let parts: Vec<_> = children
+                .chunks_mut(slice)
+                .enumerate()
+                .map(|(k, lists)| {
+                    let record = &record;
+                    scope.spawn(move || {
+                        lists
+                            .iter_mut()
+                            .enumerate()
+                            .map(|(j, list)| record(k * slice + j, std::mem::take(list)))
+                            .collect::<Vec<Record>>()
+                    })
+                })
+                .collect();
+            let mut records: Vec<Record> = Vec::with_capacity(all);
+            for part in parts {
+                records.extend(part.join().unwrap_or_else(|e| std::panic::resume_unwind(e)));
+            }
+            let by_cpr = by_cpr.join().unwrap_or_else(|e| std::panic::resume_unwind(e));
+            (records, by_cpr)
+        });
         written(world, &by_cpr, &mut records);
         Registry { records, by_cpr }
+    }
+}
+
+/// People sorted by birth date, with where each day's births start: the people born in a
+/// range of days are found with two lookups, not two binary searches over a large list.
+struct ByBirth {
+    sorted: Vec<(NaiveDate, usize)>,
+    /// The first day in `sorted`, as days from the common era.
+    first: i32,
+    /// `starts[k]`: how many in `sorted` were born before day `first + k`.
+    starts: Vec<u32>,
+}
+
+impl ByBirth {
+    fn new(mut sorted: Vec<(NaiveDate, usize)>) -> ByBirth {
+        sorted.sort_unstable();
+        let day = |d: NaiveDate| d.num_days_from_ce();
+        let (first, last) = match (sorted.first(), sorted.last()) {
+            (Some(f), Some(l)) => (day(f.0), day(l.0)),
+            _ => (0, -1),
+        };
+        let mut starts = Vec::with_capacity((last - first + 1).max(0) as usize);
+        let mut i = 0;
+        for d in first..=last {
+            while i < sorted.len() && day(sorted[i].0) < d {
+                i += 1;
+            }
+            starts.push(i as u32);
+        }
+        ByBirth { sorted, first, starts }
+    }
+
+    /// How many were born before `day`.
+    fn before(&self, day: NaiveDate) -> usize {
+        let k = i64::from(day.num_days_from_ce()) - i64::from(self.first);
+        if k <= 0 {
+            0
+        } else {
+            self.starts.get(k as usize).map_or(self.sorted.len(), |&s| s as usize)
+        }
+    }
+
+    /// The people born in `[from, to]`.
+    fn within(&self, from: NaiveDate, to: NaiveDate) -> &[(NaiveDate, usize)] {
+        let start = self.before(from);
+        let end = to.succ_opt().map_or(self.sorted.len(), |after| self.before(after));
+        self.sorted.get(start..end.max(start)).unwrap_or(&[])
     }
 }
 
@@ -459,13 +545,6 @@ fn between(lo: NaiveDate, hi: NaiveDate, roll: u64) -> NaiveDate {
         return lo;
     }
     lo + Duration::days((roll % span as u64) as i64)
-}
-
-/// The people of a birth-sorted list born in `[from, to]`.
-fn born_within(sorted: &[(NaiveDate, usize)], from: NaiveDate, to: NaiveDate) -> &[(NaiveDate, usize)] {
-    let start = sorted.partition_point(|(d, _)| *d < from);
-    let end = sorted.partition_point(|(d, _)| *d <= to);
-    sorted.get(start..end.max(start)).unwrap_or(&[])
 }
 
 /// A parent among `candidates`: one `ok` accepts and `preferred` likes if there is one, else
