@@ -350,8 +350,8 @@ impl Lookup<'_> {
                 Some(match f {
                     CitizenField::Cpr => c.cpr.to_string(),
                     CitizenField::Name => c.name(),
-                    CitizenField::FirstName => c.first_name.clone(),
-                    CitizenField::LastName => c.last_name.clone(),
+                    CitizenField::FirstName => c.first_name.to_string(),
+                    CitizenField::LastName => c.last_name.to_string(),
                     CitizenField::BirthDate => c.cpr.birth_date()?.format("%Y-%m-%d").to_string(),
                     CitizenField::Kommunekode => kommune.kommunekode.clone()?,
                     CitizenField::Kommune => kommune.name.clone(),

@@ -7,6 +7,7 @@
 //! day offsets that are applied to the scenario's anchor date (its clock's date at load), so
 //! the clock moves a case's dates but never who exists, nor which cases they have.
 
+use std::borrow::Cow;
 use std::collections::HashSet;
 
 use chrono::{Duration, NaiveDate};
@@ -76,10 +77,17 @@ pub fn build_with(scenario: &Scenario, added: &[crate::scenario::Person]) -> (Wo
         hand_written: Vec::new(),
     };
     let mut rng = ChaCha8Rng::seed_from_u64(scenario.seed);
-    let mut taken: HashSet<Cpr> = scenario.persons.iter().map(|p| p.cpr).collect();
+    let citizens = scenario.population.citizens as usize;
+    let mut taken: HashSet<Cpr> = HashSet::with_capacity(scenario.persons.len() + citizens + added.len());
+    taken.extend(scenario.persons.iter().map(|p| p.cpr));
+    world.citizens.reserve(scenario.persons.len() + citizens + added.len());
+    // About a quarter of the citizens with cases have more than one.
+    world
+        .cases
+        .reserve((citizens as f64 * scenario.population.with_cases.clamp(0.0, 1.0) * 1.4) as usize);
     add_persons(&mut world, scenario, &mut rng);
     let generator = Generator::new(&world, scenario);
-    for _ in 0..scenario.population.citizens {
+    for _ in 0..citizens {
         generator.citizen(&mut world, &mut rng, &mut taken);
     }
     world.scenario_citizens = world.citizens.len();
@@ -98,8 +106,29 @@ pub fn build_with(scenario: &Scenario, added: &[crate::scenario::Person]) -> (Wo
         let mut own = ChaCha8Rng::seed_from_u64(scenario.seed ^ person.cpr.as_u64().rotate_left(17));
         add_person(&mut world, person, &mut own);
     }
+    case_ids(&mut world);
     world.index();
     (world, skipped)
+}
+
+/// Gives each case its identifier: the UUIDv5 of its citizen's CPR number and its place
+/// among the citizen's cases. A function of the case alone, so computed on every core, in
+/// slices of consecutive cases, after the (sequential) drawing.
+fn case_ids(world: &mut World) {
+    let namespace = case_namespace();
+    let citizens = &world.citizens;
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 8);
+    let slice = world.cases.len().div_ceil(threads).max(1);
+    std::thread::scope(|scope| {
+        for part in world.cases.chunks_mut(slice) {
+            scope.spawn(move || {
+                for case in part {
+                    let cpr = citizens[case.citizen as usize].cpr;
+                    case.id = Uuid::new_v5(&namespace, format!("{cpr}/{}", case.id.as_u128()).as_bytes());
+                }
+            });
+        }
+    });
 }
 
 fn add_persons(world: &mut World, scenario: &Scenario, rng: &mut ChaCha8Rng) {
@@ -113,7 +142,13 @@ fn add_person(world: &mut World, person: &crate::scenario::Person, rng: &mut Cha
         let kommune = world
             .municipality_by_code(&person.kommunekode)
             .expect("validated municipality code");
-        let (first_name, last_name) = person.name.clone().unwrap_or_else(|| draw_name(rng, person.cpr));
+        let (first_name, last_name) = match &person.name {
+            Some((first, last)) => (Cow::Owned(first.clone()), Cow::Owned(last.clone())),
+            None => {
+                let (first, last) = draw_name(rng, person.cpr);
+                (Cow::Borrowed(first), Cow::Borrowed(last))
+            }
+        };
         let citizen = world.citizens.len() as CitizenId;
         if person.address.is_some() || !person.relations.is_empty() {
             world.hand_written.push(super::HandWritten {
@@ -167,7 +202,8 @@ fn push_case(
     steps: Vec<Sagsskridt>,
 ) {
     let c = &mut world.citizens[citizen as usize];
-    let id = Uuid::new_v5(&case_namespace(), format!("{}/{}", c.cpr, c.cases.len()).as_bytes());
+    // The case's place among its citizen's cases, until `case_ids` makes the identifier.
+    let id = Uuid::from_u128(c.cases.len() as u128);
     let case_id = world.cases.len() as u32;
     c.cases.push(case_id);
     world.cases.push(Kontrolsag {
@@ -183,11 +219,11 @@ fn push_case(
     });
 }
 
-fn draw_name(rng: &mut impl Rng, cpr: Cpr) -> (String, String) {
+fn draw_name(rng: &mut impl Rng, cpr: Cpr) -> (&'static str, &'static str) {
     let first = if cpr.is_female() { names::FEMALE } else { names::MALE };
     let first = first[rng.random_range(0..first.len())];
     let last = names::SURNAMES[rng.random_range(0..names::SURNAMES.len())];
-    (first.to_owned(), last.to_owned())
+    (first, last)
 }
 
 /// Everything generation needs that does not change from citizen to citizen.
@@ -258,8 +294,8 @@ impl Generator {
         let citizen = world.citizens.len() as CitizenId;
         world.citizens.push(Citizen {
             cpr,
-            first_name,
-            last_name,
+            first_name: Cow::Borrowed(first_name),
+            last_name: Cow::Borrowed(last_name),
             kommune,
             cases: Vec::new(),
         });

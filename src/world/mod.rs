@@ -12,6 +12,7 @@ pub mod export;
 mod generate;
 mod names;
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -65,8 +66,10 @@ pub struct Authority {
 #[derive(Debug, Clone)]
 pub struct Citizen {
     pub cpr: Cpr,
-    pub first_name: String,
-    pub last_name: String,
+    /// A generated citizen's names are the name lists' own (no copy per citizen); a
+    /// hand-written person's are its own.
+    pub first_name: Cow<'static, str>,
+    pub last_name: Cow<'static, str>,
     /// The home municipality.
     pub kommune: AuthorityId,
     /// The citizen's cases, indexes into [`World::cases`].
