@@ -18,7 +18,7 @@
 //! element no operation takes, CXF's "Message part … was not recognized".
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use crate::clip::{REASON_CHARS, clip, clip_to};
 use crate::contracts::{ContractDir, Official};
@@ -32,20 +32,45 @@ use super::{Code, Finding, Severity};
 pub const MAX_FINDINGS: usize = 20;
 
 /// A service's compiled contract, for checking its requests.
-#[derive(Debug)]
+///
+/// The contracts sfstub ships (and its own) are compiled when a request first needs them, not
+/// when the world loads: a start serves its first answer without compiling the schemas of
+/// services nobody has called yet. A vendor's `--contracts` folder is compiled at load, so
+/// that a WSDL that does not load is reported then.
 pub struct SchemaCheck {
-    /// The compiled WSDL and schemas.
-    pub contract: Arc<Contract>,
-    /// What was compiled, for messages: e.g. `KOMBIT's sf1510-klasse-v7/wsdl/KlasseService.wsdl`.
+    /// What is (or will be) compiled, for messages: e.g. `KOMBIT's
+    /// sf1510-klasse-v7/wsdl/KlasseService.wsdl`.
     pub source: String,
     /// What the schema leaves unchecked, when it does (e.g. the STS's open RST content).
     pub note: Option<&'static str>,
-    /// Each operation's request element, resolved once: (name, declaration).
+    /// The compiled contract, once compiled; `None` inside when it did not compile.
+    compiled: OnceLock<Option<Compiled>>,
+    /// How to compile it, until it is.
+    build: Mutex<Option<Build>>,
+}
+
+impl std::fmt::Debug for SchemaCheck {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SchemaCheck")
+            .field("source", &self.source)
+            .field("note", &self.note)
+            .field("compiled", &self.compiled.get().map(Option::is_some))
+            .finish()
+    }
+}
+
+/// Compiles a contract on first use.
+type Build = Box<dyn FnOnce() -> Result<Contract, String> + Send>;
+
+/// A compiled contract with each operation's request element resolved once.
+struct Compiled {
+    contract: Contract,
+    /// (name, declaration) of each operation's request element.
     requests: Vec<(QName, ElementId)>,
 }
 
-impl SchemaCheck {
-    fn new(contract: Contract, source: String, note: Option<&'static str>) -> SchemaCheck {
+impl Compiled {
+    fn of(contract: Contract) -> Compiled {
         let mut requests: Vec<(QName, ElementId)> = Vec::new();
         for op in contract.operations() {
             if let Some(body) = op.input.as_ref().and_then(|i| i.body.first())
@@ -55,12 +80,7 @@ impl SchemaCheck {
                 requests.push((body.clone(), id));
             }
         }
-        SchemaCheck {
-            contract: Arc::new(contract),
-            source,
-            note,
-            requests,
-        }
+        Compiled { contract, requests }
     }
 
     /// The request element named `{ns}local`; failing that, the only one with local name
@@ -77,6 +97,50 @@ impl SchemaCheck {
     }
 }
 
+impl SchemaCheck {
+    /// A contract compiled already.
+    fn new(contract: Contract, source: String, note: Option<&'static str>) -> SchemaCheck {
+        SchemaCheck {
+            source,
+            note,
+            compiled: OnceLock::from(Some(Compiled::of(contract))),
+            build: Mutex::new(None),
+        }
+    }
+
+    /// A contract `build` compiles when a request first needs it.
+    fn later(source: String, note: Option<&'static str>, build: Build) -> SchemaCheck {
+        SchemaCheck {
+            source,
+            note,
+            compiled: OnceLock::new(),
+            build: Mutex::new(Some(build)),
+        }
+    }
+
+    /// The compiled contract, compiling it on the first call (callers meanwhile wait for it);
+    /// `None` when it does not compile, which is logged once.
+    fn compiled(&self) -> Option<&Compiled> {
+        self.compiled
+            .get_or_init(|| {
+                let build = self.build.lock().ok().and_then(|mut b| b.take())?;
+                match build() {
+                    Ok(contract) => Some(Compiled::of(contract)),
+                    Err(e) => {
+                        tracing::warn!("{}: requests are not checked against a schema: {e}", self.source);
+                        None
+                    }
+                }
+            })
+            .as_ref()
+    }
+
+    /// The compiled contract (compiled now if it was not yet); `None` when it does not compile.
+    pub fn contract(&self) -> Option<&Contract> {
+        self.compiled().map(|c| &c.contract)
+    }
+}
+
 /// The note on the STS: its WSDL's schema leaves the RST open.
 pub const STS_NOTE: &str = "the STS's WSDL declares RequestSecurityToken with open content (any element, lax) and sfstub \
      ships no WS-Trust 1.3 schema (ws-trust-1.3.xsd): the element's name and namespace and its Context attribute are \
@@ -88,7 +152,7 @@ pub struct Target<'a> {
     pub contract: &'a Contract,
     pub operation: Option<&'a xsd::Operation>,
     /// The compiled request elements (for sfstub's built-in services).
-    check: Option<&'a SchemaCheck>,
+    check: Option<&'a Compiled>,
     /// What was compiled, for messages.
     pub source: &'a str,
 }
@@ -106,10 +170,11 @@ impl<'a> Target<'a> {
             });
         }
         let check = check?;
+        let compiled = check.compiled()?;
         Some(Target {
-            contract: &check.contract,
+            contract: &compiled.contract,
             operation: None,
-            check: Some(check),
+            check: Some(compiled),
             source: &check.source,
         })
     }
@@ -317,30 +382,27 @@ fn cached(key: String, build: impl FnOnce() -> Result<SchemaCheck, String>) -> R
 fn shipped(official: &Official, title: &'static str) -> Result<Option<Arc<SchemaCheck>>, String> {
     let variant = &official.variants[0];
     let key = format!("shipped:{}:{:?}", variant.shipped, official.derive);
-    cached(key, || {
-        let folder = variant.shipped.split('/').next().unwrap_or("");
+    let derived = match official.derive {
+        Some((from, to)) => format!(" with {from} replaced by {to}"),
+        None => String::new(),
+    };
+    let source = format!("KOMBIT's {}{derived}", variant.shipped);
+    let (shipped, derive) = (variant.shipped, official.derive);
+    let build = move || {
+        let folder = shipped.split('/').next().unwrap_or("");
         let files = crate::contracts::shipped_paths()
             .filter(|p| p.starts_with(&format!("{folder}/")))
             .filter_map(|p| {
                 let text = crate::contracts::shipped(p)?;
-                let text = match official.derive {
+                let text = match derive {
                     Some((from, to)) => crate::contracts::rewrite::derived(text, from, to),
                     None => text.to_owned(),
                 };
                 Some((p.to_owned(), text))
             });
-        let contract = Contract::load(&Source::memory(files), variant.shipped).map_err(|e| e.to_string())?;
-        let derived = match official.derive {
-            Some((from, to)) => format!(" with {from} replaced by {to}"),
-            None => String::new(),
-        };
-        Ok(SchemaCheck::new(
-            contract,
-            format!("KOMBIT's {}{derived}", variant.shipped),
-            note(title),
-        ))
-    })
-    .map(Some)
+        Contract::load(&Source::memory(files), shipped).map_err(|e| e.to_string())
+    };
+    cached(key, || Ok(SchemaCheck::later(source, note(title), Box::new(build)))).map(Some)
 }
 
 /// sfstub's own contract of a service that publishes one (SF1472, KlassifikationListeHent):
@@ -368,9 +430,9 @@ fn own(service: &dyn Service) -> Result<Option<Arc<SchemaCheck>>, String> {
         .get(1)
         .map(|(p, _)| p.rsplit('/').next().unwrap_or("").to_owned())
         .unwrap_or_default();
+    let build = move || Contract::load(&Source::memory(files), "service.wsdl").map_err(|e| e.to_string());
     cached(key, || {
-        let contract = Contract::load(&Source::memory(files), "service.wsdl").map_err(|e| e.to_string())?;
-        Ok(SchemaCheck::new(contract, format!("sfstub's {main}"), None))
+        Ok(SchemaCheck::later(format!("sfstub's {main}"), None, Box::new(build)))
     })
     .map(Some)
 }

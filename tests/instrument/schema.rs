@@ -413,7 +413,7 @@ fn what_a_schema_finding_quotes_of_the_request_is_bounded() {
 }
 
 #[test]
-fn every_service_with_a_contract_has_its_schema_compiled_at_load() {
+fn every_service_with_a_contract_has_its_schema_named_at_load_and_compiled_when_first_needed() {
     let s = serve_default();
     let loaded = s.app.loaded();
     for service in &loaded.services {
@@ -441,6 +441,12 @@ fn every_service_with_a_contract_has_its_schema_compiled_at_load() {
             t => panic!("a service this test does not know: {t}"),
         };
         assert_eq!(check.source, expected, "{}", service.title());
+        // Compiled on first use (here), and it compiles.
+        assert!(
+            check.contract().is_some_and(|c| !c.operations().is_empty()),
+            "{}: the schema does not compile",
+            service.title()
+        );
         assert_eq!(
             check.note.is_some(),
             service.title().starts_with("SF1514"),
