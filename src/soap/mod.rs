@@ -7,18 +7,21 @@
 
 pub mod addressing;
 pub mod fault;
+mod namespaces;
+#[cfg(test)]
+mod oracle;
 pub mod xml;
 
 use std::ops::Range;
 
 use quick_xml::events::Event;
-use quick_xml::name::ResolveResult;
-use quick_xml::reader::NsReader;
+use quick_xml::reader::Reader;
 
 use crate::clip::{clip, clip_bytes};
 
 pub use addressing::{RequestAddressing, ResponseAddressing};
 pub use fault::{Fault, FaultCode};
+use namespaces::Resolved;
 
 /// SOAP 1.1 envelope namespace.
 pub const SOAP11_NS: &str = "http://schemas.xmlsoap.org/soap/envelope/";
@@ -192,8 +195,11 @@ pub fn http_action(soap_action: Option<&str>, content_type: Option<&str>) -> Opt
 
 /// Reads an envelope. Every failure is a fault ready for the wire.
 pub fn parse_envelope(input: &[u8], limits: Limits, fallback: SoapVersion) -> Result<Envelope, Fault> {
-    let mut reader = NsReader::from_reader(input);
+    let mut reader = Reader::from_reader(input);
     reader.config_mut().check_end_names = true;
+    let mut scopes = namespaces::Scopes::new(input);
+    // An empty element's scope closes before the next event.
+    let mut pending_pop = false;
     let mut version: Option<SoapVersion> = None;
     let mut depth = 0usize;
     let mut in_body = false;
@@ -216,32 +222,47 @@ pub fn parse_envelope(input: &[u8], limits: Limits, fallback: SoapVersion) -> Re
     let fault = |version: Option<SoapVersion>, reason: String| Fault::sender(version.unwrap_or(fallback), reason);
 
     loop {
+        if std::mem::take(&mut pending_pop) {
+            scopes.pop();
+        }
         let before = reader.buffer_position() as usize;
-        let (ns, event) = match reader.read_resolved_event() {
-            Ok(x) => x,
-            Err(e) => {
-                let at = reader.error_position();
-                return Err(fault(
-                    version,
-                    format!("the request is not well-formed XML (at byte {at}): {e}"),
-                ));
-            }
+        let not_well_formed = |reader: &Reader<&[u8]>, e: quick_xml::Error| {
+            let at = reader.error_position();
+            fault(
+                version,
+                format!("the request is not well-formed XML (at byte {at}): {e}"),
+            )
         };
-        // Only the Envelope (depth 1) and the operation (depth 3) need their namespace kept.
-        let namespace = match ns {
-            ResolveResult::Bound(n) if depth == 0 || depth == 2 => {
-                // The reader hands the xmlns value over as written: resolve its references.
-                let raw = String::from_utf8_lossy(n.as_ref());
-                Some(quick_xml::escape::unescape(&raw).map_or_else(|_| raw.to_string(), |u| u.into_owned()))
+        let event = reader.read_event().map_err(|e| not_well_formed(&reader, e))?;
+        // A start tag opens a namespace scope, an end tag closes it (after this event); only
+        // the names of start tags need resolving (an end tag's name is its start tag's).
+        let mut namespace = None;
+        if let Event::Start(ref e) | Event::Empty(ref e) = event {
+            scopes
+                .push(e)
+                .map_err(|ns| not_well_formed(&reader, quick_xml::Error::Namespace(ns)))?;
+            match scopes.resolve_element(e.name()) {
+                // Only the Envelope (depth 1) and the children of Header and Body (depth 3)
+                // need their namespace.
+                Resolved::Bound(n) if depth == 0 || depth == 2 => {
+                    // The declaration's value as written: resolve its references.
+                    let raw = String::from_utf8_lossy(n);
+                    namespace =
+                        Some(quick_xml::escape::unescape(&raw).map_or_else(|_| raw.to_string(), |u| u.into_owned()));
+                }
+                Resolved::Bound(_) | Resolved::Unbound => {}
+                Resolved::Unknown => {
+                    let prefix = e.name().prefix().map(|p| p.into_inner()).unwrap_or_default();
+                    return Err(fault(
+                        version,
+                        format!("the namespace prefix {:?} is not declared", clip_bytes(prefix)),
+                    ));
+                }
             }
-            ResolveResult::Bound(_) | ResolveResult::Unbound => None,
-            ResolveResult::Unknown(p) => {
-                return Err(fault(
-                    version,
-                    format!("the namespace prefix {:?} is not declared", clip_bytes(&p)),
-                ));
-            }
-        };
+            pending_pop = matches!(event, Event::Empty(_));
+        } else if let Event::End(_) = event {
+            pending_pop = true;
+        }
         let after = reader.buffer_position() as usize;
         match event {
             Event::DocType(_) => {
