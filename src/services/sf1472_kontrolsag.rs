@@ -73,8 +73,14 @@ impl Request {
     /// Reads the request from the operation element's bytes.
     pub fn parse(xml: &[u8], envelope: &Envelope, guard: &Guard<'_>) -> Result<Request, Fault> {
         let leaves = leaf_texts(xml).map_err(|e| Fault::sender(envelope.version, e))?;
-        let hoved = HovedOplysninger::from_leaves(&leaves, envelope.version, guard)?;
-        let get = |name: &str| criterion(&leaves, name);
+        Request::from_leaves(&leaves, envelope, guard)
+    }
+
+    /// Reads the request from the operation element's leaves (as the envelope reader read
+    /// them: [`crate::soap::Operation::leaves`]).
+    pub fn from_leaves(leaves: &[Leaf], envelope: &Envelope, guard: &Guard<'_>) -> Result<Request, Fault> {
+        let hoved = HovedOplysninger::from_leaves(leaves, envelope.version, guard)?;
+        let get = |name: &str| criterion(leaves, name);
         if !leaves.iter().any(|l| l.path.starts_with("KontrolsagSoegKriterie/")) {
             return Err(Fault::sender(
                 envelope.version,
@@ -491,7 +497,11 @@ impl Service for KontrolsagListeHent {
         let presented = ctx
             .guard
             .inspect(envelope.version, body, envelope.security_header, ENTITY_ID)?;
-        let request = Request::parse(&body[op.range.clone()], envelope, ctx.guard)?;
+        let leaves = op
+            .leaves
+            .as_deref()
+            .map_err(|e| Fault::sender(envelope.version, e.clone()))?;
+        let request = Request::from_leaves(leaves, envelope, ctx.guard)?;
         if let Some(cpr) = &request.cpr {
             ctx.trace.cpr(cpr);
         }

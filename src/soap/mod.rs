@@ -2,8 +2,9 @@
 //!
 //! Reading is one streaming pass that checks everything a hostile or broken body can do
 //! (malformed XML, a DOCTYPE, deep nesting, a missing Body) and finds the operation: the first
-//! child of `Body`, matched by local name. Services then read that element's bytes again with
-//! [`xml::leaf_texts`]; namespace prefixes never matter.
+//! child of `Body`, matched by local name, and reads its leaves ([`Operation::leaves`], what
+//! [`xml::leaf_texts`] would read from its bytes) in the same pass; namespace prefixes never
+//! matter.
 
 pub mod addressing;
 pub mod fault;
@@ -158,6 +159,9 @@ pub struct Operation {
     /// The byte ranges of its ancestors' start tags (`Envelope`, `Body`): the namespace
     /// declarations in scope at the operation are theirs and its own.
     pub ancestors: [Range<usize>; 2],
+    /// The element's leaves, read in the same pass: what [`xml::leaf_texts`] reads from its
+    /// bytes (`range`), or the error it gives.
+    pub leaves: Result<Vec<xml::Leaf>, String>,
 }
 
 /// A parsed envelope: version, where the header is, and the operation.
@@ -216,6 +220,10 @@ pub fn parse_envelope(input: &[u8], limits: Limits, fallback: SoapVersion) -> Re
     // The start tags of the Envelope and the Body.
     let mut ancestors = [0..0, 0..0];
     let mut op_pending: Option<(String, Option<String>)> = None;
+    // The operation's leaves while it is open, or why they cannot be read.
+    let mut leaves: Option<Result<xml::Leaves, String>> = None;
+    // Checked to be UTF-8 once: names and texts need no check of their own.
+    let text = xml::Utf8Input::new(input);
     let mut seen_header = false;
     let mut seen_body = false;
     let mut check = xml::LimitCheck::new(limits);
@@ -246,7 +254,7 @@ pub fn parse_envelope(input: &[u8], limits: Limits, fallback: SoapVersion) -> Re
                 // need their namespace.
                 Resolved::Bound(n) if depth == 0 || depth == 2 => {
                     // The declaration's value as written: resolve its references.
-                    let raw = String::from_utf8_lossy(n);
+                    let raw = text.lossy(n);
                     namespace =
                         Some(quick_xml::escape::unescape(&raw).map_or_else(|_| raw.to_string(), |u| u.into_owned()));
                 }
@@ -264,6 +272,12 @@ pub fn parse_envelope(input: &[u8], limits: Limits, fallback: SoapVersion) -> Re
             pending_pop = true;
         }
         let after = reader.buffer_position() as usize;
+        if op_pending.is_some()
+            && let Some(Ok(l)) = &mut leaves
+            && let Err(why) = l.read(&event, &text)
+        {
+            leaves = Some(Err(why));
+        }
         match event {
             Event::DocType(_) => {
                 return Err(fault(
@@ -374,13 +388,19 @@ pub fn parse_envelope(input: &[u8], limits: Limits, fallback: SoapVersion) -> Re
                         if operation.is_some() || op_pending.is_some() {
                             return Err(fault(version, "the SOAP Body holds more than one element".into()));
                         }
-                        let name = String::from_utf8_lossy(local.as_ref()).into_owned();
+                        let name = text.lossy(local.as_ref()).into_owned();
+                        let mut read = xml::Leaves::default();
+                        leaves = Some(read.read(&event, &text).map(|_| read));
                         if is_empty {
                             operation = Some(Operation {
                                 local_name: name,
                                 namespace,
                                 range: before..after,
                                 ancestors: ancestors.clone(),
+                                leaves: leaves
+                                    .take()
+                                    .unwrap_or_else(|| Ok(Default::default()))
+                                    .map(xml::Leaves::finish),
                             });
                         } else {
                             op_start = before;
@@ -415,6 +435,10 @@ pub fn parse_envelope(input: &[u8], limits: Limits, fallback: SoapVersion) -> Re
                                 namespace,
                                 range: op_start..after,
                                 ancestors: ancestors.clone(),
+                                leaves: leaves
+                                    .take()
+                                    .unwrap_or_else(|| Ok(Default::default()))
+                                    .map(xml::Leaves::finish),
                             });
                         }
                     }

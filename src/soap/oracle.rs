@@ -6,7 +6,7 @@ use std::ops::Range;
 
 use quick_xml::events::Event;
 use quick_xml::name::ResolveResult;
-use quick_xml::reader::NsReader;
+use quick_xml::reader::{NsReader, Reader};
 
 use super::*;
 use std::collections::HashSet;
@@ -185,6 +185,7 @@ pub fn parse_envelope(input: &[u8], limits: Limits, fallback: SoapVersion) -> Re
                                 namespace,
                                 range: before..after,
                                 ancestors: ancestors.clone(),
+                                leaves: leaf_texts(&input[before..after]),
                             });
                         } else {
                             op_start = before;
@@ -219,6 +220,7 @@ pub fn parse_envelope(input: &[u8], limits: Limits, fallback: SoapVersion) -> Re
                                 namespace,
                                 range: op_start..after,
                                 ancestors: ancestors.clone(),
+                                leaves: leaf_texts(&input[op_start..after]),
                             });
                         }
                     }
@@ -275,6 +277,85 @@ pub fn parse_envelope(input: &[u8], limits: Limits, fallback: SoapVersion) -> Re
         operation,
         action: None,
     })
+}
+
+/// [`xml::leaf_texts`] as it was.
+fn leaf_texts(xml: &[u8]) -> Result<Vec<xml::Leaf>, String> {
+    let mut reader = Reader::from_reader(xml);
+    // The path of the open element below the root, and where each open element's part starts.
+    let mut path = String::new();
+    let mut starts: Vec<usize> = Vec::with_capacity(8);
+    let mut leaves = Vec::with_capacity(16);
+    let mut text = String::new();
+    let mut has_child = false;
+    // A leaf's path, or [`xml::OVERLONG_PATH`] when it is longer than any path a service reads: a
+    // copy per leaf must not grow with the names of its ancestors.
+    let leaf_path = |path: &str, last: Option<&[u8]>| {
+        let extra = last.map_or(0, |l| l.len() + 1);
+        if path.len() + extra > xml::MAX_PATH {
+            return xml::OVERLONG_PATH.to_owned();
+        }
+        let mut p = String::with_capacity(path.len() + extra);
+        p.push_str(path);
+        if let Some(last) = last {
+            if !p.is_empty() {
+                p.push('/');
+            }
+            p.push_str(&String::from_utf8_lossy(last));
+        }
+        p
+    };
+    loop {
+        match reader.read_event().map_err(|e| format!("not well-formed XML: {e}"))? {
+            Event::Start(e) => {
+                if starts.len() >= xml::DEPTH_CEILING {
+                    return Err(format!("elements nest deeper than {} levels", xml::DEPTH_CEILING));
+                }
+                starts.push(path.len());
+                if starts.len() > 1 {
+                    if !path.is_empty() {
+                        path.push('/');
+                    }
+                    path.push_str(&String::from_utf8_lossy(e.local_name().as_ref()));
+                }
+                text.clear();
+                has_child = false;
+            }
+            Event::Empty(e) => {
+                if !starts.is_empty() {
+                    leaves.push(xml::Leaf {
+                        path: leaf_path(&path, Some(e.local_name().as_ref())),
+                        text: String::new(),
+                    });
+                }
+                has_child = true;
+            }
+            Event::Text(t) => {
+                let s = t.decode().map_err(|e| format!("text is not UTF-8: {e}"))?;
+                text.push_str(&s);
+            }
+            Event::CData(t) => {
+                let s = t.decode().map_err(|e| format!("CDATA is not UTF-8: {e}"))?;
+                text.push_str(&s);
+            }
+            Event::GeneralRef(r) => text.push(xml::resolve_reference(&r)?),
+            Event::End(_) => {
+                let Some(start) = starts.pop() else { break };
+                if !has_child && !starts.is_empty() {
+                    leaves.push(xml::Leaf {
+                        path: leaf_path(&path, None),
+                        text: text.trim().to_owned(),
+                    });
+                }
+                path.truncate(start);
+                text.clear();
+                has_child = true;
+            }
+            Event::Eof => break,
+            _ => {}
+        }
+    }
+    Ok(leaves)
 }
 
 /// Checks each start tag of a document against the [`Limits`] as a reader meets it, in time

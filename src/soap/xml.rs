@@ -92,7 +92,8 @@ fn is_xml_space(b: u8) -> bool {
 pub fn check_attributes(start: &BytesStart<'_>, max: usize) -> Result<usize, String> {
     /// Below this many names a scan is cheaper than hashing.
     const SCAN: usize = 16;
-    let mut names: Vec<&[u8]> = Vec::new();
+    // The first names in an array (no allocation for the usual few), the rest hashed.
+    let mut names: [&[u8]; SCAN] = [&[]; SCAN];
     let mut seen: HashSet<&[u8]> = HashSet::new();
     let mut declarations = 0;
     for (i, attribute) in start.attributes().with_checks(false).enumerate() {
@@ -108,10 +109,10 @@ pub fn check_attributes(start: &BytesStart<'_>, max: usize) -> Result<usize, Str
         if key == b"xmlns" || key.starts_with(b"xmlns:") {
             declarations += 1;
         }
-        let duplicate = if names.len() < SCAN {
-            let twice = names.contains(&key);
-            names.push(key);
-            if names.len() == SCAN {
+        let duplicate = if i < SCAN {
+            let twice = names[..i].contains(&key);
+            names[i] = key;
+            if i + 1 == SCAN {
                 seen.extend(names.iter().copied());
             }
             twice
@@ -180,80 +181,166 @@ pub struct Leaf {
 /// stays linear in the input.
 pub fn leaf_texts(xml: &[u8]) -> Result<Vec<Leaf>, String> {
     let mut reader = Reader::from_reader(xml);
-    // The path of the open element below the root, and where each open element's part starts.
-    let mut path = String::new();
-    let mut starts: Vec<usize> = Vec::with_capacity(8);
-    let mut leaves = Vec::with_capacity(16);
-    let mut text = String::new();
-    let mut has_child = false;
-    // A leaf's path, or [`OVERLONG_PATH`] when it is longer than any path a service reads: a
-    // copy per leaf must not grow with the names of its ancestors.
-    let leaf_path = |path: &str, last: Option<&[u8]>| {
+    let text = Utf8Input::new(xml);
+    let mut leaves = Leaves::default();
+    loop {
+        let event = reader.read_event().map_err(|e| format!("not well-formed XML: {e}"))?;
+        if !leaves.read(&event, &text)? {
+            break;
+        }
+    }
+    Ok(leaves.finish())
+}
+
+/// A document read with quick-xml's slice reader, checked to be UTF-8 once, so that the
+/// names and texts of its events (slices of it) need no check of their own.
+#[derive(Debug, Clone, Copy)]
+pub struct Utf8Input<'a> {
+    input: &'a [u8],
+    /// The document as text, when it is UTF-8.
+    text: Option<&'a str>,
+}
+
+impl<'a> Utf8Input<'a> {
+    /// Checks `input` (one pass).
+    pub fn new(input: &'a [u8]) -> Utf8Input<'a> {
+        Utf8Input {
+            input,
+            text: std::str::from_utf8(input).ok(),
+        }
+    }
+
+    /// `part` as text, when it is a slice of the document on character boundaries and the
+    /// document is UTF-8; `None` otherwise (then `part` must be checked on its own).
+    pub fn str(&self, part: &[u8]) -> Option<&'a str> {
+        let text = self.text?;
+        let from = (part.as_ptr() as usize).wrapping_sub(self.input.as_ptr() as usize);
+        text.get(from..from.checked_add(part.len())?)
+    }
+
+    /// `part` as text, U+FFFD for what is not UTF-8 (as `String::from_utf8_lossy`).
+    pub fn lossy<'p>(&self, part: &'p [u8]) -> Cow<'p, str>
+    where
+        'a: 'p,
+    {
+        match self.str(part) {
+            Some(s) => Cow::Borrowed(s),
+            None => String::from_utf8_lossy(part),
+        }
+    }
+}
+
+/// [`leaf_texts`] as a reader meets the events of an element, for a reader that reads more
+/// than the element (the envelope reader reads the operation's leaves in its one pass).
+#[derive(Debug)]
+pub struct Leaves {
+    /// The path of the open element below the root.
+    path: String,
+    /// Where each open element's part of `path` starts.
+    starts: Vec<usize>,
+    leaves: Vec<Leaf>,
+    /// The text of the innermost open element so far.
+    text: String,
+    has_child: bool,
+}
+
+impl Default for Leaves {
+    fn default() -> Leaves {
+        Leaves {
+            path: String::with_capacity(64),
+            starts: Vec::with_capacity(8),
+            leaves: Vec::with_capacity(16),
+            text: String::with_capacity(64),
+            has_child: false,
+        }
+    }
+}
+
+impl Leaves {
+    /// Takes the next event of the element (its start tag first); `false` once the element
+    /// has ended (or the input has). The error is [`leaf_texts`]'s.
+    pub fn read(&mut self, event: &Event<'_>, input: &Utf8Input<'_>) -> Result<bool, String> {
+        match event {
+            Event::Start(e) => {
+                if self.starts.len() >= DEPTH_CEILING {
+                    return Err(format!("elements nest deeper than {DEPTH_CEILING} levels"));
+                }
+                self.starts.push(self.path.len());
+                if self.starts.len() > 1 {
+                    if !self.path.is_empty() {
+                        self.path.push('/');
+                    }
+                    self.path.push_str(&input.lossy(e.local_name().as_ref()));
+                }
+                self.text.clear();
+                self.has_child = false;
+            }
+            Event::Empty(e) => {
+                if !self.starts.is_empty() {
+                    let path = self.leaf_path(Some(e.local_name().as_ref()), input);
+                    self.leaves.push(Leaf {
+                        path,
+                        text: String::new(),
+                    });
+                }
+                self.has_child = true;
+            }
+            Event::Text(t) => match input.str(t) {
+                Some(s) => self.text.push_str(s),
+                None => {
+                    let s = t.decode().map_err(|e| format!("text is not UTF-8: {e}"))?;
+                    self.text.push_str(&s);
+                }
+            },
+            Event::CData(t) => match input.str(t) {
+                Some(s) => self.text.push_str(s),
+                None => {
+                    let s = t.decode().map_err(|e| format!("CDATA is not UTF-8: {e}"))?;
+                    self.text.push_str(&s);
+                }
+            },
+            Event::GeneralRef(r) => self.text.push(resolve_reference(r)?),
+            Event::End(_) => {
+                let Some(start) = self.starts.pop() else {
+                    return Ok(false);
+                };
+                if !self.has_child && !self.starts.is_empty() {
+                    let path = self.leaf_path(None, input);
+                    let text = self.text.trim().to_owned();
+                    self.leaves.push(Leaf { path, text });
+                }
+                self.path.truncate(start);
+                self.text.clear();
+                self.has_child = true;
+            }
+            Event::Eof => return Ok(false),
+            _ => {}
+        }
+        Ok(true)
+    }
+
+    /// The leaves read.
+    pub fn finish(self) -> Vec<Leaf> {
+        self.leaves
+    }
+
+    /// A leaf's path, or [`OVERLONG_PATH`] when it is longer than any path a service reads: a
+    /// copy per leaf must not grow with the names of its ancestors.
+    fn leaf_path(&self, last: Option<&[u8]>, input: &Utf8Input<'_>) -> String {
         let extra = last.map_or(0, |l| l.len() + 1);
-        if path.len() + extra > MAX_PATH {
+        if self.path.len() + extra > MAX_PATH {
             return OVERLONG_PATH.to_owned();
         }
-        let mut p = String::with_capacity(path.len() + extra);
-        p.push_str(path);
+        let mut p = String::with_capacity(self.path.len() + extra);
+        p.push_str(&self.path);
         if let Some(last) = last {
             if !p.is_empty() {
                 p.push('/');
             }
-            p.push_str(&String::from_utf8_lossy(last));
+            p.push_str(&input.lossy(last));
         }
         p
-    };
-    loop {
-        match reader.read_event().map_err(|e| format!("not well-formed XML: {e}"))? {
-            Event::Start(e) => {
-                if starts.len() >= DEPTH_CEILING {
-                    return Err(format!("elements nest deeper than {DEPTH_CEILING} levels"));
-                }
-                starts.push(path.len());
-                if starts.len() > 1 {
-                    if !path.is_empty() {
-                        path.push('/');
-                    }
-                    path.push_str(&String::from_utf8_lossy(e.local_name().as_ref()));
-                }
-                text.clear();
-                has_child = false;
-            }
-            Event::Empty(e) => {
-                if !starts.is_empty() {
-                    leaves.push(Leaf {
-                        path: leaf_path(&path, Some(e.local_name().as_ref())),
-                        text: String::new(),
-                    });
-                }
-                has_child = true;
-            }
-            Event::Text(t) => {
-                let s = t.decode().map_err(|e| format!("text is not UTF-8: {e}"))?;
-                text.push_str(&s);
-            }
-            Event::CData(t) => {
-                let s = t.decode().map_err(|e| format!("CDATA is not UTF-8: {e}"))?;
-                text.push_str(&s);
-            }
-            Event::GeneralRef(r) => text.push(resolve_reference(&r)?),
-            Event::End(_) => {
-                let Some(start) = starts.pop() else { break };
-                if !has_child && !starts.is_empty() {
-                    leaves.push(Leaf {
-                        path: leaf_path(&path, None),
-                        text: text.trim().to_owned(),
-                    });
-                }
-                path.truncate(start);
-                text.clear();
-                has_child = true;
-            }
-            Event::Eof => break,
-            _ => {}
-        }
     }
-    Ok(leaves)
 }
 
 /// The longest leaf path [`leaf_texts`] writes out; far longer than any path a service reads.
