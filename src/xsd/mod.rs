@@ -334,18 +334,21 @@ impl Contract {
     pub fn validate(&self, input: &Instance, expected: &QName) -> Vec<Finding> {
         match self.schema.global_element(expected) {
             Some(id) => self.schema.validate_instance(input, Some(id), Limits::default()),
-            None => vec![Finding {
-                code: Code::UndeclaredElement,
-                path: "/".to_owned(),
-                line: input.line,
-                column: input.column,
-                offset: input.offset,
-                message: format!("the contract declares no element {expected}"),
-                cvc: format!(
-                    "cvc-elt.1.a: Cannot find the declaration of element '{}'.",
-                    expected.local
-                ),
-            }],
+            None => {
+                let (line, column) = input.position();
+                vec![Finding {
+                    code: Code::UndeclaredElement,
+                    path: "/".to_owned(),
+                    line,
+                    column,
+                    offset: input.offset,
+                    message: format!("the contract declares no element {expected}"),
+                    cvc: format!(
+                        "cvc-elt.1.a: Cannot find the declaration of element '{}'.",
+                        expected.local
+                    ),
+                }]
+            }
         }
     }
 }

@@ -337,7 +337,7 @@ fn positions_count_from_where_the_element_sits_in_its_envelope() {
     let start = envelope.find("<t:e>").unwrap();
     let end = envelope.find("</s:Body>").unwrap();
     let input = Instance::within(envelope.as_bytes(), start..end);
-    assert_eq!((input.line, input.column), (3, 3));
+    assert_eq!(input.position(), (3, 3));
     let id = set.find_element("urn:t", "e");
     let findings = set.validate_instance(&input, id, Limits::default());
     assert_eq!(findings.len(), 1, "{findings:?}");

@@ -52,12 +52,11 @@ impl Default for Limits {
 pub struct Instance<'a> {
     /// The element's bytes (start tag to end tag).
     pub bytes: &'a [u8],
-    /// Bindings in scope: (prefix, URI); "" is the default namespace.
-    pub namespaces: Vec<(String, String)>,
-    /// 1-based line of the first byte in the larger document.
-    pub line: u32,
-    /// 1-based column of the first byte.
-    pub column: u32,
+    /// Bindings in scope: (prefix, URI); "" is the default namespace. Borrowed from the
+    /// document unless a reference had to be resolved.
+    pub namespaces: Vec<(Cow<'a, str>, Cow<'a, str>)>,
+    /// The larger document (`bytes` itself for a standalone element).
+    document: &'a [u8],
     /// Byte offset of the first byte.
     pub offset: usize,
 }
@@ -68,10 +67,15 @@ impl<'a> Instance<'a> {
         Instance {
             bytes,
             namespaces: Vec::new(),
-            line: 1,
-            column: 1,
+            document: bytes,
             offset: 0,
         }
+    }
+
+    /// The 1-based line and column (in characters) of the element's first byte in the larger
+    /// document: counted when asked (only a finding needs it), one pass over what precedes.
+    pub fn position(&self) -> (u32, u32) {
+        LineCounter::default().position(self.document, self.offset)
     }
 
     /// The element spanning `range` of `document`, with the bindings its ancestors declare and
@@ -126,19 +130,26 @@ impl<'a> Instance<'a> {
         end: usize,
         open: &[quick_xml::events::BytesStart<'a>],
     ) -> Instance<'a> {
-        let (line, column) = LineCounter::default().position(document, start);
         Instance {
             bytes: &document[start..end],
-            namespaces: declarations(open),
-            line,
-            column,
+            namespaces: declarations(document, open),
+            document,
             offset: start,
         }
     }
 }
 
-/// The namespace declarations of `open` start tags, outermost first: (prefix, URI).
-fn declarations(open: &[quick_xml::events::BytesStart<'_>]) -> Vec<(String, String)> {
+/// The namespace declarations of `open` start tags (slices of `document`), outermost first:
+/// (prefix, URI), borrowed from `document` where they can be.
+fn declarations<'a>(
+    document: &'a [u8],
+    open: &[quick_xml::events::BytesStart<'_>],
+) -> Vec<(Cow<'a, str>, Cow<'a, str>)> {
+    // A piece of a tag as a slice of the document, when it is one and is UTF-8.
+    let borrowed = |part: &[u8]| -> Option<&'a str> {
+        let from = (part.as_ptr() as usize).wrapping_sub(document.as_ptr() as usize);
+        std::str::from_utf8(document.get(from..from.checked_add(part.len())?)?).ok()
+    };
     let mut namespaces = Vec::new();
     for e in open {
         if !e.attributes_raw().windows(5).any(|w| w == b"xmlns") {
@@ -147,13 +158,19 @@ fn declarations(open: &[quick_xml::events::BytesStart<'_>]) -> Vec<(String, Stri
         for a in e.attributes().with_checks(false).flatten() {
             let key = a.key.as_ref();
             let prefix = if key == b"xmlns" {
-                Some(String::new())
+                Some(Cow::Borrowed(""))
             } else {
-                key.strip_prefix(b"xmlns:")
-                    .map(|p| String::from_utf8_lossy(p).into_owned())
+                key.strip_prefix(b"xmlns:").map(|p| match borrowed(p) {
+                    Some(p) => Cow::Borrowed(p),
+                    None => Cow::Owned(String::from_utf8_lossy(p).into_owned()),
+                })
             };
             if let (Some(p), Ok(v)) = (prefix, a.unescape_value()) {
-                namespaces.push((p, v.into_owned()));
+                let v = match v {
+                    Cow::Borrowed(v) => borrowed(v.as_bytes()).map_or_else(|| Cow::Owned(v.to_owned()), Cow::Borrowed),
+                    Cow::Owned(v) => Cow::Owned(v),
+                };
+                namespaces.push((p, v));
             }
         }
     }
@@ -233,6 +250,8 @@ struct Run<'s, 'a> {
     limits: Limits,
     findings: Vec<Finding>,
     lines: LineCounter,
+    /// The line and column of the input's first byte, counted for the first finding.
+    first: Option<(u32, u32)>,
     ns: Vec<Binding<'a>>,
     stack: Vec<Frame<'a>>,
     /// The element being started (not yet on the stack), for paths.
@@ -279,8 +298,8 @@ impl<'s, 'a> Run<'s, 'a> {
     fn new(set: &'s SchemaSet, input: &'a Instance<'a>, text: &'a str, limits: Limits) -> Run<'s, 'a> {
         let mut ns = Vec::with_capacity(input.namespaces.len() + 8);
         ns.extend(input.namespaces.iter().map(|(p, u)| Binding {
-            prefix: p.as_str(),
-            uri: Cow::Borrowed(u.as_str()),
+            prefix: p.as_ref(),
+            uri: Cow::Borrowed(u.as_ref()),
         }));
         Run {
             set,
@@ -289,6 +308,7 @@ impl<'s, 'a> Run<'s, 'a> {
             limits,
             findings: Vec::new(),
             lines: LineCounter::default(),
+            first: None,
             ns,
             stack: Vec::with_capacity(16),
             current: None,
@@ -346,10 +366,11 @@ impl<'s, 'a> Run<'s, 'a> {
 
     fn finding(&mut self, code: Code, at: usize, message: String, cvc: String) -> Finding {
         let (line, column) = self.lines.position(self.input.bytes, at);
+        let (first_line, first_column) = *self.first.get_or_insert_with(|| self.input.position());
         let (line, column) = if line == 1 {
-            (self.input.line, self.input.column + column - 1)
+            (first_line, first_column + column - 1)
         } else {
-            (self.input.line + line - 1, column)
+            (first_line + line - 1, column)
         };
         Finding {
             code,
