@@ -136,7 +136,11 @@ fn parse_xs_date_part(date: &str) -> Option<NaiveDate> {
     {
         return None;
     }
-    NaiveDate::parse_from_str(date, "%Y-%m-%d").ok()
+    // Digits where the layout has them: read them as numbers (what parse_from_str with
+    // "%Y-%m-%d" does here, at a fraction of its cost: every K2017 request has a date).
+    let number = |digits: &[u8]| digits.iter().fold(0u32, |n, d| n * 10 + u32::from(d - b'0'));
+    let year = i32::try_from(number(&b[..4])).ok()?;
+    NaiveDate::from_ymd_opt(year, number(&b[5..7]), number(&b[8..10]))
 }
 
 fn is_xs_timezone(zone: &str) -> bool {
@@ -218,5 +222,18 @@ mod tests {
         assert_eq!(parse_xs_date("2026-1-5"), None);
         assert_eq!(parse_xs_date("2026-02-30"), None);
         assert_eq!(parse_xs_date("2026-11-20T00:00:00"), None);
+    }
+
+    #[test]
+    fn a_date_is_read_as_chrono_reads_it() {
+        for year in ["0000", "0001", "1900", "2000", "2024", "2026", "2100", "9999"] {
+            for month in 0..=13 {
+                for day in 0..=32 {
+                    let date = format!("{year}-{month:02}-{day:02}");
+                    let chrono = NaiveDate::parse_from_str(&date, "%Y-%m-%d").ok();
+                    assert_eq!(parse_xs_date_part(&date), chrono, "{date}");
+                }
+            }
+        }
     }
 }
