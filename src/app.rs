@@ -33,6 +33,22 @@ impl Loaded {
         Loaded::with_added(scenario, Vec::new()).0
     }
 
+    /// What an app serves while its world is being built: the scenario and an empty world, no
+    /// services (only `/healthz` answers until the app is ready, see [`App::starting`]), so
+    /// that nothing per-scenario is prepared twice before the port is bound.
+    fn placeholder(scenario: Scenario) -> Loaded {
+        let (world, _) = world::build_with(&scenario, &[]);
+        let registry = Arc::new(crate::services::sf1520_cpr::registry::Registry::derive(&world));
+        Loaded {
+            scenario,
+            world,
+            services: Vec::new(),
+            profiles: Vec::new(),
+            added: Vec::new(),
+            registry,
+        }
+    }
+
     /// [`Loaded::new`] with persons added through the admin API. An added person whose CPR
     /// number a citizen of the scenario has is left out: the second value lists their indexes
     /// in `added`.
@@ -252,7 +268,7 @@ impl App {
         let mut empty = scenario.clone();
         empty.population.citizens = 0;
         empty.persons.clear();
-        let mut app = App::with_keys(empty, limits, keys);
+        let mut app = App::around(Loaded::placeholder(empty), limits, keys);
         app.set_ready(false);
         app.faults.load_scenario(scenario.seed, scenario.faults.clone());
         app.live = crate::live::Live::new(scenario);
@@ -278,6 +294,12 @@ impl App {
 
     /// An app serving `scenario` with `limits`, signing and serving with `keys`.
     pub fn with_keys(scenario: Scenario, limits: Limits, keys: Arc<KeyMaterial>) -> App {
+        App::around(Loaded::new(scenario), limits, keys)
+    }
+
+    /// An app serving `loaded`, its settings taken from `loaded`'s scenario.
+    fn around(loaded: Loaded, limits: Limits, keys: Arc<KeyMaterial>) -> App {
+        let scenario = &loaded.scenario;
         let seconds = |s: u32| chrono::Duration::seconds(i64::from(s));
         let security = Settings {
             mode: scenario.security.mode,
@@ -288,9 +310,9 @@ impl App {
             ..Settings::default()
         };
         let faults = crate::faults::Faults::new(scenario.seed, scenario.faults.clone());
-        let live = crate::live::Live::new(&scenario);
+        let live = crate::live::Live::new(scenario);
         App {
-            loaded: ArcSwap::from_pointee(Loaded::new(scenario)),
+            loaded: ArcSwap::from_pointee(loaded),
             ready: AtomicBool::new(true),
             limits,
             keys,

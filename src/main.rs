@@ -132,11 +132,9 @@ fn serve_with(args: ServeArgs, log: &LogQueue) -> ExitCode {
         match sfstub::contracts::ContractDir::open(dir) {
             Ok(c) => {
                 // Requests are checked against the vendor's schemas too: compiled with each
-                // world built (App::prepared), once per world.
+                // world built (App::prepared), once per world. What the folder lacks is
+                // noted once the world's services are built, before the banner.
                 app.contracts = Some(c);
-                for warning in sfstub::contract_warnings(&app) {
-                    note(log, format_args!("warning: {warning}"));
-                }
             }
             Err(e) => {
                 note(log, e);
@@ -189,6 +187,7 @@ fn serve_with(args: ServeArgs, log: &LogQueue) -> ExitCode {
         let scheme = if tls.is_some() { "https" } else { "http" };
         let ready = {
             let app = app.clone();
+            let log = log.clone();
             async move {
                 let built = app.clone();
                 if tokio::task::spawn_blocking(move || built.build(scenario))
@@ -197,6 +196,9 @@ fn serve_with(args: ServeArgs, log: &LogQueue) -> ExitCode {
                 {
                     tracing::error!("building the world failed");
                     return std::future::pending().await;
+                }
+                for warning in sfstub::contract_warnings(&app) {
+                    note(&log, format_args!("warning: {warning}"));
                 }
                 // A closed stdout (sfstub serve | head) must not stop the server: ignore write errors.
                 let _ = write!(
