@@ -1,17 +1,16 @@
-//! The envelope reader as it was before it resolved namespaces itself (quick-xml's
-//! `NsReader`, a second read of each tag's attributes for the limits), kept as the oracle the
-//! tests compare [`super::parse_envelope`] with: same envelopes, same faults, same words.
+//! The envelope reader as it was before it resolved namespaces itself and read the operation's
+//! leaves in its pass (quick-xml's `NsReader`, then [`xml::leaf_texts`] on the operation's
+//! bytes), kept as the oracle the tests compare [`super::parse_envelope`] with: same envelopes,
+//! same faults, same words. The limit check and the leaf reading are the reader's own: only
+//! the namespace resolution and the one-pass leaves are what the comparison is about.
 
 use std::ops::Range;
 
 use quick_xml::events::Event;
 use quick_xml::name::ResolveResult;
-use quick_xml::reader::{NsReader, Reader};
+use quick_xml::reader::NsReader;
 
 use super::*;
-use std::collections::HashSet;
-
-use quick_xml::events::BytesStart;
 
 use crate::clip::{clip, clip_bytes};
 
@@ -37,7 +36,7 @@ pub fn parse_envelope(input: &[u8], limits: Limits, fallback: SoapVersion) -> Re
     let mut op_pending: Option<(String, Option<String>)> = None;
     let mut seen_header = false;
     let mut seen_body = false;
-    let mut check = LimitCheck::new(limits);
+    let mut check = xml::LimitCheck::new(limits);
     let fault = |version: Option<SoapVersion>, reason: String| Fault::sender(version.unwrap_or(fallback), reason);
 
     loop {
@@ -185,7 +184,7 @@ pub fn parse_envelope(input: &[u8], limits: Limits, fallback: SoapVersion) -> Re
                                 namespace,
                                 range: before..after,
                                 ancestors: ancestors.clone(),
-                                leaves: leaf_texts(&input[before..after]),
+                                leaves: xml::leaf_texts(&input[before..after]),
                             });
                         } else {
                             op_start = before;
@@ -220,7 +219,7 @@ pub fn parse_envelope(input: &[u8], limits: Limits, fallback: SoapVersion) -> Re
                                 namespace,
                                 range: op_start..after,
                                 ancestors: ancestors.clone(),
-                                leaves: leaf_texts(&input[op_start..after]),
+                                leaves: xml::leaf_texts(&input[op_start..after]),
                             });
                         }
                     }
@@ -277,185 +276,6 @@ pub fn parse_envelope(input: &[u8], limits: Limits, fallback: SoapVersion) -> Re
         operation,
         action: None,
     })
-}
-
-/// [`xml::leaf_texts`] as it was.
-fn leaf_texts(xml: &[u8]) -> Result<Vec<xml::Leaf>, String> {
-    let mut reader = Reader::from_reader(xml);
-    // The path of the open element below the root, and where each open element's part starts.
-    let mut path = String::new();
-    let mut starts: Vec<usize> = Vec::with_capacity(8);
-    let mut leaves = Vec::with_capacity(16);
-    let mut text = String::new();
-    let mut has_child = false;
-    // A leaf's path, or [`xml::OVERLONG_PATH`] when it is longer than any path a service reads: a
-    // copy per leaf must not grow with the names of its ancestors.
-    let leaf_path = |path: &str, last: Option<&[u8]>| {
-        let extra = last.map_or(0, |l| l.len() + 1);
-        if path.len() + extra > xml::MAX_PATH {
-            return xml::OVERLONG_PATH.to_owned();
-        }
-        let mut p = String::with_capacity(path.len() + extra);
-        p.push_str(path);
-        if let Some(last) = last {
-            if !p.is_empty() {
-                p.push('/');
-            }
-            p.push_str(&String::from_utf8_lossy(last));
-        }
-        p
-    };
-    loop {
-        match reader.read_event().map_err(|e| format!("not well-formed XML: {e}"))? {
-            Event::Start(e) => {
-                if starts.len() >= xml::DEPTH_CEILING {
-                    return Err(format!("elements nest deeper than {} levels", xml::DEPTH_CEILING));
-                }
-                starts.push(path.len());
-                if starts.len() > 1 {
-                    if !path.is_empty() {
-                        path.push('/');
-                    }
-                    path.push_str(&String::from_utf8_lossy(e.local_name().as_ref()));
-                }
-                text.clear();
-                has_child = false;
-            }
-            Event::Empty(e) => {
-                if !starts.is_empty() {
-                    leaves.push(xml::Leaf {
-                        path: leaf_path(&path, Some(e.local_name().as_ref())),
-                        text: String::new(),
-                    });
-                }
-                has_child = true;
-            }
-            Event::Text(t) => {
-                let s = t.decode().map_err(|e| format!("text is not UTF-8: {e}"))?;
-                text.push_str(&s);
-            }
-            Event::CData(t) => {
-                let s = t.decode().map_err(|e| format!("CDATA is not UTF-8: {e}"))?;
-                text.push_str(&s);
-            }
-            Event::GeneralRef(r) => text.push(xml::resolve_reference(&r)?),
-            Event::End(_) => {
-                let Some(start) = starts.pop() else { break };
-                if !has_child && !starts.is_empty() {
-                    leaves.push(xml::Leaf {
-                        path: leaf_path(&path, None),
-                        text: text.trim().to_owned(),
-                    });
-                }
-                path.truncate(start);
-                text.clear();
-                has_child = true;
-            }
-            Event::Eof => break,
-            _ => {}
-        }
-    }
-    Ok(leaves)
-}
-
-/// Checks each start tag of a document against the [`Limits`] as a reader meets it, in time
-/// linear in the tag: depth, the number of attributes, duplicate attribute names (a linear
-/// check: quick-xml's own compares each name with all before it), and the namespace
-/// declarations in scope. Call [`LimitCheck::open`] for every start tag and
-/// [`LimitCheck::close`] for every end tag.
-#[derive(Debug)]
-pub struct LimitCheck {
-    limits: Limits,
-    /// Namespace declarations made by each open element.
-    declared: Vec<usize>,
-    in_scope: usize,
-}
-
-impl LimitCheck {
-    /// A check for one document.
-    pub fn new(limits: Limits) -> LimitCheck {
-        LimitCheck {
-            limits,
-            declared: Vec::with_capacity(16),
-            in_scope: 0,
-        }
-    }
-
-    /// Checks a start tag (`empty` for `<a/>`, which closes at once). The error names the
-    /// element and the limit, ready for a fault.
-    pub fn open(&mut self, start: &BytesStart<'_>, empty: bool) -> Result<(), String> {
-        let max = self.limits;
-        if self.declared.len() >= max.max_depth {
-            return Err(format!(
-                "the request nests elements deeper than {} levels",
-                max.max_depth
-            ));
-        }
-        let declarations = check_attributes(start, max.max_attributes)?;
-        if self.in_scope + declarations > max.max_namespaces {
-            return Err(format!(
-                "more than {} namespace declarations are in scope at <{}>; sfstub reads at most {} (--max-namespaces)",
-                max.max_namespaces,
-                clip_bytes(start.name().as_ref()),
-                max.max_namespaces
-            ));
-        }
-        if !empty {
-            self.in_scope += declarations;
-            self.declared.push(declarations);
-        }
-        Ok(())
-    }
-
-    /// Closes the innermost open element.
-    pub fn close(&mut self) {
-        if let Some(declarations) = self.declared.pop() {
-            self.in_scope -= declarations;
-        }
-    }
-}
-
-/// Checks the attributes of one start tag: at most `max` of them (namespace declarations
-/// included), each well-formed, no name twice. Returns the number of namespace declarations.
-/// Linear in the tag.
-pub fn check_attributes(start: &BytesStart<'_>, max: usize) -> Result<usize, String> {
-    /// Below this many names a scan is cheaper than hashing.
-    const SCAN: usize = 16;
-    let mut names: Vec<&[u8]> = Vec::new();
-    let mut seen: HashSet<&[u8]> = HashSet::new();
-    let mut declarations = 0;
-    for (i, attribute) in start.attributes().with_checks(false).enumerate() {
-        let attribute =
-            attribute.map_err(|e| format!("a malformed attribute in <{}>: {e}", clip_bytes(start.name().as_ref())))?;
-        if i >= max {
-            return Err(format!(
-                "<{}> has more than {max} attributes (namespace declarations included); sfstub reads at most {max} per element (--max-attributes)",
-                clip_bytes(start.name().as_ref())
-            ));
-        }
-        let key = attribute.key.into_inner();
-        if key == b"xmlns" || key.starts_with(b"xmlns:") {
-            declarations += 1;
-        }
-        let duplicate = if names.len() < SCAN {
-            let twice = names.contains(&key);
-            names.push(key);
-            if names.len() == SCAN {
-                seen.extend(names.iter().copied());
-            }
-            twice
-        } else {
-            !seen.insert(key)
-        };
-        if duplicate {
-            return Err(format!(
-                "the attribute {} appears twice in <{}>",
-                clip_bytes(key),
-                clip_bytes(start.name().as_ref())
-            ));
-        }
-    }
-    Ok(declarations)
 }
 
 #[cfg(test)]
