@@ -6,9 +6,10 @@
 //! stk. 2 adds steps and cases henlagt within the last six calendar months. Cases closed with a
 //! decision are never shown.
 //!
-//! Everything that depends only on the scenario — each case's XML in both variants — is
-//! rendered once when the service is prepared; a request filters the citizen's cases and
-//! concatenates fragments.
+//! Everything that depends only on the scenario is rendered once: what many cases share
+//! (authorities, classes) when the service is prepared, each case's XML in both variants the
+//! first time a request shows it; a request filters the citizen's cases and concatenates
+//! fragments.
 
 use std::sync::OnceLock;
 

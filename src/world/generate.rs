@@ -117,8 +117,7 @@ pub fn build_with(scenario: &Scenario, added: &[crate::scenario::Person]) -> (Wo
 fn case_ids(world: &mut World) {
     let namespace = case_namespace();
     let citizens = &world.citizens;
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 8);
-    let slice = world.cases.len().div_ceil(threads).max(1);
+    let slice = super::per_core(world.cases.len());
     std::thread::scope(|scope| {
         for part in world.cases.chunks_mut(slice) {
             scope.spawn(move || {

@@ -272,6 +272,12 @@ pub fn kommuner() -> Vec<KommuneFact> {
         .collect()
 }
 
+/// How many consecutive items of `len` each thread takes when work on them is spread over the
+/// machine's cores (at most 8 threads; at least one item each).
+pub(crate) fn per_core(len: usize) -> usize {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 8);
+    len.div_ceil(threads).max(1)
+}
 #[cfg(test)]
 mod tests {
     use super::*;

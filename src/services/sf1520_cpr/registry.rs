@@ -337,8 +337,7 @@ impl Registry {
         // Each record depends only on what is drawn above: they are made in parallel, in
         // slices of consecutive citizens, and joined in order. Meanwhile the index by CPR
         // number is built.
-        let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 8);
-        let slice = all.div_ceil(threads).max(1);
+        let slice = crate::world::per_core(all);
         let (mut records, by_cpr) = std::thread::scope(|scope| {
             let by_cpr = scope.spawn(|| {
                 cprs.iter()
