@@ -6,6 +6,12 @@
 
 #![recursion_limit = "256"]
 
+/// mimalloc serves every allocation of `serve`, the tests and the examples (feature
+/// `mimalloc`, on by default): see `Cargo.toml`.
+#[cfg(feature = "mimalloc")]
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 pub mod admin;
 pub mod app;
 pub mod cli;
