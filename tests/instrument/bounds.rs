@@ -61,9 +61,11 @@ fn large_bodies_are_cut_at_64_kib_and_the_byte_bound_holds() {
 
 /// The binary's memory stays flat when the journal is filled many times over with requests of
 /// every size on one keep-alive connection: after the first 60 rounds (56 MiB) the next 60
-/// add (almost) nothing, and the growth stays near the 4 MiB bound (measured: 7–9 MB over the
-/// baseline; a journal that kept clones of the requests' `Uri` and headers pinned the
-/// connection's read buffers and grew 32 MB; an unbounded one grows by 50 MB per half).
+/// add (almost) nothing, and the growth stays near the 4 MiB bound plus what the allocator
+/// keeps for reuse (measured with mimalloc: 19–21 MB over the baseline, flat between the
+/// halves; with glibc's malloc 7–9 MB). A journal that kept clones of the requests' `Uri` and
+/// headers pinned the connection's read buffers and grew 32 MB more; an unbounded one grows by
+/// 50 MB per half.
 #[test]
 fn the_binarys_memory_stays_bounded_when_the_journal_is_filled_with_large_requests() {
     use std::io::{Read, Write};
@@ -122,7 +124,7 @@ fn the_binarys_memory_stays_bounded_when_the_journal_is_filled_with_large_reques
         peaks[1]
     );
     assert!(
-        peaks[1] < baseline + 24 * 1024,
+        peaks[1] < baseline + 28 * 1024,
         "RSS grew by {} KiB for a 4 MiB journal",
         peaks[1] - baseline
     );
