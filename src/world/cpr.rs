@@ -92,16 +92,49 @@ impl Cpr {
     /// Draws a number for someone born on `born`: the century digit matches the year, and the
     /// check digit makes modulus 11 hold when `modulus11` is set. `replacement` adds 60 to the day.
     pub fn generate(rng: &mut impl Rng, born: NaiveDate, modulus11: bool, replacement: bool) -> Cpr {
-        let year = born.year();
-        let yy = (year % 100) as u64;
+        BirthDay::new(born, replacement).draw(rng, modulus11)
+    }
+}
+
+/// What the CPR numbers of everyone born on one day share, worked out once: a world draws a
+/// million numbers from some 24 000 birth days, and each draw then only adds its own digits.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct BirthDay {
+    /// `DDMMYY` as a number (the day + 60 for replacement numbers).
+    date_part: u64,
+    /// The seventh digits consistent with the year.
+    centuries: &'static [u64],
+    /// The weighted sum of the six date digits in the modulus 11 check.
+    partial: u64,
+}
+
+impl BirthDay {
+    pub(crate) fn new(born: NaiveDate, replacement: bool) -> BirthDay {
+        let yy = (born.year() % 100) as u64;
         let day = u64::from(born.day()) + if replacement { 60 } else { 0 };
         let date_part = day * 10_000 + u64::from(born.month()) * 100 + yy;
+        let partial = head_digits(date_part * 1000)
+            .iter()
+            .zip(WEIGHTS)
+            .map(|(d, w)| d * w)
+            .sum();
+        BirthDay {
+            date_part,
+            centuries: century_digits(born.year()),
+            partial,
+        }
+    }
+
+    /// Draws a number for this day (see [`Cpr::generate`]); the draws from `rng` are the
+    /// same as if each digit were worked out from the date anew.
+    pub(crate) fn draw(&self, rng: &mut impl Rng, modulus11: bool) -> Cpr {
         loop {
-            let seventh = century_digit(rng, year);
+            let seventh = self.centuries[rng.random_range(0..self.centuries.len())];
             let middle = rng.random_range(0..100u64);
-            let head = date_part * 1000 + seventh * 100 + middle;
+            let head = self.date_part * 1000 + seventh * 100 + middle;
             if modulus11 {
-                let partial: u64 = head_digits(head).iter().zip(WEIGHTS).map(|(d, w)| d * w).sum();
+                // The weights of the seventh, eighth and ninth digits are 4, 3 and 2.
+                let partial = self.partial + seventh * 4 + middle / 10 * 3 + middle % 10 * 2;
                 let check = (11 - partial % 11) % 11;
                 if check < 10 {
                     return Cpr(head * 10 + check);
@@ -151,10 +184,10 @@ fn century(seventh: u8, yy: i32) -> i32 {
     }
 }
 
-/// A seventh digit consistent with `year`.
-fn century_digit(rng: &mut impl Rng, year: i32) -> u64 {
+/// The seventh digits consistent with `year`.
+fn century_digits(year: i32) -> &'static [u64] {
     let yy = year % 100;
-    let choices: &[u64] = match year {
+    match year {
         1858..=1899 => &[5, 6, 7, 8],
         1900..=1936 => &[0, 1, 2, 3],
         1937..=1957 => &[0, 1, 2, 3, 4, 9],
@@ -162,8 +195,7 @@ fn century_digit(rng: &mut impl Rng, year: i32) -> u64 {
         2000..=2036 => &[4, 5, 6, 7, 8, 9],
         2037..=2057 if yy >= 37 => &[5, 6, 7, 8],
         _ => &[0],
-    };
-    choices[rng.random_range(0..choices.len())]
+    }
 }
 
 impl fmt::Display for Cpr {

@@ -8,16 +8,17 @@
 //! the clock moves a case's dates but never who exists, nor which cases they have.
 
 use std::borrow::Cow;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use chrono::{Duration, NaiveDate};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use uuid::Uuid;
 
+use super::cpr::BirthDay;
 use super::{
     Authority, AuthorityId, CaseStatus, Citizen, CitizenId, Cpr, Cvr, EPOCH, Klassifikation, Kontrolsag, Sagsskridt,
-    Sector, World, kommuner, names,
+    Sector, StepId, World, kommuner, names,
 };
 use crate::scenario::{ATP_CVR, Holder, Scenario};
 
@@ -78,8 +79,10 @@ pub fn build_with(scenario: &Scenario, added: &[crate::scenario::Person]) -> (Wo
     };
     let mut rng = ChaCha8Rng::seed_from_u64(scenario.seed);
     let citizens = scenario.population.citizens as usize;
-    let mut taken: HashSet<Cpr> = HashSet::with_capacity(scenario.persons.len() + citizens + added.len());
-    taken.extend(scenario.persons.iter().map(|p| p.cpr));
+    let mut taken = Taken::new(scenario.cpr.replacement, scenario.persons.len() + added.len());
+    for person in &scenario.persons {
+        taken.insert(person.cpr);
+    }
     world.citizens.reserve(scenario.persons.len() + citizens + added.len());
     // About a quarter of the citizens with cases have more than one.
     world
@@ -87,9 +90,15 @@ pub fn build_with(scenario: &Scenario, added: &[crate::scenario::Person]) -> (Wo
         .reserve((citizens as f64 * scenario.population.with_cases.clamp(0.0, 1.0) * 1.4) as usize);
     add_persons(&mut world, scenario, &mut rng);
     let generator = Generator::new(&world, scenario);
+    let mut drawn = Drawn {
+        first_case: world.cases.len(),
+        steps: Vec::new(),
+        starts: Vec::new(),
+    };
     for _ in 0..citizens {
-        generator.citizen(&mut world, &mut rng, &mut taken);
+        generator.citizen(&mut world, &mut rng, &mut taken, &mut drawn);
     }
+    drawn.starts.push(drawn.steps.len() as u32);
     world.scenario_citizens = world.citizens.len();
     let mut skipped = Vec::new();
     let mut fresh = Vec::new();
@@ -106,28 +115,96 @@ pub fn build_with(scenario: &Scenario, added: &[crate::scenario::Person]) -> (Wo
         let mut own = ChaCha8Rng::seed_from_u64(scenario.seed ^ person.cpr.as_u64().rotate_left(17));
         add_person(&mut world, person, &mut own);
     }
-    case_ids(&mut world);
-    world.index();
+    finish(&mut world, &drawn, &generator.dates);
     (world, skipped)
 }
 
-/// Gives each case its identifier: the UUIDv5 of its citizen's CPR number and its place
-/// among the citizen's cases. A function of the case alone, so computed on every core, in
-/// slices of consecutive cases, after the (sequential) drawing.
-fn case_ids(world: &mut World) {
+/// The generated cases' steps as drawn, for [`finish`] to turn into dates: one list for all,
+/// each step a type and a number of days before the anchor.
+struct Drawn {
+    /// The index in `World::cases` of the first generated case.
+    first_case: usize,
+    steps: Vec<(StepId, u16)>,
+    /// Where each generated case's steps start in `steps`, and after the last, its length.
+    starts: Vec<u32>,
+}
+
+/// What is left after the (sequential) drawing, on every core: each case's identifier, the
+/// UUIDv5 of its citizen's CPR number and its place among the citizen's cases, and each
+/// generated case's steps, in slices of consecutive cases; meanwhile the index by CPR number.
+fn finish(world: &mut World, drawn: &Drawn, dates: &[NaiveDate]) {
     let namespace = case_namespace();
-    let citizens = &world.citizens;
-    let slice = super::per_core(world.cases.len());
-    std::thread::scope(|scope| {
-        for part in world.cases.chunks_mut(slice) {
+    let World {
+        citizens,
+        cases,
+        by_cpr,
+        ..
+    } = world;
+    let citizens = &*citizens;
+    let slice = super::per_core(cases.len());
+    *by_cpr = std::thread::scope(|scope| {
+        let index = scope.spawn(|| {
+            citizens
+                .iter()
+                .enumerate()
+                .map(|(i, c)| (c.cpr, i as CitizenId))
+                .collect::<HashMap<Cpr, CitizenId>>()
+        });
+        for (k, part) in cases.chunks_mut(slice).enumerate() {
             scope.spawn(move || {
-                for case in part {
+                for (j, case) in part.iter_mut().enumerate() {
                     let cpr = citizens[case.citizen as usize].cpr;
-                    case.id = Uuid::new_v5(&namespace, format!("{cpr}/{}", case.id.as_u128()).as_bytes());
+                    let (name, len) = case_name(cpr, case.id.as_u128());
+                    case.id = Uuid::new_v5(&namespace, &name[..len]);
+                    let Some(g) = (k * slice + j).checked_sub(drawn.first_case) else {
+                        continue;
+                    };
+                    let Some(range) = drawn.starts.get(g..g + 2) else {
+                        continue;
+                    };
+                    case.steps = drawn.steps[range[0] as usize..range[1] as usize]
+                        .iter()
+                        .map(|&(kind, ago)| Sagsskridt {
+                            kind,
+                            date: dates[usize::from(ago)],
+                        })
+                        .collect();
                 }
             });
         }
+        index.join().unwrap_or_else(|e| std::panic::resume_unwind(e))
     });
+    world.by_cvr = world
+        .authorities
+        .iter()
+        .enumerate()
+        .map(|(i, a)| (a.cvr, i as AuthorityId))
+        .collect();
+}
+
+/// `{cpr}/{place}`, the name a case's UUIDv5 is made from, written without a formatter: the
+/// buffer and how much of it is the name.
+fn case_name(cpr: Cpr, place: u128) -> ([u8; 50], usize) {
+    let mut name = [0u8; 50];
+    for (slot, d) in name.iter_mut().zip(cpr.digits()) {
+        *slot = b'0' + d;
+    }
+    name[10] = b'/';
+    // The place's digits, least significant first (a u128 has at most 39).
+    let mut digits = [0u8; 39];
+    let (mut n, mut len) = (place, 0);
+    loop {
+        digits[len] = b'0' + (n % 10) as u8;
+        len += 1;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    for (slot, d) in name[11..11 + len].iter_mut().zip(digits[..len].iter().rev()) {
+        *slot = *d;
+    }
+    (name, 11 + len)
 }
 
 fn add_persons(world: &mut World, scenario: &Scenario, rng: &mut ChaCha8Rng) {
@@ -225,11 +302,61 @@ fn draw_name(rng: &mut impl Rng, cpr: Cpr) -> (&'static str, &'static str) {
     (first, last)
 }
 
+/// The fewest and most days before the [`EPOCH`] a generated citizen is born: adults between
+/// 18 and 85 at the epoch (never relative to the clock: the same seed gives the same CPR
+/// numbers on every day).
+const BORN: std::ops::Range<i64> = 18 * 365 + 5..85 * 365;
+
+/// The longest a generated case has been open, in days before the anchor.
+const CASE_AGE: i64 = 730;
+
+/// The CPR numbers already given, so that each drawn number is new. A generated number is
+/// born in the [`BORN`] window, so it is a bit in a table by birth day and last four digits
+/// (some 30 MB for the whole window): a check and a write of one bit, where a set of a
+/// million numbers would hash and probe for each. The window's numbers a person of the
+/// scenario or the admin API has are bits too; any other number is in a small set.
+struct Taken {
+    replacement: bool,
+    bits: Vec<u64>,
+    others: HashSet<Cpr>,
+}
+
+impl Taken {
+    fn new(replacement: bool, persons: usize) -> Taken {
+        let bits = (BORN.end - BORN.start) as usize * 10_000;
+        Taken {
+            replacement,
+            bits: vec![0; bits.div_ceil(64)],
+            others: HashSet::with_capacity(persons),
+        }
+    }
+
+    /// Marks a generated number (born `days` before the epoch) taken; false if it was.
+    fn insert_drawn(&mut self, days: i64, cpr: Cpr) -> bool {
+        let bit = (days - BORN.start) as usize * 10_000 + (cpr.as_u64() % 10_000) as usize;
+        let (word, mask) = (bit / 64, 1u64 << (bit % 64));
+        let fresh = self.bits[word] & mask == 0;
+        self.bits[word] |= mask;
+        fresh
+    }
+
+    /// Marks any number taken; false if it was.
+    fn insert(&mut self, cpr: Cpr) -> bool {
+        if cpr.is_replacement() == self.replacement
+            && let Some(born) = cpr.birth_date()
+        {
+            let days = (EPOCH - born).num_days();
+            if BORN.contains(&days) {
+                return self.insert_drawn(days, cpr);
+            }
+        }
+        self.others.insert(cpr)
+    }
+}
+
 /// Everything generation needs that does not change from citizen to citizen.
 struct Generator {
-    anchor: NaiveDate,
     modulus11: bool,
-    replacement: bool,
     with_cases: f64,
     municipalities: Vec<AuthorityId>,
     /// Cumulative theme weights per holder sector (UDK, KOMMUNE): only themes with at least
@@ -237,6 +364,24 @@ struct Generator {
     themes: [Vec<(u8, u32)>; 2],
     /// Benefit ids per theme per sector.
     benefits: Vec<[Vec<u8>; 2]>,
+    /// The birth days' parts of CPR numbers, by days before the epoch from `BORN.start`.
+    births: Vec<BirthDay>,
+    /// `dates[k]`: the date `k` days before the anchor, for `k` up to [`CASE_AGE`].
+    dates: Vec<NaiveDate>,
+    steps: Steps,
+}
+
+/// The step types generated cases have.
+struct Steps {
+    opened: StepId,
+    informed: StepId,
+    registers: StepId,
+    other_authority: StepId,
+    meeting: StepId,
+    hearing_sent: StepId,
+    hearing_answered: StepId,
+    henlagt: StepId,
+    decided: [StepId; 3],
 }
 
 fn sector_index(sector: Sector) -> usize {
@@ -269,22 +414,43 @@ impl Generator {
             }
             out
         });
+        let step = |key| classes.step(key).expect("built-in step type");
         Generator {
-            anchor: scenario.anchor,
             modulus11: scenario.cpr.modulus11,
-            replacement: scenario.cpr.replacement,
             with_cases: scenario.population.with_cases,
             municipalities: world.municipalities().map(|(i, _)| i).collect(),
             themes,
             benefits,
+            births: BORN
+                .map(|days| BirthDay::new(EPOCH - Duration::days(days), scenario.cpr.replacement))
+                .collect(),
+            dates: (0..=CASE_AGE).map(|k| scenario.anchor - Duration::days(k)).collect(),
+            steps: Steps {
+                opened: step("SAG_OPRETTET"),
+                informed: step("BORGER_ORIENTERET_OM_ANMELDELSE"),
+                registers: step("OPLYSNINGER_INDHENTET_REGISTRE"),
+                other_authority: step("OPLYSNINGER_INDHENTET_ANDEN_MYNDIGHED"),
+                meeting: step("BORGER_INDKALDT_TIL_MOEDE"),
+                hearing_sent: step("PARTSHOERING_SENDT"),
+                hearing_answered: step("PARTSHOERING_SVAR_MODTAGET"),
+                henlagt: step("SAG_HENLAGT"),
+                decided: [
+                    step("AFGOERELSE_YDELSE_STOPPET"),
+                    step("AFGOERELSE_YDELSE_NEDSAT"),
+                    step("AFGOERELSE_TILBAGEBETALING"),
+                ],
+            },
         }
     }
 
-    fn citizen(&self, world: &mut World, rng: &mut ChaCha8Rng, taken: &mut HashSet<Cpr>) {
-        let born = self.birth_date(rng);
+    /// Draws one citizen and its cases. Every draw from `rng`, and its order, is part of the
+    /// world's identity: a change here changes who exists after this citizen.
+    fn citizen(&self, world: &mut World, rng: &mut ChaCha8Rng, taken: &mut Taken, drawn: &mut Drawn) {
+        let days = rng.random_range(BORN);
+        let birth = &self.births[(days - BORN.start) as usize];
         let cpr = loop {
-            let cpr = Cpr::generate(rng, born, self.modulus11, self.replacement);
-            if taken.insert(cpr) {
+            let cpr = birth.draw(rng, self.modulus11);
+            if taken.insert_drawn(days, cpr) {
                 break cpr;
             }
         };
@@ -306,19 +472,13 @@ impl Generator {
             70..92 => 2,
             _ => 3,
         };
+        world.citizens[citizen as usize].cases.reserve_exact(count);
         for _ in 0..count {
-            self.case(world, rng, citizen, kommune);
+            self.case(world, rng, citizen, kommune, drawn);
         }
     }
 
-    /// Adults between 18 and 85 at the [`EPOCH`] (never relative to the clock: the same
-    /// seed gives the same CPR numbers on every day).
-    fn birth_date(&self, rng: &mut impl Rng) -> NaiveDate {
-        let days = rng.random_range(18 * 365 + 5..85 * 365);
-        EPOCH - Duration::days(days)
-    }
-
-    fn case(&self, world: &mut World, rng: &mut ChaCha8Rng, citizen: CitizenId, home: AuthorityId) {
+    fn case(&self, world: &mut World, rng: &mut ChaCha8Rng, citizen: CitizenId, home: AuthorityId, drawn: &mut Drawn) {
         let sector = if rng.random_bool(0.5) {
             Sector::Udk
         } else {
@@ -343,11 +503,11 @@ impl Generator {
         let candidates = &self.benefits[usize::from(theme)][s];
         let benefit = candidates[rng.random_range(0..candidates.len())];
 
-        let age = rng.random_range(1..=730i64);
-        let opened = self.anchor - Duration::days(age);
+        // Dates as days before the anchor, looked up in `dates` once drawn.
+        let age = rng.random_range(1..=CASE_AGE);
         let open = rng.random_bool(if age < 180 { 0.7 } else { 0.15 });
-        let (status, closed) = if open {
-            (CaseStatus::Aaben, None)
+        let (status, end) = if open {
+            (CaseStatus::Aaben, 0)
         } else {
             let duration = rng.random_range(14.min(age)..=age.min(300));
             let status = if rng.random_bool(0.75) {
@@ -355,69 +515,80 @@ impl Generator {
             } else {
                 CaseStatus::Afgjort
             };
-            (status, Some(opened + Duration::days(duration)))
+            (status, age - duration)
         };
-        let steps = self.steps(world, rng, sector, opened, closed.unwrap_or(self.anchor), status);
-        push_case(world, citizen, holder, theme, benefit, status, opened, closed, steps);
+        drawn.starts.push(drawn.steps.len() as u32);
+        self.steps(rng, sector, age, end, status, &mut drawn.steps);
+        let date = |ago: i64| self.dates[ago as usize];
+        let closed = (status != CaseStatus::Aaben).then(|| date(end));
+        push_case(
+            world,
+            citizen,
+            holder,
+            theme,
+            benefit,
+            status,
+            date(age),
+            closed,
+            Vec::new(),
+        );
     }
 
-    /// A plausible sequence of steps from `opened` to `end`, ending in the closing step of a
-    /// closed case.
+    /// A plausible sequence of steps from `opened` to `end` (days before the anchor), ending
+    /// in the closing step of a closed case.
     fn steps(
         &self,
-        world: &World,
         rng: &mut impl Rng,
         sector: Sector,
-        opened: NaiveDate,
-        end: NaiveDate,
+        opened: i64,
+        end: i64,
         status: CaseStatus,
-    ) -> Vec<Sagsskridt> {
-        let step = |key| world.classes.step(key).expect("built-in step type");
-        let mut out = vec![Sagsskridt {
-            kind: step("SAG_OPRETTET"),
-            date: opened,
-        }];
-        let mut date = opened;
-        let mut plan: Vec<&str> = Vec::new();
+        out: &mut Vec<(StepId, u16)>,
+    ) {
+        let ids = &self.steps;
+        out.push((ids.opened, opened as u16));
+        let mut plan = [0; 6];
+        let mut planned = 0;
+        let mut plan_step = |kind| {
+            plan[planned] = kind;
+            planned += 1;
+        };
         if sector == Sector::Udk || rng.random_bool(0.6) {
-            plan.push("BORGER_ORIENTERET_OM_ANMELDELSE");
+            plan_step(ids.informed);
         }
-        plan.push("OPLYSNINGER_INDHENTET_REGISTRE");
+        plan_step(ids.registers);
         if rng.random_bool(0.4) {
-            plan.push("OPLYSNINGER_INDHENTET_ANDEN_MYNDIGHED");
+            plan_step(ids.other_authority);
         }
         if rng.random_bool(0.25) {
-            plan.push("BORGER_INDKALDT_TIL_MOEDE");
+            plan_step(ids.meeting);
         }
         if rng.random_bool(0.5) {
-            plan.push("PARTSHOERING_SENDT");
-            plan.push("PARTSHOERING_SVAR_MODTAGET");
+            plan_step(ids.hearing_sent);
+            plan_step(ids.hearing_answered);
         }
-        for key in plan {
-            let next = date + Duration::days(rng.random_range(1..=21));
-            if next > end {
+        let mut ago = opened;
+        for &kind in &plan[..planned] {
+            let next = ago - rng.random_range(1..=21i64);
+            if next < end {
                 break;
             }
-            date = next;
-            out.push(Sagsskridt { kind: step(key), date });
+            ago = next;
+            out.push((kind, ago as u16));
         }
+        // Every step so far is on or before `end`, so a closing step comes last.
         let closing = match status {
             CaseStatus::Aaben => None,
-            CaseStatus::Henlagt => Some("SAG_HENLAGT"),
+            CaseStatus::Henlagt => Some(ids.henlagt),
             CaseStatus::Afgjort => Some(match rng.random_range(0..3) {
-                0 => "AFGOERELSE_YDELSE_STOPPET",
-                1 => "AFGOERELSE_YDELSE_NEDSAT",
-                _ => "AFGOERELSE_TILBAGEBETALING",
+                0 => ids.decided[0],
+                1 => ids.decided[1],
+                _ => ids.decided[2],
             }),
         };
-        if let Some(key) = closing {
-            out.retain(|s| s.date <= end);
-            out.push(Sagsskridt {
-                kind: step(key),
-                date: end,
-            });
+        if let Some(kind) = closing {
+            out.push((kind, end as u16));
         }
-        out
     }
 }
 

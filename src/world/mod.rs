@@ -230,21 +230,6 @@ impl World {
     pub fn citizens_with_cases(&self) -> usize {
         self.citizens.iter().filter(|c| !c.cases.is_empty()).count()
     }
-
-    fn index(&mut self) {
-        self.by_cvr = self
-            .authorities
-            .iter()
-            .enumerate()
-            .map(|(i, a)| (a.cvr, i as AuthorityId))
-            .collect();
-        self.by_cpr = self
-            .citizens
-            .iter()
-            .enumerate()
-            .map(|(i, c)| (c.cpr, i as CitizenId))
-            .collect();
-    }
 }
 
 /// One municipality's facts as compiled into sfstub (from `kommuner.csv`).
