@@ -98,43 +98,46 @@ impl Cpr {
 
 /// What the CPR numbers of everyone born on one day share, worked out once: a world draws a
 /// million numbers from some 24 000 birth days, and each draw then only adds its own digits.
+/// Eight bytes, so that a table of all the days stays in the cache.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct BirthDay {
     /// `DDMMYY` as a number (the day + 60 for replacement numbers).
-    date_part: u64,
-    /// The seventh digits consistent with the year.
-    centuries: &'static [u64],
+    date_part: u32,
     /// The weighted sum of the six date digits in the modulus 11 check.
-    partial: u64,
+    partial: u16,
+    /// The seventh digits consistent with the year: an index into [`CENTURIES`].
+    centuries: u8,
 }
 
 impl BirthDay {
     pub(crate) fn new(born: NaiveDate, replacement: bool) -> BirthDay {
-        let yy = (born.year() % 100) as u64;
-        let day = u64::from(born.day()) + if replacement { 60 } else { 0 };
-        let date_part = day * 10_000 + u64::from(born.month()) * 100 + yy;
-        let partial = head_digits(date_part * 1000)
+        let yy = (born.year() % 100) as u32;
+        let day = born.day() + if replacement { 60 } else { 0 };
+        let date_part = day * 10_000 + born.month() * 100 + yy;
+        let partial: u64 = head_digits(u64::from(date_part) * 1000)
             .iter()
             .zip(WEIGHTS)
             .map(|(d, w)| d * w)
             .sum();
         BirthDay {
             date_part,
+            // At most 9 * (4 + 3 + 2 + 7 + 6 + 5).
+            partial: partial as u16,
             centuries: century_digits(born.year()),
-            partial,
         }
     }
 
     /// Draws a number for this day (see [`Cpr::generate`]); the draws from `rng` are the
     /// same as if each digit were worked out from the date anew.
     pub(crate) fn draw(&self, rng: &mut impl Rng, modulus11: bool) -> Cpr {
+        let centuries = CENTURIES[usize::from(self.centuries)];
         loop {
-            let seventh = self.centuries[rng.random_range(0..self.centuries.len())];
+            let seventh = centuries[rng.random_range(0..centuries.len())];
             let middle = rng.random_range(0..100u64);
-            let head = self.date_part * 1000 + seventh * 100 + middle;
+            let head = u64::from(self.date_part) * 1000 + seventh * 100 + middle;
             if modulus11 {
                 // The weights of the seventh, eighth and ninth digits are 4, 3 and 2.
-                let partial = self.partial + seventh * 4 + middle / 10 * 3 + middle % 10 * 2;
+                let partial = u64::from(self.partial) + seventh * 4 + middle / 10 * 3 + middle % 10 * 2;
                 let check = (11 - partial % 11) % 11;
                 if check < 10 {
                     return Cpr(head * 10 + check);
@@ -184,17 +187,26 @@ fn century(seventh: u8, yy: i32) -> i32 {
     }
 }
 
-/// The seventh digits consistent with `year`.
-fn century_digits(year: i32) -> &'static [u64] {
+/// The lists of seventh digits a year can have (see [`century_digits`]).
+const CENTURIES: [&[u64]; 5] = [
+    &[5, 6, 7, 8],
+    &[0, 1, 2, 3],
+    &[0, 1, 2, 3, 4, 9],
+    &[4, 5, 6, 7, 8, 9],
+    &[0],
+];
+
+/// The seventh digits consistent with `year`: an index into [`CENTURIES`].
+fn century_digits(year: i32) -> u8 {
     let yy = year % 100;
     match year {
-        1858..=1899 => &[5, 6, 7, 8],
-        1900..=1936 => &[0, 1, 2, 3],
-        1937..=1957 => &[0, 1, 2, 3, 4, 9],
-        1958..=1999 => &[0, 1, 2, 3, 4, 9],
-        2000..=2036 => &[4, 5, 6, 7, 8, 9],
-        2037..=2057 if yy >= 37 => &[5, 6, 7, 8],
-        _ => &[0],
+        1858..=1899 => 0,
+        1900..=1936 => 1,
+        1937..=1957 => 2,
+        1958..=1999 => 2,
+        2000..=2036 => 3,
+        2037..=2057 if yy >= 37 => 0,
+        _ => 4,
     }
 }
 

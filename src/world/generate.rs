@@ -79,7 +79,11 @@ pub fn build_with(scenario: &Scenario, added: &[crate::scenario::Person]) -> (Wo
     };
     let mut rng = ChaCha8Rng::seed_from_u64(scenario.seed);
     let citizens = scenario.population.citizens as usize;
-    let mut taken = Taken::new(scenario.cpr.replacement, scenario.persons.len() + added.len());
+    let mut taken = Taken::new(
+        scenario.cpr.replacement,
+        scenario.cpr.modulus11,
+        scenario.persons.len() + added.len(),
+    );
     for person in &scenario.persons {
         taken.insert(person.cpr);
     }
@@ -95,29 +99,58 @@ pub fn build_with(scenario: &Scenario, added: &[crate::scenario::Person]) -> (Wo
         steps: Vec::new(),
         starts: Vec::new(),
     };
-    for _ in 0..citizens {
-        generator.citizen(&mut world, &mut rng, &mut taken, &mut drawn);
-    }
-    drawn.starts.push(drawn.steps.len() as u32);
-    world.scenario_citizens = world.citizens.len();
-    let mut skipped = Vec::new();
-    let mut fresh = Vec::new();
-    for (i, person) in added.iter().enumerate() {
-        if taken.insert(person.cpr) {
-            fresh.push(person.clone());
-        } else {
-            skipped.push(i);
+    // The index by CPR number is built on another core while the citizens are drawn: it is
+    // sent their numbers in order, a batch at a time.
+    let (numbers, batches) = std::sync::mpsc::channel::<Vec<Cpr>>();
+    let all = world.citizens.capacity();
+    std::thread::scope(|scope| {
+        let index = scope.spawn(move || {
+            let mut index = HashMap::with_capacity(all);
+            for (id, cpr) in batches.into_iter().flatten().enumerate() {
+                index.insert(cpr, id as CitizenId);
+            }
+            index
+        });
+        let mut sent = 0;
+        let mut send = |citizens: &[Citizen]| {
+            // The receiver only stops on a panic, which the join below passes on.
+            let _ = numbers.send(citizens[sent..].iter().map(|c| c.cpr).collect());
+            sent = citizens.len();
+        };
+        for start in (0..citizens).step_by(INDEX_BATCH) {
+            for _ in start..citizens.min(start + INDEX_BATCH) {
+                generator.citizen(&mut world, &mut rng, &mut taken, &mut drawn);
+            }
+            send(&world.citizens);
         }
-    }
-    for person in &fresh {
-        // Each added person's name is drawn from its own stream, so adding one changes no
-        // other name.
-        let mut own = ChaCha8Rng::seed_from_u64(scenario.seed ^ person.cpr.as_u64().rotate_left(17));
-        add_person(&mut world, person, &mut own);
-    }
-    finish(&mut world, &drawn, &generator.dates);
-    (world, skipped)
+        drawn.starts.push(drawn.steps.len() as u32);
+        world.scenario_citizens = world.citizens.len();
+        let mut skipped = Vec::new();
+        let mut fresh = Vec::new();
+        for (i, person) in added.iter().enumerate() {
+            if taken.insert(person.cpr) {
+                fresh.push(person.clone());
+            } else {
+                skipped.push(i);
+            }
+        }
+        drop(taken);
+        for person in &fresh {
+            // Each added person's name is drawn from its own stream, so adding one changes
+            // no other name.
+            let mut own = ChaCha8Rng::seed_from_u64(scenario.seed ^ person.cpr.as_u64().rotate_left(17));
+            add_person(&mut world, person, &mut own);
+        }
+        send(&world.citizens);
+        drop(numbers);
+        finish(&mut world, &drawn, &generator.dates);
+        world.by_cpr = index.join().unwrap_or_else(|e| std::panic::resume_unwind(e));
+        (world, skipped)
+    })
 }
+
+/// How many citizens' numbers are sent to the index at a time.
+const INDEX_BATCH: usize = 1 << 14;
 
 /// The generated cases' steps as drawn, for [`finish`] to turn into dates: one list for all,
 /// each step a type and a number of days before the anchor.
@@ -131,26 +164,13 @@ struct Drawn {
 
 /// What is left after the (sequential) drawing, on every core: each case's identifier, the
 /// UUIDv5 of its citizen's CPR number and its place among the citizen's cases, and each
-/// generated case's steps, in slices of consecutive cases; meanwhile the index by CPR number.
+/// generated case's steps, in slices of consecutive cases.
 fn finish(world: &mut World, drawn: &Drawn, dates: &[NaiveDate]) {
     let namespace = case_namespace();
-    let World {
-        citizens,
-        cases,
-        by_cpr,
-        ..
-    } = world;
-    let citizens = &*citizens;
-    let slice = super::per_core(cases.len());
-    *by_cpr = std::thread::scope(|scope| {
-        let index = scope.spawn(|| {
-            citizens
-                .iter()
-                .enumerate()
-                .map(|(i, c)| (c.cpr, i as CitizenId))
-                .collect::<HashMap<Cpr, CitizenId>>()
-        });
-        for (k, part) in cases.chunks_mut(slice).enumerate() {
+    let citizens = &world.citizens;
+    let slice = super::per_core(world.cases.len());
+    std::thread::scope(|scope| {
+        for (k, part) in world.cases.chunks_mut(slice).enumerate() {
             scope.spawn(move || {
                 for (j, case) in part.iter_mut().enumerate() {
                     let cpr = citizens[case.citizen as usize].cpr;
@@ -172,7 +192,6 @@ fn finish(world: &mut World, drawn: &Drawn, dates: &[NaiveDate]) {
                 }
             });
         }
-        index.join().unwrap_or_else(|e| std::panic::resume_unwind(e))
     });
     world.by_cvr = world
         .authorities
@@ -311,29 +330,41 @@ const BORN: std::ops::Range<i64> = 18 * 365 + 5..85 * 365;
 const CASE_AGE: i64 = 730;
 
 /// The CPR numbers already given, so that each drawn number is new. A generated number is
-/// born in the [`BORN`] window, so it is a bit in a table by birth day and last four digits
-/// (some 30 MB for the whole window): a check and a write of one bit, where a set of a
-/// million numbers would hash and probe for each. The window's numbers a person of the
-/// scenario or the admin API has are bits too; any other number is in a small set.
+/// born in the [`BORN`] window, so it is a bit in a table by birth day and last four digits,
+/// of which the check digit is left out when it follows from the others (modulus 11): 3 MB
+/// for the whole window (30 MB without modulus 11), where a set of a million numbers would
+/// hash and probe far apart for each. The window's numbers a person of the scenario or the
+/// admin API has are bits too, when they look like generated ones; any other number is in a
+/// small set.
 struct Taken {
     replacement: bool,
+    modulus11: bool,
     bits: Vec<u64>,
     others: HashSet<Cpr>,
 }
 
 impl Taken {
-    fn new(replacement: bool, persons: usize) -> Taken {
-        let bits = (BORN.end - BORN.start) as usize * 10_000;
+    fn new(replacement: bool, modulus11: bool, persons: usize) -> Taken {
+        let bits = (BORN.end - BORN.start) as usize * Taken::per_day(modulus11);
         Taken {
             replacement,
+            modulus11,
             bits: vec![0; bits.div_ceil(64)],
             others: HashSet::with_capacity(persons),
         }
     }
 
-    /// Marks a generated number (born `days` before the epoch) taken; false if it was.
+    /// The bits for one birth day: one per last four digits, or per seventh to ninth digit.
+    fn per_day(modulus11: bool) -> usize {
+        if modulus11 { 1000 } else { 10_000 }
+    }
+
+    /// Marks a number like a generated one (born `days` before the epoch, modulus 11 holding
+    /// if the scenario wants it) taken; false if it was.
     fn insert_drawn(&mut self, days: i64, cpr: Cpr) -> bool {
-        let bit = (days - BORN.start) as usize * 10_000 + (cpr.as_u64() % 10_000) as usize;
+        let last = (cpr.as_u64() % 10_000) as usize;
+        let last = if self.modulus11 { last / 10 } else { last };
+        let bit = (days - BORN.start) as usize * Taken::per_day(self.modulus11) + last;
         let (word, mask) = (bit / 64, 1u64 << (bit % 64));
         let fresh = self.bits[word] & mask == 0;
         self.bits[word] |= mask;
@@ -343,6 +374,7 @@ impl Taken {
     /// Marks any number taken; false if it was.
     fn insert(&mut self, cpr: Cpr) -> bool {
         if cpr.is_replacement() == self.replacement
+            && (!self.modulus11 || cpr.passes_modulus11())
             && let Some(born) = cpr.birth_date()
         {
             let days = (EPOCH - born).num_days();
@@ -686,6 +718,63 @@ mod tests {
         }
         for status in [CaseStatus::Aaben, CaseStatus::Henlagt, CaseStatus::Afgjort] {
             assert!(w.cases.iter().any(|c| c.status == status), "no {status:?} case");
+        }
+    }
+    #[test]
+    fn a_number_taken_by_a_person_is_drawn_for_nobody_else() {
+        let plain = build(&scenario(3000, 3));
+        let (a, b) = (plain.citizens[10].cpr, plain.citizens[2000].cpr);
+        let text = format!(
+            "name: t\nseed: 3\nclock: 2026-11-22T12:00:00Z\npopulation: {{ citizens: 3000, with_cases: 0.5 }}\n\
+             persons:\n  - {{ cpr: \"{a}\", name: Ida Holm, kommune: \"0101\" }}\n  \
+             - {{ cpr: \"{b}\", name: Ole Dam, kommune: \"0101\" }}\n  \
+             - {{ cpr: \"0101011234\", name: Bo Lund, kommune: \"0101\" }}\n"
+        );
+        let world = build(&Scenario::parse(&text, "t.yaml", None).unwrap());
+        let mut numbers: Vec<Cpr> = world.citizens.iter().map(|c| c.cpr).collect();
+        numbers.sort();
+        numbers.dedup();
+        assert_eq!(numbers.len(), world.citizens.len(), "every number once");
+        // Named persons draw nothing, so the citizens before the first taken number are
+        // drawn as without them; the one that had it gets another.
+        let generated = &world.citizens[3..];
+        for (now, before) in generated[..10].iter().zip(&plain.citizens) {
+            assert_eq!(now.cpr, before.cpr);
+        }
+        assert_ne!(generated[10].cpr, a);
+        assert_eq!(world.citizen_id_by_cpr(a), Some(0));
+        assert_eq!(world.citizen_id_by_cpr(b), Some(1));
+        for (id, c) in world.citizens.iter().enumerate() {
+            assert_eq!(world.citizen_id_by_cpr(c.cpr), Some(id as CitizenId));
+        }
+    }
+
+    #[test]
+    fn a_number_is_taken_whichever_way_it_was_marked() {
+        let mut rng = ChaCha8Rng::seed_from_u64(11);
+        for (modulus11, replacement) in [(true, false), (false, false), (true, true), (false, true)] {
+            let mut model = HashSet::new();
+            let (mut drawn_first, mut given_first) = (
+                Taken::new(replacement, modulus11, 0),
+                Taken::new(replacement, modulus11, 0),
+            );
+            // Three birth days, so that numbers come again.
+            for _ in 0..2000 {
+                let days = rng.random_range(BORN.start..BORN.start + 3);
+                let cpr = BirthDay::new(EPOCH - Duration::days(days), replacement).draw(&mut rng, modulus11);
+                let fresh = model.insert(cpr);
+                assert_eq!(drawn_first.insert_drawn(days, cpr), fresh, "{cpr}");
+                assert!(!drawn_first.insert(cpr), "{cpr} taken after insert_drawn");
+                assert_eq!(given_first.insert(cpr), fresh, "{cpr}");
+                assert!(!given_first.insert_drawn(days, cpr), "{cpr} taken after insert");
+                // The same number with another check digit is another number.
+                let other = cpr.as_u64() / 10 * 10 + (cpr.as_u64() + 1) % 10;
+                let other = Cpr::parse(&format!("{other:010}"), true).unwrap();
+                let fresh = model.insert(other);
+                assert_eq!(given_first.insert(other), fresh, "{other} after {cpr}");
+                assert_eq!(drawn_first.insert(other), fresh, "{other} after {cpr}");
+            }
+            assert!(model.len() < 4000, "some numbers came again");
         }
     }
 }
