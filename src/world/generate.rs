@@ -8,7 +8,7 @@
 //! the clock moves a case's dates but never who exists, nor which cases they have.
 
 use std::borrow::Cow;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
 use chrono::{Duration, NaiveDate};
 use rand::{Rng, SeedableRng};
@@ -17,7 +17,7 @@ use uuid::Uuid;
 
 use super::cpr::BirthDay;
 use super::{
-    Authority, AuthorityId, CaseStatus, Citizen, CitizenId, Cpr, Cvr, EPOCH, Klassifikation, Kontrolsag, Sagsskridt,
+    Authority, AuthorityId, CaseStatus, Citizen, CitizenId, Cpr, CprIndex, Cvr, EPOCH, Klassifikation, Kontrolsag, Sagsskridt,
     Sector, StepId, World, kommuner, names,
 };
 use crate::scenario::{ATP_CVR, Holder, Scenario};
@@ -105,7 +105,7 @@ pub fn build_with(scenario: &Scenario, added: &[crate::scenario::Person]) -> (Wo
     let all = world.citizens.capacity();
     std::thread::scope(|scope| {
         let index = scope.spawn(move || {
-            let mut index = HashMap::with_capacity(all);
+            let mut index = CprIndex::with_capacity_and_hasher(all, Default::default());
             for (id, cpr) in batches.into_iter().flatten().enumerate() {
                 index.insert(cpr, id as CitizenId);
             }

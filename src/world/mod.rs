@@ -23,6 +23,12 @@ pub use cpr::Cpr;
 pub use cvr::Cvr;
 pub use generate::{build, build_with};
 
+/// An index by CPR number. Hashed with foldhash (seeded at random per process, like std's
+/// SipHash, so crafted numbers cannot be aimed at it) rather than SipHash: a CPR number is
+/// one integer, and with SipHash the world's and the CPR register's indexes of 1 000 000
+/// citizens were ~12 % of the CPU time of building both.
+pub type CprIndex = HashMap<Cpr, CitizenId, foldhash::fast::RandomState>;
+
 /// The sector an authority belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Sector {
@@ -173,7 +179,7 @@ pub struct World {
     pub cases: Vec<Kontrolsag>,
     pub classes: Klassifikation,
     by_cvr: HashMap<Cvr, AuthorityId>,
-    by_cpr: HashMap<Cpr, CitizenId>,
+    by_cpr: CprIndex,
     /// The citizens the scenario gives come first; those from index `scenario_citizens` on
     /// were added through the admin API.
     pub scenario_citizens: usize,

@@ -19,7 +19,7 @@ use std::collections::HashMap;
 use chrono::{Datelike, Duration, Months, NaiveDate};
 
 use super::places::{self, Place, ROADS};
-use crate::world::{AuthorityId, CitizenId, Cpr, EPOCH, World};
+use crate::world::{AuthorityId, CitizenId, Cpr, CprIndex, EPOCH, World};
 
 /// Civil status (civilstand) as CPR codes it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -137,7 +137,7 @@ pub struct Record {
 #[derive(Debug)]
 pub struct Registry {
     pub records: Vec<Record>,
-    by_cpr: HashMap<Cpr, CitizenId>,
+    by_cpr: CprIndex,
 }
 
 impl Registry {
@@ -343,7 +343,7 @@ impl Registry {
                 cprs.iter()
                     .enumerate()
                     .map(|(i, &c)| (c, i as CitizenId))
-                    .collect::<HashMap<Cpr, CitizenId>>()
+                    .collect::<CprIndex>()
             });
             let parts: Vec<_> = children
                 .chunks_mut(slice)
@@ -421,7 +421,7 @@ impl ByBirth {
 /// Applies what persons' `address` and `relations` say, after the drawn register: a written
 /// relation replaces a drawn one and is made mutual (a spouse's spouse, a parent's child); a
 /// relation naming no citizen of the world is left out.
-fn written(world: &World, by_cpr: &HashMap<Cpr, CitizenId>, records: &mut [Record]) {
+fn written(world: &World, by_cpr: &CprIndex, records: &mut [Record]) {
     let find = |c: Cpr| by_cpr.get(&c).map(|&i| i as usize);
     let married_since = EPOCH - Duration::days(365);
     for hw in &world.hand_written {
