@@ -12,6 +12,7 @@
 //! positions and messages are built only when a finding is reported.
 
 mod element;
+mod lex;
 mod words;
 
 use std::borrow::Cow;
@@ -23,6 +24,7 @@ use crate::xsd::content::{self, Matched, State};
 use crate::xsd::doc::{LineCounter, XML_NS};
 use crate::xsd::finding::{Code, Finding};
 use crate::xsd::model::{Content, ElementId, ProcessContents, QName, SchemaSet, TypeDef, TypeId};
+use lex::Token;
 
 /// The XML Schema instance namespace (`xsi:type`, `xsi:nil`).
 pub const XSI: &str = "http://www.w3.org/2001/XMLSchema-instance";
@@ -103,7 +105,8 @@ impl<'a> Instance<'a> {
     /// [`Instance::within`] when the start tags of the element's ancestors are known (their
     /// byte ranges in `document`, outermost first, e.g. a SOAP request's `Envelope` and
     /// `Body`): only those tags are read, not everything before the element (a SOAP header
-    /// may be most of a request).
+    /// may be most of a request). A plain start tag is read in place; anything else is left
+    /// to quick-xml, which reads it as [`Instance::within`] does.
     pub fn below(
         document: &'a [u8],
         range: std::ops::Range<usize>,
@@ -111,15 +114,23 @@ impl<'a> Instance<'a> {
     ) -> Instance<'a> {
         let start = range.start.min(document.len());
         let end = range.end.clamp(start, document.len());
-        let open: Vec<quick_xml::events::BytesStart<'a>> = ancestors
-            .iter()
-            .filter_map(|r| document.get(r.clone()))
-            .filter_map(|tag| match Reader::from_reader(tag).read_event() {
-                Ok(Event::Start(e)) => Some(e),
-                _ => None,
-            })
-            .collect();
-        Instance::with_ancestors(document, start, end, &open)
+        let mut namespaces = Vec::new();
+        for tag in ancestors.iter().filter_map(|r| document.get(r.clone())) {
+            match plain_start_tag(tag) {
+                Some((content, name_len)) => declare(content, name_len, &mut namespaces),
+                None => {
+                    if let Ok(Event::Start(e)) = Reader::from_reader(tag).read_event() {
+                        namespaces.extend(declarations(document, std::slice::from_ref(&e)));
+                    }
+                }
+            }
+        }
+        Instance {
+            bytes: &document[start..end],
+            namespaces,
+            document,
+            offset: start,
+        }
     }
 
     /// The element at `start..end` of `document`, with the namespaces its ancestors' start
@@ -175,6 +186,56 @@ fn declarations<'a>(
         }
     }
     namespaces
+}
+
+/// A start tag as quick-xml would read it on its own (`<`, content, and the first `>`
+/// outside quotes at its end; not an empty-element tag, a comment, a PI or an end tag), in
+/// UTF-8: its content and the length of its name.
+fn plain_start_tag(tag: &[u8]) -> Option<(&str, usize)> {
+    let [b'<', first, .., b'>'] = tag else {
+        return None;
+    };
+    if matches!(first, b'!' | b'?' | b'/') || lex::close(tag, 1) != Some(tag.len() - 1) {
+        return None;
+    }
+    let content = std::str::from_utf8(&tag[1..tag.len() - 1]).ok()?;
+    if content.ends_with('/') {
+        return None;
+    }
+    let name_len = content.bytes().position(|b| matches!(b, b' ' | b'\t' | b'\n' | b'\r'));
+    Some((content, name_len.unwrap_or(content.len())))
+}
+
+/// Adds the namespace declarations of a start tag's `content` (read as quick-xml reads an
+/// element's attributes) to `namespaces`, borrowed from it unless a value has a reference.
+fn declare<'a>(content: &'a str, name_len: usize, namespaces: &mut Vec<(Cow<'a, str>, Cow<'a, str>)>) {
+    if !content.as_bytes()[name_len..].windows(5).any(|w| w == b"xmlns") {
+        return;
+    }
+    // A piece of an attribute as a slice of `content`.
+    let of = |part: &[u8]| -> Option<&'a str> {
+        let from = (part.as_ptr() as usize).wrapping_sub(content.as_ptr() as usize);
+        content.get(from..from.checked_add(part.len())?)
+    };
+    let mut attributes = quick_xml::events::attributes::Attributes::new(content, name_len);
+    attributes.with_checks(false);
+    for a in attributes.flatten() {
+        let key = a.key.as_ref();
+        let prefix = if key == b"xmlns" {
+            Some("")
+        } else {
+            key.strip_prefix(b"xmlns:").and_then(of)
+        };
+        let Some(prefix) = prefix else { continue };
+        let value = match of(&a.value) {
+            Some(raw) if !raw.contains('&') => Cow::Borrowed(raw),
+            _ => match a.unescape_value() {
+                Ok(v) => Cow::Owned(v.into_owned()),
+                Err(_) => continue,
+            },
+        };
+        namespaces.push((Cow::Borrowed(prefix), value));
+    }
 }
 
 /// A namespace binding in scope.
@@ -289,7 +350,11 @@ impl SchemaSet {
             }
         };
         let mut run = Run::new(self, input, text, limits);
-        run.go(expected);
+        if !run.quick(expected) {
+            // Something only quick-xml reads: start over with it (at most one more pass).
+            run = Run::new(self, input, text, limits);
+            run.go(expected);
+        }
         run.findings
     }
 }
@@ -395,6 +460,26 @@ impl<'s, 'a> Run<'s, 'a> {
         self.text.get(from..from.checked_add(part.len())?)
     }
 
+    /// Reads the input with the validator's own reader ([`lex`]); `false` when it met
+    /// something only quick-xml reads, and the run has to start over with [`Run::go`].
+    fn quick(&mut self, expected: Option<ElementId>) -> bool {
+        let mut lexer = lex::Lexer::new(self.text);
+        let mut seen_root = false;
+        loop {
+            if self.stopped {
+                return true;
+            }
+            let at = lexer.position();
+            let Some(token) = lexer.next_token() else {
+                return false;
+            };
+            if !self.event(token, at, expected, &mut seen_root) {
+                return true;
+            }
+        }
+    }
+
+    /// Reads the input with quick-xml.
     fn go(&mut self, expected: Option<ElementId>) {
         let mut reader = Reader::from_str(self.text);
         reader.config_mut().check_end_names = true;
@@ -414,75 +499,103 @@ impl<'s, 'a> Run<'s, 'a> {
                 }
             };
             let empty = matches!(event, Event::Empty(_));
-            match event {
-                Event::Start(_) | Event::Empty(_) if self.stack.is_empty() && seen_root => {
-                    let message = "content after the element".to_owned();
-                    self.report(Code::NotWellFormed, at, message.clone(), message);
-                    return;
-                }
+            let token = match event {
                 Event::Start(e) | Event::Empty(e) => {
-                    seen_root = true;
                     let Some(tag) = self.text_of(&e) else {
                         return self.internal(at);
                     };
-                    let name_len = e.name().as_ref().len();
-                    if !self.start(tag, name_len, at, expected) {
-                        return;
-                    }
-                    if empty {
-                        self.end(at);
+                    Token::Start {
+                        tag,
+                        name_len: e.name().as_ref().len(),
+                        empty,
                     }
                 }
-                Event::End(_) => self.end(at),
-                Event::Text(t) => {
-                    // The slice reader splits text at references: this is literal text.
-                    let Some(s) = self.text_of(&t) else {
-                        return self.internal(at);
-                    };
-                    self.text(Cow::Borrowed(s), at);
-                }
-                Event::GeneralRef(r) => {
-                    let resolved = match r.resolve_char_ref() {
-                        Ok(Some(c)) => Some(Cow::Owned(c.to_string())),
-                        Ok(None) => self
-                            .text_of(&r)
-                            .and_then(quick_xml::escape::resolve_predefined_entity)
-                            .map(Cow::Borrowed),
-                        Err(_) => None,
-                    };
-                    match resolved {
-                        Some(s) => self.text(s, at),
-                        None => {
-                            let message =
-                                format!("a bad character or entity reference: &{};", crate::clip::clip_bytes(&r));
-                            self.report(Code::NotWellFormed, at, message.clone(), message);
-                            return;
-                        }
-                    }
-                }
-                Event::CData(t) => {
-                    let Some(s) = self.text_of(&t) else {
-                        return self.internal(at);
-                    };
-                    self.text(Cow::Borrowed(s), at);
-                }
+                Event::End(_) => Token::End,
+                // The slice reader splits text at references: this is literal text.
+                Event::Text(t) => match self.text_of(&t) {
+                    Some(s) => Token::Text(s),
+                    None => return self.internal(at),
+                },
+                Event::CData(t) => match self.text_of(&t) {
+                    Some(s) => Token::Text(s),
+                    None => return self.internal(at),
+                },
+                Event::GeneralRef(r) => match self.text_of(&r) {
+                    Some(s) => Token::Ref(s),
+                    None => return self.internal(at),
+                },
                 Event::DocType(_) => {
                     let message = "a DOCTYPE is not allowed".to_owned();
                     self.report(Code::NotWellFormed, at, message.clone(), message);
                     return;
                 }
-                Event::Eof => {
-                    let message = if !self.stack.is_empty() {
-                        "the input ends inside an element"
-                    } else if !seen_root {
-                        "no element"
-                    } else {
-                        return;
-                    };
-                    self.report(Code::NotWellFormed, at, message.to_owned(), message.to_owned());
-                    return;
+                Event::Eof => Token::Eof,
+                _ => continue,
+            };
+            if !self.event(token, at, expected, &mut seen_root) {
+                return;
+            }
+        }
+    }
+
+    /// Handles what either reader found at `at`; `false` ends the run.
+    fn event(&mut self, token: Token<'a>, at: usize, expected: Option<ElementId>, seen_root: &mut bool) -> bool {
+        match token {
+            Token::Start { .. } if self.stack.is_empty() && *seen_root => {
+                let message = "content after the element".to_owned();
+                self.report(Code::NotWellFormed, at, message.clone(), message);
+                false
+            }
+            Token::Start { tag, name_len, empty } => {
+                *seen_root = true;
+                if !self.start(tag, name_len, at, expected) {
+                    return false;
                 }
-                _ => {}
+                if empty {
+                    self.end(at);
+                }
+                true
+            }
+            Token::End => {
+                self.end(at);
+                true
+            }
+            Token::Text(s) => {
+                self.text(Cow::Borrowed(s), at);
+                true
+            }
+            Token::Ref(name) => {
+                let r = quick_xml::events::BytesRef::new(name);
+                let resolved = match r.resolve_char_ref() {
+                    Ok(Some(c)) => Some(Cow::Owned(c.to_string())),
+                    Ok(None) => quick_xml::escape::resolve_predefined_entity(name).map(Cow::Borrowed),
+                    Err(_) => None,
+                };
+                match resolved {
+                    Some(s) => {
+                        self.text(s, at);
+                        true
+                    }
+                    None => {
+                        let message = format!(
+                            "a bad character or entity reference: &{};",
+                            crate::clip::clip_bytes(name.as_bytes())
+                        );
+                        self.report(Code::NotWellFormed, at, message.clone(), message);
+                        false
+                    }
+                }
+            }
+            Token::Eof => {
+                let message = if !self.stack.is_empty() {
+                    "the input ends inside an element"
+                } else if !*seen_root {
+                    "no element"
+                } else {
+                    return false;
+                };
+                self.report(Code::NotWellFormed, at, message.to_owned(), message.to_owned());
+                false
             }
         }
     }
@@ -751,5 +864,111 @@ fn excerpt(s: &str) -> String {
     match t.char_indices().nth(40) {
         Some((i, _)) => format!("{}…", &t[..i]),
         None => t.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::xsd::Source;
+
+    /// The findings when the input is read with quick-xml only.
+    fn with_quick_xml(set: &SchemaSet, bytes: &[u8]) -> Vec<Finding> {
+        let input = Instance::new(bytes);
+        let text = std::str::from_utf8(bytes).expect("UTF-8 input");
+        let mut run = Run::new(set, &input, text, Limits::default());
+        run.go(None);
+        run.findings
+    }
+
+    /// The declarations of an ancestor's start tag as quick-xml reads them.
+    fn read_by_quick_xml(tag: &[u8]) -> Vec<(Cow<'_, str>, Cow<'_, str>)> {
+        match Reader::from_reader(tag).read_event() {
+            Ok(Event::Start(e)) => declarations(tag, &[e]),
+            _ => Vec::new(),
+        }
+    }
+
+    /// An ancestor's start tag read in place declares what quick-xml reads in it; tags it does
+    /// not read in place are left to quick-xml.
+    #[test]
+    fn start_tags_read_in_place_declare_what_quick_xml_reads() {
+        fn declared(tag: &str) -> Vec<(Cow<'_, str>, Cow<'_, str>)> {
+            Instance::below(tag.as_bytes(), tag.len()..tag.len(), &[0..tag.len()]).namespaces
+        }
+        let envelope = "<s:Envelope xmlns:s=\"urn:s\" xmlns='urn:d' xmlns:k=\"urn:k?a=1&amp;b=2\" a=\"xmlns:x\">";
+        assert!(plain_start_tag(envelope.as_bytes()).is_some());
+        assert_eq!(declared(envelope), read_by_quick_xml(envelope.as_bytes()));
+        assert_eq!(declared(envelope).len(), 3);
+        use proptest::prelude::*;
+        let pieces = prop::sample::select(vec![
+            "<", ">", "/", "!", "?", " ", "\t", "a", "xmlns", "xmlns:", "p", "=", "\"", "'", "&amp;", "&", "é", "urn:x",
+        ]);
+        let mut runner = proptest::test_runner::TestRunner::new(proptest::test_runner::Config {
+            cases: 2000,
+            ..Default::default()
+        });
+        runner
+            .run(&prop::collection::vec(pieces, 0..16), |pieces| {
+                let tag = format!("<{}", pieces.concat());
+                prop_assert_eq!(declared(&tag), read_by_quick_xml(tag.as_bytes()));
+                let tag = format!("<x {}>", pieces.concat());
+                prop_assert_eq!(declared(&tag), read_by_quick_xml(tag.as_bytes()));
+                Ok(())
+            })
+            .unwrap();
+    }
+
+    /// Whichever reader reads a document, the findings are the same: the validator's own
+    /// reader hands what it does not read to quick-xml, for damaged documents too.
+    #[test]
+    fn both_readers_find_the_same() {
+        let xsd = r#"<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema" xmlns:t="urn:t" targetNamespace="urn:t" elementFormDefault="qualified">
+            <xs:element name="r"><xs:complexType><xs:sequence>
+              <xs:element name="when" type="xs:dateTime"/><xs:element name="n" type="xs:decimal" maxOccurs="2"/>
+              <xs:element name="id"><xs:simpleType><xs:restriction base="xs:string"><xs:pattern value="[0-9a-f]{8}"/></xs:restriction></xs:simpleType></xs:element>
+              <xs:element name="e"><xs:complexType/></xs:element>
+              <xs:any processContents="lax" minOccurs="0" maxOccurs="unbounded"/>
+            </xs:sequence><xs:attribute name="a" type="xs:QName"/></xs:complexType></xs:element></xs:schema>"#;
+        let set = SchemaSet::load(&Source::memory([("t.xsd", xsd)]), &["t.xsd"]).expect("the schema loads");
+        let doc = "<t:r xmlns:t=\"urn:t\" a=\"t:x\">\n <t:when>2026-11-22T12:00:00+01:00</t:when><t:n>-1.50</t:n><t:n>2</t:n>\
+                   <t:id>0123abcd</t:id><t:e/><t:other>é&amp;</t:other></t:r>";
+        assert!(set.validate(doc.as_bytes(), None).is_empty());
+        let mut runner = proptest::test_runner::TestRunner::new(proptest::test_runner::Config {
+            cases: 1000,
+            ..Default::default()
+        });
+        use proptest::prelude::*;
+        let inserts = prop::sample::select(vec![
+            "é",
+            "<",
+            ">",
+            "&",
+            "&amp;",
+            "&#0;",
+            "\"",
+            "'",
+            "",
+            "x",
+            "/",
+            "<!-- c -->",
+            "<t:n>1</t:n>",
+            "</t:n>",
+            " b='1'",
+            "xmlns='urn:t'",
+            "<![CDATA[x]]>",
+            "\u{feff}",
+        ]);
+        runner
+            .run(&(0..doc.len(), inserts, 0..4usize), |(at, insert, cut)| {
+                let mut bytes = doc.as_bytes().to_vec();
+                let end = (at + cut).min(bytes.len());
+                bytes.splice(at..end, insert.bytes());
+                if std::str::from_utf8(&bytes).is_ok() {
+                    prop_assert_eq!(set.validate(&bytes, None), with_quick_xml(&set, &bytes));
+                }
+                Ok(())
+            })
+            .unwrap();
     }
 }

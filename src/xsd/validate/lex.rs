@@ -1,0 +1,281 @@
+//! The validator's own reader for the common case: start, end and empty-element tags, text
+//! and general references, read as quick-xml's slice reader reads them (its default
+//! configuration, end names checked) with the same event positions, at a fraction of the
+//! cost. Anything else — a comment, CDATA, a processing instruction, a DOCTYPE, a byte order
+//! mark, or anything quick-xml would call an error — ends it (`None`), and the validator reads
+//! the element again with quick-xml from the start, so findings and messages are quick-xml's
+//! whichever reader ran.
+//!
+//! Cost: every byte is looked at a bounded number of times (a tag's bytes twice: once for its
+//! `>`, once for its name), so reading is linear in the input.
+
+/// What the reader found at a position.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Token<'a> {
+    /// A start tag or an empty-element tag: the text between `<` and `>` (without an empty
+    /// tag's `/`); the name is its first `name_len` bytes.
+    Start { tag: &'a str, name_len: usize, empty: bool },
+    /// An end tag whose name matches the open element's.
+    End,
+    /// Literal text (never empty).
+    Text(&'a str),
+    /// A general reference: the text between `&` and `;`.
+    Ref(&'a str),
+    /// The end of the input.
+    Eof,
+}
+
+pub(super) struct Lexer<'a> {
+    text: &'a str,
+    /// Where the next token starts.
+    pos: usize,
+    /// The names of the open elements.
+    open: Vec<&'a str>,
+}
+
+/// XML white space as quick-xml counts it.
+fn is_space(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\n' | b'\r')
+}
+
+impl<'a> Lexer<'a> {
+    pub(super) fn new(text: &'a str) -> Lexer<'a> {
+        Lexer {
+            text,
+            pos: 0,
+            open: Vec::with_capacity(16),
+        }
+    }
+
+    /// Where the next token starts (quick-xml's `buffer_position` before the event).
+    pub(super) fn position(&self) -> usize {
+        self.pos
+    }
+
+    /// The next token; `None` when the input needs quick-xml (see the module doc).
+    pub(super) fn next_token(&mut self) -> Option<Token<'a>> {
+        let bytes = self.text.as_bytes();
+        let pos = self.pos;
+        // quick-xml drops a UTF-8 byte order mark first: left to it.
+        if pos == 0 && self.text.starts_with('\u{feff}') {
+            return None;
+        }
+        match bytes.get(pos) {
+            None => Some(Token::Eof),
+            Some(b'<') => self.markup(),
+            Some(b'&') => {
+                let rest = &bytes[pos + 1..];
+                let i = find(rest, [b';', b'&', b'<'])?;
+                if rest[i] != b';' {
+                    return None;
+                }
+                self.pos = pos + 1 + i + 1;
+                Some(Token::Ref(&self.text[pos + 1..pos + 1 + i]))
+            }
+            Some(_) => {
+                let end = find(&bytes[pos..], [b'<', b'&', b'<']).map_or(bytes.len(), |i| pos + i);
+                self.pos = end;
+                Some(Token::Text(&self.text[pos..end]))
+            }
+        }
+    }
+
+    /// A tag at `<`.
+    fn markup(&mut self) -> Option<Token<'a>> {
+        let bytes = self.text.as_bytes();
+        let pos = self.pos;
+        match bytes.get(pos + 1) {
+            None | Some(b'!' | b'?') => None,
+            Some(b'/') => {
+                let gt = close(bytes, pos + 1)?;
+                let name = self.text[pos + 2..gt].trim_end_matches(|c: char| c.is_ascii() && is_space(c as u8));
+                if self.open.last() != Some(&name) {
+                    return None;
+                }
+                self.open.pop();
+                self.pos = gt + 1;
+                Some(Token::End)
+            }
+            Some(_) => {
+                let gt = close(bytes, pos + 1)?;
+                let content = &self.text[pos + 1..gt];
+                let (tag, empty) = match content.strip_suffix('/') {
+                    Some(tag) => (tag, true),
+                    None => (content, false),
+                };
+                let name_len = tag.bytes().position(is_space).unwrap_or(tag.len());
+                if !empty {
+                    self.open.push(&tag[..name_len]);
+                }
+                self.pos = gt + 1;
+                Some(Token::Start { tag, name_len, empty })
+            }
+        }
+    }
+}
+
+/// The `>` that closes the tag whose content starts at `from`: the first outside quotes.
+pub(super) fn close(bytes: &[u8], from: usize) -> Option<usize> {
+    let mut at = from;
+    loop {
+        let i = at + find(&bytes[at..], [b'>', b'\'', b'"'])?;
+        let quote = bytes[i];
+        if quote == b'>' {
+            return Some(i);
+        }
+        at = i + 1 + find(&bytes[i + 1..], [quote; 3])? + 1;
+    }
+}
+
+/// Where the first of `wanted` is in `bytes`: eight bytes at a time, then one by one.
+fn find(bytes: &[u8], wanted: [u8; 3]) -> Option<usize> {
+    const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
+    const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
+    // A high bit in each byte of `x` that is zero; the lowest one marked is the first zero
+    // byte (a borrow only marks bytes above a zero byte).
+    let zeros = |x: u64| x.wrapping_sub(ONES) & !x & HIGHS;
+    let masks = wanted.map(|b| ONES * u64::from(b));
+    let mut chunks = bytes.chunks_exact(8);
+    for (n, chunk) in chunks.by_ref().enumerate() {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        let x = u64::from_le_bytes(word);
+        let hits = zeros(x ^ masks[0]) | zeros(x ^ masks[1]) | zeros(x ^ masks[2]);
+        if hits != 0 {
+            return Some(n * 8 + (hits.trailing_zeros() / 8) as usize);
+        }
+    }
+    let rest = chunks.remainder();
+    let done = bytes.len() - rest.len();
+    rest.iter().position(|b| wanted.contains(b)).map(|i| done + i)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use quick_xml::events::Event;
+    use quick_xml::reader::Reader;
+
+    /// quick-xml's events as tokens, with their positions, as the validator reads them; up to
+    /// the first event the lexer leaves to quick-xml.
+    fn quick(text: &str) -> Vec<(usize, Option<Token<'_>>)> {
+        let mut reader = Reader::from_str(text);
+        reader.config_mut().check_end_names = true;
+        let of = |part: &[u8]| {
+            let from = part.as_ptr() as usize - text.as_ptr() as usize;
+            &text[from..from + part.len()]
+        };
+        let mut out = Vec::new();
+        loop {
+            let at = reader.buffer_position() as usize;
+            let token = match reader.read_event() {
+                Ok(Event::Start(e)) => Some(Token::Start {
+                    tag: of(&e),
+                    name_len: e.name().as_ref().len(),
+                    empty: false,
+                }),
+                Ok(Event::Empty(e)) => Some(Token::Start {
+                    tag: of(&e),
+                    name_len: e.name().as_ref().len(),
+                    empty: true,
+                }),
+                Ok(Event::End(_)) => Some(Token::End),
+                Ok(Event::Text(t)) => Some(Token::Text(of(&t))),
+                Ok(Event::GeneralRef(r)) => Some(Token::Ref(of(&r))),
+                Ok(Event::Eof) => Some(Token::Eof),
+                _ => None,
+            };
+            let stop = matches!(token, None | Some(Token::Eof));
+            out.push((at, token));
+            if stop {
+                return out;
+            }
+        }
+    }
+
+    fn ours(text: &str) -> Vec<(usize, Option<Token<'_>>)> {
+        let mut lexer = Lexer::new(text);
+        let mut out = Vec::new();
+        loop {
+            let at = lexer.position();
+            let token = lexer.next_token();
+            let stop = matches!(token, None | Some(Token::Eof));
+            out.push((at, token));
+            if stop {
+                return out;
+            }
+        }
+    }
+
+    /// The lexer's tokens are quick-xml's events (or it stops where quick-xml reads something
+    /// it leaves to quick-xml).
+    fn agree(text: &str) {
+        let (q, o) = (quick(text), ours(text));
+        match o.last() {
+            Some((_, None)) => assert_eq!(o[..o.len() - 1], q[..o.len() - 1], "{text:?}"),
+            _ => assert_eq!(o, q, "{text:?}"),
+        }
+    }
+
+    #[test]
+    fn tokens_are_quick_xmls_events() {
+        for text in [
+            "<a>x</a>",
+            " <p:a  b='>' c=\"'\">x &amp; y&#65;<b/><c d='1' /> </p:a \n> ",
+            "<a>x</a >",
+            "<a></b>",
+            "</a>",
+            "<a>&amp</a>",
+            "<a>&x&y;</a>",
+            "<a><!-- c --></a>",
+            "\u{feff}<a/>",
+            "<a",
+            "<",
+            "",
+            "text",
+            "<a/>",
+            "< a>",
+            "<a\tb='1'/><b>",
+            "<a>é€</a>",
+        ] {
+            agree(text);
+        }
+        assert_eq!(ours("<a>&amp</a>").last(), Some(&(3, None)));
+        assert_eq!(ours("<a><!-- c --></a>").last(), Some(&(3, None)));
+    }
+
+    #[test]
+    fn find_is_the_first_of_the_bytes() {
+        use proptest::prelude::*;
+        let mut runner = proptest::test_runner::TestRunner::default();
+        let byte = prop::sample::select(vec![0u8, 1, b'<', b'&', b'>', 0x7f, 0x80, 0x81, 0xff, b'a']);
+        runner
+            .run(&prop::collection::vec(byte, 0..40), |bytes| {
+                for wanted in [[b'<', b'&', b'<'], [0, 1, 0xff], [0x80, 0x80, 0x80]] {
+                    let naive = bytes.iter().position(|b| wanted.contains(b));
+                    prop_assert_eq!(find(&bytes, wanted), naive);
+                }
+                Ok(())
+            })
+            .unwrap();
+    }
+
+    #[test]
+    fn tokens_are_quick_xmls_events_for_any_input() {
+        use proptest::prelude::*;
+        let pieces = prop::sample::select(vec![
+            "<", ">", "/", "</", "/>", "&", ";", "'", "\"", " ", "\n", "\t", "a", "b", "p:", "=", "x", "é", "!", "?",
+            "<a>", "</a>", "<b/>", "&amp;", "&#1;", "<!--", "-->", "\u{feff}",
+        ]);
+        let mut runner = proptest::test_runner::TestRunner::new(proptest::test_runner::Config {
+            cases: 2000,
+            ..Default::default()
+        });
+        runner
+            .run(&prop::collection::vec(pieces, 0..24), |pieces| {
+                agree(&pieces.concat());
+                Ok(())
+            })
+            .unwrap();
+    }
+}
