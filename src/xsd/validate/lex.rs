@@ -88,7 +88,12 @@ impl<'a> Lexer<'a> {
             None | Some(b'!' | b'?') => None,
             Some(b'/') => {
                 let gt = close(bytes, pos + 1)?;
-                let name = self.text[pos + 2..gt].trim_end_matches(|c: char| c.is_ascii() && is_space(c as u8));
+                // quick-xml trims white space after the name, unless there is nothing else.
+                let raw = &self.text[pos + 2..gt];
+                let name = match raw.trim_end_matches(|c: char| c.is_ascii() && is_space(c as u8)) {
+                    "" => raw,
+                    name => name,
+                };
                 if self.open.last() != Some(&name) {
                     return None;
                 }
@@ -212,7 +217,7 @@ mod tests {
     fn agree(text: &str) {
         let (q, o) = (quick(text), ours(text));
         match o.last() {
-            Some((_, None)) => assert_eq!(o[..o.len() - 1], q[..o.len() - 1], "{text:?}"),
+            Some((_, None)) => assert_eq!(Some(&o[..o.len() - 1]), q.get(..o.len() - 1), "{text:?}"),
             _ => assert_eq!(o, q, "{text:?}"),
         }
     }
@@ -237,6 +242,8 @@ mod tests {
             "< a>",
             "<a\tb='1'/><b>",
             "<a>é€</a>",
+            "< >x</ >",
+            "<\t>x</\n>",
         ] {
             agree(text);
         }
