@@ -212,6 +212,11 @@ fn declare<'a>(content: &'a str, name_len: usize, namespaces: &mut Vec<(Cow<'a, 
     if !content.as_bytes()[name_len..].windows(5).any(|w| w == b"xmlns") {
         return;
     }
+    let before = namespaces.len();
+    if declare_plain(content, name_len, namespaces).is_some() {
+        return;
+    }
+    namespaces.truncate(before);
     // A piece of an attribute as a slice of `content`.
     let of = |part: &[u8]| -> Option<&'a str> {
         let from = (part.as_ptr() as usize).wrapping_sub(content.as_ptr() as usize);
@@ -235,6 +240,59 @@ fn declare<'a>(content: &'a str, name_len: usize, namespaces: &mut Vec<(Cow<'a, 
             },
         };
         namespaces.push((Cow::Borrowed(prefix), value));
+    }
+}
+
+/// [`declare`] for the usual attributes: each `name="value"` or `name='value'` (white space
+/// around `=` allowed), no value with a reference. `None` for anything else, which quick-xml
+/// then reads (what was added meanwhile is the caller's to drop).
+fn declare_plain<'a>(
+    content: &'a str,
+    name_len: usize,
+    namespaces: &mut Vec<(Cow<'a, str>, Cow<'a, str>)>,
+) -> Option<()> {
+    let b = content.as_bytes();
+    let space = |i: usize| b.get(i).is_some_and(|&c| matches!(c, b' ' | b'\t' | b'\n' | b'\r'));
+    let mut i = name_len;
+    loop {
+        while space(i) {
+            i += 1;
+        }
+        if i == b.len() {
+            return Some(());
+        }
+        let key_start = i;
+        while i < b.len() && b[i] != b'=' && !space(i) {
+            i += 1;
+        }
+        // Every index here is at an ASCII byte or the end: a character boundary.
+        let key = &content[key_start..i];
+        while space(i) {
+            i += 1;
+        }
+        if key.is_empty() || b.get(i) != Some(&b'=') {
+            return None;
+        }
+        i += 1;
+        while space(i) {
+            i += 1;
+        }
+        let quote = *b.get(i).filter(|&&q| q == b'"' || q == b'\'')?;
+        let from = i + 1;
+        let to = from + b[from..].iter().position(|&c| c == quote)?;
+        let value = &content[from..to];
+        i = to + 1;
+        let prefix = if key == "xmlns" {
+            Some("")
+        } else {
+            key.strip_prefix("xmlns:")
+        };
+        if let Some(prefix) = prefix {
+            if value.contains('&') {
+                return None;
+            }
+            namespaces.push((Cow::Borrowed(prefix), Cow::Borrowed(value)));
+        }
     }
 }
 
@@ -902,14 +960,35 @@ mod tests {
         assert_eq!(declared(envelope).len(), 3);
         use proptest::prelude::*;
         let pieces = prop::sample::select(vec![
-            "<", ">", "/", "!", "?", " ", "\t", "a", "xmlns", "xmlns:", "p", "=", "\"", "'", "&amp;", "&", "é", "urn:x",
+            "<",
+            ">",
+            "/",
+            "!",
+            "?",
+            " ",
+            "\t",
+            "a",
+            "xmlns",
+            "xmlns:",
+            "p",
+            "=",
+            "\"",
+            "'",
+            "&amp;",
+            "&",
+            "é",
+            "urn:x",
+            "xmlns:p=\"urn:p\"",
+            " xmlns='urn:d'",
+            "=\"",
+            "\" ",
         ]);
         let mut runner = proptest::test_runner::TestRunner::new(proptest::test_runner::Config {
             cases: 2000,
             ..Default::default()
         });
         runner
-            .run(&prop::collection::vec(pieces, 0..16), |pieces| {
+            .run(&prop::collection::vec(pieces, 0..20), |pieces| {
                 let tag = format!("<{}", pieces.concat());
                 prop_assert_eq!(declared(&tag), read_by_quick_xml(tag.as_bytes()));
                 let tag = format!("<x {}>", pieces.concat());
