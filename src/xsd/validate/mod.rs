@@ -952,7 +952,8 @@ mod tests {
     #[test]
     fn start_tags_read_in_place_declare_what_quick_xml_reads() {
         fn declared(tag: &str) -> Vec<(Cow<'_, str>, Cow<'_, str>)> {
-            Instance::below(tag.as_bytes(), tag.len()..tag.len(), &[0..tag.len()]).namespaces
+            let whole = 0..tag.len();
+            Instance::below(tag.as_bytes(), tag.len()..tag.len(), std::slice::from_ref(&whole)).namespaces
         }
         let envelope = "<s:Envelope xmlns:s=\"urn:s\" xmlns='urn:d' xmlns:k=\"urn:k?a=1&amp;b=2\" a=\"xmlns:x\">";
         assert!(plain_start_tag(envelope.as_bytes()).is_some());
