@@ -17,8 +17,8 @@ use uuid::Uuid;
 
 use super::cpr::BirthDay;
 use super::{
-    Authority, AuthorityId, CaseStatus, Citizen, CitizenId, Cpr, CprIndex, Cvr, EPOCH, Klassifikation, Kontrolsag, Sagsskridt,
-    Sector, StepId, World, kommuner, names,
+    Authority, AuthorityId, CaseStatus, Citizen, CitizenId, Cpr, CprIndex, Cvr, EPOCH, Klassifikation, Kontrolsag,
+    Sagsskridt, Sector, StepId, World, kommuner, names,
 };
 use crate::scenario::{ATP_CVR, Holder, Scenario};
 
