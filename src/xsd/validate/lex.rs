@@ -34,7 +34,7 @@ pub(super) struct Lexer<'a> {
 }
 
 /// XML white space as quick-xml counts it.
-fn is_space(b: u8) -> bool {
+pub(super) fn is_space(b: u8) -> bool {
     matches!(b, b' ' | b'\t' | b'\n' | b'\r')
 }
 

@@ -116,12 +116,13 @@ impl<'a> Instance<'a> {
         let end = range.end.clamp(start, document.len());
         let mut namespaces = Vec::new();
         for tag in ancestors.iter().filter_map(|r| document.get(r.clone())) {
-            match plain_start_tag(tag) {
-                Some((content, name_len)) => declare(content, name_len, &mut namespaces),
-                None => {
-                    if let Ok(Event::Start(e)) = Reader::from_reader(tag).read_event() {
-                        namespaces.extend(declarations(document, std::slice::from_ref(&e)));
-                    }
+            let before = namespaces.len();
+            let read = plain_start_tag(tag).and_then(|(content, name_len)| declare(content, name_len, &mut namespaces));
+            if read.is_none() {
+                // What was added meanwhile is dropped: quick-xml reads the tag whole.
+                namespaces.truncate(before);
+                if let Ok(Event::Start(e)) = Reader::from_reader(tag).read_event() {
+                    namespaces.extend(declarations(document, std::slice::from_ref(&e)));
                 }
             }
         }
@@ -202,57 +203,20 @@ fn plain_start_tag(tag: &[u8]) -> Option<(&str, usize)> {
     if content.ends_with('/') {
         return None;
     }
-    let name_len = content.bytes().position(|b| matches!(b, b' ' | b'\t' | b'\n' | b'\r'));
+    let name_len = content.bytes().position(lex::is_space);
     Some((content, name_len.unwrap_or(content.len())))
 }
 
-/// Adds the namespace declarations of a start tag's `content` (read as quick-xml reads an
-/// element's attributes) to `namespaces`, borrowed from it unless a value has a reference.
-fn declare<'a>(content: &'a str, name_len: usize, namespaces: &mut Vec<(Cow<'a, str>, Cow<'a, str>)>) {
-    if !content.as_bytes()[name_len..].windows(5).any(|w| w == b"xmlns") {
-        return;
-    }
-    let before = namespaces.len();
-    if declare_plain(content, name_len, namespaces).is_some() {
-        return;
-    }
-    namespaces.truncate(before);
-    // A piece of an attribute as a slice of `content`.
-    let of = |part: &[u8]| -> Option<&'a str> {
-        let from = (part.as_ptr() as usize).wrapping_sub(content.as_ptr() as usize);
-        content.get(from..from.checked_add(part.len())?)
-    };
-    let mut attributes = quick_xml::events::attributes::Attributes::new(content, name_len);
-    attributes.with_checks(false);
-    for a in attributes.flatten() {
-        let key = a.key.as_ref();
-        let prefix = if key == b"xmlns" {
-            Some("")
-        } else {
-            key.strip_prefix(b"xmlns:").and_then(of)
-        };
-        let Some(prefix) = prefix else { continue };
-        let value = match of(&a.value) {
-            Some(raw) if !raw.contains('&') => Cow::Borrowed(raw),
-            _ => match a.unescape_value() {
-                Ok(v) => Cow::Owned(v.into_owned()),
-                Err(_) => continue,
-            },
-        };
-        namespaces.push((Cow::Borrowed(prefix), value));
-    }
-}
-
-/// [`declare`] for the usual attributes: each `name="value"` or `name='value'` (white space
-/// around `=` allowed), no value with a reference. `None` for anything else, which quick-xml
+/// Adds the namespace declarations of a start tag's `content` to `namespaces`, borrowed from
+/// it, for the usual attributes: each `name="value"` or `name='value'` (white space around `=`
+/// allowed), no declared value with a reference. `None` for anything else, which quick-xml
 /// then reads (what was added meanwhile is the caller's to drop).
-fn declare_plain<'a>(
-    content: &'a str,
-    name_len: usize,
-    namespaces: &mut Vec<(Cow<'a, str>, Cow<'a, str>)>,
-) -> Option<()> {
+fn declare<'a>(content: &'a str, name_len: usize, namespaces: &mut Vec<(Cow<'a, str>, Cow<'a, str>)>) -> Option<()> {
     let b = content.as_bytes();
-    let space = |i: usize| b.get(i).is_some_and(|&c| matches!(c, b' ' | b'\t' | b'\n' | b'\r'));
+    if !b[name_len..].windows(5).any(|w| w == b"xmlns") {
+        return Some(());
+    }
+    let space = |i: usize| b.get(i).copied().is_some_and(lex::is_space);
     let mut i = name_len;
     loop {
         while space(i) {
