@@ -480,8 +480,7 @@ fn one_person(app: &App, req: &AdminRequest<'_>) -> Result<Response<Bytes>, Admi
     };
     v["origin"] = json!(origin);
     // What SF1520 says beyond the world's facts: address and relations.
-    let registry = crate::services::sf1520_cpr::registry::Registry::derive(world);
-    if let Some((_, record)) = registry.lookup(cpr) {
+    if let Some((_, record)) = loaded.registry.lookup(world, cpr) {
         let cpr_of = |id: u32| world.citizens.get(id as usize).map(|c| c.cpr.to_string());
         let a = &record.address;
         let place = a.postnummer_and_town();

@@ -285,7 +285,7 @@ impl Service for PersonBaseDataExtended {
         }
         let caller = self.caller(ctx, envelope, &presented, &request)?;
         let cpr = judge_pnr(envelope.version, request.pnr.as_deref())?;
-        let Some((id, _)) = self.registry.lookup(cpr) else {
+        let Some((id, _)) = self.registry.lookup(ctx.world, cpr) else {
             return Err(sp_fault(
                 envelope.version,
                 error_code::PNR_NOT_FOUND,

@@ -19,7 +19,7 @@ use std::collections::HashMap;
 use chrono::{Datelike, Duration, Months, NaiveDate};
 
 use super::places::{self, Place, ROADS};
-use crate::world::{AuthorityId, CitizenId, Cpr, CprIndex, EPOCH, World};
+use crate::world::{AuthorityId, CitizenId, Cpr, EPOCH, World};
 
 /// Civil status (civilstand) as CPR codes it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -137,13 +137,13 @@ pub struct Record {
 #[derive(Debug)]
 pub struct Registry {
     pub records: Vec<Record>,
-    by_cpr: CprIndex,
 }
 
 impl Registry {
-    /// The citizen with this CPR number and its record.
-    pub fn lookup(&self, cpr: Cpr) -> Option<(CitizenId, &Record)> {
-        let id = *self.by_cpr.get(&cpr)?;
+    /// The citizen with this CPR number and its record, found by `world`'s index (`world` is
+    /// the world the register was derived from).
+    pub fn lookup(&self, world: &World, cpr: Cpr) -> Option<(CitizenId, &Record)> {
+        let id = world.citizen_id_by_cpr(cpr)?;
         self.records.get(id as usize).map(|r| (id, r))
     }
 
@@ -335,16 +335,9 @@ impl Registry {
         };
 
         // Each record depends only on what is drawn above: they are made in parallel, in
-        // slices of consecutive citizens, and joined in order. Meanwhile the index by CPR
-        // number is built.
+        // slices of consecutive citizens, and joined in order.
         let slice = crate::world::per_core(all);
-        let (mut records, by_cpr) = std::thread::scope(|scope| {
-            let by_cpr = scope.spawn(|| {
-                cprs.iter()
-                    .enumerate()
-                    .map(|(i, &c)| (c, i as CitizenId))
-                    .collect::<CprIndex>()
-            });
+        let mut records = std::thread::scope(|scope| {
             let parts: Vec<_> = children
                 .chunks_mut(slice)
                 .enumerate()
@@ -363,11 +356,10 @@ impl Registry {
             for part in parts {
                 records.extend(part.join().unwrap_or_else(|e| std::panic::resume_unwind(e)));
             }
-            let by_cpr = by_cpr.join().unwrap_or_else(|e| std::panic::resume_unwind(e));
-            (records, by_cpr)
+            records
         });
-        written(world, &by_cpr, &mut records);
-        Registry { records, by_cpr }
+        written(world, &mut records);
+        Registry { records }
     }
 }
 
@@ -421,8 +413,8 @@ impl ByBirth {
 /// Applies what persons' `address` and `relations` say, after the drawn register: a written
 /// relation replaces a drawn one and is made mutual (a spouse's spouse, a parent's child); a
 /// relation naming no citizen of the world is left out.
-fn written(world: &World, by_cpr: &CprIndex, records: &mut [Record]) {
-    let find = |c: Cpr| by_cpr.get(&c).map(|&i| i as usize);
+fn written(world: &World, records: &mut [Record]) {
+    let find = |c: Cpr| world.citizen_id_by_cpr(c).map(|i| i as usize);
     let married_since = EPOCH - Duration::days(365);
     for hw in &world.hand_written {
         let id = hw.citizen as usize;
