@@ -327,11 +327,16 @@ impl tracing::field::Visit for Fields<'_, '_> {
     }
 
     fn record_u64(&mut self, field: &tracing::field::Field, value: u64) {
-        self.write(field, |f| write!(f.writer, "{value}"));
+        self.write(field, |f| f.writer.write_str(decimal(value, &mut [0; 20])));
     }
 
     fn record_i64(&mut self, field: &tracing::field::Field, value: i64) {
-        self.write(field, |f| write!(f.writer, "{value}"));
+        self.write(field, |f| {
+            if value < 0 {
+                f.writer.write_str("-")?;
+            }
+            f.writer.write_str(decimal(value.unsigned_abs(), &mut [0; 20]))
+        });
     }
 
     fn record_bool(&mut self, field: &tracing::field::Field, value: bool) {
@@ -341,6 +346,21 @@ impl tracing::field::Visit for Fields<'_, '_> {
     fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn std::fmt::Debug) {
         self.write(field, |f| write!(f.writer, "{value:?}"));
     }
+}
+
+/// `value` in decimal, written into the end of `digits` (what `Display` writes, without the
+/// formatting machinery: every request line has two numbers).
+fn decimal(mut value: u64, digits: &mut [u8; 20]) -> &str {
+    let mut start = digits.len();
+    loop {
+        start -= 1;
+        digits[start] = b'0' + (value % 10) as u8;
+        value /= 10;
+        if value == 0 {
+            break;
+        }
+    }
+    std::str::from_utf8(&digits[start..]).unwrap_or("0")
 }
 
 /// `bytes`, cut to [`MAX_LINE`] (at a character boundary) with a marker and a newline.
@@ -387,6 +407,25 @@ impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for LogQueue {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn decimals_are_what_display_writes() {
+        for v in [
+            0,
+            1,
+            9,
+            10,
+            99,
+            100,
+            65_535,
+            1_000_000,
+            u64::from(u32::MAX),
+            u64::MAX - 1,
+            u64::MAX,
+        ] {
+            assert_eq!(decimal(v, &mut [0; 20]), v.to_string());
+        }
+    }
 
     /// A writer that blocks until released, then records what it got.
     #[derive(Clone)]

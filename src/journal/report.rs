@@ -8,7 +8,7 @@
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
-use std::hash::{Hash, Hasher};
+use std::hash::{BuildHasher, Hash, Hasher};
 
 use serde::{Deserialize, Serialize};
 
@@ -232,7 +232,9 @@ impl Slot {
 #[derive(Debug, Default)]
 pub struct Tally {
     cases: Vec<Slot>,
-    index: HashMap<u64, Vec<usize>>,
+    /// Slots by a hash of what makes a case, seeded at random per process (a client cannot
+    /// aim its calls at one bucket); foldhash, not SipHash: this runs for every exchange.
+    index: HashMap<u64, Vec<usize>, foldhash::fast::RandomState>,
     exchanges: u64,
     failed: u64,
     errors: u64,
@@ -251,7 +253,7 @@ impl Tally {
         let service = e.service.unwrap_or("other");
         let operation = e.operation.as_deref().unwrap_or(e.method.as_str());
         let caller = e.caller.as_deref().unwrap_or("anonymous");
-        let mut h = std::collections::hash_map::DefaultHasher::new();
+        let mut h = self.index.hasher().build_hasher();
         (service, operation, caller, e.outcome.kind, &e.outcome.codes).hash(&mut h);
         if e.outcome.kind == OutcomeKind::Error {
             e.status.hash(&mut h);
