@@ -29,6 +29,9 @@ pub const SOAP11_NS: &str = "http://schemas.xmlsoap.org/soap/envelope/";
 /// SOAP 1.2 envelope namespace.
 pub const SOAP12_NS: &str = "http://www.w3.org/2003/05/soap-envelope";
 
+/// The UTF-8 byte order mark, which a request may start with.
+const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
+
 /// The SOAP version of a message; a response always uses the request's.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SoapVersion {
@@ -201,6 +204,8 @@ pub fn http_action(soap_action: Option<&str>, content_type: Option<&str>) -> Opt
 pub fn parse_envelope(input: &[u8], limits: Limits, fallback: SoapVersion) -> Result<Envelope, Fault> {
     let mut reader = Reader::from_reader(input);
     reader.config_mut().check_end_names = true;
+    // quick-xml drops a byte order mark and counts positions from after it.
+    let bom = if input.starts_with(UTF8_BOM) { UTF8_BOM.len() } else { 0 };
     let mut scopes = namespaces::Scopes::new(input);
     // An empty element's scope closes before the next event.
     let mut pending_pop = false;
@@ -233,7 +238,7 @@ pub fn parse_envelope(input: &[u8], limits: Limits, fallback: SoapVersion) -> Re
         if std::mem::take(&mut pending_pop) {
             scopes.pop();
         }
-        let before = reader.buffer_position() as usize;
+        let before = bom + reader.buffer_position() as usize;
         let not_well_formed = |reader: &Reader<&[u8]>, e: quick_xml::Error| {
             let at = reader.error_position();
             fault(
@@ -271,7 +276,7 @@ pub fn parse_envelope(input: &[u8], limits: Limits, fallback: SoapVersion) -> Re
         } else if let Event::End(_) = event {
             pending_pop = true;
         }
-        let after = reader.buffer_position() as usize;
+        let after = bom + reader.buffer_position() as usize;
         if op_pending.is_some()
             && let Some(Ok(l)) = &mut leaves
             && let Err(why) = l.read(&event, &text)
@@ -681,6 +686,16 @@ mod tests {
             "{}",
             fault.reason
         );
+    }
+
+    #[test]
+    fn ranges_count_a_byte_order_mark() {
+        let xml = "\u{feff}<s:Envelope xmlns:s=\"http://www.w3.org/2003/05/soap-envelope\"><s:Header><h/></s:Header><s:Body><Op><A>1</A></Op></s:Body></s:Envelope>";
+        let env = parse(xml).unwrap();
+        assert_eq!(&xml[env.operation.range.clone()], "<Op><A>1</A></Op>");
+        assert_eq!(&xml[env.header.unwrap()], "<h/>");
+        assert_eq!(&xml[env.operation.ancestors[1].clone()], "<s:Body>");
+        assert!(xml[env.operation.ancestors[0].clone()].starts_with("<s:Envelope "));
     }
 
     #[test]

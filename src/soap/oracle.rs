@@ -18,6 +18,7 @@ use crate::clip::{clip, clip_bytes};
 pub fn parse_envelope(input: &[u8], limits: Limits, fallback: SoapVersion) -> Result<Envelope, Fault> {
     let mut reader = NsReader::from_reader(input);
     reader.config_mut().check_end_names = true;
+    let bom = if input.starts_with(UTF8_BOM) { UTF8_BOM.len() } else { 0 };
     let mut version: Option<SoapVersion> = None;
     let mut depth = 0usize;
     let mut in_body = false;
@@ -40,7 +41,7 @@ pub fn parse_envelope(input: &[u8], limits: Limits, fallback: SoapVersion) -> Re
     let fault = |version: Option<SoapVersion>, reason: String| Fault::sender(version.unwrap_or(fallback), reason);
 
     loop {
-        let before = reader.buffer_position() as usize;
+        let before = bom + reader.buffer_position() as usize;
         let (ns, event) = match reader.read_resolved_event() {
             Ok(x) => x,
             Err(e) => {
@@ -66,7 +67,7 @@ pub fn parse_envelope(input: &[u8], limits: Limits, fallback: SoapVersion) -> Re
                 ));
             }
         };
-        let after = reader.buffer_position() as usize;
+        let after = bom + reader.buffer_position() as usize;
         match event {
             Event::DocType(_) => {
                 return Err(fault(
