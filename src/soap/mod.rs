@@ -11,6 +11,7 @@ pub mod fault;
 mod namespaces;
 #[cfg(test)]
 mod oracle;
+mod plain;
 pub mod xml;
 
 use std::ops::Range;
@@ -201,7 +202,19 @@ pub fn http_action(soap_action: Option<&str>, content_type: Option<&str>) -> Opt
 }
 
 /// Reads an envelope. Every failure is a fault ready for the wire.
+///
+/// The requests clients send are read by [`plain`], a reader of their plain kind of XML; what
+/// it does not read (anything unusual, and everything that is refused) is read by quick-xml,
+/// whose faults are the ones sent.
 pub fn parse_envelope(input: &[u8], limits: Limits, fallback: SoapVersion) -> Result<Envelope, Fault> {
+    match plain::read(input, limits) {
+        Some(envelope) => Ok(envelope),
+        None => read_with_quick_xml(input, limits, fallback),
+    }
+}
+
+/// [`parse_envelope`] with quick-xml, for any input.
+fn read_with_quick_xml(input: &[u8], limits: Limits, fallback: SoapVersion) -> Result<Envelope, Fault> {
     let mut reader = Reader::from_reader(input);
     reader.config_mut().check_end_names = true;
     // quick-xml drops a byte order mark and counts positions from after it.

@@ -1,0 +1,702 @@
+//! The envelope reader's own reader for the requests SOAP clients send: UTF-8, start, end and
+//! empty-element tags with quoted attributes, literal text, and processing instructions (an
+//! XML declaration) before or after the Envelope. It reads them as [`super::parse_envelope`]'s
+//! quick-xml pass does — same limits, same namespace resolution, same envelope, operation and
+//! leaves — at a fraction of the cost (no events, no attribute iterator, no allocation per tag
+//! or scope). Anything else — a comment, CDATA, a DOCTYPE, a reference (`&…;`), a byte order
+//! mark, a name outside ASCII's letters, digits, `_`, `-`, `.` and one `:`, nesting deeper than
+//! [`MAX_OPEN`], more than [`MAX_BINDINGS`] declarations in scope or [`MAX_TAG_ATTRIBUTES`] on
+//! a tag — and everything the quick-xml pass would refuse ends it with `None`: the request is
+//! then read by the quick-xml pass from the start, so every fault is that pass's, word for word.
+//!
+//! Cost: each byte is looked at a bounded number of times (a tag's name once to read it and at
+//! most once more to compare its end tag's name; an attribute name at most
+//! [`MAX_TAG_ATTRIBUTES`] times for duplicates; a prefix at most [`MAX_BINDINGS`] times to
+//! resolve it), so reading is linear in the input, and a request it gives up on costs at most
+//! this pass over it on top of the quick-xml pass.
+
+use std::ops::Range;
+
+use memchr::{memchr, memchr_iter, memchr2};
+
+use super::addressing::WSA_NS;
+use super::xml::{Leaf, MAX_PATH, OVERLONG_PATH};
+use super::{Envelope, Limits, Operation, RequestAddressing, SOAP11_NS, SOAP12_NS, SoapVersion};
+
+/// The deepest nesting read here (the Envelope is 1).
+pub(super) const MAX_OPEN: usize = 32;
+/// The most namespace declarations in scope read here.
+pub(super) const MAX_BINDINGS: usize = 32;
+/// The most attributes on one tag read here (each name is compared with those before it).
+pub(super) const MAX_TAG_ATTRIBUTES: usize = 16;
+
+/// The namespaces `xml` and `xmlns` are bound to: declarations of them are left to quick-xml.
+const XML_NS: &str = "http://www.w3.org/XML/1998/namespace";
+const XMLNS_NS: &str = "http://www.w3.org/2000/xmlns/";
+
+/// A namespace declaration in scope: the prefix (`None`: the default namespace) and the
+/// namespace as written (empty: undeclared).
+#[derive(Clone, Copy)]
+struct Binding<'a> {
+    prefix: Option<&'a [u8]>,
+    uri: &'a str,
+}
+
+/// An open element: its name as written and the number of bindings before its own.
+#[derive(Clone, Copy)]
+struct Open<'a> {
+    name: &'a [u8],
+    bindings: usize,
+}
+
+/// The namespace declarations in scope, innermost last.
+struct Scopes<'a> {
+    list: [Binding<'a>; MAX_BINDINGS],
+    len: usize,
+}
+
+impl<'a> Scopes<'a> {
+    fn push(&mut self, binding: Binding<'a>) -> Option<()> {
+        *self.list.get_mut(self.len)? = binding;
+        self.len += 1;
+        Some(())
+    }
+
+    /// The innermost declaration of `prefix`, as written.
+    fn find(&self, prefix: Option<&[u8]>) -> Option<&'a str> {
+        self.list[..self.len]
+            .iter()
+            .rev()
+            .find(|b| b.prefix == prefix)
+            .map(|b| b.uri)
+    }
+}
+
+/// XML's white space as quick-xml counts it.
+fn is_space(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\r' | b'\n')
+}
+
+/// The end of the name at `from` and where its colon is, if it has one; `None` when no name
+/// of the kind read here starts there.
+fn name_at(bytes: &[u8], from: usize) -> Option<(usize, Option<usize>)> {
+    let first = *bytes.get(from)?;
+    if !(first.is_ascii_alphabetic() || first == b'_') {
+        return None;
+    }
+    let mut colon = None;
+    let mut at = from + 1;
+    while let Some(&b) = bytes.get(at) {
+        match b {
+            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'_' | b'-' | b'.' => {}
+            b':' if colon.is_none() => colon = Some(at),
+            _ => break,
+        }
+        at += 1;
+    }
+    // A colon has a name on either side.
+    if colon == Some(at - 1) {
+        return None;
+    }
+    Some((at, colon))
+}
+
+/// The end of the processing instruction whose `<` is at `lt` (after its `?>`), as quick-xml
+/// finds it; `None` unless a name follows `<?`.
+fn instruction_end(bytes: &[u8], lt: usize) -> Option<usize> {
+    if !bytes.get(lt + 2)?.is_ascii_alphabetic() {
+        return None;
+    }
+    let from = lt + 3;
+    memchr_iter(b'>', bytes.get(from..)?)
+        .map(|i| from + i)
+        .find(|&gt| bytes[gt - 1] == b'?')
+        .map(|gt| gt + 1)
+}
+
+/// The operation's leaves as [`super::xml::Leaves`] reads them, from the positions of its
+/// tags: without references, comments and CDATA an element's text is one slice of the input.
+struct Leaves {
+    /// The path of the open element below the operation.
+    path: String,
+    /// Where each open element's part of `path` starts, by depth.
+    starts: [usize; MAX_OPEN + 1],
+    leaves: Vec<Leaf>,
+    /// Where the text of the innermost open element starts.
+    text_from: usize,
+    has_child: bool,
+}
+
+impl Leaves {
+    fn new() -> Leaves {
+        Leaves {
+            path: String::new(),
+            starts: [0; MAX_OPEN + 1],
+            leaves: Vec::new(),
+            text_from: 0,
+            has_child: false,
+        }
+    }
+
+    /// A start tag at `depth` (the operation's children are at 4) whose `>` ends before `after`.
+    fn start(&mut self, depth: usize, local: &str, after: usize) -> Option<()> {
+        *self.starts.get_mut(depth)? = self.path.len();
+        if !self.path.is_empty() {
+            self.path.push('/');
+        }
+        self.path.push_str(local);
+        self.text_from = after;
+        self.has_child = false;
+        Some(())
+    }
+
+    fn empty(&mut self, local: &str) {
+        let path = if self.path.len() + local.len() + 1 > MAX_PATH {
+            OVERLONG_PATH.to_owned()
+        } else {
+            let mut p = String::with_capacity(self.path.len() + local.len() + 1);
+            p.push_str(&self.path);
+            if !p.is_empty() {
+                p.push('/');
+            }
+            p.push_str(local);
+            p
+        };
+        self.leaves.push(Leaf {
+            path,
+            text: String::new(),
+        });
+        self.has_child = true;
+    }
+
+    /// The end tag at `depth` (below the operation) that starts at `lt`.
+    fn end(&mut self, depth: usize, text: &str, lt: usize) -> Option<()> {
+        if !self.has_child {
+            let path = match self.path.len() > MAX_PATH {
+                true => OVERLONG_PATH.to_owned(),
+                false => self.path.clone(),
+            };
+            let text = text.get(self.text_from..lt)?.trim().to_owned();
+            self.leaves.push(Leaf { path, text });
+        }
+        self.path.truncate(*self.starts.get(depth)?);
+        self.has_child = true;
+        Some(())
+    }
+}
+
+/// The operation while it is open.
+struct Pending {
+    local_name: String,
+    namespace: Option<String>,
+    start: usize,
+    leaves: Leaves,
+}
+
+/// Reads `input` as the quick-xml pass of [`super::parse_envelope`] would, when it is of the
+/// kind read here (see the module doc) and that pass would accept it; `None` otherwise.
+pub(super) fn read(input: &[u8], limits: Limits) -> Option<Envelope> {
+    let text = std::str::from_utf8(input).ok()?;
+    let bytes = input;
+    let mut open = [Open { name: &[], bindings: 0 }; MAX_OPEN];
+    let mut depth = 0usize;
+    let mut scopes = Scopes {
+        list: [Binding { prefix: None, uri: "" }; MAX_BINDINGS],
+        len: 0,
+    };
+    let mut version: Option<SoapVersion> = None;
+    let mut closed_envelope = false;
+    let mut seen_header = false;
+    let mut seen_body = false;
+    let mut in_header = false;
+    let mut in_body = false;
+    let mut header: Option<Range<usize>> = None;
+    let mut header_start = 0usize;
+    let mut security_header = false;
+    let mut addressing: Option<RequestAddressing> = None;
+    // Inside the header's wsa:MessageID: its text so far.
+    let mut message_id: Option<String> = None;
+    let mut ancestors = [0..0, 0..0];
+    let mut pending: Option<Pending> = None;
+    let mut operation: Option<Operation> = None;
+    let mut pos = 0usize;
+
+    loop {
+        // Text up to the next tag; a reference is left to quick-xml.
+        let next = memchr2(b'<', b'&', &bytes[pos..]).map(|i| pos + i);
+        let lt = next.unwrap_or(bytes.len());
+        if next.is_some() && bytes[lt] == b'&' {
+            return None;
+        }
+        if let Some(id) = message_id.as_mut() {
+            id.push_str(text.get(pos..lt)?);
+        } else if lt > pos && depth <= 2 && !in_header && bytes[pos..lt].iter().any(|b| !b.is_ascii_whitespace()) {
+            return None;
+        }
+        if next.is_none() {
+            break;
+        }
+        match bytes.get(lt + 1) {
+            Some(b'/') => {
+                let top = *open.get(depth.checked_sub(1)?)?;
+                let name_end = lt + 2 + top.name.len();
+                if bytes.get(lt + 2..name_end)? != top.name || bytes.get(name_end) != Some(&b'>') {
+                    return None;
+                }
+                let after = name_end + 1;
+                scopes.len = top.bindings;
+                if depth == 3
+                    && let Some(id) = message_id.take()
+                {
+                    addressing.as_mut()?.message_id = Some(id.trim().to_owned());
+                }
+                match depth {
+                    1 => closed_envelope = true,
+                    2 if in_header => {
+                        in_header = false;
+                        header = Some(header_start..lt);
+                    }
+                    2 if in_body => in_body = false,
+                    3 => {
+                        if let Some(op) = pending.take() {
+                            operation = Some(Operation {
+                                local_name: op.local_name,
+                                namespace: op.namespace,
+                                range: op.start..after,
+                                ancestors: ancestors.clone(),
+                                leaves: Ok(op.leaves.leaves),
+                            });
+                        }
+                    }
+                    _ => {
+                        if let Some(op) = pending.as_mut() {
+                            op.leaves.end(depth, text, lt)?;
+                        }
+                    }
+                }
+                depth -= 1;
+                pos = after;
+            }
+            Some(b'?') if depth == 0 => pos = instruction_end(bytes, lt)?,
+            _ => {
+                // A start tag: its name, then its attributes.
+                let (name_end, colon) = name_at(bytes, lt + 1)?;
+                let bindings = scopes.len;
+                let mut names: [&[u8]; MAX_TAG_ATTRIBUTES] = [&[]; MAX_TAG_ATTRIBUTES];
+                let mut count = 0usize;
+                let mut at = name_end;
+                let is_empty = loop {
+                    match *bytes.get(at)? {
+                        b'>' => {
+                            at += 1;
+                            break false;
+                        }
+                        b'/' if bytes.get(at + 1) == Some(&b'>') => {
+                            at += 2;
+                            break true;
+                        }
+                        b if is_space(b) => {}
+                        _ => return None,
+                    }
+                    while bytes.get(at).is_some_and(|&b| is_space(b)) {
+                        at += 1;
+                    }
+                    if matches!(bytes.get(at), Some(b'>' | b'/')) {
+                        continue;
+                    }
+                    let (key_end, key_colon) = name_at(bytes, at)?;
+                    let key = &bytes[at..key_end];
+                    let quote = *bytes.get(key_end + 1)?;
+                    if bytes[key_end] != b'=' || (quote != b'"' && quote != b'\'') {
+                        return None;
+                    }
+                    let value_start = key_end + 2;
+                    let value_end = value_start + memchr(quote, &bytes[value_start..])?;
+                    if memchr2(b'<', b'&', &bytes[value_start..value_end]).is_some()
+                        || count >= limits.max_attributes
+                        || count == MAX_TAG_ATTRIBUTES
+                        || names[..count].contains(&key)
+                    {
+                        return None;
+                    }
+                    names[count] = key;
+                    count += 1;
+                    if key.starts_with(b"xmlns") {
+                        let prefix = match key_colon {
+                            None if key.len() == 5 => None,
+                            Some(c) if c == at + 5 => Some(&bytes[c + 1..key_end]),
+                            _ => return None,
+                        };
+                        let uri = text.get(value_start..value_end)?;
+                        if matches!(prefix, Some(b"xml" | b"xmlns")) || uri == XML_NS || uri == XMLNS_NS {
+                            return None;
+                        }
+                        scopes.push(Binding { prefix, uri })?;
+                    }
+                    at = value_end + 1;
+                };
+                if depth >= limits.max_depth || scopes.len > limits.max_namespaces || closed_envelope {
+                    return None;
+                }
+                let before = lt;
+                let after = at;
+                let local = text.get(colon.map_or(lt + 1, |c| c + 1)..name_end)?;
+                let namespace = match colon {
+                    None => scopes.find(None),
+                    Some(c) => {
+                        let prefix = &bytes[lt + 1..c];
+                        if prefix == b"xml" || prefix == b"xmlns" {
+                            return None;
+                        }
+                        Some(scopes.find(Some(prefix)).filter(|uri| !uri.is_empty())?)
+                    }
+                }
+                .filter(|uri| !uri.is_empty());
+                depth += 1;
+                match depth {
+                    1 => {
+                        if local != "Envelope" || is_empty {
+                            return None;
+                        }
+                        version = match namespace? {
+                            SOAP11_NS => Some(SoapVersion::V11),
+                            SOAP12_NS => Some(SoapVersion::V12),
+                            _ => return None,
+                        };
+                        ancestors[0] = before..after;
+                    }
+                    2 => match local {
+                        "Header" if !seen_header && !seen_body => {
+                            seen_header = true;
+                            in_header = !is_empty;
+                            header_start = after;
+                            if is_empty {
+                                header = Some(after..after);
+                            }
+                        }
+                        "Body" if !seen_body && !is_empty => {
+                            seen_body = true;
+                            in_body = true;
+                            ancestors[1] = before..after;
+                        }
+                        _ => return None,
+                    },
+                    3 if in_header && local == "Security" => security_header = true,
+                    3 if in_header && namespace == Some(WSA_NS) => {
+                        let headers = addressing.get_or_insert_with(RequestAddressing::default);
+                        if local == "MessageID" && headers.message_id.is_none() {
+                            if is_empty {
+                                headers.message_id = Some(String::new());
+                            } else {
+                                message_id = Some(String::new());
+                            }
+                        }
+                    }
+                    3 if in_body => {
+                        if operation.is_some() || pending.is_some() {
+                            return None;
+                        }
+                        let local_name = local.to_owned();
+                        let namespace = namespace.map(str::to_owned);
+                        if is_empty {
+                            operation = Some(Operation {
+                                local_name,
+                                namespace,
+                                range: before..after,
+                                ancestors: ancestors.clone(),
+                                leaves: Ok(Vec::new()),
+                            });
+                        } else {
+                            pending = Some(Pending {
+                                local_name,
+                                namespace,
+                                start: before,
+                                leaves: Leaves::new(),
+                            });
+                        }
+                    }
+                    _ => {
+                        if let Some(op) = pending.as_mut() {
+                            match is_empty {
+                                true => op.leaves.empty(local),
+                                false => op.leaves.start(depth, local, after)?,
+                            }
+                        }
+                    }
+                }
+                if is_empty {
+                    depth -= 1;
+                    scopes.len = bindings;
+                } else {
+                    *open.get_mut(depth - 1)? = Open {
+                        name: &bytes[lt + 1..name_end],
+                        bindings,
+                    };
+                }
+                pos = after;
+            }
+        }
+    }
+    if depth != 0 || !closed_envelope {
+        return None;
+    }
+    Some(Envelope {
+        version: version?,
+        header,
+        security_header,
+        addressing,
+        operation: operation?,
+        action: None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::super::oracle::generate::{ANY, Alphabet, element, limits, request};
+    use super::*;
+
+    /// Only what this reader reads: whatever of it quick-xml accepts, this reader must read.
+    const PLAIN: Alphabet = Alphabet {
+        attributes: &[
+            " xmlns:s=\"http://www.w3.org/2003/05/soap-envelope\"",
+            " xmlns:s=\"http://schemas.xmlsoap.org/soap/envelope/\"",
+            " xmlns=\"http://www.w3.org/2003/05/soap-envelope\"",
+            " xmlns:s=\"urn:nope\"",
+            " xmlns:k=\"urn:k\"",
+            " xmlns:k='urn:k'",
+            " xmlns:k=\"\"",
+            " xmlns=\"\"",
+            " xmlns=\"urn:d\"",
+            " xmlns:w=\"http://www.w3.org/2005/08/addressing\"",
+            " xml:lang=\"da\"",
+            " a=\"1\"",
+            " a=\"2\"",
+            " b='x'",
+            " b:c='x\"y'",
+            " e=\"x>y/\"",
+            "\t\r\nf=\"\"",
+            " k:h=\"1\"",
+            " i=\"æ\"",
+            "  ",
+        ],
+        names: &[
+            "s:Envelope",
+            "Envelope",
+            "s:Header",
+            "Header",
+            "s:Body",
+            "Body",
+            "k:Op",
+            "Op",
+            "w:MessageID",
+            "w:Action",
+            "Security",
+            "k:Security",
+            "k:A",
+            "B",
+            "a.b-c_1",
+            "_x",
+        ],
+        texts: &[
+            "", " ", "\n  ", "\t\r\n", "\u{c}", "\u{a0}", "x", " x y ", ">", "]]>", "æ",
+        ],
+        around: &[
+            "",
+            "<?xml version=\"1.0\"?>",
+            "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n",
+            "<?pi a?b>c?>",
+            "<?x?>",
+            " ",
+            "\r\n",
+        ],
+        end_spaces: &[""],
+    };
+
+    /// SOAP requests of [`PLAIN`]'s making, most of which quick-xml accepts: `k` and `w`
+    /// declared, a Header or none, one operation in the Body.
+    fn plain_request() -> impl Strategy<Value = String> {
+        let a = &PLAIN;
+        let header = prop_oneof![
+            Just(String::new()),
+            Just("<s:Header/>".to_owned()),
+            prop::collection::vec(element(a, 1), 0..3).prop_map(|c| format!("<s:Header>{}</s:Header>", c.concat())),
+        ];
+        let space = prop::sample::select(&["", " ", "\n  "][..]);
+        (
+            prop::sample::select(a.around),
+            prop::collection::vec(prop::sample::select(a.attributes), 0..3),
+            header,
+            space.clone(),
+            element(a, 3),
+            space,
+            prop::sample::select(a.around),
+        )
+            .prop_map(|(before, attributes, header, s1, op, s2, after)| {
+                format!(
+                    "{before}<s:Envelope xmlns:s=\"http://www.w3.org/2003/05/soap-envelope\" xmlns:k=\"urn:k\" \
+                     xmlns:w=\"http://www.w3.org/2005/08/addressing\"{}>{header}<s:Body>{s1}{op}{s2}</s:Body></s:Envelope>{after}",
+                    attributes.concat()
+                )
+            })
+    }
+
+    /// This reader's envelope, when it reads `input`, is the quick-xml pass's.
+    fn same_when_read(input: &[u8], limits: Limits) -> Result<(), TestCaseError> {
+        if let Some(envelope) = read(input, limits) {
+            let quick = format!(
+                "{:?}",
+                super::super::read_with_quick_xml(input, limits, SoapVersion::V11)
+            );
+            prop_assert_eq!(
+                format!("{:?}", Ok::<_, ()>(envelope)),
+                quick,
+                "{}",
+                String::from_utf8_lossy(input)
+            );
+        }
+        Ok(())
+    }
+
+    /// The example request of `examples/request_cost.rs`, with a Header of the kinds this
+    /// reader looks into.
+    const REQUEST: &str = r#"<?xml version="1.0" encoding="utf-8"?>
+<soap:Envelope xmlns:soap="http://www.w3.org/2003/05/soap-envelope" xmlns:k="http://www.kombit.dk/int/2022/01/01/" xmlns:kontekst="http://kombit.dk/xml/schemas/kontekst/2017/01/01/">
+  <soap:Header>
+    <wsa:Action xmlns:wsa="http://www.w3.org/2005/08/addressing">urn:x</wsa:Action>
+    <wsa:MessageID xmlns:wsa="http://www.w3.org/2005/08/addressing"> urn:uuid:1 </wsa:MessageID>
+    <wsse:Security xmlns:wsse="urn:wsse"><x/></wsse:Security>
+  </soap:Header>
+  <soap:Body>
+    <k:KontrolsagListeHent_I revision="1">
+      <kontekst:HovedOplysninger>
+        <kontekst:TransaktionsId>6f1c1a4e-1111-4c1e-9a53-0d6f5f0c2a11</kontekst:TransaktionsId>
+        <kontekst:TransaktionsTid>2026-11-22T10:15:00Z</kontekst:TransaktionsTid>
+        <kontekst:AuthorityContext><kontekst:MunicipalityCVR>64942212</kontekst:MunicipalityCVR></kontekst:AuthorityContext>
+      </kontekst:HovedOplysninger>
+      <k:KontrolsagSoegKriterie>
+        <k:PersonCPRNummer>150780-4329</k:PersonCPRNummer>
+        <k:Hjemmel>UDBL_11A_STK2</k:Hjemmel>
+        <k:Tom/>
+      </k:KontrolsagSoegKriterie>
+    </k:KontrolsagListeHent_I>
+  </soap:Body>
+</soap:Envelope>
+"#;
+
+    #[test]
+    fn reads_a_request_as_quick_xml_does() {
+        let envelope = read(REQUEST.as_bytes(), Limits::default()).expect("the plain reader reads it");
+        assert_eq!(envelope.version, SoapVersion::V12);
+        assert!(envelope.security_header);
+        assert_eq!(
+            envelope.addressing,
+            Some(RequestAddressing {
+                message_id: Some("urn:uuid:1".into())
+            })
+        );
+        assert_eq!(envelope.operation.local_name, "KontrolsagListeHent_I");
+        let leaves = envelope.operation.leaves.as_ref().expect("leaves");
+        assert_eq!(leaves.len(), 6);
+        assert_eq!(leaves[2].path, "HovedOplysninger/AuthorityContext/MunicipalityCVR");
+        assert_eq!(leaves[2].text, "64942212");
+        assert_eq!(leaves[5].path, "KontrolsagSoegKriterie/Tom");
+        assert_eq!(
+            format!("{:?}", Ok::<_, ()>(envelope)),
+            format!(
+                "{:?}",
+                super::super::read_with_quick_xml(REQUEST.as_bytes(), Limits::default(), SoapVersion::V12)
+            )
+        );
+        // An overlong path, by an empty element and by one with text.
+        let long = "n".repeat(300);
+        let overlong = REQUEST.replace("<k:Tom/>", &format!("<{long}><a>1</a><b/></{long}>"));
+        let envelope = read(overlong.as_bytes(), Limits::default()).expect("the plain reader reads it");
+        let leaves = envelope.operation.leaves.as_ref().expect("leaves");
+        assert_eq!(leaves[5].path, OVERLONG_PATH);
+        assert_eq!(leaves[6].path, OVERLONG_PATH);
+        same_when_read(overlong.as_bytes(), Limits::default()).unwrap();
+    }
+
+    #[test]
+    fn leaves_what_it_does_not_read_to_quick_xml() {
+        let limits = Limits::default();
+        let envelope = |op: &str| {
+            format!(
+                r#"<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope"><s:Body>{op}</s:Body></s:Envelope>"#
+            )
+        };
+        let deep = envelope(&("<a>".repeat(MAX_OPEN) + &"</a>".repeat(MAX_OPEN)));
+        let attributes = envelope(&format!(
+            "<a{}/>",
+            (0..=MAX_TAG_ATTRIBUTES)
+                .map(|i| format!(" a{i}=\"\""))
+                .collect::<String>()
+        ));
+        let declarations = envelope(&format!(
+            "<a{}/>",
+            (0..MAX_BINDINGS)
+                .map(|i| format!(" xmlns:p{i}=\"u\""))
+                .collect::<String>()
+        ));
+        let comment = envelope("<a><!-- c -->1</a>");
+        let reference = envelope("<a>&amp;</a>");
+        for xml in [deep, attributes, declarations, comment, reference] {
+            assert!(read(xml.as_bytes(), limits).is_none(), "{xml}");
+            assert!(
+                super::super::parse_envelope(xml.as_bytes(), limits, SoapVersion::V12).is_ok(),
+                "{xml}"
+            );
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(3000))]
+
+        #[test]
+        fn reads_what_it_reads_as_quick_xml_does(request in request(&ANY), limits in limits()) {
+            same_when_read(request.as_bytes(), limits)?;
+        }
+
+        #[test]
+        fn reads_every_plain_request_quick_xml_accepts(request in plain_request(), limits in limits()) {
+            let input = request.as_bytes();
+            let quick = super::super::read_with_quick_xml(input, limits, SoapVersion::V11);
+            match read(input, limits) {
+                Some(envelope) => prop_assert_eq!(
+                    format!("{:?}", Ok::<_, ()>(envelope)),
+                    format!("{quick:?}"),
+                    "{}",
+                    request
+                ),
+                None => prop_assert!(quick.is_err(), "given up on {request}"),
+            }
+        }
+
+        #[test]
+        fn reads_cut_spliced_and_changed_requests_as_quick_xml_does(
+            plain in any::<bool>(),
+            request in request(&ANY),
+            plain_request in plain_request(),
+            cut in any::<prop::sample::Index>(),
+            len in 0usize..12,
+            at in any::<prop::sample::Index>(),
+            byte in prop::sample::select(&[0xFFu8, 0xC3, b'<', b'>', b'&', b'"', b'\'', b':', b'/', b'?', b'=', b' ', 0][..]),
+        ) {
+            let bytes = if plain { plain_request.as_bytes() } else { request.as_bytes() };
+            let from = cut.index(bytes.len() + 1);
+            let to = (from + len).min(bytes.len());
+            let mut spliced = bytes[..from].to_vec();
+            spliced.extend_from_slice(&bytes[to..]);
+            same_when_read(&spliced, Limits::default())?;
+            let at = at.index(spliced.len() + 1);
+            spliced.splice(at..at, bytes[from..to].iter().copied());
+            same_when_read(&spliced, Limits::default())?;
+            let mut changed = bytes.to_vec();
+            let at = cut.index(changed.len());
+            changed[at] = byte;
+            same_when_read(&changed, Limits::default())?;
+        }
+    }
+}
