@@ -77,6 +77,23 @@ fn is_space(b: u8) -> bool {
     matches!(b, b' ' | b'\t' | b'\r' | b'\n')
 }
 
+/// What a byte is in a name read here: [`NAME`], [`COLON`] or neither (0).
+const NAME_BYTES: [u8; 256] = {
+    let mut table = [0u8; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        if c.is_ascii_alphanumeric() || c == b'_' || c == b'-' || c == b'.' {
+            table[b] = NAME;
+        }
+        b += 1;
+    }
+    table[b':' as usize] = COLON;
+    table
+};
+const NAME: u8 = 1;
+const COLON: u8 = 2;
+
 /// The end of the name at `from` and where its colon is, if it has one; `None` when no name
 /// of the kind read here starts there.
 fn name_at(bytes: &[u8], from: usize) -> Option<(usize, Option<usize>)> {
@@ -86,10 +103,10 @@ fn name_at(bytes: &[u8], from: usize) -> Option<(usize, Option<usize>)> {
     }
     let mut colon = None;
     let mut at = from + 1;
-    while let Some(&b) = bytes.get(at) {
-        match b {
-            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'_' | b'-' | b'.' => {}
-            b':' if colon.is_none() => colon = Some(at),
+    for &b in &bytes[at..] {
+        match NAME_BYTES[usize::from(b)] {
+            NAME => {}
+            COLON if colon.is_none() => colon = Some(at),
             _ => break,
         }
         at += 1;
@@ -130,9 +147,9 @@ struct Leaves {
 impl Leaves {
     fn new() -> Leaves {
         Leaves {
-            path: String::new(),
+            path: String::with_capacity(64),
             starts: [0; MAX_OPEN + 1],
-            leaves: Vec::new(),
+            leaves: Vec::with_capacity(16),
             text_from: 0,
             has_child: false,
         }
@@ -219,11 +236,16 @@ pub(super) fn read(input: &[u8], limits: Limits) -> Option<Envelope> {
     let mut ancestors = [0..0, 0..0];
     let mut pending: Option<Pending> = None;
     let mut operation: Option<Operation> = None;
+    // The attribute names of the tag being read.
+    let mut names: [&[u8]; MAX_TAG_ATTRIBUTES] = [&[]; MAX_TAG_ATTRIBUTES];
     let mut pos = 0usize;
 
     loop {
         // Text up to the next tag; a reference is left to quick-xml.
-        let next = memchr2(b'<', b'&', &bytes[pos..]).map(|i| pos + i);
+        let next = match bytes.get(pos) {
+            Some(b'<') => Some(pos),
+            _ => memchr2(b'<', b'&', bytes.get(pos..)?).map(|i| pos + i),
+        };
         let lt = next.unwrap_or(bytes.len());
         if next.is_some() && bytes[lt] == b'&' {
             return None;
@@ -282,7 +304,6 @@ pub(super) fn read(input: &[u8], limits: Limits) -> Option<Envelope> {
                 // A start tag: its name, then its attributes.
                 let (name_end, colon) = name_at(bytes, lt + 1)?;
                 let bindings = scopes.len;
-                let mut names: [&[u8]; MAX_TAG_ATTRIBUTES] = [&[]; MAX_TAG_ATTRIBUTES];
                 let mut count = 0usize;
                 let mut at = name_end;
                 let is_empty = loop {
