@@ -64,10 +64,16 @@ impl<'a> Scopes<'a> {
 
     /// The innermost declaration of `prefix`, as written.
     fn find(&self, prefix: Option<&[u8]>) -> Option<&'a str> {
+        // Prefixes are short: compared here, not by a call to `memcmp`.
+        let same = |declared: Option<&[u8]>| match (declared, prefix) {
+            (None, None) => true,
+            (Some(a), Some(b)) => a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x == y),
+            _ => false,
+        };
         self.list[..self.len]
             .iter()
             .rev()
-            .find(|b| b.prefix == prefix)
+            .find(|b| same(b.prefix))
             .map(|b| b.uri)
     }
 }
@@ -499,6 +505,8 @@ mod tests {
             " e=\"x>y/\"",
             "\t\r\nf=\"\"",
             " k:h=\"1\"",
+            " revision-number.x=\"1\"",
+            " k:KontrolsagSoeg=\"1\"",
             " i=\"æ\"",
             "  ",
         ],
@@ -519,6 +527,8 @@ mod tests {
             "B",
             "a.b-c_1",
             "_x",
+            "k:KontrolsagSoegKriterie",
+            "Kontrolsag.Soeg-Kriterie_1",
         ],
         texts: &[
             "", " ", "\n  ", "\t\r\n", "\u{c}", "\u{a0}", "x", " x y ", ">", "]]>", "æ",
