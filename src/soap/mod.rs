@@ -61,7 +61,14 @@ impl SoapVersion {
     /// bodies that are not SOAP at all.
     pub fn guess_from_content_type(content_type: Option<&str>) -> SoapVersion {
         match content_type {
-            Some(ct) if ct.trim_start().to_ascii_lowercase().starts_with("text/xml") => SoapVersion::V11,
+            Some(ct)
+                if ct
+                    .trim_start()
+                    .get(..8)
+                    .is_some_and(|t| t.eq_ignore_ascii_case("text/xml")) =>
+            {
+                SoapVersion::V11
+            }
             _ => SoapVersion::V12,
         }
     }
@@ -537,6 +544,25 @@ pub fn finish_envelope(out: &mut Vec<u8>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_version_is_guessed_from_the_media_type_in_any_case() {
+        let guess = SoapVersion::guess_from_content_type;
+        for ct in ["text/xml", "TEXT/XML; charset=utf-8", "  Text/Xml;charset=UTF-8"] {
+            assert_eq!(guess(Some(ct)), SoapVersion::V11, "{ct}");
+        }
+        for ct in [
+            "application/soap+xml; charset=utf-8",
+            "text/x",
+            "text/plain",
+            "",
+            "tëxt/xml",
+            "æøåæøå",
+        ] {
+            assert_eq!(guess(Some(ct)), SoapVersion::V12, "{ct}");
+        }
+        assert_eq!(guess(None), SoapVersion::V12);
+    }
 
     fn parse(s: &str) -> Result<Envelope, Fault> {
         parse_envelope(s.as_bytes(), Limits::default(), SoapVersion::V12)
