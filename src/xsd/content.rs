@@ -24,6 +24,16 @@ pub struct State {
     children: Vec<State>,
 }
 
+impl State {
+    /// Back to the state of a fresh particle, keeping the storage of its child states.
+    pub fn reset(&mut self) {
+        self.count = 0;
+        self.started = false;
+        self.idx = 0;
+        self.children.clear();
+    }
+}
+
 /// What an element matched.
 #[derive(Debug, Clone, Copy)]
 pub enum Matched<'s> {

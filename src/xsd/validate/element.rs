@@ -209,7 +209,7 @@ impl<'a> Run<'_, 'a> {
                     },
                     Content::Elements(_) => Kind::Complex {
                         type_id,
-                        state: State::default(),
+                        state: self.fresh_state(),
                         mixed: ct.mixed,
                         text_reported: false,
                     },

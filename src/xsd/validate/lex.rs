@@ -39,12 +39,15 @@ pub(super) fn is_space(b: u8) -> bool {
 }
 
 impl<'a> Lexer<'a> {
-    pub(super) fn new(text: &'a str) -> Lexer<'a> {
-        Lexer {
-            text,
-            pos: 0,
-            open: Vec::with_capacity(16),
-        }
+    /// A reader of `text`, keeping its open element names in `open` (emptied first).
+    pub(super) fn new(text: &'a str, mut open: Vec<&'a str>) -> Lexer<'a> {
+        open.clear();
+        Lexer { text, pos: 0, open }
+    }
+
+    /// The storage of the open element names, for the next reader.
+    pub(super) fn into_open(self) -> Vec<&'a str> {
+        self.open
     }
 
     /// Where the next token starts (quick-xml's `buffer_position` before the event).
@@ -199,7 +202,7 @@ mod tests {
     }
 
     fn ours(text: &str) -> Vec<(usize, Option<Token<'_>>)> {
-        let mut lexer = Lexer::new(text);
+        let mut lexer = Lexer::new(text, Vec::new());
         let mut out = Vec::new();
         loop {
             let at = lexer.position();

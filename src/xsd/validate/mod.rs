@@ -26,6 +26,9 @@ use crate::xsd::finding::{Code, Finding};
 use crate::xsd::model::{Content, ElementId, ProcessContents, QName, SchemaSet, TypeDef, TypeId};
 use lex::Token;
 
+/// How many spare content-model states a thread keeps.
+const MAX_SPARE_STATES: usize = 64;
+
 /// The XML Schema instance namespace (`xsi:type`, `xsi:nil`).
 pub const XSI: &str = "http://www.w3.org/2001/XMLSchema-instance";
 
@@ -343,6 +346,10 @@ struct Run<'s, 'a> {
     attribute: Option<&'a str>,
     /// Scratch space for the attributes of the element being started.
     attrs: Vec<Attr<'a>>,
+    /// The reader's stack of open element names (lent to it while it reads).
+    open: Vec<&'a str>,
+    /// Spare content-model states (see [`Scratch`]).
+    states: Vec<State>,
     stopped: bool,
 }
 
@@ -361,7 +368,13 @@ impl SchemaSet {
             Err(e) => {
                 // Positions of the valid part only.
                 let valid = &input.bytes[..e.valid_up_to()];
-                let mut run = Run::new(self, input, std::str::from_utf8(valid).unwrap_or(""), limits);
+                let mut run = Run::new(
+                    self,
+                    input,
+                    std::str::from_utf8(valid).unwrap_or(""),
+                    limits,
+                    Scratch::default(),
+                );
                 run.report(
                     Code::NotWellFormed,
                     e.valid_up_to(),
@@ -371,19 +384,46 @@ impl SchemaSet {
                 return run.findings;
             }
         };
-        let mut run = Run::new(self, input, text, limits);
+        let scratch = SCRATCH.with(|s| s.take());
+        let mut run = Run::new(self, input, text, limits, scratch);
         if !run.quick(expected) {
             // Something only quick-xml reads: start over with it (at most one more pass).
-            run = Run::new(self, input, text, limits);
+            let scratch = run.into_scratch().1;
+            run = Run::new(self, input, text, limits, scratch);
             run.go(expected);
         }
-        run.findings
+        let (findings, scratch) = run.into_scratch();
+        SCRATCH.with(|s| s.set(scratch));
+        findings
     }
 }
 
+/// Storage one validation leaves for the next on the same thread, so that a validation
+/// allocates nothing once its thread has validated a document of the same shape: the stacks
+/// (emptied, their capacity kept) and spare content-model states.
+#[derive(Default)]
+struct Scratch {
+    ns: Vec<Binding<'static>>,
+    stack: Vec<Frame<'static>>,
+    attrs: Vec<Attr<'static>>,
+    open: Vec<&'static str>,
+    states: Vec<State>,
+}
+
+thread_local! {
+    static SCRATCH: std::cell::Cell<Scratch> = std::cell::Cell::new(Scratch::default());
+}
+
+/// `v` emptied, as a vector of another type of the same layout (the same type with other
+/// lifetimes): the standard library collects in place, keeping the allocation.
+fn recycle<T, U>(mut v: Vec<T>) -> Vec<U> {
+    v.clear();
+    v.into_iter().filter_map(|_| None).collect()
+}
+
 impl<'s, 'a> Run<'s, 'a> {
-    fn new(set: &'s SchemaSet, input: &'a Instance<'a>, text: &'a str, limits: Limits) -> Run<'s, 'a> {
-        let mut ns = Vec::with_capacity(input.namespaces.len() + 8);
+    fn new(set: &'s SchemaSet, input: &'a Instance<'a>, text: &'a str, limits: Limits, scratch: Scratch) -> Run<'s, 'a> {
+        let mut ns: Vec<Binding<'a>> = recycle(scratch.ns);
         ns.extend(input.namespaces.iter().map(|(p, u)| Binding {
             prefix: p.as_ref(),
             uri: Cow::Borrowed(u.as_ref()),
@@ -397,11 +437,38 @@ impl<'s, 'a> Run<'s, 'a> {
             lines: LineCounter::default(),
             first: None,
             ns,
-            stack: Vec::with_capacity(16),
+            stack: recycle(scratch.stack),
             current: None,
             attribute: None,
-            attrs: Vec::with_capacity(8),
+            attrs: recycle(scratch.attrs),
+            open: recycle(scratch.open),
+            states: scratch.states,
             stopped: false,
+        }
+    }
+
+    /// The findings, and the run's storage for the next.
+    fn into_scratch(self) -> (Vec<Finding>, Scratch) {
+        let scratch = Scratch {
+            ns: recycle(self.ns),
+            stack: recycle(self.stack),
+            attrs: recycle(self.attrs),
+            open: recycle(self.open),
+            states: self.states,
+        };
+        (self.findings, scratch)
+    }
+
+    /// A fresh content-model state, reusing a spare one's storage.
+    fn fresh_state(&mut self) -> State {
+        self.states.pop().unwrap_or_default()
+    }
+
+    /// Keeps `state`'s storage for a later element (a bounded number of them).
+    fn spare_state(&mut self, mut state: State) {
+        if self.states.len() < MAX_SPARE_STATES {
+            state.reset();
+            self.states.push(state);
         }
     }
 
@@ -485,20 +552,22 @@ impl<'s, 'a> Run<'s, 'a> {
     /// Reads the input with the validator's own reader ([`lex`]); `false` when it met
     /// something only quick-xml reads, and the run has to start over with [`Run::go`].
     fn quick(&mut self, expected: Option<ElementId>) -> bool {
-        let mut lexer = lex::Lexer::new(self.text);
+        let mut lexer = lex::Lexer::new(self.text, std::mem::take(&mut self.open));
         let mut seen_root = false;
-        loop {
+        let done = loop {
             if self.stopped {
-                return true;
+                break true;
             }
             let at = lexer.position();
             let Some(token) = lexer.next_token() else {
-                return false;
+                break false;
             };
             if !self.event(token, at, expected, &mut seen_root) {
-                return true;
+                break true;
             }
-        }
+        };
+        self.open = lexer.into_open();
+        done
     }
 
     /// Reads the input with quick-xml.
@@ -824,31 +893,37 @@ impl<'s, 'a> Run<'s, 'a> {
                 self.check_value(type_id, &value, fixed, start, name, None);
             }
             Kind::Complex { type_id, state, .. } => {
-                if let Some(TypeDef::Complex(ct)) = self.set.types.get(type_id.0 as usize)
-                    && let Content::Elements(p) = &ct.content
-                    && !content::satisfied(p, &state)
-                {
-                    let mut missing = Vec::new();
-                    content::missing(self.set, p, &state, &mut missing);
-                    let what = if missing.len() == 1 {
-                        missing[0].clone()
-                    } else {
-                        format!("one of {}", missing.join(", "))
-                    };
-                    let mut names = Vec::new();
-                    content::missing_next(self.set, p, &state, &mut names);
-                    self.report(
-                        Code::MissingElement,
-                        at,
-                        format!("a required element is missing before the end: expected {what}"),
-                        words::incomplete(name, &names),
-                    );
-                }
+                self.content_ends(type_id, &state, at, name);
+                self.spare_state(state);
             }
             _ => {}
         }
         if let Some(frame) = self.stack.pop() {
             self.ns.truncate(frame.bindings);
+        }
+    }
+
+    /// Checks that the content of type `type_id` may end in `state`.
+    fn content_ends(&mut self, type_id: TypeId, state: &State, at: usize, name: &str) {
+        if let Some(TypeDef::Complex(ct)) = self.set.types.get(type_id.0 as usize)
+            && let Content::Elements(p) = &ct.content
+            && !content::satisfied(p, state)
+        {
+            let mut missing = Vec::new();
+            content::missing(self.set, p, state, &mut missing);
+            let what = if missing.len() == 1 {
+                missing[0].clone()
+            } else {
+                format!("one of {}", missing.join(", "))
+            };
+            let mut names = Vec::new();
+            content::missing_next(self.set, p, state, &mut names);
+            self.report(
+                Code::MissingElement,
+                at,
+                format!("a required element is missing before the end: expected {what}"),
+                words::incomplete(name, &names),
+            );
         }
     }
 }
@@ -898,7 +973,7 @@ mod tests {
     fn with_quick_xml(set: &SchemaSet, bytes: &[u8]) -> Vec<Finding> {
         let input = Instance::new(bytes);
         let text = std::str::from_utf8(bytes).expect("UTF-8 input");
-        let mut run = Run::new(set, &input, text, Limits::default());
+        let mut run = Run::new(set, &input, text, Limits::default(), Scratch::default());
         run.go(None);
         run.findings
     }
