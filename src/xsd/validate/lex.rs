@@ -31,6 +31,9 @@ pub(super) struct Lexer<'a> {
     pos: usize,
     /// The names of the open elements.
     open: Vec<&'a str>,
+    /// Whether an open element's name has a quote in it (then end tags are read the long way,
+    /// as quick-xml reads them).
+    quoted_names: bool,
 }
 
 /// XML white space as quick-xml counts it.
@@ -42,7 +45,12 @@ impl<'a> Lexer<'a> {
     /// A reader of `text`, keeping its open element names in `open` (emptied first).
     pub(super) fn new(text: &'a str, mut open: Vec<&'a str>) -> Lexer<'a> {
         open.clear();
-        Lexer { text, pos: 0, open }
+        Lexer {
+            text,
+            pos: 0,
+            open,
+            quoted_names: false,
+        }
     }
 
     /// The storage of the open element names, for the next reader.
@@ -90,6 +98,17 @@ impl<'a> Lexer<'a> {
         match bytes.get(pos + 1) {
             None | Some(b'!' | b'?') => None,
             Some(b'/') => {
+                // The usual end tag: `</` and the open element's name, then `>` at once.
+                if !self.quoted_names
+                    && let Some(&open) = self.open.last()
+                    && let after = pos + 2 + open.len()
+                    && bytes.get(pos + 2..after) == Some(open.as_bytes())
+                    && bytes.get(after) == Some(&b'>')
+                {
+                    self.open.pop();
+                    self.pos = after + 1;
+                    return Some(Token::End);
+                }
                 let gt = close(bytes, pos + 1)?;
                 // quick-xml trims white space after the name, unless there is nothing else.
                 let raw = &self.text[pos + 2..gt];
@@ -105,13 +124,27 @@ impl<'a> Lexer<'a> {
                 Some(Token::End)
             }
             Some(_) => {
-                let gt = close(bytes, pos + 1)?;
-                let content = &self.text[pos + 1..gt];
+                // The name first, up to what may end it: then the tag's end is looked for
+                // from there on (the name holds no quote, so no `>` in it is quoted).
+                let from = pos + 1;
+                let mut i = from;
+                while let Some(&b) = bytes.get(i)
+                    && !NAME_STOP[usize::from(b)]
+                {
+                    i += 1;
+                }
+                let (gt, name_len) = match bytes.get(i) {
+                    Some(b'>') => (i, i - from),
+                    Some(b'/') if bytes.get(i + 1) == Some(&b'>') => (i + 1, i - from),
+                    Some(&b) if is_space(b) => (close(bytes, i)?, i - from),
+                    // A quote in the name, a `/` inside the tag, or the end of the input.
+                    _ => return self.start_tag(),
+                };
+                let content = &self.text[from..gt];
                 let (tag, empty) = match content.strip_suffix('/') {
                     Some(tag) => (tag, true),
                     None => (content, false),
                 };
-                let name_len = tag.bytes().position(is_space).unwrap_or(tag.len());
                 if !empty {
                     self.open.push(&tag[..name_len]);
                 }
@@ -120,7 +153,38 @@ impl<'a> Lexer<'a> {
             }
         }
     }
+
+    /// A start or empty-element tag at `<`, read the long way.
+    fn start_tag(&mut self) -> Option<Token<'a>> {
+        let bytes = self.text.as_bytes();
+        let pos = self.pos;
+        let gt = close(bytes, pos + 1)?;
+        let content = &self.text[pos + 1..gt];
+        let (tag, empty) = match content.strip_suffix('/') {
+            Some(tag) => (tag, true),
+            None => (content, false),
+        };
+        let name_len = tag.bytes().position(is_space).unwrap_or(tag.len());
+        if !empty {
+            let name = &tag[..name_len];
+            self.quoted_names |= name.bytes().any(|b| b == b'"' || b == b'\'');
+            self.open.push(name);
+        }
+        self.pos = gt + 1;
+        Some(Token::Start { tag, name_len, empty })
+    }
 }
+
+/// The bytes that may end a start tag's name: white space, `>`, `/` and quotes.
+const NAME_STOP: [bool; 256] = {
+    let mut stop = [false; 256];
+    let mut i = 0;
+    while i < 256 {
+        stop[i] = matches!(i as u8, b' ' | b'\t' | b'\n' | b'\r' | b'>' | b'/' | b'"' | b'\'');
+        i += 1;
+    }
+    stop
+};
 
 /// The `>` that closes the tag whose content starts at `from`: the first outside quotes.
 pub(super) fn close(bytes: &[u8], from: usize) -> Option<usize> {
