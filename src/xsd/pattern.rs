@@ -20,6 +20,8 @@ pub struct Pattern {
     /// The pattern as written in the schema.
     pub source: String,
     regex: regex::Regex,
+    /// The same pattern checked by hand, when it has the form [`Runs`] takes.
+    runs: Option<Runs>,
 }
 
 impl Pattern {
@@ -33,12 +35,131 @@ impl Pattern {
         Ok(Pattern {
             source: source.to_owned(),
             regex,
+            runs: Runs::of(source),
         })
     }
 
     /// Whether the whole value matches.
     pub fn matches(&self, value: &str) -> bool {
-        self.regex.is_match(value)
+        match &self.runs {
+            Some(runs) => runs.matches(value.as_bytes()),
+            None => self.regex.is_match(value),
+        }
+    }
+}
+
+/// The patterns most schemas use for codes and numbers (`[0-9]{6}-?[0-9]{4}`,
+/// `[0-9a-f]{8}-[0-9a-f]{4}…`), checked without the regex engine: a sequence of runs, each of
+/// ASCII letters and digits (a literal one, or a class of them and ranges of them) repeated
+/// between a minimum and a maximum. A run whose length may vary shares no character with any
+/// run after it, so the runs split a matching value in one way only and a greedy walk finds
+/// it: linear in the value, and the same answer as the regex.
+#[derive(Debug, Clone)]
+struct Runs(Vec<Run>);
+
+#[derive(Debug, Clone, Copy)]
+struct Run {
+    /// The ASCII characters the run is of, as a bit set.
+    set: u128,
+    min: u32,
+    max: u32,
+}
+
+impl Runs {
+    /// The runs of an XSD pattern, if it is of that form.
+    fn of(source: &str) -> Option<Runs> {
+        let b = source.as_bytes();
+        let mut runs: Vec<Run> = Vec::new();
+        let mut i = 0;
+        let bit = |c: u8| 1u128 << c;
+        while i < b.len() {
+            let set = match b[i] {
+                c if c.is_ascii_alphanumeric() || c == b'-' || c == b'_' || c == b':' => {
+                    i += 1;
+                    bit(c)
+                }
+                b'[' => {
+                    i += 1;
+                    let mut set = 0u128;
+                    loop {
+                        match (b.get(i), b.get(i + 1), b.get(i + 2)) {
+                            (Some(b']'), ..) if set != 0 => {
+                                i += 1;
+                                break;
+                            }
+                            (Some(&lo), Some(b'-'), Some(&hi))
+                                if lo.is_ascii_alphanumeric() && hi.is_ascii_alphanumeric() && lo <= hi =>
+                            {
+                                set |= (lo..=hi).fold(0, |s, c| s | bit(c));
+                                i += 3;
+                            }
+                            (Some(&c), Some(next), _) if c.is_ascii_alphanumeric() && *next != b'-' => {
+                                set |= bit(c);
+                                i += 1;
+                            }
+                            _ => return None,
+                        }
+                    }
+                    set
+                }
+                _ => return None,
+            };
+            let (min, max) = match b.get(i) {
+                Some(b'?') => (0, 1),
+                Some(b'*') => (0, u32::MAX),
+                Some(b'+') => (1, u32::MAX),
+                Some(b'{') => {
+                    let end = i + b[i..].iter().position(|&c| c == b'}')?;
+                    let body = std::str::from_utf8(&b[i + 1..end]).ok()?;
+                    let number = |s: &str| -> Option<u32> {
+                        if s.is_empty() || !s.bytes().all(|c| c.is_ascii_digit()) {
+                            return None;
+                        }
+                        s.parse::<u32>().ok().filter(|&n| n < u32::MAX)
+                    };
+                    let bounds = match body.split_once(',') {
+                        None => number(body).map(|n| (n, n)),
+                        Some((a, "")) => number(a).map(|n| (n, u32::MAX)),
+                        Some((a, c)) => number(a).zip(number(c)).filter(|(a, c)| a <= c),
+                    }?;
+                    i = end;
+                    bounds
+                }
+                _ => {
+                    runs.push(Run { set, min: 1, max: 1 });
+                    continue;
+                }
+            };
+            // Past the quantifier's last character.
+            i += 1;
+            runs.push(Run { set, min, max });
+        }
+        // A run of varying length shares no character with a later run.
+        for (k, r) in runs.iter().enumerate() {
+            if r.min != r.max && runs[k + 1..].iter().any(|later| later.set & r.set != 0) {
+                return None;
+            }
+        }
+        Some(Runs(runs))
+    }
+
+    fn matches(&self, value: &[u8]) -> bool {
+        let mut at = 0;
+        for run in &self.0 {
+            let mut n = 0u32;
+            while n < run.max
+                && let Some(&c) = value.get(at)
+                && c < 128
+                && run.set & (1u128 << c) != 0
+            {
+                n += 1;
+                at += 1;
+            }
+            if n < run.min {
+                return false;
+            }
+        }
+        at == value.len()
     }
 }
 
@@ -386,7 +507,61 @@ fn category(name: &str) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
-    use super::Pattern;
+    use super::{Pattern, Runs};
+
+    /// Patterns checked by hand answer as the regex does, for any value.
+    #[test]
+    fn runs_match_as_the_regex_does() {
+        use proptest::prelude::*;
+        let patterns = [
+            "[0-9]{6}-?[0-9]{4}",
+            "[1-9][0-9]{7}",
+            "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}",
+            "[a-f0-9]{8}-[a-f0-9]{4}",
+            "[0-9]{4}",
+            "[0-9]{2,4}",
+            "[0-9]{2,}x",
+            "a*b+c?",
+            "[ab]{0,3}[c]*-",
+            "DK[0-9]+",
+            "",
+        ];
+        for p in patterns {
+            assert!(Runs::of(p).is_some(), "{p} is checked by hand");
+        }
+        // Not of the form: left to the regex.
+        for p in ["[0-9]*[0-9]{4}", "a?a", "[^0-9]", "[a-z-[aeiou]]", "\\d{4}", "(ab)+", "a|b", ".", "[-a]", "a{2,1}"] {
+            assert!(Runs::of(p).is_none(), "{p} is left to the regex");
+        }
+        let value = prop::collection::vec(
+            prop::sample::select(vec!["0", "1", "9", "a", "f", "F", "g", "-", "b", "c", "x", "D", "K", "é", " ", ""]),
+            0..40,
+        );
+        let mut runner = proptest::test_runner::TestRunner::new(proptest::test_runner::Config {
+            cases: 4000,
+            ..Default::default()
+        });
+        let compiled: Vec<Pattern> = patterns.iter().map(|p| Pattern::new(p).expect("compiles")).collect();
+        runner
+            .run(&(value, 0..patterns.len()), |(value, k)| {
+                let value = value.concat();
+                let p = &compiled[k];
+                prop_assert_eq!(p.matches(&value), p.regex.is_match(&value), "{} on {:?}", p.source, value);
+                Ok(())
+            })
+            .unwrap();
+        // Values made to match, and near misses.
+        for (p, v) in [
+            ("[0-9]{6}-?[0-9]{4}", "1507804329"),
+            ("[0-9]{6}-?[0-9]{4}", "150780-4329"),
+            ("[0-9]{6}-?[0-9]{4}", "150780--4329"),
+            ("[0-9]{2,}x", "12345x"),
+            ("[0-9]{2,}x", "1x"),
+        ] {
+            let p = Pattern::new(p).expect("compiles");
+            assert_eq!(p.matches(v), p.regex.is_match(v), "{} on {v:?}", p.source);
+        }
+    }
 
     fn m(p: &str, v: &str) -> bool {
         Pattern::new(p).unwrap_or_else(|e| panic!("{e}")).matches(v)
