@@ -150,9 +150,8 @@ fn scan<'s>(
     local: &str,
 ) -> Option<(usize, State, Matched<'s>)> {
     for (j, c) in children.iter().enumerate().skip(from) {
-        let mut fresh = State::default();
-        if let Some(m) = feed(set, c, &mut fresh, ns, local) {
-            return Some((j, fresh, m));
+        if let Some(m) = first(set, c, ns, local) {
+            return Some((j, m.0, m.1));
         }
         if !emptiable(c) {
             return None;
@@ -167,10 +166,30 @@ fn branch<'s>(
     ns: &str,
     local: &str,
 ) -> Option<(usize, State, Matched<'s>)> {
-    children.iter().enumerate().find_map(|(b, c)| {
-        let mut fresh = State::default();
-        feed(set, c, &mut fresh, ns, local).map(|m| (b, fresh, m))
-    })
+    children
+        .iter()
+        .enumerate()
+        .find_map(|(b, c)| first(set, c, ns, local).map(|(fresh, m)| (b, fresh, m)))
+}
+
+/// Feeds element `{ns}local` to a fresh particle `p`: its state after, and what matched. An
+/// element or wildcard is matched at once (as [`feed`] would, with nothing to recurse into).
+fn first<'s>(set: &'s SchemaSet, p: &'s Particle, ns: &str, local: &str) -> Option<(State, Matched<'s>)> {
+    if let Term::Element(_) | Term::Any(_) = &p.term {
+        if !p.max.allows_more(0) {
+            return None;
+        }
+        let m = leaf_match(set, &p.term, ns, local)?;
+        return Some((
+            State {
+                count: 1,
+                ..State::default()
+            },
+            m,
+        ));
+    }
+    let mut fresh = State::default();
+    feed(set, p, &mut fresh, ns, local).map(|m| (fresh, m))
 }
 
 fn leaf_match<'s>(set: &'s SchemaSet, term: &'s Term, ns: &str, local: &str) -> Option<Matched<'s>> {
