@@ -199,8 +199,20 @@ pub(super) fn close(bytes: &[u8], from: usize) -> Option<usize> {
     }
 }
 
+/// Whether `bytes` has `xmlns` in it.
+pub(super) fn contains_xmlns(bytes: &[u8]) -> bool {
+    let mut at = 0;
+    while let Some(i) = find(&bytes[at..], [b'x'; 3]) {
+        if bytes[at + i..].starts_with(b"xmlns") {
+            return true;
+        }
+        at += i + 1;
+    }
+    false
+}
+
 /// Where the first of `wanted` is in `bytes`: eight bytes at a time, then one by one.
-fn find(bytes: &[u8], wanted: [u8; 3]) -> Option<usize> {
+pub(super) fn find(bytes: &[u8], wanted: [u8; 3]) -> Option<usize> {
     const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
     const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
     // A high bit in each byte of `x` that is zero; the lowest one marked is the first zero
@@ -316,6 +328,23 @@ mod tests {
         }
         assert_eq!(ours("<a>&amp</a>").last(), Some(&(3, None)));
         assert_eq!(ours("<a><!-- c --></a>").last(), Some(&(3, None)));
+    }
+
+    #[test]
+    fn xmlns_is_found_where_it_is() {
+        for (text, has) in [
+            ("", false),
+            ("xmlns", true),
+            ("xmln", false),
+            (" a=\"1\" xmlns:p='u'", true),
+            ("xxmlns", true),
+            ("x mlns xmlnx xmlns", true),
+            ("xml ns", false),
+            ("a=\"xxxxxxxxxxxxxxxxxmln\"", false),
+        ] {
+            assert_eq!(contains_xmlns(text.as_bytes()), has, "{text:?}");
+            assert_eq!(text.contains("xmlns"), has, "{text:?}");
+        }
     }
 
     #[test]

@@ -216,7 +216,7 @@ fn plain_start_tag(tag: &[u8]) -> Option<(&str, usize)> {
 /// then reads (what was added meanwhile is the caller's to drop).
 fn declare<'a>(content: &'a str, name_len: usize, namespaces: &mut Vec<(Cow<'a, str>, Cow<'a, str>)>) -> Option<()> {
     let b = content.as_bytes();
-    if !b[name_len..].windows(5).any(|w| w == b"xmlns") {
+    if !lex::contains_xmlns(&b[name_len..]) {
         return Some(());
     }
     let space = |i: usize| b.get(i).copied().is_some_and(lex::is_space);
@@ -246,7 +246,7 @@ fn declare<'a>(content: &'a str, name_len: usize, namespaces: &mut Vec<(Cow<'a, 
         }
         let quote = *b.get(i).filter(|&&q| q == b'"' || q == b'\'')?;
         let from = i + 1;
-        let to = from + b[from..].iter().position(|&c| c == quote)?;
+        let to = from + lex::find(&b[from..], [quote; 3])?;
         let value = &content[from..to];
         i = to + 1;
         let prefix = if key == "xmlns" {
