@@ -530,11 +530,24 @@ mod tests {
             assert!(Runs::of(p).is_some(), "{p} is checked by hand");
         }
         // Not of the form: left to the regex.
-        for p in ["[0-9]*[0-9]{4}", "a?a", "[^0-9]", "[a-z-[aeiou]]", "\\d{4}", "(ab)+", "a|b", ".", "[-a]", "a{2,1}"] {
+        for p in [
+            "[0-9]*[0-9]{4}",
+            "a?a",
+            "[^0-9]",
+            "[a-z-[aeiou]]",
+            "\\d{4}",
+            "(ab)+",
+            "a|b",
+            ".",
+            "[-a]",
+            "a{2,1}",
+        ] {
             assert!(Runs::of(p).is_none(), "{p} is left to the regex");
         }
         let value = prop::collection::vec(
-            prop::sample::select(vec!["0", "1", "9", "a", "f", "F", "g", "-", "b", "c", "x", "D", "K", "é", " ", ""]),
+            prop::sample::select(vec![
+                "0", "1", "9", "a", "f", "F", "g", "-", "b", "c", "x", "D", "K", "é", " ", "",
+            ]),
             0..40,
         );
         let mut runner = proptest::test_runner::TestRunner::new(proptest::test_runner::Config {
@@ -546,7 +559,13 @@ mod tests {
             .run(&(value, 0..patterns.len()), |(value, k)| {
                 let value = value.concat();
                 let p = &compiled[k];
-                prop_assert_eq!(p.matches(&value), p.regex.is_match(&value), "{} on {:?}", p.source, value);
+                prop_assert_eq!(
+                    p.matches(&value),
+                    p.regex.is_match(&value),
+                    "{} on {:?}",
+                    p.source,
+                    value
+                );
                 Ok(())
             })
             .unwrap();

@@ -422,7 +422,13 @@ fn recycle<T, U>(mut v: Vec<T>) -> Vec<U> {
 }
 
 impl<'s, 'a> Run<'s, 'a> {
-    fn new(set: &'s SchemaSet, input: &'a Instance<'a>, text: &'a str, limits: Limits, scratch: Scratch) -> Run<'s, 'a> {
+    fn new(
+        set: &'s SchemaSet,
+        input: &'a Instance<'a>,
+        text: &'a str,
+        limits: Limits,
+        scratch: Scratch,
+    ) -> Run<'s, 'a> {
         let mut ns: Vec<Binding<'a>> = recycle(scratch.ns);
         ns.extend(input.namespaces.iter().map(|(p, u)| Binding {
             prefix: p.as_ref(),
