@@ -682,6 +682,65 @@ mod tests {
         }
     }
 
+    #[test]
+    fn reads_edge_cases_as_quick_xml_does_or_leaves_them() {
+        let limits = Limits::default();
+        let envelope = |op: &str| {
+            format!(
+                r#"<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope" xmlns:k="urn:k"><s:Body>{op}</s:Body></s:Envelope>"#
+            )
+        };
+        // Read here, exactly as quick-xml reads them.
+        let read_here = [
+            envelope("<k:Op xmlns:k=\"urn:other\"><k:a>1</k:a></k:Op>"),
+            envelope("<k:Op xmlns=\"urn:d\"><a xmlns=\"\">1</a></k:Op>"),
+            envelope("<k:Op\n\txmlns:k=\"urn:k2\"\r\n><k:a\t>1</k:a><k:b xmlns:k=\"urn:k3\"/></k:Op>"),
+            envelope("<Op a=\"x>y\" b='x\"y' c=\"1\r\n2\"/>"),
+            envelope("<Op><a>1\r\n2\r3</a><b> \r\n\t </b><c>\u{a0}x\u{85}</c><d>]]></d></Op>"),
+            envelope("<Op><a>x<b>1</b>y</a>text</Op>"),
+            envelope("<Op p:a=\"undeclared prefixes of attributes are not resolved\"/>"),
+            format!("<?x>?><?xml version=\"1.0\"?>\r\n{}<?pi?>\n", envelope("<Op/>")),
+            // At the limits of this reader: attributes on a tag, nesting, declarations in scope.
+            envelope(&format!(
+                "<Op{}/>",
+                (1..MAX_TAG_ATTRIBUTES).fold(" a0=\"\"".to_owned(), |s, i| s + &format!(" a{i}=\"\""))
+            )),
+            envelope(&("<a>".repeat(MAX_OPEN - 2) + "x" + &"</a>".repeat(MAX_OPEN - 2))),
+            envelope(&format!(
+                "<Op{}><a{}/></Op>",
+                (0..MAX_TAG_ATTRIBUTES)
+                    .map(|i| format!(" xmlns:p{i}=\"u\""))
+                    .collect::<String>(),
+                (0..MAX_BINDINGS - MAX_TAG_ATTRIBUTES - 2)
+                    .map(|i| format!(" xmlns:q{i}=\"u\""))
+                    .collect::<String>()
+            )),
+        ];
+        for xml in read_here {
+            assert!(read(xml.as_bytes(), limits).is_some(), "{xml}");
+            same_when_read(xml.as_bytes(), limits).unwrap();
+        }
+        // Left to quick-xml, which accepts or refuses them.
+        let left = [
+            envelope("<Op a/>"),
+            envelope("<k:Op xmlns:k=\"\"/>"),
+            envelope("<Op><a>1</a \t></Op>"),
+            envelope("<Op xmlns:xml=\"http://www.w3.org/XML/1998/namespace\"/>"),
+            envelope("<xml:Op/>"),
+            envelope("<.Op/>"),
+            envelope("<Op a=\"1\"b=\"2\"/>"),
+            envelope("<Op a=\"1\" a=\"1\"/>"),
+            envelope("<Op/>") + "x",
+            envelope("<Op/>") + "<x/>",
+            envelope("<Op/>") + "</x>",
+            format!("\u{feff}{}", envelope("<Op/>")),
+            format!("<?x\"?>\"?>{}", envelope("<Op/>")),
+        ];
+        for xml in left {
+            assert!(read(xml.as_bytes(), limits).is_none(), "{xml}");
+        }
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(3000))]
 
