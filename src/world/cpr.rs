@@ -161,13 +161,13 @@ fn head_digits(head: u64) -> [u64; 9] {
 
 fn parse_digits(text: &str) -> Option<[u8; 10]> {
     let bytes = text.trim().as_bytes();
-    let compact: Vec<u8> = match bytes.len() {
-        10 => bytes.to_vec(),
-        11 if bytes[6] == b'-' => [&bytes[..6], &bytes[7..]].concat(),
+    let (head, tail) = match bytes.len() {
+        10 => bytes.split_at(6),
+        11 if bytes[6] == b'-' => (&bytes[..6], &bytes[7..]),
         _ => return None,
     };
     let mut out = [0u8; 10];
-    for (slot, b) in out.iter_mut().zip(compact) {
+    for (slot, &b) in out.iter_mut().zip(head.iter().chain(tail)) {
         if !b.is_ascii_digit() {
             return None;
         }
@@ -246,6 +246,17 @@ mod tests {
     fn rejects_bad_syntax_and_impossible_dates() {
         assert!(matches!(Cpr::parse("21106256", false), Err(CprError::Syntax(_))));
         assert!(matches!(Cpr::parse("21106x5629", false), Err(CprError::Syntax(_))));
+        for bad in [
+            "2110625-629",
+            "211062-562",
+            "211062--629",
+            "211062–5629",
+            "211062-56x9",
+            "21106256290",
+        ] {
+            assert!(matches!(Cpr::parse(bad, false), Err(CprError::Syntax(_))), "{bad}");
+        }
+        assert_eq!(Cpr::parse(" 211062-5629\n", false), Cpr::parse("2110625629", false));
         assert!(matches!(Cpr::parse("3102801234", false), Err(CprError::Date(_))));
         assert!(matches!(Cpr::parse("0013801234", false), Err(CprError::Date(_))));
     }
