@@ -546,6 +546,35 @@ mod tests {
     use super::*;
 
     #[test]
+    fn an_operation_with_more_leaves_than_the_bound_carries_why_its_leaves_are_not_read() {
+        // Plain XML: the plain reader gives up at the bound and the quick-xml pass says why.
+        let request = |n: usize, leaf: &str| {
+            format!(
+                "<s:Envelope xmlns:s=\"{SOAP12_NS}\"><s:Body><Op><a>{}</a></Op></s:Body></s:Envelope>",
+                leaf.repeat(n)
+            )
+        };
+        for leaf in ["<x/>", "<x>1</x>"] {
+            let read = parse_envelope(
+                request(xml::MAX_LEAVES, leaf).as_bytes(),
+                Limits::default(),
+                SoapVersion::V12,
+            )
+            .expect("an envelope");
+            assert_eq!(read.operation.leaves.map(|l| l.len()), Ok(xml::MAX_LEAVES));
+            let read = parse_envelope(
+                request(xml::MAX_LEAVES + 1, leaf).as_bytes(),
+                Limits::default(),
+                SoapVersion::V12,
+            )
+            .expect("an envelope");
+            let why = read.operation.leaves.expect_err("its leaves are not read");
+            assert!(why.contains("more than 10000 leaves"), "{why}");
+            assert_eq!(read.operation.local_name, "Op");
+        }
+    }
+
+    #[test]
     fn the_version_is_guessed_from_the_media_type_in_any_case() {
         let guess = SoapVersion::guess_from_content_type;
         for ct in ["text/xml", "TEXT/XML; charset=utf-8", "  Text/Xml;charset=UTF-8"] {

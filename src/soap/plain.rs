@@ -20,7 +20,7 @@ use std::ops::Range;
 use memchr::{memchr, memchr_iter, memchr2};
 
 use super::addressing::WSA_NS;
-use super::xml::{Leaf, MAX_PATH, OVERLONG_PATH};
+use super::xml::{Leaf, MAX_LEAVES, MAX_PATH, OVERLONG_PATH};
 use super::{Envelope, Limits, Operation, RequestAddressing, SOAP11_NS, SOAP12_NS, SoapVersion};
 
 /// The deepest nesting read here (the Envelope is 1).
@@ -178,7 +178,12 @@ impl Leaves {
         Some(())
     }
 
-    fn empty(&mut self, local: &str) {
+    /// An empty element below the operation; `None` past [`MAX_LEAVES`] (the quick-xml pass
+    /// then says why the leaves are not read).
+    fn empty(&mut self, local: &str) -> Option<()> {
+        if self.leaves.len() >= MAX_LEAVES {
+            return None;
+        }
         let path = if self.path.len() + local.len() + 1 > MAX_PATH {
             OVERLONG_PATH.to_owned()
         } else {
@@ -195,11 +200,15 @@ impl Leaves {
             text: String::new(),
         });
         self.has_child = true;
+        Some(())
     }
 
     /// The end tag at `depth` (below the operation) that starts at `lt`.
     fn end(&mut self, depth: usize, text: &str, lt: usize) -> Option<()> {
         if !self.has_child {
+            if self.leaves.len() >= MAX_LEAVES {
+                return None;
+            }
             let path = match self.path.len() > MAX_PATH {
                 true => OVERLONG_PATH.to_owned(),
                 false => self.path.clone(),
@@ -450,7 +459,7 @@ pub(super) fn read(input: &[u8], limits: Limits) -> Option<Envelope> {
                     _ => {
                         if let Some(op) = pending.as_mut() {
                             match is_empty {
-                                true => op.leaves.empty(local),
+                                true => op.leaves.empty(local)?,
                                 false => op.leaves.start(depth, local, after)?,
                             }
                         }
