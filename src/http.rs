@@ -193,7 +193,7 @@ fn fejl_answer(
     let service = loaded.service_for(path).ok_or("not a SOAP service")?;
     let content_type = parts.headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok());
     let fallback = SoapVersion::guess_from_content_type(content_type);
-    let body = body.strip_prefix(b"\xEF\xBB\xBF".as_slice()).unwrap_or(body);
+    let body = body.strip_prefix(soap::UTF8_BOM).unwrap_or(body);
     let envelope = soap::parse_envelope(body, app.limits.xml(), fallback).map_err(|f| f.reason)?;
     let trace = crate::journal::Trace::default();
     let answered = with_trace(app, loaded, &trace, |ctx| {
@@ -286,8 +286,9 @@ fn soap_call(
     call: &mut Call,
 ) -> SoapAnswer {
     let limits = app.limits.xml();
-    // quick-xml skips a byte-order mark without counting it in positions: drop it first.
-    let body = body.strip_prefix(b"\xEF\xBB\xBF".as_slice()).unwrap_or(body);
+    // A byte order mark is dropped first: everything below reads the body from its XML (the
+    // plain envelope reader would give such a request to the quick-xml pass).
+    let body = body.strip_prefix(soap::UTF8_BOM).unwrap_or(body);
     let mut envelope = match soap::parse_envelope(body, limits, fallback) {
         Ok(e) => e,
         Err(fault) => return (Err(fault), None),

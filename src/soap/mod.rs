@@ -31,7 +31,7 @@ pub const SOAP11_NS: &str = "http://schemas.xmlsoap.org/soap/envelope/";
 pub const SOAP12_NS: &str = "http://www.w3.org/2003/05/soap-envelope";
 
 /// The UTF-8 byte order mark, which a request may start with.
-const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
+pub const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
 
 /// The SOAP version of a message; a response always uses the request's.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -220,6 +220,30 @@ pub fn parse_envelope(input: &[u8], limits: Limits, fallback: SoapVersion) -> Re
     }
 }
 
+/// A child of the Header starts (`local`, in `namespace`): notes a `Security` block and the
+/// WS-Addressing headers; the first `MessageID` starts `message_id`, which gathers its text
+/// until it ends (an empty one is empty at once). Both envelope readers call this.
+fn header_block(
+    local: &[u8],
+    namespace: Option<&str>,
+    is_empty: bool,
+    security_header: &mut bool,
+    addressing: &mut Option<RequestAddressing>,
+    message_id: &mut Option<String>,
+) {
+    if local == b"Security" {
+        *security_header = true;
+    } else if namespace == Some(addressing::WSA_NS) {
+        let headers = addressing.get_or_insert_with(RequestAddressing::default);
+        if local == b"MessageID" && headers.message_id.is_none() {
+            match is_empty {
+                true => headers.message_id = Some(String::new()),
+                false => *message_id = Some(String::new()),
+            }
+        }
+    }
+}
+
 /// [`parse_envelope`] with quick-xml, for any input.
 fn read_with_quick_xml(input: &[u8], limits: Limits, fallback: SoapVersion) -> Result<Envelope, Fault> {
     let mut reader = Reader::from_reader(input);
@@ -398,17 +422,14 @@ fn read_with_quick_xml(input: &[u8], limits: Limits, fallback: SoapVersion) -> R
                             ));
                         }
                     },
-                    3 if in_header && local.as_ref() == b"Security" => security_header = true,
-                    3 if in_header && namespace.as_deref() == Some(addressing::WSA_NS) => {
-                        let headers = addressing.get_or_insert_with(RequestAddressing::default);
-                        if local.as_ref() == b"MessageID" && headers.message_id.is_none() {
-                            if is_empty {
-                                headers.message_id = Some(String::new());
-                            } else {
-                                message_id = Some(String::new());
-                            }
-                        }
-                    }
+                    3 if in_header => header_block(
+                        local.as_ref(),
+                        namespace.as_deref(),
+                        is_empty,
+                        &mut security_header,
+                        &mut addressing,
+                        &mut message_id,
+                    ),
                     3 if in_body => {
                         if operation.is_some() || op_pending.is_some() {
                             return Err(fault(version, "the SOAP Body holds more than one element".into()));

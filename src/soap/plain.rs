@@ -19,7 +19,6 @@ use std::ops::Range;
 
 use memchr::{memchr, memchr_iter, memchr2};
 
-use super::addressing::WSA_NS;
 use super::xml::{Leaf, MAX_LEAVES, MAX_PATH, OVERLONG_PATH};
 use super::{Envelope, Limits, Operation, RequestAddressing, SOAP11_NS, SOAP12_NS, SoapVersion};
 
@@ -422,17 +421,14 @@ pub(super) fn read(input: &[u8], limits: Limits) -> Option<Envelope> {
                         }
                         _ => return None,
                     },
-                    3 if in_header && local == "Security" => security_header = true,
-                    3 if in_header && namespace == Some(WSA_NS) => {
-                        let headers = addressing.get_or_insert_with(RequestAddressing::default);
-                        if local == "MessageID" && headers.message_id.is_none() {
-                            if is_empty {
-                                headers.message_id = Some(String::new());
-                            } else {
-                                message_id = Some(String::new());
-                            }
-                        }
-                    }
+                    3 if in_header => super::header_block(
+                        local.as_bytes(),
+                        namespace,
+                        is_empty,
+                        &mut security_header,
+                        &mut addressing,
+                        &mut message_id,
+                    ),
                     3 if in_body => {
                         if operation.is_some() || pending.is_some() {
                             return None;

@@ -357,14 +357,15 @@ pub const MAX_PATH: usize = 256;
 /// Serviceplatformen request comes near it.
 pub const MAX_LEAVES: usize = 10_000;
 
+/// The path of a leaf whose path is longer than [`MAX_PATH`]: it matches nothing.
+pub const OVERLONG_PATH: &str = "…";
+
 /// Why an element with more than [`MAX_LEAVES`] leaves is not read.
 fn too_many_leaves() -> String {
     format!(
         "the element has more than {MAX_LEAVES} leaves (elements without child elements); sfstub reads at most that many"
     )
 }
-/// The path of a leaf whose path is longer than [`MAX_PATH`]: it matches nothing.
-pub const OVERLONG_PATH: &str = "…";
 
 #[cfg(test)]
 mod tests {
