@@ -1,8 +1,10 @@
 //! The baseline of `scripts/bench`: a bare hyper server answering every request with one fixed
-//! SOAP body, on the same runtime and connection settings as sfstub. sfstub's goal is at least
-//! half of this for KontrolsagListeHent with every rule applied.
+//! SOAP body, on the same runtime and connection settings as sfstub, reading nothing of the
+//! request. The bench hands it the answer sfstub gives to the request it measures (BODY_FILE),
+//! so that both send the same bytes and the ratio compares the work behind them; without it,
+//! a short KontrolsagListeHent_O with an empty list.
 //!
-//! `cargo run --release --example bare_hyper -- 127.0.0.1:8099`
+//! `cargo run --release --example bare_hyper -- 127.0.0.1:8099 [BODY_FILE]`
 
 use std::convert::Infallible;
 
@@ -18,19 +20,27 @@ const BODY: &str = r#"<?xml version="1.0" encoding="UTF-8"?><soap:Envelope xmlns
 #[tokio::main]
 async fn main() -> std::io::Result<()> {
     let addr = std::env::args().nth(1).unwrap_or_else(|| "127.0.0.1:8099".to_owned());
+    let body = match std::env::args().nth(2) {
+        Some(path) => Bytes::from(std::fs::read(&path).map_err(|e| std::io::Error::other(format!("{path}: {e}")))?),
+        None => Bytes::from_static(BODY.as_bytes()),
+    };
     let listener = tokio::net::TcpListener::bind(&addr).await?;
     println!("bare hyper on http://{}", listener.local_addr()?);
     loop {
         let (stream, _) = listener.accept().await?;
         let _ = stream.set_nodelay(true);
+        let body = body.clone();
         tokio::spawn(async move {
-            let service = service_fn(|_req| async {
-                let mut r = Response::new(Full::new(Bytes::from_static(BODY.as_bytes())));
-                r.headers_mut().insert(
-                    header::CONTENT_TYPE,
-                    "application/soap+xml; charset=utf-8".parse().unwrap(),
-                );
-                Ok::<_, Infallible>(r)
+            let service = service_fn(|_req| {
+                let body = body.clone();
+                async move {
+                    let mut r = Response::new(Full::new(body));
+                    r.headers_mut().insert(
+                        header::CONTENT_TYPE,
+                        "application/soap+xml; charset=utf-8".parse().unwrap(),
+                    );
+                    Ok::<_, Infallible>(r)
+                }
             });
             let _ = http1::Builder::new()
                 .serve_connection(TokioIo::new(stream), service)

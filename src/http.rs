@@ -65,14 +65,27 @@ pub fn log_request(
     outcome: &str,
     started: Instant,
 ) {
+    if !tracing::enabled!(target: crate::logging::REQUEST_TARGET, tracing::Level::INFO) {
+        return;
+    }
+    let micros = started.elapsed().as_micros() as u64;
+    let (method, path, caller, outcome) = (
+        clip(method.as_str()),
+        clip(trimmed(path)),
+        clip(caller.unwrap_or("-")),
+        clip_to(outcome, REASON_CHARS),
+    );
+    if crate::logging::request_line(&method, &path, status.as_u16(), &caller, &outcome, micros) {
+        return;
+    }
     tracing::info!(
         target: "sfstub::request",
-        method = %clip(method.as_str()),
-        path = &*clip(trimmed(path)),
+        method = %method,
+        path = &*path,
         status = status.as_u16(),
-        caller = &*clip(caller.unwrap_or("-")),
-        outcome = %clip_to(outcome, REASON_CHARS),
-        micros = started.elapsed().as_micros() as u64,
+        caller = &*caller,
+        outcome = %outcome,
+        micros,
     );
 }
 

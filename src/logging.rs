@@ -182,6 +182,9 @@ impl Shared {
 /// Without colours the request log's lines (one per request, [`REQUEST_TARGET`]) are written by
 /// [`Line`], which gives the same text at a fraction of the cost; all others by tracing's own
 /// formatter.
+///
+/// Without colours the queue is also where [`request_line`] writes the request log's lines
+/// directly, past tracing's dispatch (the filter still decides whether they are written).
 pub fn install(filter: tracing_subscriber::EnvFilter, queue: &LogQueue, ansi: bool) {
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
@@ -191,6 +194,96 @@ pub fn install(filter: tracing_subscriber::EnvFilter, queue: &LogQueue, ansi: bo
         builder.init();
     } else {
         builder.event_format(Line::default()).init();
+        let _ = DIRECT.set(queue.clone());
+    }
+}
+
+/// The queue the request log's lines are written into directly (set by [`install`] without
+/// colours).
+static DIRECT: std::sync::OnceLock<LogQueue> = std::sync::OnceLock::new();
+
+thread_local! {
+    /// The line [`request_line`] writes, reused.
+    static REQUEST_LINE: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
+}
+
+/// Writes one request log line (target [`REQUEST_TARGET`], level INFO) with these fields
+/// straight into the queue [`install`] set up: the text [`Line`] gives the same event
+/// (`method` and `outcome` as `%` fields, bare; `path` and `caller` as strings, quoted), without
+/// tracing's dispatch, which cost more than the line itself (one per request). The caller
+/// checks first that the filter lets the line through (`tracing::enabled!`). False, having
+/// written nothing, when there is no such queue (colours, or no [`install`]): the caller then
+/// logs through tracing.
+pub fn request_line(method: &str, path: &str, status: u16, caller: &str, outcome: &str, micros: u64) -> bool {
+    let Some(queue) = DIRECT.get() else {
+        return false;
+    };
+    REQUEST_LINE.with(|line| {
+        let Ok(mut line) = line.try_borrow_mut() else {
+            return false;
+        };
+        line.clear();
+        let fields = RequestFields {
+            method,
+            path,
+            status,
+            caller,
+            outcome,
+            micros,
+        };
+        if write_request_line(&mut line, std::time::SystemTime::now(), &fields).is_err() {
+            return false;
+        }
+        QueueWriter(queue).push_line(line.as_bytes());
+        true
+    })
+}
+
+/// A request log line's fields.
+struct RequestFields<'a> {
+    method: &'a str,
+    path: &'a str,
+    status: u16,
+    caller: &'a str,
+    outcome: &'a str,
+    micros: u64,
+}
+
+/// The request log line [`Line`] writes for these fields at `time`, newline included.
+fn write_request_line(line: &mut String, time: std::time::SystemTime, f: &RequestFields<'_>) -> std::fmt::Result {
+    write_time(line, time)?;
+    line.push_str("  INFO ");
+    line.push_str(REQUEST_TARGET);
+    line.push_str(": method=");
+    line.push_str(f.method);
+    line.push_str(" path=");
+    write_quoted(line, f.path)?;
+    line.push_str(" status=");
+    line.push_str(decimal(u64::from(f.status), &mut [0; 20]));
+    line.push_str(" caller=");
+    write_quoted(line, f.caller)?;
+    line.push_str(" outcome=");
+    line.push_str(f.outcome);
+    line.push_str(" micros=");
+    line.push_str(decimal(f.micros, &mut [0; 20]));
+    line.push('\n');
+    Ok(())
+}
+
+/// `value` as tracing's default format writes a string field: quoted, escaped as `Debug`
+/// escapes it.
+fn write_quoted(writer: &mut impl std::fmt::Write, value: &str) -> std::fmt::Result {
+    // Printable ASCII without quotes or backslashes: Debug would write it as it is.
+    let plain = value
+        .bytes()
+        .all(|b| (0x20..0x7f).contains(&b) && b != b'"' && b != b'\\');
+    match plain {
+        true => {
+            writer.write_str("\"")?;
+            writer.write_str(value)?;
+            writer.write_str("\"")
+        }
+        false => write!(writer, "{value:?}"),
     }
 }
 
@@ -309,20 +402,9 @@ impl Fields<'_, '_> {
 impl tracing::field::Visit for Fields<'_, '_> {
     fn record_str(&mut self, field: &tracing::field::Field, value: &str) {
         let message = field.name() == "message";
-        self.write(field, |f| {
-            // Printable ASCII without quotes or backslashes: Debug would write it as it is.
-            let plain = value
-                .bytes()
-                .all(|b| (0x20..0x7f).contains(&b) && b != b'"' && b != b'\\');
-            match (message, plain) {
-                (true, _) => f.writer.write_str(value),
-                (false, true) => {
-                    f.writer.write_str("\"")?;
-                    f.writer.write_str(value)?;
-                    f.writer.write_str("\"")
-                }
-                (false, false) => write!(f.writer, "{value:?}"),
-            }
+        self.write(field, |f| match message {
+            true => f.writer.write_str(value),
+            false => write_quoted(f.writer, value),
         });
     }
 
@@ -382,12 +464,19 @@ fn cut_line(bytes: &[u8]) -> Vec<u8> {
 /// [`MAX_LINE`].
 pub struct QueueWriter<'a>(&'a LogQueue);
 
-impl Write for QueueWriter<'_> {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+impl QueueWriter<'_> {
+    /// Queues one event's line, cut to [`MAX_LINE`].
+    fn push_line(&self, buf: &[u8]) {
         match buf.len() <= MAX_LINE {
             true => self.0.push(buf),
             false => self.0.push(&cut_line(buf)),
         }
+    }
+}
+
+impl Write for QueueWriter<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.push_line(buf);
         Ok(buf.len())
     }
 
@@ -565,6 +654,49 @@ mod tests {
             fast[0].split_once(' ').unwrap().1,
             " INFO sfstub::request: method=POST path=\"/kontrolsaglistehent/1\" status=200 caller=\"64942212\" outcome=1 case(s) micros=35"
         );
+    }
+
+    #[test]
+    fn direct_request_lines_are_what_line_writes_for_the_event() {
+        let cases = [
+            ("POST", "/kontrolsaglistehent/1", 200, "64942212", "1 case(s)", 35),
+            (
+                "GET",
+                "a \"quoted\" \\ path\tæ\u{301}\u{7f}",
+                503,
+                "-",
+                "fault: «x»\ny",
+                u64::MAX,
+            ),
+            ("PATCH", "", 0, "", "", 0),
+        ];
+        for (method, path, status, caller, outcome, micros) in cases {
+            let traced = logged(true, &|| {
+                tracing::info!(
+                    target: REQUEST_TARGET,
+                    method = %method,
+                    path = path,
+                    status = status,
+                    caller = caller,
+                    outcome = %outcome,
+                    micros = micros,
+                );
+            });
+            let mut direct = String::new();
+            let fields = RequestFields {
+                method,
+                path,
+                status,
+                caller,
+                outcome,
+                micros,
+            };
+            write_request_line(&mut direct, std::time::SystemTime::now(), &fields).unwrap();
+            let (t_time, t_rest) = traced.split_once(' ').unwrap();
+            let (d_time, d_rest) = direct.split_once(' ').unwrap();
+            assert_eq!(d_rest, t_rest);
+            assert_eq!(d_time.len(), t_time.len(), "{d_time} {t_time}");
+        }
     }
 
     #[test]

@@ -88,6 +88,12 @@ impl Server {
     /// The next line of stderr containing `needle` (within [`TIMEOUT`]); panics with the lines
     /// seen otherwise.
     pub fn log_line(&self, needle: &str) -> String {
+        self.log_lines_until(needle).1
+    }
+
+    /// The lines of stderr before the next one containing `needle`, and that line (within
+    /// [`TIMEOUT`]); panics with the lines seen otherwise.
+    pub fn log_lines_until(&self, needle: &str) -> (Vec<String>, String) {
         let deadline = Instant::now() + TIMEOUT;
         let mut seen = Vec::new();
         loop {
@@ -95,7 +101,7 @@ impl Server {
                 .log
                 .recv_timeout(deadline.saturating_duration_since(Instant::now()))
             {
-                Ok(line) if line.contains(needle) => return line,
+                Ok(line) if line.contains(needle) => return (seen, line),
                 Ok(line) => seen.push(line),
                 Err(_) => panic!("no log line with {needle:?}; stderr: {seen:#?}"),
             }
@@ -335,6 +341,57 @@ fn the_request_log_names_the_caller_of_a_person_not_found() {
     assert!(line.contains("status=500"), "{line}");
     assert!(line.contains("caller=\"64942212\""), "{line}");
     assert!(line.contains("PNR not found"), "{line}");
+}
+
+#[test]
+fn the_log_filter_turns_the_request_log_off_and_leaves_the_rest() {
+    let server = Server::start(
+        &[
+            "--listen",
+            "127.0.0.1:0",
+            "--clock",
+            CLOCK,
+            "--log",
+            "info,sfstub::request=off",
+        ],
+        &[],
+    );
+    let (status, body) = post(
+        server.addr,
+        "/kontrolsaglistehent/1",
+        &good_request("6f1c1a4e-1111-4c1e-9a53-0d6f5f0c2a11"),
+    );
+    assert_eq!(status, 200, "{body}");
+    // A request with an element the contract does not have: a conformance warning, logged
+    // after the first request's line would have been.
+    let odd = good_request("6f1c1a4e-1111-4c1e-9a53-0d6f5f0c2a12").replacen(
+        "revision=\"1\">",
+        "revision=\"1\"><k:Unknown/>",
+        1,
+    );
+    let (status, body) = post(server.addr, "/kontrolsaglistehent/1", &odd);
+    assert_eq!(status, 200, "{body}");
+    let (before, warning) = server.log_lines_until("sfstub::conformance");
+    assert!(warning.contains("Unknown"), "{warning}");
+    for line in before.iter().chain([&warning]) {
+        assert!(!line.contains("sfstub::request"), "{line}");
+    }
+}
+
+#[test]
+fn request_log_lines_have_tracings_default_form() {
+    let server = Server::start(&["--listen", "127.0.0.1:0", "--clock", CLOCK], &[]);
+    let (status, body) = post(server.addr, "/kontrolsaglistehent/1/", &good_request("a-line"));
+    assert_eq!(status, 200, "{body}");
+    let line = server.log_line("sfstub::request");
+    let (time, rest) = line.split_once(' ').expect("a time first");
+    assert!(chrono::DateTime::parse_from_rfc3339(time).is_ok(), "{line}");
+    assert_eq!(time.len(), "2026-11-22T12:00:00.000000Z".len(), "{line}");
+    let rest = rest.trim_end();
+    let expected = " INFO sfstub::request: method=POST path=\"/kontrolsaglistehent/1\" status=200 caller=\"";
+    assert!(rest.starts_with(expected), "{line}");
+    let micros = rest.rsplit_once(" micros=").expect("micros last").1;
+    assert!(micros.parse::<u64>().is_ok(), "{line}");
 }
 
 #[test]
