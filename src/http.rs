@@ -308,7 +308,7 @@ fn soap_call(
     };
     // The SOAPAction the HTTP request names (1.1 header, or the 1.2 Content-Type's action=).
     let header = |name| parts.headers.get(name).and_then(|v: &HeaderValue| v.to_str().ok());
-    envelope.action = soap::http_action(header("soapaction"), header(header::CONTENT_TYPE.as_str()));
+    envelope.action = soap::http_action(header(soap::SOAPACTION), header(header::CONTENT_TYPE));
     let versions = service.soap_versions();
     let known = loaded.profile(service);
     call.envelope(&envelope, known);

@@ -372,7 +372,7 @@ fn check_action(
     findings: &mut Vec<Finding>,
 ) {
     let version = request.envelope.version;
-    let soap_action = header_text(request.headers, "soapaction").map(unquote);
+    let soap_action = header_text(request.headers, crate::soap::SOAPACTION).map(unquote);
     let (given, source) = match version {
         SoapVersion::V12 => match content_type.and_then(action_parameter) {
             Some(a) => (Some(a), "the Content-Type's action"),

@@ -154,7 +154,7 @@ impl Call {
             findings: self.findings,
             request: Body::keep(body, parts.headers.get(header::CONTENT_TYPE)),
             response: Body::keep(response.body(), response.headers().get(header::CONTENT_TYPE)),
-            soap_action: parts.headers.get("soapaction").map(super::entry::owned),
+            soap_action: parts.headers.get(crate::soap::SOAPACTION).map(super::entry::owned),
             injected: self.injected,
         };
         app.journal.record(entry);

@@ -268,7 +268,10 @@ impl Entry {
 
 /// A header value as an owned string (not UTF-8: lossily).
 pub fn owned(value: &HeaderValue) -> Box<str> {
-    String::from_utf8_lossy(value.as_bytes()).into()
+    match std::str::from_utf8(value.as_bytes()) {
+        Ok(text) => text.into(),
+        Err(_) => String::from_utf8_lossy(value.as_bytes()).into(),
+    }
 }
 
 /// Upper-case hex, as `sfstub certs show` writes thumbprints.

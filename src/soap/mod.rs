@@ -33,6 +33,10 @@ pub const SOAP12_NS: &str = "http://www.w3.org/2003/05/soap-envelope";
 /// The UTF-8 byte order mark, which a request may start with.
 pub const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
 
+/// The SOAP 1.1 SOAPAction header's name (a constant: a header looked up by a string is
+/// parsed on every lookup).
+pub const SOAPACTION: http::HeaderName = http::HeaderName::from_static("soapaction");
+
 /// The SOAP version of a message; a response always uses the request's.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SoapVersion {
