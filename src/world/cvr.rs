@@ -35,8 +35,16 @@ impl Cvr {
 }
 
 impl fmt::Display for Cvr {
+    /// Its eight digits (a `Cvr` is only made by `parse`, from eight), written without the
+    /// formatting machinery: a CVR number is written a few times for every request.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{:08}", self.0)
+        let mut digits = [b'0'; 8];
+        let mut rest = self.0;
+        for d in digits.iter_mut().rev() {
+            *d = b'0' + (rest % 10) as u8;
+            rest /= 10;
+        }
+        f.write_str(std::str::from_utf8(&digits).unwrap_or_default())
     }
 }
 
@@ -49,6 +57,20 @@ impl fmt::Debug for Cvr {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_cvr_number_is_written_as_it_was_read() {
+        let mut checked = 0;
+        for n in (10_000_000u32..=99_999_999).step_by(9_973) {
+            let text = n.to_string();
+            if let Ok(cvr) = Cvr::parse(&text) {
+                assert_eq!(cvr.to_string(), text);
+                assert_eq!(format!("{cvr:?}"), format!("Cvr({text})"));
+                checked += 1;
+            }
+        }
+        assert!(checked > 500, "{checked}");
+    }
 
     #[test]
     fn accepts_valid_and_rejects_invalid() {
