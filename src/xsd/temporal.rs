@@ -7,12 +7,24 @@ pub(super) fn digits(s: &str, n: usize) -> bool {
     s.len() == n && s.bytes().all(|b| b.is_ascii_digit())
 }
 
+/// The value of two ASCII digits (checked by the caller).
+fn two_digits(s: &str) -> u32 {
+    let b = s.as_bytes();
+    u32::from(b[0] - b'0') * 10 + u32::from(b[1] - b'0')
+}
+
 pub(super) fn month_ok(m: &str) -> bool {
-    digits(m, 2) && (1..=12).contains(&m.parse::<u32>().unwrap_or(0))
+    digits(m, 2) && (1..=12).contains(&two_digits(m))
 }
 
 pub(super) fn day_ok(d: &str, max: u32) -> bool {
-    digits(d, 2) && (1..=max).contains(&d.parse::<u32>().unwrap_or(0))
+    digits(d, 2) && (1..=max).contains(&two_digits(d))
+}
+
+/// `v` split around its last `-` (found byte-wise: a `-` is never part of a longer character).
+fn rsplit_dash(v: &str) -> Option<(&str, &str)> {
+    let i = v.bytes().rposition(|b| b == b'-')?;
+    Some((&v[..i], &v[i + 1..]))
 }
 
 /// Splits an optional timezone (`Z`, `+hh:mm`, `-hh:mm`) off the end.
@@ -49,17 +61,17 @@ pub(super) fn leap(year: &str) -> bool {
 }
 
 pub(super) fn is_year_month(v: &str) -> bool {
-    match v.rsplit_once('-') {
+    match rsplit_dash(v) {
         Some((y, m)) => is_year(y) && month_ok(m),
         None => false,
     }
 }
 
 pub(super) fn is_date(v: &str) -> bool {
-    let Some((ym, d)) = v.rsplit_once('-') else {
+    let Some((ym, d)) = rsplit_dash(v) else {
         return false;
     };
-    let Some((y, m)) = ym.rsplit_once('-') else {
+    let Some((y, m)) = rsplit_dash(ym) else {
         return false;
     };
     if !is_year(y) || !month_ok(m) || !digits(d, 2) {
@@ -86,8 +98,11 @@ pub(super) fn is_month_day(v: &str) -> bool {
 }
 
 pub(super) fn is_time(t: &str) -> bool {
-    let (hms, frac) = t.split_once('.').unwrap_or((t, ""));
-    if t.contains('.') && (frac.is_empty() || !frac.bytes().all(|b| b.is_ascii_digit())) {
+    let (hms, frac) = match t.bytes().position(|b| b == b'.') {
+        Some(i) => (&t[..i], &t[i + 1..]),
+        None => (t, ""),
+    };
+    if hms.len() != t.len() && (frac.is_empty() || !frac.bytes().all(|b| b.is_ascii_digit())) {
         return false;
     }
     let b = hms.as_bytes();
@@ -98,11 +113,7 @@ pub(super) fn is_time(t: &str) -> bool {
     if !digits(h, 2) || !digits(m, 2) || !digits(s, 2) {
         return false;
     }
-    let (h, m, s): (u32, u32, u32) = (
-        h.parse().unwrap_or(99),
-        m.parse().unwrap_or(99),
-        s.parse().unwrap_or(99),
-    );
+    let (h, m, s) = (two_digits(h), two_digits(m), two_digits(s));
     (h < 24 && m < 60 && s < 60) || (h == 24 && m == 0 && s == 0 && frac.bytes().all(|b| b == b'0'))
 }
 
@@ -112,8 +123,8 @@ pub(super) fn is_time_tz(v: &str) -> bool {
 
 pub(super) fn is_date_time(v: &str) -> bool {
     match split_tz(v) {
-        Some((dt, _)) => match dt.split_once('T') {
-            Some((d, t)) => is_date(d) && is_time(t),
+        Some((dt, _)) => match dt.bytes().position(|b| b == b'T') {
+            Some(i) => is_date(&dt[..i]) && is_time(&dt[i + 1..]),
             None => false,
         },
         None => false,
