@@ -128,6 +128,7 @@ pub fn feed<'s>(set: &'s SchemaSet, p: &'s Particle, st: &mut State, ns: &str, l
 }
 
 /// Makes `fresh` the one current child state, reusing the storage.
+#[inline(always)]
 fn set_child(st: &mut State, fresh: State) {
     match st.children.first_mut() {
         Some(c) => {
@@ -171,6 +172,7 @@ fn branch<'s>(
 
 /// Feeds element `{ns}local` to a fresh particle `p`: its state after, and what matched. An
 /// element or wildcard is matched at once, without a state fed through [`feed`].
+#[inline(always)]
 fn first<'s>(set: &'s SchemaSet, p: &'s Particle, ns: &str, local: &str) -> Option<(State, Matched<'s>)> {
     if let Term::Element(_) | Term::Any(_) = &p.term {
         let m = occurrence(set, p, 0, ns, local)?;
@@ -195,19 +197,17 @@ fn occurrence<'s>(set: &'s SchemaSet, p: &'s Particle, count: u32, ns: &str, loc
     leaf_match(set, &p.term, ns, local)
 }
 
+#[inline(always)]
 fn leaf_match<'s>(set: &'s SchemaSet, term: &'s Term, ns: &str, local: &str) -> Option<Matched<'s>> {
     match term {
         Term::Element(id) => {
             let decl = set.element(*id);
-            if decl.name.local == local && decl.name.ns == ns {
+            if decl.name.is(ns, local) {
                 return Some(Matched::Element(*id));
             }
             set.substitutes(*id)
                 .iter()
-                .find(|m| {
-                    let d = set.element(**m);
-                    d.name.local == local && d.name.ns == ns
-                })
+                .find(|m| set.element(**m).name.is(ns, local))
                 .map(|m| Matched::Element(*m))
         }
         Term::Any(w) => w.admits(ns).then_some(Matched::Any(w)),

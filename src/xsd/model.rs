@@ -29,7 +29,7 @@ impl QName {
 
     /// Whether this is `{ns}local`.
     pub fn is(&self, ns: &str, local: &str) -> bool {
-        self.ns == ns && self.local == local
+        self.local == local && self.ns == ns
     }
 }
 

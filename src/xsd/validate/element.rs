@@ -179,6 +179,7 @@ impl<'a> Run<'_, 'a> {
     }
 
     /// The frame kind for content of type `type_id`.
+    #[inline]
     pub(super) fn kind_of_type(&mut self, type_id: TypeId, decl: Option<ElementId>, at: usize) -> Kind<'a> {
         let set = self.set;
         match set.type_def(type_id) {
@@ -219,6 +220,7 @@ impl<'a> Run<'_, 'a> {
     }
 
     /// Checks the element's declaration, xsi:type, xsi:nil and attributes; the frame kind.
+    #[inline]
     pub(super) fn enter_element(&mut self, id: ElementId, attrs: &[Attr<'a>], at: usize) -> Kind<'a> {
         let set = self.set;
         let decl = set.element(id);
@@ -287,6 +289,7 @@ impl<'a> Run<'_, 'a> {
         self.kind_of_type(type_id, Some(id), at)
     }
 
+    #[inline]
     pub(super) fn check_attributes(&mut self, type_id: TypeId, attrs: &[Attr<'a>], at: usize) {
         let set = self.set;
         let (uses, wildcard) = match set.type_def(type_id) {

@@ -64,6 +64,7 @@ impl<'a> Lexer<'a> {
     }
 
     /// The next token; `None` when the input needs quick-xml (see the module doc).
+    #[inline]
     pub(super) fn next_token(&mut self) -> Option<Token<'a>> {
         let bytes = self.text.as_bytes();
         let pos = self.pos;
@@ -127,12 +128,7 @@ impl<'a> Lexer<'a> {
                 // The name first, up to what may end it: then the tag's end is looked for
                 // from there on (the name holds no quote, so no `>` in it is quoted).
                 let from = pos + 1;
-                let mut i = from;
-                while let Some(&b) = bytes.get(i)
-                    && !NAME_STOP[usize::from(b)]
-                {
-                    i += 1;
-                }
+                let i = name_end(bytes, from);
                 let (gt, name_len) = match bytes.get(i) {
                     Some(b'>') => (i, i - from),
                     Some(b'/') if bytes.get(i + 1) == Some(&b'>') => (i + 1, i - from),
@@ -186,6 +182,102 @@ const NAME_STOP: [bool; 256] = {
     stop
 };
 
+/// Where the start tag name at `from` ends: the first byte of [`NAME_STOP`] from there on
+/// (`bytes.len()` if none). Eight bytes at a time: a byte below `!` or one of `>`, `/`, `"`,
+/// `'` marks a candidate; a candidate that is not white space (a control character) is
+/// passed over one byte at a time.
+#[inline(always)]
+fn name_end(bytes: &[u8], from: usize) -> usize {
+    const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
+    const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
+    // A high bit in each byte that qualifies; the lowest one marked is the first that does
+    // (a borrow only marks bytes above one that qualifies).
+    let zeros = |x: u64| x.wrapping_sub(ONES) & !x & HIGHS;
+    let below_bang = |x: u64| x.wrapping_sub(ONES * 0x21) & !x & HIGHS;
+    let [gt, slash, dq, sq] = [b'>', b'/', b'"', b'\''].map(|b| ONES * u64::from(b));
+    let mut at = from;
+    while let Some(chunk) = bytes.get(at..at + 8) {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        let x = u64::from_le_bytes(word);
+        let hits = below_bang(x) | zeros(x ^ gt) | zeros(x ^ slash) | zeros(x ^ dq) | zeros(x ^ sq);
+        if hits != 0 {
+            at += (hits.trailing_zeros() / 8) as usize;
+            if NAME_STOP[usize::from(bytes[at])] {
+                return at;
+            }
+            // A control character: the rest one by one.
+            break;
+        }
+        at += 8;
+    }
+    at + bytes[at..]
+        .iter()
+        .position(|&b| NAME_STOP[usize::from(b)])
+        .unwrap_or(bytes.len() - at)
+}
+
+/// The attributes of a start tag, read as quick-xml's attribute iterator reads them (without
+/// its checks) for the usual shape: each `key="value"` or `key='value'`, white space around
+/// `=` allowed. Items are (key, raw value) slices of the tag; an `Err` means quick-xml would
+/// read the rest otherwise (or call it an error), and the tag is left to quick-xml.
+pub(super) struct Attributes<'a> {
+    content: &'a str,
+    at: usize,
+}
+
+impl<'a> Attributes<'a> {
+    /// The attributes of a tag's `content` (between `<` and `>`), whose name is its first
+    /// `name_len` bytes.
+    pub(super) fn new(content: &'a str, name_len: usize) -> Attributes<'a> {
+        Attributes { content, at: name_len }
+    }
+}
+
+impl<'a> Iterator for Attributes<'a> {
+    type Item = Result<(&'a str, &'a str), ()>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let b = self.content.as_bytes();
+        let space = |i: usize| b.get(i).copied().is_some_and(is_space);
+        let mut i = self.at;
+        while space(i) {
+            i += 1;
+        }
+        if i >= b.len() {
+            self.at = b.len();
+            return None;
+        }
+        // Every index below is at an ASCII byte or the end: a character boundary.
+        let key_start = i;
+        while i < b.len() && b[i] != b'=' && !space(i) {
+            i += 1;
+        }
+        let key = &self.content[key_start..i];
+        while space(i) {
+            i += 1;
+        }
+        if key.is_empty() || b.get(i) != Some(&b'=') {
+            self.at = b.len();
+            return Some(Err(()));
+        }
+        i += 1;
+        while space(i) {
+            i += 1;
+        }
+        let read = b.get(i).filter(|&&q| q == b'"' || q == b'\'').and_then(|&quote| {
+            let from = i + 1;
+            Some((from, from + find(&b[from..], [quote; 3])?))
+        });
+        let Some((from, to)) = read else {
+            self.at = b.len();
+            return Some(Err(()));
+        };
+        self.at = to + 1;
+        Some(Ok((key, &self.content[from..to])))
+    }
+}
+
 /// The `>` that closes the tag whose content starts at `from`: the first outside quotes.
 pub(super) fn close(bytes: &[u8], from: usize) -> Option<usize> {
     let mut at = from;
@@ -212,6 +304,7 @@ pub(super) fn contains_xmlns(bytes: &[u8]) -> bool {
 }
 
 /// Where the first of `wanted` is in `bytes`: eight bytes at a time, then one by one.
+#[inline]
 pub(super) fn find(bytes: &[u8], wanted: [u8; 3]) -> Option<usize> {
     const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
     const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
@@ -328,6 +421,91 @@ mod tests {
         }
         assert_eq!(ours("<a>&amp</a>").last(), Some(&(3, None)));
         assert_eq!(ours("<a><!-- c --></a>").last(), Some(&(3, None)));
+    }
+
+    /// The attributes read in place are quick-xml's (without its checks), up to where the
+    /// reader leaves the tag to quick-xml, which then reads something else or an error there.
+    fn attributes_agree(content: &str, name_len: usize) {
+        let mut theirs = quick_xml::events::attributes::Attributes::new(content, name_len);
+        theirs.with_checks(false);
+        let theirs: Vec<Result<(String, String), ()>> = theirs
+            .map(|a| {
+                a.map(|a| {
+                    let key = String::from_utf8(a.key.as_ref().to_vec()).expect("UTF-8");
+                    (key, String::from_utf8(a.value.to_vec()).expect("UTF-8"))
+                })
+                .map_err(|_| ())
+            })
+            .collect();
+        let ours: Vec<Result<(String, String), ()>> = Attributes::new(content, name_len)
+            .map(|a| a.map(|(k, v)| (k.to_owned(), v.to_owned())))
+            .collect();
+        match ours.iter().position(Result::is_err) {
+            Some(stop) => {
+                assert_eq!(ours[..stop], theirs[..stop.min(theirs.len())], "{content:?}");
+                assert_eq!(ours.len(), stop + 1, "{content:?}");
+                // quick-xml reads something else there: an error, or an unusual attribute.
+                assert!(
+                    theirs.get(stop).is_none_or(|t| t.is_err() || t != &ours[stop]),
+                    "{content:?}"
+                );
+            }
+            None => assert_eq!(ours, theirs, "{content:?}"),
+        }
+    }
+
+    #[test]
+    fn attributes_are_quick_xmls() {
+        for content in [
+            "a",
+            "a b='1' c=\"2\"",
+            "a  b = '1'\tc\n=\r\"x>y\"",
+            "a b='1'c='2'",
+            "a b",
+            "a b=",
+            "a b=1",
+            "a =\"1\"",
+            "a b='1",
+            "a b='\"' c=\"'\"",
+            "a xmlns:p='urn:p' p:b='&amp;'",
+            "a b='é' é='1'",
+        ] {
+            attributes_agree(content, 1);
+        }
+        use proptest::prelude::*;
+        let pieces = prop::sample::select(vec![
+            " ", "\t", "\n", "a", "b:c", "=", "\"", "'", "x", "&amp;", "é", ">", "/", "xmlns", "='1'", "=\"2\"",
+        ]);
+        let mut runner = proptest::test_runner::TestRunner::new(proptest::test_runner::Config {
+            cases: 2000,
+            ..Default::default()
+        });
+        runner
+            .run(&prop::collection::vec(pieces, 0..16), |pieces| {
+                attributes_agree(&format!("t {}", pieces.concat()), 1);
+                Ok(())
+            })
+            .unwrap();
+    }
+
+    /// A start tag's name ends where the byte-by-byte rule says, wherever it starts.
+    #[test]
+    fn names_end_at_the_first_stop() {
+        use proptest::prelude::*;
+        let byte = prop::sample::select(vec![
+            b'a', b':', 0x01, 0x1f, b' ', b'\t', b'\n', b'\r', b'>', b'/', b'"', b'\'', 0xc3, 0xa9, b'!', 0x7f,
+        ]);
+        let mut runner = proptest::test_runner::TestRunner::default();
+        runner
+            .run(&(prop::collection::vec(byte, 0..40), 0..8usize), |(bytes, from)| {
+                let from = from.min(bytes.len());
+                let naive = (from..bytes.len())
+                    .find(|&i| NAME_STOP[usize::from(bytes[i])])
+                    .unwrap_or(bytes.len());
+                prop_assert_eq!(name_end(&bytes, from), naive);
+                Ok(())
+            })
+            .unwrap();
     }
 
     #[test]

@@ -215,40 +215,11 @@ fn plain_start_tag(tag: &[u8]) -> Option<(&str, usize)> {
 /// allowed), no declared value with a reference. `None` for anything else, which quick-xml
 /// then reads (what was added meanwhile is the caller's to drop).
 fn declare<'a>(content: &'a str, name_len: usize, namespaces: &mut Vec<(Cow<'a, str>, Cow<'a, str>)>) -> Option<()> {
-    let b = content.as_bytes();
-    if !lex::contains_xmlns(&b[name_len..]) {
+    if !lex::contains_xmlns(&content.as_bytes()[name_len..]) {
         return Some(());
     }
-    let space = |i: usize| b.get(i).copied().is_some_and(lex::is_space);
-    let mut i = name_len;
-    loop {
-        while space(i) {
-            i += 1;
-        }
-        if i == b.len() {
-            return Some(());
-        }
-        let key_start = i;
-        while i < b.len() && b[i] != b'=' && !space(i) {
-            i += 1;
-        }
-        // Every index here is at an ASCII byte or the end: a character boundary.
-        let key = &content[key_start..i];
-        while space(i) {
-            i += 1;
-        }
-        if key.is_empty() || b.get(i) != Some(&b'=') {
-            return None;
-        }
-        i += 1;
-        while space(i) {
-            i += 1;
-        }
-        let quote = *b.get(i).filter(|&&q| q == b'"' || q == b'\'')?;
-        let from = i + 1;
-        let to = from + lex::find(&b[from..], [quote; 3])?;
-        let value = &content[from..to];
-        i = to + 1;
+    for pair in lex::Attributes::new(content, name_len) {
+        let (key, value) = pair.ok()?;
         let prefix = if key == "xmlns" {
             Some("")
         } else {
@@ -261,6 +232,7 @@ fn declare<'a>(content: &'a str, name_len: usize, namespaces: &mut Vec<(Cow<'a, 
             namespaces.push((Cow::Borrowed(prefix), Cow::Borrowed(value)));
         }
     }
+    Some(())
 }
 
 /// A namespace binding in scope.
@@ -479,6 +451,7 @@ impl<'s, 'a> Run<'s, 'a> {
     }
 
     /// The URI bound to `prefix` ("" for the default namespace).
+    #[inline]
     fn lookup(&self, prefix: &str) -> Option<Cow<'a, str>> {
         if prefix == "xml" {
             return Some(Cow::Borrowed(XML_NS));
@@ -568,12 +541,28 @@ impl<'s, 'a> Run<'s, 'a> {
             let Some(token) = lexer.next_token() else {
                 break false;
             };
+            // White space between elements (the indentation of most requests) where only
+            // other text would matter: nothing to do (as `text` would do nothing with it).
+            if let Token::Text(s) = token
+                && self.ignores_blank_text()
+                && is_blank(s)
+            {
+                continue;
+            }
             if !self.event(token, at, expected, &mut seen_root) {
                 break true;
             }
         };
         self.open = lexer.into_open();
         done
+    }
+
+    /// Whether [`Run::text`] does nothing with blank text where the run is: outside the
+    /// element, in element content, or in content not checked.
+    fn ignores_blank_text(&self) -> bool {
+        self.stack
+            .last()
+            .is_none_or(|f| matches!(f.kind, Kind::Complex { .. } | Kind::Skip | Kind::Lax))
     }
 
     /// Reads the input with quick-xml.
@@ -722,46 +711,43 @@ impl<'s, 'a> Run<'s, 'a> {
         // Namespace declarations first: they apply to the element's own name and attributes.
         // Most elements have no attributes: nothing to read then.
         let has_attributes = tag.len() > name_len && !is_blank(&tag[name_len..]);
-        let mut attributes = quick_xml::events::attributes::Attributes::new(tag, name_len);
-        attributes.with_checks(false);
-        for a in has_attributes.then_some(attributes).into_iter().flatten() {
-            let a = match a {
-                Ok(a) => a,
-                Err(err) => {
-                    self.current = Some(name);
-                    let message = format!("a malformed attribute: {err}");
-                    self.report(Code::NotWellFormed, at, message.clone(), message);
+        if has_attributes {
+            // Read in place when the tag has the usual shape, else by quick-xml from the start
+            // (the pairs before the unusual one are the same either way, and read without
+            // error, so nothing was reported).
+            let mut plain = true;
+            for pair in lex::Attributes::new(tag, name_len) {
+                let Ok((key, raw)) = pair else {
+                    plain = false;
+                    break;
+                };
+                if !self.attribute(key, raw, name, at, &mut attrs) {
                     return false;
                 }
-            };
-            let (Some(key), Some(raw)) = (self.text_of(a.key.as_ref()), self.text_of(&a.value)) else {
-                self.internal(at);
-                return false;
-            };
-            let value = if raw.contains('&') {
-                match quick_xml::escape::unescape(raw) {
-                    Ok(v) => Cow::Owned(v.into_owned()),
-                    Err(err) => {
-                        self.current = Some(name);
-                        let message = format!("a bad attribute value: {err}");
-                        self.report(Code::NotWellFormed, at, message.clone(), message);
+            }
+            if !plain {
+                self.ns.truncate(bindings);
+                attrs.clear();
+                let mut attributes = quick_xml::events::attributes::Attributes::new(tag, name_len);
+                attributes.with_checks(false);
+                for a in attributes {
+                    let a = match a {
+                        Ok(a) => a,
+                        Err(err) => {
+                            self.current = Some(name);
+                            let message = format!("a malformed attribute: {err}");
+                            self.report(Code::NotWellFormed, at, message.clone(), message);
+                            return false;
+                        }
+                    };
+                    let (Some(key), Some(raw)) = (self.text_of(a.key.as_ref()), self.text_of(&a.value)) else {
+                        self.internal(at);
+                        return false;
+                    };
+                    if !self.attribute(key, raw, name, at, &mut attrs) {
                         return false;
                     }
                 }
-            } else {
-                Cow::Borrowed(raw)
-            };
-            if key == "xmlns" {
-                self.ns.push(Binding { prefix: "", uri: value });
-            } else if let Some(p) = key.strip_prefix("xmlns:") {
-                self.ns.push(Binding { prefix: p, uri: value });
-            } else {
-                attrs.push(Attr {
-                    raw: key,
-                    ns: Cow::Borrowed(""),
-                    local: key,
-                    value,
-                });
             }
         }
         let Some((ns, local)) = self.resolve(name, true) else {
@@ -808,6 +794,39 @@ impl<'s, 'a> Run<'s, 'a> {
         true
     }
 
+    /// Takes attribute `key` with value `raw` (as written) of element `name`: a namespace
+    /// declaration is bound, any other attribute added to `attrs`. `false` (after reporting)
+    /// when the value has a bad reference.
+    fn attribute(&mut self, key: &'a str, raw: &'a str, name: &'a str, at: usize, attrs: &mut Vec<Attr<'a>>) -> bool {
+        let value = if raw.contains('&') {
+            match quick_xml::escape::unescape(raw) {
+                Ok(v) => Cow::Owned(v.into_owned()),
+                Err(err) => {
+                    self.current = Some(name);
+                    let message = format!("a bad attribute value: {err}");
+                    self.report(Code::NotWellFormed, at, message.clone(), message);
+                    return false;
+                }
+            }
+        } else {
+            Cow::Borrowed(raw)
+        };
+        if key == "xmlns" {
+            self.ns.push(Binding { prefix: "", uri: value });
+        } else if let Some(p) = key.strip_prefix("xmlns:") {
+            self.ns.push(Binding { prefix: p, uri: value });
+        } else {
+            attrs.push(Attr {
+                raw: key,
+                ns: Cow::Borrowed(""),
+                local: key,
+                value,
+            });
+        }
+        true
+    }
+
+    #[inline]
     fn resolve(&self, qname: &'a str, element: bool) -> Option<(Cow<'a, str>, &'a str)> {
         match split_qname(qname) {
             Some((p, l)) => Some((self.lookup(p)?, l)),
@@ -816,6 +835,7 @@ impl<'s, 'a> Run<'s, 'a> {
         }
     }
 
+    #[inline]
     fn text(&mut self, s: Cow<'a, str>, at: usize) {
         let Some(frame) = self.stack.last_mut() else {
             if !is_blank(&s) {
@@ -878,6 +898,7 @@ impl<'s, 'a> Run<'s, 'a> {
         }
     }
 
+    #[inline]
     fn end(&mut self, at: usize) {
         let Some(frame) = self.stack.last_mut() else { return };
         let kind = std::mem::replace(&mut frame.kind, Kind::Skip);
