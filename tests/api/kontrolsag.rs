@@ -103,6 +103,33 @@ fn an_invalid_cpr_is_a_fejl_in_a_normal_answer() {
 }
 
 #[test]
+fn a_cpr_with_an_escaped_ampersand_is_the_same_fejl_whichever_envelope_reader_reads_it() {
+    let app = spawn_app();
+    // As SoapUI writes a request: `<!--Optional:-->` before the optional elements. sfstub's
+    // plain envelope reader reads it; with the Hjemmel in CDATA the quick-xml pass reads it.
+    let request = KontrolsagListeHentI {
+        cpr: "150780&amp;4329".into(),
+        ..Default::default()
+    };
+    let soapui = request
+        .envelope(Soap::V12)
+        .replace("<kls:Hjemmel>", "<!--Optional:--><kls:Hjemmel>");
+    let cdata = request
+        .envelope(Soap::V12)
+        .replace("UDBL_11A_STK2", "<![CDATA[UDBL_11A_STK2]]>");
+    let fejl: Vec<(String, String)> = [soapui, cdata]
+        .into_iter()
+        .map(|xml| {
+            let doc = expect_answer(&app.post_soap12(CANONICAL, xml), Soap::V12);
+            (doc.text("FejlId").to_owned(), doc.text("FejlTekst").to_owned())
+        })
+        .collect();
+    assert_eq!(fejl[0], fejl[1]);
+    assert_eq!(fejl[0].0, "1002");
+    assert!(fejl[0].1.contains("\"150780&4329\""), "{}", fejl[0].1);
+}
+
+#[test]
 fn a_citizen_without_cases_gets_an_empty_list() {
     let app = spawn_app();
     // Ida Sørensen (hand-written in the default scenario) has no control cases.
