@@ -43,7 +43,26 @@ const XMLNS_NS: &str = "http://www.w3.org/2000/xmlns/";
 #[derive(Clone, Copy)]
 struct Binding<'a> {
     prefix: Option<&'a [u8]>,
-    uri: &'a str,
+    uri: Namespace<'a>,
+}
+
+/// A namespace as written in its declaration, and whether a reference (`&`) is in it.
+#[derive(Clone, Copy)]
+struct Namespace<'a> {
+    written: &'a str,
+    escaped: bool,
+}
+
+impl<'a> Namespace<'a> {
+    /// The namespace as the quick-xml pass names the Envelope's and the Header's and Body's
+    /// children's: with its references resolved; `None` when a reference in it is not one
+    /// quick-xml resolves (that pass then names it as written).
+    fn named(self) -> Option<Cow<'a, str>> {
+        match self.escaped {
+            false => Some(Cow::Borrowed(self.written)),
+            true => unescaped(self.written).map(Cow::Owned),
+        }
+    }
 }
 
 /// An open element: its name as written and the number of bindings before its own.
@@ -67,7 +86,7 @@ impl<'a> Scopes<'a> {
     }
 
     /// The innermost declaration of `prefix`, as written.
-    fn find(&self, prefix: Option<&[u8]>) -> Option<&'a str> {
+    fn find(&self, prefix: Option<&[u8]>) -> Option<Namespace<'a>> {
         // Prefixes are short: compared here, not by a call to `memcmp`; a long one (a client's
         // are a few letters) by `memcmp`: a request of many long prefixes that differ only at
         // their ends then costs per byte about what the quick-xml pass's lookups cost, not a
@@ -92,22 +111,17 @@ fn is_space(b: u8) -> bool {
     matches!(b, b' ' | b'\t' | b'\r' | b'\n')
 }
 
-/// What a byte is in a name read here: [`NAME`], [`COLON`] or neither (0).
-const NAME_BYTES: [u8; 256] = {
-    let mut table = [0u8; 256];
+/// The bytes of a name read here, but its one colon.
+const NAME_BYTES: [bool; 256] = {
+    let mut table = [false; 256];
     let mut b = 0;
     while b < 256 {
         let c = b as u8;
-        if c.is_ascii_alphanumeric() || c == b'_' || c == b'-' || c == b'.' {
-            table[b] = NAME;
-        }
+        table[b] = c.is_ascii_alphanumeric() || c == b'_' || c == b'-' || c == b'.';
         b += 1;
     }
-    table[b':' as usize] = COLON;
     table
 };
-const NAME: u8 = 1;
-const COLON: u8 = 2;
 
 /// The end of the name at `from` and where its colon is, if it has one; `None` when no name
 /// of the kind read here starts there.
@@ -116,15 +130,19 @@ fn name_at(bytes: &[u8], from: usize) -> Option<(usize, Option<usize>)> {
     if !(first.is_ascii_alphabetic() || first == b'_') {
         return None;
     }
+    // Name bytes, then one colon and name bytes again, if a colon follows.
+    let run = |from: usize| {
+        let rest = bytes.get(from..).unwrap_or_default();
+        from + rest
+            .iter()
+            .position(|&b| !NAME_BYTES[usize::from(b)])
+            .unwrap_or(rest.len())
+    };
     let mut colon = None;
-    let mut at = from + 1;
-    for &b in &bytes[at..] {
-        match NAME_BYTES[usize::from(b)] {
-            NAME => {}
-            COLON if colon.is_none() => colon = Some(at),
-            _ => break,
-        }
-        at += 1;
+    let mut at = run(from + 1);
+    if bytes.get(at) == Some(&b':') {
+        colon = Some(at);
+        at = run(at + 1);
     }
     // A colon has a name on either side.
     if colon == Some(at - 1) {
@@ -150,6 +168,8 @@ fn instruction_end(bytes: &[u8], lt: usize) -> Option<usize> {
 /// first `-->` after the `<!--` (`<!--->` does not end there); `None` unless `<!--` starts
 /// there and a `-->` follows. What a comment holds is not looked at (`--` in it included), as
 /// quick-xml does not by default.
+#[cold]
+#[inline(never)]
 fn comment_end(bytes: &[u8], lt: usize) -> Option<usize> {
     if bytes.get(lt..lt + 4)? != b"<!--" {
         return None;
@@ -166,6 +186,8 @@ fn comment_end(bytes: &[u8], lt: usize) -> Option<usize> {
 /// (after its `;`), as quick-xml reads and resolves it (its reader ends a reference at the first
 /// `;`, `&` or `<`; [`super::xml::resolve_reference`] resolves it); `None` for a reference that
 /// is refused there.
+#[cold]
+#[inline(never)]
 fn reference_at(text: &str, amp: usize) -> Option<(char, usize)> {
     let from = amp + 1;
     let semicolon = from + memchr3(b';', b'&', b'<', text.as_bytes().get(from..)?)?;
@@ -197,16 +219,14 @@ fn reference_at(text: &str, amp: usize) -> Option<(char, usize)> {
     Some((c, semicolon + 1))
 }
 
-/// A namespace declaration's value with its references resolved, as the quick-xml pass names
-/// the namespace of the Envelope and of the Header's and Body's children; `None` when a
-/// reference in it is not one quick-xml resolves (that pass then names the value as written).
-fn unescaped(uri: &str) -> Option<Cow<'_, str>> {
-    let Some(first) = memchr(b'&', uri.as_bytes()) else {
-        return Some(Cow::Borrowed(uri));
-    };
+/// An attribute value with its references resolved as quick-xml's `unescape` resolves them;
+/// `None` when one is not resolved there.
+#[cold]
+#[inline(never)]
+fn unescaped(uri: &str) -> Option<String> {
     let mut out = String::with_capacity(uri.len());
     let mut from = 0;
-    let mut amp = Some(first);
+    let mut amp = memchr(b'&', uri.as_bytes());
     while let Some(at) = amp {
         out.push_str(&uri[from..at]);
         let (c, end) = reference_at(uri, at)?;
@@ -215,7 +235,7 @@ fn unescaped(uri: &str) -> Option<Cow<'_, str>> {
         amp = memchr(b'&', &uri.as_bytes()[from..]).map(|i| from + i);
     }
     out.push_str(&uri[from..]);
-    Some(Cow::Owned(out))
+    Some(out)
 }
 
 /// The operation's leaves as [`super::xml::Leaves`] reads them, from the positions of its
@@ -264,6 +284,8 @@ impl Leaves {
 
     /// A comment (`resolved`: `None`) or a reference to `resolved` from `at` to `resume` in the
     /// innermost open element's text.
+    #[cold]
+    #[inline(never)]
     fn split(&mut self, text: &str, at: usize, resume: usize, resolved: Option<char>) -> Option<()> {
         // Not a leaf: its text is not read.
         if self.has_child {
@@ -349,7 +371,13 @@ pub(super) fn read(input: &[u8], limits: Limits) -> Option<Envelope> {
     let mut open = [Open { name: &[], bindings: 0 }; MAX_OPEN];
     let mut depth = 0usize;
     let mut scopes = Scopes {
-        list: [Binding { prefix: None, uri: "" }; MAX_BINDINGS],
+        list: [Binding {
+            prefix: None,
+            uri: Namespace {
+                written: "",
+                escaped: false,
+            },
+        }; MAX_BINDINGS],
         len: 0,
     };
     let mut version: Option<SoapVersion> = None;
@@ -484,14 +512,18 @@ pub(super) fn read(input: &[u8], limits: Limits) -> Option<Envelope> {
                         return None;
                     }
                     let value_start = key_end + 2;
-                    let value_end = value_start + memchr(quote, &bytes[value_start..])?;
-                    // A reference in a value is read only in a namespace declaration's, by
-                    // `unescaped`, where the quick-xml pass reads it.
-                    if memchr(b'<', &bytes[value_start..value_end]).is_some()
-                        || count >= limits.max_attributes
-                        || count == MAX_TAG_ATTRIBUTES
-                        || names[..count].contains(&key)
-                    {
+                    // The value's end, and whether a reference is in it: one is read only in a
+                    // namespace declaration's, where the quick-xml pass reads it
+                    // ([`Namespace::named`]). A `<` in a value is left to quick-xml.
+                    let mut value_end = value_start + memchr3(quote, b'<', b'&', &bytes[value_start..])?;
+                    let escaped = bytes[value_end] == b'&';
+                    if escaped {
+                        value_end += memchr2(quote, b'<', &bytes[value_end..])?;
+                    }
+                    if bytes[value_end] == b'<' {
+                        return None;
+                    }
+                    if count >= limits.max_attributes || count == MAX_TAG_ATTRIBUTES || names[..count].contains(&key) {
                         return None;
                     }
                     names[count] = key;
@@ -502,10 +534,11 @@ pub(super) fn read(input: &[u8], limits: Limits) -> Option<Envelope> {
                             Some(c) if c == at + 5 => Some(&bytes[c + 1..key_end]),
                             _ => return None,
                         };
-                        let uri = text.get(value_start..value_end)?;
-                        if matches!(prefix, Some(b"xml" | b"xmlns")) || uri == XML_NS || uri == XMLNS_NS {
+                        let written = text.get(value_start..value_end)?;
+                        if matches!(prefix, Some(b"xml" | b"xmlns")) || written == XML_NS || written == XMLNS_NS {
                             return None;
                         }
+                        let uri = Namespace { written, escaped };
                         scopes.push(Binding { prefix, uri })?;
                     }
                     at = value_end + 1;
@@ -523,17 +556,17 @@ pub(super) fn read(input: &[u8], limits: Limits) -> Option<Envelope> {
                         if prefix == b"xml" || prefix == b"xmlns" {
                             return None;
                         }
-                        Some(scopes.find(Some(prefix)).filter(|uri| !uri.is_empty())?)
+                        Some(scopes.find(Some(prefix)).filter(|uri| !uri.written.is_empty())?)
                     }
                 }
-                .filter(|uri| !uri.is_empty());
+                .filter(|uri| !uri.written.is_empty());
                 depth += 1;
                 match depth {
                     1 => {
                         if local != "Envelope" || is_empty {
                             return None;
                         }
-                        version = match &*unescaped(namespace?)? {
+                        version = match &*namespace?.named()? {
                             SOAP11_NS => Some(SoapVersion::V11),
                             SOAP12_NS => Some(SoapVersion::V12),
                             _ => return None,
@@ -558,7 +591,7 @@ pub(super) fn read(input: &[u8], limits: Limits) -> Option<Envelope> {
                     },
                     3 if in_header => {
                         let namespace = match namespace {
-                            Some(uri) => Some(unescaped(uri)?),
+                            Some(uri) => Some(uri.named()?),
                             None => None,
                         };
                         super::header_block(
@@ -576,7 +609,7 @@ pub(super) fn read(input: &[u8], limits: Limits) -> Option<Envelope> {
                         }
                         let local_name = local.to_owned();
                         let namespace = match namespace {
-                            Some(uri) => Some(unescaped(uri)?.into_owned()),
+                            Some(uri) => Some(uri.named()?.into_owned()),
                             None => None,
                         };
                         if is_empty {
