@@ -26,6 +26,7 @@ pub struct State {
 
 impl State {
     /// Back to the state of a fresh particle, keeping the storage of its child states.
+    #[inline]
     pub fn reset(&mut self) {
         self.count = 0;
         self.started = false;

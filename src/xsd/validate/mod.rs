@@ -900,9 +900,19 @@ impl<'s, 'a> Run<'s, 'a> {
 
     #[inline]
     fn end(&mut self, at: usize) {
-        let Some(frame) = self.stack.last_mut() else { return };
-        let kind = std::mem::replace(&mut frame.kind, Kind::Skip);
-        let (start, name) = (frame.start, frame.name);
+        // Off the stack at once (its kind moved out, nothing left to drop); while its content
+        // is checked it is the element being ended, named in paths as the open elements' next.
+        let Some(Frame {
+            kind,
+            start,
+            name,
+            bindings,
+            ..
+        }) = self.stack.pop()
+        else {
+            return;
+        };
+        self.current = Some(name);
         match kind {
             Kind::Simple { type_id, text, decl } => {
                 let (default, fixed) = match decl {
@@ -925,9 +935,9 @@ impl<'s, 'a> Run<'s, 'a> {
             }
             _ => {}
         }
-        if let Some(frame) = self.stack.pop() {
-            self.ns.truncate(frame.bindings);
-        }
+        self.current = None;
+        // The element's own declarations applied to its values (QNames): dropped only now.
+        self.ns.truncate(bindings);
     }
 
     /// Checks that the content of type `type_id` may end in `state`.
