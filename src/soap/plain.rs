@@ -16,10 +16,10 @@
 //! most once more to compare its end tag's name; an attribute name at most
 //! [`MAX_TAG_ATTRIBUTES`] times for duplicates; a prefix at most [`MAX_BINDINGS`] times to
 //! resolve it; a leaf's text once more to copy it, and once before that when a comment or a
-//! reference splits it), so reading is linear in the input, and a request it gives up on costs
+//! reference splits it; a namespace declaration's value once more, when a reference is in it,
+//! to resolve it), so reading is linear in the input, and a request it gives up on costs
 //! at most this pass over it on top of the quick-xml pass.
 
-use std::borrow::Cow;
 use std::ops::Range;
 
 use memchr::{memchr, memchr_iter, memchr2, memchr3};
@@ -46,21 +46,29 @@ struct Binding<'a> {
     uri: Namespace<'a>,
 }
 
-/// A namespace as written in its declaration, and whether a reference (`&`) is in it.
+/// A namespace as written in its declaration, and where its references are resolved when
+/// a reference (`&`) is in it.
 #[derive(Clone, Copy)]
 struct Namespace<'a> {
     written: &'a str,
-    escaped: bool,
+    /// The index in [`read`]'s list of namespaces with references of this one, resolved once
+    /// when it is declared: resolved for every element it names, a long one declared once
+    /// would cost its length for each of many Header children.
+    escaped: Option<usize>,
 }
 
 impl<'a> Namespace<'a> {
     /// The namespace as the quick-xml pass names the Envelope's and the Header's and Body's
-    /// children's: with its references resolved; `None` when a reference in it is not one
-    /// quick-xml resolves (that pass then names it as written).
-    fn named(self) -> Option<Cow<'a, str>> {
+    /// children's: with its references resolved (`resolved`: the list `escaped` indexes);
+    /// `None` when a reference in it is not one quick-xml resolves (that pass then names it
+    /// as written).
+    fn named<'s>(self, resolved: &'s [Option<String>]) -> Option<&'s str>
+    where
+        'a: 's,
+    {
         match self.escaped {
-            false => Some(Cow::Borrowed(self.written)),
-            true => unescaped(self.written).map(Cow::Owned),
+            None => Some(self.written),
+            Some(i) => resolved.get(i)?.as_deref(),
         }
     }
 }
@@ -224,6 +232,8 @@ fn reference_at(text: &str, amp: usize) -> Option<(char, usize)> {
 #[cold]
 #[inline(never)]
 fn unescaped(uri: &str) -> Option<String> {
+    #[cfg(test)]
+    tests::UNESCAPED.with(|n| n.set(n.get() + uri.len()));
     let mut out = String::with_capacity(uri.len());
     let mut from = 0;
     let mut amp = memchr(b'&', uri.as_bytes());
@@ -375,7 +385,7 @@ pub(super) fn read(input: &[u8], limits: Limits) -> Option<Envelope> {
             prefix: None,
             uri: Namespace {
                 written: "",
-                escaped: false,
+                escaped: None,
             },
         }; MAX_BINDINGS],
         len: 0,
@@ -397,6 +407,8 @@ pub(super) fn read(input: &[u8], limits: Limits) -> Option<Envelope> {
     let mut operation: Option<Operation> = None;
     // The attribute names of the tag being read.
     let mut names: [&[u8]; MAX_TAG_ATTRIBUTES] = [&[]; MAX_TAG_ATTRIBUTES];
+    // The namespace declarations with references, resolved ([`Namespace::escaped`]).
+    let mut resolved: Vec<Option<String>> = Vec::new();
     let mut pos = 0usize;
 
     loop {
@@ -538,6 +550,10 @@ pub(super) fn read(input: &[u8], limits: Limits) -> Option<Envelope> {
                         if matches!(prefix, Some(b"xml" | b"xmlns")) || written == XML_NS || written == XMLNS_NS {
                             return None;
                         }
+                        let escaped = escaped.then(|| {
+                            resolved.push(unescaped(written));
+                            resolved.len() - 1
+                        });
                         let uri = Namespace { written, escaped };
                         scopes.push(Binding { prefix, uri })?;
                     }
@@ -566,7 +582,7 @@ pub(super) fn read(input: &[u8], limits: Limits) -> Option<Envelope> {
                         if local != "Envelope" || is_empty {
                             return None;
                         }
-                        version = match &*namespace?.named()? {
+                        version = match namespace?.named(&resolved)? {
                             SOAP11_NS => Some(SoapVersion::V11),
                             SOAP12_NS => Some(SoapVersion::V12),
                             _ => return None,
@@ -591,12 +607,12 @@ pub(super) fn read(input: &[u8], limits: Limits) -> Option<Envelope> {
                     },
                     3 if in_header => {
                         let namespace = match namespace {
-                            Some(uri) => Some(uri.named()?),
+                            Some(uri) => Some(uri.named(&resolved)?),
                             None => None,
                         };
                         super::header_block(
                             local.as_bytes(),
-                            namespace.as_deref(),
+                            namespace,
                             is_empty,
                             &mut security_header,
                             &mut addressing,
@@ -609,7 +625,7 @@ pub(super) fn read(input: &[u8], limits: Limits) -> Option<Envelope> {
                         }
                         let local_name = local.to_owned();
                         let namespace = match namespace {
-                            Some(uri) => Some(uri.named()?.into_owned()),
+                            Some(uri) => Some(uri.named(&resolved)?.to_owned()),
                             None => None,
                         };
                         if is_empty {
@@ -1092,6 +1108,35 @@ mod tests {
                 ),
             );
         }
+    }
+
+    thread_local! {
+        /// The bytes of namespace declarations [`unescaped`] has read on this thread.
+        pub(super) static UNESCAPED: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+    }
+
+    #[test]
+    fn resolves_the_references_of_a_declaration_once_however_many_elements_it_names() {
+        // A long namespace with a reference, declared once and naming many Header children:
+        // resolved for each of them, reading would cost the namespace's length per child.
+        let uri = format!("urn:&amp;{}", "a".repeat(2000));
+        let xml = format!(
+            r#"<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope" xmlns:w="{uri}"><s:Header>{}</s:Header><s:Body><w:Op/></s:Body></s:Envelope>"#,
+            "<w:a/>".repeat(500)
+        );
+        UNESCAPED.with(|n| n.set(0));
+        let envelope = read(xml.as_bytes(), Limits::default()).expect("read here");
+        let resolved = UNESCAPED.with(|n| n.get());
+        assert!(
+            resolved <= 2 * uri.len(),
+            "{resolved} bytes resolved for a namespace of {}",
+            uri.len()
+        );
+        assert_eq!(
+            envelope.operation.namespace.as_deref(),
+            Some(&*uri.replace("&amp;", "&"))
+        );
+        same_when_read(xml.as_bytes(), Limits::default()).unwrap();
     }
 
     proptest! {
