@@ -182,25 +182,36 @@ const NAME_STOP: [bool; 256] = {
     stop
 };
 
+/// Eight bytes at a time ([`name_end`], [`find`]): `0x01` and `0x80` in every byte.
+const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
+const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
+
+/// Eight bytes as a little-endian word (byte `i` of the chunk in bits `8i..8i+8`).
+#[inline(always)]
+fn word(chunk: &[u8]) -> u64 {
+    let mut word = [0u8; 8];
+    word.copy_from_slice(chunk);
+    u64::from_le_bytes(word)
+}
+
+/// A high bit in each byte of `x` below `n` (`1..=0x80`; `1`: each zero byte); the lowest one
+/// marked is the first such byte (a borrow only marks bytes above one that qualifies).
+#[inline(always)]
+fn below(x: u64, n: u8) -> u64 {
+    x.wrapping_sub(ONES * u64::from(n)) & !x & HIGHS
+}
+
 /// Where the start tag name at `from` ends: the first byte of [`NAME_STOP`] from there on
 /// (`bytes.len()` if none). Eight bytes at a time: a byte below `!` or one of `>`, `/`, `"`,
 /// `'` marks a candidate; a candidate that is not white space (a control character) is
 /// passed over one byte at a time.
 #[inline(always)]
 fn name_end(bytes: &[u8], from: usize) -> usize {
-    const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
-    const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
-    // A high bit in each byte that qualifies; the lowest one marked is the first that does
-    // (a borrow only marks bytes above one that qualifies).
-    let zeros = |x: u64| x.wrapping_sub(ONES) & !x & HIGHS;
-    let below_bang = |x: u64| x.wrapping_sub(ONES * 0x21) & !x & HIGHS;
     let [gt, slash, dq, sq] = [b'>', b'/', b'"', b'\''].map(|b| ONES * u64::from(b));
     let mut at = from;
     while let Some(chunk) = bytes.get(at..at + 8) {
-        let mut word = [0u8; 8];
-        word.copy_from_slice(chunk);
-        let x = u64::from_le_bytes(word);
-        let hits = below_bang(x) | zeros(x ^ gt) | zeros(x ^ slash) | zeros(x ^ dq) | zeros(x ^ sq);
+        let x = word(chunk);
+        let hits = below(x, b'!') | below(x ^ gt, 1) | below(x ^ slash, 1) | below(x ^ dq, 1) | below(x ^ sq, 1);
         if hits != 0 {
             at += (hits.trailing_zeros() / 8) as usize;
             if NAME_STOP[usize::from(bytes[at])] {
@@ -306,18 +317,11 @@ pub(super) fn contains_xmlns(bytes: &[u8]) -> bool {
 /// Where the first of `wanted` is in `bytes`: eight bytes at a time, then one by one.
 #[inline]
 pub(super) fn find(bytes: &[u8], wanted: [u8; 3]) -> Option<usize> {
-    const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
-    const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
-    // A high bit in each byte of `x` that is zero; the lowest one marked is the first zero
-    // byte (a borrow only marks bytes above a zero byte).
-    let zeros = |x: u64| x.wrapping_sub(ONES) & !x & HIGHS;
     let masks = wanted.map(|b| ONES * u64::from(b));
     let mut chunks = bytes.chunks_exact(8);
     for (n, chunk) in chunks.by_ref().enumerate() {
-        let mut word = [0u8; 8];
-        word.copy_from_slice(chunk);
-        let x = u64::from_le_bytes(word);
-        let hits = zeros(x ^ masks[0]) | zeros(x ^ masks[1]) | zeros(x ^ masks[2]);
+        let x = word(chunk);
+        let hits = below(x ^ masks[0], 1) | below(x ^ masks[1], 1) | below(x ^ masks[2], 1);
         if hits != 0 {
             return Some(n * 8 + (hits.trailing_zeros() / 8) as usize);
         }
