@@ -75,7 +75,15 @@ pub fn log_request(
         clip(caller.unwrap_or("-")),
         clip_to(outcome, REASON_CHARS),
     );
-    if crate::logging::request_line(&method, &path, status.as_u16(), &caller, &outcome, micros) {
+    let fields = crate::logging::RequestFields {
+        method: &method,
+        path: &path,
+        status: status.as_u16(),
+        caller: &caller,
+        outcome: &outcome,
+        micros,
+    };
+    if crate::logging::request_line(&fields) {
         return;
     }
     tracing::info!(

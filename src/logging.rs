@@ -207,14 +207,14 @@ thread_local! {
     static REQUEST_LINE: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
 }
 
-/// Writes one request log line (target [`REQUEST_TARGET`], level INFO) with these fields
+/// Writes one request log line (target [`REQUEST_TARGET`], level INFO) with `fields`
 /// straight into the queue [`install`] set up: the text [`Line`] gives the same event
 /// (`method` and `outcome` as `%` fields, bare; `path` and `caller` as strings, quoted), without
 /// tracing's dispatch, which cost more than the line itself (one per request). The caller
 /// checks first that the filter lets the line through (`tracing::enabled!`). False, having
 /// written nothing, when there is no such queue (colours, or no [`install`]): the caller then
 /// logs through tracing.
-pub fn request_line(method: &str, path: &str, status: u16, caller: &str, outcome: &str, micros: u64) -> bool {
+pub fn request_line(fields: &RequestFields<'_>) -> bool {
     let Some(queue) = DIRECT.get() else {
         return false;
     };
@@ -223,15 +223,7 @@ pub fn request_line(method: &str, path: &str, status: u16, caller: &str, outcome
             return false;
         };
         line.clear();
-        let fields = RequestFields {
-            method,
-            path,
-            status,
-            caller,
-            outcome,
-            micros,
-        };
-        if write_request_line(&mut line, std::time::SystemTime::now(), &fields).is_err() {
+        if write_request_line(&mut line, std::time::SystemTime::now(), fields).is_err() {
             return false;
         }
         QueueWriter(queue).push_line(line.as_bytes());
@@ -240,13 +232,13 @@ pub fn request_line(method: &str, path: &str, status: u16, caller: &str, outcome
 }
 
 /// A request log line's fields.
-struct RequestFields<'a> {
-    method: &'a str,
-    path: &'a str,
-    status: u16,
-    caller: &'a str,
-    outcome: &'a str,
-    micros: u64,
+pub struct RequestFields<'a> {
+    pub method: &'a str,
+    pub path: &'a str,
+    pub status: u16,
+    pub caller: &'a str,
+    pub outcome: &'a str,
+    pub micros: u64,
 }
 
 /// The request log line [`Line`] writes for these fields at `time`, newline included.
