@@ -7,7 +7,23 @@ use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
 use crate::running::{Running, Stderr};
-use crate::util::{TIMEOUT, good_request};
+use crate::util::{TIMEOUT, good_request, sfstub};
+
+/// `sfstub serve` started through coreutils' `env` with SIGHUP's handling set by `flag`
+/// (`--default-signal=HUP` or `--ignore-signal=HUP`): what sfstub does with SIGHUP depends on
+/// what it inherits, and a test run under `nohup` must not decide it.
+fn serve_with_sighup(flag: &str) -> std::process::Command {
+    let plain = sfstub(&["serve"]);
+    let mut cmd = std::process::Command::new("env");
+    cmd.arg(flag).arg(plain.get_program()).args(plain.get_args());
+    for (var, value) in plain.get_envs() {
+        match value {
+            Some(value) => cmd.env(var, value),
+            None => cmd.env_remove(var),
+        };
+    }
+    cmd
+}
 
 /// A client in the middle of a request: the head and half of the body, sent once sfstub has
 /// read the head (it asks for the body with `100 Continue`). Returns the rest of the body.
@@ -98,7 +114,7 @@ fn a_second_signal_stops_at_once() {
 
 #[test]
 fn sighup_stops_gracefully_and_a_request_in_flight_is_answered() {
-    let mut server = Running::start(&[], Stderr::Captured);
+    let mut server = Running::start_with(serve_with_sighup("--default-signal=HUP"), &[], Stderr::Captured);
     let (mut client, rest) = half_a_request(&server);
     server.signal("HUP");
     assert!(server.stderr_shows("SIGHUP: stopping", TIMEOUT), "{}", server.stderr());
@@ -110,4 +126,17 @@ fn sighup_stops_gracefully_and_a_request_in_flight_is_answered() {
     assert!(status.starts_with("HTTP/1.1 200"), "{status:?}");
     let exit = server.exit_within(TIMEOUT).expect("sfstub exits after SIGHUP");
     assert!(exit.success(), "{exit:?}");
+}
+
+#[test]
+fn a_sighup_ignored_at_start_stays_ignored() {
+    // As `nohup sfstub serve` starts it: the terminal closing must not stop sfstub.
+    let mut server = Running::start_with(serve_with_sighup("--ignore-signal=HUP"), &[], Stderr::Captured);
+    server.signal("HUP");
+    // An ignored signal is dropped when sent: by the time SIGTERM is seen, SIGHUP is gone.
+    server.signal("TERM");
+    assert!(server.stderr_shows("SIGTERM: stopping", TIMEOUT), "{}", server.stderr());
+    let exit = server.exit_within(TIMEOUT).expect("sfstub exits after SIGTERM");
+    assert!(exit.success(), "{exit:?}");
+    assert!(!server.stderr().contains("SIGHUP"), "{}", server.stderr());
 }
