@@ -16,8 +16,8 @@ pub mod schema;
 
 use http::HeaderMap;
 use quick_xml::events::Event;
-use quick_xml::name::ResolveResult;
-use quick_xml::reader::NsReader;
+use quick_xml::name::{NamespaceResolver, ResolveResult};
+use quick_xml::reader::Reader;
 use serde::{Deserialize, Serialize};
 
 use crate::security::SecurityMode;
@@ -521,7 +521,7 @@ const REQUEST_HEADER_NS: &str = crate::services::stoettesystem::REQUEST_HEADER_N
 const REQUEST_HEADER_NS_LOCAL: &str = "RequestHeader";
 
 /// The SOAP Header's children: local names, and the WS-Addressing ones with their text.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, PartialEq)]
 struct HeaderScan {
     /// Local names of the Header's children.
     children: Vec<String>,
@@ -534,15 +534,23 @@ impl HeaderScan {
         self.children.iter().any(|c| c == local)
     }
 
-    /// Reads the Header's children (the envelope parser has already checked the XML).
+    /// Reads the Header's children (the envelope parser has already checked the XML). Only
+    /// the children themselves are read, and the text of the WS-Addressing ones: the subtree
+    /// of any other child (a `wsse:Security` with its assertion and signature is most of a
+    /// signed request) is passed over without resolving a name in it.
     fn of(body: &[u8], envelope: &Envelope) -> HeaderScan {
-        let mut scan = HeaderScan::default();
         let Some(range) = envelope.header.clone() else {
-            return scan;
+            return HeaderScan::default();
         };
-        let Some(content) = body.get(range.clone()) else {
-            return scan;
-        };
+        match body.get(range.clone()) {
+            Some(content) => HeaderScan::read(content, range.start),
+            None => HeaderScan::default(),
+        }
+    }
+
+    /// Reads `content`, the Header's content found at byte `start` of the request.
+    fn read(content: &[u8], start: usize) -> HeaderScan {
+        let mut scan = HeaderScan::default();
         // The content may hold several elements: give it one root. Prefixes declared on the
         // Envelope stay unresolved here, so namespaces are read where declared and otherwise
         // the local name decides.
@@ -550,39 +558,51 @@ impl HeaderScan {
         wrapped.extend_from_slice(b"<Header>");
         wrapped.extend_from_slice(content);
         wrapped.extend_from_slice(b"</Header>");
-        let mut reader = NsReader::from_reader(wrapped.as_slice());
+        let mut reader = Reader::from_reader(wrapped.as_slice());
+        // The wrapper declares nothing: a child's own declarations are all there is to resolve.
+        let mut resolver = NamespaceResolver::default();
         let mut depth = 0usize;
-        let mut current: Option<(String, bool, usize)> = None;
+        let mut current: Option<(String, usize)> = None;
         let mut text = String::new();
         loop {
             let offset = reader.buffer_position() as usize;
-            let Ok((ns, event)) = reader.read_resolved_event() else {
+            let Ok(event) = reader.read_event() else {
                 break;
-            };
-            let is_wsa = |ns: &ResolveResult| match ns {
-                ResolveResult::Bound(n) => n.as_ref() == WSA_NS.as_bytes(),
-                // An unresolved prefix (declared on the Envelope): judge by the local name.
-                ResolveResult::Unknown(_) => true,
-                ResolveResult::Unbound => false,
             };
             match event {
                 Event::Start(ref e) | Event::Empty(ref e) => {
                     let empty = matches!(event, Event::Empty(_));
                     depth += 1;
                     if depth == 2 {
+                        if resolver.push(e).is_err() {
+                            break;
+                        }
+                        let is_wsa = match resolver.resolve_element(e.name()).0 {
+                            ResolveResult::Bound(n) => n.as_ref() == WSA_NS.as_bytes(),
+                            // An unresolved prefix (declared on the Envelope): judge by the local name.
+                            ResolveResult::Unknown(_) => true,
+                            ResolveResult::Unbound => false,
+                        };
+                        resolver.pop();
                         let local = String::from_utf8_lossy(e.local_name().as_ref()).into_owned();
-                        let at = range.start + offset.saturating_sub(b"<Header>".len());
-                        if is_wsa(&ns)
-                            && ["Action", "MessageID", "To", "ReplyTo", "From", "RelatesTo"].contains(&local.as_str())
-                        {
+                        let at = start + offset.saturating_sub(b"<Header>".len());
+                        let addressing =
+                            is_wsa && ["Action", "MessageID", "To", "ReplyTo", "From", "RelatesTo"].contains(&local.as_str());
+                        if addressing {
                             if empty {
                                 scan.addressing.push((local.clone(), String::new(), at));
                             } else {
-                                current = Some((local.clone(), true, at));
+                                current = Some((local.clone(), at));
                                 text.clear();
                             }
                         }
                         scan.children.push(local);
+                        if !empty && !addressing {
+                            if reader.read_to_end(e.name()).is_err() {
+                                break;
+                            }
+                            depth -= 1;
+                        }
                     }
                     if empty {
                         depth -= 1;
@@ -595,7 +615,7 @@ impl HeaderScan {
                 }
                 Event::End(_) => {
                     if depth == 2
-                        && let Some((local, _, at)) = current.take()
+                        && let Some((local, at)) = current.take()
                     {
                         scan.addressing.push((local, std::mem::take(&mut text), at));
                     }
@@ -641,4 +661,124 @@ fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
         return None;
     }
     haystack.windows(needle.len()).position(|w| w == needle)
+}
+
+#[cfg(test)]
+mod header_scan_tests {
+    use proptest::prelude::*;
+    use quick_xml::reader::NsReader;
+
+    use super::*;
+
+    /// The scan as it was: every event of the Header read and resolved. The oracle.
+    fn read_everything(content: &[u8], start: usize) -> HeaderScan {
+        let mut scan = HeaderScan::default();
+        let mut wrapped = b"<Header>".to_vec();
+        wrapped.extend_from_slice(content);
+        wrapped.extend_from_slice(b"</Header>");
+        let mut reader = NsReader::from_reader(wrapped.as_slice());
+        let mut depth = 0usize;
+        let mut current: Option<(String, usize)> = None;
+        let mut text = String::new();
+        loop {
+            let offset = reader.buffer_position() as usize;
+            let Ok((ns, event)) = reader.read_resolved_event() else {
+                break;
+            };
+            let is_wsa = match ns {
+                ResolveResult::Bound(n) => n.as_ref() == WSA_NS.as_bytes(),
+                ResolveResult::Unknown(_) => true,
+                ResolveResult::Unbound => false,
+            };
+            match event {
+                Event::Start(ref e) | Event::Empty(ref e) => {
+                    let empty = matches!(event, Event::Empty(_));
+                    depth += 1;
+                    if depth == 2 {
+                        let local = String::from_utf8_lossy(e.local_name().as_ref()).into_owned();
+                        let at = start + offset.saturating_sub(b"<Header>".len());
+                        if is_wsa && ["Action", "MessageID", "To", "ReplyTo", "From", "RelatesTo"].contains(&local.as_str()) {
+                            if empty {
+                                scan.addressing.push((local.clone(), String::new(), at));
+                            } else {
+                                current = Some((local.clone(), at));
+                                text.clear();
+                            }
+                        }
+                        scan.children.push(local);
+                    }
+                    if empty {
+                        depth -= 1;
+                    }
+                }
+                Event::Text(ref t) if depth == 2 && current.is_some() => {
+                    if let Ok(s) = t.decode() {
+                        text.push_str(&s);
+                    }
+                }
+                Event::End(_) => {
+                    if depth == 2
+                        && let Some((local, at)) = current.take()
+                    {
+                        scan.addressing.push((local, std::mem::take(&mut text), at));
+                    }
+                    depth = depth.saturating_sub(1);
+                }
+                Event::Eof => break,
+                _ => {}
+            }
+        }
+        scan
+    }
+
+    /// Header children as clients write them, and some they should not.
+    fn child() -> impl Strategy<Value = String> {
+        let wsa = format!("xmlns:wsa=\"{WSA_NS}\"");
+        prop::sample::select(vec![
+            "<wsa:Action>urn:a</wsa:Action>".to_owned(),
+            format!("<wsa:MessageID {wsa}>urn:uuid:1</wsa:MessageID>"),
+            format!("<wsa:To {wsa}/>"),
+            format!("<a:To xmlns:a=\"{WSA_NS}\">http://x/<!-- c --></a:To>"),
+            format!("<RelatesTo xmlns=\"{WSA_NS}\">r &amp; s</RelatesTo>"),
+            "<To>unbound</To>".to_owned(),
+            "<o:To xmlns:o=\"urn:other\">other</o:To>".to_owned(),
+            format!("<wsa:ReplyTo {wsa}><wsa:Address>urn:r</wsa:Address></wsa:ReplyTo>"),
+            format!(
+                "<wsse:Security xmlns:wsse=\"urn:wsse\" {wsa}><saml:Assertion xmlns:saml=\"urn:s\"><wsa:To>inner</wsa:To><saml:Assertion>nested</saml:Assertion></saml:Assertion><wsse:Security/></wsse:Security>"
+            ),
+            "<h:RequestHeader xmlns:h=\"urn:h\"><h:TransactionUUID>u</h:TransactionUUID></h:RequestHeader>".to_owned(),
+            "<x:Deep xmlns:x=\"urn:x\"><x:Deep><x:Deep/></x:Deep><![CDATA[<x:Deep>]]></x:Deep>".to_owned(),
+            "<wsa:From/>".to_owned(),
+            " \n ".to_owned(),
+            "<!-- between -->".to_owned(),
+            "<bad xmlns:xml=\"urn:not-xml\"/>".to_owned(),
+            "<broken>".to_owned(),
+        ])
+    }
+
+    proptest! {
+        #[test]
+        fn skipping_subtrees_reads_what_reading_everything_reads(
+            children in prop::collection::vec(child(), 0..8),
+            start in 0usize..500,
+        ) {
+            let content = children.concat();
+            prop_assert_eq!(
+                HeaderScan::read(content.as_bytes(), start),
+                read_everything(content.as_bytes(), start),
+                "{}", content
+            );
+        }
+    }
+
+    #[test]
+    fn a_security_header_is_passed_over_and_the_addressing_after_it_is_read() {
+        let content = format!(
+            "<wsse:Security xmlns:wsse=\"urn:wsse\"><wsa:To xmlns:wsa=\"{WSA_NS}\">inner</wsa:To></wsse:Security><wsa:To xmlns:wsa=\"{WSA_NS}\">outer</wsa:To>"
+        );
+        let scan = HeaderScan::read(content.as_bytes(), 10);
+        assert_eq!(scan.children, ["Security", "To"]);
+        let at = 10 + content.find("<wsa:To xmlns:wsa=\"http://www.w3.org/2005/08/addressing\">outer").unwrap();
+        assert_eq!(scan.addressing, [("To".to_owned(), "outer".to_owned(), at)]);
+    }
 }
