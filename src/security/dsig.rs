@@ -104,13 +104,7 @@ pub fn sign(xml: &str, references: &[SignReference], key: &PrivateKey, key_info:
         ));
     }
     let tree = Tree::parse(xml.as_bytes())?;
-    // SignedInfo is written in its exclusive canonical form (no white space, empty elements
-    // as start-end pairs, only the `ds` prefix declared, on SignedInfo itself where it stands
-    // alone): what is signed is then these very bytes, with no second parse.
-    let mut canonical = String::with_capacity(512 + 700 * references.len());
-    canonical.push_str(SIGNED_INFO_START);
-    let inner = canonical.len();
-    canonical.push_str(SIGNED_INFO_METHODS);
+    let mut digests = Vec::with_capacity(references.len());
     for r in references {
         let mut node = tree
             .element_by_id(&r.id)?
@@ -118,7 +112,24 @@ pub fn sign(xml: &str, references: &[SignReference], key: &PrivateKey, key_info:
         if r.str_transform {
             node = referenced_token(&tree, node)?;
         }
-        let digest = B64.encode(Sha256::digest(tree.exc_c14n(node, None, &[])));
+        digests.push((r, Sha256::digest(tree.exc_c14n(node, None, &[])).into()));
+    }
+    let element = signature(&digests, key, key_info)?;
+    Ok(xml.replacen(SIGNATURE_PLACEHOLDER, &element, 1))
+}
+
+/// The `ds:Signature` element over references whose digests (SHA-256 of each referenced
+/// element's exclusive canonical form) are known: SignedInfo written in canonical form, signed
+/// with `key`. `key_info` is the content of `ds:KeyInfo` (raw XML).
+pub fn signature(digests: &[(&SignReference, [u8; 32])], key: &PrivateKey, key_info: &str) -> Result<String, DsigError> {
+    // SignedInfo is written in its exclusive canonical form (no white space, empty elements
+    // as start-end pairs, only the `ds` prefix declared, on SignedInfo itself where it stands
+    // alone): what is signed is then these very bytes, with no second parse.
+    let mut canonical = String::with_capacity(512 + 700 * digests.len());
+    canonical.push_str(SIGNED_INFO_START);
+    let inner = canonical.len();
+    canonical.push_str(SIGNED_INFO_METHODS);
+    for (r, digest) in digests {
         canonical.push_str("<ds:Reference URI=\"#");
         push_attribute_value(&mut canonical, &r.id);
         canonical.push_str("\"><ds:Transforms>");
@@ -131,19 +142,18 @@ pub fn sign(xml: &str, references: &[SignReference], key: &PrivateKey, key_info:
             EXC_C14N_TRANSFORM
         });
         canonical.push_str(DIGEST_METHOD);
-        canonical.push_str(&digest);
+        canonical.push_str(&B64.encode(digest));
         canonical.push_str("</ds:DigestValue></ds:Reference>");
     }
     canonical.push_str("</ds:SignedInfo>");
     let signature = key
         .sign_pkcs1_sha256(canonical.as_bytes())
         .map_err(DsigError::Signing)?;
-    let element = format!(
+    Ok(format!(
         "<ds:Signature xmlns:ds=\"{DS_NS}\"><ds:SignedInfo>{}<ds:SignatureValue>{}</ds:SignatureValue><ds:KeyInfo>{key_info}</ds:KeyInfo></ds:Signature>",
         &canonical[inner..],
         B64.encode(signature)
-    );
-    Ok(xml.replacen(SIGNATURE_PLACEHOLDER, &element, 1))
+    ))
 }
 
 const SIGNED_INFO_START: &str = "<ds:SignedInfo xmlns:ds=\"http://www.w3.org/2000/09/xmldsig#\">";

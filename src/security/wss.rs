@@ -408,6 +408,13 @@ impl<'a> Signer<'a> {
 /// request used WS-Addressing: `wsa:Action`, a fresh `wsa:MessageID`, `wsa:RelatesTo` echoing
 /// the request's MessageID), a Timestamp, the service certificate, and a signature over Body,
 /// Timestamp and the addressing headers.
+///
+/// sfstub writes every signed part itself, so their canonical forms are written directly
+/// rather than found again by parsing the finished envelope: only the Body's content, which a
+/// service wrote, is parsed and canonicalised, inside a Body carrying the envelope's
+/// declarations (the same canonical bytes as in place: exclusive canonicalisation renders
+/// only the declarations an element visibly uses). The envelope is then written once, the
+/// signature in its place.
 pub fn signed_response(
     version: SoapVersion,
     body_content: &[u8],
@@ -416,45 +423,104 @@ pub fn signed_response(
     now: DateTime<Utc>,
     signer: &Signer<'_>,
 ) -> Result<Vec<u8>, DsigError> {
-    let mut refs = vec![SignReference::to("_body")];
-    let mut headers = String::new();
-    if let Some(a) = addressing {
-        headers.push_str(&format!(
-            "<wsa:Action wsu:Id=\"_action\">{}</wsa:Action><wsa:MessageID wsu:Id=\"_messageid\">{}</wsa:MessageID>",
-            escape(&a.action),
-            escape(&a.message_id)
-        ));
-        refs.push(SignReference::to("_action"));
-        refs.push(SignReference::to("_messageid"));
-        if let Some(id) = &a.relates_to {
-            headers.push_str(&format!(
-                "<wsa:RelatesTo wsu:Id=\"_relatesto\">{}</wsa:RelatesTo>",
-                escape(id)
-            ));
-            refs.push(SignReference::to("_relatesto"));
+    let body = std::str::from_utf8(body_content).map_err(|e| DsigError::Malformed(e.to_string()))?;
+    let soap = version.namespace();
+    let declarations =
+        format!("xmlns:soap=\"{soap}\" xmlns:wsa=\"{WSA_NS}\" xmlns:wsse=\"{WSSE_NS}\" xmlns:wsu=\"{WSU_NS}\"");
+    let body_element = format!("<soap:Body {declarations} wsu:Id=\"_body\">{body}</soap:Body>");
+    let body_tree = Tree::parse(body_element.as_bytes())?;
+    // The Body's content is a service's; an identifier of the envelope's own inside it would
+    // make a reference ambiguous.
+    for id in RESPONSE_IDS {
+        match body_tree.element_by_id(id)? {
+            Some(at) if at == body_tree.root() => {}
+            None => {}
+            Some(_) => return Err(DsigError::Malformed(format!("two elements carry the identifier {id:?}"))),
         }
     }
-    refs.push(SignReference::to("_timestamp"));
+    let references: Vec<SignReference> = RESPONSE_IDS
+        .iter()
+        .filter(|id| match **id {
+            "_action" | "_messageid" => addressing.is_some(),
+            "_relatesto" => addressing.is_some_and(|a| a.relates_to.is_some()),
+            _ => true,
+        })
+        .map(|id| SignReference::to(*id))
+        .collect();
+    let created = saml::instant(now);
+    let expires = saml::instant(now + Duration::minutes(5));
+    let mut digests = Vec::with_capacity(references.len());
+    let mut headers = String::new();
+    for r in &references {
+        let canonical = match r.id.as_str() {
+            "_body" => body_tree.exc_c14n(body_tree.root(), None, &[]),
+            "_timestamp" => format!(
+                "<wsu:Timestamp xmlns:wsu=\"{WSU_NS}\" wsu:Id=\"_timestamp\"><wsu:Created>{created}</wsu:Created><wsu:Expires>{expires}</wsu:Expires></wsu:Timestamp>"
+            )
+            .into_bytes(),
+            id => {
+                let (name, value) = match (id, addressing) {
+                    ("_action", Some(a)) => ("Action", a.action.as_str()),
+                    ("_messageid", Some(a)) => ("MessageID", a.message_id.as_str()),
+                    (_, Some(a)) => ("RelatesTo", a.relates_to.as_deref().unwrap_or_default()),
+                    (_, None) => unreachable!("addressing references are made only with addressing"),
+                };
+                headers.push_str(&format!("<wsa:{name} wsu:Id=\"{id}\">{}</wsa:{name}>", escape(value)));
+                addressing_canonical(name, id, value)
+            }
+        };
+        digests.push((r, Sha256::digest(canonical).into()));
+    }
     if let Some(extra) = extra_header {
         headers.push_str(extra);
     }
+    let signature = dsig::signature(&digests, signer.key, RESPONSE_KEY_INFO)?;
     let must_understand = if version == SoapVersion::V12 { "true" } else { "1" };
-    let body = std::str::from_utf8(body_content).map_err(|e| DsigError::Malformed(e.to_string()))?;
-    let xml = format!(
-        "<soap:Envelope xmlns:soap=\"{soap}\" xmlns:wsa=\"{WSA_NS}\" xmlns:wsse=\"{WSSE_NS}\" xmlns:wsu=\"{WSU_NS}\"><soap:Header>{headers}\
+    let envelope = format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?><soap:Envelope {declarations}><soap:Header>{headers}\
 <wsse:Security soap:mustUnderstand=\"{must_understand}\"><wsu:Timestamp wsu:Id=\"_timestamp\"><wsu:Created>{created}</wsu:Created><wsu:Expires>{expires}</wsu:Expires></wsu:Timestamp>\
-<wsse:BinarySecurityToken wsu:Id=\"_service_certificate\" ValueType=\"{X509V3}\" EncodingType=\"{BASE64_BINARY}\">{cert}</wsse:BinarySecurityToken>{SIGNATURE_PLACEHOLDER}</wsse:Security>\
+<wsse:BinarySecurityToken wsu:Id=\"_service_certificate\" ValueType=\"{X509V3}\" EncodingType=\"{BASE64_BINARY}\">{cert}</wsse:BinarySecurityToken>{signature}</wsse:Security>\
 </soap:Header><soap:Body wsu:Id=\"_body\">{body}</soap:Body></soap:Envelope>",
-        soap = version.namespace(),
-        created = saml::instant(now),
-        expires = saml::instant(now + Duration::minutes(5)),
         cert = signer.certificate_base64,
     );
-    let signed = dsig::sign(&xml, &refs, signer.key, RESPONSE_KEY_INFO)?;
-    let mut out = Vec::with_capacity(signed.len() + 40);
-    out.extend_from_slice(b"<?xml version=\"1.0\" encoding=\"UTF-8\"?>");
-    out.extend_from_slice(signed.as_bytes());
-    Ok(out)
+    Ok(envelope.into_bytes())
+}
+
+/// The identifiers of a signed response's parts, in the order its signature references them.
+const RESPONSE_IDS: [&str; 5] = ["_body", "_action", "_messageid", "_relatesto", "_timestamp"];
+
+/// The exclusive canonical form of the addressing header `<wsa:{name} wsu:Id="{id}">` holding
+/// `value` in a response envelope: the two prefixes it uses declared on it, the text as a
+/// parser reads it from the escaped envelope (line ends normalised to `\n`) and as
+/// canonicalisation escapes it.
+fn addressing_canonical(name: &str, id: &str, value: &str) -> Vec<u8> {
+    let mut out = Vec::with_capacity(160 + value.len());
+    out.extend_from_slice(b"<wsa:");
+    out.extend_from_slice(name.as_bytes());
+    out.extend_from_slice(b" xmlns:wsa=\"");
+    out.extend_from_slice(WSA_NS.as_bytes());
+    out.extend_from_slice(b"\" xmlns:wsu=\"");
+    out.extend_from_slice(WSU_NS.as_bytes());
+    out.extend_from_slice(b"\" wsu:Id=\"");
+    out.extend_from_slice(id.as_bytes());
+    out.extend_from_slice(b"\">");
+    let mut bytes = value.bytes().peekable();
+    while let Some(b) = bytes.next() {
+        match b {
+            b'&' => out.extend_from_slice(b"&amp;"),
+            b'<' => out.extend_from_slice(b"&lt;"),
+            b'>' => out.extend_from_slice(b"&gt;"),
+            b'\r' => {
+                bytes.next_if_eq(&b'\n');
+                out.push(b'\n');
+            }
+            b => out.push(b),
+        }
+    }
+    out.extend_from_slice(b"</wsa:");
+    out.extend_from_slice(name.as_bytes());
+    out.push(b'>');
+    out
 }
 
 /// The KeyInfo of a signed response: the BinarySecurityToken beside the signature.
@@ -521,3 +587,118 @@ pub fn signed_request(r: &ClientRequest<'_>) -> Result<String, DsigError> {
 
 /// The WS-Security 1.1 namespace (`wsse11:TokenType`).
 pub const WSSE11_NS: &str = "http://docs.oasis-open.org/wss/oasis-wss-wssecurity-secext-1.1.xsd";
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::security::keys::KeyMaterial;
+
+    /// The signed response as it was made before its parts were canonicalised directly: the
+    /// whole envelope written with a placeholder, parsed, every part found by its identifier
+    /// and canonicalised from the tree. The oracle for [`signed_response`].
+    fn signed_response_by_parsing(
+        version: SoapVersion,
+        body: &str,
+        addressing: Option<&ResponseAddressing>,
+        extra_header: Option<&str>,
+        now: DateTime<Utc>,
+        signer: &Signer<'_>,
+    ) -> Result<Vec<u8>, DsigError> {
+        let mut refs = vec![SignReference::to("_body")];
+        let mut headers = String::new();
+        if let Some(a) = addressing {
+            headers.push_str(&format!(
+                "<wsa:Action wsu:Id=\"_action\">{}</wsa:Action><wsa:MessageID wsu:Id=\"_messageid\">{}</wsa:MessageID>",
+                escape(&a.action),
+                escape(&a.message_id)
+            ));
+            refs.push(SignReference::to("_action"));
+            refs.push(SignReference::to("_messageid"));
+            if let Some(id) = &a.relates_to {
+                headers.push_str(&format!("<wsa:RelatesTo wsu:Id=\"_relatesto\">{}</wsa:RelatesTo>", escape(id)));
+                refs.push(SignReference::to("_relatesto"));
+            }
+        }
+        refs.push(SignReference::to("_timestamp"));
+        if let Some(extra) = extra_header {
+            headers.push_str(extra);
+        }
+        let must_understand = if version == SoapVersion::V12 { "true" } else { "1" };
+        let xml = format!(
+            "<soap:Envelope xmlns:soap=\"{soap}\" xmlns:wsa=\"{WSA_NS}\" xmlns:wsse=\"{WSSE_NS}\" xmlns:wsu=\"{WSU_NS}\"><soap:Header>{headers}\
+<wsse:Security soap:mustUnderstand=\"{must_understand}\"><wsu:Timestamp wsu:Id=\"_timestamp\"><wsu:Created>{created}</wsu:Created><wsu:Expires>{expires}</wsu:Expires></wsu:Timestamp>\
+<wsse:BinarySecurityToken wsu:Id=\"_service_certificate\" ValueType=\"{X509V3}\" EncodingType=\"{BASE64_BINARY}\">{cert}</wsse:BinarySecurityToken>{SIGNATURE_PLACEHOLDER}</wsse:Security>\
+</soap:Header><soap:Body wsu:Id=\"_body\">{body}</soap:Body></soap:Envelope>",
+            soap = version.namespace(),
+            created = saml::instant(now),
+            expires = saml::instant(now + Duration::minutes(5)),
+            cert = signer.certificate_base64,
+        );
+        let signed = dsig::sign(&xml, &refs, signer.key, RESPONSE_KEY_INFO)?;
+        Ok(format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?>{signed}").into_bytes())
+    }
+
+    /// Text a client may echo into a response: markup characters, line ends of every kind,
+    /// non-ASCII.
+    fn text() -> impl Strategy<Value = String> {
+        prop::collection::vec(
+            prop::sample::select(vec!["a", "urn:uuid:1", "&", "<", ">", "\"", "'", "\r\n", "\r", "\n", "\t", "æø", " ", "]]>"]),
+            0..8,
+        )
+        .prop_map(|parts| parts.concat())
+    }
+
+    /// Body content as services write it: namespaces declared where used or borrowed from the
+    /// envelope, attributes, escaped text, empty elements, comments.
+    fn body() -> impl Strategy<Value = String> {
+        (
+            prop::sample::select(vec![
+                "<k:Svar xmlns:k=\"urn:k\" b=\"2\" a=\"1\"><k:Liste/></k:Svar>",
+                "<Svar xmlns=\"urn:d\"><Tom></Tom><i xmlns=\"\">x</i></Svar>",
+                "<wsu:Borrowed>the envelope's prefix</wsu:Borrowed>",
+                "<x:A xmlns:x=\"urn:x\" xmlns:y=\"urn:y\"><y:B y:at=\"&quot;\"/><!-- note --></x:A>",
+                "",
+            ]),
+            text(),
+        )
+            .prop_map(|(element, text)| format!("{element}<t>{}</t>", escape(&text)))
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+        #[test]
+        fn canonical_parts_written_directly_sign_the_same_bytes_as_parsing_the_envelope(
+            v12 in any::<bool>(),
+            body in body(),
+            addressing in prop::option::of((text(), text(), prop::option::of(text()))),
+            extra in prop::option::of(Just("<h:RequestHeader xmlns:h=\"urn:h\"><h:TransactionUUID>u</h:TransactionUUID></h:RequestHeader>")),
+        ) {
+            let keys = KeyMaterial::ephemeral_shared();
+            let signer = Signer::of(&keys.service);
+            let version = if v12 { SoapVersion::V12 } else { SoapVersion::V11 };
+            let addressing = addressing.map(|(action, message_id, relates_to)| ResponseAddressing {
+                action,
+                message_id,
+                relates_to,
+            });
+            let now = crate::scenario::parse_clock("2026-11-22T12:00:00Z").unwrap().now();
+            let direct = signed_response(version, body.as_bytes(), addressing.as_ref(), extra, now, &signer).unwrap();
+            let parsed = signed_response_by_parsing(version, &body, addressing.as_ref(), extra, now, &signer).unwrap();
+            prop_assert_eq!(String::from_utf8(direct).unwrap(), String::from_utf8(parsed).unwrap());
+        }
+    }
+
+    #[test]
+    fn an_identifier_of_the_envelope_inside_the_body_is_refused() {
+        let keys = KeyMaterial::ephemeral_shared();
+        let signer = Signer::of(&keys.service);
+        let now = crate::scenario::parse_clock("2026-11-22T12:00:00Z").unwrap().now();
+        for body in ["<a wsu:Id=\"_timestamp\"/>", "<a Id=\"_body\"/>"] {
+            let err = signed_response(SoapVersion::V12, body.as_bytes(), None, None, now, &signer).unwrap_err();
+            assert!(err.to_string().contains("two elements carry the identifier"), "{err}");
+            assert!(signed_response_by_parsing(SoapVersion::V12, body, None, None, now, &signer).is_err());
+        }
+    }
+}
