@@ -8,26 +8,15 @@
 //!
 //! `N=1000 REQUEST=soapui valgrind --tool=callgrind --toggle-collect='sfstub::soap::parse_envelope' target/release/examples/envelope_cost`
 
+#[path = "support/requests.rs"]
+mod requests;
+
 use std::time::Instant;
 
 use sfstub::soap::{Limits, SoapVersion, parse_envelope};
 
 /// The request of `examples/request_cost.rs`.
-const PLAIN: &str = r#"<soap:Envelope xmlns:soap="http://www.w3.org/2003/05/soap-envelope" xmlns:k="http://www.kombit.dk/int/2022/01/01/" xmlns:kontekst="http://kombit.dk/xml/schemas/kontekst/2017/01/01/">
-  <soap:Body>
-    <k:KontrolsagListeHent_I revision="1">
-      <kontekst:HovedOplysninger>
-        <kontekst:TransaktionsId>6f1c1a4e-1111-4c1e-9a53-0d6f5f0c2a11</kontekst:TransaktionsId>
-        <kontekst:TransaktionsTid>2026-11-22T10:15:00Z</kontekst:TransaktionsTid>
-        <kontekst:AuthorityContext><kontekst:MunicipalityCVR>64942212</kontekst:MunicipalityCVR></kontekst:AuthorityContext>
-      </kontekst:HovedOplysninger>
-      <k:KontrolsagSoegKriterie>
-        <k:PersonCPRNummer>150780-4329</k:PersonCPRNummer>
-        <k:Hjemmel>UDBL_11A_STK2</k:Hjemmel>
-      </k:KontrolsagSoegKriterie>
-    </k:KontrolsagListeHent_I>
-  </soap:Body>
-</soap:Envelope>"#;
+use requests::KONTROLSAG as PLAIN;
 
 /// The same call as SoapUI generates it and a tester fills it in.
 const SOAPUI: &str = r#"<soap:Envelope xmlns:soap="http://www.w3.org/2003/05/soap-envelope" xmlns:ns="http://www.kombit.dk/int/2022/01/01/" xmlns:ns1="http://kombit.dk/xml/schemas/kontekst/2017/01/01/">

@@ -10,27 +10,16 @@
 //!
 //! `cargo run --release --example journal_cost`
 
+#[path = "support/requests.rs"]
+mod requests;
+
 use std::time::Instant;
 
 use bytes::Bytes;
 use sfstub::app::{App, Limits};
 use sfstub::scenario::{Scenario, parse_clock};
 
-const REQUEST: &str = r#"<soap:Envelope xmlns:soap="http://www.w3.org/2003/05/soap-envelope" xmlns:k="http://www.kombit.dk/int/2022/01/01/" xmlns:kontekst="http://kombit.dk/xml/schemas/kontekst/2017/01/01/">
-  <soap:Body>
-    <k:KontrolsagListeHent_I revision="1">
-      <kontekst:HovedOplysninger>
-        <kontekst:TransaktionsId>6f1c1a4e-1111-4c1e-9a53-0d6f5f0c2a11</kontekst:TransaktionsId>
-        <kontekst:TransaktionsTid>2026-11-22T10:15:00Z</kontekst:TransaktionsTid>
-        <kontekst:AuthorityContext><kontekst:MunicipalityCVR>64942212</kontekst:MunicipalityCVR></kontekst:AuthorityContext>
-      </kontekst:HovedOplysninger>
-      <k:KontrolsagSoegKriterie>
-        <k:PersonCPRNummer>150780-4329</k:PersonCPRNummer>
-        <k:Hjemmel>UDBL_11A_STK2</k:Hjemmel>
-      </k:KontrolsagSoegKriterie>
-    </k:KontrolsagListeHent_I>
-  </soap:Body>
-</soap:Envelope>"#;
+use requests::KONTROLSAG as REQUEST;
 
 fn app(journal: usize, conformance: sfstub::conformance::Mode) -> App {
     let clock = parse_clock("2026-11-22T12:00:00Z").unwrap();

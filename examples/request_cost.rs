@@ -11,6 +11,9 @@
 //! `N=20000 LOG=info cargo run --release --example request_cost`
 //! `N=2000 valgrind --tool=callgrind target/release/examples/request_cost`
 
+#[path = "support/requests.rs"]
+mod requests;
+
 use std::time::Instant;
 
 use bytes::Bytes;
@@ -18,22 +21,7 @@ use sfstub::app::{App, Limits};
 use sfstub::logging::LogQueue;
 use sfstub::scenario::{Scenario, parse_clock};
 
-/// UDK (CVR 64942212) asks for a citizen with an open case held by a municipality.
-pub const REQUEST: &str = r#"<soap:Envelope xmlns:soap="http://www.w3.org/2003/05/soap-envelope" xmlns:k="http://www.kombit.dk/int/2022/01/01/" xmlns:kontekst="http://kombit.dk/xml/schemas/kontekst/2017/01/01/">
-  <soap:Body>
-    <k:KontrolsagListeHent_I revision="1">
-      <kontekst:HovedOplysninger>
-        <kontekst:TransaktionsId>6f1c1a4e-1111-4c1e-9a53-0d6f5f0c2a11</kontekst:TransaktionsId>
-        <kontekst:TransaktionsTid>2026-11-22T10:15:00Z</kontekst:TransaktionsTid>
-        <kontekst:AuthorityContext><kontekst:MunicipalityCVR>64942212</kontekst:MunicipalityCVR></kontekst:AuthorityContext>
-      </kontekst:HovedOplysninger>
-      <k:KontrolsagSoegKriterie>
-        <k:PersonCPRNummer>150780-4329</k:PersonCPRNummer>
-        <k:Hjemmel>UDBL_11A_STK2</k:Hjemmel>
-      </k:KontrolsagSoegKriterie>
-    </k:KontrolsagListeHent_I>
-  </soap:Body>
-</soap:Envelope>"#;
+pub use requests::KONTROLSAG as REQUEST;
 
 fn main() {
     let n: u32 = std::env::var("N").ok().and_then(|v| v.parse().ok()).unwrap_or(200_000);

@@ -586,8 +586,8 @@ impl HeaderScan {
                         resolver.pop();
                         let local = String::from_utf8_lossy(e.local_name().as_ref()).into_owned();
                         let at = start + offset.saturating_sub(b"<Header>".len());
-                        let addressing =
-                            is_wsa && ["Action", "MessageID", "To", "ReplyTo", "From", "RelatesTo"].contains(&local.as_str());
+                        let addressing = is_wsa
+                            && ["Action", "MessageID", "To", "ReplyTo", "From", "RelatesTo"].contains(&local.as_str());
                         if addressing {
                             if empty {
                                 scan.addressing.push((local.clone(), String::new(), at));
@@ -697,7 +697,9 @@ mod header_scan_tests {
                     if depth == 2 {
                         let local = String::from_utf8_lossy(e.local_name().as_ref()).into_owned();
                         let at = start + offset.saturating_sub(b"<Header>".len());
-                        if is_wsa && ["Action", "MessageID", "To", "ReplyTo", "From", "RelatesTo"].contains(&local.as_str()) {
+                        if is_wsa
+                            && ["Action", "MessageID", "To", "ReplyTo", "From", "RelatesTo"].contains(&local.as_str())
+                        {
                             if empty {
                                 scan.addressing.push((local.clone(), String::new(), at));
                             } else {
@@ -778,7 +780,10 @@ mod header_scan_tests {
         );
         let scan = HeaderScan::read(content.as_bytes(), 10);
         assert_eq!(scan.children, ["Security", "To"]);
-        let at = 10 + content.find("<wsa:To xmlns:wsa=\"http://www.w3.org/2005/08/addressing\">outer").unwrap();
+        let at = 10
+            + content
+                .find("<wsa:To xmlns:wsa=\"http://www.w3.org/2005/08/addressing\">outer")
+                .unwrap();
         assert_eq!(scan.addressing, [("To".to_owned(), "outer".to_owned(), at)]);
     }
 }

@@ -121,7 +121,11 @@ pub fn sign(xml: &str, references: &[SignReference], key: &PrivateKey, key_info:
 /// The `ds:Signature` element over references whose digests (SHA-256 of each referenced
 /// element's exclusive canonical form) are known: SignedInfo written in canonical form, signed
 /// with `key`. `key_info` is the content of `ds:KeyInfo` (raw XML).
-pub fn signature(digests: &[(&SignReference, [u8; 32])], key: &PrivateKey, key_info: &str) -> Result<String, DsigError> {
+pub fn signature(
+    digests: &[(&SignReference, [u8; 32])],
+    key: &PrivateKey,
+    key_info: &str,
+) -> Result<String, DsigError> {
     // SignedInfo is written in its exclusive canonical form (no white space, empty elements
     // as start-end pairs, only the `ds` prefix declared, on SignedInfo itself where it stands
     // alone): what is signed is then these very bytes, with no second parse.

@@ -435,7 +435,11 @@ pub fn signed_response(
         match body_tree.element_by_id(id)? {
             Some(at) if at == body_tree.root() => {}
             None => {}
-            Some(_) => return Err(DsigError::Malformed(format!("two elements carry the identifier {id:?}"))),
+            Some(_) => {
+                return Err(DsigError::Malformed(format!(
+                    "two elements carry the identifier {id:?}"
+                )));
+            }
         }
     }
     let references: Vec<SignReference> = RESPONSE_IDS
@@ -617,7 +621,10 @@ mod tests {
             refs.push(SignReference::to("_action"));
             refs.push(SignReference::to("_messageid"));
             if let Some(id) = &a.relates_to {
-                headers.push_str(&format!("<wsa:RelatesTo wsu:Id=\"_relatesto\">{}</wsa:RelatesTo>", escape(id)));
+                headers.push_str(&format!(
+                    "<wsa:RelatesTo wsu:Id=\"_relatesto\">{}</wsa:RelatesTo>",
+                    escape(id)
+                ));
                 refs.push(SignReference::to("_relatesto"));
             }
         }
@@ -644,7 +651,22 @@ mod tests {
     /// non-ASCII.
     fn text() -> impl Strategy<Value = String> {
         prop::collection::vec(
-            prop::sample::select(vec!["a", "urn:uuid:1", "&", "<", ">", "\"", "'", "\r\n", "\r", "\n", "\t", "æø", " ", "]]>"]),
+            prop::sample::select(vec![
+                "a",
+                "urn:uuid:1",
+                "&",
+                "<",
+                ">",
+                "\"",
+                "'",
+                "\r\n",
+                "\r",
+                "\n",
+                "\t",
+                "æø",
+                " ",
+                "]]>",
+            ]),
             0..8,
         )
         .prop_map(|parts| parts.concat())
