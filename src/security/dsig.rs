@@ -368,7 +368,7 @@ fn inclusive_prefixes(tree: &Tree, method: NodeId) -> Vec<String> {
 
 /// "#id (the soap:Body)" — for messages.
 fn describe(tree: &Tree, node: NodeId, id: &str) -> String {
-    format!("#{id} (the {})", tree.element(node).name)
+    format!("#{id} (the {})", tree.element(node).name())
 }
 
 #[cfg(test)]

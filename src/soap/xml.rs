@@ -46,6 +46,18 @@ impl LimitCheck {
     /// Checks a start tag (`empty` for `<a/>`, which closes at once). The error names the
     /// element and the limit, ready for a fault.
     pub fn open(&mut self, start: &BytesStart<'_>, empty: bool) -> Result<(), String> {
+        self.open_visiting(start, empty, |_, _| {})
+    }
+
+    /// [`LimitCheck::open`], handing each attribute's raw name and value (namespace
+    /// declarations included, in document order) to `visit` as they are checked, for a reader
+    /// that keeps them: the tag's attributes are read once.
+    pub fn open_visiting(
+        &mut self,
+        start: &BytesStart<'_>,
+        empty: bool,
+        visit: impl FnMut(&[u8], &[u8]),
+    ) -> Result<(), String> {
         let max = self.limits;
         if self.declared.len() >= max.max_depth {
             return Err(format!(
@@ -56,7 +68,7 @@ impl LimitCheck {
         // Most tags of a request carry no attributes: nothing to read then.
         let declarations = match start.attributes_raw().iter().all(|&b| is_xml_space(b)) {
             true => 0,
-            false => check_attributes(start, max.max_attributes)?,
+            false => check_attributes_visiting(start, max.max_attributes, visit)?,
         };
         if self.in_scope + declarations > max.max_namespaces {
             return Err(format!(
@@ -90,6 +102,16 @@ fn is_xml_space(b: u8) -> bool {
 /// included), each well-formed, no name twice. Returns the number of namespace declarations.
 /// Linear in the tag.
 pub fn check_attributes(start: &BytesStart<'_>, max: usize) -> Result<usize, String> {
+    check_attributes_visiting(start, max, |_, _| {})
+}
+
+/// [`check_attributes`], handing each attribute's raw name and value to `visit` once it has
+/// passed the checks.
+fn check_attributes_visiting(
+    start: &BytesStart<'_>,
+    max: usize,
+    mut visit: impl FnMut(&[u8], &[u8]),
+) -> Result<usize, String> {
     /// Below this many names a scan is cheaper than hashing.
     const SCAN: usize = 16;
     // The first names in an array (no allocation for the usual few), the rest hashed.
@@ -126,6 +148,7 @@ pub fn check_attributes(start: &BytesStart<'_>, max: usize) -> Result<usize, Str
                 clip_bytes(start.name().as_ref())
             ));
         }
+        visit(key, &attribute.value);
     }
     Ok(declarations)
 }

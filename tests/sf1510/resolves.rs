@@ -39,7 +39,7 @@ fn sf1472_classes() -> BTreeMap<String, (String, String)> {
             assert_eq!(reply.status, 200, "{}", reply.xml);
             let tree = reply.tree();
             for id in all(&tree, SF1472_NS, "KlasseIdentifikation") {
-                let parent = tree.element(id).parent.expect("KlasseIdentifikation has a parent");
+                let parent = tree.element(id).parent().expect("KlasseIdentifikation has a parent");
                 let get = |local| tree.text(tree.child(parent, SF1472_NS, local).unwrap());
                 let entry = (get("KlasseBrugervendtNoegle"), get("KlasseTitel"));
                 let previous = seen.insert(tree.text(id), entry.clone());
