@@ -52,6 +52,7 @@ impl LimitCheck {
     /// [`LimitCheck::open`], handing each attribute's raw name and value (namespace
     /// declarations included, in document order) to `visit` as they are checked, for a reader
     /// that keeps them: the tag's attributes are read once.
+    #[inline]
     pub fn open_visiting(
         &mut self,
         start: &BytesStart<'_>,
@@ -107,6 +108,7 @@ pub fn check_attributes(start: &BytesStart<'_>, max: usize) -> Result<usize, Str
 
 /// [`check_attributes`], handing each attribute's raw name and value to `visit` once it has
 /// passed the checks.
+#[inline]
 fn check_attributes_visiting(
     start: &BytesStart<'_>,
     max: usize,

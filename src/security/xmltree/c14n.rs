@@ -2,11 +2,75 @@
 //! comments) of a subtree of a [`Tree`].
 //!
 //! The namespaces in scope and those rendered on the output ancestors are two stacks of
-//! (prefix, URI), pushed when an element is entered and cut back when it is left; a prefix is
-//! looked up from the top. A document has few prefixes, and at most the configured number of
-//! declarations is ever in scope, so a lookup is a short scan bounded by the limits.
+//! (prefix, URI), pushed when an element is entered and cut back when it is left. A document
+//! has few prefixes, so a prefix is looked up by scanning from the top; once a stack holds
+//! many (a document declaring prefixes up to the limits), an index by prefix keeps each
+//! lookup constant, so canonicalisation stays linear whatever the declarations in scope.
+
+use std::collections::HashMap;
 
 use super::{NodeId, Record, Tree, XML_NS};
+
+/// Bindings of prefixes to URIs, innermost last.
+struct Bindings<'t> {
+    stack: Vec<(&'t str, &'t str)>,
+    /// Once the stack has held more than [`Bindings::SCAN`] bindings: the positions in the
+    /// stack of each prefix's bindings.
+    index: Option<HashMap<&'t str, Vec<usize>>>,
+}
+
+impl<'t> Bindings<'t> {
+    /// Up to this many bindings a scan is cheaper than hashing.
+    const SCAN: usize = 16;
+
+    fn new() -> Bindings<'t> {
+        Bindings {
+            stack: Vec::with_capacity(Self::SCAN),
+            index: None,
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.stack.len()
+    }
+
+    fn push(&mut self, prefix: &'t str, uri: &'t str) {
+        if let Some(index) = &mut self.index {
+            index.entry(prefix).or_default().push(self.stack.len());
+        }
+        self.stack.push((prefix, uri));
+        if self.index.is_none() && self.stack.len() > Self::SCAN {
+            let mut index: HashMap<&'t str, Vec<usize>> = HashMap::new();
+            for (at, &(p, _)) in self.stack.iter().enumerate() {
+                index.entry(p).or_default().push(at);
+            }
+            self.index = Some(index);
+        }
+    }
+
+    /// Drops the bindings pushed since the stack held `len`.
+    fn truncate(&mut self, len: usize) {
+        if let Some(index) = &mut self.index {
+            for &(p, _) in &self.stack[len.min(self.stack.len())..] {
+                if let Some(positions) = index.get_mut(p) {
+                    positions.pop();
+                }
+            }
+        }
+        self.stack.truncate(len);
+    }
+
+    /// The innermost URI bound to `prefix`.
+    fn get(&self, prefix: &str) -> Option<&'t str> {
+        match &self.index {
+            Some(index) => index
+                .get(prefix)
+                .and_then(|positions| positions.last())
+                .map(|&at| self.stack[at].1),
+            None => self.stack.iter().rev().find(|(p, _)| *p == prefix).map(|&(_, uri)| uri),
+        }
+    }
+}
 
 /// Writes the subtree at `id` in exclusive canonical form, leaving out the subtree at
 /// `exclude`; see [`Tree::exc_c14n`].
@@ -19,8 +83,8 @@ pub(super) fn canonicalise(tree: &Tree, id: NodeId, exclude: Option<NodeId>, inc
         tree,
         exclude,
         inclusive: &inclusive,
-        in_scope: Vec::with_capacity(32),
-        rendered: Vec::with_capacity(16),
+        in_scope: Bindings::new(),
+        rendered: Bindings::new(),
         used: Vec::with_capacity(8),
         attributes: Vec::with_capacity(8),
         out: Vec::with_capacity(1024),
@@ -44,10 +108,12 @@ struct Canonicaliser<'t> {
     tree: &'t Tree,
     exclude: Option<NodeId>,
     inclusive: &'t [&'t str],
-    /// Every declaration in scope at the current element, innermost last ("" = default).
-    in_scope: Vec<(&'t str, &'t str)>,
-    /// The declarations rendered on the current element's output ancestors, innermost last.
-    rendered: Vec<(&'t str, &'t str)>,
+    /// Every declaration in scope at the current element ("" = default).
+    in_scope: Bindings<'t>,
+    /// The declarations rendered on the current element's output ancestors (and, while an
+    /// element's start tag is written, those it renders: for other prefixes than the one
+    /// looked up).
+    rendered: Bindings<'t>,
     /// Scratch for one element: the prefixes it visibly uses.
     used: Vec<&'t str>,
     /// Scratch for one element: its attributes by (namespace URI, local name).
@@ -60,7 +126,7 @@ impl<'t> Canonicaliser<'t> {
     fn enter(&mut self, e: &'t Record) {
         let tree = self.tree;
         for d in tree.namespaces_of(e) {
-            self.in_scope.push((tree.str(d.prefix), tree.str(d.uri)));
+            self.in_scope.push(tree.str(d.prefix), tree.str(d.uri));
         }
     }
 
@@ -69,12 +135,7 @@ impl<'t> Canonicaliser<'t> {
         if prefix == "xml" {
             return Some(XML_NS);
         }
-        self.in_scope
-            .iter()
-            .rev()
-            .find(|(p, _)| *p == prefix)
-            .map(|&(_, uri)| uri)
-            .filter(|uri| !uri.is_empty())
+        self.in_scope.get(prefix).filter(|uri| !uri.is_empty())
     }
 
     fn element(&mut self, id: NodeId) {
@@ -107,18 +168,15 @@ impl<'t> Canonicaliser<'t> {
                 continue;
             }
             let uri = self.lookup(p).unwrap_or("");
-            let before = self.rendered[..rendered_before]
-                .iter()
-                .rev()
-                .find(|(q, _)| *q == p)
-                .map(|&(_, uri)| uri);
+            // `used` names each prefix once: what this element rendered so far is for others.
+            let before = self.rendered.get(p);
             let declare = if p.is_empty() {
                 uri != before.unwrap_or("")
             } else {
                 !uri.is_empty() && before != Some(uri)
             };
             if declare {
-                self.rendered.push((p, uri));
+                self.rendered.push(p, uri);
                 let out = &mut self.out;
                 if p.is_empty() {
                     out.extend_from_slice(b" xmlns=\"");
@@ -163,39 +221,60 @@ impl<'t> Canonicaliser<'t> {
     }
 }
 
+/// The bytes canonical text escapes, and those a canonical attribute value escapes.
+const TEXT_ESCAPED: [bool; 256] = table(b"&<>\r");
+const ATTR_ESCAPED: [bool; 256] = table(b"&<\"\t\n\r");
+
+const fn table(bytes: &[u8]) -> [bool; 256] {
+    let mut table = [false; 256];
+    let mut i = 0;
+    while i < bytes.len() {
+        table[bytes[i] as usize] = true;
+        i += 1;
+    }
+    table
+}
+
 fn escape_text(text: &str, out: &mut Vec<u8>) {
-    escape_with(text, out, |b| match b {
-        b'&' => Some(b"&amp;"),
-        b'<' => Some(b"&lt;"),
-        b'>' => Some(b"&gt;"),
-        b'\r' => Some(b"&#xD;"),
-        _ => None,
+    // Most text (digests, certificates, names) has nothing to escape: two vector scans tell.
+    let bytes = text.as_bytes();
+    if memchr::memchr3(b'&', b'<', b'>', bytes).is_none() && memchr::memchr(b'\r', bytes).is_none() {
+        out.extend_from_slice(bytes);
+        return;
+    }
+    escape_with(text, out, &TEXT_ESCAPED, |b| match b {
+        b'&' => b"&amp;",
+        b'<' => b"&lt;",
+        b'>' => b"&gt;",
+        _ => b"&#xD;",
     });
 }
 
 fn escape_attr(value: &str, out: &mut Vec<u8>) {
-    escape_with(value, out, |b| match b {
-        b'&' => Some(b"&amp;"),
-        b'<' => Some(b"&lt;"),
-        b'"' => Some(b"&quot;"),
-        b'\t' => Some(b"&#x9;"),
-        b'\n' => Some(b"&#xA;"),
-        b'\r' => Some(b"&#xD;"),
-        _ => None,
+    let bytes = value.as_bytes();
+    if memchr::memchr3(b'&', b'<', b'"', bytes).is_none() && memchr::memchr3(b'\t', b'\n', b'\r', bytes).is_none() {
+        out.extend_from_slice(bytes);
+        return;
+    }
+    escape_with(value, out, &ATTR_ESCAPED, |b| match b {
+        b'&' => b"&amp;",
+        b'<' => b"&lt;",
+        b'"' => b"&quot;",
+        b'\t' => b"&#x9;",
+        b'\n' => b"&#xA;",
+        _ => b"&#xD;",
     });
 }
 
-/// Writes `text` with each byte `escape` names replaced: runs of other bytes are copied whole.
-/// Every byte escaped is ASCII, so a multi-byte character is never split.
-fn escape_with(text: &str, out: &mut Vec<u8>, escape: impl Fn(u8) -> Option<&'static [u8]>) {
-    let bytes = text.as_bytes();
-    let mut from = 0;
-    for (i, &b) in bytes.iter().enumerate() {
-        if let Some(replacement) = escape(b) {
-            out.extend_from_slice(&bytes[from..i]);
-            out.extend_from_slice(replacement);
-            from = i + 1;
-        }
+/// Writes `text` with each byte marked in `escaped` replaced as `escape` says: runs of other
+/// bytes are copied whole. Every byte escaped is ASCII, so a multi-byte character is never
+/// split.
+fn escape_with(text: &str, out: &mut Vec<u8>, escaped: &[bool; 256], escape: impl Fn(u8) -> &'static [u8]) {
+    let mut rest = text.as_bytes();
+    while let Some(i) = rest.iter().position(|&b| escaped[usize::from(b)]) {
+        out.extend_from_slice(&rest[..i]);
+        out.extend_from_slice(escape(rest[i]));
+        rest = &rest[i + 1..];
     }
-    out.extend_from_slice(&bytes[from..]);
+    out.extend_from_slice(rest);
 }

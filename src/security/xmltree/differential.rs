@@ -131,11 +131,23 @@ fn render(piece: &Piece, out: &mut String) {
 /// A whole document: the root with what may come before and after it, and perhaps one
 /// character inserted or removed somewhere.
 fn document() -> impl Strategy<Value = String> {
-    let before = prop::sample::select(&["", "<?xml version=\"1.0\"?>", "<!--c-->\n", "x", "&amp;", "<![CDATA[c]]>"][..]);
+    let before = prop::sample::select(
+        &[
+            "",
+            "<?xml version=\"1.0\"?>",
+            "<!--c-->\n",
+            "x",
+            "&amp;",
+            "<![CDATA[c]]>",
+        ][..],
+    );
     let after = prop::sample::select(&["", "\n", "<!--c-->", "", "\n", "<!--c-->", "<r/>", "t", "</e>"][..]);
     let edit = prop::option::weighted(
         0.1,
-        (any::<usize>(), prop::sample::select(&['<', '>', '&', '"', '/', ' ', '=', '\0'][..])),
+        (
+            any::<usize>(),
+            prop::sample::select(&['<', '>', '&', '"', '/', ' ', '=', '\0'][..]),
+        ),
     );
     (before, piece(), after, edit).prop_map(|(before, root, after, edit)| {
         let mut doc = before.to_owned();
@@ -186,7 +198,11 @@ fn same(new: &Tree, old: &oracle::Tree) -> Result<(), TestCaseError> {
         prop_assert_eq!(e.local_name(), o.local_name());
         prop_assert_eq!(e.parent(), o.parent);
         let attributes: Vec<(&str, &str)> = e.attributes().collect();
-        let old_attributes: Vec<(&str, &str)> = o.attributes.iter().map(|a| (a.name.as_str(), a.value.as_str())).collect();
+        let old_attributes: Vec<(&str, &str)> = o
+            .attributes
+            .iter()
+            .map(|a| (a.name.as_str(), a.value.as_str()))
+            .collect();
         prop_assert_eq!(attributes, old_attributes);
         let namespaces: Vec<(&str, &str)> = e.namespaces().collect();
         let old_namespaces: Vec<(&str, &str)> = o.namespaces.iter().map(|(p, u)| (p.as_str(), u.as_str())).collect();

@@ -79,6 +79,8 @@ enum Node {
 #[derive(Debug, Clone, Copy)]
 struct Attr {
     name: Span,
+    /// Where the local part of the name starts (the name's start when it has no prefix).
+    local: usize,
     value: Span,
 }
 
@@ -324,17 +326,13 @@ impl Tree {
                 Event::Text(t) => {
                     if !reading.stack.is_empty() {
                         reading.push_text(&t, || {
-                            t.decode()
-                                .map(|s| s.into_owned())
-                                .map_err(|e| XmlError(e.to_string()))
+                            t.decode().map(|s| s.into_owned()).map_err(|e| XmlError(e.to_string()))
                         })?;
                     }
                 }
                 Event::CData(t) => {
                     reading.push_text(&t, || {
-                        t.decode()
-                            .map(|s| s.into_owned())
-                            .map_err(|e| XmlError(e.to_string()))
+                        t.decode().map(|s| s.into_owned()).map_err(|e| XmlError(e.to_string()))
                     })?;
                 }
                 Event::GeneralRef(r) => {
@@ -355,7 +353,11 @@ impl Tree {
         let mut tree = reading.tree;
         tree.root = root.ok_or_else(|| XmlError("the document has no element".into()))?;
         let Tree { text, ids, .. } = &mut tree;
-        ids.sort_unstable_by(|a, b| text[a.0.start..a.0.end].cmp(&text[b.0.start..b.0.end]).then(a.1.cmp(&b.1)));
+        ids.sort_by(|a, b| {
+            text[a.0.start..a.0.end]
+                .cmp(&text[b.0.start..b.0.end])
+                .then(a.1.cmp(&b.1))
+        });
         Ok(tree)
     }
 
@@ -397,13 +399,12 @@ impl Tree {
 
     /// The prefix of an attribute's name, if it has one.
     fn attribute_prefix(&self, a: &Attr) -> Option<&str> {
-        self.str(a.name).split_once(':').map(|(p, _)| p)
+        (a.local > a.name.start).then(|| &self.text[a.name.start..a.local - 1])
     }
 
     /// The local part of an attribute's name.
     fn attribute_local(&self, a: &Attr) -> &str {
-        let name = self.str(a.name);
-        name.split_once(':').map_or(name, |(_, l)| l)
+        &self.text[a.local..a.name.end]
     }
 
     /// The child nodes of element `id` (elements and text runs), in document order.
@@ -459,8 +460,7 @@ impl Tree {
 
     /// The element children of `id`.
     pub fn child_elements(&self, id: NodeId) -> impl Iterator<Item = NodeId> + '_ {
-        self.children(id)
-            .filter(|&c| matches!(self.nodes[c], Node::Element(_)))
+        self.children(id).filter(|&c| matches!(self.nodes[c], Node::Element(_)))
     }
 
     /// The first child element with this namespace and local name.
@@ -551,10 +551,7 @@ impl Reading<'_> {
         let tree = &mut self.tree;
         let name = locate(self.document, name).ok_or_else(|| unlocated(name))?;
         let name_text = &self.document[name.start..name.end];
-        let local = match memchr::memchr(b':', name_text.as_bytes()) {
-            Some(colon) => name.start + colon + 1,
-            None => name.start,
-        };
+        let local = local_start(name, name_text);
         let attributes_from = tree.attributes.len();
         let namespaces_from = tree.namespaces.len();
         for &(key, raw) in &self.raw {
@@ -563,7 +560,9 @@ impl Reading<'_> {
             };
             let key_text = &self.document[key.start..key.end];
             let raw_text = &self.document[raw.start..raw.end];
-            let value = if raw_text.bytes().any(|b| matches!(b, b'\t' | b'\n' | b'\r' | b'&')) {
+            // Tab, line feed and carriage return are normalised to spaces, references
+            // resolved; the other bytes below them stay as they are either way.
+            let value = if raw_text.bytes().any(|b| b <= b'\r' || b == b'&') {
                 let normalised: String = raw_text
                     .chars()
                     .map(|c| if matches!(c, '\t' | '\n' | '\r') { ' ' } else { c })
@@ -587,11 +586,15 @@ impl Reading<'_> {
                 };
                 tree.namespaces.push(Declaration { prefix, uri: value });
             } else {
-                let local_name = key_text.split_once(':').map_or(key_text, |(_, l)| l);
-                if matches!(local_name, "Id" | "ID" | "id") {
+                let local = local_start(key, key_text);
+                if matches!(&self.document[local..key.end], "Id" | "ID" | "id") {
                     tree.ids.push((value, id));
                 }
-                tree.attributes.push(Attr { name: key, value });
+                tree.attributes.push(Attr {
+                    name: key,
+                    local,
+                    value,
+                });
             }
         }
         Ok(Record {
@@ -602,6 +605,16 @@ impl Reading<'_> {
             attributes: (attributes_from, tree.attributes.len()),
             namespaces: (namespaces_from, tree.namespaces.len()),
         })
+    }
+}
+
+/// Where the local part of a qualified name (at `span`, reading `name`) starts: after the
+/// first colon.
+fn local_start(span: Span, name: &str) -> usize {
+    // Names are short: a plain scan beats memchr's setup.
+    match name.bytes().position(|b| b == b':') {
+        Some(colon) => span.start + colon + 1,
+        None => span.start,
     }
 }
 
@@ -778,7 +791,11 @@ mod tests {
     fn descendants_are_every_element_below_in_document_order() {
         let xml = "<a>t<b><c/>u<d><e/></d></b><f/>v<g><h>w</h></g></a>";
         let tree = Tree::parse(xml.as_bytes()).unwrap();
-        let names = |ids: &[NodeId]| ids.iter().map(|&n| tree.element(n).name().to_owned()).collect::<Vec<_>>();
+        let names = |ids: &[NodeId]| {
+            ids.iter()
+                .map(|&n| tree.element(n).name().to_owned())
+                .collect::<Vec<_>>()
+        };
         assert_eq!(
             names(&tree.descendants(tree.root())),
             ["b", "c", "d", "e", "f", "g", "h"]
