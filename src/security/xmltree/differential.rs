@@ -262,6 +262,29 @@ proptest! {
     }
 }
 
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(1000))]
+
+    /// Below more than 16 declarations (where the canonicaliser indexes its bindings by
+    /// prefix), rebinding the generated document's prefixes on the way down.
+    #[test]
+    fn the_tree_canonicalises_under_many_declarations_as_its_oracle(root in piece(), outer in 12usize..24) {
+        let declarations: String = (0..outer).map(|i| format!(" xmlns:p{i}=\"urn:{}\"", i % 3)).collect();
+        let mut doc = format!(
+            r#"<w{declarations} xmlns:a="urn:2" xmlns:b="urn:1" xmlns="urn:1"><p3:v xmlns:a="urn:1" xmlns:u="urn:2" xmlns="" p1:x="1">"#
+        );
+        render(&root, &mut doc);
+        doc.push_str("</p3:v></w>");
+        let new = Tree::parse(doc.as_bytes());
+        let old = oracle::Tree::parse(doc.as_bytes());
+        match (new, old) {
+            (Ok(new), Ok(old)) => same(&new, &old)?,
+            (Err(new), Err(old)) => prop_assert_eq!(new, old),
+            (new, old) => prop_assert!(false, "{doc:?}: the tree gives {new:?}, the oracle {old:?}"),
+        }
+    }
+}
+
 /// How many generated documents parse, to keep the generator honest: most of the cases above
 /// must compare trees, not errors.
 #[test]
