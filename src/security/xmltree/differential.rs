@@ -223,6 +223,13 @@ fn same(new: &Tree, old: &oracle::Tree) -> Result<(), TestCaseError> {
             }
         }
         prop_assert_eq!(new.is(id, "urn:1", "e"), old.is(id, "urn:1", "e"));
+        for (ns, local) in [("urn:1", "e"), ("urn:2", "f"), ("urn:2", "e")] {
+            prop_assert_eq!(new.child(id, ns, local), old.child(id, ns, local));
+            prop_assert_eq!(
+                new.children_named(id, ns, local).collect::<Vec<_>>(),
+                old.children_named(id, ns, local).collect::<Vec<_>>()
+            );
+        }
         // Canonical form, whole and with the first element below left out, and with the
         // element itself left out.
         let below = new.descendants(id).first().copied();
