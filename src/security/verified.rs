@@ -1,8 +1,13 @@
 //! Assertions whose STS signature has been verified, remembered so that a client reusing one
 //! token for hours (as clients of the real platform do) has it verified once, not on every
-//! call. Keyed by the SHA-256 of the assertion's exclusive canonical form, signature included:
-//! an assertion changed in any way that matters to its signature is a different key, and is
-//! verified in full. Bounded, and an entry goes when its assertion expires.
+//! call. Keyed by the SHA-256 of the assertion as written (signature included, line ends
+//! normalised) and of every namespace declaration in scope around it: the assertion's
+//! exclusive canonical form, and everything read from it, depend on nothing else, so an equal
+//! key is an equal assertion, and an assertion changed in any way (or moved under other
+//! declarations) is a different key and is verified in full. The key costs one digest of the
+//! assertion's bytes, not its canonicalisation; the canonical form's digest (what a message
+//! signature's STR-Transform reference digests) is remembered with the entry. Bounded, and an
+//! entry goes when its assertion expires.
 //!
 //! Only what the STS signed is remembered; what depends on the call — the audience, the
 //! validity window at the security clock's now, the holder-of-key's signature on the message
@@ -30,11 +35,14 @@ pub struct VerifiedAssertion {
     pub confirmation_method: Option<String>,
     /// The holder-of-key certificate (DER), and what it says or why it cannot be read.
     pub holder: Option<(Vec<u8>, Result<CertInfo, String>)>,
+    /// The SHA-256 of the assertion's exclusive canonical form.
+    pub canonical: [u8; 32],
 }
 
 impl VerifiedAssertion {
     /// Reads the holder certificate once (strict mode verifies the message with its key).
-    pub fn new(info: super::saml::AssertionInfo) -> VerifiedAssertion {
+    /// `canonical` is the digest of the assertion's exclusive canonical form.
+    pub fn new(info: super::saml::AssertionInfo, canonical: [u8; 32]) -> VerifiedAssertion {
         let holder = info.holder_certificate.map(|der| {
             let parsed = keys::parse_certificate(&der).map_err(|e| e.to_string());
             (der, parsed)
@@ -48,6 +56,7 @@ impl VerifiedAssertion {
             not_on_or_after: info.not_on_or_after,
             confirmation_method: info.confirmation_method,
             holder,
+            canonical,
         }
     }
 }
@@ -66,7 +75,8 @@ struct Inner {
     order: VecDeque<Key>,
 }
 
-/// The digest of the assertion's canonical form and of the STS key that verified it.
+/// The digest of the assertion as written (with the declarations around it) and of the STS
+/// key that verified it.
 type Key = ([u8; 32], [u8; 32]);
 
 impl Default for VerifiedAssertions {
@@ -84,7 +94,7 @@ impl VerifiedAssertions {
         }
     }
 
-    /// The assertion with canonical form digest `digest`, verified with the STS key of
+    /// The assertion with key `digest` (see the module's documentation), verified with the STS key of
     /// fingerprint `sts_key`, if remembered and not expired at `now` (allowing `skew`). An
     /// expired one is forgotten.
     pub fn get(
@@ -164,6 +174,7 @@ mod tests {
             not_on_or_after: Some(expires),
             confirmation_method: None,
             holder: None,
+            canonical: [0; 32],
         })
     }
 

@@ -231,19 +231,26 @@ pub fn check(tree: &Tree, expect: &Expectations<'_>) -> Result<Token, String> {
     let assertion = tree
         .child(security, SAML_NS, "Assertion")
         .ok_or("the wsse:Security header holds no SAML 2.0 assertion (saml:Assertion) — get one from sfstub's STS")?;
-    // The assertion's canonical form, signature included: the cache's key, and in strict mode
-    // what the message signature's STR-Transform reference digests.
-    let canonical: [u8; 32] = Sha256::digest(tree.exc_c14n(assertion, None, &[])).into();
     let sts = expect.sts_key.fingerprint();
     let skew = expect.freshness.skew;
-    let info = match expect.cache.and_then(|c| c.get(&canonical, sts, expect.now, skew)) {
-        Some(info) => info,
-        None => {
-            let info = verify_assertion(tree, assertion, expect.sts_key)?;
-            if let Some(cache) = expect.cache {
-                cache.insert(canonical, *sts, info.clone(), expect.now, skew);
+    let verify = || {
+        // The assertion's canonical form, signature included: in strict mode what the message
+        // signature's STR-Transform reference digests.
+        let canonical: [u8; 32] = Sha256::digest(tree.exc_c14n(assertion, None, &[])).into();
+        verify_assertion(tree, assertion, expect.sts_key, canonical)
+    };
+    let info = match expect.cache {
+        None => verify()?,
+        Some(cache) => {
+            let key = written_key(tree, assertion);
+            match cache.get(&key, sts, expect.now, skew) {
+                Some(info) => info,
+                None => {
+                    let info = verify()?;
+                    cache.insert(key, *sts, info.clone(), expect.now, skew);
+                    info
+                }
             }
-            info
         }
     };
     if !info.audiences.iter().any(|a| a == expect.audience) {
@@ -292,7 +299,7 @@ pub fn check(tree: &Tree, expect: &Expectations<'_>) -> Result<Token, String> {
         .clone()
         .ok_or("the assertion has no dk:gov:saml:attribute:CvrNumberIdentifier attribute")?;
     if strict {
-        let assertion = (assertion, canonical);
+        let assertion = (assertion, info.canonical);
         check_message(tree, expect, security, assertion, &info.id, holder_info, header)?;
     }
     Ok(Token {
@@ -303,8 +310,40 @@ pub fn check(tree: &Tree, expect: &Expectations<'_>) -> Result<Token, String> {
     })
 }
 
-/// Reads the assertion and verifies the STS's signature on it.
-fn verify_assertion(tree: &Tree, assertion: NodeId, sts_key: &PublicKey) -> Result<Arc<VerifiedAssertion>, String> {
+/// The key of [`VerifiedAssertions`] for `assertion`: the SHA-256 of the namespace
+/// declarations in scope around it (outermost first, each length-prefixed) and of the
+/// assertion as written. Exclusive canonicalisation, and every name read from the assertion,
+/// depend on nothing else: equal keys are equal canonical forms.
+fn written_key(tree: &Tree, assertion: NodeId) -> [u8; 32] {
+    let mut ancestors = Vec::new();
+    let mut at = tree.element(assertion).parent();
+    while let Some(n) = at {
+        ancestors.push(n);
+        at = tree.element(n).parent();
+    }
+    let mut hasher = Sha256::new();
+    for &n in ancestors.iter().rev() {
+        for (prefix, uri) in tree.element(n).namespaces() {
+            for part in [prefix, uri] {
+                hasher.update((part.len() as u64).to_le_bytes());
+                hasher.update(part.as_bytes());
+            }
+        }
+    }
+    // The end of the declarations: no declaration's length prefix is all ones.
+    hasher.update(u64::MAX.to_le_bytes());
+    hasher.update(tree.source(assertion).as_bytes());
+    hasher.finalize().into()
+}
+
+/// Reads the assertion and verifies the STS's signature on it. `canonical` is the digest of its
+/// canonical form.
+fn verify_assertion(
+    tree: &Tree,
+    assertion: NodeId,
+    sts_key: &PublicKey,
+    canonical: [u8; 32],
+) -> Result<Arc<VerifiedAssertion>, String> {
     let info = saml::read(tree, assertion)?;
     let signature = info.signature.ok_or("the assertion is not signed")?;
     let verified = dsig::verify(tree, signature, sts_key, "sfstub's STS certificate", None).map_err(|e| {
@@ -313,7 +352,7 @@ fn verify_assertion(tree: &Tree, assertion: NodeId, sts_key: &PublicKey) -> Resu
     if !verified.covered.contains(&assertion) {
         return Err("the assertion's signature does not cover the assertion itself".into());
     }
-    Ok(Arc::new(VerifiedAssertion::new(info)))
+    Ok(Arc::new(VerifiedAssertion::new(info, canonical)))
 }
 
 /// Strict mode: the Timestamp, and the holder-of-key's signature over the message.
@@ -710,6 +749,61 @@ mod tests {
             let parsed = signed_response_by_parsing(version, &body, addressing.as_ref(), extra, now, &signer).unwrap();
             prop_assert_eq!(String::from_utf8(direct).unwrap(), String::from_utf8(parsed).unwrap());
         }
+    }
+
+    /// A document holding an `A` element: the declarations around it, what stands beside it,
+    /// and the element itself vary.
+    fn holder() -> impl Strategy<Value = String> {
+        (
+            prop::sample::select(vec![
+                "",
+                " xmlns:p=\"urn:1\"",
+                " xmlns:p=\"urn:2\"",
+                " xmlns=\"urn:d\" xmlns:p=\"urn:1\"",
+                " xmlns:q=\"urn:unused\" xmlns:p=\"urn:1\"",
+            ]),
+            prop::sample::select(vec!["", "<pad/>", " \n ", "<p:pad xmlns:p=\"urn:3\"/>"]),
+            prop::sample::select(vec![
+                "<p:A Id=\"a\"><p:B/></p:A>",
+                "<p:A Id=\"a\"><p:B></p:B></p:A>",
+                "<p:A Id=\"a\" xmlns:p=\"urn:1\"><B>x</B></p:A>",
+                "<A xmlns:s=\"urn:s\"><s:B s:at=\"1\">x &amp; y</s:B></A>",
+                "<A><B>x</B></A>",
+            ]),
+        )
+            .prop_map(|(declarations, beside, element)| format!("<r{declarations}>{beside}{element}</r>"))
+    }
+
+    fn key_and_canonical(xml: &str) -> Option<([u8; 32], Vec<u8>)> {
+        let tree = Tree::parse(xml.as_bytes()).ok()?;
+        let a = tree
+            .descendants(tree.root())
+            .into_iter()
+            .find(|&n| tree.element(n).local_name() == "A")?;
+        Some((written_key(&tree, a), tree.exc_c14n(a, None, &[])))
+    }
+
+    proptest! {
+        #[test]
+        fn an_equal_cache_key_is_an_equal_canonical_form(one in holder(), other in holder()) {
+            if let (Some((k1, c1)), Some((k2, c2))) = (key_and_canonical(&one), key_and_canonical(&other))
+                && k1 == k2
+            {
+                prop_assert_eq!(c1, c2, "{} / {}", one, other);
+            }
+        }
+    }
+
+    #[test]
+    fn the_cache_key_follows_the_assertion_and_its_declarations_not_its_neighbours() {
+        let key = |xml: &str| key_and_canonical(xml).unwrap().0;
+        let base = key("<r xmlns:p=\"urn:1\"><p:A><p:B/></p:A></r>");
+        // What stands beside the assertion does not matter: a reused token is found.
+        assert_eq!(base, key("<r xmlns:p=\"urn:1\"><pad/> <p:A><p:B/></p:A><pad/></r>"));
+        // Another binding of a prefix it uses, or any other byte of it, does.
+        assert_ne!(base, key("<r xmlns:p=\"urn:2\"><p:A><p:B/></p:A></r>"));
+        assert_ne!(base, key("<r xmlns:p=\"urn:1\"><p:A><p:B></p:B></p:A></r>"));
+        assert_ne!(base, key("<r xmlns:p=\"urn:1\"><p:A ><p:B/></p:A></r>"));
     }
 
     #[test]

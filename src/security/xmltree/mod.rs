@@ -56,6 +56,8 @@ struct Record {
     /// so the subtree is the range from the element to here, and its children are found by
     /// stepping from one child's end to the next.
     end: NodeId,
+    /// The element as written in the document: its start tag to the end of its end tag.
+    source: Span,
     /// The element's attributes in [`Tree::attributes`], as written.
     attributes: (usize, usize),
     /// The element's namespace declarations in [`Tree::namespaces`].
@@ -285,6 +287,7 @@ impl Tree {
         reader.config_mut().check_end_names = true;
         let mut root = None;
         loop {
+            let at = reader.buffer_position() as usize;
             let event = reader
                 .read_event()
                 .map_err(|e| XmlError(format!("not well-formed XML: {e}")))?;
@@ -304,7 +307,12 @@ impl Tree {
                         .map_err(XmlError)?;
                     let id = reading.tree.nodes.len();
                     let parent = reading.stack.last().copied();
-                    let record = reading.element(start.name().as_ref(), parent, id)?;
+                    let mut record = reading.element(start.name().as_ref(), parent, id)?;
+                    // An element with content gets its end with its end tag.
+                    record.source = Span {
+                        start: at,
+                        end: reader.buffer_position() as usize,
+                    };
                     reading.tree.nodes.push(Node::Element(record));
                     if parent.is_none() {
                         root = Some(id);
@@ -320,6 +328,7 @@ impl Tree {
                         let end = reading.tree.nodes.len();
                         if let Node::Element(e) = &mut reading.tree.nodes[open] {
                             e.end = end;
+                            e.source.end = reader.buffer_position() as usize;
                         }
                     }
                 }
@@ -428,6 +437,13 @@ impl Tree {
             tree: self,
             record: self.record(id),
         }
+    }
+
+    /// Element `id` as written, from its start tag to the end of its end tag (line ends
+    /// normalised to `\n`, as the tree reads the document).
+    pub fn source(&self, id: NodeId) -> &str {
+        let span = self.record(id).source;
+        &self.text[span.start..span.end]
     }
 
     /// The namespace URI of an element, resolved through its ancestors; `None` when it has none.
@@ -602,6 +618,7 @@ impl Reading<'_> {
             local,
             parent,
             end: id + 1,
+            source: name,
             attributes: (attributes_from, tree.attributes.len()),
             namespaces: (namespaces_from, tree.namespaces.len()),
         })
@@ -673,6 +690,26 @@ mod tests {
             .unwrap();
         let inclusive: Vec<String> = inclusive.iter().map(|s| s.to_string()).collect();
         String::from_utf8(tree.exc_c14n(id, None, &inclusive)).unwrap()
+    }
+
+    #[test]
+    fn every_element_has_its_source_as_written() {
+        let xml = "<?xml version=\"1.0\"?><!-- c --><r a=\"1\">t&amp;<e/><f x='&lt;'>\r\n<g>in</g><!-- in --><![CDATA[<f>]]></f> <h></h></r>";
+        let tree = Tree::parse(xml.as_bytes()).unwrap();
+        let sources: Vec<&str> = std::iter::once(tree.root())
+            .chain(tree.descendants(tree.root()))
+            .map(|n| tree.source(n))
+            .collect();
+        assert_eq!(
+            sources,
+            [
+                "<r a=\"1\">t&amp;<e/><f x='&lt;'>\n<g>in</g><!-- in --><![CDATA[<f>]]></f> <h></h></r>",
+                "<e/>",
+                "<f x='&lt;'>\n<g>in</g><!-- in --><![CDATA[<f>]]></f>",
+                "<g>in</g>",
+                "<h></h>",
+            ]
+        );
     }
 
     #[test]
