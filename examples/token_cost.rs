@@ -163,7 +163,9 @@ fn main() {
     let digest = micros(n, || {
         sha2::Sha256::digest(tree.exc_c14n(assertion, None, &[]));
     });
-    println!("  canonicalising and digesting the assertion (on a first call; the cache key digests its bytes as written): {digest:.0} µs");
+    println!(
+        "  canonicalising and digesting the assertion (on a first call; the cache key digests its bytes as written): {digest:.0} µs"
+    );
     let service = &app.keys.service;
     let signature = service.key.sign_pkcs1_sha256(b"SignedInfo").unwrap();
     let verify = micros(n, || {
