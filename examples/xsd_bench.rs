@@ -5,6 +5,9 @@
 //!
 //!     cargo run --release --example xsd_bench
 
+#[path = "support/requests.rs"]
+mod requests;
+
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
@@ -203,20 +206,7 @@ fn main() {
     conformance_per_service(&app);
 }
 
-/// A typical SF1472 request element.
-const SF1472_REQUEST: &[u8] = br#"<k:KontrolsagListeHent_I xmlns:k="http://www.kombit.dk/int/2022/01/01/" xmlns:kontekst="http://kombit.dk/xml/schemas/kontekst/2017/01/01/" revision="1">
-  <kontekst:HovedOplysninger>
-    <kontekst:TransaktionsId>6f1c1a4e-1111-4c1e-9a53-0d6f5f0c2a11</kontekst:TransaktionsId>
-    <kontekst:TransaktionsTid>2026-11-22T10:15:00Z</kontekst:TransaktionsTid>
-    <kontekst:AuthorityContext><kontekst:MunicipalityCVR>64942212</kontekst:MunicipalityCVR></kontekst:AuthorityContext>
-  </kontekst:HovedOplysninger>
-  <k:KontrolsagSoegKriterie>
-    <k:PersonCPRNummer>150780-4329</k:PersonCPRNummer>
-    <k:Hjemmel>UDBL_11A_STK1</k:Hjemmel>
-    <k:SamtykkeDato>2026-11-01</k:SamtykkeDato>
-    <k:MyndighedCVRNummer>14720006</k:MyndighedCVRNummer>
-  </k:KontrolsagSoegKriterie>
-</k:KontrolsagListeHent_I>"#;
+use requests::KONTROLSAG_STK1_ELEMENT as SF1472_REQUEST;
 
 /// The byte range of the first element inside the SOAP Body.
 fn body_span(doc: &[u8]) -> Option<(usize, usize)> {

@@ -6,22 +6,13 @@
 //!     valgrind --tool=callgrind target/release/examples/xsd_profile 1
 //!     valgrind --tool=callgrind target/release/examples/xsd_profile 10001
 
+#[path = "support/requests.rs"]
+mod requests;
+
 use sfstub::xsd::{Instance, Limits, QName, SchemaSet, Source};
 
 /// The SF1472 request element of `xsd_bench`.
-pub const REQUEST: &[u8] = br#"<k:KontrolsagListeHent_I xmlns:k="http://www.kombit.dk/int/2022/01/01/" xmlns:kontekst="http://kombit.dk/xml/schemas/kontekst/2017/01/01/" revision="1">
-  <kontekst:HovedOplysninger>
-    <kontekst:TransaktionsId>6f1c1a4e-1111-4c1e-9a53-0d6f5f0c2a11</kontekst:TransaktionsId>
-    <kontekst:TransaktionsTid>2026-11-22T10:15:00Z</kontekst:TransaktionsTid>
-    <kontekst:AuthorityContext><kontekst:MunicipalityCVR>64942212</kontekst:MunicipalityCVR></kontekst:AuthorityContext>
-  </kontekst:HovedOplysninger>
-  <k:KontrolsagSoegKriterie>
-    <k:PersonCPRNummer>150780-4329</k:PersonCPRNummer>
-    <k:Hjemmel>UDBL_11A_STK1</k:Hjemmel>
-    <k:SamtykkeDato>2026-11-01</k:SamtykkeDato>
-    <k:MyndighedCVRNummer>14720006</k:MyndighedCVRNummer>
-  </k:KontrolsagSoegKriterie>
-</k:KontrolsagListeHent_I>"#;
+pub use requests::KONTROLSAG_STK1_ELEMENT as REQUEST;
 
 fn main() {
     let n: u64 = std::env::args().nth(1).and_then(|a| a.parse().ok()).unwrap_or(1);
