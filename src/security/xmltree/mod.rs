@@ -285,9 +285,16 @@ impl Tree {
         };
         let mut reader = Reader::from_str(document);
         reader.config_mut().check_end_names = true;
+        // The reader passes over a byte order mark without counting it in its positions.
+        let bom = if document.starts_with('\u{feff}') {
+            '\u{feff}'.len_utf8()
+        } else {
+            0
+        };
+        let position = |reader: &Reader<&[u8]>| bom + reader.buffer_position() as usize;
         let mut root = None;
         loop {
-            let at = reader.buffer_position() as usize;
+            let at = position(&reader);
             let event = reader
                 .read_event()
                 .map_err(|e| XmlError(format!("not well-formed XML: {e}")))?;
@@ -311,7 +318,7 @@ impl Tree {
                     // An element with content gets its end with its end tag.
                     record.source = Span {
                         start: at,
-                        end: reader.buffer_position() as usize,
+                        end: position(&reader),
                     };
                     reading.tree.nodes.push(Node::Element(record));
                     if parent.is_none() {
@@ -328,7 +335,7 @@ impl Tree {
                         let end = reading.tree.nodes.len();
                         if let Node::Element(e) = &mut reading.tree.nodes[open] {
                             e.end = end;
-                            e.source.end = reader.buffer_position() as usize;
+                            e.source.end = position(&reader);
                         }
                     }
                 }
@@ -710,6 +717,20 @@ mod tests {
                 "<h></h>",
             ]
         );
+    }
+
+    #[test]
+    fn sources_are_found_after_a_byte_order_mark() {
+        for xml in ["\u{feff}<r>ab<a>x</a><b/></r>", "\u{feff}<r>€x<a>x</a><b/></r>"] {
+            let tree = Tree::parse(xml.as_bytes()).unwrap();
+            let sources: Vec<&str> = tree
+                .descendants(tree.root())
+                .into_iter()
+                .map(|n| tree.source(n))
+                .collect();
+            assert_eq!(sources, ["<a>x</a>", "<b/>"], "{xml}");
+            assert_eq!(tree.source(tree.root()), &xml[3..]);
+        }
     }
 
     #[test]
