@@ -468,19 +468,6 @@ pub fn signed_response(
         format!("xmlns:soap=\"{soap}\" xmlns:wsa=\"{WSA_NS}\" xmlns:wsse=\"{WSSE_NS}\" xmlns:wsu=\"{WSU_NS}\"");
     let body_element = format!("<soap:Body {declarations} wsu:Id=\"_body\">{body}</soap:Body>");
     let body_tree = Tree::parse(body_element.as_bytes())?;
-    // The Body's content is a service's; an identifier of the envelope's own inside it would
-    // make a reference ambiguous.
-    for id in RESPONSE_IDS {
-        match body_tree.element_by_id(id)? {
-            Some(at) if at == body_tree.root() => {}
-            None => {}
-            Some(_) => {
-                return Err(DsigError::Malformed(format!(
-                    "two elements carry the identifier {id:?}"
-                )));
-            }
-        }
-    }
     let references: Vec<SignReference> = RESPONSE_IDS
         .iter()
         .filter(|id| match **id {
@@ -490,6 +477,20 @@ pub fn signed_response(
         })
         .map(|id| SignReference::to(*id))
         .collect();
+    // The Body's content is a service's; an identifier the signature references inside it
+    // would make a reference ambiguous.
+    for r in &references {
+        match body_tree.element_by_id(&r.id)? {
+            Some(at) if at == body_tree.root() => {}
+            None => {}
+            Some(_) => {
+                return Err(DsigError::Malformed(format!(
+                    "two elements carry the identifier {:?}",
+                    r.id
+                )));
+            }
+        }
+    }
     let created = saml::instant(now);
     let expires = saml::instant(now + Duration::minutes(5));
     let mut digests = Vec::with_capacity(references.len());
@@ -816,5 +817,11 @@ mod tests {
             assert!(err.to_string().contains("two elements carry the identifier"), "{err}");
             assert!(signed_response_by_parsing(SoapVersion::V12, body, None, None, now, &signer).is_err());
         }
+        // An identifier the signature does not reference (no addressing here) is the body's own.
+        let body = "<a Id=\"_action\"/>";
+        assert_eq!(
+            signed_response(SoapVersion::V12, body.as_bytes(), None, None, now, &signer).unwrap(),
+            signed_response_by_parsing(SoapVersion::V12, body, None, None, now, &signer).unwrap()
+        );
     }
 }
