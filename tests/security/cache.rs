@@ -125,3 +125,21 @@ fn the_cache_stays_bounded_under_many_distinct_tokens() {
     assert_eq!(status, 200, "{xml}");
     assert_eq!(app.assertions.len(), 4);
 }
+
+#[test]
+fn a_request_with_byte_order_marks_and_text_before_the_assertion_is_answered_not_a_panic() {
+    // The HTTP layer takes one byte order mark off; a second one reaches the token's reader,
+    // and text with a multi-byte character before the assertion made its source be cut
+    // inside that character.
+    let app = app(SecurityMode::Token);
+    let request = token_request(&app, Tamper::None);
+    let at = request
+        .find("<saml:Assertion")
+        .expect("the request carries its assertion");
+    let request = format!("\u{feff}\u{feff}{}€x{}", &request[..at], &request[at..]);
+    for _ in 0..2 {
+        let (status, xml) = post(&app, SF1472_PATH, &request);
+        assert_eq!(status, 200, "{xml}");
+        assert!(xml.contains("<Kontrolsag>"), "{xml}");
+    }
+}
