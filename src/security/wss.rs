@@ -315,19 +315,11 @@ pub fn check(tree: &Tree, expect: &Expectations<'_>) -> Result<Token, String> {
 /// assertion as written. Exclusive canonicalisation, and every name read from the assertion,
 /// depend on nothing else: equal keys are equal canonical forms.
 fn written_key(tree: &Tree, assertion: NodeId) -> [u8; 32] {
-    let mut ancestors = Vec::new();
-    let mut at = tree.element(assertion).parent();
-    while let Some(n) = at {
-        ancestors.push(n);
-        at = tree.element(n).parent();
-    }
     let mut hasher = Sha256::new();
-    for &n in ancestors.iter().rev() {
-        for (prefix, uri) in tree.element(n).namespaces() {
-            for part in [prefix, uri] {
-                hasher.update((part.len() as u64).to_le_bytes());
-                hasher.update(part.as_bytes());
-            }
+    for (prefix, uri) in tree.inherited_declarations(assertion) {
+        for part in [prefix, uri] {
+            hasher.update((part.len() as u64).to_le_bytes());
+            hasher.update(part.as_bytes());
         }
     }
     // The end of the declarations: no declaration's length prefix is all ones.

@@ -89,15 +89,9 @@ pub(super) fn canonicalise(tree: &Tree, id: NodeId, exclude: Option<NodeId>, inc
         attributes: Vec::with_capacity(8),
         out: Vec::with_capacity(1024),
     };
-    // The declarations of the ancestors are in scope at `id`, outermost first.
-    let mut ancestors = Vec::new();
-    let mut at = tree.record(id).parent;
-    while let Some(n) = at {
-        ancestors.push(n);
-        at = tree.record(n).parent;
-    }
-    for &n in ancestors.iter().rev() {
-        c14n.enter(tree.record(n));
+    // The declarations of the ancestors are in scope at `id`.
+    for (prefix, uri) in tree.inherited_declarations(id) {
+        c14n.in_scope.push(prefix, uri);
     }
     c14n.element(id);
     c14n.out

@@ -453,6 +453,23 @@ impl Tree {
         &self.text[span.start..span.end]
     }
 
+    /// The namespace declarations on the ancestors of `id`, outermost first: what is in scope
+    /// at `id` before its own declarations (prefix "" for the default namespace).
+    pub fn inherited_declarations(&self, id: NodeId) -> Vec<(&str, &str)> {
+        let mut ancestors = Vec::new();
+        let mut at = self.record(id).parent;
+        while let Some(n) = at {
+            ancestors.push(n);
+            at = self.record(n).parent;
+        }
+        ancestors
+            .iter()
+            .rev()
+            .flat_map(|&n| self.namespaces_of(self.record(n)))
+            .map(|d| (self.str(d.prefix), self.str(d.uri)))
+            .collect()
+    }
+
     /// The namespace URI of an element, resolved through its ancestors; `None` when it has none.
     pub fn namespace(&self, id: NodeId) -> Option<&str> {
         let prefix = self.prefix(self.record(id));
