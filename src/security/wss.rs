@@ -13,7 +13,7 @@ use super::dsig::{self, DS_NS, DsigError, SIGNATURE_PLACEHOLDER, SignReference};
 use super::keys::{self, CertInfo};
 use super::saml::{self, HOLDER_OF_KEY, SAML_NS};
 use super::verified::{VerifiedAssertion, VerifiedAssertions};
-use super::xmltree::{NodeId, Tree};
+use super::xmltree::{self, NodeId, Tree};
 use crate::soap::xml::escape;
 use crate::soap::{ResponseAddressing, SoapVersion};
 
@@ -460,14 +460,20 @@ pub fn signed_response(
         format!("xmlns:soap=\"{soap}\" xmlns:wsa=\"{WSA_NS}\" xmlns:wsse=\"{WSSE_NS}\" xmlns:wsu=\"{WSU_NS}\"");
     let body_element = format!("<soap:Body {declarations} wsu:Id=\"_body\">{body}</soap:Body>");
     let body_tree = Tree::parse(body_element.as_bytes())?;
-    let references: Vec<SignReference> = RESPONSE_IDS
-        .iter()
-        .filter(|id| match **id {
-            "_action" | "_messageid" => addressing.is_some(),
-            "_relatesto" => addressing.is_some_and(|a| a.relates_to.is_some()),
-            _ => true,
-        })
-        .map(|id| SignReference::to(*id))
+    // The addressing headers: identifier, local name, text.
+    let mut parts: Vec<(&str, &str, &str)> = Vec::with_capacity(3);
+    if let Some(a) = addressing {
+        parts.push(("_action", "Action", &a.action));
+        parts.push(("_messageid", "MessageID", &a.message_id));
+        if let Some(relates_to) = &a.relates_to {
+            parts.push(("_relatesto", "RelatesTo", relates_to));
+        }
+    }
+    // Referenced in this order: Body, the addressing headers, Timestamp.
+    let references: Vec<SignReference> = std::iter::once("_body")
+        .chain(parts.iter().map(|&(id, _, _)| id))
+        .chain(std::iter::once("_timestamp"))
+        .map(SignReference::to)
         .collect();
     // The Body's content is a service's; an identifier the signature references inside it
     // would make a reference ambiguous.
@@ -485,28 +491,23 @@ pub fn signed_response(
     }
     let created = saml::instant(now);
     let expires = saml::instant(now + Duration::minutes(5));
-    let mut digests = Vec::with_capacity(references.len());
+    let mut canonical = vec![body_tree.exc_c14n(body_tree.root(), None, &[])];
     let mut headers = String::new();
-    for r in &references {
-        let canonical = match r.id.as_str() {
-            "_body" => body_tree.exc_c14n(body_tree.root(), None, &[]),
-            "_timestamp" => format!(
-                "<wsu:Timestamp xmlns:wsu=\"{WSU_NS}\" wsu:Id=\"_timestamp\"><wsu:Created>{created}</wsu:Created><wsu:Expires>{expires}</wsu:Expires></wsu:Timestamp>"
-            )
-            .into_bytes(),
-            id => {
-                let (name, value) = match (id, addressing) {
-                    ("_action", Some(a)) => ("Action", a.action.as_str()),
-                    ("_messageid", Some(a)) => ("MessageID", a.message_id.as_str()),
-                    (_, Some(a)) => ("RelatesTo", a.relates_to.as_deref().unwrap_or_default()),
-                    (_, None) => unreachable!("addressing references are made only with addressing"),
-                };
-                headers.push_str(&format!("<wsa:{name} wsu:Id=\"{id}\">{}</wsa:{name}>", escape(value)));
-                addressing_canonical(name, id, value)
-            }
-        };
-        digests.push((r, Sha256::digest(canonical).into()));
+    for &(id, name, value) in &parts {
+        headers.push_str(&format!("<wsa:{name} wsu:Id=\"{id}\">{}</wsa:{name}>", escape(value)));
+        canonical.push(addressing_canonical(name, id, value));
     }
+    canonical.push(
+        format!(
+            "<wsu:Timestamp xmlns:wsu=\"{WSU_NS}\" wsu:Id=\"_timestamp\"><wsu:Created>{created}</wsu:Created><wsu:Expires>{expires}</wsu:Expires></wsu:Timestamp>"
+        )
+        .into_bytes(),
+    );
+    let digests: Vec<(&SignReference, [u8; 32])> = references
+        .iter()
+        .zip(&canonical)
+        .map(|(r, c)| (r, Sha256::digest(c).into()))
+        .collect();
     if let Some(extra) = extra_header {
         headers.push_str(extra);
     }
@@ -521,9 +522,6 @@ pub fn signed_response(
     );
     Ok(envelope.into_bytes())
 }
-
-/// The identifiers of a signed response's parts, in the order its signature references them.
-const RESPONSE_IDS: [&str; 5] = ["_body", "_action", "_messageid", "_relatesto", "_timestamp"];
 
 /// The exclusive canonical form of the addressing header `<wsa:{name} wsu:Id="{id}">` holding
 /// `value` in a response envelope: the two prefixes it uses declared on it, the text as a
@@ -540,19 +538,7 @@ fn addressing_canonical(name: &str, id: &str, value: &str) -> Vec<u8> {
     out.extend_from_slice(b"\" wsu:Id=\"");
     out.extend_from_slice(id.as_bytes());
     out.extend_from_slice(b"\">");
-    let mut bytes = value.bytes().peekable();
-    while let Some(b) = bytes.next() {
-        match b {
-            b'&' => out.extend_from_slice(b"&amp;"),
-            b'<' => out.extend_from_slice(b"&lt;"),
-            b'>' => out.extend_from_slice(b"&gt;"),
-            b'\r' => {
-                bytes.next_if_eq(&b'\n');
-                out.push(b'\n');
-            }
-            b => out.push(b),
-        }
-    }
+    xmltree::write_canonical_text(value, &mut out);
     out.extend_from_slice(b"</wsa:");
     out.extend_from_slice(name.as_bytes());
     out.push(b'>');

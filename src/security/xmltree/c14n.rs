@@ -229,7 +229,7 @@ const fn table(bytes: &[u8]) -> [bool; 256] {
     table
 }
 
-fn escape_text(text: &str, out: &mut Vec<u8>) {
+pub(super) fn escape_text(text: &str, out: &mut Vec<u8>) {
     // Most text (digests, certificates, names) has nothing to escape: two vector scans tell.
     let bytes = text.as_bytes();
     if memchr::memchr3(b'&', b'<', b'>', bytes).is_none() && memchr::memchr(b'\r', bytes).is_none() {

@@ -25,6 +25,8 @@ mod differential;
 #[cfg(test)]
 mod oracle;
 
+use std::borrow::Cow;
+
 use quick_xml::events::Event;
 use quick_xml::reader::Reader;
 
@@ -259,13 +261,8 @@ impl Tree {
     pub fn parse_with(input: &[u8], limits: Limits) -> Result<Tree, XmlError> {
         let mut check = LimitCheck::new(limits);
         let document = std::str::from_utf8(input).map_err(|e| XmlError(format!("the document is not UTF-8: {e}")))?;
-        let normalised;
-        let document = if memchr::memchr(b'\r', input).is_some() {
-            normalised = document.replace("\r\n", "\n").replace('\r', "\n");
-            normalised.as_str()
-        } else {
-            document
-        };
+        let document = normalise_line_ends(document);
+        let document: &str = &document;
         let mut text = String::with_capacity(document.len() + document.len() / 16);
         text.push_str(document);
         let mut reading = Reading {
@@ -647,6 +644,22 @@ impl Reading<'_> {
             namespaces: (namespaces_from, tree.namespaces.len()),
         })
     }
+}
+
+/// `text` with its line ends as XML reads them: `\r\n` and a lone `\r` become `\n`.
+fn normalise_line_ends(text: &str) -> Cow<'_, str> {
+    if memchr::memchr(b'\r', text.as_bytes()).is_some() {
+        Cow::Owned(text.replace("\r\n", "\n").replace('\r', "\n"))
+    } else {
+        Cow::Borrowed(text)
+    }
+}
+
+/// Appends the exclusive canonical form of character data `text` that a document carries
+/// (escaped as any writer escapes it): the text as a parser reads it (line ends normalised),
+/// escaped as canonicalisation escapes it.
+pub fn write_canonical_text(text: &str, out: &mut Vec<u8>) {
+    c14n::escape_text(&normalise_line_ends(text), out);
 }
 
 /// Where the local part of a qualified name (at `span`, reading `name`) starts: after the
