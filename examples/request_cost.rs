@@ -8,6 +8,9 @@
 //! on a busy machine. Run it with `N=0` and with `N=5000` and divide the difference of the
 //! totals by 5000: what is left is one request, without the setup.
 //!
+//! `JOURNAL=N` keeps N entries instead (0: the journal off), `CONFORMANCE=off` turns the
+//! conformance check off (the goal's condition).
+//!
 //! `N=20000 LOG=info cargo run --release --example request_cost`
 //! `N=2000 valgrind --tool=callgrind target/release/examples/request_cost`
 
@@ -34,7 +37,18 @@ fn main() {
     let clock = parse_clock("2026-11-22T12:00:00Z").expect("a clock");
     let scenario =
         Scenario::parse(sfstub::scenario::DEFAULT_SCENARIO, "default", Some(clock)).expect("the default scenario");
-    let app = App::new(scenario, Limits::default());
+    let mut app = App::new(scenario, Limits::default());
+    let journal_size: usize = std::env::var("JOURNAL")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(sfstub::journal::DEFAULT_ENTRIES);
+    app.journal = sfstub::journal::Journal::new(sfstub::journal::Config {
+        max_entries: journal_size,
+        ..sfstub::journal::Config::default()
+    });
+    if std::env::var("CONFORMANCE").is_ok_and(|v| v == "off") {
+        app.conformance = sfstub::conformance::Mode::Off;
+    }
     let body = Bytes::from_static(REQUEST.as_bytes());
     let request = || {
         http::Request::post("/kontrolsaglistehent/1")
@@ -59,5 +73,8 @@ fn main() {
     }
     let took = start.elapsed().as_secs_f64() * 1e6 / f64::from(n.max(1));
     log.finish(std::time::Duration::from_secs(1));
-    println!("handle(), log {filter}, journal on, conformance record: {took:.2} µs/request ({n} requests)");
+    println!(
+        "handle(), log {filter}, journal of {journal_size} entries, conformance {}: {took:.2} µs/request ({n} requests)",
+        app.conformance.name()
+    );
 }

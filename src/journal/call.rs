@@ -7,7 +7,7 @@ use std::time::{Instant, SystemTime};
 use bytes::Bytes;
 use http::{Response, header};
 
-use super::{Body, Entry, Outcome, OutcomeKind, Trace};
+use super::{Body, Entry, Outcome, OutcomeKind, Sent, Trace};
 use crate::app::App;
 use crate::conformance::{Finding, Profile};
 use crate::services::Summary;
@@ -152,11 +152,19 @@ impl Call {
             },
             latency,
             findings: self.findings,
-            request: Body::keep(body, parts.headers.get(header::CONTENT_TYPE)),
-            response: Body::keep(response.body(), response.headers().get(header::CONTENT_TYPE)),
+            request: Body::default(),
+            response: Body::default(),
             soap_action: parts.headers.get(crate::soap::SOAPACTION).map(super::entry::owned),
             injected: self.injected,
         };
-        app.journal.record(entry);
+        let request = Sent {
+            bytes: body,
+            content_type: parts.headers.get(header::CONTENT_TYPE),
+        };
+        let response = Sent {
+            bytes: response.body(),
+            content_type: response.headers().get(header::CONTENT_TYPE),
+        };
+        app.journal.record(entry, request, response);
     }
 }

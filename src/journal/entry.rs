@@ -4,7 +4,6 @@
 use std::borrow::Cow;
 use std::time::{Duration, SystemTime};
 
-use bytes::Bytes;
 use http::{HeaderValue, Method};
 use serde_json::{Value, json};
 
@@ -26,7 +25,7 @@ pub struct Entry {
     pub method: Method,
     /// The request target: path and query. Owned, like every field: a clone of the request's
     /// `Uri` or header values would share (and keep alive) the connection's read buffer.
-    pub target: Box<str>,
+    pub target: String,
     /// The service's title (as in the banner), for requests to a service endpoint.
     pub service: Option<&'static str>,
     /// The operation: the WSDL name when sfstub knows it, else the request element's name.
@@ -45,7 +44,7 @@ pub struct Entry {
     pub request: Body,
     pub response: Body,
     /// The request's SOAPAction header.
-    pub soap_action: Option<Box<str>>,
+    pub soap_action: Option<String>,
     /// What a fault rule did to the answer, if one fired.
     pub injected: Option<crate::faults::effect::Injected>,
 }
@@ -53,10 +52,17 @@ pub struct Entry {
 /// A body as kept: at most [`BODY_CAP`] bytes of it.
 #[derive(Debug, Clone, Default)]
 pub struct Body {
-    pub bytes: Bytes,
+    pub bytes: Vec<u8>,
     /// The whole body's length.
     pub len: usize,
-    pub content_type: Option<Box<str>>,
+    pub content_type: Option<String>,
+}
+
+/// A body as the exchange carried it, before the journal keeps its copy.
+#[derive(Debug, Clone, Copy)]
+pub struct Sent<'a> {
+    pub bytes: &'a [u8],
+    pub content_type: Option<&'a HeaderValue>,
 }
 
 impl Body {
@@ -67,12 +73,25 @@ impl Body {
     /// capacity; a clone would keep the whole buffer alive for as long as the entry, and the
     /// journal's byte bound would not bound memory. Copying at most 64 KiB costs less than
     /// parsing the envelope did.
-    pub fn keep(body: &Bytes, content_type: Option<&HeaderValue>) -> Body {
-        let bytes = Bytes::copy_from_slice(&body[..body.len().min(BODY_CAP)]);
-        Body {
-            bytes,
-            len: body.len(),
-            content_type: content_type.map(owned),
+    pub fn keep(sent: Sent<'_>) -> Body {
+        let mut body = Body::default();
+        body.keep_into(sent);
+        body
+    }
+
+    /// Keeps a copy of `sent` in this body's own buffer, reusing its capacity (a recycled
+    /// entry's) unless that is more than twice what is needed.
+    pub fn keep_into(&mut self, sent: Sent<'_>) {
+        let kept = &sent.bytes[..sent.bytes.len().min(BODY_CAP)];
+        if self.bytes.capacity() > 2 * kept.len().max(4096) {
+            self.bytes = Vec::new();
+        }
+        self.bytes.clear();
+        self.bytes.extend_from_slice(kept);
+        self.len = sent.bytes.len();
+        match sent.content_type {
+            Some(value) => assign_header(self.content_type.get_or_insert_default(), value),
+            None => self.content_type = None,
         }
     }
 
@@ -152,12 +171,57 @@ impl OutcomeKind {
 }
 
 impl Entry {
+    /// Makes this entry — an evicted one, recycled — `entry`, its bodies aside (the journal
+    /// keeps those), writing text into this entry's own buffers: the journal's memory is
+    /// reused in place rather than freed, long after it was written and no longer in any
+    /// cache, and allocated again for every exchange.
+    pub fn assign(&mut self, entry: Entry) {
+        let Entry {
+            id,
+            time,
+            method,
+            target,
+            service,
+            operation,
+            soap_version,
+            caller,
+            security,
+            facts,
+            status,
+            outcome,
+            latency,
+            findings,
+            request: _,
+            response: _,
+            soap_action,
+            injected,
+        } = entry;
+        self.id = id;
+        self.time = time;
+        self.method = method;
+        self.target.clone_from(&target);
+        self.service = service;
+        self.operation = operation;
+        self.soap_version = soap_version;
+        self.caller.clone_from(&caller);
+        self.security = security;
+        self.facts.assign(facts);
+        self.status = status;
+        self.outcome.kind = outcome.kind;
+        self.outcome.text.clone_from(&outcome.text);
+        self.outcome.codes.clone_from(&outcome.codes);
+        self.latency = latency;
+        self.findings = findings;
+        self.soap_action.clone_from(&soap_action);
+        self.injected = injected;
+    }
+
     /// An estimate of the memory the entry holds, for the journal's byte bound.
     pub fn weight(&self) -> usize {
         std::mem::size_of::<Entry>()
             + 96
-            + self.request.bytes.len()
-            + self.response.bytes.len()
+            + self.request.bytes.capacity()
+            + self.response.bytes.capacity()
             + self.target.len()
             + self.request.content_type.as_ref().map_or(0, |c| c.len())
             + self.response.content_type.as_ref().map_or(0, |c| c.len())
@@ -267,10 +331,18 @@ impl Entry {
 }
 
 /// A header value as an owned string (not UTF-8: lossily).
-pub fn owned(value: &HeaderValue) -> Box<str> {
+pub fn owned(value: &HeaderValue) -> String {
+    let mut text = String::new();
+    assign_header(&mut text, value);
+    text
+}
+
+/// Sets `text` to a header value (not UTF-8: lossily), reusing its capacity.
+pub fn assign_header(text: &mut String, value: &HeaderValue) {
+    text.clear();
     match std::str::from_utf8(value.as_bytes()) {
-        Ok(text) => text.into(),
-        Err(_) => String::from_utf8_lossy(value.as_bytes()).into(),
+        Ok(value) => text.push_str(value),
+        Err(_) => text.push_str(&String::from_utf8_lossy(value.as_bytes())),
     }
 }
 

@@ -65,6 +65,27 @@ impl Verdict {
     }
 }
 
+impl Facts {
+    /// Makes these facts (a recycled journal entry's) `facts`, writing text into their own
+    /// buffers (see [`super::Entry::assign`]).
+    pub fn assign(&mut self, facts: Facts) {
+        match (&mut self.token, facts.token) {
+            (Some(mine), Some(token)) => {
+                mine.cvr.clone_from(&token.cvr);
+                mine.subject.clone_from(&token.subject);
+                mine.thumbprint = token.thumbprint;
+                mine.verified = token.verified;
+            }
+            (mine, token) => *mine = token,
+        }
+        self.verdict = facts.verdict;
+        self.cpr.clone_from(&facts.cpr);
+        self.ids.clone_from(&facts.ids);
+        self.codes.clone_from(&facts.codes);
+        self.refused = facts.refused;
+    }
+}
+
 impl Trace {
     /// Notes the token a request presented.
     pub fn token(&self, cvr: &str, subject: &str, holder_certificate: &[u8], verified: bool) {
