@@ -29,6 +29,9 @@ pub const DEFAULT_BYTES: usize = 32 * 1024 * 1024;
 /// The smallest byte bound accepted: room for several entries with both bodies at the cap.
 pub const MIN_BYTES: usize = 1024 * 1024;
 
+/// The most evicted entries kept to be recycled.
+const SPARES: usize = 4;
+
 /// The bounds of a journal.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Config {
@@ -63,9 +66,10 @@ struct Inner {
     /// Entries dropped to keep the bounds since the last clear.
     evicted: u64,
     tally: report::Tally,
-    /// An evicted entry no reader holds, kept to be the next one recorded (see
-    /// [`Entry::assign`]); outside the bounds, one entry's worth.
-    spare: Option<Arc<Entry>>,
+    /// Evicted entries no reader holds, kept to be the next ones recorded (see
+    /// [`Entry::assign`]); outside the bounds, at most [`SPARES`] of them. More than one: the
+    /// byte bound may evict two lighter entries for a heavier one, and none for the next.
+    spares: Vec<Arc<Entry>>,
 }
 
 /// The journal's size and bounds.
@@ -130,7 +134,7 @@ impl Journal {
         if !self.enabled() {
             return None;
         }
-        let spare = self.lock().spare.take();
+        let spare = self.lock().spares.pop();
         let mut entry = match spare {
             Some(mut slot) => match Arc::get_mut(&mut slot) {
                 Some(recycled) => {
@@ -164,8 +168,8 @@ impl Journal {
                 };
                 inner.bytes -= old_weight;
                 inner.evicted += 1;
-                if inner.spare.is_none() && Arc::get_mut(&mut old).is_some() {
-                    inner.spare = Some(old);
+                if inner.spares.len() < SPARES && Arc::get_mut(&mut old).is_some() {
+                    inner.spares.push(old);
                 } else {
                     evicted.push(old);
                 }
@@ -220,7 +224,7 @@ impl Journal {
             (
                 std::mem::take(&mut inner.entries),
                 std::mem::take(&mut inner.tally),
-                inner.spare.take(),
+                std::mem::take(&mut inner.spares),
             )
         };
         let n = entries.len();
