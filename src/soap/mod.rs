@@ -281,6 +281,11 @@ fn read_with_quick_xml(input: &[u8], limits: Limits, fallback: SoapVersion) -> R
     let mut seen_body = false;
     let mut check = xml::LimitCheck::new(limits);
     let fault = |version: Option<SoapVersion>, reason: String| Fault::sender(version.unwrap_or(fallback), reason);
+    // quick-xml reads control characters, U+FFFE and U+FFFF as any other; XML 1.0 does not
+    // allow them anywhere. Refused before reading: the version is not known yet.
+    if let Some((at, c)) = xml::forbidden_character(input) {
+        return Err(fault(None, xml::forbidden_character_reason(at, c)));
+    }
 
     loop {
         if std::mem::take(&mut pending_pop) {
@@ -330,6 +335,20 @@ fn read_with_quick_xml(input: &[u8], limits: Limits, fallback: SoapVersion) -> R
             && let Err(why) = l.read(&event, &text)
         {
             leaves = Some(Err(why));
+        }
+        // Every character reference, read or not, names a character XML 1.0 allows (in
+        // attribute values, `check` sees to it).
+        if let Event::GeneralRef(ref r) = event
+            && let Some(number) = r.strip_prefix(b"#")
+            && let Err(why) = xml::char_reference(number)
+        {
+            return Err(fault(
+                version,
+                format!(
+                    "the request is not well-formed XML (at byte {before}): {}",
+                    xml::char_reference_reason(number, &why)
+                ),
+            ));
         }
         match event {
             Event::DocType(_) => {
@@ -498,12 +517,12 @@ fn read_with_quick_xml(input: &[u8], limits: Limits, fallback: SoapVersion) -> R
             }
             Event::Text(ref t) if message_id.is_some() => {
                 if let Some(id) = message_id.as_mut() {
-                    id.push_str(&String::from_utf8_lossy(t.as_ref()));
+                    xml::push_line_normalised(id, &String::from_utf8_lossy(t.as_ref()));
                 }
             }
             Event::CData(ref t) if message_id.is_some() => {
                 if let Some(id) = message_id.as_mut() {
-                    id.push_str(&String::from_utf8_lossy(t.as_ref()));
+                    xml::push_line_normalised(id, &String::from_utf8_lossy(t.as_ref()));
                 }
             }
             Event::GeneralRef(ref r) if message_id.is_some() => {
@@ -789,6 +808,137 @@ mod tests {
         assert_eq!(&xml[env.header.unwrap()], "<h/>");
         assert_eq!(&xml[env.operation.ancestors[1].clone()], "<s:Body>");
         assert!(xml[env.operation.ancestors[0].clone()].starts_with("<s:Envelope "));
+    }
+
+    /// A request with a Header, `header` in it, and `op` in the Body.
+    fn with(header: &str, op: &str) -> String {
+        format!(
+            r#"<s:Envelope xmlns:s="{SOAP12_NS}" xmlns:w="http://www.w3.org/2005/08/addressing"><s:Header>{header}</s:Header><s:Body>{op}</s:Body></s:Envelope>"#
+        )
+    }
+
+    /// Both readers' envelope, which must be the same.
+    fn read_both(xml: &str) -> Result<Envelope, Fault> {
+        let quick = read_with_quick_xml(xml.as_bytes(), Limits::default(), SoapVersion::V12);
+        let read = parse(xml);
+        assert_eq!(format!("{read:?}"), format!("{quick:?}"), "{xml:?}");
+        read
+    }
+
+    #[test]
+    fn refuses_a_reference_to_a_character_xml_does_not_allow_wherever_it_is() {
+        let id = |id: &str| with(&format!("<w:MessageID>urn:{id}</w:MessageID>"), "<Op/>");
+        let cases = [
+            (id("&#1;"), "&#1;", "U+0001"),
+            (id("&#x1F;"), "&#x1F;", "U+001F"),
+            (id("x&#xFFFE;"), "&#xFFFE;", "U+FFFE"),
+            (id("&#65535;"), "&#65535;", "U+FFFF"),
+            (id("&#xD800;"), "&#xD800;", "U+D800"),
+            (id("&#0;"), "&#0;", "U+0000"),
+            (with("<Other>a&#8;</Other>", "<Op/>"), "&#8;", "U+0008"),
+            (with("", "<Op><a>&#x1;</a></Op>"), "&#x1;", "U+0001"),
+            (with("", "<Op>&#x1B;<a/></Op>"), "&#x1B;", "U+001B"),
+            (with("", "<Op/>&#1;"), "&#1;", "U+0001"),
+        ];
+        for (xml, reference, code) in cases {
+            let fault = read_both(&xml).expect_err(&xml);
+            assert_eq!(fault.code, FaultCode::Sender);
+            let at = xml.find(reference).expect("the reference");
+            assert_eq!(
+                fault.reason,
+                format!(
+                    "the request is not well-formed XML (at byte {at}): the character reference {reference} names {code}, a character XML 1.0 does not allow"
+                ),
+                "{xml}"
+            );
+        }
+        let fault = read_both(&id("&#x110000;")).unwrap_err();
+        assert!(
+            fault
+                .reason
+                .ends_with("the character reference &#x110000; names no character"),
+            "{}",
+            fault.reason
+        );
+        // In attribute values, namespace declarations included.
+        for (header, op) in [
+            ("", r#"<Op a="x&#1;"/>"#),
+            ("", r#"<k:Op xmlns:k="urn:&#x1;"/>"#),
+            (r#"<h a="&#xFFFF;"/>"#, "<Op/>"),
+            ("", r#"<Op><a b='&#31;'>1</a></Op>"#),
+        ] {
+            let fault = read_both(&with(header, op)).unwrap_err();
+            assert!(
+                fault
+                    .reason
+                    .starts_with("the request is not well-formed XML: in the value of the attribute "),
+                "{}",
+                fault.reason
+            );
+            assert!(
+                fault.reason.contains("a character XML 1.0 does not allow"),
+                "{}",
+                fault.reason
+            );
+        }
+    }
+
+    #[test]
+    fn refuses_a_character_xml_does_not_allow_written_anywhere() {
+        let cases = [
+            with("<w:MessageID>urn:\u{1}</w:MessageID>", "<Op/>"),
+            with("", "<Op><a>\u{1}</a></Op>"),
+            with("", "<Op><a>x\u{fffe}</a></Op>"),
+            with("", "<Op><!-- \u{ffff} --><a/></Op>"),
+            with("", "<Op a=\"\u{1f}\"/>"),
+            with("", "<k:Op xmlns:k=\"urn:\u{b}\"/>"),
+            with("<?pi \u{0}?>", "<Op/>"),
+            with("\u{c}", "<Op/>"),
+            format!("\u{feff}{}", with("", "<Op>\u{7}</Op>")),
+        ];
+        for xml in cases {
+            let fault = read_both(&xml).expect_err(&xml);
+            let (at, c) = xml
+                .char_indices()
+                .find(|&(_, c)| !xml::is_xml_char(c))
+                .expect("the character");
+            assert_eq!(fault.code, FaultCode::Sender);
+            assert_eq!(
+                fault.reason,
+                format!(
+                    "the request is not well-formed XML (at byte {at}): it holds the character U+{:04X} written as it is, which XML 1.0 does not allow",
+                    u32::from(c)
+                )
+            );
+        }
+    }
+
+    #[test]
+    fn reads_every_character_xml_allows() {
+        let allowed = "\t&#9;&#10;&#13;&#x20;&#xD7FF;&#xE000;&#xFFFD;&#x10000;&#x10FFFF;\u{d7ff}\u{e000}\u{fffd}\u{10000}\u{7f}\u{85}";
+        let read = read_both(&with(
+            &format!("<w:MessageID>urn:{allowed}:end</w:MessageID>"),
+            &format!("<Op a=\"{allowed}\"><a>x{allowed}x</a></Op>"),
+        ))
+        .expect("read");
+        let expected =
+            "\t\t\n\r \u{d7ff}\u{e000}\u{fffd}\u{10000}\u{10ffff}\u{d7ff}\u{e000}\u{fffd}\u{10000}\u{7f}\u{85}";
+        assert_eq!(
+            read.addressing.and_then(|a| a.message_id),
+            Some(format!("urn:{expected}:end"))
+        );
+        assert_eq!(read.operation.leaves.expect("leaves")[0].text, format!("x{expected}x"));
+    }
+
+    #[test]
+    fn a_message_id_is_read_with_its_line_ends_as_xml_reads_them() {
+        let id = |id: &str| {
+            let read = read_both(&with(&format!("<w:MessageID>{id}</w:MessageID>"), "<Op/>")).expect("read");
+            read.addressing.and_then(|a| a.message_id).expect("a MessageID")
+        };
+        // Written, a carriage return is a line feed; by reference, it is itself.
+        assert_eq!(id("\r\nurn:a\r\nb\rc<!---->\r<!-- -->\nd\r"), "urn:a\nb\nc\n\nd");
+        assert_eq!(id("urn:a&#13;b&#13;&#10;c\r&#10;"), "urn:a\rb\r\nc");
     }
 
     #[test]

@@ -39,6 +39,11 @@ pub fn parse_envelope(input: &[u8], limits: Limits, fallback: SoapVersion) -> Re
     let mut seen_body = false;
     let mut check = xml::LimitCheck::new(limits);
     let fault = |version: Option<SoapVersion>, reason: String| Fault::sender(version.unwrap_or(fallback), reason);
+    // The characters XML 1.0 does not allow, as the reader refuses them (not what the
+    // comparison is about).
+    if let Some((at, c)) = xml::forbidden_character(input) {
+        return Err(fault(None, xml::forbidden_character_reason(at, c)));
+    }
 
     loop {
         let before = bom + reader.buffer_position() as usize;
@@ -68,6 +73,18 @@ pub fn parse_envelope(input: &[u8], limits: Limits, fallback: SoapVersion) -> Re
             }
         };
         let after = bom + reader.buffer_position() as usize;
+        if let Event::GeneralRef(ref r) = event
+            && let Some(number) = r.strip_prefix(b"#")
+            && let Err(why) = xml::char_reference(number)
+        {
+            return Err(fault(
+                version,
+                format!(
+                    "the request is not well-formed XML (at byte {before}): {}",
+                    xml::char_reference_reason(number, &why)
+                ),
+            ));
+        }
         match event {
             Event::DocType(_) => {
                 return Err(fault(
@@ -230,12 +247,12 @@ pub fn parse_envelope(input: &[u8], limits: Limits, fallback: SoapVersion) -> Re
             }
             Event::Text(ref t) if message_id.is_some() => {
                 if let Some(id) = message_id.as_mut() {
-                    id.push_str(&String::from_utf8_lossy(t.as_ref()));
+                    xml::push_line_normalised(id, &String::from_utf8_lossy(t.as_ref()));
                 }
             }
             Event::CData(ref t) if message_id.is_some() => {
                 if let Some(id) = message_id.as_mut() {
-                    id.push_str(&String::from_utf8_lossy(t.as_ref()));
+                    xml::push_line_normalised(id, &String::from_utf8_lossy(t.as_ref()));
                 }
             }
             Event::GeneralRef(ref r) if message_id.is_some() => {
@@ -340,6 +357,9 @@ pub(super) mod generate {
             " k:KontrolsagSoeg=\"1\"",
             " i=\"æ\"",
             " j=\"&bogus;&\"",
+            " l=\"&#1;\"",
+            " m=\"&#x20;&#9\"",
+            " n=\"\u{1f}\"",
             "  ",
             "/",
         ],
@@ -408,6 +428,13 @@ pub(super) mod generate {
             "&lt",
             "&amp&amp;",
             "&#32;",
+            "&#1;",
+            "&#x1F;",
+            "&#xFFFE;",
+            "&#13;",
+            "\u{1}",
+            "\u{fffe}",
+            "x\ry",
             "<?pi x?>",
             "<??>",
             "<",

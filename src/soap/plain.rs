@@ -6,13 +6,15 @@
 //! limits, same namespace resolution, same envelope, operation and leaves — at a fraction of
 //! the cost (no events, no attribute iterator, no allocation per tag or scope). Anything else —
 //! CDATA, a DOCTYPE, a reference quick-xml would not resolve (an unknown entity, `&#0;`, a
-//! reference without its `;`), a byte order mark, a name outside ASCII's letters, digits, `_`,
+//! reference without its `;`), a character XML 1.0 does not allow, written (a control
+//! character, U+FFFE) or referenced (`&#1;`, in text or in any attribute value), a byte order mark, a name outside ASCII's letters, digits, `_`,
 //! `-`, `.` and one `:`, nesting deeper than [`MAX_OPEN`], more than [`MAX_BINDINGS`]
 //! declarations in scope or [`MAX_TAG_ATTRIBUTES`] on a tag — and everything the quick-xml pass
 //! would refuse ends it with `None`: the request is then read by the quick-xml pass from the
 //! start, so every fault is that pass's, word for word.
 //!
-//! Cost: each byte is looked at a bounded number of times (a tag's name once to read it and at
+//! Cost: each byte is looked at a bounded number of times (all of them once, in blocks, for
+//! the characters XML does not allow; a tag's name once to read it and at
 //! most once more to compare its end tag's name; an attribute name at most
 //! [`MAX_TAG_ATTRIBUTES`] times for duplicates; a prefix at most [`MAX_BINDINGS`] times to
 //! resolve it; a leaf's text once more to copy it, and once before that when a comment or a
@@ -24,7 +26,9 @@ use std::ops::Range;
 
 use memchr::{memchr, memchr_iter, memchr2, memchr3};
 
-use super::xml::{Leaf, MAX_LEAVES, MAX_PATH, OVERLONG_PATH};
+use super::xml::{
+    Leaf, MAX_LEAVES, MAX_PATH, OVERLONG_PATH, bad_char_reference_in_value, char_reference, forbidden_character,
+};
 use super::{Envelope, Limits, Operation, RequestAddressing, SOAP11_NS, SOAP12_NS, SoapVersion};
 
 /// The deepest nesting read here (the Envelope is 1).
@@ -208,23 +212,17 @@ fn reference_at(text: &str, amp: usize) -> Option<(char, usize)> {
         "amp" => '&',
         "apos" => '\'',
         "quot" => '"',
-        name => {
-            let number = name.strip_prefix('#')?;
-            let (digits, radix) = match number.strip_prefix('x') {
-                Some(hex) => (hex, 16),
-                None => (number, 10),
-            };
-            // `from_str_radix` takes a sign, which quick-xml refuses.
-            if digits.starts_with(['+', '-']) {
-                return None;
-            }
-            match u32::from_str_radix(digits, radix).ok()? {
-                0 => return None,
-                code => char::from_u32(code)?,
-            }
-        }
+        name => char_reference(name.strip_prefix('#')?.as_bytes()).ok()?,
     };
     Some((c, semicolon + 1))
+}
+
+/// Whether the quick-xml pass refuses a character reference in an attribute value with a
+/// reference in it.
+#[cold]
+#[inline(never)]
+fn refuses_a_reference(value: &[u8]) -> bool {
+    bad_char_reference_in_value(value).is_some()
 }
 
 /// An attribute value with its references resolved as quick-xml's `unescape` resolves them;
@@ -377,6 +375,9 @@ struct Pending {
 /// kind read here (see the module doc) and that pass would accept it; `None` otherwise.
 pub(super) fn read(input: &[u8], limits: Limits) -> Option<Envelope> {
     let text = std::str::from_utf8(input).ok()?;
+    if forbidden_character(input).is_some() {
+        return None;
+    }
     let bytes = input;
     let mut open = [Open { name: &[], bindings: 0 }; MAX_OPEN];
     let mut depth = 0usize;
@@ -419,7 +420,7 @@ pub(super) fn read(input: &[u8], limits: Limits) -> Option<Envelope> {
         };
         let lt = next.unwrap_or(bytes.len());
         if let Some(id) = message_id.as_mut() {
-            id.push_str(text.get(pos..lt)?);
+            super::xml::push_line_normalised(id, text.get(pos..lt)?);
         } else if lt > pos && depth <= 2 && !in_header && bytes[pos..lt].iter().any(|b| !b.is_ascii_whitespace()) {
             return None;
         }
@@ -532,7 +533,7 @@ pub(super) fn read(input: &[u8], limits: Limits) -> Option<Envelope> {
                     if escaped {
                         value_end += memchr2(quote, b'<', &bytes[value_end..])?;
                     }
-                    if bytes[value_end] == b'<' {
+                    if bytes[value_end] == b'<' || (escaped && refuses_a_reference(&bytes[value_start..value_end])) {
                         return None;
                     }
                     if count >= limits.max_attributes || count == MAX_TAG_ATTRIBUTES || names[..count].contains(&key) {
@@ -711,7 +712,10 @@ mod tests {
             " revision-number.x=\"1\"",
             " k:KontrolsagSoeg=\"1\"",
             " i=\"æ\"",
-            " j=\"&amp;&bogus; & &#0;\"",
+            " j=\"&amp;&bogus; &\"",
+            " l=\"&#1;\"",
+            " m=\"&#x20;&#xA;&#13;\"",
+            " n=\"\u{1}\"",
             " xmlns:k=\"urn:k&amp;&#230;&#xE6;&lt;&gt;&apos;&quot;\"",
             " xmlns:w=\"http://www.w3.org/2005/08/addressin&#x67;\"",
             "  ",
@@ -760,6 +764,15 @@ mod tests {
             "&#xA0;",
             "x&#x1F600;y",
             "&#1;",
+            "&#x1F;",
+            "&#xFFFE;",
+            "&#65535;",
+            "&#13;",
+            "x\ry",
+            "\u{1}",
+            "\u{1f}",
+            "\u{fffe}",
+            "\u{ffff}",
         ],
         around: &[
             "",
@@ -905,14 +918,18 @@ mod tests {
         ));
         let cdata = envelope("<a><![CDATA[1]]></a>");
         let unknown = envelope("<a><b>&nbsp;</b></a>");
-        let nul = envelope("<a><b>&#x0;</b></a>");
-        for xml in [deep, attributes, declarations, cdata, unknown, nul] {
+        for xml in [deep, attributes, declarations, cdata, unknown] {
             assert!(read(xml.as_bytes(), limits).is_none(), "{xml}");
             assert!(
                 super::super::parse_envelope(xml.as_bytes(), limits, SoapVersion::V12).is_ok(),
                 "{xml}"
             );
         }
+        // A reference to U+0000 names a character XML 1.0 does not allow: refused, not read
+        // as leaves that cannot be read.
+        let nul = envelope("<a><b>&#x0;</b></a>");
+        assert!(read(nul.as_bytes(), limits).is_none(), "{nul}");
+        assert!(super::super::parse_envelope(nul.as_bytes(), limits, SoapVersion::V12).is_err());
     }
 
     #[test]
@@ -942,7 +959,7 @@ mod tests {
             // References in values and in namespace declarations, as quick-xml resolves them;
             // in other attributes' values they are not read.
             envelope("<Op><a>&amp;&lt;&gt;&apos;&quot;</a><b>S&#248;ren &#xC6;b&#xe6;l&#00230;</b></Op>"),
-            envelope("<Op><a>&#32;x&#xA0;&#10;</a><b>&#x1F600;&#1;</b><c>&#x10FFFF;</c></Op>"),
+            envelope("<Op><a>&#32;x&#xA0;&#10;</a><b>&#x1F600;&#9;</b><c>&#x10FFFF;</c><d>1&#13;2</d></Op>"),
             envelope("<k:Op xmlns:k=\"urn:a&amp;b&#47;&#x2F;\" a=\"&bogus; &\"><a>1</a></k:Op>"),
             // Comments: in a leaf's text (which joins the text around it), between and around
             // elements, with `--` in them.
@@ -1082,6 +1099,23 @@ mod tests {
             envelope("<Op/>").replace("<w:MessageID>1", "<w:MessageID>&bogus;"),
             envelope("<k:Op xmlns:k=\"urn:&bogus;\"/>"),
             envelope("<k:Op xmlns:k=\"urn:&amp\"/>"),
+            // Characters XML 1.0 does not allow, referenced or written, anywhere: the
+            // quick-xml pass refuses them.
+            envelope("<Op/>").replace("<w:MessageID>1", "<w:MessageID>&#1;"),
+            envelope("<Op/>").replace("<w:MessageID>1", "<w:MessageID>\u{1}"),
+            envelope("<Op><a>&#x1F;</a></Op>"),
+            envelope("<Op><a>&#xFFFE;</a></Op>"),
+            envelope("<Op><a>&#65535;</a></Op>"),
+            envelope("<Op><a>\u{fffe}</a></Op>"),
+            envelope("<Op><a>\u{ffff}</a></Op>"),
+            envelope("<Op>\u{8}<a/></Op>"),
+            envelope("<Op a=\"&#1;\"/>"),
+            envelope("<Op a=\"\u{1}\"/>"),
+            envelope("<Op a=\"&#65&amp;\"/>"),
+            envelope("<k:Op xmlns:k=\"urn:&#x1;\"/>"),
+            envelope("<k:Op xmlns:k=\"urn:k\" xmlns:j=\"urn:&#x1;\"/>"),
+            envelope("<Op><!-- \u{1} --></Op>"),
+            envelope("<Op/>") + "<?pi \u{1f}?>",
             // Markup other than comments.
             envelope("<Op><a><![CDATA[1]]></a></Op>"),
             envelope("<Op><a><?pi?>1</a></Op>"),
@@ -1163,6 +1197,35 @@ mod tests {
         }
 
         #[test]
+        fn no_request_with_a_character_xml_does_not_allow_is_read(
+            plain in any::<bool>(),
+            request in request(&ANY),
+            plain_request in plain_request(),
+        ) {
+            // XML 1.0's Char, written out here rather than taken from the readers.
+            let allowed = |c: char| matches!(c, '\t' | '\n' | '\r' | ' '..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..);
+            let request = if plain { plain_request } else { request };
+            let read = super::super::parse_envelope(request.as_bytes(), Limits::default(), SoapVersion::V12);
+            if request.chars().any(|c| !allowed(c)) {
+                prop_assert!(read.as_ref().is_err_and(|f| f.reason.contains("written as it is, which XML 1.0 does not allow")), "{request}: {read:?}");
+            }
+            // References, in [`PLAIN`]'s requests (no `&#` in its comments): each names an
+            // allowed character, or the request is refused.
+            let names_a_forbidden_character = |i: usize| {
+                let rest = &request[i + 2..];
+                let number = &rest[..rest.find(';').unwrap_or(rest.len())];
+                let code = match number.strip_prefix('x') {
+                    Some(hex) => u32::from_str_radix(hex, 16),
+                    None => number.parse(),
+                };
+                !code.ok().and_then(char::from_u32).is_some_and(allowed)
+            };
+            if plain && request.match_indices("&#").any(|(i, _)| names_a_forbidden_character(i)) {
+                prop_assert!(read.is_err(), "{request}: {read:?}");
+            }
+        }
+
+        #[test]
         fn reads_cut_spliced_and_changed_requests_as_quick_xml_does(
             plain in any::<bool>(),
             request in request(&ANY),
@@ -1170,7 +1233,7 @@ mod tests {
             cut in any::<prop::sample::Index>(),
             len in 0usize..12,
             at in any::<prop::sample::Index>(),
-            byte in prop::sample::select(&[0xFFu8, 0xC3, b'<', b'>', b'&', b'"', b'\'', b':', b'/', b'?', b'=', b' ', b'-', b'!', b';', b'#', b'x', 0][..]),
+            byte in prop::sample::select(&[0xFFu8, 0xC3, b'<', b'>', b'&', b'"', b'\'', b':', b'/', b'?', b'=', b' ', b'-', b'!', b';', b'#', b'x', 0, 1, 0x1F, b'\r'][..]),
         ) {
             let bytes = if plain { plain_request.as_bytes() } else { request.as_bytes() };
             let from = cut.index(bytes.len() + 1);
