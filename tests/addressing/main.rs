@@ -175,6 +175,11 @@ fn plain(case: &Case, addressing: bool) -> String {
 
 /// A token-model request signed by the holder-of-key (it always carries WS-Addressing).
 fn signed(app: &App, case: &Case) -> String {
+    signed_with_id(app, case, REQUEST_ID)
+}
+
+/// [`signed`] with the MessageID `message_id`.
+fn signed_with_id(app: &App, case: &Case, message_id: &str) -> String {
     let assertion = token::issue_token(app, case.entity_id, VIBORG);
     let assertion_id = token::assertion_id(&assertion);
     wss::signed_request(&wss::ClientRequest {
@@ -186,7 +191,7 @@ fn signed(app: &App, case: &Case) -> String {
         assertion_id: &assertion_id,
         key: &shared_test_keys().client.key,
         now: world::now(),
-        message_id: REQUEST_ID,
+        message_id,
         header: (!case.header.is_empty()).then_some(case.header),
     })
     .unwrap()
@@ -363,4 +368,130 @@ fn faults_carry_addressing_too_with_the_declared_fault_action() {
     let (status, xml) = post(&app, case.path, case.version, wrong_operation);
     assert_eq!(status, 400, "{xml}");
     assert_reply_addressing("SF1472 fault", &xml, "http://www.w3.org/2005/08/addressing/soap/fault");
+}
+
+/// The reason of the fault in `tree` (SOAP 1.1 `faultstring`, SOAP 1.2 `Reason/Text`).
+fn fault_reason(tree: &Tree) -> Option<String> {
+    tree.descendants(tree.root())
+        .into_iter()
+        .find(|&n| matches!(tree.element(n).local_name(), "faultstring" | "Text"))
+        .map(|n| tree.text(n))
+}
+
+#[test]
+fn a_message_id_with_a_character_xml_does_not_allow_gets_a_sender_fault_naming_it() {
+    let app = app(SecurityMode::Off);
+    for case in &cases()[..2] {
+        let sender = match case.version {
+            SoapVersion::V11 => 500,
+            SoapVersion::V12 => 400,
+        };
+        let id = |id: &str| plain(case, true).replace(REQUEST_ID, id);
+        for (request, names) in [
+            (
+                id("urn:uuid:&#1;"),
+                "the character reference &#1; names U+0001, a character XML 1.0 does not allow",
+            ),
+            (id("urn:uuid:&#xFFFE;"), "the character reference &#xFFFE; names U+FFFE"),
+            (id("urn:uuid:\u{1}"), "it holds the character U+0001 written as it is"),
+            (
+                id("urn:uuid:\u{fffe}"),
+                "it holds the character U+FFFE written as it is",
+            ),
+            (
+                plain(case, true).replace("29189846<", "29189846\u{1}<"),
+                "it holds the character U+0001",
+            ),
+        ] {
+            let (status, xml) = post(&app, case.path, case.version, request.clone());
+            assert_eq!(status, sender, "{}: {xml}", case.path);
+            // The fault is well-formed XML, and says what is wrong where.
+            let tree = Tree::parse(xml.as_bytes()).unwrap_or_else(|e| panic!("{}: {e}: {xml:?}", case.path));
+            let reason = fault_reason(&tree).unwrap_or_default();
+            assert!(
+                reason.starts_with("the request is not well-formed XML (at byte "),
+                "{reason}"
+            );
+            assert!(reason.contains(names), "{}: {reason}", case.path);
+            let at: usize = reason["the request is not well-formed XML (at byte ".len()..]
+                .split(')')
+                .next()
+                .and_then(|n| n.parse().ok())
+                .expect("a byte offset");
+            assert!(
+                request.as_bytes()[at..].starts_with(b"&#")
+                    || request.as_bytes()[at] < 0x20
+                    || request[at..].starts_with('\u{fffe}'),
+                "{reason}"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_message_id_with_a_carriage_return_comes_back_as_sent() {
+    // `&#13;` is a carriage return; written raw it would be read back as a line feed.
+    let sent = "urn:uuid:7e57ad0e&#13;5555";
+    let read = "urn:uuid:7e57ad0e\r5555";
+    let app_off = app(SecurityMode::Off);
+    for case in &cases()[..2] {
+        let (status, xml) = post(
+            &app_off,
+            case.path,
+            case.version,
+            plain(case, true).replace(REQUEST_ID, sent),
+        );
+        assert_eq!(status, 200, "{}: {xml}", case.path);
+        assert!(xml.contains("&#13;"), "{xml:?}");
+        let tree = Tree::parse(xml.as_bytes()).unwrap();
+        assert_eq!(
+            value(&addressing_headers(&tree), "RelatesTo"),
+            Some(read),
+            "{}: {xml:?}",
+            case.path
+        );
+        // A raw carriage return (and CR LF) in the MessageID is a line feed, as any reader reads it.
+        let raw = plain(case, true).replace(REQUEST_ID, "urn:uuid:a\r\nb\rc");
+        let (status, xml) = post(&app_off, case.path, case.version, raw);
+        assert_eq!(status, 200, "{}: {xml}", case.path);
+        let tree = Tree::parse(xml.as_bytes()).unwrap();
+        assert_eq!(
+            value(&addressing_headers(&tree), "RelatesTo"),
+            Some("urn:uuid:a\nb\nc"),
+            "{xml:?}"
+        );
+    }
+    // Signed: what is signed is what is sent.
+    let app_token = app(SecurityMode::Token);
+    for case in &cases()[..2] {
+        let (status, xml) = post(
+            &app_token,
+            case.path,
+            case.version,
+            signed_with_id(&app_token, case, read),
+        );
+        assert_eq!(status, 200, "{}: {xml}", case.path);
+        let tree = Tree::parse(xml.as_bytes()).unwrap();
+        let headers = addressing_headers(&tree);
+        assert_eq!(value(&headers, "RelatesTo"), Some(read), "{}: {xml:?}", case.path);
+        let signature = tree
+            .descendants(tree.root())
+            .into_iter()
+            .find(|&n| tree.is(n, dsig::DS_NS, "Signature"))
+            .expect("a signed answer");
+        let verified = dsig::verify(
+            &tree,
+            signature,
+            shared_test_keys().service.public_key(),
+            "the service certificate",
+            None,
+        )
+        .unwrap_or_else(|e| panic!("{}: {e}: {xml:?}", case.path));
+        let relates_to = headers.iter().find(|(l, _, _)| l == "RelatesTo").map(|&(_, _, n)| n);
+        assert!(
+            verified.covered.contains(&relates_to.expect("RelatesTo")),
+            "{}",
+            case.path
+        );
+    }
 }

@@ -31,10 +31,26 @@ use quick_xml::events::Event;
 use quick_xml::reader::Reader;
 
 use crate::soap::Limits;
-use crate::soap::xml::LimitCheck;
+use crate::soap::xml::{self as soap_xml, LimitCheck};
 
 /// The `xml:` namespace, bound to the `xml` prefix everywhere.
 const XML_NS: &str = "http://www.w3.org/XML/1998/namespace";
+
+/// Refuses a document holding a character XML 1.0 does not allow, written as it is, as the
+/// envelope reader does ([`soap_xml::forbidden_character`]; references are refused where
+/// they are read, attribute values by the [`LimitCheck`]).
+fn refuse_forbidden_characters(input: &[u8]) -> Result<(), XmlError> {
+    match soap_xml::forbidden_character(input) {
+        Some((at, c)) => Err(XmlError(soap_xml::forbidden_character_reason(at, c))),
+        None => Ok(()),
+    }
+}
+
+/// The character a character reference (`#` and what follows, up to its `;`) names, refused
+/// as the envelope reader refuses it when XML 1.0 does not allow it.
+fn char_reference(number: &[u8]) -> Result<char, XmlError> {
+    soap_xml::char_reference(number).map_err(|why| XmlError(soap_xml::char_reference_reason(number, &why)))
+}
 
 /// Index of a node in a [`Tree`].
 pub type NodeId = usize;
@@ -260,6 +276,7 @@ impl Tree {
     /// conforming parser would see.
     pub fn parse_with(input: &[u8], limits: Limits) -> Result<Tree, XmlError> {
         let mut check = LimitCheck::new(limits);
+        refuse_forbidden_characters(input)?;
         let document = std::str::from_utf8(input).map_err(|e| XmlError(format!("the document is not UTF-8: {e}")))?;
         let document = normalise_line_ends(document);
         let document: &str = &document;
@@ -349,8 +366,8 @@ impl Tree {
                     })?;
                 }
                 Event::GeneralRef(r) => {
-                    let c = match r.resolve_char_ref().map_err(|e| XmlError(e.to_string()))? {
-                        Some(c) => c,
+                    let c = match r.strip_prefix(b"#") {
+                        Some(number) => char_reference(number)?,
                         None => predefined_entity(&r.decode().map_err(|e| XmlError(e.to_string()))?)?,
                     };
                     reading.push_char(c);
@@ -718,6 +735,35 @@ fn predefined_entity(name: &str) -> Result<char, XmlError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn refuses_characters_xml_does_not_allow_as_the_envelope_reader_does() {
+        for xml in [
+            "<a>&#1;</a>",
+            "<a>x&#xFFFE;</a>",
+            "<a b=\"&#x1F;\"/>",
+            "<a xmlns:p=\"urn:&#0;\"/>",
+            "<a>\u{1}</a>",
+            "<a><!-- \u{ffff} --></a>",
+            "<a b=\"\u{b}\"/>",
+        ] {
+            let why = Tree::parse(xml.as_bytes())
+                .err()
+                .unwrap_or_else(|| panic!("{xml} is read"));
+            assert!(why.to_string().contains("XML 1.0 does not allow"), "{xml}: {why}");
+            let envelope = format!(
+                "<s:Envelope xmlns:s=\"{}\"><s:Body><Op>{xml}</Op></s:Body></s:Envelope>",
+                crate::soap::SOAP12_NS
+            );
+            assert!(
+                crate::soap::parse_envelope(envelope.as_bytes(), Limits::default(), crate::soap::SoapVersion::V12)
+                    .is_err(),
+                "{envelope}"
+            );
+        }
+        // A carriage return by reference is one, and canonical text writes it as exc-c14n does.
+        assert_eq!(c14n("<a>x&#13;y\r\nz</a>", "a", &[]), "<a>x&#xD;y\nz</a>");
+    }
 
     fn c14n(xml: &str, path_local: &str, inclusive: &[&str]) -> String {
         let tree = Tree::parse(xml.as_bytes()).unwrap();

@@ -91,6 +91,7 @@ impl Tree {
     /// conforming parser would see.
     pub fn parse_with(input: &[u8], limits: Limits) -> Result<Tree, XmlError> {
         let mut check = LimitCheck::new(limits);
+        super::refuse_forbidden_characters(input)?;
         let text = std::str::from_utf8(input).map_err(|e| XmlError(format!("the document is not UTF-8: {e}")))?;
         let normalised;
         let text = if text.contains('\r') {
@@ -164,8 +165,8 @@ impl Tree {
                     pending_text.push_str(&t.decode().map_err(|e| XmlError(e.to_string()))?);
                 }
                 Event::GeneralRef(r) => {
-                    if let Some(c) = r.resolve_char_ref().map_err(|e| XmlError(e.to_string()))? {
-                        pending_text.push(c);
+                    if let Some(number) = r.strip_prefix(b"#") {
+                        pending_text.push(super::char_reference(number)?);
                     } else {
                         let name = r.decode().map_err(|e| XmlError(e.to_string()))?;
                         pending_text.push(predefined_entity(&name)?);
