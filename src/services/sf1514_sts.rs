@@ -19,7 +19,7 @@ use crate::security::saml::{self, AssertionSpec};
 use crate::security::wss::{self, Freshness, SAMLID, WSA_NS, WSSE_NS, WSSE11_NS, WSU_NS};
 use crate::security::xmltree::{NodeId, Tree};
 use crate::security::{SecurityMode, dsig};
-use crate::soap::xml::escape;
+use crate::soap::xml::{escape, escape_attribute};
 use crate::soap::{Envelope, Fault, SoapVersion};
 use crate::world::Cvr;
 
@@ -326,7 +326,7 @@ pub fn write_response(out: &mut Vec<u8>, request: &TokenRequest, issued: &Issued
     let context = request
         .context
         .as_deref()
-        .map(|c| format!(" Context=\"{}\"", escape(c)))
+        .map(|c| format!(" Context=\"{}\"", escape_attribute(c)))
         .unwrap_or_default();
     out.extend_from_slice(
         format!(

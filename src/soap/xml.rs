@@ -321,6 +321,17 @@ pub fn bad_char_reference_in_value(value: &[u8]) -> Option<String> {
     None
 }
 
+/// [`escape`] for an attribute value: tab and line feed written as `&#9;` and `&#10;` too,
+/// which a reader would otherwise read as spaces (XML 1.0 §3.3.3), so the value reads back
+/// as it was (the STS echoes a request's `Context` attribute).
+pub fn escape_attribute(s: &str) -> Cow<'_, str> {
+    let escaped = escape(s);
+    if memchr::memchr2(b'\t', b'\n', escaped.as_bytes()).is_none() {
+        return escaped;
+    }
+    Cow::Owned(escaped.replace('\t', "&#9;").replace('\n', "&#10;"))
+}
+
 /// Appends `<name>text</name>` with the text escaped.
 pub fn push_element(out: &mut Vec<u8>, name: &str, text: &str) {
     out.push(b'<');
@@ -749,6 +760,15 @@ mod tests {
             assert_eq!(read, text);
         }
         assert_eq!(escape("a\rb&"), "a&#13;b&amp;");
+    }
+
+    #[test]
+    fn an_attribute_value_reads_back_as_written() {
+        let value = "a\tb\nc\r\n d&\"<";
+        let xml = format!("<a v=\"{}\"/>", escape_attribute(value));
+        // The signature tree normalises attribute values as XML 1.0 says.
+        let tree = crate::security::xmltree::Tree::parse(xml.as_bytes()).expect("well-formed");
+        assert_eq!(tree.attribute(tree.root(), None, "v"), Some(value), "{xml}");
     }
 
     #[test]
