@@ -123,3 +123,61 @@ fn a_document_signed_by_xmlsec1_verifies_with_sfstub() {
         Err(dsig::DsigError::DigestMismatch(what)) if what.contains("soap:Body")
     ));
 }
+
+#[test]
+fn a_signed_response_relating_to_a_message_id_with_a_carriage_return_verifies_with_xmlsec1() {
+    use sfstub::security::wss::{Signer, signed_response};
+    use sfstub::soap::{ResponseAddressing, SoapVersion};
+    let key = test_key();
+    let addressing = ResponseAddressing {
+        action: "urn:reply".into(),
+        message_id: "urn:uuid:1".into(),
+        // Sent as &#13;, which the client's reader reads as a carriage return: what is signed
+        // (exc-c14n writes it &#xD;) must be what xmlsec1 reads from what is sent.
+        relates_to: Some("urn:uuid:a\r\nb\rc\t<&>".into()),
+    };
+    let signer = Signer {
+        key,
+        certificate_base64: "MIIB",
+    };
+    let body = r#"<x:Answer xmlns:x="urn:x">1</x:Answer>"#.as_bytes();
+    let signed = signed_response(
+        SoapVersion::V12,
+        body,
+        Some(&addressing),
+        None,
+        chrono::Utc::now(),
+        &signer,
+    )
+    .unwrap();
+    let signed = String::from_utf8(signed).unwrap();
+    assert!(signed.contains("urn:uuid:a&#13;\nb&#13;c"), "{signed}");
+    let dir = TempDir::new("relates-to");
+    let pubkey = dir.write("pub.pem", key.public_key().to_spki_pem().unwrap().as_bytes());
+    let verify = |name: &str, xml: &str| {
+        let doc = dir.write(name, xml.as_bytes());
+        let mut args = vec![
+            "--verify".to_owned(),
+            "--pubkey-pem".to_owned(),
+            pubkey.to_str().unwrap().to_owned(),
+        ];
+        for element in [
+            "http://www.w3.org/2003/05/soap-envelope:Body",
+            "http://www.w3.org/2005/08/addressing:Action",
+            "http://www.w3.org/2005/08/addressing:MessageID",
+            "http://www.w3.org/2005/08/addressing:RelatesTo",
+            "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-utility-1.0.xsd:Timestamp",
+        ] {
+            args.push("--id-attr:Id".to_owned());
+            args.push(element.to_owned());
+        }
+        args.push(doc.to_str().unwrap().to_owned());
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        xmlsec1(&args)
+    };
+    let (ok, out) = verify("signed.xml", &signed);
+    assert!(ok, "xmlsec1 refused the signed response:\n{out}\n{signed}");
+    // A raw carriage return where &#13; was sent reads as a line feed: the digest differs.
+    let (ok, _) = verify("raw.xml", &signed.replacen("&#13;", "\r", 1));
+    assert!(!ok, "xmlsec1 accepted a RelatesTo that is not what was signed");
+}
