@@ -672,11 +672,11 @@ fn normalise_line_ends(text: &str) -> Cow<'_, str> {
     }
 }
 
-/// Appends the exclusive canonical form of character data `text` that a document carries
-/// (escaped as any writer escapes it): the text as a parser reads it (line ends normalised),
-/// escaped as canonicalisation escapes it.
+/// Appends the exclusive canonical form of character data `text` that a document carries,
+/// written by [`crate::soap::xml::escape`]: that writes a carriage return as `&#13;`, so a
+/// parser reads the text as it is (no line end to normalise), and canonicalisation escapes it.
 pub fn write_canonical_text(text: &str, out: &mut Vec<u8>) {
-    c14n::escape_text(&normalise_line_ends(text), out);
+    c14n::escape_text(text, out);
 }
 
 /// Where the local part of a qualified name (at `span`, reading `name`) starts: after the
