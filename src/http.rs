@@ -310,7 +310,13 @@ fn soap_call(
     // A byte order mark is dropped first: everything below reads the body from its XML (the
     // plain envelope reader would give such a request to the quick-xml pass).
     let body = body.strip_prefix(soap::UTF8_BOM).unwrap_or(body);
-    let mut envelope = match soap::parse_envelope(body, limits, fallback) {
+    // Checked to be UTF-8 once: the envelope reader and the schema check read it as text.
+    let text = std::str::from_utf8(body).ok();
+    let parsed = match text {
+        Some(text) => soap::parse_envelope_text(text, limits, fallback),
+        None => soap::parse_envelope(body, limits, fallback),
+    };
+    let mut envelope = match parsed {
         Ok(e) => e,
         Err(fault) => return (Err(fault), None),
     };
@@ -344,7 +350,8 @@ fn soap_call(
     {
         let checked = call.findings.len();
         let cpr_path = known.and_then(|p| p.cpr.map(|c| c.path));
-        conformance::schema::check(&target, body, &envelope, cpr_path, &mut call.findings);
+        let request = conformance::schema::Body::new(body, text);
+        conformance::schema::check(&target, request, &envelope, cpr_path, &mut call.findings);
         if let Some(refusal) = conformance::refusal(&call.findings[checked..]).filter(|_| strict) {
             return (Err(refusal), None);
         }

@@ -224,6 +224,15 @@ pub fn parse_envelope(input: &[u8], limits: Limits, fallback: SoapVersion) -> Re
     }
 }
 
+/// [`parse_envelope`] of a request the caller has checked to be UTF-8 (to read its
+/// operation element as text afterwards without checking it again).
+pub fn parse_envelope_text(input: &str, limits: Limits, fallback: SoapVersion) -> Result<Envelope, Fault> {
+    match plain::read_text(input, limits) {
+        Some(envelope) => Ok(envelope),
+        None => read_with_quick_xml(input.as_bytes(), limits, fallback),
+    }
+}
+
 /// A child of the Header starts (`local`, in `namespace`): notes a `Security` block and the
 /// WS-Addressing headers; the first `MessageID` starts `message_id`, which gathers its text
 /// until it ends (an empty one is empty at once). Both envelope readers call this.

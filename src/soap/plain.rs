@@ -374,11 +374,15 @@ struct Pending {
 /// Reads `input` as the quick-xml pass of [`super::parse_envelope`] would, when it is of the
 /// kind read here (see the module doc) and that pass would accept it; `None` otherwise.
 pub(super) fn read(input: &[u8], limits: Limits) -> Option<Envelope> {
-    let text = std::str::from_utf8(input).ok()?;
-    if forbidden_character(input).is_some() {
+    read_text(std::str::from_utf8(input).ok()?, limits)
+}
+
+/// [`read`] of an input known to be UTF-8.
+pub(super) fn read_text(text: &str, limits: Limits) -> Option<Envelope> {
+    let bytes = text.as_bytes();
+    if forbidden_character(bytes).is_some() {
         return None;
     }
-    let bytes = input;
     let mut open = [Open { name: &[], bindings: 0 }; MAX_OPEN];
     let mut depth = 0usize;
     let mut scopes = Scopes {

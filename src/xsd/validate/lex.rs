@@ -228,6 +228,32 @@ fn name_end(bytes: &[u8], from: usize) -> usize {
         .unwrap_or(bytes.len() - at)
 }
 
+/// Where an attribute key at `from` ends: the first `=` or white space from there on
+/// (`bytes.len()` if none). Eight bytes at a time as [`name_end`]: a byte below `!` or an `=`
+/// marks a candidate; one that is neither (a control character) is passed over one byte at a
+/// time.
+#[inline(always)]
+fn key_end(bytes: &[u8], from: usize) -> usize {
+    let eq = ONES * u64::from(b'=');
+    let mut at = from;
+    while let Some(chunk) = bytes.get(at..at + 8) {
+        let x = word(chunk);
+        let hits = below(x, b'!') | below(x ^ eq, 1);
+        if hits != 0 {
+            at += (hits.trailing_zeros() / 8) as usize;
+            if bytes[at] == b'=' || is_space(bytes[at]) {
+                return at;
+            }
+            break;
+        }
+        at += 8;
+    }
+    at + bytes[at..]
+        .iter()
+        .position(|&b| b == b'=' || is_space(b))
+        .unwrap_or(bytes.len() - at)
+}
+
 /// The attributes of a start tag, read as quick-xml's attribute iterator reads them (without
 /// its checks) for the usual shape: each `key="value"` or `key='value'`, white space around
 /// `=` allowed. Items are (key, raw value) slices of the tag; an `Err` means quick-xml would
@@ -261,9 +287,7 @@ impl<'a> Iterator for Attributes<'a> {
         }
         // Every index below is at an ASCII byte or the end: a character boundary.
         let key_start = i;
-        while i < b.len() && b[i] != b'=' && !space(i) {
-            i += 1;
-        }
+        i = key_end(b, i);
         let key = &self.content[key_start..i];
         while space(i) {
             i += 1;
@@ -314,9 +338,15 @@ pub(super) fn contains_xmlns(bytes: &[u8]) -> bool {
     false
 }
 
-/// Where the first of `wanted` is in `bytes`: eight bytes at a time, then one by one.
+/// Where the first of `wanted` is in `bytes`: eight bytes at a time, then one by one; one
+/// byte (a closing quote, mostly after a long value such as a namespace URI) by `memchr`,
+/// which is cheaper there (and dearer on the short runs of the other cases).
 #[inline]
 pub(super) fn find(bytes: &[u8], wanted: [u8; 3]) -> Option<usize> {
+    let [a, b, c] = wanted;
+    if a == b && b == c {
+        return memchr::memchr(a, bytes);
+    }
     let masks = wanted.map(|b| ONES * u64::from(b));
     let mut chunks = bytes.chunks_exact(8);
     for (n, chunk) in chunks.by_ref().enumerate() {
@@ -507,6 +537,27 @@ mod tests {
                     .find(|&i| NAME_STOP[usize::from(bytes[i])])
                     .unwrap_or(bytes.len());
                 prop_assert_eq!(name_end(&bytes, from), naive);
+                Ok(())
+            })
+            .unwrap();
+    }
+
+    /// An attribute key ends where the byte-by-byte rule says (the first `=` or white space),
+    /// wherever it starts.
+    #[test]
+    fn keys_end_at_the_first_stop() {
+        use proptest::prelude::*;
+        let byte = prop::sample::select(vec![
+            b'a', b':', 0x01, 0x1f, b' ', b'\t', b'\n', b'\r', b'=', b'>', b'"', b'\'', 0xc3, 0xa9, b'!', 0x7f, b'<',
+        ]);
+        let mut runner = proptest::test_runner::TestRunner::default();
+        runner
+            .run(&(prop::collection::vec(byte, 0..40), 0..8usize), |(bytes, from)| {
+                let from = from.min(bytes.len());
+                let naive = (from..bytes.len())
+                    .find(|&i| bytes[i] == b'=' || is_space(bytes[i]))
+                    .unwrap_or(bytes.len());
+                prop_assert_eq!(key_end(&bytes, from), naive);
                 Ok(())
             })
             .unwrap();

@@ -64,6 +64,9 @@ pub struct Instance<'a> {
     document: &'a [u8],
     /// Byte offset of the first byte.
     pub offset: usize,
+    /// `bytes` as text, when the caller knew them to be UTF-8 ([`Instance::below_text`]):
+    /// then they are not checked again.
+    text: Option<&'a str>,
 }
 
 impl<'a> Instance<'a> {
@@ -74,6 +77,7 @@ impl<'a> Instance<'a> {
             namespaces: Vec::new(),
             document: bytes,
             offset: 0,
+            text: None,
         }
     }
 
@@ -115,13 +119,39 @@ impl<'a> Instance<'a> {
         range: std::ops::Range<usize>,
         ancestors: &[std::ops::Range<usize>],
     ) -> Instance<'a> {
+        Instance::below_in(document, None, range, ancestors)
+    }
+
+    /// [`Instance::below`] in a document the caller knows to be UTF-8 (a request the envelope
+    /// reader read as text): the element and its ancestors' tags are not checked again.
+    pub fn below_text(
+        document: &'a str,
+        range: std::ops::Range<usize>,
+        ancestors: &[std::ops::Range<usize>],
+    ) -> Instance<'a> {
+        Instance::below_in(document.as_bytes(), Some(document), range, ancestors)
+    }
+
+    /// [`Instance::below`], with `document` as text when it is known to be (`text`).
+    fn below_in(
+        document: &'a [u8],
+        text: Option<&'a str>,
+        range: std::ops::Range<usize>,
+        ancestors: &[std::ops::Range<usize>],
+    ) -> Instance<'a> {
         let start = range.start.min(document.len());
         let end = range.end.clamp(start, document.len());
         let mut namespaces = Vec::new();
-        for tag in ancestors.iter().filter_map(|r| document.get(r.clone())) {
+        for r in ancestors {
+            let Some(tag) = document.get(r.clone()) else {
+                continue;
+            };
             let before = namespaces.len();
-            let read = plain_start_tag(tag).and_then(|(content, name_len)| declare(content, name_len, &mut namespaces));
-            if read.is_none() {
+            let tag_text = match text {
+                Some(t) => t.get(r.clone()),
+                None => std::str::from_utf8(tag).ok(),
+            };
+            if tag_text.and_then(|t| declare_plain(t, &mut namespaces)).is_none() {
                 // What was added meanwhile is dropped: quick-xml reads the tag whole.
                 namespaces.truncate(before);
                 if let Ok(Event::Start(e)) = Reader::from_reader(tag).read_event() {
@@ -134,6 +164,7 @@ impl<'a> Instance<'a> {
             namespaces,
             document,
             offset: start,
+            text: text.and_then(|t| t.get(start..end)),
         }
     }
 
@@ -150,6 +181,7 @@ impl<'a> Instance<'a> {
             namespaces: declarations(document, open),
             document,
             offset: start,
+            text: None,
         }
     }
 }
@@ -192,34 +224,35 @@ fn declarations<'a>(
     namespaces
 }
 
-/// A start tag as quick-xml would read it on its own (`<`, content, and the first `>`
-/// outside quotes at its end; not an empty-element tag, a comment, a PI or an end tag), in
-/// UTF-8: its content and the length of its name.
-fn plain_start_tag(tag: &[u8]) -> Option<(&str, usize)> {
-    let [b'<', first, .., b'>'] = tag else {
-        return None;
-    };
-    if matches!(first, b'!' | b'?' | b'/') || lex::close(tag, 1) != Some(tag.len() - 1) {
+/// Adds the namespace declarations of a start tag `tag` (`<` to `>`) to `namespaces`,
+/// borrowed from it, when quick-xml would read it on its own as this does: a plain start tag
+/// (not an empty-element tag, a comment, a PI or an end tag) of the usual attributes, each
+/// `name="value"` or `name='value'` (white space around `=` allowed), no declared value with
+/// a reference. `None` for anything else, which quick-xml then reads (what was added
+/// meanwhile is the caller's to drop).
+///
+/// One pass: a tag that declares nothing needs no reading (quick-xml would find nothing in
+/// it either); in one that does, the attributes are read up to the final `>`. With no `>` or
+/// quote in the name or a key, the first `>` outside quotes is then the tag's last byte, as
+/// quick-xml requires of a tag read whole.
+fn declare_plain<'a>(tag: &'a str, namespaces: &mut Vec<(Cow<'a, str>, Cow<'a, str>)>) -> Option<()> {
+    let content = tag.strip_prefix('<')?.strip_suffix('>')?;
+    if content.starts_with(['!', '?', '/']) || content.ends_with('/') {
         return None;
     }
-    let content = std::str::from_utf8(&tag[1..tag.len() - 1]).ok()?;
-    if content.ends_with('/') {
-        return None;
-    }
-    let name_len = content.bytes().position(lex::is_space);
-    Some((content, name_len.unwrap_or(content.len())))
-}
-
-/// Adds the namespace declarations of a start tag's `content` to `namespaces`, borrowed from
-/// it, for the usual attributes: each `name="value"` or `name='value'` (white space around `=`
-/// allowed), no declared value with a reference. `None` for anything else, which quick-xml
-/// then reads (what was added meanwhile is the caller's to drop).
-fn declare<'a>(content: &'a str, name_len: usize, namespaces: &mut Vec<(Cow<'a, str>, Cow<'a, str>)>) -> Option<()> {
-    if !lex::contains_xmlns(&content.as_bytes()[name_len..]) {
+    if !lex::contains_xmlns(content.as_bytes()) {
         return Some(());
+    }
+    let unquoted = |s: &str| !s.bytes().any(|b| matches!(b, b'>' | b'"' | b'\''));
+    let name_len = content.bytes().position(lex::is_space).unwrap_or(content.len());
+    if !unquoted(&content[..name_len]) {
+        return None;
     }
     for pair in lex::Attributes::new(content, name_len) {
         let (key, value) = pair.ok()?;
+        if !unquoted(key) {
+            return None;
+        }
         let prefix = if key == "xmlns" {
             Some("")
         } else {
@@ -335,7 +368,11 @@ impl SchemaSet {
 
     /// Validates an element with its outer namespace bindings and position.
     pub fn validate_instance(&self, input: &Instance, expected: Option<ElementId>, limits: Limits) -> Vec<Finding> {
-        let text = match std::str::from_utf8(input.bytes) {
+        let checked = match input.text {
+            Some(t) => Ok(t),
+            None => std::str::from_utf8(input.bytes),
+        };
+        let text = match checked {
             Ok(t) => t,
             Err(e) => {
                 // Positions of the valid part only.
@@ -1029,10 +1066,20 @@ mod tests {
     fn start_tags_read_in_place_declare_what_quick_xml_reads() {
         fn declared(tag: &str) -> Vec<(Cow<'_, str>, Cow<'_, str>)> {
             let whole = 0..tag.len();
-            Instance::below(tag.as_bytes(), tag.len()..tag.len(), std::slice::from_ref(&whole)).namespaces
+            let end = tag.len()..tag.len();
+            let read = Instance::below(tag.as_bytes(), end.clone(), std::slice::from_ref(&whole)).namespaces;
+            // The same when the tag is known to be text.
+            let text = Instance::below_text(tag, end, std::slice::from_ref(&whole)).namespaces;
+            assert_eq!(read, text, "{tag}");
+            read
         }
         let envelope = "<s:Envelope xmlns:s=\"urn:s\" xmlns='urn:d' xmlns:k=\"urn:k?a=1&amp;b=2\" a=\"xmlns:x\">";
-        assert!(plain_start_tag(envelope.as_bytes()).is_some());
+        // A tag of the usual shape is read in place; one with a reference is left to quick-xml.
+        let plain = "<s:Envelope xmlns:s=\"urn:s\" xmlns='urn:d' a=\"xmlns:x\">";
+        let mut read = Vec::new();
+        assert!(declare_plain(plain, &mut read).is_some());
+        assert_eq!(read, read_by_quick_xml(plain.as_bytes()));
+        assert!(declare_plain(envelope, &mut Vec::new()).is_none());
         assert_eq!(declared(envelope), read_by_quick_xml(envelope.as_bytes()));
         assert_eq!(declared(envelope).len(), 3);
         use proptest::prelude::*;
