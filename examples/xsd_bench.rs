@@ -222,7 +222,8 @@ fn body_span(doc: &[u8]) -> Option<(usize, usize)> {
 /// to each service: parse the envelope, find the namespaces in scope, validate the operation
 /// element against the service's compiled schema.
 fn conformance_per_service(app: &sfstub::app::App) {
-    use sfstub::conformance::schema::{Body, Target, check};
+    use sfstub::conformance::schema::{Target, check};
+    use sfstub::soap::xml::Utf8Input;
     println!("== conformance: the XSD check of one valid request (envelope parsed once) — one core");
     let rh = r#"<s:Header><rh:RequestHeader xmlns:rh="http://kombit.dk/xml/schemas/RequestHeader/1/"><rh:TransactionUUID>7d9a1e52-0a51-4c3b-9a4e-5b1f0c2d3e4f</rh:TransactionUUID></rh:RequestHeader></s:Header>"#;
     let env = |ns: &str, header: &str, body: &str| {
@@ -286,7 +287,7 @@ fn conformance_per_service(app: &sfstub::app::App) {
                 .expect("a SOAP envelope");
         let target = Target::of(service, profile.and_then(|p| p.schema.as_deref()), &envelope).expect("a schema");
         // As `serve` hands it over: the body checked to be UTF-8 once, when it was received.
-        let request = Body::new(body.as_bytes(), Some(body.as_str()));
+        let request = Utf8Input::checked(body.as_bytes(), Some(body.as_str()));
         let mut findings = Vec::new();
         check(&target, request, &envelope, None, &mut findings);
         assert!(findings.is_empty(), "{}: {findings:?}", service.title());

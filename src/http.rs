@@ -350,7 +350,7 @@ fn soap_call(
     {
         let checked = call.findings.len();
         let cpr_path = known.and_then(|p| p.cpr.map(|c| c.path));
-        let request = conformance::schema::Body::new(body, text);
+        let request = crate::soap::xml::Utf8Input::checked(body, text);
         conformance::schema::check(&target, request, &envelope, cpr_path, &mut call.findings);
         if let Some(refusal) = conformance::refusal(&call.findings[checked..]).filter(|_| strict) {
             return (Err(refusal), None);

@@ -23,6 +23,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use crate::clip::{REASON_CHARS, clip, clip_to};
 use crate::contracts::{ContractDir, Official};
 use crate::services::Service;
+use crate::soap::xml::Utf8Input;
 use crate::soap::{Envelope, Fault, SoapVersion};
 use crate::xsd::{self, Contract, ElementId, Instance, QName, Source};
 
@@ -210,45 +211,17 @@ impl<'a> Target<'a> {
     }
 }
 
-/// A request's body, with the same as text when it is known to be UTF-8 (checked once, by
-/// whoever read the envelope), so that the schema check does not check it again.
-#[derive(Debug, Clone, Copy)]
-pub struct Body<'a> {
-    bytes: &'a [u8],
-    /// `bytes` as text; `None` when they are not UTF-8 (or were not checked).
-    text: Option<&'a str>,
-}
-
-impl<'a> Body<'a> {
-    /// A body checked here whether it is UTF-8.
-    pub fn of(bytes: &'a [u8]) -> Body<'a> {
-        Body {
-            bytes,
-            text: std::str::from_utf8(bytes).ok(),
-        }
-    }
-
-    /// A body `bytes` and, when the caller has checked, the same bytes as `text` (anything
-    /// else is not taken as its text).
-    pub fn new(bytes: &'a [u8], text: Option<&'a str>) -> Body<'a> {
-        Body {
-            bytes,
-            text: text.filter(|t| std::ptr::eq(t.as_bytes(), bytes)),
-        }
-    }
-}
-
 /// Validates the request's operation element against `target`, adding a `SCHEMA` finding per
 /// problem. `cpr_path` is where the profile's CPR rule looks: a form error there is the
 /// `CPR_FORMAT` finding's, not reported twice.
 pub fn check(
     target: &Target<'_>,
-    request: Body<'_>,
+    request: Utf8Input<'_>,
     envelope: &Envelope,
     cpr_path: Option<&str>,
     findings: &mut Vec<Finding>,
 ) {
-    let body = request.bytes;
+    let body = request.bytes();
     let version = envelope.version;
     let op = &envelope.operation;
     let ns = op.namespace.as_deref().unwrap_or("");
@@ -282,7 +255,7 @@ pub fn check(
         // A contract whose operation names an undeclared element does not load: unreachable.
         return;
     };
-    let instance = match request.text {
+    let instance = match request.text() {
         Some(text) => Instance::below_text(text, range, &op.ancestors),
         None => Instance::below(body, range, &op.ancestors),
     };
@@ -549,7 +522,7 @@ mod tests {
         let envelope = crate::soap::parse_envelope(body.as_bytes(), Default::default(), SoapVersion::V12).unwrap();
         let target = Target::of(service, None, &envelope).expect("the service's own schema");
         let mut out = Vec::new();
-        check(&target, Body::of(body.as_bytes()), &envelope, None, &mut out);
+        check(&target, Utf8Input::new(body.as_bytes()), &envelope, None, &mut out);
         out
     }
 

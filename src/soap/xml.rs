@@ -405,6 +405,25 @@ impl<'a> Utf8Input<'a> {
         }
     }
 
+    /// `input` and, when the caller has checked it, the same bytes as `text` (anything else is
+    /// not taken as its text, and the input is then read as not checked).
+    pub fn checked(input: &'a [u8], text: Option<&'a str>) -> Utf8Input<'a> {
+        Utf8Input {
+            input,
+            text: text.filter(|t| std::ptr::eq(t.as_bytes(), input)),
+        }
+    }
+
+    /// The document.
+    pub fn bytes(&self) -> &'a [u8] {
+        self.input
+    }
+
+    /// The document as text, when it is UTF-8 (and was checked).
+    pub fn text(&self) -> Option<&'a str> {
+        self.text
+    }
+
     /// `part` as text, when it is a slice of the document on character boundaries and the
     /// document is UTF-8; `None` otherwise (then `part` must be checked on its own).
     pub fn str(&self, part: &[u8]) -> Option<&'a str> {
