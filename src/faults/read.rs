@@ -502,6 +502,33 @@ fn effect(
         );
         return None;
     }
+    // These texts are written into the answer's XML: a character XML 1.0 does not allow
+    // (`"\u0001"` in JSON, `"\x01"` in YAML) would make it a document no client can read.
+    let xml_texts = [
+        (
+            "serviceplatform_fault.code",
+            v.serviceplatform_fault.as_ref().and_then(|f| f.code.as_deref()),
+        ),
+        (
+            "serviceplatform_fault.text",
+            v.serviceplatform_fault.as_ref().and_then(|f| f.text.as_deref()),
+        ),
+        ("sts_fault.text", v.sts_fault.as_ref().and_then(|f| f.text.as_deref())),
+        ("fejl.text", v.fejl.as_ref().and_then(|f| f.text.as_deref())),
+    ];
+    for (field, text) in xml_texts {
+        if let Some((_, c)) = text.and_then(|t| crate::soap::xml::forbidden_character(t.as_bytes())) {
+            bad(
+                at(e),
+                name(&format!("effect.{field}")),
+                format!(
+                    "holds U+{:04X}, a character XML 1.0 does not allow: the text goes into the answer's XML",
+                    u32::from(c)
+                ),
+            );
+            return None;
+        }
+    }
     if let Some(f) = &v.serviceplatform_fault {
         return Some(Effect::ServiceplatformFault {
             code: f.code.clone().unwrap_or_else(|| "SERVICE_FAULT".into()),

@@ -303,6 +303,23 @@ fn a_rule_that_does_not_parse_or_names_what_does_not_exist_is_refused_and_nothin
         (r#"{"match": {}}"#, "effect"),
         (r#"{"effect": {"drop": true, "platform_status": 503}}"#, "effect"),
         (r#"{"effect": {"http": {"status": 99}}}"#, "effect.http.status"),
+        // Texts written into the answer's XML: no character XML 1.0 does not allow.
+        (
+            r#"{"effect": {"serviceplatform_fault": {"text": "down\u0001"}}}"#,
+            "effect.serviceplatform_fault.text",
+        ),
+        (
+            r#"{"effect": {"serviceplatform_fault": {"code": "X\uFFFE"}}}"#,
+            "effect.serviceplatform_fault.code",
+        ),
+        (
+            r#"{"effect": {"sts_fault": {"code": 5015, "text": "\u001f"}}}"#,
+            "effect.sts_fault.text",
+        ),
+        (
+            r#"{"effect": {"fejl": {"id": 1003, "text": "a\u0000b"}}}"#,
+            "effect.fejl.text",
+        ),
         (r#"[{"delay": "1s"}, {"delay": "x"}]"#, "[1].delay"),
         (
             r#"{"faults": [{"delay": "1s"}, {"effect": {"platform_status": 404}}]}"#,
