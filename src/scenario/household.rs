@@ -45,6 +45,13 @@ impl Validator {
         if raw.street.value.trim().is_empty() {
             self.report(&raw.street, format!("{at}.street"), "must not be empty");
         }
+        self.xml_text(&raw.street, format!("{at}.street"), &raw.street.value);
+        if let Some(door) = &raw.door {
+            self.xml_text(&raw.street, format!("{at}.door"), door);
+        }
+        if let Some(town) = &raw.town {
+            self.xml_text(town, format!("{at}.town"), &town.value);
+        }
         if raw.number.value == 0 {
             self.report(&raw.number, format!("{at}.number"), "a house number from 1 to 999");
         }

@@ -148,6 +148,21 @@ impl Validator {
         });
     }
 
+    /// Reports `text` (from `at`) when it holds a character XML 1.0 does not allow: the
+    /// services write it into their answers, which it would make documents no client can read.
+    pub(super) fn xml_text<T>(&mut self, at: &Spanned<T>, field: impl Into<String>, text: &str) {
+        if let Some((_, c)) = crate::soap::xml::forbidden_character(text.as_bytes()) {
+            self.report(
+                at,
+                field,
+                format!(
+                    "holds U+{:04X}, a character XML 1.0 does not allow: the text goes into the services' answers",
+                    u32::from(c)
+                ),
+            );
+        }
+    }
+
     pub(super) fn scenario(&mut self, raw: RawScenario, clock_override: Option<Clock>) -> Option<Scenario> {
         let classes = Klassifikation::builtin();
         if raw.name.value.trim().is_empty() {
@@ -356,6 +371,7 @@ impl Validator {
         let name = match &raw.name {
             None => None,
             Some(n) => {
+                self.xml_text(n, format!("{at}.name"), &n.value);
                 let mut parts = n.value.split_whitespace().collect::<Vec<_>>();
                 if parts.len() < 2 {
                     self.report(n, format!("{at}.name"), "give a first and a last name");

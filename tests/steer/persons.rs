@@ -147,6 +147,23 @@ fn an_invalid_person_is_refused_with_the_field_named_and_nothing_changes() {
             r#"{"persons": [{"cpr": "0201901234", "kommune": "0101"}, {"cpr": "0201901234", "kommune": "0101"}]}"#.to_owned(),
             "persons[1].cpr",
         ),
+        // Texts the services write into their answers: no character XML 1.0 does not allow.
+        (
+            r#"{"cpr": "0201901234", "kommune": "0101", "name": "Anna\u0001 Berg"}"#.to_owned(),
+            "name",
+        ),
+        (
+            r#"{"cpr": "0201901234", "kommune": "0101", "address": {"street": "Vej\uFFFF", "number": 1}}"#.to_owned(),
+            "address.street",
+        ),
+        (
+            r#"{"cpr": "0201901234", "kommune": "0101", "address": {"street": "Vej", "number": 1, "door": "\u001b"}}"#.to_owned(),
+            "address.door",
+        ),
+        (
+            r#"{"cpr": "0201901234", "kommune": "0101", "address": {"street": "Vej", "number": 1, "postcode": "8000", "town": "Aarhus\u0000"}}"#.to_owned(),
+            "address.town",
+        ),
     ] {
         let a = add(&s, &body);
         assert_eq!(a.status, 400, "{body}: {}", a.text());
