@@ -517,14 +517,11 @@ fn effect(
         ("fejl.text", v.fejl.as_ref().and_then(|f| f.text.as_deref())),
     ];
     for (field, text) in xml_texts {
-        if let Some((_, c)) = text.and_then(|t| crate::soap::xml::forbidden_character(t.as_bytes())) {
+        if let Some(why) = text.and_then(crate::soap::xml::forbidden_in_text) {
             bad(
                 at(e),
                 name(&format!("effect.{field}")),
-                format!(
-                    "holds U+{:04X}, a character XML 1.0 does not allow: the text goes into the answer's XML",
-                    u32::from(c)
-                ),
+                format!("{why}: the text goes into the answer's XML"),
             );
             return None;
         }

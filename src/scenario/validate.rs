@@ -151,15 +151,8 @@ impl Validator {
     /// Reports `text` (from `at`) when it holds a character XML 1.0 does not allow: the
     /// services write it into their answers, which it would make documents no client can read.
     pub(super) fn xml_text<T>(&mut self, at: &Spanned<T>, field: impl Into<String>, text: &str) {
-        if let Some((_, c)) = crate::soap::xml::forbidden_character(text.as_bytes()) {
-            self.report(
-                at,
-                field,
-                format!(
-                    "holds U+{:04X}, a character XML 1.0 does not allow: the text goes into the services' answers",
-                    u32::from(c)
-                ),
-            );
+        if let Some(why) = crate::soap::xml::forbidden_in_text(text) {
+            self.report(at, field, format!("{why}: the text goes into the services' answers"));
         }
     }
 

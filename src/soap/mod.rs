@@ -303,10 +303,7 @@ fn read_with_quick_xml(input: &[u8], limits: Limits, fallback: SoapVersion) -> R
         let before = bom + reader.buffer_position() as usize;
         let not_well_formed = |reader: &Reader<&[u8]>, e: quick_xml::Error| {
             let at = reader.error_position();
-            fault(
-                version,
-                format!("the request is not well-formed XML (at byte {at}): {e}"),
-            )
+            fault(version, xml::not_well_formed(at, e))
         };
         let event = reader.read_event().map_err(|e| not_well_formed(&reader, e))?;
         // A start tag opens a namespace scope, an end tag closes it (after this event); only
@@ -353,10 +350,7 @@ fn read_with_quick_xml(input: &[u8], limits: Limits, fallback: SoapVersion) -> R
         {
             return Err(fault(
                 version,
-                format!(
-                    "the request is not well-formed XML (at byte {before}): {}",
-                    xml::char_reference_reason(number, &why)
-                ),
+                xml::not_well_formed(before, xml::char_reference_reason(number, &why)),
             ));
         }
         match event {

@@ -51,10 +51,7 @@ pub fn parse_envelope(input: &[u8], limits: Limits, fallback: SoapVersion) -> Re
             Ok(x) => x,
             Err(e) => {
                 let at = reader.error_position();
-                return Err(fault(
-                    version,
-                    format!("the request is not well-formed XML (at byte {at}): {e}"),
-                ));
+                return Err(fault(version, xml::not_well_formed(at, e)));
             }
         };
         // Only the Envelope (depth 1) and the operation (depth 3) need their namespace kept.
@@ -79,10 +76,7 @@ pub fn parse_envelope(input: &[u8], limits: Limits, fallback: SoapVersion) -> Re
         {
             return Err(fault(
                 version,
-                format!(
-                    "the request is not well-formed XML (at byte {before}): {}",
-                    xml::char_reference_reason(number, &why)
-                ),
+                xml::not_well_formed(before, xml::char_reference_reason(number, &why)),
             ));
         }
         match event {

@@ -251,12 +251,28 @@ pub fn forbidden_character(input: &[u8]) -> Option<(usize, char)> {
     find(input.len() - blocks.remainder().len(), input.len())
 }
 
+/// A fault's reason for a request that is not well-formed XML at byte `at`, for `what`.
+pub fn not_well_formed(at: impl std::fmt::Display, what: impl std::fmt::Display) -> String {
+    format!("the request is not well-formed XML (at byte {at}): {what}")
+}
+
 /// Why a document holding the character `c` written at byte `at` is refused, for a fault.
 pub fn forbidden_character_reason(at: usize, c: char) -> String {
-    format!(
-        "the request is not well-formed XML (at byte {at}): it holds the character U+{:04X} written as it is, which XML 1.0 does not allow",
-        u32::from(c)
+    not_well_formed(
+        at,
+        format_args!(
+            "it holds the character U+{:04X} written as it is, which XML 1.0 does not allow",
+            u32::from(c)
+        ),
     )
+}
+
+/// Why a text sfstub writes into its answers (a fault rule's, a person's) is refused, when
+/// it holds a character XML 1.0 does not allow: `holds U+0001, a character XML 1.0 does not
+/// allow`.
+pub fn forbidden_in_text(text: &str) -> Option<String> {
+    forbidden_character(text.as_bytes())
+        .map(|(_, c)| format!("holds U+{:04X}, a character XML 1.0 does not allow", u32::from(c)))
 }
 
 /// The character a character reference names, from what follows its `#` up to its `;`
