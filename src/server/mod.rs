@@ -12,6 +12,7 @@ mod body;
 mod deliver;
 mod io;
 pub mod listen;
+mod queue;
 pub mod signals;
 
 use std::future::Future;
@@ -129,6 +130,7 @@ async fn serve(
     handler: Handler,
 ) -> std::io::Result<()> {
     let graceful = GracefulShutdown::new();
+    let queue = call_queue(&app);
     let max = options.max_connections.clamp(1, Semaphore::MAX_PERMITS);
     let slots = Arc::new(Semaphore::new(max));
     let mut full = Throttle::new(WARN_EVERY);
@@ -171,10 +173,11 @@ async fn serve(
         let _ = stream.set_nodelay(true);
         let stream = io::SendTimeout::new(stream, options.send_timeout);
         let app = app.clone();
+        let queue = queue.clone();
         let watcher = graceful.watcher();
         match &tls {
             None => {
-                let conn = watcher.watch(connection(app, TokioIo::new(stream), None, handler, options));
+                let conn = watcher.watch(connection(app, queue, TokioIo::new(stream), None, handler, options));
                 tokio::spawn(async move {
                     let _slot = slot;
                     if let Err(e) = conn.await {
@@ -206,7 +209,7 @@ async fn serve(
                         .peer_certificates()
                         .and_then(|certs| certs.first())
                         .map(|c| PeerCertificate(c.to_vec()));
-                    let conn = connection(app, TokioIo::new(stream), certificate, handler, options);
+                    let conn = connection(app, queue, TokioIo::new(stream), certificate, handler, options);
                     if let Err(e) = watcher.watch(conn).await {
                         tracing::debug!("connection from {peer}: {e}");
                     }
@@ -231,6 +234,28 @@ async fn serve(
         ),
     }
     Ok(())
+}
+
+/// In `token` and `strict` mode, the queue the service calls are answered from (see
+/// [`queue`]); `None` in `off`, or if its threads cannot be started (then every call is
+/// answered on the runtime's workers, as in `off`).
+fn call_queue(app: &App) -> Option<Arc<queue::CallQueue>> {
+    if app.security.mode == crate::security::SecurityMode::Off {
+        return None;
+    }
+    match queue::CallQueue::per_core() {
+        Ok(queue) => {
+            tracing::debug!(
+                "service calls are answered by {} threads in the order they arrive",
+                queue.threads()
+            );
+            Some(Arc::new(queue))
+        }
+        Err(e) => {
+            tracing::warn!("cannot start the threads that answer service calls ({e}): calls are answered as they come");
+            None
+        }
+    }
 }
 
 /// Lets a repeated warning through at most once per `every`, counting the ones held back.
@@ -272,6 +297,7 @@ fn held_back(held: u64) -> String {
 /// request's extensions.
 fn connection<I>(
     app: Arc<App>,
+    queue: Option<Arc<queue::CallQueue>>,
     io: I,
     certificate: Option<PeerCertificate>,
     handler: Handler,
@@ -282,6 +308,7 @@ where
 {
     let service = Svc {
         app,
+        queue,
         certificate,
         handler,
         body_timeout: options.body_timeout,
@@ -298,6 +325,7 @@ where
 /// The per-connection hyper service.
 struct Svc {
     app: Arc<App>,
+    queue: Option<Arc<queue::CallQueue>>,
     certificate: Option<PeerCertificate>,
     handler: Handler,
     body_timeout: Duration,
@@ -314,9 +342,10 @@ impl hyper::service::Service<Request<Incoming>> for Svc {
             request.extensions_mut().insert(c.clone());
         }
         let app = self.app.clone();
+        let queue = self.queue.clone();
         let handler = self.handler;
         let body_timeout = self.body_timeout;
-        Box::pin(async move { deliver::deliver(serve_one(app, request, handler, body_timeout).await).await })
+        Box::pin(async move { deliver::deliver(serve_one(app, queue, request, handler, body_timeout).await).await })
     }
 }
 
@@ -330,6 +359,7 @@ fn rebuilds(request: &Request<Bytes>) -> bool {
 
 async fn serve_one(
     app: Arc<App>,
+    queue: Option<Arc<queue::CallQueue>>,
     request: Request<Incoming>,
     handler: Handler,
     body_timeout: Duration,
@@ -342,18 +372,28 @@ async fn serve_one(
     let fault = match body::read(body, max, body_timeout).await {
         Ok(bytes) => {
             let request = Request::from_parts(parts, bytes);
-            if !rebuilds(&request) {
-                return handler(&app, request);
+            if rebuilds(&request) {
+                return match tokio::task::spawn_blocking(move || handler(&app, request)).await {
+                    Ok(response) => response,
+                    Err(e) => {
+                        tracing::error!("an admin request failed: {e}");
+                        let mut r = Response::new(Bytes::from_static(b"sfstub failed to answer this admin request\n"));
+                        *r.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
+                        r
+                    }
+                };
             }
-            return match tokio::task::spawn_blocking(move || handler(&app, request)).await {
-                Ok(response) => response,
-                Err(e) => {
-                    tracing::error!("an admin request failed: {e}");
-                    let mut r = Response::new(Bytes::from_static(b"sfstub failed to answer this admin request\n"));
-                    *r.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
-                    r
-                }
+            let Some(queue) = queue.filter(|_| request.method() == hyper::Method::POST) else {
+                return handler(&app, request);
             };
+            if let Some(response) = queue.run(move || handler(&app, request)).await {
+                return response;
+            }
+            // The panic hook has written what failed and where to the log.
+            return fault_response(&Fault::receiver(
+                version,
+                "sfstub failed while answering this call; its log says where",
+            ));
         }
         Err(BodyError::TooLarge) => {
             let mut fault = Fault::sender(
@@ -423,6 +463,76 @@ mod tests {
         let mut out = Vec::new();
         let _ = tls.read_to_end(&mut out).await;
         String::from_utf8_lossy(&out).into_owned()
+    }
+
+    /// Answers with the name of the thread that answered, after panicking on a `panic` path.
+    fn thread_name(_: &App, request: Request<Bytes>) -> Response<Bytes> {
+        assert!(request.uri().path() != "/panic", "a handler failed");
+        Response::new(Bytes::from(std::thread::current().name().unwrap_or("").to_owned()))
+    }
+
+    async fn plain(addr: std::net::SocketAddr, head: &str) -> String {
+        let mut tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
+        tcp.write_all(head.as_bytes()).await.unwrap();
+        let mut out = Vec::new();
+        let _ = tcp.read_to_end(&mut out).await;
+        String::from_utf8_lossy(&out).into_owned()
+    }
+
+    /// Who answers a POST and a GET, and what a POST whose handler panics gets, in `mode`.
+    async fn answered_in(mode: crate::security::SecurityMode) -> (String, String, String) {
+        let mut scenario = Scenario::builtin();
+        scenario.security.mode = mode;
+        let app = Arc::new(App::new(scenario, Limits::default()));
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let shutdown = async {
+            let _ = stopped.await;
+        };
+        let server = tokio::spawn(serve(listener, app, shutdown, Options::default(), None, thread_name));
+        let post =
+            |path: &str| format!("POST {path} HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nConnection: close\r\n\r\nhi");
+        let posted = plain(addr, &post("/kontrolsaglistehent/1")).await;
+        let got = plain(addr, "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").await;
+        let failed = if mode == crate::security::SecurityMode::Off {
+            String::new()
+        } else {
+            let failed = plain(addr, &post("/panic")).await;
+            // The thread that met the panic answers the next call.
+            let again = plain(addr, &post("/kontrolsaglistehent/1")).await;
+            assert!(again.ends_with("\r\n\r\nsfstub-call"), "{again}");
+            failed
+        };
+        let _ = stop.send(());
+        server.await.unwrap().unwrap();
+        (posted, got, failed)
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn token_and_strict_calls_are_answered_from_the_call_queue_and_survive_a_panic() {
+        use crate::security::SecurityMode;
+        for mode in [SecurityMode::Token, SecurityMode::Strict] {
+            let (posted, got, failed) = answered_in(mode).await;
+            assert!(
+                posted.starts_with("HTTP/1.1 200") && posted.ends_with("\r\n\r\nsfstub-call"),
+                "{posted}"
+            );
+            assert!(
+                got.starts_with("HTTP/1.1 200") && !got.ends_with("sfstub-call"),
+                "{got}"
+            );
+            assert!(failed.starts_with("HTTP/1.1 500"), "{failed}");
+            assert!(
+                failed.contains("sfstub failed while answering this call; its log says where"),
+                "{failed}"
+            );
+        }
+        let (posted, _, _) = answered_in(SecurityMode::Off).await;
+        assert!(
+            posted.starts_with("HTTP/1.1 200") && !posted.ends_with("sfstub-call"),
+            "{posted}"
+        );
     }
 
     #[test]
