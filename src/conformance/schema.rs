@@ -256,7 +256,14 @@ pub fn check(
         return;
     };
     let instance = match request.text() {
-        Some(text) => Instance::below_text(text, range, &op.ancestors),
+        Some(text) => op
+            .declared
+            .as_ref()
+            .and_then(|d| {
+                let ranges = d.iter().map(|d| (d.prefix.clone(), d.namespace.clone()));
+                Instance::declared(text, range.clone(), ranges)
+            })
+            .unwrap_or_else(|| Instance::below_text(text, range, &op.ancestors)),
         None => Instance::below(body, range, &op.ancestors),
     };
     let limits = xsd::Limits {

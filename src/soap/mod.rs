@@ -164,7 +164,7 @@ impl Default for Limits {
 }
 
 /// The first child of `Body`: the operation a request calls.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct Operation {
     pub local_name: String,
     /// The element's namespace URI, `None` when it has none.
@@ -177,6 +177,34 @@ pub struct Operation {
     /// The element's leaves, read in the same pass: what [`xml::leaf_texts`] reads from its
     /// bytes (`range`), or the error it gives.
     pub leaves: Result<Vec<xml::Leaf>, String>,
+    /// The namespace declarations of its ancestors' start tags (`ancestors`), in the order
+    /// they are written, when the envelope reader kept them: what the XSD check would read
+    /// from those tags again ([`crate::xsd::Instance::declared`]). Kept by the plain reader
+    /// when no declared namespace has a reference in it; `None` otherwise (the check then
+    /// reads the tags). How the request was read, not what it says: left out of `Debug`, by
+    /// which the two readers' envelopes are compared.
+    pub declared: Option<Vec<Declared>>,
+}
+
+/// A namespace declaration, as byte ranges of the request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Declared {
+    /// The prefix; empty for the default namespace (`xmlns="…"`).
+    pub prefix: Range<usize>,
+    /// The namespace as written (empty when the declaration undeclares the prefix).
+    pub namespace: Range<usize>,
+}
+
+impl std::fmt::Debug for Operation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Operation")
+            .field("local_name", &self.local_name)
+            .field("namespace", &self.namespace)
+            .field("range", &self.range)
+            .field("ancestors", &self.ancestors)
+            .field("leaves", &self.leaves)
+            .finish_non_exhaustive()
+    }
 }
 
 /// A parsed envelope: version, where the header is, and the operation.
@@ -473,6 +501,7 @@ fn read_with_quick_xml(input: &[u8], limits: Limits, fallback: SoapVersion) -> R
                                     .take()
                                     .unwrap_or_else(|| Ok(Default::default()))
                                     .map(xml::Leaves::finish),
+                                declared: None,
                             });
                         } else {
                             op_start = before;
@@ -511,6 +540,7 @@ fn read_with_quick_xml(input: &[u8], limits: Limits, fallback: SoapVersion) -> R
                                     .take()
                                     .unwrap_or_else(|| Ok(Default::default()))
                                     .map(xml::Leaves::finish),
+                                declared: None,
                             });
                         }
                     }

@@ -197,6 +197,7 @@ pub fn parse_envelope(input: &[u8], limits: Limits, fallback: SoapVersion) -> Re
                                 range: before..after,
                                 ancestors: ancestors.clone(),
                                 leaves: xml::leaf_texts(&input[before..after]),
+                                declared: None,
                             });
                         } else {
                             op_start = before;
@@ -232,6 +233,7 @@ pub fn parse_envelope(input: &[u8], limits: Limits, fallback: SoapVersion) -> Re
                                 range: op_start..after,
                                 ancestors: ancestors.clone(),
                                 leaves: xml::leaf_texts(&input[op_start..after]),
+                                declared: None,
                             });
                         }
                     }

@@ -29,7 +29,7 @@ use memchr::{memchr, memchr_iter, memchr2, memchr3};
 use super::xml::{
     Leaf, MAX_LEAVES, MAX_PATH, OVERLONG_PATH, bad_char_reference_in_value, char_reference, forbidden_character,
 };
-use super::{Envelope, Limits, Operation, RequestAddressing, SOAP11_NS, SOAP12_NS, SoapVersion};
+use super::{Declared, Envelope, Limits, Operation, RequestAddressing, SOAP11_NS, SOAP12_NS, SoapVersion};
 
 /// The deepest nesting read here (the Envelope is 1).
 pub(super) const MAX_OPEN: usize = 32;
@@ -369,6 +369,26 @@ struct Pending {
     namespace: Option<String>,
     start: usize,
     leaves: Leaves,
+    declared: Option<Vec<Declared>>,
+}
+
+/// The declarations in scope (`bindings`, slices of `input`) as [`Operation::declared`] keeps
+/// them: `None` when a namespace has a reference in it.
+fn declared(bindings: &[Binding<'_>], input: &[u8]) -> Option<Vec<Declared>> {
+    let at = |part: &[u8]| {
+        let from = (part.as_ptr() as usize).wrapping_sub(input.as_ptr() as usize);
+        from..from + part.len()
+    };
+    bindings
+        .iter()
+        .map(|b| match b.uri.escaped {
+            Some(_) => None,
+            None => Some(Declared {
+                prefix: b.prefix.map_or(0..0, at),
+                namespace: at(b.uri.written.as_bytes()),
+            }),
+        })
+        .collect()
 }
 
 /// Reads `input` as the quick-xml pass of [`super::parse_envelope`] would, when it is of the
@@ -484,6 +504,7 @@ pub(super) fn read_text(text: &str, limits: Limits) -> Option<Envelope> {
                                 range: op.start..after,
                                 ancestors: ancestors.clone(),
                                 leaves: Ok(op.leaves.leaves),
+                                declared: op.declared,
                             });
                         }
                     }
@@ -633,6 +654,7 @@ pub(super) fn read_text(text: &str, limits: Limits) -> Option<Envelope> {
                             Some(uri) => Some(uri.named(&resolved)?.to_owned()),
                             None => None,
                         };
+                        let declared = declared(&scopes.list[..bindings], bytes);
                         if is_empty {
                             operation = Some(Operation {
                                 local_name,
@@ -640,6 +662,7 @@ pub(super) fn read_text(text: &str, limits: Limits) -> Option<Envelope> {
                                 range: before..after,
                                 ancestors: ancestors.clone(),
                                 leaves: Ok(Vec::new()),
+                                declared,
                             });
                         } else {
                             pending = Some(Pending {
@@ -647,6 +670,7 @@ pub(super) fn read_text(text: &str, limits: Limits) -> Option<Envelope> {
                                 namespace,
                                 start: before,
                                 leaves: Leaves::new(),
+                                declared,
                             });
                         }
                     }
@@ -1177,12 +1201,77 @@ mod tests {
         same_when_read(xml.as_bytes(), Limits::default()).unwrap();
     }
 
+    /// The declarations this reader keeps for the XSD check ([`Operation::declared`]) are
+    /// what the check reads from the Envelope's and Body's tags when it is not given them.
+    fn declares_what_the_tags_declare(input: &[u8], limits: Limits) -> Result<(), TestCaseError> {
+        let Ok(text) = std::str::from_utf8(input) else {
+            return Ok(());
+        };
+        let Some(envelope) = read_text(text, limits) else {
+            return Ok(());
+        };
+        let op = &envelope.operation;
+        let Some(declared) = &op.declared else {
+            // Only a namespace with a reference in it is not kept.
+            prop_assert!(
+                text.get(op.ancestors[0].start..op.ancestors[1].end)
+                    .is_some_and(|t| t.contains('&'))
+            );
+            return Ok(());
+        };
+        let ranges = declared.iter().map(|d| (d.prefix.clone(), d.namespace.clone()));
+        let given = crate::xsd::Instance::declared(text, op.range.clone(), ranges);
+        prop_assert!(given.is_some(), "{}", text);
+        let given = given.unwrap();
+        let read = crate::xsd::Instance::below_text(text, op.range.clone(), &op.ancestors);
+        prop_assert_eq!(&given.namespaces, &read.namespaces, "{}", text);
+        prop_assert_eq!(
+            (given.bytes, given.offset, given.position()),
+            (read.bytes, read.offset, read.position())
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn keeps_the_declarations_of_the_envelope_and_the_body() {
+        let envelope = read(REQUEST.as_bytes(), Limits::default()).expect("the plain reader reads it");
+        let declared = envelope.operation.declared.as_ref().expect("kept");
+        let named: Vec<(&str, &str)> = declared
+            .iter()
+            .map(|d| (&REQUEST[d.prefix.clone()], &REQUEST[d.namespace.clone()]))
+            .collect();
+        assert_eq!(
+            named,
+            [
+                ("soap", "http://www.w3.org/2003/05/soap-envelope"),
+                ("k", "http://www.kombit.dk/int/2022/01/01/"),
+                ("kontekst", "http://kombit.dk/xml/schemas/kontekst/2017/01/01/"),
+            ]
+        );
+        declares_what_the_tags_declare(REQUEST.as_bytes(), Limits::default()).unwrap();
+        // A default namespace and an undeclared prefix on the Body, beside the Envelope's.
+        let body = REQUEST.replace("<soap:Body>", "<soap:Body xmlns=\"urn:d\" xmlns:z=\"urn:z\" a=\"1\">");
+        declares_what_the_tags_declare(body.as_bytes(), Limits::default()).unwrap();
+        let envelope = read(body.as_bytes(), Limits::default()).expect("the plain reader reads it");
+        assert_eq!(envelope.operation.declared.as_ref().map(Vec::len), Some(5));
+        // A reference in a namespace: not kept.
+        let escaped = REQUEST.replace("2022/01/01/", "2022/01/01/?a&amp;b");
+        let envelope = read(escaped.as_bytes(), Limits::default()).expect("the plain reader reads it");
+        assert_eq!(envelope.operation.declared, None);
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(3000))]
 
         #[test]
         fn reads_what_it_reads_as_quick_xml_does(request in request(&ANY), limits in limits()) {
             same_when_read(request.as_bytes(), limits)?;
+        }
+
+        #[test]
+        fn keeps_the_declarations_the_xsd_check_reads(plain in any::<bool>(), request in request(&ANY), plain_request in plain_request(), limits in limits()) {
+            let request = if plain { plain_request } else { request };
+            declares_what_the_tags_declare(request.as_bytes(), limits)?;
         }
 
         #[test]

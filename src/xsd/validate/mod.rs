@@ -132,6 +132,31 @@ impl<'a> Instance<'a> {
         Instance::below_in(document.as_bytes(), Some(document), range, ancestors)
     }
 
+    /// [`Instance::below_text`] when the caller has read the ancestors' declarations already
+    /// (a SOAP request's envelope reader): `namespaces` are their (prefix, namespace) byte
+    /// ranges of `document`, outermost first, an empty prefix the default namespace — what
+    /// `below_text` would read from the tags, without reading them again. `None` when a range
+    /// is not one of `document`'s.
+    pub fn declared(
+        document: &'a str,
+        range: std::ops::Range<usize>,
+        namespaces: impl IntoIterator<Item = (std::ops::Range<usize>, std::ops::Range<usize>)>,
+    ) -> Option<Instance<'a>> {
+        let namespaces = namespaces
+            .into_iter()
+            .map(|(prefix, uri)| Some((Cow::Borrowed(document.get(prefix)?), Cow::Borrowed(document.get(uri)?))))
+            .collect::<Option<Vec<_>>>()?;
+        let start = range.start.min(document.len());
+        let end = range.end.clamp(start, document.len());
+        Some(Instance {
+            bytes: &document.as_bytes()[start..end],
+            namespaces,
+            document: document.as_bytes(),
+            offset: start,
+            text: document.get(start..end),
+        })
+    }
+
     /// [`Instance::below`], with `document` as text when it is known to be (`text`).
     fn below_in(
         document: &'a [u8],
