@@ -98,6 +98,7 @@ impl<'a> Scopes<'a> {
     }
 
     /// The innermost declaration of `prefix`, as written.
+    #[inline(always)]
     fn find(&self, prefix: Option<&[u8]>) -> Option<Namespace<'a>> {
         // Prefixes are short: compared here, not by a call to `memcmp`; a long one (a client's
         // are a few letters) by `memcmp`: a request of many long prefixes that differ only at
@@ -373,7 +374,11 @@ struct Pending {
 }
 
 /// The declarations in scope (`bindings`, slices of `input`) as [`Operation::declared`] keeps
-/// them: `None` when a namespace has a reference in it.
+/// them: `None` when a namespace has a reference in it. (Kept out of [`read_text`], which is
+/// called once: inlined, it made that loop's code larger and the compiler stopped inlining
+/// [`Scopes::find`] there, ~450 instructions a request more, callgrind on
+/// examples/request_cost.)
+#[inline(never)]
 fn declared(bindings: &[Binding<'_>], input: &[u8]) -> Option<Vec<Declared>> {
     let at = |part: &[u8]| {
         let from = (part.as_ptr() as usize).wrapping_sub(input.as_ptr() as usize);
