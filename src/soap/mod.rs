@@ -11,7 +11,7 @@ pub mod fault;
 mod namespaces;
 #[cfg(test)]
 mod oracle;
-mod plain;
+pub(crate) mod plain;
 pub mod xml;
 
 use std::ops::Range;

@@ -120,7 +120,7 @@ impl<'a> Scopes<'a> {
 }
 
 /// XML's white space as quick-xml counts it.
-fn is_space(b: u8) -> bool {
+pub(crate) fn is_space(b: u8) -> bool {
     matches!(b, b' ' | b'\t' | b'\r' | b'\n')
 }
 
@@ -138,7 +138,7 @@ const NAME_BYTES: [bool; 256] = {
 
 /// The end of the name at `from` and where its colon is, if it has one; `None` when no name
 /// of the kind read here starts there.
-fn name_at(bytes: &[u8], from: usize) -> Option<(usize, Option<usize>)> {
+pub(crate) fn name_at(bytes: &[u8], from: usize) -> Option<(usize, Option<usize>)> {
     let first = *bytes.get(from)?;
     if !(first.is_ascii_alphabetic() || first == b'_') {
         return None;
@@ -166,7 +166,7 @@ fn name_at(bytes: &[u8], from: usize) -> Option<(usize, Option<usize>)> {
 
 /// The end of the processing instruction whose `<` is at `lt` (after its `?>`), as quick-xml
 /// finds it; `None` unless a name follows `<?`.
-fn instruction_end(bytes: &[u8], lt: usize) -> Option<usize> {
+pub(crate) fn instruction_end(bytes: &[u8], lt: usize) -> Option<usize> {
     if !bytes.get(lt + 2)?.is_ascii_alphabetic() {
         return None;
     }
@@ -183,7 +183,7 @@ fn instruction_end(bytes: &[u8], lt: usize) -> Option<usize> {
 /// quick-xml does not by default.
 #[cold]
 #[inline(never)]
-fn comment_end(bytes: &[u8], lt: usize) -> Option<usize> {
+pub(crate) fn comment_end(bytes: &[u8], lt: usize) -> Option<usize> {
     if bytes.get(lt..lt + 4)? != b"<!--" {
         return None;
     }
@@ -201,7 +201,7 @@ fn comment_end(bytes: &[u8], lt: usize) -> Option<usize> {
 /// is refused there.
 #[cold]
 #[inline(never)]
-fn reference_at(text: &str, amp: usize) -> Option<(char, usize)> {
+pub(crate) fn reference_at(text: &str, amp: usize) -> Option<(char, usize)> {
     let from = amp + 1;
     let semicolon = from + memchr3(b';', b'&', b'<', text.as_bytes().get(from..)?)?;
     if text.as_bytes()[semicolon] != b';' {

@@ -16,11 +16,59 @@ enum Piece {
         name: &'static str,
         attributes: Vec<(&'static str, &'static str)>,
         children: Vec<Piece>,
+        style: Style,
     },
     Text(&'static str),
 }
 
 const NAMES: &[&str] = &["e", "a:e", "b:f", "a:Id", "c:g", "xml:x", "u:Body", ":n", "a:b:c"];
+
+/// Names at the edges of what a reader may take for plain XML, chosen less often.
+const ODD_NAMES: &[&str] = &["e-1.x_", "_e", "1e", "æ", "a:", "e\u{b7}"];
+
+/// How a tag is written: the white space before each attribute, the quote, what stands
+/// around `=`, before the tag's `>` or `/>`, and before an end tag's `>`.
+#[derive(Debug, Clone, Copy)]
+struct Style {
+    separator: &'static str,
+    quote: char,
+    equals: &'static str,
+    before_close: &'static str,
+    end: &'static str,
+}
+
+fn style() -> impl Strategy<Value = Style> {
+    let plain = Style {
+        separator: " ",
+        quote: '"',
+        equals: "=",
+        before_close: "",
+        end: "",
+    };
+    prop_oneof![
+        12 => Just(plain),
+        1 => (
+            prop::sample::select(&[" ", "\n\t", "  ", "\r\n"][..]),
+            prop::sample::select(&['"', '\''][..]),
+            prop::sample::select(&["=", "=", " = ", "= "][..]),
+            prop::sample::select(&["", " ", "\n", "\t "][..]),
+            prop::sample::select(&["", "", " ", "\n"][..]),
+        )
+            .prop_map(|(separator, quote, equals, before_close, end)| Style {
+                separator,
+                quote,
+                equals,
+                before_close,
+                end,
+            }),
+    ]
+}
+
+/// Distinct attribute names, for tags of more attributes than a reader may compare by a scan.
+const MANY_KEYS: &[&str] = &[
+    "k0", "k1", "k2", "k3", "k4", "k5", "k6", "k7", "k8", "k9", "k10", "k11", "k12", "k13", "k14", "k15", "k16", "k17",
+    "k18", "k19", "xmlns:m", "k2",
+];
 
 /// Attribute names: plain, prefixed (bound or not), identifiers, declarations of every kind.
 const KEYS: &[&str] = &[
@@ -45,10 +93,12 @@ const VALUES: &[&str] = &[
     "&lt;&quot;&#9;&#xA;&#13;&gt;",
     "&#x20AC;æ'>",
     " i1",
+    "/>",
+    "x-->y",
 ];
 
 /// Values that are not well-formed, chosen now and then.
-const BAD_VALUES: &[&str] = &["&bad;", "&#0;", "a<b", "&amp"];
+const BAD_VALUES: &[&str] = &["&bad;", "&#0;", "a<b", "&amp", "&#1;", "&lt", "a\"b"];
 
 const TEXTS: &[&str] = &[
     "t",
@@ -66,12 +116,45 @@ const TEXTS: &[&str] = &[
     "\"'",
 ];
 
+/// Texts of markup or references at the edges of what a reader may take for plain XML,
+/// chosen less often.
+const ODD_TEXTS: &[&str] = &[
+    "<?xml version=\"1.0\"?>",
+    "<?xml-stylesheet x?>",
+    "<?p?>?>",
+    "<!---->",
+    "<!-- a -- b -->",
+    "<!--->-->",
+    "<!-- - -->",
+    "<![CDATA[]]]>",
+    "<![CDATA[x]]]]>",
+    "&#38;&#x3C;&#60;",
+    ">",
+    "\u{feff}",
+];
+
 /// Texts that are not well-formed, chosen now and then.
-const BAD_TEXTS: &[&str] = &["&nbsp;", "&#xFFFFFFF;", "<", "&"];
+const BAD_TEXTS: &[&str] = &[
+    "&nbsp;",
+    "&#xFFFFFFF;",
+    "<",
+    "&",
+    "&lt",
+    "&#;",
+    "&#x;",
+    "&am<p;",
+    "<!DOCTYPE e>",
+    "<!-- x ->",
+    "<![CDATA[x]>",
+    "<?pi",
+    "<??>",
+    "<![cdata[x]]>",
+];
 
 fn piece() -> impl Strategy<Value = Piece> {
     let text = prop_oneof![
         40 => prop::sample::select(TEXTS),
+        6 => prop::sample::select(ODD_TEXTS),
         1 => prop::sample::select(BAD_TEXTS),
     ]
     .prop_map(Piece::Text);
@@ -89,17 +172,18 @@ fn element(children: impl Strategy<Value = Vec<Piece>>) -> impl Strategy<Value =
         40 => prop::sample::select(VALUES),
         1 => prop::sample::select(BAD_VALUES),
     ];
-    let attribute = (prop::sample::select(KEYS), value);
-    (
-        prop::sample::select(NAMES),
-        prop::collection::vec(attribute, 0..4),
+    let attribute = (prop::sample::select(KEYS), value.clone());
+    let attributes = prop_oneof![
+        20 => prop::collection::vec(attribute, 0..4),
+        1 => (12usize..=MANY_KEYS.len(), value).prop_map(|(n, value)| MANY_KEYS[..n].iter().map(|&k| (k, value)).collect()),
+    ];
+    let name = prop_oneof![12 => prop::sample::select(NAMES), 1 => prop::sample::select(ODD_NAMES)];
+    (name, attributes, children, style()).prop_map(|(name, attributes, children, style)| Piece::Element {
+        name,
+        attributes,
         children,
-    )
-        .prop_map(|(name, attributes, children)| Piece::Element {
-            name,
-            attributes,
-            children,
-        })
+        style,
+    })
 }
 
 fn render(piece: &Piece, out: &mut String) {
@@ -109,12 +193,21 @@ fn render(piece: &Piece, out: &mut String) {
             name,
             attributes,
             children,
+            style,
         } => {
+            let Style {
+                separator,
+                quote,
+                equals,
+                before_close,
+                end,
+            } = style;
             out.push('<');
             out.push_str(name);
             for (k, v) in attributes {
-                out.push_str(&format!(" {k}=\"{v}\""));
+                out.push_str(&format!("{separator}{k}{equals}{quote}{v}{quote}"));
             }
+            out.push_str(before_close);
             if children.is_empty() {
                 out.push_str("/>");
                 return;
@@ -123,7 +216,7 @@ fn render(piece: &Piece, out: &mut String) {
             for c in children {
                 render(c, out);
             }
-            out.push_str(&format!("</{name}>"));
+            out.push_str(&format!("</{name}{end}>"));
         }
     }
 }
@@ -131,22 +224,40 @@ fn render(piece: &Piece, out: &mut String) {
 /// A whole document: the root with what may come before and after it, and perhaps one
 /// character inserted or removed somewhere.
 fn document() -> impl Strategy<Value = String> {
-    let before = prop::sample::select(
+    let before = prop_oneof![
+        8 => prop::sample::select(&["", "<?xml version=\"1.0\"?>", "<!--c-->\n", "x", "&amp;", "<![CDATA[c]]>"][..]),
+        1 => prop::sample::select(
+            &[
+                "\u{feff}",
+                "\u{feff}<?xml version=\"1.0\"?>",
+                " <?xml version='1.0'?>",
+                "<?xml version=\"1.0\"?><?xml version=\"1.0\"?>",
+                "<!DOCTYPE r>",
+            ][..]
+        ),
+    ];
+    let after = prop::sample::select(
         &[
             "",
+            "\n",
+            "<!--c-->",
+            "",
+            "\n",
+            "<!--c-->",
+            "<r/>",
+            "t",
+            "</e>",
             "<?xml version=\"1.0\"?>",
-            "<!--c-->\n",
-            "x",
+            "<?pi x?>",
             "&amp;",
             "<![CDATA[c]]>",
         ][..],
     );
-    let after = prop::sample::select(&["", "\n", "<!--c-->", "", "\n", "<!--c-->", "<r/>", "t", "</e>"][..]);
     let edit = prop::option::weighted(
         0.1,
         (
             any::<usize>(),
-            prop::sample::select(&['<', '>', '&', '"', '/', ' ', '=', '\0'][..]),
+            prop::sample::select(&['<', '>', '&', '"', '/', ' ', '=', '\0', '-', '?', '!', ';', ':', '\''][..]),
         ),
     );
     (before, piece(), after, edit).prop_map(|(before, root, after, edit)| {
