@@ -14,6 +14,11 @@
 //! naming its part of them; identifiers are indexed as they are read. A request's tree is so
 //! a handful of allocations, whatever its size.
 //!
+//! A document is read by the tree's own reader for plain XML ([`plain`]: no quick-xml events,
+//! no attribute iterator) and, when it holds anything else or breaks a rule, by quick-xml
+//! from the start, which gives every error; both hand what they read to one [`Reading`], and
+//! the differential proptest holds the tree to the oracle whichever reads it.
+//!
 //! Reading and canonicalisation are linear in the input: every start tag is checked against
 //! the request [`Limits`] (depth, attributes, namespace declarations in scope) as it is read,
 //! and canonicalisation keeps the namespaces in scope and those already rendered in stacks
