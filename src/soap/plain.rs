@@ -164,6 +164,62 @@ pub(crate) fn name_at(bytes: &[u8], from: usize) -> Option<(usize, Option<usize>
     Some((at, colon))
 }
 
+/// Where a start tag goes on from `at` (just past its name or an attribute's closing quote).
+pub(crate) enum TagStep {
+    /// The tag ends; `after` is past its `>`.
+    End { after: usize, empty: bool },
+    /// An attribute: its key from `start` to `key_end` (with its colon, if any), then `=` and
+    /// `quote`; its value starts at `key_end + 2`.
+    Attribute {
+        start: usize,
+        key_end: usize,
+        colon: Option<usize>,
+        quote: u8,
+    },
+}
+
+/// The next step through a start tag from `at`: white space, then the tag's end or an
+/// attribute written `key="` or `key='`; `None` for anything the plain readers leave to
+/// quick-xml (white space around `=`, no white space before a key, a name not read here).
+#[inline(always)]
+pub(crate) fn tag_step(bytes: &[u8], mut at: usize) -> Option<TagStep> {
+    loop {
+        match *bytes.get(at)? {
+            b'>' => {
+                return Some(TagStep::End {
+                    after: at + 1,
+                    empty: false,
+                });
+            }
+            b'/' if bytes.get(at + 1) == Some(&b'>') => {
+                return Some(TagStep::End {
+                    after: at + 2,
+                    empty: true,
+                });
+            }
+            b if is_space(b) => {}
+            _ => return None,
+        }
+        while bytes.get(at).is_some_and(|&b| is_space(b)) {
+            at += 1;
+        }
+        if matches!(bytes.get(at), Some(b'>' | b'/')) {
+            continue;
+        }
+        let (key_end, colon) = name_at(bytes, at)?;
+        let quote = *bytes.get(key_end + 1)?;
+        if bytes[key_end] != b'=' || (quote != b'"' && quote != b'\'') {
+            return None;
+        }
+        return Some(TagStep::Attribute {
+            start: at,
+            key_end,
+            colon,
+            quote,
+        });
+    }
+}
+
 /// The end of the processing instruction whose `<` is at `lt` (after its `?>`), as quick-xml
 /// finds it; `None` unless a name follows `<?`.
 pub(crate) fn instruction_end(bytes: &[u8], lt: usize) -> Option<usize> {
@@ -530,30 +586,22 @@ pub(super) fn read_text(text: &str, limits: Limits) -> Option<Envelope> {
                 let mut count = 0usize;
                 let mut at = name_end;
                 let is_empty = loop {
-                    match *bytes.get(at)? {
-                        b'>' => {
-                            at += 1;
-                            break false;
+                    let (key_end, key_colon, quote) = match tag_step(bytes, at)? {
+                        TagStep::End { after, empty } => {
+                            at = after;
+                            break empty;
                         }
-                        b'/' if bytes.get(at + 1) == Some(&b'>') => {
-                            at += 2;
-                            break true;
+                        TagStep::Attribute {
+                            start,
+                            key_end,
+                            colon,
+                            quote,
+                        } => {
+                            at = start;
+                            (key_end, colon, quote)
                         }
-                        b if is_space(b) => {}
-                        _ => return None,
-                    }
-                    while bytes.get(at).is_some_and(|&b| is_space(b)) {
-                        at += 1;
-                    }
-                    if matches!(bytes.get(at), Some(b'>' | b'/')) {
-                        continue;
-                    }
-                    let (key_end, key_colon) = name_at(bytes, at)?;
+                    };
                     let key = &bytes[at..key_end];
-                    let quote = *bytes.get(key_end + 1)?;
-                    if bytes[key_end] != b'=' || (quote != b'"' && quote != b'\'') {
-                        return None;
-                    }
                     let value_start = key_end + 2;
                     // The value's end, and whether a reference is in it: one is read only in a
                     // namespace declaration's, where the quick-xml pass reads it

@@ -24,7 +24,7 @@ use memchr::{memchr2, memchr3, memmem};
 
 use super::{Reading, Span, Tree};
 use crate::soap::Limits;
-use crate::soap::plain::{comment_end, instruction_end, is_space, name_at, reference_at};
+use crate::soap::plain::{TagStep, comment_end, instruction_end, name_at, reference_at, tag_step};
 
 /// The most attributes on one tag read here (each name is compared with those before it).
 const MAX_TAG_ATTRIBUTES: usize = 16;
@@ -124,24 +124,16 @@ fn attributes(reading: &mut Reading<'_>, bytes: &[u8], mut at: usize, limits: Li
     reading.raw.clear();
     let mut declarations = 0;
     loop {
-        match *bytes.get(at)? {
-            b'>' => return Some((at + 1, false, declarations)),
-            b'/' if bytes.get(at + 1) == Some(&b'>') => return Some((at + 2, true, declarations)),
-            b if is_space(b) => {}
-            _ => return None,
-        }
-        while bytes.get(at).is_some_and(|&b| is_space(b)) {
-            at += 1;
-        }
-        if matches!(bytes.get(at), Some(b'>' | b'/')) {
-            continue;
-        }
-        let (key_end, _) = name_at(bytes, at)?;
+        let (key_end, quote) = match tag_step(bytes, at)? {
+            TagStep::End { after, empty } => return Some((after, empty, declarations)),
+            TagStep::Attribute {
+                start, key_end, quote, ..
+            } => {
+                at = start;
+                (key_end, quote)
+            }
+        };
         let key = &bytes[at..key_end];
-        let quote = *bytes.get(key_end + 1)?;
-        if bytes[key_end] != b'=' || (quote != b'"' && quote != b'\'') {
-            return None;
-        }
         let value_start = key_end + 2;
         let value_end = value_start + memchr3(quote, b'<', b'&', &bytes[value_start..])?;
         if bytes[value_end] != quote {
