@@ -5,7 +5,7 @@
 //! Answered on the runtime's workers instead, a call waits for whatever the scheduler runs
 //! before it: each worker takes its own connections' calls, steals from the other at random,
 //! and looks for new requests only between them, so with 32 connections waiting some calls
-//! overtook others many times and the slowest hundredth took twice the mean. In arrival
+//! overtook others many times and the slowest hundredth took ~1.7–1.9 times the mean. In arrival
 //! order every call waits for the calls ahead of it and no longer: the latency at a given
 //! load is the queue's length, the same for all. The workers keep what is quick (reading
 //! requests, writing answers, timers); the context model's calls, which cost microseconds,

@@ -373,13 +373,9 @@ fn read_with_quick_xml(input: &[u8], limits: Limits, fallback: SoapVersion) -> R
         // Every character reference, read or not, names a character XML 1.0 allows (in
         // attribute values, `check` sees to it).
         if let Event::GeneralRef(ref r) = event
-            && let Some(number) = r.strip_prefix(b"#")
-            && let Err(why) = xml::char_reference(number)
+            && let Some(why) = xml::refused_reference(r, before)
         {
-            return Err(fault(
-                version,
-                xml::not_well_formed(before, xml::char_reference_reason(number, &why)),
-            ));
+            return Err(fault(version, why));
         }
         match event {
             Event::DocType(_) => {

@@ -71,13 +71,9 @@ pub fn parse_envelope(input: &[u8], limits: Limits, fallback: SoapVersion) -> Re
         };
         let after = bom + reader.buffer_position() as usize;
         if let Event::GeneralRef(ref r) = event
-            && let Some(number) = r.strip_prefix(b"#")
-            && let Err(why) = xml::char_reference(number)
+            && let Some(why) = xml::refused_reference(r, before)
         {
-            return Err(fault(
-                version,
-                xml::not_well_formed(before, xml::char_reference_reason(number, &why)),
-            ));
+            return Err(fault(version, why));
         }
         match event {
             Event::DocType(_) => {

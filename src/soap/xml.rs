@@ -308,6 +308,15 @@ pub fn char_reference_reason(number: &[u8], why: &str) -> String {
     format!("the character reference &#{}; {why}", clip_bytes(number))
 }
 
+/// Why a document is refused for the reference `reference` (what follows `&`, up to its `;`)
+/// read at byte `at`: a character reference naming no character or one XML 1.0 does not
+/// allow; `None` for any other reference.
+pub fn refused_reference(reference: &[u8], at: usize) -> Option<String> {
+    let number = reference.strip_prefix(b"#")?;
+    let why = char_reference(number).err()?;
+    Some(not_well_formed(at, char_reference_reason(number, &why)))
+}
+
 /// The first character reference in an attribute value as written that [`char_reference`]
 /// refuses (a `&#` up to the next `;`; one that is not ended by a `;` before the next `&` or
 /// the value's end names no character), and why. Other references (`&amp;`, and entities XML

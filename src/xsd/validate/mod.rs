@@ -146,15 +146,25 @@ impl<'a> Instance<'a> {
             .into_iter()
             .map(|(prefix, uri)| Some((Cow::Borrowed(document.get(prefix)?), Cow::Borrowed(document.get(uri)?))))
             .collect::<Option<Vec<_>>>()?;
+        Some(Instance::at(document.as_bytes(), Some(document), range, namespaces))
+    }
+
+    /// The element at `range` of `document` (cut to it), with `namespaces` in scope.
+    fn at(
+        document: &'a [u8],
+        text: Option<&'a str>,
+        range: std::ops::Range<usize>,
+        namespaces: Vec<(Cow<'a, str>, Cow<'a, str>)>,
+    ) -> Instance<'a> {
         let start = range.start.min(document.len());
         let end = range.end.clamp(start, document.len());
-        Some(Instance {
-            bytes: &document.as_bytes()[start..end],
+        Instance {
+            bytes: &document[start..end],
             namespaces,
-            document: document.as_bytes(),
+            document,
             offset: start,
-            text: document.get(start..end),
-        })
+            text: text.and_then(|t| t.get(start..end)),
+        }
     }
 
     /// [`Instance::below`], with `document` as text when it is known to be (`text`).
@@ -164,8 +174,6 @@ impl<'a> Instance<'a> {
         range: std::ops::Range<usize>,
         ancestors: &[std::ops::Range<usize>],
     ) -> Instance<'a> {
-        let start = range.start.min(document.len());
-        let end = range.end.clamp(start, document.len());
         let mut namespaces = Vec::new();
         for r in ancestors {
             let Some(tag) = document.get(r.clone()) else {
@@ -184,13 +192,7 @@ impl<'a> Instance<'a> {
                 }
             }
         }
-        Instance {
-            bytes: &document[start..end],
-            namespaces,
-            document,
-            offset: start,
-            text: text.and_then(|t| t.get(start..end)),
-        }
+        Instance::at(document, text, range, namespaces)
     }
 
     /// The element at `start..end` of `document`, with the namespaces its ancestors' start
