@@ -10,6 +10,7 @@ use http::{Response, header};
 use super::{Body, Entry, Outcome, OutcomeKind, Sent, Trace};
 use crate::app::App;
 use crate::conformance::{Finding, Profile};
+use crate::http::RequestHeaders;
 use crate::services::Summary;
 use crate::soap::{Envelope, Fault, FaultCode, SoapVersion};
 
@@ -77,12 +78,15 @@ impl Call {
         self.fault = Some(vec![format!("injected:{effect}"), status.as_u16().to_string()]);
     }
 
-    /// Logs the findings, counts the exchange in the metrics and records it in the journal.
+    /// Logs the findings, counts the exchange in the metrics and records it in the journal
+    /// (`headers`: the request's, as [`RequestHeaders::of`] looked them up in `parts`).
+    #[allow(clippy::too_many_arguments)]
     pub fn finish(
         self,
         app: &App,
         started: Instant,
         parts: &http::request::Parts,
+        headers: RequestHeaders<'_>,
         body: &Bytes,
         response: &Response<Bytes>,
         summary: Summary,
@@ -154,12 +158,12 @@ impl Call {
             findings: self.findings,
             request: Body::default(),
             response: Body::default(),
-            soap_action: parts.headers.get(crate::soap::SOAPACTION).map(super::entry::owned),
+            soap_action: headers.soap_action.map(super::entry::owned),
             injected: self.injected,
         };
         let request = Sent {
             bytes: body,
-            content_type: parts.headers.get(header::CONTENT_TYPE),
+            content_type: headers.content_type,
         };
         let response = Sent {
             bytes: response.body(),
