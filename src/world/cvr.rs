@@ -34,17 +34,31 @@ impl Cvr {
     }
 }
 
-impl fmt::Display for Cvr {
-    /// Its eight digits (a `Cvr` is only made by `parse`, from eight), written without the
-    /// formatting machinery: a CVR number is written a few times for every request.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl Cvr {
+    /// Its eight digits as a `String`: what `to_string` gives, without going through
+    /// `Display` and a `Formatter` (a CVR number is written a few times for every request).
+    pub fn text(self) -> String {
+        let mut text = String::with_capacity(8);
+        text.extend(self.digits().map(char::from));
+        text
+    }
+
+    /// Its eight digits (a `Cvr` is only made by `parse`, from eight), most significant first.
+    fn digits(self) -> [u8; 8] {
         let mut digits = [b'0'; 8];
         let mut rest = self.0;
         for d in digits.iter_mut().rev() {
             *d = b'0' + (rest % 10) as u8;
             rest /= 10;
         }
-        f.write_str(std::str::from_utf8(&digits).unwrap_or_default())
+        digits
+    }
+}
+
+impl fmt::Display for Cvr {
+    /// Its eight digits, written without the formatting machinery.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(std::str::from_utf8(&self.digits()).unwrap_or_default())
     }
 }
 
@@ -65,6 +79,7 @@ mod tests {
             let text = n.to_string();
             if let Ok(cvr) = Cvr::parse(&text) {
                 assert_eq!(cvr.to_string(), text);
+                assert_eq!(cvr.text(), text);
                 assert_eq!(format!("{cvr:?}"), format!("Cvr({text})"));
                 checked += 1;
             }
