@@ -251,13 +251,13 @@ fn write_request_line(line: &mut String, time: std::time::SystemTime, f: &Reques
     line.push_str(" path=");
     write_quoted(line, f.path)?;
     line.push_str(" status=");
-    line.push_str(decimal(u64::from(f.status), &mut [0; 20]));
+    write_decimal(line, u64::from(f.status))?;
     line.push_str(" caller=");
     write_quoted(line, f.caller)?;
     line.push_str(" outcome=");
     line.push_str(f.outcome);
     line.push_str(" micros=");
-    line.push_str(decimal(f.micros, &mut [0; 20]));
+    write_decimal(line, f.micros)?;
     line.push('\n');
     Ok(())
 }
@@ -271,9 +271,9 @@ fn write_quoted(writer: &mut impl std::fmt::Write, value: &str) -> std::fmt::Res
         .all(|b| (0x20..0x7f).contains(&b) && b != b'"' && b != b'\\');
     match plain {
         true => {
-            writer.write_str("\"")?;
+            writer.write_char('"')?;
             writer.write_str(value)?;
-            writer.write_str("\"")
+            writer.write_char('"')
         }
         false => write!(writer, "{value:?}"),
     }
@@ -359,8 +359,8 @@ fn write_time(writer: &mut impl std::fmt::Write, time: std::time::SystemTime) ->
         *d = b'0' + (rest % 10) as u8;
         rest /= 10;
     }
-    writer.write_str(std::str::from_utf8(&digits).unwrap_or("000000"))?;
-    writer.write_str("Z")
+    digits.iter().try_for_each(|&d| writer.write_char(char::from(d)))?;
+    writer.write_char('Z')
 }
 
 /// Writes an event's fields as tracing's default formatter does: `name=value` separated by
@@ -401,7 +401,7 @@ impl tracing::field::Visit for Fields<'_, '_> {
     }
 
     fn record_u64(&mut self, field: &tracing::field::Field, value: u64) {
-        self.write(field, |f| f.writer.write_str(decimal(value, &mut [0; 20])));
+        self.write(field, |f| write_decimal(f.writer, value));
     }
 
     fn record_i64(&mut self, field: &tracing::field::Field, value: i64) {
@@ -409,7 +409,7 @@ impl tracing::field::Visit for Fields<'_, '_> {
             if value < 0 {
                 f.writer.write_str("-")?;
             }
-            f.writer.write_str(decimal(value.unsigned_abs(), &mut [0; 20]))
+            write_decimal(f.writer, value.unsigned_abs())
         });
     }
 
@@ -422,9 +422,11 @@ impl tracing::field::Visit for Fields<'_, '_> {
     }
 }
 
-/// `value` in decimal, written into the end of `digits` (what `Display` writes, without the
-/// formatting machinery: every request line has two numbers).
-fn decimal(mut value: u64, digits: &mut [u8; 20]) -> &str {
+/// Writes `value` in decimal: what `Display` writes, without the formatting machinery (every
+/// request line has two numbers), a character at a time (checking the digits to be UTF-8 to
+/// write them as one `str` cost more than writing them).
+fn write_decimal(writer: &mut impl std::fmt::Write, mut value: u64) -> std::fmt::Result {
+    let mut digits = [0; 20];
     let mut start = digits.len();
     loop {
         start -= 1;
@@ -434,7 +436,9 @@ fn decimal(mut value: u64, digits: &mut [u8; 20]) -> &str {
             break;
         }
     }
-    std::str::from_utf8(&digits[start..]).unwrap_or("0")
+    digits[start..]
+        .iter()
+        .try_for_each(|&d| writer.write_char(char::from(d)))
 }
 
 /// `bytes`, cut to [`MAX_LINE`] (at a character boundary) with a marker and a newline.
@@ -504,7 +508,9 @@ mod tests {
             u64::MAX - 1,
             u64::MAX,
         ] {
-            assert_eq!(decimal(v, &mut [0; 20]), v.to_string());
+            let mut written = String::new();
+            write_decimal(&mut written, v).unwrap();
+            assert_eq!(written, v.to_string());
         }
     }
 
