@@ -283,7 +283,7 @@ fn respond(
                 } else {
                     sf1514_rest::oauth(&issuer, tls, parts.uri.query(), body)
                 };
-                (response, ctx.guard.noted_caller())
+                (response, ctx.guard.take_noted_caller())
             });
             summary.caller = caller;
             response
@@ -392,12 +392,13 @@ fn soap_call(
     }
     let answered = with_trace(app, loaded, &call.trace, |ctx| {
         let answered = call_service(app, service, body, &envelope, ctx, None);
-        (answered, ctx.guard.noted_caller())
+        (answered, ctx.guard.take_noted_caller())
     });
     if let Some(profile) = profile {
         let checked = call.findings.len();
-        let cpr = call.trace.noted_cpr();
-        conformance::after(profile, envelope.version, body, cpr.as_deref(), &mut call.findings);
+        let findings = &mut call.findings;
+        call.trace
+            .with_noted_cpr(|cpr| conformance::after(profile, envelope.version, body, cpr, findings));
         if let Some(refusal) = conformance::refusal(&call.findings[checked..]).filter(|_| strict) {
             return (Err(refusal), answered.1);
         }

@@ -129,6 +129,11 @@ impl Trace {
         self.facts.borrow().cpr.clone()
     }
 
+    /// Runs `f` on the CPR number noted so far (borrowed: `f` must note nothing).
+    pub fn with_noted_cpr<T>(&self, f: impl FnOnce(Option<&str>) -> T) -> T {
+        f(self.facts.borrow().cpr.as_deref())
+    }
+
     /// Everything noted, leaving the trace empty.
     pub fn take(&self) -> Facts {
         std::mem::take(&mut *self.facts.borrow_mut())
@@ -145,6 +150,8 @@ mod tests {
         trace.cpr(" 1507804329 ");
         trace.refused([1003u32, 1004]);
         trace.verdict(Verdict::Accepted { model: "context" });
+        assert_eq!(trace.with_noted_cpr(|cpr| cpr.map(str::len)), Some(10));
+        assert_eq!(trace.noted_cpr().as_deref(), Some("1507804329"));
         let facts = trace.take();
         assert_eq!(facts.cpr.as_deref(), Some("1507804329"));
         assert_eq!(facts.codes, ["1003", "1004"]);

@@ -203,6 +203,15 @@ impl<'a> Guard<'a> {
         *self.noted.borrow_mut() = Some(who.into());
     }
 
+    /// Notes `cvr` as the caller, as [`Guard::note_caller`] does, writing it into the noted
+    /// text's own buffer (a caller is usually noted already, from the request's claim).
+    pub fn note_cvr(&self, cvr: Cvr) {
+        let mut noted = self.noted.borrow_mut();
+        let text = noted.get_or_insert_default();
+        text.clear();
+        cvr.push_to(text);
+    }
+
     /// Notes a caller the request claims (a context CVR, an unverified token), unless a caller
     /// is already noted: the token's verified CVR and [`Guard::caller`]'s verdict come first.
     pub fn note_claimed_caller(&self, who: impl Into<String>) {
@@ -212,9 +221,9 @@ impl<'a> Guard<'a> {
         }
     }
 
-    /// The caller the request named, if any.
-    pub fn noted_caller(&self) -> Option<String> {
-        self.noted.borrow().clone()
+    /// The caller the request named, if any, taken: read once, when the call is over.
+    pub fn take_noted_caller(&self) -> Option<String> {
+        self.noted.borrow_mut().take()
     }
 }
 
@@ -400,7 +409,7 @@ impl Guard<'_> {
                 ));
             }
         };
-        self.note_caller(caller.cvr.to_string());
+        self.note_cvr(caller.cvr);
         let certificate = match (&caller.model, &presented.token) {
             (SecurityModel::Token, Some(token)) => Some((token.holder_certificate.as_slice(), token.subject.as_str())),
             _ => None,

@@ -39,8 +39,13 @@ impl Cvr {
     /// `Display` and a `Formatter` (a CVR number is written a few times for every request).
     pub fn text(self) -> String {
         let mut text = String::with_capacity(8);
-        text.extend(self.digits().map(char::from));
+        self.push_to(&mut text);
         text
+    }
+
+    /// Appends its eight digits to `text`.
+    pub fn push_to(self, text: &mut String) {
+        text.extend(self.digits().map(char::from));
     }
 
     /// Its eight digits (a `Cvr` is only made by `parse`, from eight), most significant first.
