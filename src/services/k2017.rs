@@ -40,8 +40,9 @@ impl HovedOplysninger {
     /// log names the caller even when the request is then refused.
     pub fn from_leaves(leaves: &[Leaf], version: SoapVersion, guard: &Guard<'_>) -> Result<HovedOplysninger, Fault> {
         let get = |path: &str| leaves.iter().find(|l| l.path == path).map(|l| l.text.as_str());
-        if let Some(cvr) = get("HovedOplysninger/AuthorityContext/MunicipalityCVR").and_then(|t| Cvr::parse(t).ok()) {
-            guard.note_claimed_caller(cvr.text());
+        // Noted as sent, trimmed: a valid CVR number is its eight digits.
+        if let Some(cvr) = get("HovedOplysninger/AuthorityContext/MunicipalityCVR").filter(|t| Cvr::parse(t).is_ok()) {
+            guard.note_claimed_caller(cvr.trim());
         }
         if !leaves.iter().any(|l| l.path.starts_with("HovedOplysninger/")) {
             return Err(Fault::sender(
