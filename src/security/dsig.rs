@@ -303,7 +303,9 @@ fn check_reference(
     let mut target = tree
         .element_by_id(id)?
         .ok_or_else(|| DsigError::DanglingReference(format!("#{id}")))?;
-    let label = describe(tree, target, id);
+    // For messages only: named when something is wrong, not written for every reference.
+    let referenced = target;
+    let label = || describe(tree, referenced, id);
     let mut exclude = None;
     let mut prefixes = Vec::new();
     if let Some(transforms) = tree.child(reference, DS_NS, "Transforms") {
@@ -325,7 +327,7 @@ fn check_reference(
                 }
                 other => {
                     return Err(DsigError::Unsupported(
-                        format!("Transform {other:?} in the reference to {label}"),
+                        format!("Transform {other:?} in the reference to {}", label()),
                         "enveloped-signature, exclusive c14n and STR-Transform",
                     ));
                 }
@@ -338,21 +340,31 @@ fn check_reference(
         .unwrap_or("");
     if digest_method != SHA256 {
         return Err(DsigError::Unsupported(
-            format!("DigestMethod {digest_method:?} in the reference to {label}"),
+            format!("DigestMethod {digest_method:?} in the reference to {}", label()),
             "SHA-256 (http://www.w3.org/2001/04/xmlenc#sha256)",
         ));
     }
     let expected = tree
         .child(reference, DS_NS, "DigestValue")
         .map(|v| tree.text(v))
-        .ok_or_else(|| DsigError::Malformed(format!("the reference to {label} has no DigestValue")))?;
+        .ok_or_else(|| DsigError::Malformed(format!("the reference to {} has no DigestValue", label())))?;
     let digest: [u8; 32] = match known {
         Some(k) if k.node == target && exclude.is_none() && prefixes.is_empty() => k.digest,
         _ => Sha256::digest(tree.exc_c14n(target, exclude, &prefixes)).into(),
     };
-    let actual = B64.encode(digest);
-    if actual != expected.split_whitespace().collect::<String>() {
-        return Err(DsigError::DigestMismatch(label));
+    // The digest as base64 (44 characters for 32 bytes), against the DigestValue with its
+    // white space left out.
+    let mut actual = [0u8; 44];
+    let written = B64
+        .encode_slice(digest, &mut actual)
+        .map_err(|e| DsigError::Malformed(format!("cannot write a digest: {e}")))?;
+    let actual = &actual[..written];
+    if !expected
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .eq(actual.iter().map(|&b| char::from(b)))
+    {
+        return Err(DsigError::DigestMismatch(label()));
     }
     Ok(target)
 }

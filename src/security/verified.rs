@@ -1,13 +1,15 @@
 //! Assertions whose STS signature has been verified, remembered so that a client reusing one
 //! token for hours (as clients of the real platform do) has it verified once, not on every
-//! call. Keyed by the SHA-256 of the assertion as written (signature included, line ends
-//! normalised) and of every namespace declaration in scope around it: the assertion's
-//! exclusive canonical form, and everything read from it, depend on nothing else, so an equal
-//! key is an equal assertion, and an assertion changed in any way (or moved under other
-//! declarations) is a different key and is verified in full. The key costs one digest of the
-//! assertion's bytes, not its canonicalisation; the canonical form's digest (what a message
-//! signature's STR-Transform reference digests) is remembered with the entry. Bounded, and an
-//! entry goes when its assertion expires.
+//! call. An entry is found by the assertion's `ID` (and the STS key that verified it) and holds
+//! the assertion as written (signature included, line ends normalised) with every namespace
+//! declaration in scope around it: the assertion's exclusive canonical form, and everything
+//! read from it, depend on nothing else, so equal bytes are an equal assertion, and an
+//! assertion changed in any way (or moved under other declarations) does not match and is
+//! verified in full. A look-up costs one comparison of the assertion's bytes, not a digest of
+//! them nor their canonicalisation; the canonical form's digest (what a message signature's
+//! STR-Transform reference digests) is remembered with the entry. Bounded (each entry keeps a
+//! copy of its assertion, a few KiB for sfstub's tokens), and an entry goes when its
+//! assertion expires.
 //!
 //! Only what the STS signed is remembered; what depends on the call — the audience, the
 //! validity window at the security clock's now, the holder-of-key's signature on the message
@@ -70,14 +72,20 @@ pub struct VerifiedAssertions {
 
 #[derive(Debug, Default)]
 struct Inner {
-    entries: HashMap<Key, Arc<VerifiedAssertion>>,
+    entries: HashMap<Key, Entry>,
     /// Keys in the order they were added: the oldest goes first when full.
     order: VecDeque<Key>,
 }
 
-/// The digest of the assertion as written (with the declarations around it) and of the STS
-/// key that verified it.
-type Key = ([u8; 32], [u8; 32]);
+/// The fingerprint of the STS key that verified an assertion, and the assertion's `ID`.
+type Key = ([u8; 32], String);
+
+#[derive(Debug)]
+struct Entry {
+    /// The assertion as written, with the declarations around it ([`VerifiedAssertions::get`]).
+    written: Box<[u8]>,
+    assertion: Arc<VerifiedAssertion>,
+}
 
 impl Default for VerifiedAssertions {
     fn default() -> Self {
@@ -94,19 +102,25 @@ impl VerifiedAssertions {
         }
     }
 
-    /// The assertion with key `digest` (see the module's documentation), verified with the STS key of
-    /// fingerprint `sts_key`, if remembered and not expired at `now` (allowing `skew`). An
-    /// expired one is forgotten.
+    /// The assertion with this `id`, written as `written` (its bytes as written, with the
+    /// declarations in scope around it: see the module's documentation), verified with the STS
+    /// key of fingerprint `sts_key`, if remembered and not expired at `now` (allowing `skew`).
+    /// An expired one is forgotten.
     pub fn get(
         &self,
-        digest: &[u8; 32],
+        id: &str,
+        written: &[u8],
         sts_key: &[u8; 32],
         now: DateTime<Utc>,
         skew: chrono::Duration,
     ) -> Option<Arc<VerifiedAssertion>> {
-        let key = (*digest, *sts_key);
+        let key = (*sts_key, id.to_owned());
         let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
-        let found = inner.entries.get(&key)?.clone();
+        let entry = inner.entries.get(&key)?;
+        if *entry.written != *written {
+            return None;
+        }
+        let found = entry.assertion.clone();
         if found.not_on_or_after.is_some_and(|t| t <= now - skew) {
             inner.entries.remove(&key);
             inner.order.retain(|k| *k != key);
@@ -115,10 +129,13 @@ impl VerifiedAssertions {
         Some(found)
     }
 
-    /// Remembers a verified assertion, forgetting expired ones and then the oldest when full.
+    /// Remembers a verified assertion with this `id`, written as `written`, forgetting expired
+    /// ones and then the oldest when full. Another assertion remembered under the same `id`
+    /// and STS key is replaced.
     pub fn insert(
         &self,
-        digest: [u8; 32],
+        id: &str,
+        written: Vec<u8>,
         sts_key: [u8; 32],
         assertion: Arc<VerifiedAssertion>,
         now: DateTime<Utc>,
@@ -128,14 +145,19 @@ impl VerifiedAssertions {
         if self.capacity == 0 || expired(&assertion) {
             return;
         }
-        let key = (digest, sts_key);
+        let key = (sts_key, id.to_owned());
+        let entry = Entry {
+            written: written.into_boxed_slice(),
+            assertion,
+        };
         let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
-        if inner.entries.contains_key(&key) {
+        if let Some(present) = inner.entries.get_mut(&key) {
+            *present = entry;
             return;
         }
         if inner.entries.len() >= self.capacity {
             let Inner { entries, order } = &mut *inner;
-            entries.retain(|_, a| !expired(a));
+            entries.retain(|_, e| !expired(&e.assertion));
             order.retain(|k| entries.contains_key(k));
             while entries.len() >= self.capacity {
                 match order.pop_front() {
@@ -146,8 +168,8 @@ impl VerifiedAssertions {
                 }
             }
         }
-        inner.entries.insert(key, assertion);
-        inner.order.push_back(key);
+        inner.order.push_back(key.clone());
+        inner.entries.insert(key, entry);
     }
 
     /// How many assertions are remembered.
@@ -182,36 +204,73 @@ mod tests {
         DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
     }
 
+    /// Assertion `n` of a test: its ID and its bytes as written.
+    fn named(n: u8) -> (String, Vec<u8>) {
+        (format!("_{n}"), vec![n; 3])
+    }
+
+    fn put(cache: &VerifiedAssertions, n: u8, sts: u8, expires: DateTime<Utc>, now: DateTime<Utc>) {
+        let (id, written) = named(n);
+        cache.insert(&id, written, [sts; 32], assertion(expires), now, chrono::Duration::zero());
+    }
+
+    fn has(cache: &VerifiedAssertions, n: u8, sts: u8, now: DateTime<Utc>) -> bool {
+        let (id, written) = named(n);
+        cache
+            .get(&id, &written, &[sts; 32], now, chrono::Duration::zero())
+            .is_some()
+    }
+
     #[test]
     fn the_oldest_goes_when_full_and_expired_ones_before_it() {
-        let skew = chrono::Duration::zero();
         let now = at("2026-11-22T12:00:00Z");
         let cache = VerifiedAssertions::new(3);
         let late = at("2026-11-22T20:00:00Z");
-        cache.insert([1; 32], [0; 32], assertion(late), now, skew);
-        cache.insert([2; 32], [0; 32], assertion(at("2026-11-22T12:30:00Z")), now, skew);
-        cache.insert([3; 32], [0; 32], assertion(late), now, skew);
+        put(&cache, 1, 0, late, now);
+        put(&cache, 2, 0, at("2026-11-22T12:30:00Z"), now);
+        put(&cache, 3, 0, late, now);
         assert_eq!(cache.len(), 3);
         // Full: the oldest goes.
-        cache.insert([4; 32], [0; 32], assertion(late), now, skew);
+        put(&cache, 4, 0, late, now);
         assert_eq!(cache.len(), 3);
-        assert!(cache.get(&[1; 32], &[0; 32], now, skew).is_none());
+        assert!(!has(&cache, 1, 0, now));
         // An hour later [2] has expired: it goes first, [3] stays.
         let later = at("2026-11-22T13:00:00Z");
-        cache.insert([5; 32], [0; 32], assertion(late), later, skew);
-        assert!(cache.get(&[3; 32], &[0; 32], later, skew).is_some());
-        assert!(cache.get(&[2; 32], &[0; 32], now, skew).is_none());
+        put(&cache, 5, 0, late, later);
+        assert!(has(&cache, 3, 0, later));
+        assert!(!has(&cache, 2, 0, now));
         // Another STS key is another entry.
-        assert!(cache.get(&[3; 32], &[9; 32], later, skew).is_none());
+        assert!(!has(&cache, 3, 9, later));
         // Expired on look-up: forgotten.
         let next_day = at("2026-11-23T12:00:00Z");
-        assert!(cache.get(&[3; 32], &[0; 32], next_day, skew).is_none());
+        assert!(!has(&cache, 3, 0, next_day));
         assert_eq!(cache.len(), 2);
         // One expired already is not remembered.
-        cache.insert([6; 32], [0; 32], assertion(now), next_day, skew);
-        assert!(cache.get(&[6; 32], &[0; 32], now, skew).is_none());
+        put(&cache, 6, 0, now, next_day);
+        assert!(!has(&cache, 6, 0, now));
         let none = VerifiedAssertions::new(0);
-        none.insert([1; 32], [0; 32], assertion(late), now, skew);
+        put(&none, 1, 0, late, now);
         assert!(none.is_empty());
+    }
+
+    #[test]
+    fn an_assertion_is_found_only_with_its_id_and_all_its_bytes() {
+        let now = at("2026-11-22T12:00:00Z");
+        let skew = chrono::Duration::zero();
+        let late = at("2026-11-22T20:00:00Z");
+        let cache = VerifiedAssertions::new(4);
+        cache.insert("_a", b"<A ID=\"_a\">x</A>".to_vec(), [0; 32], assertion(late), now, skew);
+        assert!(cache.get("_a", b"<A ID=\"_a\">x</A>", &[0; 32], now, skew).is_some());
+        // The same ID with other bytes (one changed, one more, one fewer), or other bytes
+        // under another ID: not found.
+        for other in [&b"<A ID=\"_a\">y</A>"[..], b"<A ID=\"_a\">x</A> ", b"<A ID=\"_a\">x</A"] {
+            assert!(cache.get("_a", other, &[0; 32], now, skew).is_none());
+        }
+        assert!(cache.get("_b", b"<A ID=\"_a\">x</A>", &[0; 32], now, skew).is_none());
+        // Another assertion verified under the same ID takes its place.
+        cache.insert("_a", b"<A ID=\"_a\">y</A>".to_vec(), [0; 32], assertion(late), now, skew);
+        assert_eq!(cache.len(), 1);
+        assert!(cache.get("_a", b"<A ID=\"_a\">y</A>", &[0; 32], now, skew).is_some());
+        assert!(cache.get("_a", b"<A ID=\"_a\">x</A>", &[0; 32], now, skew).is_none());
     }
 }

@@ -242,12 +242,13 @@ pub fn check(tree: &Tree, expect: &Expectations<'_>) -> Result<Token, String> {
     let info = match expect.cache {
         None => verify()?,
         Some(cache) => {
-            let key = written_key(tree, assertion);
-            match cache.get(&key, sts, expect.now, skew) {
+            let id = tree.attribute(assertion, None, "ID").unwrap_or("");
+            let written = written_key(tree, assertion);
+            match cache.get(id, &written, sts, expect.now, skew) {
                 Some(info) => info,
                 None => {
                     let info = verify()?;
-                    cache.insert(key, *sts, info.clone(), expect.now, skew);
+                    cache.insert(id, written, *sts, info.clone(), expect.now, skew);
                     info
                 }
             }
@@ -310,22 +311,31 @@ pub fn check(tree: &Tree, expect: &Expectations<'_>) -> Result<Token, String> {
     })
 }
 
-/// The key of [`VerifiedAssertions`] for `assertion`: the SHA-256 of the namespace
-/// declarations in scope around it (outermost first, each length-prefixed) and of the
-/// assertion as written. Exclusive canonicalisation, and every name read from the assertion,
-/// depend on nothing else: equal keys are equal canonical forms.
-fn written_key(tree: &Tree, assertion: NodeId) -> [u8; 32] {
-    let mut hasher = Sha256::new();
-    for (prefix, uri) in tree.inherited_declarations(assertion) {
+/// What [`VerifiedAssertions`] compares for `assertion`: the namespace declarations in scope
+/// around it (outermost first, each length-prefixed) and the assertion as written. Exclusive
+/// canonicalisation, and every name read from the assertion, depend on nothing else: equal
+/// bytes are equal canonical forms.
+fn written_key(tree: &Tree, assertion: NodeId) -> Vec<u8> {
+    let declarations = tree.inherited_declarations(assertion);
+    let source = tree.source(assertion);
+    let mut written = Vec::with_capacity(
+        declarations
+            .iter()
+            .map(|(p, u)| 16 + p.len() + u.len())
+            .sum::<usize>()
+            + 8
+            + source.len(),
+    );
+    for (prefix, uri) in declarations {
         for part in [prefix, uri] {
-            hasher.update((part.len() as u64).to_le_bytes());
-            hasher.update(part.as_bytes());
+            written.extend_from_slice(&(part.len() as u64).to_le_bytes());
+            written.extend_from_slice(part.as_bytes());
         }
     }
     // The end of the declarations: no declaration's length prefix is all ones.
-    hasher.update(u64::MAX.to_le_bytes());
-    hasher.update(tree.source(assertion).as_bytes());
-    hasher.finalize().into()
+    written.extend_from_slice(&u64::MAX.to_le_bytes());
+    written.extend_from_slice(source.as_bytes());
+    written
 }
 
 /// Reads the assertion and verifies the STS's signature on it. `canonical` is the digest of its
@@ -753,7 +763,7 @@ mod tests {
             .prop_map(|(declarations, beside, element)| format!("<r{declarations}>{beside}{element}</r>"))
     }
 
-    fn key_and_canonical(xml: &str) -> Option<([u8; 32], Vec<u8>)> {
+    fn key_and_canonical(xml: &str) -> Option<(Vec<u8>, Vec<u8>)> {
         let tree = Tree::parse(xml.as_bytes()).ok()?;
         let a = tree
             .descendants(tree.root())
