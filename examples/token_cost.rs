@@ -164,7 +164,7 @@ fn main() {
         sha2::Sha256::digest(tree.exc_c14n(assertion, None, &[]));
     });
     println!(
-        "  canonicalising and digesting the assertion (on a first call; the cache key digests its bytes as written): {digest:.0} µs"
+        "  canonicalising and digesting the assertion (on a first call; the cache compares its bytes as written): {digest:.0} µs"
     );
     let service = &app.keys.service;
     let signature = service.key.sign_pkcs1_sha256(b"SignedInfo").unwrap();

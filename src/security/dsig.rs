@@ -271,7 +271,11 @@ pub fn verify_knowing(
         .child(signature, DS_NS, "SignatureValue")
         .map(|v| tree.text(v))
         .ok_or_else(|| DsigError::Malformed("ds:Signature has no ds:SignatureValue".into()))?;
-    let value: String = value.chars().filter(|c| !c.is_whitespace()).collect();
+    // Base64 as written, white space left out (most signers write none).
+    let value = match value.contains(char::is_whitespace) {
+        true => value.chars().filter(|c| !c.is_whitespace()).collect(),
+        false => value,
+    };
     let bytes = B64
         .decode(value)
         .map_err(|e| DsigError::Malformed(format!("ds:SignatureValue is not base64: {e}")))?;
@@ -306,9 +310,23 @@ fn check_reference(
     // For messages only: named when something is wrong, not written for every reference.
     let referenced = target;
     let label = || describe(tree, referenced, id);
+    // The first Transforms, DigestMethod and DigestValue, found in one pass over the
+    // Reference's children.
+    let [mut transforms, mut digest_method, mut digest_value] = [None; 3];
+    for c in tree.child_elements(reference) {
+        let slot = match tree.element(c).local_name() {
+            "Transforms" => &mut transforms,
+            "DigestMethod" => &mut digest_method,
+            "DigestValue" => &mut digest_value,
+            _ => continue,
+        };
+        if slot.is_none() && tree.namespace(c) == Some(DS_NS) {
+            *slot = Some(c);
+        }
+    }
     let mut exclude = None;
     let mut prefixes = Vec::new();
-    if let Some(transforms) = tree.child(reference, DS_NS, "Transforms") {
+    if let Some(transforms) = transforms {
         for t in tree.children_named(transforms, DS_NS, "Transform") {
             let algorithm = tree.attribute(t, None, "Algorithm").unwrap_or("");
             match algorithm {
@@ -334,8 +352,7 @@ fn check_reference(
             }
         }
     }
-    let digest_method = tree
-        .child(reference, DS_NS, "DigestMethod")
+    let digest_method = digest_method
         .and_then(|m| tree.attribute(m, None, "Algorithm"))
         .unwrap_or("");
     if digest_method != SHA256 {
@@ -344,8 +361,7 @@ fn check_reference(
             "SHA-256 (http://www.w3.org/2001/04/xmlenc#sha256)",
         ));
     }
-    let expected = tree
-        .child(reference, DS_NS, "DigestValue")
+    let expected = digest_value
         .map(|v| tree.text(v))
         .ok_or_else(|| DsigError::Malformed(format!("the reference to {} has no DigestValue", label())))?;
     let digest: [u8; 32] = match known {

@@ -384,21 +384,24 @@ fn check_message(
             )),
         }
     };
-    let key_name = format!("the holder-of-key certificate ({})", cert.subject);
     let known = dsig::Known {
         node: assertion,
         digest: canonical,
     };
+    // The key's name goes only into the fault, so it is written only for one.
     let verified = dsig::verify_knowing(
         tree,
         signature,
         &cert.public_key,
-        &key_name,
+        "the holder-of-key certificate",
         Some(&resolve),
         Some(known),
     )
     .map_err(|e| match e {
-        DsigError::BadSignature(_) => format!("signature does not verify with {key_name}"),
+        DsigError::BadSignature(_) => format!(
+            "signature does not verify with the holder-of-key certificate ({})",
+            cert.subject
+        ),
         other => other.to_string(),
     })?;
     let mut missing = Vec::new();

@@ -410,18 +410,21 @@ impl Tree {
     /// The namespace declarations on the ancestors of `id`, outermost first: what is in scope
     /// at `id` before its own declarations (prefix "" for the default namespace).
     pub fn inherited_declarations(&self, id: NodeId) -> Vec<(&str, &str)> {
-        let mut ancestors = Vec::new();
+        // Innermost first, each element's declarations backwards, then the whole turned round.
+        let mut declarations = Vec::new();
         let mut at = self.record(id).parent;
         while let Some(n) = at {
-            ancestors.push(n);
-            at = self.record(n).parent;
+            let e = self.record(n);
+            declarations.extend(
+                self.namespaces_of(e)
+                    .iter()
+                    .rev()
+                    .map(|d| (self.str(d.prefix), self.str(d.uri))),
+            );
+            at = e.parent;
         }
-        ancestors
-            .iter()
-            .rev()
-            .flat_map(|&n| self.namespaces_of(self.record(n)))
-            .map(|d| (self.str(d.prefix), self.str(d.uri)))
-            .collect()
+        declarations.reverse();
+        declarations
     }
 
     /// The namespace URI of an element, resolved through its ancestors; `None` when it has none.
