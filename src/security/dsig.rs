@@ -271,14 +271,15 @@ pub fn verify_knowing(
         .child(signature, DS_NS, "SignatureValue")
         .map(|v| tree.text(v))
         .ok_or_else(|| DsigError::Malformed("ds:Signature has no ds:SignatureValue".into()))?;
-    // Base64 as written, white space left out (most signers write none).
-    let value = match value.contains(char::is_whitespace) {
-        true => value.chars().filter(|c| !c.is_whitespace()).collect(),
-        false => value,
+    // Base64, white space left out. Most signers write none: base64 as it is decodes only when
+    // it holds none (white space is outside base64's alphabet), and then it is what the copy
+    // without white space would be.
+    let bytes = match B64.decode(&value) {
+        Ok(bytes) => bytes,
+        Err(_) => B64
+            .decode(value.chars().filter(|c| !c.is_whitespace()).collect::<String>())
+            .map_err(|e| DsigError::Malformed(format!("ds:SignatureValue is not base64: {e}")))?,
     };
-    let bytes = B64
-        .decode(value)
-        .map_err(|e| DsigError::Malformed(format!("ds:SignatureValue is not base64: {e}")))?;
     if bytes.is_empty() {
         return Err(DsigError::Malformed("ds:SignatureValue is empty".into()));
     }

@@ -211,7 +211,14 @@ mod tests {
 
     fn put(cache: &VerifiedAssertions, n: u8, sts: u8, expires: DateTime<Utc>, now: DateTime<Utc>) {
         let (id, written) = named(n);
-        cache.insert(&id, written, [sts; 32], assertion(expires), now, chrono::Duration::zero());
+        cache.insert(
+            &id,
+            written,
+            [sts; 32],
+            assertion(expires),
+            now,
+            chrono::Duration::zero(),
+        );
     }
 
     fn has(cache: &VerifiedAssertions, n: u8, sts: u8, now: DateTime<Utc>) -> bool {
@@ -259,7 +266,14 @@ mod tests {
         let skew = chrono::Duration::zero();
         let late = at("2026-11-22T20:00:00Z");
         let cache = VerifiedAssertions::new(4);
-        cache.insert("_a", b"<A ID=\"_a\">x</A>".to_vec(), [0; 32], assertion(late), now, skew);
+        cache.insert(
+            "_a",
+            b"<A ID=\"_a\">x</A>".to_vec(),
+            [0; 32],
+            assertion(late),
+            now,
+            skew,
+        );
         assert!(cache.get("_a", b"<A ID=\"_a\">x</A>", &[0; 32], now, skew).is_some());
         // The same ID with other bytes (one changed, one more, one fewer), or other bytes
         // under another ID: not found.
@@ -268,7 +282,14 @@ mod tests {
         }
         assert!(cache.get("_b", b"<A ID=\"_a\">x</A>", &[0; 32], now, skew).is_none());
         // Another assertion verified under the same ID takes its place.
-        cache.insert("_a", b"<A ID=\"_a\">y</A>".to_vec(), [0; 32], assertion(late), now, skew);
+        cache.insert(
+            "_a",
+            b"<A ID=\"_a\">y</A>".to_vec(),
+            [0; 32],
+            assertion(late),
+            now,
+            skew,
+        );
         assert_eq!(cache.len(), 1);
         assert!(cache.get("_a", b"<A ID=\"_a\">y</A>", &[0; 32], now, skew).is_some());
         assert!(cache.get("_a", b"<A ID=\"_a\">x</A>", &[0; 32], now, skew).is_none());

@@ -318,14 +318,8 @@ pub fn check(tree: &Tree, expect: &Expectations<'_>) -> Result<Token, String> {
 fn written_key(tree: &Tree, assertion: NodeId) -> Vec<u8> {
     let declarations = tree.inherited_declarations(assertion);
     let source = tree.source(assertion);
-    let mut written = Vec::with_capacity(
-        declarations
-            .iter()
-            .map(|(p, u)| 16 + p.len() + u.len())
-            .sum::<usize>()
-            + 8
-            + source.len(),
-    );
+    let mut written =
+        Vec::with_capacity(declarations.iter().map(|(p, u)| 16 + p.len() + u.len()).sum::<usize>() + 8 + source.len());
     for (prefix, uri) in declarations {
         for part in [prefix, uri] {
             written.extend_from_slice(&(part.len() as u64).to_le_bytes());

@@ -67,9 +67,20 @@ impl<'t> Bindings<'t> {
                 .get(prefix)
                 .and_then(|positions| positions.last())
                 .map(|&at| self.stack[at].1),
-            None => self.stack.iter().rev().find(|(p, _)| *p == prefix).map(|&(_, uri)| uri),
+            None => self
+                .stack
+                .iter()
+                .rev()
+                .find(|(p, _)| same_prefix(p, prefix))
+                .map(|&(_, uri)| uri),
         }
     }
+}
+
+/// Whether two prefixes are the same. Prefixes are a few bytes: most that differ differ in
+/// length or first byte, told without a call to compare them.
+fn same_prefix(a: &str, b: &str) -> bool {
+    a.len() == b.len() && a.as_bytes().first() == b.as_bytes().first() && a == b
 }
 
 /// Writes the subtree at `id` in exclusive canonical form, leaving out the subtree at
@@ -229,10 +240,17 @@ const fn table(bytes: &[u8]) -> [bool; 256] {
     table
 }
 
+/// Below this many bytes a text or value is looked at once with the table, not first with two
+/// vector scans (whose set-up costs more than the scan of a short name, time or identifier).
+const SHORT: usize = 32;
+
 pub(super) fn escape_text(text: &str, out: &mut Vec<u8>) {
     // Most text (digests, certificates, names) has nothing to escape: two vector scans tell.
     let bytes = text.as_bytes();
-    if memchr::memchr3(b'&', b'<', b'>', bytes).is_none() && memchr::memchr(b'\r', bytes).is_none() {
+    if bytes.len() >= SHORT
+        && memchr::memchr3(b'&', b'<', b'>', bytes).is_none()
+        && memchr::memchr(b'\r', bytes).is_none()
+    {
         out.extend_from_slice(bytes);
         return;
     }
@@ -246,7 +264,10 @@ pub(super) fn escape_text(text: &str, out: &mut Vec<u8>) {
 
 fn escape_attr(value: &str, out: &mut Vec<u8>) {
     let bytes = value.as_bytes();
-    if memchr::memchr3(b'&', b'<', b'"', bytes).is_none() && memchr::memchr3(b'\t', b'\n', b'\r', bytes).is_none() {
+    if bytes.len() >= SHORT
+        && memchr::memchr3(b'&', b'<', b'"', bytes).is_none()
+        && memchr::memchr3(b'\t', b'\n', b'\r', bytes).is_none()
+    {
         out.extend_from_slice(bytes);
         return;
     }
