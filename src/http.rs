@@ -177,9 +177,8 @@ fn inject(
     };
     let kind = crate::services::catalogue::by_title(title).map(|e| e.kind);
     let content_type = parts.headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok());
-    let version = call
-        .soap_version
-        .unwrap_or_else(|| SoapVersion::guess_from_content_type(content_type));
+    let guessed = SoapVersion::guess_from_content_type(content_type);
+    let version = call.soap_version.unwrap_or(guessed);
     let mut response = response;
     let mut refused = None;
     if let Some(crate::faults::Effect::Fejl { id, text }) = &hit.rule.effect {
@@ -189,7 +188,7 @@ fn inject(
                 .clone()
                 .unwrap_or_else(|| format!("Fejl {id} (sendt af sfstub efter regel {})", hit.rule.id)),
         };
-        match fejl_answer(app, loaded, path, parts, body, &fejl) {
+        match fejl_answer(app, loaded, path, guessed, body, &fejl) {
             Ok(answered) => {
                 response = answered;
                 refused = Some(*id);
@@ -228,17 +227,16 @@ fn inject(
 
 /// The answer of a K2017 service to the request in `body` carrying `fejl`: the service runs
 /// (security, caller) and its answer is replaced by one with the Fejl, wrapped as usual.
+/// `fallback`: the SOAP version the Content-Type suggests, for a body that does not say.
 fn fejl_answer(
     app: &App,
     loaded: &Loaded,
     path: &str,
-    parts: &http::request::Parts,
+    fallback: SoapVersion,
     body: &Bytes,
     fejl: &crate::services::k2017::Fejl,
 ) -> Result<Response<Bytes>, String> {
     let service = loaded.service_for(path).ok_or("not a SOAP service")?;
-    let content_type = parts.headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok());
-    let fallback = SoapVersion::guess_from_content_type(content_type);
     let body = body.strip_prefix(soap::UTF8_BOM).unwrap_or(body);
     let envelope = soap::parse_envelope(body, app.limits.xml(), fallback).map_err(|f| f.reason)?;
     let trace = crate::journal::Trace::default();
