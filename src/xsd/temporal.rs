@@ -68,12 +68,28 @@ pub(super) fn is_year_month(v: &str) -> bool {
 }
 
 pub(super) fn is_date(v: &str) -> bool {
+    // The usual `YYYY-MM-DD` in place: the pieces the general split below finds in it.
+    let b = v.as_bytes();
+    if b.len() == 10 && b[4] == b'-' && b[7] == b'-' && [0, 1, 2, 3, 5, 6, 8, 9].iter().all(|&i| b[i].is_ascii_digit())
+    {
+        return date_ok(&v[..4], &v[5..7], &v[8..]);
+    }
+    is_date_split(v)
+}
+
+/// [`is_date`] for any shape: split at the last two `-`.
+fn is_date_split(v: &str) -> bool {
     let Some((ym, d)) = rsplit_dash(v) else {
         return false;
     };
     let Some((y, m)) = rsplit_dash(ym) else {
         return false;
     };
+    date_ok(y, m, d)
+}
+
+/// Whether year `y`, month `m` and day `d` (as written) make a date.
+fn date_ok(y: &str, m: &str, d: &str) -> bool {
     if !is_year(y) || !month_ok(m) || !digits(d, 2) {
         return false;
     }
@@ -230,4 +246,41 @@ pub(super) fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
     let doy = (153 * mp + 2) / 5 + d - 1;
     let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
     era * 146_097 + doe - 719_468
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The in-place reading of `YYYY-MM-DD` answers as the general split does.
+    #[test]
+    fn dates_read_in_place_as_split() {
+        use proptest::prelude::*;
+        let mut runner = proptest::test_runner::TestRunner::new(proptest::test_runner::Config {
+            cases: 5000,
+            ..Default::default()
+        });
+        let date = prop_oneof![
+            "[0-9]{4}-[0-9]{2}-[0-9]{2}",
+            "[0-2]{4}-[01][0-9]-[0-3][0-9]",
+            "[0-9-]{10}",
+            "-?[0-9]{4,5}-[0-9]{2}-[0-9]{1,2}",
+        ];
+        runner
+            .run(&date, |v| {
+                prop_assert_eq!(is_date(&v), is_date_split(&v), "{}", v);
+                Ok(())
+            })
+            .unwrap();
+        for (v, ok) in [
+            ("2024-02-29", true),
+            ("2023-02-29", false),
+            ("2026-11-31", false),
+            ("0000-01-01", false),
+            ("2026-13-01", false),
+            ("2026-11-01", true),
+        ] {
+            assert_eq!(is_date(v), ok, "{v}");
+        }
+    }
 }

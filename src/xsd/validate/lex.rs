@@ -64,7 +64,7 @@ impl<'a> Lexer<'a> {
     }
 
     /// The next token; `None` when the input needs quick-xml (see the module doc).
-    #[inline]
+    #[inline(always)]
     pub(super) fn next_token(&mut self) -> Option<Token<'a>> {
         let bytes = self.text.as_bytes();
         let pos = self.pos;
@@ -103,7 +103,7 @@ impl<'a> Lexer<'a> {
                 if !self.quoted_names
                     && let Some(&open) = self.open.last()
                     && let after = pos + 2 + open.len()
-                    && bytes.get(pos + 2..after) == Some(open.as_bytes())
+                    && bytes.get(pos + 2..after).is_some_and(|name| same(name, open.as_bytes()))
                     && bytes.get(after) == Some(&b'>')
                 {
                     self.open.pop();
@@ -199,6 +199,28 @@ fn word(chunk: &[u8]) -> u64 {
 #[inline(always)]
 fn below(x: u64, n: u8) -> u64 {
     x.wrapping_sub(ONES * u64::from(n)) & !x & HIGHS
+}
+
+/// Whether `a` and `b` are the same bytes: compared eight at a time in place (names are
+/// short; a library comparison costs more to call than to run).
+#[inline(always)]
+pub(super) fn same(a: &[u8], b: &[u8]) -> bool {
+    let n = a.len();
+    if n != b.len() {
+        return false;
+    }
+    if n < 8 {
+        return a.iter().zip(b).all(|(x, y)| x == y);
+    }
+    let mut at = 0;
+    while at + 8 < n {
+        if word(&a[at..at + 8]) != word(&b[at..at + 8]) {
+            return false;
+        }
+        at += 8;
+    }
+    // The last eight bytes (overlapping the words before when `n` is not a multiple of 8).
+    word(&a[n - 8..]) == word(&b[n - 8..])
 }
 
 /// Where the start tag name at `from` ends: the first byte of [`NAME_STOP`] from there on
@@ -345,7 +367,18 @@ pub(super) fn contains_xmlns(bytes: &[u8]) -> bool {
 pub(super) fn find(bytes: &[u8], wanted: [u8; 3]) -> Option<usize> {
     let [a, b, c] = wanted;
     if a == b && b == c {
-        return memchr::memchr(a, bytes);
+        // The first sixteen bytes (most attribute values end in them) by words, the rest by
+        // the library's search, which costs more to start and less per byte.
+        let mask = ONES * u64::from(a);
+        let mut chunks = bytes.chunks_exact(8);
+        for (n, chunk) in chunks.by_ref().take(2).enumerate() {
+            let hits = below(word(chunk) ^ mask, 1);
+            if hits != 0 {
+                return Some(n * 8 + (hits.trailing_zeros() / 8) as usize);
+            }
+        }
+        let done = bytes.len() - chunks.remainder().len() - chunks.len() * 8;
+        return memchr::memchr(a, &bytes[done..]).map(|i| done + i);
     }
     let masks = wanted.map(|b| ONES * u64::from(b));
     let mut chunks = bytes.chunks_exact(8);
@@ -578,6 +611,30 @@ mod tests {
             assert_eq!(contains_xmlns(text.as_bytes()), has, "{text:?}");
             assert_eq!(text.contains("xmlns"), has, "{text:?}");
         }
+    }
+
+    #[test]
+    fn same_is_equality() {
+        use proptest::prelude::*;
+        let mut runner = proptest::test_runner::TestRunner::default();
+        let byte = prop::sample::select(vec![0u8, b'a', b'b', 0x80, 0xff]);
+        let pair = (
+            prop::collection::vec(byte.clone(), 0..26),
+            prop::collection::vec(byte, 0..26),
+        );
+        runner
+            .run(&pair, |(a, b)| {
+                prop_assert_eq!(same(&a, &b), a == b);
+                prop_assert!(same(&a, &a));
+                // Equal but for one byte, anywhere.
+                for i in 0..a.len() {
+                    let mut c = a.clone();
+                    c[i] ^= 1;
+                    prop_assert!(!same(&a, &c));
+                }
+                Ok(())
+            })
+            .unwrap();
     }
 
     #[test]
