@@ -287,6 +287,8 @@ pub struct SchemaSet {
     /// Notes about the load that are not errors (duplicate definitions kept once, files
     /// gathered by namespace).
     pub(crate) notes: Vec<String>,
+    /// What the validator's first pass needs, made once the rest is compiled.
+    pub(crate) plans: super::validate::fast::Plans,
 }
 
 /// The id of `xs:anyType`.

@@ -3,7 +3,7 @@
 
 use super::builtin::{Builtin, WhiteSpace};
 use super::finding::Code;
-use super::model::{SchemaSet, TypeDef, TypeId, Variety};
+use super::model::{SchemaSet, SimpleType, TypeDef, TypeId, Variety};
 use super::pattern::Pattern;
 use crate::clip::clip;
 
@@ -70,6 +70,29 @@ pub fn qname_key(value: &str, lookup: PrefixLookup) -> Option<String> {
     }
 }
 
+/// [`SchemaSet::plainly_valid`] for a type [`SchemaSet::plain_type`] takes: `st`, of built-in
+/// type `b`.
+#[inline]
+pub(crate) fn plainly_valid_value(st: &SimpleType, b: Builtin, raw: &str) -> bool {
+    let f = &st.facets;
+    let value = f.white_space.unwrap_or(b.white_space()).apply(raw);
+    let value: &str = &value;
+    if b.check(value).is_err() {
+        return false;
+    }
+    if f.length.is_some() || f.min_length.is_some() || f.max_length.is_some() {
+        let count = atomic_length(b, value);
+        if f.length.is_some_and(|len| count != len)
+            || f.min_length.is_some_and(|min| count < min)
+            || f.max_length.is_some_and(|max| count > max)
+        {
+            return false;
+        }
+    }
+    f.patterns.iter().all(|step| step.iter().any(|p| p.matches(value)))
+        && (f.enumeration.is_none() || f.enumeration_keys.iter().any(|k| k == value))
+}
+
 /// The length of a valid (normalised) value of built-in type `b`, as the length facets count
 /// it: octets, list items or characters.
 fn atomic_length(b: Builtin, value: &str) -> u64 {
@@ -77,6 +100,9 @@ fn atomic_length(b: Builtin, value: &str) -> u64 {
         b.octets(value) as u64
     } else if b.list_item().is_some() {
         value.split(' ').filter(|s| !s.is_empty()).count() as u64
+    } else if value.is_ascii() {
+        // (A word-wise check: cheaper than counting the characters of most values.)
+        value.len() as u64
     } else {
         value.chars().count() as u64
     }
@@ -111,12 +137,23 @@ impl SchemaSet {
     /// check or the type needs the general check, which then answers (with the error). The
     /// checks are the general check's, in another order: a value passes all of them or not.
     #[inline]
-    fn plainly_valid(&self, id: TypeId, raw: &str) -> bool {
+    pub(crate) fn plainly_valid(&self, id: TypeId, raw: &str) -> bool {
+        match self.plain_type(id) {
+            Some((st, b)) => plainly_valid_value(st, b, raw),
+            None => false,
+        }
+    }
+
+    /// Type `id` with its built-in type when [`SchemaSet::plainly_valid`] takes it (told once
+    /// per type by the validator's first pass, which then checks values with
+    /// [`plainly_valid_value`]).
+    #[inline]
+    pub(crate) fn plain_type(&self, id: TypeId) -> Option<(&SimpleType, Builtin)> {
         let Some(TypeDef::Simple(st)) = self.types.get(id.0 as usize) else {
-            return false;
+            return None;
         };
         let Variety::Atomic(b) = st.variety else {
-            return false;
+            return None;
         };
         let f = &st.facets;
         if matches!(b, Builtin::QName | Builtin::Notation)
@@ -128,26 +165,10 @@ impl SchemaSet {
             || f.max_exclusive.is_some()
             || (f.enumeration.is_some() && b.has_canonical_form())
         {
-            return false;
+            return None;
         }
-        let value = f.white_space.unwrap_or(b.white_space()).apply(raw);
-        let value: &str = &value;
-        if b.check(value).is_err() {
-            return false;
-        }
-        if f.length.is_some() || f.min_length.is_some() || f.max_length.is_some() {
-            let count = atomic_length(b, value);
-            if f.length.is_some_and(|len| count != len)
-                || f.min_length.is_some_and(|min| count < min)
-                || f.max_length.is_some_and(|max| count > max)
-            {
-                return false;
-            }
-        }
-        f.patterns.iter().all(|step| step.iter().any(|p| p.matches(value)))
-            && (f.enumeration.is_none() || f.enumeration_keys.iter().any(|k| k == value))
+        Some((st, b))
     }
-
     fn check_value_at(&self, id: TypeId, raw: &str, lookup: PrefixLookup, depth: usize) -> Result<(), ValueError> {
         if depth > 32 {
             let message = "the type nests lists and unions too deeply".to_owned();

@@ -65,6 +65,7 @@ pub fn compile(docs: &[SchemaDoc], mut notes: Vec<String>) -> Result<SchemaSet, 
             substitutes: HashMap::new(),
             files: docs.iter().map(|d| (d.file.clone(), d.tns.clone())).collect(),
             notes: Vec::new(),
+            plans: Default::default(),
         },
         complete: Vec::new(),
         busy: Vec::new(),
@@ -132,7 +133,11 @@ pub fn compile(docs: &[SchemaDoc], mut notes: Vec<String>) -> Result<SchemaSet, 
     }
     c.substitution_groups();
     c.set.notes = notes;
-    if c.errors.is_empty() { Ok(c.set) } else { Err(c.errors) }
+    if !c.errors.is_empty() {
+        return Err(c.errors);
+    }
+    c.set.plans = crate::xsd::validate::fast::Plans::of(&c.set);
+    Ok(c.set)
 }
 
 fn kind_of(local: &str) -> Option<Kind> {

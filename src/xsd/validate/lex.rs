@@ -103,7 +103,9 @@ impl<'a> Lexer<'a> {
                 if !self.quoted_names
                     && let Some(&open) = self.open.last()
                     && let after = pos + 2 + open.len()
-                    && bytes.get(pos + 2..after).is_some_and(|name| same(name, open.as_bytes()))
+                    && bytes
+                        .get(pos + 2..after)
+                        .is_some_and(|name| same(name, open.as_bytes()))
                     && bytes.get(after) == Some(&b'>')
                 {
                     self.open.pop();

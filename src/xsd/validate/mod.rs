@@ -5,13 +5,18 @@
 //! lookup, a facet check that is linear in the value), so validation is linear in the input;
 //! nesting is bounded by [`Limits::max_depth`] and findings by [`Limits::max_findings`].
 //!
-//! It runs on every request sfstub serves (request conformance), so a valid element costs
-//! no allocation per element or attribute: names, namespace URIs and values are slices of the
-//! input (copied only when an entity reference has to be resolved), namespace bindings live
-//! on one stack searched from the top, content-model states reuse their storage, and paths,
-//! positions and messages are built only when a finding is reported.
+//! It runs on every request sfstub serves (request conformance). Most requests are valid and
+//! of a plain shape, so a first pass ([`fast`]) checks them against plans made once per
+//! schema set and answers only "valid"; anything else (every input with a finding) is read
+//! again by the full validator below, whose findings are the answer. The full validator
+//! costs a valid element no allocation per element or attribute either: names, namespace
+//! URIs and values are slices of the input (copied only when an entity reference has to be
+//! resolved), namespace bindings live on one stack searched from the top, content-model
+//! states reuse their storage, and paths, positions and messages are built only when a
+//! finding is reported.
 
 mod element;
+pub(crate) mod fast;
 mod lex;
 mod words;
 
@@ -382,6 +387,8 @@ struct Run<'s, 'a> {
     open: Vec<&'a str>,
     /// Spare content-model states (see [`Scratch`]).
     states: Vec<State>,
+    /// The storage of the first pass ([`fast`]), kept for the next validation.
+    fast: fast::FastScratch,
     stopped: bool,
 }
 
@@ -420,7 +427,11 @@ impl SchemaSet {
                 return run.findings;
             }
         };
-        let scratch = SCRATCH.with(|s| s.take());
+        let mut scratch = SCRATCH.with(|s| s.take());
+        if fast::valid(self, input, text, expected, limits, &mut scratch) {
+            SCRATCH.with(|s| s.set(scratch));
+            return Vec::new();
+        }
         let mut run = Run::new(self, input, text, limits, scratch);
         if !run.quick(expected) {
             // Something only quick-xml reads: start over with it (at most one more pass).
@@ -444,6 +455,7 @@ struct Scratch {
     attrs: Vec<Attr<'static>>,
     open: Vec<&'static str>,
     states: Vec<State>,
+    fast: fast::FastScratch,
 }
 
 thread_local! {
@@ -485,6 +497,7 @@ impl<'s, 'a> Run<'s, 'a> {
             attrs: recycle(scratch.attrs),
             open: recycle(scratch.open),
             states: scratch.states,
+            fast: scratch.fast,
             stopped: false,
         }
     }
@@ -497,6 +510,7 @@ impl<'s, 'a> Run<'s, 'a> {
             attrs: recycle(self.attrs),
             open: recycle(self.open),
             states: self.states,
+            fast: self.fast,
         };
         (self.findings, scratch)
     }
