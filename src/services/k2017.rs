@@ -6,7 +6,7 @@ use chrono::NaiveDate;
 
 use crate::clip::clip;
 use crate::security::Guard;
-use crate::soap::xml::{Leaf, escape, push_element};
+use crate::soap::xml::{Leaves, escape, push_element};
 use crate::soap::{Fault, SoapVersion};
 use crate::world::Cvr;
 
@@ -38,8 +38,8 @@ impl HovedOplysninger {
     /// transaction fields are a Sender fault: without them no valid answer can be written.
     /// A valid `AuthorityContext/MunicipalityCVR` is noted with `guard` first, so the request
     /// log names the caller even when the request is then refused.
-    pub fn from_leaves(leaves: &[Leaf], version: SoapVersion, guard: &Guard<'_>) -> Result<HovedOplysninger, Fault> {
-        let get = |path: &str| leaves.iter().find(|l| l.path == path).map(|l| l.text.as_str());
+    pub fn from_leaves(leaves: &Leaves, version: SoapVersion, guard: &Guard<'_>) -> Result<HovedOplysninger, Fault> {
+        let get = |path: &str| leaves.iter().find(|l| l.path == path).map(|l| l.text);
         // Noted as sent, trimmed: a valid CVR number is its eight digits.
         if let Some(cvr) = get("HovedOplysninger/AuthorityContext/MunicipalityCVR").filter(|t| Cvr::parse(t).is_ok()) {
             guard.note_claimed_caller(cvr.trim());
@@ -163,7 +163,7 @@ fn is_xs_timezone(zone: &str) -> bool {
 /// without noting a caller.
 pub fn hoved_of(xml: &[u8], version: SoapVersion) -> Result<HovedOplysninger, Fault> {
     let leaves = crate::soap::xml::leaf_texts(xml).map_err(|e| Fault::sender(version, e))?;
-    let get = |path: &str| leaves.iter().find(|l| l.path == path).map(|l| l.text.clone());
+    let get = |path: &str| leaves.iter().find(|l| l.path == path).map(|l| l.text.to_owned());
     match (
         get("HovedOplysninger/TransaktionsId"),
         get("HovedOplysninger/TransaktionsTid"),

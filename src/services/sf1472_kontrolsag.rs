@@ -22,7 +22,7 @@ use crate::clip::clip;
 use crate::scenario::Sf1472Options;
 use crate::security::{Caller, Guard};
 use crate::soap::addressing::default_action;
-use crate::soap::xml::{Leaf, escape, leaf_texts, push_element};
+use crate::soap::xml::{Leaves, escape, leaf_texts, push_element};
 use crate::soap::{Envelope, Fault};
 use crate::world::classes::Klasse;
 use crate::world::{CaseStatus, Cpr, Cvr, Kontrolsag, Sector, World};
@@ -79,7 +79,7 @@ impl Request {
 
     /// Reads the request from the operation element's leaves (as the envelope reader read
     /// them: [`crate::soap::Operation::leaves`]).
-    pub fn from_leaves(leaves: &[Leaf], envelope: &Envelope, guard: &Guard<'_>) -> Result<Request, Fault> {
+    pub fn from_leaves(leaves: &Leaves, envelope: &Envelope, guard: &Guard<'_>) -> Result<Request, Fault> {
         let hoved = HovedOplysninger::from_leaves(leaves, envelope.version, guard)?;
         // One pass over the leaves for every criterion (a scan for each cost ~300 instructions
         // a request more); each criterion is its first leaf's text, absent when that is empty.
@@ -89,7 +89,7 @@ impl Request {
             if let Some(name) = leaf.path.strip_prefix("KontrolsagSoegKriterie/") {
                 any = true;
                 if let Some(i) = CRITERIA.iter().position(|c| *c == name) {
-                    criteria[i].get_or_insert(&leaf.text);
+                    criteria[i].get_or_insert(leaf.text);
                 }
             }
         }
@@ -529,7 +529,7 @@ impl Service for KontrolsagListeHent {
             .inspect(envelope.version, body, envelope.security_header, ENTITY_ID)?;
         let leaves = op
             .leaves
-            .as_deref()
+            .as_ref()
             .map_err(|e| Fault::sender(envelope.version, e.clone()))?;
         let request = Request::from_leaves(leaves, envelope, ctx.guard)?;
         if let Some(cpr) = &request.cpr {

@@ -27,7 +27,8 @@ use std::ops::Range;
 use memchr::{memchr, memchr_iter, memchr2, memchr3};
 
 use super::xml::{
-    Leaf, MAX_LEAVES, MAX_PATH, OVERLONG_PATH, bad_char_reference_in_value, char_reference, forbidden_character,
+    Leaves as LeafList, MAX_LEAVES, MAX_PATH, OVERLONG_PATH, bad_char_reference_in_value, char_reference,
+    forbidden_character,
 };
 use super::{Declared, Envelope, Limits, Operation, RequestAddressing, SOAP11_NS, SOAP12_NS, SoapVersion};
 
@@ -310,7 +311,7 @@ struct Leaves {
     path: String,
     /// Where each open element's part of `path` starts, by depth.
     starts: [usize; MAX_OPEN + 1],
-    leaves: Vec<Leaf>,
+    leaves: LeafList,
     /// Where the text of the innermost open element starts, or goes on after a comment or a
     /// reference.
     text_from: usize,
@@ -326,7 +327,8 @@ impl Leaves {
         Leaves {
             path: String::with_capacity(64),
             starts: [0; MAX_OPEN + 1],
-            leaves: Vec::with_capacity(16),
+            // Room for a K2017 request's leaves (KontrolsagListeHent's take 268 bytes).
+            leaves: LeafList::with_capacity(512),
             text_from: 0,
             before: String::new(),
             is_split: false,
@@ -374,21 +376,10 @@ impl Leaves {
         if self.leaves.len() >= MAX_LEAVES {
             return None;
         }
-        let path = if self.path.len() + local.len() + 1 > MAX_PATH {
-            OVERLONG_PATH.to_owned()
-        } else {
-            let mut p = String::with_capacity(self.path.len() + local.len() + 1);
-            p.push_str(&self.path);
-            if !p.is_empty() {
-                p.push('/');
-            }
-            p.push_str(local);
-            p
-        };
-        self.leaves.push(Leaf {
-            path,
-            text: String::new(),
-        });
+        match self.path.len() + local.len() + 1 > MAX_PATH {
+            true => self.leaves.push(OVERLONG_PATH, None, ""),
+            false => self.leaves.push(&self.path, Some(local), ""),
+        }
         self.has_child = true;
         Some(())
     }
@@ -401,18 +392,18 @@ impl Leaves {
                 return None;
             }
             let path = match self.path.len() > MAX_PATH {
-                true => OVERLONG_PATH.to_owned(),
-                false => self.path.clone(),
+                true => OVERLONG_PATH,
+                false => &self.path,
             };
             let rest = text.get(self.text_from..lt)?;
             let text = match split {
-                false => rest.trim().to_owned(),
+                false => rest.trim(),
                 true => {
                     self.before.push_str(rest);
-                    self.before.trim().to_owned()
+                    self.before.trim()
                 }
             };
-            self.leaves.push(Leaf { path, text });
+            self.leaves.push(path, None, text);
         }
         self.path.truncate(*self.starts.get(depth)?);
         self.has_child = true;
@@ -714,7 +705,7 @@ pub(super) fn read_text(text: &str, limits: Limits) -> Option<Envelope> {
                                 namespace,
                                 range: before..after,
                                 ancestors: ancestors.clone(),
-                                leaves: Ok(Vec::new()),
+                                leaves: Ok(LeafList::default()),
                                 declared,
                             });
                         } else {
@@ -954,7 +945,7 @@ mod tests {
             })
         );
         assert_eq!(envelope.operation.local_name, "KontrolsagListeHent_I");
-        let leaves = envelope.operation.leaves.as_ref().expect("leaves");
+        let leaves: Vec<_> = envelope.operation.leaves.as_ref().expect("leaves").iter().collect();
         assert_eq!(leaves.len(), 6);
         assert_eq!(leaves[2].path, "HovedOplysninger/AuthorityContext/MunicipalityCVR");
         assert_eq!(leaves[2].text, "64942212");
@@ -970,7 +961,7 @@ mod tests {
         let long = "n".repeat(300);
         let overlong = REQUEST.replace("<k:Tom/>", &format!("<{long}><a>1</a><b/></{long}>"));
         let envelope = read(overlong.as_bytes(), Limits::default()).expect("the plain reader reads it");
-        let leaves = envelope.operation.leaves.as_ref().expect("leaves");
+        let leaves: Vec<_> = envelope.operation.leaves.as_ref().expect("leaves").iter().collect();
         assert_eq!(leaves[5].path, OVERLONG_PATH);
         assert_eq!(leaves[6].path, OVERLONG_PATH);
         same_when_read(overlong.as_bytes(), Limits::default()).unwrap();
@@ -1082,7 +1073,7 @@ mod tests {
         let leaves = |xml: &str| -> Vec<(String, String)> {
             let envelope = read(xml.as_bytes(), limits).expect("read here");
             let leaves = envelope.operation.leaves.expect("leaves");
-            leaves.into_iter().map(|l| (l.path, l.text)).collect()
+            leaves.iter().map(|l| (l.path.to_owned(), l.text.to_owned())).collect()
         };
         let pairs = |p: &[(&str, &str)]| -> Vec<(String, String)> {
             p.iter().map(|&(a, b)| (a.to_owned(), b.to_owned())).collect()

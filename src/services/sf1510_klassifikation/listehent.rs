@@ -103,8 +103,8 @@ impl Request {
             kun_faelleskommunale: None,
         };
         for leaf in &leaves {
-            let path = ascii(&leaf.path);
-            let text = leaf.text.clone();
+            let path = ascii(leaf.path);
+            let text = leaf.text.to_owned();
             if let Some(rest) = path.strip_prefix("KlassifikationKriterieListe/") {
                 let last = rest.rsplit('/').next().unwrap_or(rest);
                 let previous = request.kriterier.last_mut();
