@@ -353,14 +353,19 @@ fn write_time(writer: &mut impl std::fmt::Write, time: std::time::SystemTime) ->
         }
         writer.write_str(&cached.1)
     })?;
-    let mut digits = [b'0'; 6];
+    let mut digits = *b"000000Z";
     let mut rest = micros;
-    for d in digits.iter_mut().rev() {
+    for d in digits[..6].iter_mut().rev() {
         *d = b'0' + (rest % 10) as u8;
         rest /= 10;
     }
-    digits.iter().try_for_each(|&d| writer.write_char(char::from(d)))?;
-    writer.write_char('Z')
+    write_ascii(writer, &digits)
+}
+
+/// Writes bytes known to be ASCII as one `str` (a `char` at a time, the digits of a request
+/// line cost ~150 instructions more; callgrind on examples/request_cost).
+fn write_ascii(writer: &mut impl std::fmt::Write, ascii: &[u8]) -> std::fmt::Result {
+    writer.write_str(std::str::from_utf8(ascii).map_err(|_| std::fmt::Error)?)
 }
 
 /// Writes an event's fields as tracing's default formatter does: `name=value` separated by
@@ -436,9 +441,7 @@ fn write_decimal(writer: &mut impl std::fmt::Write, mut value: u64) -> std::fmt:
             break;
         }
     }
-    digits[start..]
-        .iter()
-        .try_for_each(|&d| writer.write_char(char::from(d)))
+    write_ascii(writer, &digits[start..])
 }
 
 /// `bytes`, cut to [`MAX_LINE`] (at a character boundary) with a marker and a newline.

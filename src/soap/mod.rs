@@ -231,13 +231,28 @@ pub fn http_action(soap_action: Option<&str>, content_type: Option<&str>) -> Opt
     if let Some(a) = soap_action.map(unquote).filter(|a| !a.is_empty()) {
         return Some(a);
     }
-    content_type?
-        .split(';')
-        .skip(1)
-        .filter_map(|p| p.split_once('='))
-        .find(|(k, _)| k.trim().eq_ignore_ascii_case("action"))
-        .map(|(_, v)| unquote(v))
+    content_type_action(content_type?)
+        .map(unquote)
         .filter(|a| !a.is_empty())
+}
+
+/// The value of the first parameter of a Content-Type named `action` (any case, white space
+/// around the name), as written. Found by byte scans: `str::split` on a Content-Type this
+/// short cost ~300 instructions a request more (callgrind on examples/request_cost).
+fn content_type_action(content_type: &str) -> Option<&str> {
+    let semicolon = |text: &str| text.bytes().position(|b| b == b';');
+    // The parameters follow the media type.
+    let mut rest = &content_type[semicolon(content_type)? + 1..];
+    loop {
+        let end = semicolon(rest);
+        let parameter = &rest[..end.unwrap_or(rest.len())];
+        if let Some(eq) = parameter.bytes().position(|b| b == b'=')
+            && parameter[..eq].trim().eq_ignore_ascii_case("action")
+        {
+            return Some(&parameter[eq + 1..]);
+        }
+        rest = &rest[end? + 1..];
+    }
 }
 
 /// Reads an envelope. Every failure is a fault ready for the wire.
@@ -725,6 +740,31 @@ mod tests {
             Some("urn:c")
         );
         assert_eq!(http_action(None, Some("text/xml; charset=utf-8")), None);
+        // As `str::split` reads the parameters: the first `action` decides, even when empty;
+        // a parameter without `=` is passed over; the media type is never a parameter.
+        fn by_split(ct: &str) -> Option<&str> {
+            ct.split(';')
+                .skip(1)
+                .filter_map(|p| p.split_once('='))
+                .find(|(k, _)| k.trim().eq_ignore_ascii_case("action"))
+                .map(|(_, v)| v)
+        }
+        for ct in [
+            "",
+            ";",
+            "action=urn:x",
+            "a;action",
+            "a;action;action=urn:y",
+            "a; ACTION =\"urn:z\" ;b=1",
+            "a;action=;action=urn:w",
+            "a;b=c=d;action=e=f",
+            "a;;;action=urn:v;",
+            "a; \u{a0}action=urn:u",
+            "a;æction=1;action=ø",
+        ] {
+            assert_eq!(content_type_action(ct), by_split(ct), "{ct:?}");
+        }
+        assert_eq!(http_action(None, Some("a;action=;action=urn:w")), None);
     }
 
     #[test]
