@@ -266,9 +266,16 @@ fn write_request_line(line: &mut String, time: std::time::SystemTime, f: &Reques
 /// escapes it.
 fn write_quoted(writer: &mut impl std::fmt::Write, value: &str) -> std::fmt::Result {
     // Printable ASCII without quotes or backslashes: Debug would write it as it is.
-    let plain = value
-        .bytes()
-        .all(|b| (0x20..0x7f).contains(&b) && b != b'"' && b != b'\\');
+    const PLAIN: [bool; 256] = {
+        let mut table = [false; 256];
+        let mut b = 0x20;
+        while b < 0x7f {
+            table[b] = b != b'"' as usize && b != b'\\' as usize;
+            b += 1;
+        }
+        table
+    };
+    let plain = value.bytes().all(|b| PLAIN[usize::from(b)]);
     match plain {
         true => {
             writer.write_char('"')?;
@@ -353,19 +360,14 @@ fn write_time(writer: &mut impl std::fmt::Write, time: std::time::SystemTime) ->
         }
         writer.write_str(&cached.1)
     })?;
-    let mut digits = *b"000000Z";
+    let mut digits = [b'0'; 6];
     let mut rest = micros;
-    for d in digits[..6].iter_mut().rev() {
+    for d in digits.iter_mut().rev() {
         *d = b'0' + (rest % 10) as u8;
         rest /= 10;
     }
-    write_ascii(writer, &digits)
-}
-
-/// Writes bytes known to be ASCII as one `str` (a `char` at a time, the digits of a request
-/// line cost ~150 instructions more; callgrind on examples/request_cost).
-fn write_ascii(writer: &mut impl std::fmt::Write, ascii: &[u8]) -> std::fmt::Result {
-    writer.write_str(std::str::from_utf8(ascii).map_err(|_| std::fmt::Error)?)
+    digits.iter().try_for_each(|&d| writer.write_char(char::from(d)))?;
+    writer.write_char('Z')
 }
 
 /// Writes an event's fields as tracing's default formatter does: `name=value` separated by
@@ -441,7 +443,9 @@ fn write_decimal(writer: &mut impl std::fmt::Write, mut value: u64) -> std::fmt:
             break;
         }
     }
-    write_ascii(writer, &digits[start..])
+    digits[start..]
+        .iter()
+        .try_for_each(|&d| writer.write_char(char::from(d)))
 }
 
 /// `bytes`, cut to [`MAX_LINE`] (at a character boundary) with a marker and a newline.
@@ -697,6 +701,20 @@ mod tests {
             let (d_time, d_rest) = direct.split_once(' ').unwrap();
             assert_eq!(d_rest, t_rest);
             assert_eq!(d_time.len(), t_time.len(), "{d_time} {t_time}");
+        }
+    }
+
+    #[test]
+    fn strings_are_quoted_as_debug_quotes_them() {
+        let chars = (0u8..0x80)
+            .map(char::from)
+            .chain(['æ', '\u{a0}', '\u{200b}', '\u{fffd}']);
+        for c in chars {
+            for value in [c.to_string(), format!("/a{c}b/1"), format!("{c}{c}")] {
+                let mut written = String::new();
+                write_quoted(&mut written, &value).unwrap();
+                assert_eq!(written, format!("{value:?}"), "{value:?}");
+            }
         }
     }
 

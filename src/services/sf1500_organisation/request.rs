@@ -60,7 +60,7 @@ pub fn read(xml: &[u8], element: &str, single: bool) -> Result<Read, String> {
         let (head, tail) = leaf.path.split_once('/').unwrap_or((leaf.path, ""));
         let slot = match head {
             "UUIDIdentifikator" => {
-                uuids.push(uuid(&leaf.text, &format!("{element}/UUIDIdentifikator"))?);
+                uuids.push(uuid(leaf.text, &format!("{element}/UUIDIdentifikator"))?);
                 continue;
             }
             "VirkningFraFilter" => &mut filters.virkning_fra,
