@@ -746,10 +746,19 @@ fn text(status: StatusCode, body: String) -> Response<Bytes> {
 }
 
 fn xml_response(status: StatusCode, content_type: &'static str, body: Vec<u8>) -> Response<Bytes> {
+    // The SOAP versions' Content-Types as constants: `from_static` on a value known only at
+    // run time checks its every byte (~350 instructions a SOAP answer, callgrind on
+    // examples/request_cost).
+    const SOAP11: HeaderValue = HeaderValue::from_static("text/xml; charset=utf-8");
+    const SOAP12: HeaderValue = HeaderValue::from_static("application/soap+xml; charset=utf-8");
+    let value = match content_type {
+        "text/xml; charset=utf-8" => SOAP11,
+        "application/soap+xml; charset=utf-8" => SOAP12,
+        other => HeaderValue::from_static(other),
+    };
     let mut r = Response::new(Bytes::from(body));
     *r.status_mut() = status;
-    r.headers_mut()
-        .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    r.headers_mut().insert(header::CONTENT_TYPE, value);
     r
 }
 

@@ -266,9 +266,16 @@ fn write_request_line(line: &mut String, time: std::time::SystemTime, f: &Reques
 /// escapes it.
 fn write_quoted(writer: &mut impl std::fmt::Write, value: &str) -> std::fmt::Result {
     // Printable ASCII without quotes or backslashes: Debug would write it as it is.
-    let plain = value
-        .bytes()
-        .all(|b| (0x20..0x7f).contains(&b) && b != b'"' && b != b'\\');
+    const PLAIN: [bool; 256] = {
+        let mut table = [false; 256];
+        let mut b = 0x20;
+        while b < 0x7f {
+            table[b] = b != b'"' as usize && b != b'\\' as usize;
+            b += 1;
+        }
+        table
+    };
+    let plain = value.bytes().all(|b| PLAIN[usize::from(b)]);
     match plain {
         true => {
             writer.write_char('"')?;
@@ -694,6 +701,20 @@ mod tests {
             let (d_time, d_rest) = direct.split_once(' ').unwrap();
             assert_eq!(d_rest, t_rest);
             assert_eq!(d_time.len(), t_time.len(), "{d_time} {t_time}");
+        }
+    }
+
+    #[test]
+    fn strings_are_quoted_as_debug_quotes_them() {
+        let chars = (0u8..0x80)
+            .map(char::from)
+            .chain(['æ', '\u{a0}', '\u{200b}', '\u{fffd}']);
+        for c in chars {
+            for value in [c.to_string(), format!("/a{c}b/1"), format!("{c}{c}")] {
+                let mut written = String::new();
+                write_quoted(&mut written, &value).unwrap();
+                assert_eq!(written, format!("{value:?}"), "{value:?}");
+            }
         }
     }
 

@@ -14,7 +14,7 @@ use super::prepare::{Located, PreparedOp, RuleSpec};
 use super::template::{self, Piece, Scope, Value};
 use super::values;
 use crate::scenario::Problem;
-use crate::soap::xml::Leaf;
+use crate::soap::xml::Leaves;
 use crate::world::{AuthorityId, CitizenId, Cpr, Cvr, World};
 use crate::xsd::{Contract, Instance, Limits};
 
@@ -74,7 +74,7 @@ impl Rule {
     pub fn applies(
         &self,
         operation: &str,
-        leaves: &[Leaf],
+        leaves: &Leaves,
         world: &World,
         caller: Option<AuthorityId>,
     ) -> Option<Bound> {
@@ -84,7 +84,7 @@ impl Rule {
         for (path, expected) in &self.when {
             let hit = leaves
                 .iter()
-                .any(|l| path.matches(&l.path) && (expected == "*" || l.text == *expected));
+                .any(|l| path.matches(l.path) && (expected == "*" || l.text == *expected));
             if !hit {
                 return None;
             }
@@ -96,15 +96,15 @@ impl Rule {
         if let Some(path) = &self.citizen {
             bound.citizen = leaves
                 .iter()
-                .filter(|l| path.matches(&l.path))
-                .find_map(|l| cpr_in(&l.text).and_then(|cpr| world.citizen_id_by_cpr(cpr)));
+                .filter(|l| path.matches(l.path))
+                .find_map(|l| cpr_in(l.text).and_then(|cpr| world.citizen_id_by_cpr(cpr)));
             bound.citizen?;
         }
         if let Some(path) = &self.authority {
             bound.authority = leaves
                 .iter()
-                .filter(|l| path.matches(&l.path))
-                .find_map(|l| cvr_in(&l.text).and_then(|cvr| world.authority_by_cvr(cvr)));
+                .filter(|l| path.matches(l.path))
+                .find_map(|l| cvr_in(l.text).and_then(|cvr| world.authority_by_cvr(cvr)));
             bound.authority?;
         }
         Some(bound)
@@ -566,7 +566,7 @@ fn check_sample(
         pieces,
         &Scope {
             now: values::check_instant(),
-            leaves: &[],
+            leaves: &Leaves::default(),
             lookup: None,
         },
         &mut out,
@@ -598,7 +598,7 @@ fn check_rendered(
         pieces,
         &Scope {
             now: values::check_instant(),
-            leaves: &[],
+            leaves: &Leaves::default(),
             lookup: None,
         },
         &mut out,

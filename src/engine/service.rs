@@ -131,7 +131,7 @@ impl ContractService {
         ctx: &Context<'_>,
         envelope: &Envelope,
         presented: &crate::security::Presented,
-        leaves: &[crate::soap::xml::Leaf],
+        leaves: &crate::soap::xml::Leaves,
     ) -> Result<Option<String>, Fault> {
         let version = envelope.version;
         let entity_id = self.prepared.entity_id;
@@ -161,7 +161,7 @@ impl ContractService {
         ctx: &Context<'_>,
         envelope: &Envelope,
         op: &PreparedOp,
-        leaves: &[crate::soap::xml::Leaf],
+        leaves: &crate::soap::xml::Leaves,
         rule: Option<(&Rule, Bound)>,
         caller: Option<crate::world::AuthorityId>,
         out: &mut Vec<u8>,

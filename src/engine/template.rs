@@ -10,7 +10,7 @@ use chrono::{DateTime, Utc};
 
 use super::paths::PathPattern;
 use super::world::{Collection, Field, Item, Lookup};
-use crate::soap::xml::{Leaf, escape};
+use crate::soap::xml::{Leaves, escape};
 
 /// A piece of a template.
 #[derive(Debug, Clone)]
@@ -44,7 +44,7 @@ pub struct Scope<'a> {
     /// The instant of the call under the world's clock.
     pub now: DateTime<Utc>,
     /// The request's leaves (paths below the operation's element).
-    pub leaves: &'a [Leaf],
+    pub leaves: &'a Leaves,
     /// The world and what is bound in it; `None` renders samples (the check at load).
     pub lookup: Option<&'a Lookup<'a>>,
 }
@@ -83,8 +83,8 @@ fn value(v: &Value, scope: &Scope<'_>, item: Option<Item>) -> String {
             Some(_) => scope
                 .leaves
                 .iter()
-                .find(|l| path.matches(&l.path))
-                .map(|l| l.text.clone())
+                .find(|l| path.matches(l.path))
+                .map(|l| l.text.to_owned())
                 .unwrap_or_default(),
         },
         Value::World(field) => match scope.lookup {

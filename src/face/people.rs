@@ -300,9 +300,9 @@ pub fn citizen_parts(_app: &App, loaded: &Loaded, id: CitizenId, h: &mut Html) {
             h.raw("<div class=\"scroll\"><table class=\"cpr\"><tbody>");
             for leaf in leaves.iter().filter(|l| !l.text.is_empty()) {
                 h.raw("<tr><th scope=\"row\">")
-                    .text(&leaf.path)
+                    .text(leaf.path)
                     .raw("</th><td>")
-                    .text(&leaf.text)
+                    .text(leaf.text)
                     .raw("</td></tr>");
             }
             h.raw("</tbody></table></div>");

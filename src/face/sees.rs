@@ -31,20 +31,20 @@ pub fn hjemmel_code(h: Hjemmel) -> &'static str {
 
 impl Ask {
     /// The request as the service reads it from the XML [`Ask::operation`] writes.
-    pub fn request(&self, cpr: Cpr) -> sf1472::Request {
+    pub fn request(&self, cpr: Cpr) -> sf1472::Request<'static> {
         sf1472::Request {
             hoved: HovedOplysninger {
-                transaktions_id: String::new(),
-                transaktions_tid: String::new(),
-                municipality_cvr: Some(self.caller.to_string()),
+                transaktions_id: "".into(),
+                transaktions_tid: "".into(),
+                municipality_cvr: Some(self.caller.to_string().into()),
             },
-            cpr: Some(cpr.to_string()),
-            hjemmel: Some(hjemmel_code(self.hjemmel).to_owned()),
+            cpr: Some(cpr.to_string().into()),
+            hjemmel: Some(hjemmel_code(self.hjemmel).into()),
             samtykke_dato: self
                 .consent
                 .filter(|_| self.hjemmel == Hjemmel::Stk1)
-                .map(|d| d.to_string()),
-            myndighed_cvr: self.target.map(|t| t.to_string()),
+                .map(|d| d.to_string().into()),
+            myndighed_cvr: self.target.map(|t| t.to_string().into()),
             ansoegning_ydelse: None,
         }
     }

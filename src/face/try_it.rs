@@ -280,7 +280,7 @@ fn exchange(loaded: &Loaded, ask: &Ask, sent: &Sent, h: &mut Html) {
         leaves
             .iter()
             .filter(|l| l.path.rsplit('/').next() == Some(name))
-            .map(|l| l.text.clone())
+            .map(|l| l.text.to_owned())
             .collect::<Vec<_>>()
     };
     let fejl_ids = ends("FejlId");
@@ -315,7 +315,7 @@ fn exchange(loaded: &Loaded, ask: &Ask, sent: &Sent, h: &mut Html) {
         let reason = leaves
             .iter()
             .find(|l| l.path.ends_with("Reason/Text") || l.path.ends_with("faultstring"))
-            .map(|l| l.text.as_str())
+            .map(|l| l.text)
             .unwrap_or("");
         h.raw("<span class=\"refused\">fault</span>: ").text(reason).raw("</p>");
     }

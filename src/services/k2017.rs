@@ -2,11 +2,13 @@
 //! `HovedOplysninger` in the request, `HovedOplysningerSvar` with `SvarReaktion/Fejl` in the
 //! response, both in the kontekst namespace.
 
+use std::borrow::Cow;
+
 use chrono::NaiveDate;
 
 use crate::clip::clip;
 use crate::security::Guard;
-use crate::soap::xml::{Leaf, escape, push_element};
+use crate::soap::xml::{Leaves, escape, push_element};
 use crate::soap::{Fault, SoapVersion};
 use crate::world::Cvr;
 
@@ -17,13 +19,14 @@ pub const KONTEKST_NS: &str = "http://kombit.dk/xml/schemas/kontekst/2017/01/01/
 /// XSDs of every K2017 service sfstub publishes.
 pub const KONTEKST_XSD: &str = include_str!("k2017/Kontekst.xsd");
 
-/// The request's `HovedOplysninger`.
+/// The request's `HovedOplysninger`: texts borrowed from the request's leaves
+/// ([`HovedOplysninger::from_leaves`]) or owned ([`HovedOplysninger::into_owned`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct HovedOplysninger {
-    pub transaktions_id: String,
-    pub transaktions_tid: String,
+pub struct HovedOplysninger<'a> {
+    pub transaktions_id: Cow<'a, str>,
+    pub transaktions_tid: Cow<'a, str>,
     /// `AuthorityContext/MunicipalityCVR`: the caller in the context security model.
-    pub municipality_cvr: Option<String>,
+    pub municipality_cvr: Option<Cow<'a, str>>,
 }
 
 /// A business error (`SvarReaktion/Fejl`): a stable id and a Danish text naming the field.
@@ -33,13 +36,17 @@ pub struct Fejl {
     pub tekst: String,
 }
 
-impl HovedOplysninger {
+impl<'a> HovedOplysninger<'a> {
     /// Reads `HovedOplysninger` from the operation element's leaves. Missing or malformed
     /// transaction fields are a Sender fault: without them no valid answer can be written.
     /// A valid `AuthorityContext/MunicipalityCVR` is noted with `guard` first, so the request
     /// log names the caller even when the request is then refused.
-    pub fn from_leaves(leaves: &[Leaf], version: SoapVersion, guard: &Guard<'_>) -> Result<HovedOplysninger, Fault> {
-        let get = |path: &str| leaves.iter().find(|l| l.path == path).map(|l| l.text.as_str());
+    pub fn from_leaves(
+        leaves: &'a Leaves,
+        version: SoapVersion,
+        guard: &Guard<'_>,
+    ) -> Result<HovedOplysninger<'a>, Fault> {
+        let get = |path: &str| leaves.text_of(path);
         // Noted as sent, trimmed: a valid CVR number is its eight digits.
         if let Some(cvr) = get("HovedOplysninger/AuthorityContext/MunicipalityCVR").filter(|t| Cvr::parse(t).is_ok()) {
             guard.note_claimed_caller(cvr.trim());
@@ -51,7 +58,7 @@ impl HovedOplysninger {
             ));
         }
         let transaktions_id = match get("HovedOplysninger/TransaktionsId") {
-            Some(id) if !id.is_empty() => id.to_owned(),
+            Some(id) if !id.is_empty() => Cow::Borrowed(id),
             _ => {
                 return Err(Fault::sender(
                     version,
@@ -60,7 +67,7 @@ impl HovedOplysninger {
             }
         };
         let transaktions_tid = match get("HovedOplysninger/TransaktionsTid") {
-            Some(t) if is_xs_datetime(t) => t.to_owned(),
+            Some(t) if is_xs_datetime(t) => Cow::Borrowed(t),
             Some(t) => {
                 return Err(Fault::sender(
                     version,
@@ -77,8 +84,17 @@ impl HovedOplysninger {
         Ok(HovedOplysninger {
             transaktions_id,
             transaktions_tid,
-            municipality_cvr: get("HovedOplysninger/AuthorityContext/MunicipalityCVR").map(str::to_owned),
+            municipality_cvr: get("HovedOplysninger/AuthorityContext/MunicipalityCVR").map(Cow::Borrowed),
         })
+    }
+
+    /// The same, owning its texts.
+    pub fn into_owned(self) -> HovedOplysninger<'static> {
+        HovedOplysninger {
+            transaktions_id: Cow::Owned(self.transaktions_id.into_owned()),
+            transaktions_tid: Cow::Owned(self.transaktions_tid.into_owned()),
+            municipality_cvr: self.municipality_cvr.map(|c| Cow::Owned(c.into_owned())),
+        }
     }
 }
 
@@ -161,17 +177,17 @@ fn is_xs_timezone(zone: &str) -> bool {
 
 /// Reads the `HovedOplysninger` of the operation element `xml` (for an injected `Fejl`),
 /// without noting a caller.
-pub fn hoved_of(xml: &[u8], version: SoapVersion) -> Result<HovedOplysninger, Fault> {
+pub fn hoved_of(xml: &[u8], version: SoapVersion) -> Result<HovedOplysninger<'static>, Fault> {
     let leaves = crate::soap::xml::leaf_texts(xml).map_err(|e| Fault::sender(version, e))?;
-    let get = |path: &str| leaves.iter().find(|l| l.path == path).map(|l| l.text.clone());
+    let get = |path: &str| leaves.iter().find(|l| l.path == path).map(|l| l.text.to_owned());
     match (
         get("HovedOplysninger/TransaktionsId"),
         get("HovedOplysninger/TransaktionsTid"),
     ) {
         (Some(id), Some(tid)) if !id.is_empty() && is_xs_datetime(&tid) => Ok(HovedOplysninger {
-            transaktions_id: id,
-            transaktions_tid: tid,
-            municipality_cvr: get("HovedOplysninger/AuthorityContext/MunicipalityCVR"),
+            transaktions_id: Cow::Owned(id),
+            transaktions_tid: Cow::Owned(tid),
+            municipality_cvr: get("HovedOplysninger/AuthorityContext/MunicipalityCVR").map(Cow::Owned),
         }),
         _ => Err(Fault::sender(
             version,
@@ -182,7 +198,7 @@ pub fn hoved_of(xml: &[u8], version: SoapVersion) -> Result<HovedOplysninger, Fa
 
 /// Writes `kontekst:HovedOplysningerSvar`, echoing the transaction and listing any errors.
 /// The `kontekst` prefix must be declared by an enclosing element.
-pub fn write_svar(out: &mut Vec<u8>, hoved: &HovedOplysninger, fejl: &[Fejl]) {
+pub fn write_svar(out: &mut Vec<u8>, hoved: &HovedOplysninger<'_>, fejl: &[Fejl]) {
     out.extend_from_slice(b"<kontekst:HovedOplysningerSvar>");
     push_element(out, "kontekst:TransaktionsId", &hoved.transaktions_id);
     push_element(out, "kontekst:TransaktionsTid", &hoved.transaktions_tid);

@@ -7,7 +7,7 @@
 use super::Context;
 use crate::clip::clip;
 use crate::security::Presented;
-use crate::soap::xml::{Leaf, escape};
+use crate::soap::xml::{Leaf, Leaves, escape};
 use crate::soap::{Fault, SoapVersion};
 
 /// The namespace of the Serviceplatformen fault detail.
@@ -125,9 +125,9 @@ pub struct Contexts {
 
 impl Contexts {
     /// Reads one leaf of the wrapper; false when it is no context element.
-    pub fn read(&mut self, leaf: &Leaf) -> bool {
-        let text = || Some(leaf.text.clone()).filter(|t| !t.is_empty());
-        let (head, tail) = leaf.path.split_once('/').unwrap_or((leaf.path.as_str(), ""));
+    pub fn read(&mut self, leaf: &Leaf<'_>) -> bool {
+        let text = || Some(leaf.text.to_owned()).filter(|t| !t.is_empty());
+        let (head, tail) = leaf.path.split_once('/').unwrap_or((leaf.path, ""));
         match (head, tail) {
             ("AuthorityContext", field) => {
                 self.authority_context = true;
@@ -155,10 +155,10 @@ impl Contexts {
     }
 
     /// The contexts among a wrapper's leaves.
-    pub fn from_leaves(leaves: &[Leaf]) -> Contexts {
+    pub fn from_leaves(leaves: &Leaves) -> Contexts {
         let mut contexts = Contexts::default();
         for leaf in leaves {
-            contexts.read(leaf);
+            contexts.read(&leaf);
         }
         contexts
     }
@@ -254,20 +254,10 @@ mod tests {
 
     #[test]
     fn contexts_are_read_by_local_names() {
-        let leaves = vec![
-            Leaf {
-                path: "AuthorityContext/MunicipalityCVR".into(),
-                text: "29189846".into(),
-            },
-            Leaf {
-                path: "InvocationContext/UserUUID".into(),
-                text: "x".into(),
-            },
-            Leaf {
-                path: "PNR".into(),
-                text: "1".into(),
-            },
-        ];
+        let mut leaves = Leaves::default();
+        leaves.push("AuthorityContext/MunicipalityCVR", None, "29189846");
+        leaves.push("InvocationContext", Some("UserUUID"), "x");
+        leaves.push("PNR", None, "1");
         let c = Contexts::from_leaves(&leaves);
         assert!(c.authority_context);
         assert_eq!(c.municipality_cvr.as_deref(), Some("29189846"));

@@ -11,6 +11,7 @@
 //! first time a request shows it; a request filters the citizen's cases and concatenates
 //! fragments.
 
+use std::borrow::Cow;
 use std::sync::OnceLock;
 
 use chrono::{Months, NaiveDate};
@@ -22,7 +23,7 @@ use crate::clip::clip;
 use crate::scenario::Sf1472Options;
 use crate::security::{Caller, Guard};
 use crate::soap::addressing::default_action;
-use crate::soap::xml::{Leaf, escape, leaf_texts, push_element};
+use crate::soap::xml::{Leaves, escape, leaf_texts, push_element};
 use crate::soap::{Envelope, Fault};
 use crate::world::classes::Klasse;
 use crate::world::{CaseStatus, Cpr, Cvr, Kontrolsag, Sector, World};
@@ -59,37 +60,52 @@ pub enum Hjemmel {
     Stk2,
 }
 
-/// A parsed `KontrolsagListeHent_I`. Fields are kept as sent; the rules judge them.
+/// A parsed `KontrolsagListeHent_I`. Fields are kept as sent; the rules judge them. Its texts
+/// are borrowed from the request's leaves ([`Request::from_leaves`]; a copy of each cost ~500
+/// instructions a request, callgrind on examples/request_cost) or owned.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Request {
-    pub hoved: HovedOplysninger,
-    pub cpr: Option<String>,
-    pub hjemmel: Option<String>,
-    pub samtykke_dato: Option<String>,
-    pub myndighed_cvr: Option<String>,
-    pub ansoegning_ydelse: Option<String>,
+pub struct Request<'a> {
+    pub hoved: HovedOplysninger<'a>,
+    pub cpr: Option<Cow<'a, str>>,
+    pub hjemmel: Option<Cow<'a, str>>,
+    pub samtykke_dato: Option<Cow<'a, str>>,
+    pub myndighed_cvr: Option<Cow<'a, str>>,
+    pub ansoegning_ydelse: Option<Cow<'a, str>>,
 }
 
-impl Request {
+impl<'a> Request<'a> {
     /// Reads the request from the operation element's bytes.
-    pub fn parse(xml: &[u8], envelope: &Envelope, guard: &Guard<'_>) -> Result<Request, Fault> {
+    pub fn parse(xml: &[u8], envelope: &Envelope, guard: &Guard<'_>) -> Result<Request<'static>, Fault> {
         let leaves = leaf_texts(xml).map_err(|e| Fault::sender(envelope.version, e))?;
-        Request::from_leaves(&leaves, envelope, guard)
+        Request::from_leaves(&leaves, envelope, guard).map(Request::into_owned)
+    }
+
+    /// The same, owning its texts.
+    pub fn into_owned(self) -> Request<'static> {
+        let owned = |text: Option<Cow<'_, str>>| text.map(|t| Cow::Owned(t.into_owned()));
+        Request {
+            hoved: self.hoved.into_owned(),
+            cpr: owned(self.cpr),
+            hjemmel: owned(self.hjemmel),
+            samtykke_dato: owned(self.samtykke_dato),
+            myndighed_cvr: owned(self.myndighed_cvr),
+            ansoegning_ydelse: owned(self.ansoegning_ydelse),
+        }
     }
 
     /// Reads the request from the operation element's leaves (as the envelope reader read
     /// them: [`crate::soap::Operation::leaves`]).
-    pub fn from_leaves(leaves: &[Leaf], envelope: &Envelope, guard: &Guard<'_>) -> Result<Request, Fault> {
+    pub fn from_leaves(leaves: &'a Leaves, envelope: &Envelope, guard: &Guard<'_>) -> Result<Request<'a>, Fault> {
         let hoved = HovedOplysninger::from_leaves(leaves, envelope.version, guard)?;
         // One pass over the leaves for every criterion (a scan for each cost ~300 instructions
         // a request more); each criterion is its first leaf's text, absent when that is empty.
-        let mut criteria: [Option<&str>; CRITERIA.len()] = [None; CRITERIA.len()];
+        let mut criteria: [Option<&'a str>; CRITERIA.len()] = [None; CRITERIA.len()];
         let mut any = false;
         for leaf in leaves {
             if let Some(name) = leaf.path.strip_prefix("KontrolsagSoegKriterie/") {
                 any = true;
                 if let Some(i) = CRITERIA.iter().position(|c| *c == name) {
-                    criteria[i].get_or_insert(&leaf.text);
+                    criteria[i].get_or_insert(leaf.text);
                 }
             }
         }
@@ -100,7 +116,7 @@ impl Request {
             ));
         }
         let [cpr, hjemmel, samtykke_dato, myndighed_cvr, ansoegning_ydelse] =
-            criteria.map(|text| text.filter(|t| !t.is_empty()).map(str::to_owned));
+            criteria.map(|text| text.filter(|t| !t.is_empty()).map(Cow::Borrowed));
         Ok(Request {
             hoved,
             cpr,
@@ -130,7 +146,7 @@ pub struct Selection {
 }
 
 /// Applies § 11 a to a request: either the visible cases or the errors to report.
-pub fn apply(world: &World, caller: &Caller, request: &Request, today: NaiveDate) -> Result<Selection, Vec<Fejl>> {
+pub fn apply(world: &World, caller: &Caller, request: &Request<'_>, today: NaiveDate) -> Result<Selection, Vec<Fejl>> {
     let mut fejl = Vec::new();
     let mut push = |id: u32, tekst: String| fejl.push(Fejl { id, tekst });
 
@@ -529,7 +545,7 @@ impl Service for KontrolsagListeHent {
             .inspect(envelope.version, body, envelope.security_header, ENTITY_ID)?;
         let leaves = op
             .leaves
-            .as_deref()
+            .as_ref()
             .map_err(|e| Fault::sender(envelope.version, e.clone()))?;
         let request = Request::from_leaves(leaves, envelope, ctx.guard)?;
         if let Some(cpr) = &request.cpr {
@@ -634,7 +650,7 @@ mod tests {
         xml
     }
 
-    fn parsed(criteria: Option<&[(&str, &str)]>) -> Result<Request, Fault> {
+    fn parsed(criteria: Option<&[(&str, &str)]>) -> Result<Request<'static>, Fault> {
         let app = crate::app::App::new(crate::scenario::Scenario::builtin(), crate::app::Limits::default());
         let xml = element(criteria);
         let envelope = crate::soap::parse_envelope(

@@ -127,11 +127,11 @@ impl Request {
         let leaves = leaf_texts(xml).map_err(|e| sp_fault(version, error_code::REQUEST_INVALID, e))?;
         let mut request = Request::default();
         for leaf in &leaves {
-            if request.contexts.read(leaf) {
+            if request.contexts.read(&leaf) {
                 continue;
             }
             if leaf.path == "PNR" && request.pnr.is_none() {
-                request.pnr = Some(leaf.text.clone());
+                request.pnr = Some(leaf.text.to_owned());
             }
         }
         Ok(request)

@@ -50,9 +50,9 @@ pub fn read(body: &[u8], envelope: &Envelope) -> Result<Option<RequestHeader>, F
     wrapped.extend_from_slice(b"</Header>");
     let leaves = leaf_texts(&wrapped)
         .map_err(|e| Fault::sender(envelope.version, format!("the SOAP Header cannot be read: {e}")))?;
-    Ok(leaves.into_iter().find_map(|l| match l.path.as_str() {
+    Ok(leaves.iter().find_map(|l| match l.path {
         "RequestHeader/TransactionUUID" => Some(RequestHeader {
-            transaction_uuid: Some(l.text),
+            transaction_uuid: Some(l.text.to_owned()),
         }),
         "RequestHeader" => Some(RequestHeader { transaction_uuid: None }),
         _ => None,

@@ -83,7 +83,7 @@ fn zeep_clients_from_contract_wsdls_call_every_operation() {
                 &skeleton.pieces,
                 &Scope {
                     now: sfstub::engine::values::check_instant(),
-                    leaves: &[],
+                    leaves: &sfstub::soap::xml::Leaves::default(),
                     lookup: None,
                 },
                 &mut out,

@@ -26,9 +26,9 @@ fn indeks() -> sfstub::app::App {
 fn values(xml: &str, path: &str) -> Vec<String> {
     leaf_texts(xml.as_bytes())
         .unwrap()
-        .into_iter()
+        .iter()
         .filter(|l| l.path == path)
-        .map(|l| l.text)
+        .map(|l| l.text.to_owned())
         .collect()
 }
 

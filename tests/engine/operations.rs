@@ -114,7 +114,7 @@ fn every_operation_of_every_contract_answers_schema_valid_with_no_rules() {
                 &skeleton.pieces,
                 &Scope {
                     now: sfstub::engine::values::check_instant(),
-                    leaves: &[],
+                    leaves: &sfstub::soap::xml::Leaves::default(),
                     lookup: None,
                 },
                 &mut request,
@@ -227,7 +227,7 @@ fn serviceplatformen_contracts_answer_every_operation_in_the_token_model_too() {
                 &skeleton.pieces,
                 &Scope {
                     now: sfstub::engine::values::check_instant(),
-                    leaves: &[],
+                    leaves: &sfstub::soap::xml::Leaves::default(),
                     lookup: None,
                 },
                 &mut request,

@@ -34,7 +34,7 @@ fn check(contract: &Contract) -> (usize, Vec<String>) {
                 &sk.pieces,
                 &Scope {
                     now: sfstub::engine::values::check_instant(),
-                    leaves: &[],
+                    leaves: &sfstub::soap::xml::Leaves::default(),
                     lookup: None,
                 },
                 &mut out,

@@ -57,10 +57,10 @@ pub fn read(xml: &[u8], element: &str, single: bool) -> Result<Read, String> {
     let mut uuids = Vec::new();
     let mut filters = Filters::default();
     for leaf in &leaves {
-        let (head, tail) = leaf.path.split_once('/').unwrap_or((leaf.path.as_str(), ""));
+        let (head, tail) = leaf.path.split_once('/').unwrap_or((leaf.path, ""));
         let slot = match head {
             "UUIDIdentifikator" => {
-                uuids.push(uuid(&leaf.text, &format!("{element}/UUIDIdentifikator"))?);
+                uuids.push(uuid(leaf.text, &format!("{element}/UUIDIdentifikator"))?);
                 continue;
             }
             "VirkningFraFilter" => &mut filters.virkning_fra,
@@ -69,7 +69,7 @@ pub fn read(xml: &[u8], element: &str, single: bool) -> Result<Read, String> {
             "RegistreringTilFilter" => &mut filters.registrering_til,
             _ => continue,
         };
-        *slot = Some(bound(head, tail, leaf)?);
+        *slot = Some(bound(head, tail, &leaf)?);
     }
     if uuids.is_empty() {
         return Err(format!(
@@ -103,7 +103,7 @@ pub fn search(xml: &[u8]) -> Result<Search, String> {
     let mut search = Search::default();
     for leaf in &leaves {
         let parts: Vec<&str> = leaf.path.split('/').collect();
-        let text = leaf.text.as_str();
+        let text = leaf.text;
         match parts.as_slice() {
             ["FoersteResultatReference"] => search.offset = count(text, "FoersteResultatReference")?,
             ["MaksimalAntalKvantitet"] => search.limit = Some(count(text, "MaksimalAntalKvantitet")?),
@@ -166,8 +166,8 @@ fn count(text: &str, name: &str) -> Result<usize, String> {
 }
 
 /// A filter's bound from a leaf below it: `TidsstempelDatoTid` or `GraenseIndikator`.
-fn bound(filter: &str, child: &str, leaf: &Leaf) -> Result<Bound, String> {
-    let text = leaf.text.as_str();
+fn bound(filter: &str, child: &str, leaf: &Leaf<'_>) -> Result<Bound, String> {
+    let text = leaf.text;
     match child {
         "TidsstempelDatoTid" => date_time(text).map(Bound::At).ok_or_else(|| {
             format!(

@@ -18,7 +18,7 @@ use crate::contracts::{Official, Variant};
 use crate::services::like::Like;
 use crate::services::{Context, ResponseSigning, Service, Summary, stoettesystem};
 use crate::soap::addressing::default_action;
-use crate::soap::xml::{Leaf, leaf_texts, push_element};
+use crate::soap::xml::{Leaves, leaf_texts, push_element};
 use crate::soap::{Envelope, Fault, SoapVersion};
 
 /// The entity ID (token audience) of Klasse v7.
@@ -72,14 +72,14 @@ impl Request {
             return Ok(Request::Write(output));
         }
         let leaves = leaf_texts(xml).map_err(|e| Fault::sender(envelope.version, e))?;
-        let first = |path: &str| leaves.iter().find(|l| l.path == path).map(|l| l.text.clone());
+        let first = |path: &str| leaves.iter().find(|l| l.path == path).map(|l| l.text.to_owned());
         match name {
             "LaesInput" => Ok(Request::Laes(first("UUIDIdentifikator").unwrap_or_default())),
             "ListInput" => Ok(Request::List(
                 leaves
                     .iter()
                     .filter(|l| l.path == "UUIDIdentifikator")
-                    .map(|l| l.text.clone())
+                    .map(|l| l.text.to_owned())
                     .collect(),
             )),
             "SoegInput" => Ok(Request::Soeg(Soeg {
@@ -103,9 +103,9 @@ impl Request {
     }
 }
 
-fn relation(leaves: &[Leaf], name: &str) -> Option<String> {
+fn relation(leaves: &Leaves, name: &str) -> Option<String> {
     let path = format!("RelationListe/{name}/ReferenceID/UUIDIdentifikator");
-    leaves.iter().find(|l| l.path == path).map(|l| l.text.clone())
+    leaves.iter().find(|l| l.path == path).map(|l| l.text.to_owned())
 }
 
 /// The answer to a request, before rendering.

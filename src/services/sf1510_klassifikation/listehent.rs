@@ -61,7 +61,7 @@ pub enum Kriterie {
 /// A parsed `KlassifikationListeHent_I`, kept as sent; [`apply`] judges it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Request {
-    pub hoved: HovedOplysninger,
+    pub hoved: HovedOplysninger<'static>,
     pub kriterier: Vec<Kriterie>,
     /// Facet or class keys that follow no `KlassifikationBrugervendtNøgle`.
     pub loose_keys: Vec<String>,
@@ -92,7 +92,7 @@ impl Request {
     /// Reads the request from the operation element's bytes.
     pub fn parse(xml: &[u8], envelope: &Envelope, guard: &Guard<'_>) -> Result<Request, Fault> {
         let leaves = leaf_texts(xml).map_err(|e| Fault::sender(envelope.version, e))?;
-        let hoved = HovedOplysninger::from_leaves(&leaves, envelope.version, guard)?;
+        let hoved = HovedOplysninger::from_leaves(&leaves, envelope.version, guard)?.into_owned();
         let mut request = Request {
             hoved,
             kriterier: Vec::new(),
@@ -103,8 +103,8 @@ impl Request {
             kun_faelleskommunale: None,
         };
         for leaf in &leaves {
-            let path = ascii(&leaf.path);
-            let text = leaf.text.clone();
+            let path = ascii(leaf.path);
+            let text = leaf.text.to_owned();
             if let Some(rest) = path.strip_prefix("KlassifikationKriterieListe/") {
                 let last = rest.rsplit('/').next().unwrap_or(rest);
                 let previous = request.kriterier.last_mut();
@@ -380,7 +380,7 @@ impl KlassifikationListeHent {
         &self,
         namespace: &str,
         revision: Option<&str>,
-        hoved: &HovedOplysninger,
+        hoved: &HovedOplysninger<'_>,
         result: &Result<Selection, Vec<Fejl>>,
         out: &mut Vec<u8>,
     ) {
