@@ -37,6 +37,9 @@ pub struct VerifiedAssertion {
     pub confirmation_method: Option<String>,
     /// The holder-of-key certificate (DER), and what it says or why it cannot be read.
     pub holder: Option<(Vec<u8>, Result<CertInfo, String>)>,
+    /// The SHA-256 of the holder-of-key certificate's DER (what a service agreement pins and
+    /// the journal notes), taken once.
+    pub holder_thumbprint: Option<[u8; 32]>,
     /// The SHA-256 of the assertion's exclusive canonical form.
     pub canonical: [u8; 32],
 }
@@ -45,6 +48,10 @@ impl VerifiedAssertion {
     /// Reads the holder certificate once (strict mode verifies the message with its key).
     /// `canonical` is the digest of the assertion's exclusive canonical form.
     pub fn new(info: super::saml::AssertionInfo, canonical: [u8; 32]) -> VerifiedAssertion {
+        let holder_thumbprint = info
+            .holder_certificate
+            .as_deref()
+            .map(|der| <sha2::Sha256 as sha2::Digest>::digest(der).into());
         let holder = info.holder_certificate.map(|der| {
             let parsed = keys::parse_certificate(&der).map_err(|e| e.to_string());
             (der, parsed)
@@ -58,6 +65,7 @@ impl VerifiedAssertion {
             not_on_or_after: info.not_on_or_after,
             confirmation_method: info.confirmation_method,
             holder,
+            holder_thumbprint,
             canonical,
         }
     }
@@ -72,16 +80,16 @@ pub struct VerifiedAssertions {
 
 #[derive(Debug, Default)]
 struct Inner {
-    entries: HashMap<Key, Entry>,
-    /// Keys in the order they were added: the oldest goes first when full.
-    order: VecDeque<Key>,
+    /// By the assertion's `ID` (found with the `ID` as the request carries it, without a copy).
+    entries: HashMap<String, Entry>,
+    /// `ID`s in the order they were added: the oldest goes first when full.
+    order: VecDeque<String>,
 }
-
-/// The fingerprint of the STS key that verified an assertion, and the assertion's `ID`.
-type Key = ([u8; 32], String);
 
 #[derive(Debug)]
 struct Entry {
+    /// The fingerprint of the STS key that verified the assertion.
+    sts_key: [u8; 32],
     /// The assertion as written, with the declarations around it ([`VerifiedAssertions::get`]).
     written: Box<[u8]>,
     assertion: Arc<VerifiedAssertion>,
@@ -102,36 +110,36 @@ impl VerifiedAssertions {
         }
     }
 
-    /// The assertion with this `id`, written as `written` (its bytes as written, with the
-    /// declarations in scope around it: see the module's documentation), verified with the STS
-    /// key of fingerprint `sts_key`, if remembered and not expired at `now` (allowing `skew`).
-    /// An expired one is forgotten.
+    /// The assertion with this `id` whose bytes as written (with the declarations in scope
+    /// around it: see the module's documentation) `written` finds equal to the remembered ones,
+    /// verified with the STS key of fingerprint `sts_key`, if remembered and not expired at
+    /// `now` (allowing `skew`). An expired one is forgotten. `written` compares the request's
+    /// bytes with the entry's piece by piece, without writing them out.
     pub fn get(
         &self,
         id: &str,
-        written: &[u8],
+        written: impl FnOnce(&[u8]) -> bool,
         sts_key: &[u8; 32],
         now: DateTime<Utc>,
         skew: chrono::Duration,
     ) -> Option<Arc<VerifiedAssertion>> {
-        let key = (*sts_key, id.to_owned());
         let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
-        let entry = inner.entries.get(&key)?;
-        if *entry.written != *written {
+        let entry = inner.entries.get(id)?;
+        if entry.sts_key != *sts_key || !written(&entry.written) {
             return None;
         }
         let found = entry.assertion.clone();
         if found.not_on_or_after.is_some_and(|t| t <= now - skew) {
-            inner.entries.remove(&key);
-            inner.order.retain(|k| *k != key);
+            inner.entries.remove(id);
+            inner.order.retain(|k| k != id);
             return None;
         }
         Some(found)
     }
 
     /// Remembers a verified assertion with this `id`, written as `written`, forgetting expired
-    /// ones and then the oldest when full. Another assertion remembered under the same `id`
-    /// and STS key is replaced.
+    /// ones and then the oldest when full. Another assertion remembered under the same `id` is
+    /// replaced.
     pub fn insert(
         &self,
         id: &str,
@@ -145,8 +153,9 @@ impl VerifiedAssertions {
         if self.capacity == 0 || expired(&assertion) {
             return;
         }
-        let key = (sts_key, id.to_owned());
+        let key = id.to_owned();
         let entry = Entry {
+            sts_key,
             written: written.into_boxed_slice(),
             assertion,
         };
@@ -196,6 +205,7 @@ mod tests {
             not_on_or_after: Some(expires),
             confirmation_method: None,
             holder: None,
+            holder_thumbprint: None,
             canonical: [0; 32],
         })
     }
@@ -224,7 +234,7 @@ mod tests {
     fn has(cache: &VerifiedAssertions, n: u8, sts: u8, now: DateTime<Utc>) -> bool {
         let (id, written) = named(n);
         cache
-            .get(&id, &written, &[sts; 32], now, chrono::Duration::zero())
+            .get(&id, |w| *w == *written, &[sts; 32], now, chrono::Duration::zero())
             .is_some()
     }
 
@@ -274,13 +284,21 @@ mod tests {
             now,
             skew,
         );
-        assert!(cache.get("_a", b"<A ID=\"_a\">x</A>", &[0; 32], now, skew).is_some());
+        assert!(
+            cache
+                .get("_a", |w| w == b"<A ID=\"_a\">x</A>", &[0; 32], now, skew)
+                .is_some()
+        );
         // The same ID with other bytes (one changed, one more, one fewer), or other bytes
         // under another ID: not found.
         for other in [&b"<A ID=\"_a\">y</A>"[..], b"<A ID=\"_a\">x</A> ", b"<A ID=\"_a\">x</A"] {
-            assert!(cache.get("_a", other, &[0; 32], now, skew).is_none());
+            assert!(cache.get("_a", |w| w == other, &[0; 32], now, skew).is_none());
         }
-        assert!(cache.get("_b", b"<A ID=\"_a\">x</A>", &[0; 32], now, skew).is_none());
+        assert!(
+            cache
+                .get("_b", |w| w == b"<A ID=\"_a\">x</A>", &[0; 32], now, skew)
+                .is_none()
+        );
         // Another assertion verified under the same ID takes its place.
         cache.insert(
             "_a",
@@ -291,7 +309,15 @@ mod tests {
             skew,
         );
         assert_eq!(cache.len(), 1);
-        assert!(cache.get("_a", b"<A ID=\"_a\">y</A>", &[0; 32], now, skew).is_some());
-        assert!(cache.get("_a", b"<A ID=\"_a\">x</A>", &[0; 32], now, skew).is_none());
+        assert!(
+            cache
+                .get("_a", |w| w == b"<A ID=\"_a\">y</A>", &[0; 32], now, skew)
+                .is_some()
+        );
+        assert!(
+            cache
+                .get("_a", |w| w == b"<A ID=\"_a\">x</A>", &[0; 32], now, skew)
+                .is_none()
+        );
     }
 }
