@@ -7,8 +7,10 @@
 //! assertion changed in any way (or moved under other declarations) does not match and is
 //! verified in full. A look-up costs one comparison of the assertion's bytes, not a digest of
 //! them nor their canonicalisation; the canonical form's digest (what a message signature's
-//! STR-Transform reference digests) is remembered with the entry. Bounded (each entry keeps a
-//! copy of its assertion, a few KiB for sfstub's tokens), and an entry goes when its
+//! STR-Transform reference digests) is remembered with the entry, and so is the assertion's
+//! subtree ([`Fragment`]), which the reader of the next request carrying the assertion puts
+//! in instead of reading it again. Bounded (each entry keeps a copy of its assertion and its
+//! subtree, ~25 KiB for sfstub's tokens: ~25 MiB when full), and an entry goes when its
 //! assertion expires.
 //!
 //! Only what the STS signed is remembered; what depends on the call — the audience, the
@@ -21,6 +23,7 @@ use std::sync::{Arc, Mutex};
 use chrono::{DateTime, Utc};
 
 use super::keys::{self, CertInfo};
+use super::xmltree::Fragment;
 
 /// The most assertions [`VerifiedAssertions::default`] remembers.
 pub const DEFAULT_CAPACITY: usize = 1024;
@@ -92,6 +95,8 @@ struct Entry {
     sts_key: [u8; 32],
     /// The assertion as written, with the declarations around it ([`VerifiedAssertions::get`]).
     written: Box<[u8]>,
+    /// Its subtree, for reading a request that carries it ([`VerifiedAssertions::fragment`]).
+    fragment: Option<Arc<Fragment>>,
     assertion: Arc<VerifiedAssertion>,
 }
 
@@ -137,13 +142,25 @@ impl VerifiedAssertions {
         Some(found)
     }
 
-    /// Remembers a verified assertion with this `id`, written as `written`, forgetting expired
+    /// The subtree of the assertion with this `id` verified with the STS key of fingerprint
+    /// `sts_key`, if remembered: a request's reader puts it in where the request holds its
+    /// bytes instead of reading them ([`super::xmltree::Tree::parse_knowing`]). Whether the
+    /// assertion is still valid is [`VerifiedAssertions::get`]'s to say.
+    pub fn fragment(&self, id: &str, sts_key: &[u8; 32]) -> Option<Arc<Fragment>> {
+        let inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        let entry = inner.entries.get(id)?;
+        (entry.sts_key == *sts_key).then(|| entry.fragment.clone())?
+    }
+
+    /// Remembers a verified assertion with this `id`, written as `written`, with its subtree
+    /// `fragment`, forgetting expired
     /// ones and then the oldest when full. Another assertion remembered under the same `id` is
     /// replaced.
     pub fn insert(
         &self,
         id: &str,
         written: Vec<u8>,
+        fragment: Option<Arc<Fragment>>,
         sts_key: [u8; 32],
         assertion: Arc<VerifiedAssertion>,
         now: DateTime<Utc>,
@@ -157,6 +174,7 @@ impl VerifiedAssertions {
         let entry = Entry {
             sts_key,
             written: written.into_boxed_slice(),
+            fragment,
             assertion,
         };
         let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
@@ -224,6 +242,7 @@ mod tests {
         cache.insert(
             &id,
             written,
+            None,
             [sts; 32],
             assertion(expires),
             now,
@@ -279,6 +298,7 @@ mod tests {
         cache.insert(
             "_a",
             b"<A ID=\"_a\">x</A>".to_vec(),
+            None,
             [0; 32],
             assertion(late),
             now,
@@ -303,6 +323,7 @@ mod tests {
         cache.insert(
             "_a",
             b"<A ID=\"_a\">y</A>".to_vec(),
+            None,
             [0; 32],
             assertion(late),
             now,

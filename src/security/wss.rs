@@ -252,7 +252,16 @@ pub fn check(tree: &Tree, expect: &Expectations<'_>) -> Result<Token, String> {
                 Some(info) => info,
                 None => {
                     let info = verify()?;
-                    cache.insert(id, written_key(tree, assertion), *sts, info.clone(), expect.now, skew);
+                    let fragment = Some(Arc::new(tree.fragment(assertion)));
+                    cache.insert(
+                        id,
+                        written_key(tree, assertion),
+                        fragment,
+                        *sts,
+                        info.clone(),
+                        expect.now,
+                        skew,
+                    );
                     info
                 }
             }
