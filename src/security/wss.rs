@@ -498,9 +498,24 @@ pub fn signed_response(
 ) -> Result<Vec<u8>, DsigError> {
     let body = std::str::from_utf8(body_content).map_err(|e| DsigError::Malformed(e.to_string()))?;
     let soap = version.namespace();
-    let declarations =
-        format!("xmlns:soap=\"{soap}\" xmlns:wsa=\"{WSA_NS}\" xmlns:wsse=\"{WSSE_NS}\" xmlns:wsu=\"{WSU_NS}\"");
-    let body_element = format!("<soap:Body {declarations} wsu:Id=\"_body\">{body}</soap:Body>");
+    // The envelope's declarations, written once here and in the envelope.
+    let mut declarations = String::with_capacity(256);
+    for (prefix, uri) in [("soap", soap), ("wsa", WSA_NS), ("wsse", WSSE_NS), ("wsu", WSU_NS)] {
+        if !declarations.is_empty() {
+            declarations.push(' ');
+        }
+        declarations.push_str("xmlns:");
+        declarations.push_str(prefix);
+        declarations.push_str("=\"");
+        declarations.push_str(uri);
+        declarations.push('"');
+    }
+    let mut body_element = String::with_capacity(body.len() + declarations.len() + 48);
+    body_element.push_str("<soap:Body ");
+    body_element.push_str(&declarations);
+    body_element.push_str(" wsu:Id=\"_body\">");
+    body_element.push_str(body);
+    body_element.push_str("</soap:Body>");
     let body_tree = Tree::parse(body_element.as_bytes())?;
     // The addressing headers: identifier, local name, text.
     let mut parts: Vec<(&str, &str, &str)> = Vec::with_capacity(3);
@@ -534,17 +549,44 @@ pub fn signed_response(
     let created = saml::instant(now);
     let expires = saml::instant(now + Duration::minutes(5));
     let mut canonical = vec![body_tree.exc_c14n(body_tree.root(), None, &[])];
-    let mut headers = String::new();
+    let mut headers = String::with_capacity(512);
     for &(id, name, value) in &parts {
-        headers.push_str(&format!("<wsa:{name} wsu:Id=\"{id}\">{}</wsa:{name}>", escape(value)));
+        for piece in [
+            "<wsa:",
+            name,
+            " wsu:Id=\"",
+            id,
+            "\">",
+            &escape(value),
+            "</wsa:",
+            name,
+            ">",
+        ] {
+            headers.push_str(piece);
+        }
         canonical.push(addressing_canonical(name, id, value));
     }
-    canonical.push(
-        format!(
-            "<wsu:Timestamp xmlns:wsu=\"{WSU_NS}\" wsu:Id=\"_timestamp\"><wsu:Created>{created}</wsu:Created><wsu:Expires>{expires}</wsu:Expires></wsu:Timestamp>"
-        )
-        .into_bytes(),
-    );
+    // The Timestamp: its content as written in the envelope, and its canonical form.
+    let mut times = String::with_capacity(128);
+    for piece in [
+        "<wsu:Created>",
+        &created,
+        "</wsu:Created><wsu:Expires>",
+        &expires,
+        "</wsu:Expires></wsu:Timestamp>",
+    ] {
+        times.push_str(piece);
+    }
+    let mut timestamp = Vec::with_capacity(256);
+    for piece in [
+        "<wsu:Timestamp xmlns:wsu=\"",
+        WSU_NS,
+        "\" wsu:Id=\"_timestamp\">",
+        &times,
+    ] {
+        timestamp.extend_from_slice(piece.as_bytes());
+    }
+    canonical.push(timestamp);
     let digests: Vec<(&SignReference, [u8; 32])> = references
         .iter()
         .zip(&canonical)
@@ -555,14 +597,33 @@ pub fn signed_response(
     }
     let signature = dsig::signature(&digests, signer.key, RESPONSE_KEY_INFO)?;
     let must_understand = if version == SoapVersion::V12 { "true" } else { "1" };
-    let envelope = format!(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?><soap:Envelope {declarations}><soap:Header>{headers}\
-<wsse:Security soap:mustUnderstand=\"{must_understand}\"><wsu:Timestamp wsu:Id=\"_timestamp\"><wsu:Created>{created}</wsu:Created><wsu:Expires>{expires}</wsu:Expires></wsu:Timestamp>\
-<wsse:BinarySecurityToken wsu:Id=\"_service_certificate\" ValueType=\"{X509V3}\" EncodingType=\"{BASE64_BINARY}\">{cert}</wsse:BinarySecurityToken>{signature}</wsse:Security>\
-</soap:Header><soap:Body wsu:Id=\"_body\">{body}</soap:Body></soap:Envelope>",
-        cert = signer.certificate_base64,
-    );
-    Ok(envelope.into_bytes())
+    let cert = signer.certificate_base64;
+    let pieces = [
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?><soap:Envelope ",
+        &declarations,
+        "><soap:Header>",
+        &headers,
+        "<wsse:Security soap:mustUnderstand=\"",
+        must_understand,
+        "\"><wsu:Timestamp wsu:Id=\"_timestamp\">",
+        &times,
+        "<wsse:BinarySecurityToken wsu:Id=\"_service_certificate\" ValueType=\"",
+        X509V3,
+        "\" EncodingType=\"",
+        BASE64_BINARY,
+        "\">",
+        cert,
+        "</wsse:BinarySecurityToken>",
+        &signature,
+        "</wsse:Security></soap:Header><soap:Body wsu:Id=\"_body\">",
+        body,
+        "</soap:Body></soap:Envelope>",
+    ];
+    let mut envelope = Vec::with_capacity(pieces.iter().map(|p| p.len()).sum());
+    for piece in pieces {
+        envelope.extend_from_slice(piece.as_bytes());
+    }
+    Ok(envelope)
 }
 
 /// The exclusive canonical form of the addressing header `<wsa:{name} wsu:Id="{id}">` holding
