@@ -74,6 +74,15 @@ impl VerifiedAssertion {
     }
 }
 
+/// An assertion as the cache keeps it for finding it again.
+pub struct Written {
+    /// Its bytes as written, with the declarations in scope around it (see the module's
+    /// documentation).
+    pub bytes: Vec<u8>,
+    /// Its subtree, for reading a request that carries it.
+    pub fragment: Option<Arc<Fragment>>,
+}
+
 /// The cache of verified assertions, shared by all calls.
 #[derive(Debug)]
 pub struct VerifiedAssertions {
@@ -159,8 +168,7 @@ impl VerifiedAssertions {
     pub fn insert(
         &self,
         id: &str,
-        written: Vec<u8>,
-        fragment: Option<Arc<Fragment>>,
+        written: Written,
         sts_key: [u8; 32],
         assertion: Arc<VerifiedAssertion>,
         now: DateTime<Utc>,
@@ -173,8 +181,8 @@ impl VerifiedAssertions {
         let key = id.to_owned();
         let entry = Entry {
             sts_key,
-            written: written.into_boxed_slice(),
-            fragment,
+            written: written.bytes.into_boxed_slice(),
+            fragment: written.fragment,
             assertion,
         };
         let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
@@ -241,8 +249,10 @@ mod tests {
         let (id, written) = named(n);
         cache.insert(
             &id,
-            written,
-            None,
+            Written {
+                bytes: written,
+                fragment: None,
+            },
             [sts; 32],
             assertion(expires),
             now,
@@ -297,8 +307,10 @@ mod tests {
         let cache = VerifiedAssertions::new(4);
         cache.insert(
             "_a",
-            b"<A ID=\"_a\">x</A>".to_vec(),
-            None,
+            Written {
+                bytes: b"<A ID=\"_a\">x</A>".to_vec(),
+                fragment: None,
+            },
             [0; 32],
             assertion(late),
             now,
@@ -322,8 +334,10 @@ mod tests {
         // Another assertion verified under the same ID takes its place.
         cache.insert(
             "_a",
-            b"<A ID=\"_a\">y</A>".to_vec(),
-            None,
+            Written {
+                bytes: b"<A ID=\"_a\">y</A>".to_vec(),
+                fragment: None,
+            },
             [0; 32],
             assertion(late),
             now,

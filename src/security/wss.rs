@@ -12,7 +12,7 @@ use super::crypto::{PrivateKey, PublicKey};
 use super::dsig::{self, DS_NS, DsigError, SIGNATURE_PLACEHOLDER, SignReference};
 use super::keys::{self, CertInfo};
 use super::saml::{self, HOLDER_OF_KEY, SAML_NS};
-use super::verified::{VerifiedAssertion, VerifiedAssertions};
+use super::verified::{VerifiedAssertion, VerifiedAssertions, Written};
 use super::xmltree::{self, NodeId, Tree};
 use crate::soap::xml::escape;
 use crate::soap::{ResponseAddressing, SoapVersion};
@@ -252,16 +252,11 @@ pub fn check(tree: &Tree, expect: &Expectations<'_>) -> Result<Token, String> {
                 Some(info) => info,
                 None => {
                     let info = verify()?;
-                    let fragment = Some(Arc::new(tree.fragment(assertion)));
-                    cache.insert(
-                        id,
-                        written_key(tree, assertion),
-                        fragment,
-                        *sts,
-                        info.clone(),
-                        expect.now,
-                        skew,
-                    );
+                    let written = Written {
+                        bytes: written_key(tree, assertion),
+                        fragment: Some(Arc::new(tree.fragment(assertion))),
+                    };
+                    cache.insert(id, written, *sts, info.clone(), expect.now, skew);
                     info
                 }
             }
