@@ -89,10 +89,15 @@ impl Facts {
 impl Trace {
     /// Notes the token a request presented.
     pub fn token(&self, cvr: &str, subject: &str, holder_certificate: &[u8], verified: bool) {
+        self.token_thumbprinted(cvr, subject, sha2::Sha256::digest(holder_certificate).into(), verified);
+    }
+
+    /// [`Trace::token`] with the certificate's SHA-256 thumbprint already taken.
+    pub fn token_thumbprinted(&self, cvr: &str, subject: &str, thumbprint: [u8; 32], verified: bool) {
         self.facts.borrow_mut().token = Some(TokenFacts {
             cvr: cvr.to_owned(),
             subject: subject.to_owned(),
-            thumbprint: sha2::Sha256::digest(holder_certificate).into(),
+            thumbprint,
             verified,
         });
     }

@@ -146,18 +146,30 @@ pub fn signature(
             EXC_C14N_TRANSFORM
         });
         canonical.push_str(DIGEST_METHOD);
-        canonical.push_str(&B64.encode(digest));
+        B64.encode_string(digest, &mut canonical);
         canonical.push_str("</ds:DigestValue></ds:Reference>");
     }
     canonical.push_str("</ds:SignedInfo>");
     let signature = key
         .sign_pkcs1_sha256(canonical.as_bytes())
         .map_err(DsigError::Signing)?;
-    Ok(format!(
-        "<ds:Signature xmlns:ds=\"{DS_NS}\"><ds:SignedInfo>{}<ds:SignatureValue>{}</ds:SignatureValue><ds:KeyInfo>{key_info}</ds:KeyInfo></ds:Signature>",
+    let value = B64.encode(signature);
+    let pieces = [
+        "<ds:Signature xmlns:ds=\"",
+        DS_NS,
+        "\"><ds:SignedInfo>",
         &canonical[inner..],
-        B64.encode(signature)
-    ))
+        "<ds:SignatureValue>",
+        &value,
+        "</ds:SignatureValue><ds:KeyInfo>",
+        key_info,
+        "</ds:KeyInfo></ds:Signature>",
+    ];
+    let mut element = String::with_capacity(pieces.iter().map(|p| p.len()).sum());
+    for piece in pieces {
+        element.push_str(piece);
+    }
+    Ok(element)
 }
 
 const SIGNED_INFO_START: &str = "<ds:SignedInfo xmlns:ds=\"http://www.w3.org/2000/09/xmldsig#\">";

@@ -247,10 +247,21 @@ impl Guard<'_> {
     /// Checks the service agreement of `cvr` for `entity_id`, acting through the user system
     /// whose certificate is `certificate` (DER, with its subject) in the token model.
     pub fn check_agreement(&self, cvr: Cvr, entity_id: &str, certificate: Option<(&[u8], &str)>) -> Result<(), String> {
-        let trusted = || certificate.is_some_and(|(der, _)| self.issued_by_trusted_ca(der));
-        let holder = certificate.map(|(der, subject)| SystemCertificate {
+        let certificate = certificate.map(|(der, subject)| (der, sha2::Sha256::digest(der).into(), subject));
+        self.check_agreement_of(cvr, entity_id, certificate)
+    }
+
+    /// [`Guard::check_agreement`] with the certificate's SHA-256 thumbprint already known.
+    fn check_agreement_of(
+        &self,
+        cvr: Cvr,
+        entity_id: &str,
+        certificate: Option<(&[u8], [u8; 32], &str)>,
+    ) -> Result<(), String> {
+        let trusted = || certificate.is_some_and(|(der, _, _)| self.issued_by_trusted_ca(der));
+        let holder = certificate.map(|(_, thumbprint, subject)| SystemCertificate {
             subject,
-            thumbprint: sha2::Sha256::digest(der).into(),
+            thumbprint,
             issued_by_trusted_ca: &trusted,
         });
         self.agreements.check(self.world, cvr, entity_id, holder.as_ref())
@@ -268,8 +279,20 @@ impl Guard<'_> {
         if self.settings.mode == SecurityMode::Off && !has_header {
             return Ok(Presented::default());
         }
-        let tree = xmltree::Tree::parse_with(body, self.limits)
-            .map_err(|e| Fault::sender(version, format!("the request cannot be read: {e}")))?;
+        let tree = match (self.settings.mode, self.assertions) {
+            // A client's assertion, verified before, is put in where the request holds it byte
+            // for byte, not read again: the same tree (see xmltree::Fragment).
+            (SecurityMode::Token | SecurityMode::Strict, Some(cache)) => {
+                let sts = self.keys.sts.public_key().fingerprint();
+                let known = |name: &str, id: Option<&str>| match name == "Assertion" || name.ends_with(":Assertion") {
+                    true => cache.fragment(id?, sts),
+                    false => None,
+                };
+                xmltree::Tree::parse_knowing(body, self.limits, &known)
+            }
+            _ => xmltree::Tree::parse_with(body, self.limits),
+        }
+        .map_err(|e| Fault::sender(version, format!("the request cannot be read: {e}")))?;
         let message_id = wss::message_id(&tree);
         let strictness = match self.settings.mode {
             SecurityMode::Off => {
@@ -278,7 +301,7 @@ impl Guard<'_> {
                     self.note_claimed_caller(cvr.to_string());
                 }
                 if let Some(t) = &token {
-                    self.traced(|trace| trace.token(&t.cvr, &t.subject, &t.holder_certificate, false));
+                    self.traced(|trace| trace.token_thumbprinted(&t.cvr, &t.subject, t.holder_thumbprint, false));
                 }
                 return Ok(Presented { token, message_id });
             }
@@ -305,9 +328,9 @@ impl Guard<'_> {
             fault
         })?;
         if let Ok(cvr) = Cvr::parse(&token.cvr) {
-            self.note_caller(cvr.to_string());
+            self.note_cvr(cvr);
         }
-        self.traced(|t| t.token(&token.cvr, &token.subject, &token.holder_certificate, true));
+        self.traced(|t| t.token_thumbprinted(&token.cvr, &token.subject, token.holder_thumbprint, true));
         Ok(Presented {
             token: Some(token),
             message_id,
@@ -411,10 +434,14 @@ impl Guard<'_> {
         };
         self.note_cvr(caller.cvr);
         let certificate = match (&caller.model, &presented.token) {
-            (SecurityModel::Token, Some(token)) => Some((token.holder_certificate.as_slice(), token.subject.as_str())),
+            (SecurityModel::Token, Some(token)) => Some((
+                token.holder_certificate.as_slice(),
+                token.holder_thumbprint,
+                token.subject.as_str(),
+            )),
             _ => None,
         };
-        self.check_agreement(caller.cvr, entity_id, certificate)
+        self.check_agreement_of(caller.cvr, entity_id, certificate)
             .map_err(|why| Fault::sender(version, format!("ServiceAgreementNotFound: {why}")))?;
         Ok(caller)
     }

@@ -7,8 +7,10 @@
 //! assertion changed in any way (or moved under other declarations) does not match and is
 //! verified in full. A look-up costs one comparison of the assertion's bytes, not a digest of
 //! them nor their canonicalisation; the canonical form's digest (what a message signature's
-//! STR-Transform reference digests) is remembered with the entry. Bounded (each entry keeps a
-//! copy of its assertion, a few KiB for sfstub's tokens), and an entry goes when its
+//! STR-Transform reference digests) is remembered with the entry, and so is the assertion's
+//! subtree ([`Fragment`]), which the reader of the next request carrying the assertion puts
+//! in instead of reading it again. Bounded (each entry keeps a copy of its assertion and its
+//! subtree, ~25 KiB for sfstub's tokens: ~25 MiB when full), and an entry goes when its
 //! assertion expires.
 //!
 //! Only what the STS signed is remembered; what depends on the call — the audience, the
@@ -21,6 +23,7 @@ use std::sync::{Arc, Mutex};
 use chrono::{DateTime, Utc};
 
 use super::keys::{self, CertInfo};
+use super::xmltree::Fragment;
 
 /// The most assertions [`VerifiedAssertions::default`] remembers.
 pub const DEFAULT_CAPACITY: usize = 1024;
@@ -37,6 +40,9 @@ pub struct VerifiedAssertion {
     pub confirmation_method: Option<String>,
     /// The holder-of-key certificate (DER), and what it says or why it cannot be read.
     pub holder: Option<(Vec<u8>, Result<CertInfo, String>)>,
+    /// The SHA-256 of the holder-of-key certificate's DER (what a service agreement pins and
+    /// the journal notes), taken once.
+    pub holder_thumbprint: Option<[u8; 32]>,
     /// The SHA-256 of the assertion's exclusive canonical form.
     pub canonical: [u8; 32],
 }
@@ -45,6 +51,10 @@ impl VerifiedAssertion {
     /// Reads the holder certificate once (strict mode verifies the message with its key).
     /// `canonical` is the digest of the assertion's exclusive canonical form.
     pub fn new(info: super::saml::AssertionInfo, canonical: [u8; 32]) -> VerifiedAssertion {
+        let holder_thumbprint = info
+            .holder_certificate
+            .as_deref()
+            .map(|der| <sha2::Sha256 as sha2::Digest>::digest(der).into());
         let holder = info.holder_certificate.map(|der| {
             let parsed = keys::parse_certificate(&der).map_err(|e| e.to_string());
             (der, parsed)
@@ -58,9 +68,19 @@ impl VerifiedAssertion {
             not_on_or_after: info.not_on_or_after,
             confirmation_method: info.confirmation_method,
             holder,
+            holder_thumbprint,
             canonical,
         }
     }
+}
+
+/// An assertion as the cache keeps it for finding it again.
+pub struct Written {
+    /// Its bytes as written, with the declarations in scope around it (see the module's
+    /// documentation).
+    pub bytes: Vec<u8>,
+    /// Its subtree, for reading a request that carries it.
+    pub fragment: Option<Arc<Fragment>>,
 }
 
 /// The cache of verified assertions, shared by all calls.
@@ -72,18 +92,20 @@ pub struct VerifiedAssertions {
 
 #[derive(Debug, Default)]
 struct Inner {
-    entries: HashMap<Key, Entry>,
-    /// Keys in the order they were added: the oldest goes first when full.
-    order: VecDeque<Key>,
+    /// By the assertion's `ID` (found with the `ID` as the request carries it, without a copy).
+    entries: HashMap<String, Entry>,
+    /// `ID`s in the order they were added: the oldest goes first when full.
+    order: VecDeque<String>,
 }
-
-/// The fingerprint of the STS key that verified an assertion, and the assertion's `ID`.
-type Key = ([u8; 32], String);
 
 #[derive(Debug)]
 struct Entry {
+    /// The fingerprint of the STS key that verified the assertion.
+    sts_key: [u8; 32],
     /// The assertion as written, with the declarations around it ([`VerifiedAssertions::get`]).
     written: Box<[u8]>,
+    /// Its subtree, for reading a request that carries it ([`VerifiedAssertions::fragment`]).
+    fragment: Option<Arc<Fragment>>,
     assertion: Arc<VerifiedAssertion>,
 }
 
@@ -102,40 +124,51 @@ impl VerifiedAssertions {
         }
     }
 
-    /// The assertion with this `id`, written as `written` (its bytes as written, with the
-    /// declarations in scope around it: see the module's documentation), verified with the STS
-    /// key of fingerprint `sts_key`, if remembered and not expired at `now` (allowing `skew`).
-    /// An expired one is forgotten.
+    /// The assertion with this `id` whose bytes as written (with the declarations in scope
+    /// around it: see the module's documentation) `written` finds equal to the remembered ones,
+    /// verified with the STS key of fingerprint `sts_key`, if remembered and not expired at
+    /// `now` (allowing `skew`). An expired one is forgotten. `written` compares the request's
+    /// bytes with the entry's piece by piece, without writing them out.
     pub fn get(
         &self,
         id: &str,
-        written: &[u8],
+        written: impl FnOnce(&[u8]) -> bool,
         sts_key: &[u8; 32],
         now: DateTime<Utc>,
         skew: chrono::Duration,
     ) -> Option<Arc<VerifiedAssertion>> {
-        let key = (*sts_key, id.to_owned());
         let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
-        let entry = inner.entries.get(&key)?;
-        if *entry.written != *written {
+        let entry = inner.entries.get(id)?;
+        if entry.sts_key != *sts_key || !written(&entry.written) {
             return None;
         }
         let found = entry.assertion.clone();
         if found.not_on_or_after.is_some_and(|t| t <= now - skew) {
-            inner.entries.remove(&key);
-            inner.order.retain(|k| *k != key);
+            inner.entries.remove(id);
+            inner.order.retain(|k| k != id);
             return None;
         }
         Some(found)
     }
 
-    /// Remembers a verified assertion with this `id`, written as `written`, forgetting expired
-    /// ones and then the oldest when full. Another assertion remembered under the same `id`
-    /// and STS key is replaced.
+    /// The subtree of the assertion with this `id` verified with the STS key of fingerprint
+    /// `sts_key`, if remembered: a request's reader puts it in where the request holds its
+    /// bytes instead of reading them ([`super::xmltree::Tree::parse_knowing`]). Whether the
+    /// assertion is still valid is [`VerifiedAssertions::get`]'s to say.
+    pub fn fragment(&self, id: &str, sts_key: &[u8; 32]) -> Option<Arc<Fragment>> {
+        let inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        let entry = inner.entries.get(id)?;
+        (entry.sts_key == *sts_key).then(|| entry.fragment.clone())?
+    }
+
+    /// Remembers a verified assertion with this `id`, written as `written`, with its subtree
+    /// `fragment`, forgetting expired
+    /// ones and then the oldest when full. Another assertion remembered under the same `id` is
+    /// replaced.
     pub fn insert(
         &self,
         id: &str,
-        written: Vec<u8>,
+        written: Written,
         sts_key: [u8; 32],
         assertion: Arc<VerifiedAssertion>,
         now: DateTime<Utc>,
@@ -145,9 +178,11 @@ impl VerifiedAssertions {
         if self.capacity == 0 || expired(&assertion) {
             return;
         }
-        let key = (sts_key, id.to_owned());
+        let key = id.to_owned();
         let entry = Entry {
-            written: written.into_boxed_slice(),
+            sts_key,
+            written: written.bytes.into_boxed_slice(),
+            fragment: written.fragment,
             assertion,
         };
         let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
@@ -196,6 +231,7 @@ mod tests {
             not_on_or_after: Some(expires),
             confirmation_method: None,
             holder: None,
+            holder_thumbprint: None,
             canonical: [0; 32],
         })
     }
@@ -213,7 +249,10 @@ mod tests {
         let (id, written) = named(n);
         cache.insert(
             &id,
-            written,
+            Written {
+                bytes: written,
+                fragment: None,
+            },
             [sts; 32],
             assertion(expires),
             now,
@@ -224,7 +263,7 @@ mod tests {
     fn has(cache: &VerifiedAssertions, n: u8, sts: u8, now: DateTime<Utc>) -> bool {
         let (id, written) = named(n);
         cache
-            .get(&id, &written, &[sts; 32], now, chrono::Duration::zero())
+            .get(&id, |w| *w == *written, &[sts; 32], now, chrono::Duration::zero())
             .is_some()
     }
 
@@ -268,30 +307,52 @@ mod tests {
         let cache = VerifiedAssertions::new(4);
         cache.insert(
             "_a",
-            b"<A ID=\"_a\">x</A>".to_vec(),
+            Written {
+                bytes: b"<A ID=\"_a\">x</A>".to_vec(),
+                fragment: None,
+            },
             [0; 32],
             assertion(late),
             now,
             skew,
         );
-        assert!(cache.get("_a", b"<A ID=\"_a\">x</A>", &[0; 32], now, skew).is_some());
+        assert!(
+            cache
+                .get("_a", |w| w == b"<A ID=\"_a\">x</A>", &[0; 32], now, skew)
+                .is_some()
+        );
         // The same ID with other bytes (one changed, one more, one fewer), or other bytes
         // under another ID: not found.
         for other in [&b"<A ID=\"_a\">y</A>"[..], b"<A ID=\"_a\">x</A> ", b"<A ID=\"_a\">x</A"] {
-            assert!(cache.get("_a", other, &[0; 32], now, skew).is_none());
+            assert!(cache.get("_a", |w| w == other, &[0; 32], now, skew).is_none());
         }
-        assert!(cache.get("_b", b"<A ID=\"_a\">x</A>", &[0; 32], now, skew).is_none());
+        assert!(
+            cache
+                .get("_b", |w| w == b"<A ID=\"_a\">x</A>", &[0; 32], now, skew)
+                .is_none()
+        );
         // Another assertion verified under the same ID takes its place.
         cache.insert(
             "_a",
-            b"<A ID=\"_a\">y</A>".to_vec(),
+            Written {
+                bytes: b"<A ID=\"_a\">y</A>".to_vec(),
+                fragment: None,
+            },
             [0; 32],
             assertion(late),
             now,
             skew,
         );
         assert_eq!(cache.len(), 1);
-        assert!(cache.get("_a", b"<A ID=\"_a\">y</A>", &[0; 32], now, skew).is_some());
-        assert!(cache.get("_a", b"<A ID=\"_a\">x</A>", &[0; 32], now, skew).is_none());
+        assert!(
+            cache
+                .get("_a", |w| w == b"<A ID=\"_a\">y</A>", &[0; 32], now, skew)
+                .is_some()
+        );
+        assert!(
+            cache
+                .get("_a", |w| w == b"<A ID=\"_a\">x</A>", &[0; 32], now, skew)
+                .is_none()
+        );
     }
 }

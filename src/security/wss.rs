@@ -12,7 +12,7 @@ use super::crypto::{PrivateKey, PublicKey};
 use super::dsig::{self, DS_NS, DsigError, SIGNATURE_PLACEHOLDER, SignReference};
 use super::keys::{self, CertInfo};
 use super::saml::{self, HOLDER_OF_KEY, SAML_NS};
-use super::verified::{VerifiedAssertion, VerifiedAssertions};
+use super::verified::{VerifiedAssertion, VerifiedAssertions, Written};
 use super::xmltree::{self, NodeId, Tree};
 use crate::soap::xml::escape;
 use crate::soap::{ResponseAddressing, SoapVersion};
@@ -154,6 +154,8 @@ pub struct Token {
     /// The client certificate's subject, as the assertion names it.
     pub subject: String,
     pub holder_certificate: Vec<u8>,
+    /// The SHA-256 of `holder_certificate`.
+    pub holder_thumbprint: [u8; 32],
     pub assertion_id: String,
 }
 
@@ -194,10 +196,12 @@ pub fn read_unverified(tree: &Tree) -> Option<Token> {
     let security = tree.child(header(tree)?, WSSE_NS, "Security")?;
     let assertion = tree.child(security, SAML_NS, "Assertion")?;
     let info = saml::read(tree, assertion).ok()?;
+    let holder_certificate = info.holder_certificate.unwrap_or_default();
     Some(Token {
         cvr: info.cvr?,
         subject: info.subject,
-        holder_certificate: info.holder_certificate.unwrap_or_default(),
+        holder_thumbprint: Sha256::digest(&holder_certificate).into(),
+        holder_certificate,
         assertion_id: info.id,
     })
 }
@@ -243,11 +247,15 @@ pub fn check(tree: &Tree, expect: &Expectations<'_>) -> Result<Token, String> {
         None => verify()?,
         Some(cache) => {
             let id = tree.attribute(assertion, None, "ID").unwrap_or("");
-            let written = written_key(tree, assertion);
-            match cache.get(id, &written, sts, expect.now, skew) {
+            let written = |remembered: &[u8]| written_equal(tree, assertion, remembered);
+            match cache.get(id, written, sts, expect.now, skew) {
                 Some(info) => info,
                 None => {
                     let info = verify()?;
+                    let written = Written {
+                        bytes: written_key(tree, assertion),
+                        fragment: Some(Arc::new(tree.fragment(assertion))),
+                    };
                     cache.insert(id, written, *sts, info.clone(), expect.now, skew);
                     info
                 }
@@ -307,6 +315,7 @@ pub fn check(tree: &Tree, expect: &Expectations<'_>) -> Result<Token, String> {
         cvr,
         subject: info.subject.clone(),
         holder_certificate: holder.clone(),
+        holder_thumbprint: info.holder_thumbprint.unwrap_or_else(|| Sha256::digest(holder).into()),
         assertion_id: info.id.clone(),
     })
 }
@@ -330,6 +339,27 @@ fn written_key(tree: &Tree, assertion: NodeId) -> Vec<u8> {
     written.extend_from_slice(&u64::MAX.to_le_bytes());
     written.extend_from_slice(source.as_bytes());
     written
+}
+
+/// Whether `remembered` is [`written_key`] of `assertion`, compared piece by piece without
+/// writing the key out.
+fn written_equal(tree: &Tree, assertion: NodeId, remembered: &[u8]) -> bool {
+    let mut rest = remembered;
+    let mut take = |bytes: &[u8]| match rest.strip_prefix(bytes) {
+        Some(after) => {
+            rest = after;
+            true
+        }
+        None => false,
+    };
+    for (prefix, uri) in tree.inherited_declarations(assertion) {
+        for part in [prefix, uri] {
+            if !(take(&(part.len() as u64).to_le_bytes()) && take(part.as_bytes())) {
+                return false;
+            }
+        }
+    }
+    take(&u64::MAX.to_le_bytes()) && rest == tree.source(assertion).as_bytes()
 }
 
 /// Reads the assertion and verifies the STS's signature on it. `canonical` is the digest of its
@@ -463,9 +493,24 @@ pub fn signed_response(
 ) -> Result<Vec<u8>, DsigError> {
     let body = std::str::from_utf8(body_content).map_err(|e| DsigError::Malformed(e.to_string()))?;
     let soap = version.namespace();
-    let declarations =
-        format!("xmlns:soap=\"{soap}\" xmlns:wsa=\"{WSA_NS}\" xmlns:wsse=\"{WSSE_NS}\" xmlns:wsu=\"{WSU_NS}\"");
-    let body_element = format!("<soap:Body {declarations} wsu:Id=\"_body\">{body}</soap:Body>");
+    // The envelope's declarations, written once here and in the envelope.
+    let mut declarations = String::with_capacity(256);
+    for (prefix, uri) in [("soap", soap), ("wsa", WSA_NS), ("wsse", WSSE_NS), ("wsu", WSU_NS)] {
+        if !declarations.is_empty() {
+            declarations.push(' ');
+        }
+        declarations.push_str("xmlns:");
+        declarations.push_str(prefix);
+        declarations.push_str("=\"");
+        declarations.push_str(uri);
+        declarations.push('"');
+    }
+    let mut body_element = String::with_capacity(body.len() + declarations.len() + 48);
+    body_element.push_str("<soap:Body ");
+    body_element.push_str(&declarations);
+    body_element.push_str(" wsu:Id=\"_body\">");
+    body_element.push_str(body);
+    body_element.push_str("</soap:Body>");
     let body_tree = Tree::parse(body_element.as_bytes())?;
     // The addressing headers: identifier, local name, text.
     let mut parts: Vec<(&str, &str, &str)> = Vec::with_capacity(3);
@@ -499,17 +544,44 @@ pub fn signed_response(
     let created = saml::instant(now);
     let expires = saml::instant(now + Duration::minutes(5));
     let mut canonical = vec![body_tree.exc_c14n(body_tree.root(), None, &[])];
-    let mut headers = String::new();
+    let mut headers = String::with_capacity(512);
     for &(id, name, value) in &parts {
-        headers.push_str(&format!("<wsa:{name} wsu:Id=\"{id}\">{}</wsa:{name}>", escape(value)));
+        for piece in [
+            "<wsa:",
+            name,
+            " wsu:Id=\"",
+            id,
+            "\">",
+            &escape(value),
+            "</wsa:",
+            name,
+            ">",
+        ] {
+            headers.push_str(piece);
+        }
         canonical.push(addressing_canonical(name, id, value));
     }
-    canonical.push(
-        format!(
-            "<wsu:Timestamp xmlns:wsu=\"{WSU_NS}\" wsu:Id=\"_timestamp\"><wsu:Created>{created}</wsu:Created><wsu:Expires>{expires}</wsu:Expires></wsu:Timestamp>"
-        )
-        .into_bytes(),
-    );
+    // The Timestamp: its content as written in the envelope, and its canonical form.
+    let mut times = String::with_capacity(128);
+    for piece in [
+        "<wsu:Created>",
+        &created,
+        "</wsu:Created><wsu:Expires>",
+        &expires,
+        "</wsu:Expires></wsu:Timestamp>",
+    ] {
+        times.push_str(piece);
+    }
+    let mut timestamp = Vec::with_capacity(256);
+    for piece in [
+        "<wsu:Timestamp xmlns:wsu=\"",
+        WSU_NS,
+        "\" wsu:Id=\"_timestamp\">",
+        &times,
+    ] {
+        timestamp.extend_from_slice(piece.as_bytes());
+    }
+    canonical.push(timestamp);
     let digests: Vec<(&SignReference, [u8; 32])> = references
         .iter()
         .zip(&canonical)
@@ -520,14 +592,33 @@ pub fn signed_response(
     }
     let signature = dsig::signature(&digests, signer.key, RESPONSE_KEY_INFO)?;
     let must_understand = if version == SoapVersion::V12 { "true" } else { "1" };
-    let envelope = format!(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?><soap:Envelope {declarations}><soap:Header>{headers}\
-<wsse:Security soap:mustUnderstand=\"{must_understand}\"><wsu:Timestamp wsu:Id=\"_timestamp\"><wsu:Created>{created}</wsu:Created><wsu:Expires>{expires}</wsu:Expires></wsu:Timestamp>\
-<wsse:BinarySecurityToken wsu:Id=\"_service_certificate\" ValueType=\"{X509V3}\" EncodingType=\"{BASE64_BINARY}\">{cert}</wsse:BinarySecurityToken>{signature}</wsse:Security>\
-</soap:Header><soap:Body wsu:Id=\"_body\">{body}</soap:Body></soap:Envelope>",
-        cert = signer.certificate_base64,
-    );
-    Ok(envelope.into_bytes())
+    let cert = signer.certificate_base64;
+    let pieces = [
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?><soap:Envelope ",
+        &declarations,
+        "><soap:Header>",
+        &headers,
+        "<wsse:Security soap:mustUnderstand=\"",
+        must_understand,
+        "\"><wsu:Timestamp wsu:Id=\"_timestamp\">",
+        &times,
+        "<wsse:BinarySecurityToken wsu:Id=\"_service_certificate\" ValueType=\"",
+        X509V3,
+        "\" EncodingType=\"",
+        BASE64_BINARY,
+        "\">",
+        cert,
+        "</wsse:BinarySecurityToken>",
+        &signature,
+        "</wsse:Security></soap:Header><soap:Body wsu:Id=\"_body\">",
+        body,
+        "</soap:Body></soap:Envelope>",
+    ];
+    let mut envelope = Vec::with_capacity(pieces.iter().map(|p| p.len()).sum());
+    for piece in pieces {
+        envelope.extend_from_slice(piece.as_bytes());
+    }
+    Ok(envelope)
 }
 
 /// The exclusive canonical form of the addressing header `<wsa:{name} wsu:Id="{id}">` holding
@@ -776,6 +867,25 @@ mod tests {
                 && k1 == k2
             {
                 prop_assert_eq!(c1, c2, "{} / {}", one, other);
+            }
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn the_piecewise_comparison_is_the_comparison_of_the_keys(one in holder(), other in holder()) {
+            let found = |xml: &str| {
+                let tree = Tree::parse(xml.as_bytes()).ok()?;
+                let a = tree
+                    .descendants(tree.root())
+                    .into_iter()
+                    .find(|&n| tree.element(n).local_name() == "A")?;
+                Some((tree, a))
+            };
+            if let (Some((t1, a1)), Some((t2, a2))) = (found(&one), found(&other)) {
+                let k2 = written_key(&t2, a2);
+                prop_assert_eq!(written_equal(&t1, a1, &k2), written_key(&t1, a1) == k2, "{} / {}", one, other);
+                prop_assert!(written_equal(&t1, a1, &written_key(&t1, a1)));
             }
         }
     }

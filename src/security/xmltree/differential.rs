@@ -420,3 +420,79 @@ fn most_generated_documents_are_well_formed() {
     }
     assert!(parsed > 200, "only {parsed} of 500 parse");
 }
+
+/// Reads `doc` offering `fragment` at every start tag, and holds the tree to the oracle.
+fn knowing(doc: &str, limits: Limits, fragment: &std::sync::Arc<super::Fragment>) -> Result<(), TestCaseError> {
+    let known = |_: &str, _: Option<&str>| Some(fragment.clone());
+    let new = Tree::parse_knowing(doc.as_bytes(), limits, &known);
+    let old = oracle::Tree::parse_with(doc.as_bytes(), limits);
+    match (new, old) {
+        (Ok(new), Ok(old)) => same(&new, &old),
+        (Err(new), Err(old)) => {
+            prop_assert_eq!(new, old);
+            Ok(())
+        }
+        (new, old) => {
+            prop_assert!(false, "{doc:?}: the tree gives {new:?}, the oracle {old:?}");
+            Ok(())
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2000))]
+
+    /// A fragment of one element of a document, offered at every start tag while reading the
+    /// document again (within other limits), and while reading the element twice under other
+    /// declarations: put in or not, the tree is the oracle's.
+    #[test]
+    fn a_tree_read_with_a_known_fragment_reads_as_its_oracle(
+        doc in document(),
+        limits in limits(),
+        pick in any::<usize>(),
+        around in prop::sample::select(&["", " xmlns:a=\"urn:a\"", " xmlns:a=\"urn:b\" xmlns=\"urn:d\"", " a:Id=\"i1\""][..]),
+    ) {
+        let Ok(tree) = Tree::parse(doc.as_bytes()) else { return Ok(()) };
+        let elements: Vec<NodeId> = std::iter::once(tree.root()).chain(tree.descendants(tree.root())).collect();
+        let element = elements[pick % elements.len()];
+        let fragment = std::sync::Arc::new(tree.fragment(element));
+        knowing(&doc, limits, &fragment)?;
+        knowing(&doc, Limits::default(), &fragment)?;
+        let source = tree.source(element);
+        knowing(&format!("<w{around}>{source}<x>{source}</x></w>"), limits, &fragment)?;
+        knowing(&format!("<w{around}>{source}<x>{source}</x></w>"), Limits::default(), &fragment)?;
+    }
+}
+
+/// The fragments offered above are put in for a good share of the documents (not for those
+/// the plain reader leaves to quick-xml, which reads everything), so the proptest compares
+/// trees that were put together, not only trees read in full.
+#[test]
+fn most_offered_fragments_are_put_in() {
+    use proptest::strategy::ValueTree;
+    use proptest::test_runner::TestRunner;
+    let mut runner = TestRunner::deterministic();
+    let strategy = (document(), any::<usize>());
+    let (mut read, mut put) = (0, 0);
+    for _ in 0..500 {
+        let (doc, pick) = strategy.new_tree(&mut runner).unwrap().current();
+        let Ok(tree) = Tree::parse(doc.as_bytes()) else {
+            continue;
+        };
+        let elements: Vec<NodeId> = std::iter::once(tree.root())
+            .chain(tree.descendants(tree.root()))
+            .collect();
+        let fragment = std::sync::Arc::new(tree.fragment(elements[pick % elements.len()]));
+        let before = super::fragment::PUT.with(|p| p.get());
+        let known = |_: &str, _: Option<&str>| Some(fragment.clone());
+        assert!(
+            Tree::parse_knowing(doc.as_bytes(), Limits::default(), &known).is_ok(),
+            "{doc:?}"
+        );
+        read += 1;
+        if super::fragment::PUT.with(|p| p.get()) > before {
+            put += 1;
+        }
+    }
+    assert!(put * 4 > read, "put in for {put} of {read} documents");
+}

@@ -17,7 +17,9 @@
 //! A document is read by the tree's own reader for plain XML ([`plain`]: no quick-xml events,
 //! no attribute iterator) and, when it holds anything else or breaks a rule, by quick-xml
 //! from the start, which gives every error; both hand what they read to one [`Reading`], and
-//! the differential proptest holds the tree to the oracle whichever reads it.
+//! the differential proptest holds the tree to the oracle whichever reads it. The plain reader
+//! can also be given subtrees read before ([`Fragment`]), which it puts in where the document
+//! holds the same bytes under the same declarations (a client's token, reused for hours).
 //!
 //! Reading and canonicalisation are linear in the input: every start tag is checked against
 //! the request [`Limits`] (depth, attributes, namespace declarations in scope) as it is read,
@@ -27,12 +29,14 @@
 mod c14n;
 #[cfg(test)]
 mod differential;
+mod fragment;
 #[cfg(test)]
 mod oracle;
 mod plain;
 
 use std::borrow::Cow;
 
+pub use fragment::{Fragment, Known};
 use quick_xml::events::Event;
 use quick_xml::reader::Reader;
 
@@ -322,10 +326,20 @@ impl Tree {
     /// `\n` and attribute values as XML prescribes, so canonical output matches what any
     /// conforming parser would see.
     pub fn parse_with(input: &[u8], limits: Limits) -> Result<Tree, XmlError> {
+        Tree::read(input, limits, None)
+    }
+
+    /// [`Tree::parse_with`], putting in the `known` fragments where the document holds them
+    /// ([`Fragment`]): the same tree, and the same errors, with less reading.
+    pub fn parse_knowing(input: &[u8], limits: Limits, known: Known<'_>) -> Result<Tree, XmlError> {
+        Tree::read(input, limits, Some(known))
+    }
+
+    fn read(input: &[u8], limits: Limits, known: Option<Known<'_>>) -> Result<Tree, XmlError> {
         refuse_forbidden_characters(input)?;
         let document = std::str::from_utf8(input).map_err(|e| XmlError(format!("the document is not UTF-8: {e}")))?;
         let document = normalise_line_ends(document);
-        match plain::read(&document, limits) {
+        match plain::read(&document, limits, known) {
             Some(tree) => Ok(tree),
             None => read_with_quick_xml(&document, limits),
         }

@@ -22,6 +22,7 @@
 
 use memchr::{memchr2, memchr3, memmem};
 
+use super::fragment::Known;
 use super::{Reading, Span, Tree};
 use crate::soap::Limits;
 use crate::soap::plain::{TagStep, comment_end, instruction_end, name_at, reference_at, tag_step};
@@ -31,7 +32,9 @@ const MAX_TAG_ATTRIBUTES: usize = 16;
 
 /// Reads `document` (line ends normalised) into a tree as the quick-xml pass would; `None`
 /// when the document is not one read here or that pass would refuse it.
-pub(super) fn read(document: &str, limits: Limits) -> Option<Tree> {
+/// With `known` fragments, an element written as one of them is put in, not read
+/// ([`super::fragment`]).
+pub(super) fn read(document: &str, limits: Limits, known: Option<Known<'_>>) -> Option<Tree> {
     let bytes = document.as_bytes();
     let mut reading = Reading::new(document);
     // The namespace declarations each open element makes, and the sum of them.
@@ -99,6 +102,20 @@ pub(super) fn read(document: &str, limits: Limits) -> Option<Tree> {
                     || in_scope + declarations > limits.max_namespaces
                 {
                     return None;
+                }
+                if let Some(known) = known {
+                    let name = &document[at + 1..name_end];
+                    let id = reading.raw.iter().find_map(|&(k, v)| {
+                        let (k, v) = (k?, v?);
+                        (&document[k.start..k.end] == "ID").then(|| &document[v.start..v.end])
+                    });
+                    if let Some(fragment) = known(name, id)
+                        && let Some((id, after)) = reading.put(&fragment, at, limits, declared.len(), in_scope)
+                    {
+                        root.get_or_insert(id);
+                        at = after;
+                        continue;
+                    }
                 }
                 let source = Span { start: at, end };
                 let id = reading.open(&bytes[at + 1..name_end], source, empty).ok()?;
