@@ -165,11 +165,7 @@ pub fn signature(
         key_info,
         "</ds:KeyInfo></ds:Signature>",
     ];
-    let mut element = String::with_capacity(pieces.iter().map(|p| p.len()).sum());
-    for piece in pieces {
-        element.push_str(piece);
-    }
-    Ok(element)
+    Ok(pieces.concat())
 }
 
 const SIGNED_INFO_START: &str = "<ds:SignedInfo xmlns:ds=\"http://www.w3.org/2000/09/xmldsig#\">";

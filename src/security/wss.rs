@@ -614,11 +614,7 @@ pub fn signed_response(
         body,
         "</soap:Body></soap:Envelope>",
     ];
-    let mut envelope = Vec::with_capacity(pieces.iter().map(|p| p.len()).sum());
-    for piece in pieces {
-        envelope.extend_from_slice(piece.as_bytes());
-    }
-    Ok(envelope)
+    Ok(pieces.concat().into_bytes())
 }
 
 /// The exclusive canonical form of the addressing header `<wsa:{name} wsu:Id="{id}">` holding
