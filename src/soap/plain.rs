@@ -153,7 +153,7 @@ fn next_markup(rest: &[u8]) -> Option<usize> {
 /// for each end tag cost more than the compare of a name this short (~200 instructions a
 /// request, callgrind on examples/request_cost).
 #[inline(always)]
-fn same_name(a: &[u8], b: &[u8]) -> bool {
+pub(crate) fn same_name(a: &[u8], b: &[u8]) -> bool {
     if a.len() != b.len() {
         return false;
     }

@@ -18,6 +18,7 @@
 
 use super::lex::{self, Token};
 use super::*;
+use crate::soap::plain::same_name;
 use crate::xsd::builtin::Builtin;
 use crate::xsd::model::{MaxOccurs, Particle, Term};
 use crate::xsd::simple::plainly_valid_value;
@@ -368,13 +369,13 @@ impl<'a> Pass<'_, 'a> {
         let set = self.set;
         let Some(parent) = self.frames.last_mut() else {
             let plan = self.plans.elements.get(expected.0 as usize).copied().flatten()?;
-            let named = lex::same(set.element(expected).name.local.as_bytes(), local.as_bytes());
+            let named = same_name(set.element(expected).name.local.as_bytes(), local.as_bytes());
             return (plan.ns == ns && named).then_some(expected);
         };
         let TypePlan::Sequence { slots, .. } = &self.plans.types[parent.type_id.0 as usize] else {
             return None;
         };
-        let is = |s: &Slot| s.ns == ns && lex::same(set.element(s.element).name.local.as_bytes(), local.as_bytes());
+        let is = |s: &Slot| s.ns == ns && same_name(set.element(s.element).name.local.as_bytes(), local.as_bytes());
         let from = if parent.started {
             let s = slots.get(parent.slot as usize)?;
             if s.max.allows_more(parent.count) && is(s) {

@@ -9,6 +9,8 @@
 //! Cost: every byte is looked at a bounded number of times (a tag's bytes twice: once for its
 //! `>`, once for its name), so reading is linear in the input.
 
+use crate::soap::plain::same_name;
+
 /// What the reader found at a position.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Token<'a> {
@@ -105,7 +107,7 @@ impl<'a> Lexer<'a> {
                     && let after = pos + 2 + open.len()
                     && bytes
                         .get(pos + 2..after)
-                        .is_some_and(|name| same(name, open.as_bytes()))
+                        .is_some_and(|name| same_name(name, open.as_bytes()))
                     && bytes.get(after) == Some(&b'>')
                 {
                     self.open.pop();
@@ -201,28 +203,6 @@ fn word(chunk: &[u8]) -> u64 {
 #[inline(always)]
 fn below(x: u64, n: u8) -> u64 {
     x.wrapping_sub(ONES * u64::from(n)) & !x & HIGHS
-}
-
-/// Whether `a` and `b` are the same bytes: compared eight at a time in place (names are
-/// short; a library comparison costs more to call than to run).
-#[inline(always)]
-pub(super) fn same(a: &[u8], b: &[u8]) -> bool {
-    let n = a.len();
-    if n != b.len() {
-        return false;
-    }
-    if n < 8 {
-        return a.iter().zip(b).all(|(x, y)| x == y);
-    }
-    let mut at = 0;
-    while at + 8 < n {
-        if word(&a[at..at + 8]) != word(&b[at..at + 8]) {
-            return false;
-        }
-        at += 8;
-    }
-    // The last eight bytes (overlapping the words before when `n` is not a multiple of 8).
-    word(&a[n - 8..]) == word(&b[n - 8..])
 }
 
 /// Where the start tag name at `from` ends: the first byte of [`NAME_STOP`] from there on
@@ -626,13 +606,13 @@ mod tests {
         );
         runner
             .run(&pair, |(a, b)| {
-                prop_assert_eq!(same(&a, &b), a == b);
-                prop_assert!(same(&a, &a));
+                prop_assert_eq!(same_name(&a, &b), a == b);
+                prop_assert!(same_name(&a, &a));
                 // Equal but for one byte, anywhere.
                 for i in 0..a.len() {
                     let mut c = a.clone();
                     c[i] ^= 1;
-                    prop_assert!(!same(&a, &c));
+                    prop_assert!(!same_name(&a, &c));
                 }
                 Ok(())
             })
