@@ -277,8 +277,14 @@ impl App {
 
     /// Builds the world of `scenario`, serves it and marks the app ready.
     pub fn build(&self, scenario: Scenario) {
-        self.swap(self.prepared(Loaded::new(scenario)));
+        self.build_world(scenario);
         self.set_ready(true);
+    }
+
+    /// Builds the world of `scenario` and serves it, leaving the app as ready or not as it was
+    /// (`serve` marks it ready once the thread that built it has ended).
+    pub fn build_world(&self, scenario: Scenario) {
+        self.swap(self.prepared(Loaded::new(scenario)));
     }
 
     /// A freshly built world made ready for this app's settings: the schemas of `--contracts
