@@ -38,6 +38,24 @@ fn read_status(reader: &mut impl BufRead) -> u16 {
     status
 }
 
+/// Once the banner is out no thread is left to end on its own later: the world is built on a
+/// thread that has ended by then. Built on tokio's blocking pool, its thread lingered 10 s and
+/// gave the allocator's pages back when it ended, in the middle of a load run (issue 12).
+#[test]
+fn once_ready_no_thread_is_left_to_end_later() {
+    let server = Running::start(&["--security", "off"], Stderr::Captured);
+    let names = server.thread_names();
+    // tokio names its workers and its blocking pool's threads alike; it runs one worker per
+    // core the process may use.
+    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+    let tokio = names.iter().filter(|n| n.starts_with("tokio-")).count();
+    assert_eq!(tokio, cores, "one tokio thread per core ({cores}), no other: {names:?}");
+    assert!(
+        !names.iter().any(|n| n == "sfstub-build"),
+        "the build thread has ended: {names:?}"
+    );
+}
+
 #[test]
 fn slow_uploads_hold_no_more_memory_than_they_send() {
     let server = Running::start(&[], Stderr::Captured);

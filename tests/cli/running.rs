@@ -115,6 +115,17 @@ impl Running {
             .unwrap_or_else(|| panic!("no {field} in {status}"))
     }
 
+    /// The names of the process's threads (/proc/PID/task/*/comm, at most 15 bytes each).
+    pub fn thread_names(&self) -> Vec<String> {
+        let tasks = std::fs::read_dir(format!("/proc/{}/task", self.child.id())).expect("/proc/PID/task");
+        let mut names: Vec<String> = tasks
+            .filter_map(|task| std::fs::read_to_string(task.ok()?.path().join("comm")).ok())
+            .map(|name| name.trim_end().to_owned())
+            .collect();
+        names.sort();
+        names
+    }
+
     /// The soft and hard "Max open files" of the process.
     pub fn open_files_limit(&self) -> (u64, u64) {
         let limits = std::fs::read_to_string(format!("/proc/{}/limits", self.child.id())).expect("/proc/PID/limits");
