@@ -20,7 +20,7 @@ use quick_xml::reader::Reader;
 use serde::{Deserialize, Serialize};
 
 use crate::security::SecurityMode;
-use crate::soap::{Envelope, Fault, SoapVersion};
+use crate::soap::{Envelope, Fault, SoapVersion, plain};
 pub use profiles::{CprRule, OperationSpec, Profile};
 
 /// What sfstub does with findings (`--conformance`).
@@ -546,8 +546,62 @@ impl HeaderScan {
         }
     }
 
-    /// Reads `content`, the Header's content found at byte `start` of the request.
+    /// Reads `content`, the Header's content found at byte `start` of the request: by
+    /// [`HeaderScan::read_plain`] when it is of the plain kind clients send, else with quick-xml
+    /// ([`HeaderScan::read_with_quick_xml`]).
     fn read(content: &[u8], start: usize) -> HeaderScan {
+        HeaderScan::read_plain(content, start).unwrap_or_else(|| HeaderScan::read_with_quick_xml(content, start))
+    }
+
+    /// [`HeaderScan::read_with_quick_xml`]'s reading of `content`, by byte scans over the
+    /// borrowed bytes (no copy, no events): the Header's children's tags, the text of the
+    /// WS-Addressing ones, and the subtree of any other child passed over by finding its end
+    /// tag. `None` for anything but the plain kind of XML the envelope reader's
+    /// [`crate::soap::plain`] reads (a reference in an addressing header's text, a CDATA section
+    /// outside a skipped subtree, a DOCTYPE, a tag or attribute written otherwise, a declaration
+    /// of `xml` or `xmlns`, a name not read there, an end tag that does not close what is open):
+    /// quick-xml then reads it all. Each byte is looked at a bounded number of times (a tag's
+    /// name once to read it and once more to compare its end tag's), so the scan is linear in
+    /// the content. (The quick-xml reading copied the ~9 KB Header of a signed request and
+    /// read the `wsse:Security` subtree through quick-xml's `read_to_end`: ~82 000 instructions
+    /// a token call, callgrind on examples/token_cost.)
+    fn read_plain(content: &[u8], start: usize) -> Option<HeaderScan> {
+        let mut scan = HeaderScan::default();
+        let mut pos = 0;
+        // Text between the children is not read.
+        while let Some(i) = memchr::memchr(b'<', &content[pos..]) {
+            let lt = pos + i;
+            match content.get(lt + 1)? {
+                b'!' => pos = plain::comment_end(content, lt)?,
+                b'?' | b'/' => return None,
+                _ => {
+                    let tag = PlainTag::at(content, lt)?;
+                    let local = std::str::from_utf8(&content[tag.local.clone()]).ok()?;
+                    let at = start + lt;
+                    let addressing = tag.is_wsa && ADDRESSING.contains(&local);
+                    scan.children.push(local.to_owned());
+                    pos = match (tag.empty, addressing) {
+                        (true, true) => {
+                            scan.addressing.push((local.to_owned(), String::new(), at));
+                            tag.after
+                        }
+                        (true, false) => tag.after,
+                        (false, true) => {
+                            let (text, after) = addressing_text(content, &tag)?;
+                            scan.addressing.push((local.to_owned(), text, at));
+                            after
+                        }
+                        (false, false) => skip_subtree(content, tag.name, tag.after)?,
+                    };
+                }
+            }
+        }
+        Some(scan)
+    }
+
+    /// Reads `content` with quick-xml, as [`HeaderScan::read`] does when
+    /// [`HeaderScan::read_plain`] does not.
+    fn read_with_quick_xml(content: &[u8], start: usize) -> HeaderScan {
         let mut scan = HeaderScan::default();
         // The content may hold several elements: give it one root. Prefixes declared on the
         // Envelope stay unresolved here, so namespaces are read where declared and otherwise
@@ -584,8 +638,7 @@ impl HeaderScan {
                         resolver.pop();
                         let local = String::from_utf8_lossy(e.local_name().as_ref()).into_owned();
                         let at = start + offset.saturating_sub(b"<Header>".len());
-                        let addressing = is_wsa
-                            && ["Action", "MessageID", "To", "ReplyTo", "From", "RelatesTo"].contains(&local.as_str());
+                        let addressing = is_wsa && ADDRESSING.contains(&local.as_str());
                         if addressing {
                             if empty {
                                 scan.addressing.push((local.clone(), String::new(), at));
@@ -624,6 +677,178 @@ impl HeaderScan {
             }
         }
         scan
+    }
+}
+
+/// The local names of the WS-Addressing headers [`HeaderScan`] reads the text of.
+const ADDRESSING: [&str; 6] = ["Action", "MessageID", "To", "ReplyTo", "From", "RelatesTo"];
+
+/// A start tag read by [`HeaderScan::read_plain`].
+struct PlainTag<'a> {
+    /// The qualified name as written.
+    name: &'a [u8],
+    /// Where the local name is in the content.
+    local: std::ops::Range<usize>,
+    /// Past the tag's `>`.
+    after: usize,
+    empty: bool,
+    /// Whether quick-xml's resolver, knowing only the declarations on this tag, puts the
+    /// element in the WS-Addressing namespace or leaves its prefix unresolved (bound on the
+    /// Envelope: the local name then decides).
+    is_wsa: bool,
+}
+
+impl<'a> PlainTag<'a> {
+    /// The start tag whose `<` is at `lt`; `None` unless it is of the plain kind (see
+    /// [`HeaderScan::read_plain`]).
+    fn at(bytes: &'a [u8], lt: usize) -> Option<PlainTag<'a>> {
+        let (name_end, colon) = plain::name_at(bytes, lt + 1)?;
+        let prefix = colon.map(|c| &bytes[lt + 1..c]);
+        if matches!(prefix, Some(b"xml" | b"xmlns")) {
+            return None;
+        }
+        // The declaration of the element's own prefix (or the default namespace), if on the tag.
+        let mut own: Option<&[u8]> = None;
+        let mut at = name_end;
+        let (after, empty) = loop {
+            let (key_start, key_end, quote) = match plain::tag_step(bytes, at)? {
+                plain::TagStep::End { after, empty } => break (after, empty),
+                plain::TagStep::Attribute {
+                    start, key_end, quote, ..
+                } => (start, key_end, quote),
+            };
+            let value_start = key_end + 2;
+            let value_end = value_start + memchr::memchr(quote, bytes.get(value_start..)?)?;
+            let value = &bytes[value_start..value_end];
+            if value.contains(&b'<') {
+                return None;
+            }
+            let declared = match &bytes[key_start..key_end] {
+                b"xmlns" => Some(None),
+                key => key.strip_prefix(b"xmlns:").map(Some),
+            };
+            if let Some(declared) = declared {
+                // What quick-xml's resolver refuses, or reads otherwise than as written.
+                if matches!(declared, Some(b"xml" | b"xmlns"))
+                    || value.contains(&b'&')
+                    || (declared.is_some() && value.is_empty())
+                    || value == b"http://www.w3.org/XML/1998/namespace"
+                    || value == b"http://www.w3.org/2000/xmlns/"
+                {
+                    return None;
+                }
+                if declared == prefix {
+                    if own.is_some() {
+                        return None;
+                    }
+                    own = Some(value);
+                }
+            }
+            at = value_end + 1;
+        };
+        let is_wsa = match (prefix, own) {
+            (_, Some(namespace)) => namespace == WSA_NS.as_bytes(),
+            (Some(_), None) => true,
+            (None, None) => false,
+        };
+        Some(PlainTag {
+            name: &bytes[lt + 1..name_end],
+            local: colon.map_or(lt + 1, |c| c + 1)..name_end,
+            after,
+            empty,
+            is_wsa,
+        })
+    }
+}
+
+/// The end tag of `open` at `lt`, if it is one written `</name>`: past its `>`.
+fn end_tag(bytes: &[u8], lt: usize, open: &[u8]) -> Option<usize> {
+    let name_end = lt + 2 + open.len();
+    (plain::same_name(bytes.get(lt + 2..name_end)?, open) && bytes.get(name_end) == Some(&b'>')).then_some(name_end + 1)
+}
+
+/// The text of the addressing header `tag` (its own text, not its children's; comments left
+/// out) and where its end tag ends; `None` for a reference, a CDATA section or an instruction
+/// in it (see [`HeaderScan::read_plain`]).
+fn addressing_text(bytes: &[u8], tag: &PlainTag<'_>) -> Option<(String, usize)> {
+    let mut text = String::new();
+    let mut pos = tag.after;
+    loop {
+        let lt = pos + memchr::memchr(b'<', bytes.get(pos..)?)?;
+        let run = &bytes[pos..lt];
+        if run.contains(&b'&') {
+            return None;
+        }
+        text.push_str(std::str::from_utf8(run).ok()?);
+        pos = match bytes.get(lt + 1)? {
+            b'!' => plain::comment_end(bytes, lt)?,
+            b'?' => return None,
+            b'/' => return Some((text, end_tag(bytes, lt, tag.name)?)),
+            _ => {
+                let (name_end, _) = plain::name_at(bytes, lt + 1)?;
+                let (after, empty) = tag_end(bytes, name_end)?;
+                match empty {
+                    true => after,
+                    false => skip_subtree(bytes, &bytes[lt + 1..name_end], after)?,
+                }
+            }
+        };
+    }
+}
+
+/// Past the end tag that closes the element `name` whose start tag ends at `after`, its subtree passed over (comments, CDATA sections and
+/// instructions in it included; of a tag in it only its name and end are read, as quick-xml
+/// passes over it); `None` for a DOCTYPE, a name not read by [`plain::name_at`], an end tag
+/// not written `</name>` or not closing what is open (see [`HeaderScan::read_plain`]).
+fn skip_subtree(bytes: &[u8], name: &[u8], after: usize) -> Option<usize> {
+    let mut open: Vec<&[u8]> = Vec::with_capacity(16);
+    open.push(name);
+    let mut pos = after;
+    loop {
+        // Tags mostly follow one another in a signed request's Security header: a `<` right
+        // here is taken without a search.
+        let lt = match bytes.get(pos)? {
+            b'<' => pos,
+            _ => pos + memchr::memchr(b'<', &bytes[pos..])?,
+        };
+        pos = match bytes.get(lt + 1)? {
+            b'!' if bytes[lt..].starts_with(b"<![CDATA[") => {
+                lt + 9 + memchr::memmem::find(&bytes[lt + 9..], b"]]>")? + 3
+            }
+            b'!' => plain::comment_end(bytes, lt)?,
+            b'?' => plain::instruction_end(bytes, lt)?,
+            b'/' => {
+                let after = end_tag(bytes, lt, open.pop()?)?;
+                if open.is_empty() {
+                    return Some(after);
+                }
+                after
+            }
+            _ => {
+                let (name_end, _) = plain::name_at(bytes, lt + 1)?;
+                let (after, empty) = tag_end(bytes, name_end)?;
+                if !empty {
+                    open.push(&bytes[lt + 1..name_end]);
+                }
+                after
+            }
+        };
+    }
+}
+
+/// Past the `>` that ends the start tag whose name ends at `from` (one in a quoted attribute
+/// value does not), and whether the tag is an empty element's (`/>`).
+fn tag_end(bytes: &[u8], from: usize) -> Option<(usize, bool)> {
+    // Byte by byte between the values (names and white space, a few bytes each: shorter than
+    // a search's set-up), a search through each value.
+    let mut at = from;
+    loop {
+        match *bytes.get(at)? {
+            b'>' => return Some((at + 1, bytes[at - 1] == b'/')),
+            quote @ (b'"' | b'\'') => at += 1 + memchr::memchr(quote, bytes.get(at + 1..)?)?,
+            _ => {}
+        }
+        at += 1;
     }
 }
 
@@ -753,6 +978,48 @@ mod header_scan_tests {
             "<!-- between -->".to_owned(),
             "<bad xmlns:xml=\"urn:not-xml\"/>".to_owned(),
             "<broken>".to_owned(),
+            // What the plain scan must pass over or read as quick-xml does.
+            "<x:Q xmlns:x=\"urn:x\" a='v>w' b=\"/>\"><x:Q><!-- <x:Q> --></x:Q><?pi data?></x:Q>".to_owned(),
+            format!("<wsa:To {wsa} xmlns:o=\"urn:o\"\n>text<!-- c -->more<x/>\r\n<y><z>inner</z></y>tail</wsa:To >"),
+            format!("<wsa:MessageID\t{wsa}>urn:uuid:2</wsa:MessageID>"),
+            "<wsa:Action xmlns:wsa=\"urn:not-wsa\">x</wsa:Action>".to_owned(),
+            format!("<To xmlns=\"{WSA_NS}\">default</To>"),
+            "<To xmlns=\"\">undeclared</To>".to_owned(),
+            "<Action><![CDATA[urn:c]]></Action>".to_owned(),
+            "<s:Security xmlns:s=\"urn:s\"><s:Mismatch></s:Other></s:Security>".to_owned(),
+            "</stray>".to_owned(),
+            "<wsa:To xmlns:wsa=\"\">empty</wsa:To>".to_owned(),
+            "<wsa:To xmlns:wsa=\"urn:1\" xmlns:wsa=\"urn:2\">twice</wsa:To>".to_owned(),
+            "<æ:To xmlns:æ=\"urn:æ\">ikke ASCII</æ:To>".to_owned(),
+        ])
+    }
+
+    /// Header children of the plain kind [`HeaderScan::read_plain`] reads itself.
+    fn plain_child() -> impl Strategy<Value = String> {
+        let wsa = format!("xmlns:wsa=\"{WSA_NS}\"");
+        prop::sample::select(vec![
+            "<wsa:Action>urn:a</wsa:Action>".to_owned(),
+            format!("<wsa:MessageID {wsa}>urn:uuid:1</wsa:MessageID>"),
+            format!("<wsa:To {wsa}/>"),
+            format!("<a:To xmlns:a=\"{WSA_NS}\">http://x/<!-- c --></a:To>"),
+            format!("<RelatesTo xmlns=\"{WSA_NS}\">r</RelatesTo>"),
+            "<To>unbound</To>".to_owned(),
+            "<o:To xmlns:o=\"urn:other\">other</o:To>".to_owned(),
+            format!("<wsa:ReplyTo {wsa}><wsa:Address>urn:r</wsa:Address></wsa:ReplyTo>"),
+            format!(
+                "<wsse:Security xmlns:wsse=\"urn:wsse\" {wsa}><saml:Assertion xmlns:saml=\"urn:s\"><wsa:To>inner</wsa:To><saml:Assertion>nested &amp; more</saml:Assertion></saml:Assertion><wsse:Security/></wsse:Security>"
+            ),
+            "<h:RequestHeader xmlns:h=\"urn:h\"><h:TransactionUUID>u</h:TransactionUUID></h:RequestHeader>".to_owned(),
+            "<x:Deep xmlns:x=\"urn:x\"><x:Deep><x:Deep/></x:Deep><![CDATA[<x:Deep>]]></x:Deep>".to_owned(),
+            "<x:Q xmlns:x=\"urn:x\" a='v>w' b=\"/>\"><x:Q><!-- <x:Q> --></x:Q><?pi data?></x:Q>".to_owned(),
+            format!("<wsa:To {wsa} xmlns:o=\"urn:o\"\n>text<!-- c -->more<x/>\r\n<y><z>inner</z></y>tail</wsa:To>"),
+            "<wsa:Action xmlns:wsa=\"urn:not-wsa\">x</wsa:Action>".to_owned(),
+            format!("<To xmlns=\"{WSA_NS}\">default</To>"),
+            "<To xmlns=\"\">undeclared</To>".to_owned(),
+            "<wsa:From/>".to_owned(),
+            " \n ".to_owned(),
+            "<!-- between -->".to_owned(),
+            "<s:Security xmlns:s=\"urn:s\"><s:A b = \"1\" c='>'/><s:B/></s:Security>".to_owned(),
         ])
     }
 
@@ -768,6 +1035,41 @@ mod header_scan_tests {
                 read_everything(content.as_bytes(), start),
                 "{}", content
             );
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn the_plain_scan_reads_plain_headers_itself_as_quick_xml_does(
+            children in prop::collection::vec(plain_child(), 0..8),
+            start in 0usize..500,
+        ) {
+            let content = children.concat();
+            prop_assert_eq!(
+                HeaderScan::read_plain(content.as_bytes(), start),
+                Some(read_everything(content.as_bytes(), start)),
+                "{}", content
+            );
+        }
+    }
+
+    #[test]
+    fn what_the_plain_scan_does_not_read_is_left_to_quick_xml() {
+        let wsa = format!("xmlns:wsa=\"{WSA_NS}\"");
+        for content in [
+            format!("<wsa:To {wsa}>a &amp; b</wsa:To>"),
+            format!("<wsa:To {wsa}><![CDATA[a]]></wsa:To>"),
+            format!("<wsa:To {wsa}>a</wsa:Action>"),
+            "<broken>".to_owned(),
+            "</stray>".to_owned(),
+            "<?pi at the top?>".to_owned(),
+            "<bad xmlns:xml=\"urn:not-xml\"/>".to_owned(),
+            "<p:To xmlns:p=\"\">x</p:To>".to_owned(),
+            "<s:Security xmlns:s=\"urn:s\"><s:A></s:B></s:Security>".to_owned(),
+            "<s:Security xmlns:s=\"urn:s\"><!DOCTYPE x></s:Security>".to_owned(),
+            "<s:Security xmlns:s=\"urn:s\"><s:A></s:A ></s:Security>".to_owned(),
+        ] {
+            assert_eq!(HeaderScan::read_plain(content.as_bytes(), 0), None, "{content}");
         }
     }
 
