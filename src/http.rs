@@ -44,15 +44,17 @@ pub fn handle(app: &App, request: Request<Bytes>) -> Response<Bytes> {
     if parts.method == Method::POST && !app.faults.is_empty() {
         response = inject(app, &loaded, &parts, &body, &mut call, &mut summary, response);
     }
+    // One reading of the clock for the log line and the journal.
+    let latency = started.elapsed();
     log_request(
         &parts.method,
         path,
         response.status(),
         summary.caller.as_deref(),
         &summary.outcome,
-        started,
+        latency,
     );
-    call.finish(app, started, &parts, headers, &body, &response, summary);
+    call.finish(app, latency, &parts, headers, &body, &response, summary);
     response
 }
 
@@ -80,19 +82,19 @@ impl<'a> RequestHeaders<'a> {
 }
 
 /// Logs the request line (target `sfstub::request`): method, path, status, caller, outcome and
-/// time. What the request chose is cut to a bounded length ([`crate::clip`]).
+/// the time taken (`latency`). What the request chose is cut to a bounded length ([`crate::clip`]).
 pub fn log_request(
     method: &Method,
     path: &str,
     status: StatusCode,
     caller: Option<&str>,
     outcome: &str,
-    started: Instant,
+    latency: std::time::Duration,
 ) {
     if !tracing::enabled!(target: crate::logging::REQUEST_TARGET, tracing::Level::INFO) {
         return;
     }
-    let micros = started.elapsed().as_micros() as u64;
+    let micros = latency.as_micros() as u64;
     let (method, path, caller, outcome) = (
         clip(method.as_str()),
         clip(trimmed(path)),

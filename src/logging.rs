@@ -204,7 +204,7 @@ static DIRECT: std::sync::OnceLock<LogQueue> = std::sync::OnceLock::new();
 
 thread_local! {
     /// The line [`request_line`] writes, reused.
-    static REQUEST_LINE: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
+    static REQUEST_LINE: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
 /// Writes one request log line (target [`REQUEST_TARGET`], level INFO) with `fields`
@@ -223,10 +223,8 @@ pub fn request_line(fields: &RequestFields<'_>) -> bool {
             return false;
         };
         line.clear();
-        if write_request_line(&mut line, std::time::SystemTime::now(), fields).is_err() {
-            return false;
-        }
-        QueueWriter(queue).push_line(line.as_bytes());
+        write_request_line(&mut line, std::time::SystemTime::now(), fields);
+        QueueWriter(queue).push_line(&line);
         true
     })
 }
@@ -241,40 +239,72 @@ pub struct RequestFields<'a> {
     pub micros: u64,
 }
 
-/// The request log line [`Line`] writes for these fields at `time`, newline included.
-fn write_request_line(line: &mut String, time: std::time::SystemTime, f: &RequestFields<'_>) -> std::fmt::Result {
-    write_time(line, time)?;
-    line.push_str("  INFO ");
-    line.push_str(REQUEST_TARGET);
-    line.push_str(": method=");
-    line.push_str(f.method);
-    line.push_str(" path=");
-    write_quoted(line, f.path)?;
-    line.push_str(" status=");
-    write_decimal(line, u64::from(f.status))?;
-    line.push_str(" caller=");
-    write_quoted(line, f.caller)?;
-    line.push_str(" outcome=");
-    line.push_str(f.outcome);
-    line.push_str(" micros=");
-    write_decimal(line, f.micros)?;
-    line.push('\n');
-    Ok(())
+/// The request log line [`Line`] writes for these fields at `time`, newline included, as
+/// bytes: appended to a `Vec<u8>` (the queue takes bytes), numbers and the time's digits
+/// appended whole, not a `char` at a time through `fmt::Write` as `Line` must.
+fn write_request_line(line: &mut Vec<u8>, time: std::time::SystemTime, f: &RequestFields<'_>) {
+    push_time(line, time);
+    line.extend_from_slice(b"  INFO ");
+    line.extend_from_slice(REQUEST_TARGET.as_bytes());
+    line.extend_from_slice(b": method=");
+    line.extend_from_slice(f.method.as_bytes());
+    line.extend_from_slice(b" path=");
+    push_quoted(line, f.path);
+    line.extend_from_slice(b" status=");
+    push_decimal(line, u64::from(f.status));
+    line.extend_from_slice(b" caller=");
+    push_quoted(line, f.caller);
+    line.extend_from_slice(b" outcome=");
+    line.extend_from_slice(f.outcome.as_bytes());
+    line.extend_from_slice(b" micros=");
+    push_decimal(line, f.micros);
+    line.push(b'\n');
 }
+
+/// [`write_quoted`], appending bytes.
+fn push_quoted(line: &mut Vec<u8>, value: &str) {
+    match value.bytes().all(|b| PLAIN[usize::from(b)]) {
+        true => {
+            line.push(b'"');
+            line.extend_from_slice(value.as_bytes());
+            line.push(b'"');
+        }
+        // Writing to a Vec cannot fail.
+        false => {
+            let _ = write!(line, "{value:?}");
+        }
+    }
+}
+
+/// [`write_decimal`], appending bytes.
+fn push_decimal(line: &mut Vec<u8>, value: u64) {
+    let (digits, start) = decimal(value);
+    line.extend_from_slice(&digits[start..]);
+}
+
+/// [`write_time`], appending bytes.
+fn push_time(line: &mut Vec<u8>, time: std::time::SystemTime) {
+    with_time(time, |second, micros| {
+        line.extend_from_slice(second.as_bytes());
+        line.extend_from_slice(&micros);
+    });
+    line.push(b'Z');
+}
+
+/// Printable ASCII without quotes or backslashes: what `Debug` writes as it is.
+const PLAIN: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0x20;
+    while b < 0x7f {
+        table[b] = b != b'"' as usize && b != b'\\' as usize;
+        b += 1;
+    }
+    table
+};
 
 /// `value` as tracing's default format writes a string field: quoted, escaped as `Debug`
 /// escapes it.
 fn write_quoted(writer: &mut impl std::fmt::Write, value: &str) -> std::fmt::Result {
-    // Printable ASCII without quotes or backslashes: Debug would write it as it is.
-    const PLAIN: [bool; 256] = {
-        let mut table = [false; 256];
-        let mut b = 0x20;
-        while b < 0x7f {
-            table[b] = b != b'"' as usize && b != b'\\' as usize;
-            b += 1;
-        }
-        table
-    };
     let plain = value.bytes().all(|b| PLAIN[usize::from(b)]);
     match plain {
         true => {
@@ -346,8 +376,24 @@ thread_local! {
 
 /// `time` as RFC 3339 in UTC with microseconds, as tracing's default timer writes it.
 fn write_time(writer: &mut impl std::fmt::Write, time: std::time::SystemTime) -> std::fmt::Result {
+    with_time(time, |second, micros| {
+        writer.write_str(second)?;
+        micros.iter().try_for_each(|&d| writer.write_char(char::from(d)))
+    })?;
+    writer.write_char('Z')
+}
+
+/// Calls `f` with `time`'s text up to the fraction (`2026-11-22T12:00:00.`, from this thread's
+/// cache of its second) and its microseconds' six ASCII digits.
+fn with_time<R>(time: std::time::SystemTime, f: impl FnOnce(&str, [u8; 6]) -> R) -> R {
     let since = time.duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
     let (secs, micros) = (since.as_secs(), since.subsec_micros());
+    let mut digits = [b'0'; 6];
+    let mut rest = micros;
+    for d in digits.iter_mut().rev() {
+        *d = b'0' + (rest % 10) as u8;
+        rest /= 10;
+    }
     SECOND.with(|cached| {
         let mut cached = cached.borrow_mut();
         if cached.0 != secs {
@@ -358,16 +404,8 @@ fn write_time(writer: &mut impl std::fmt::Write, time: std::time::SystemTime) ->
             cached.1 = at.format("%Y-%m-%dT%H:%M:%S.").to_string();
             cached.0 = secs;
         }
-        writer.write_str(&cached.1)
-    })?;
-    let mut digits = [b'0'; 6];
-    let mut rest = micros;
-    for d in digits.iter_mut().rev() {
-        *d = b'0' + (rest % 10) as u8;
-        rest /= 10;
-    }
-    digits.iter().try_for_each(|&d| writer.write_char(char::from(d)))?;
-    writer.write_char('Z')
+        f(&cached.1, digits)
+    })
 }
 
 /// Writes an event's fields as tracing's default formatter does: `name=value` separated by
@@ -432,7 +470,15 @@ impl tracing::field::Visit for Fields<'_, '_> {
 /// Writes `value` in decimal: what `Display` writes, without the formatting machinery (every
 /// request line has two numbers), a character at a time (checking the digits to be UTF-8 to
 /// write them as one `str` cost more than writing them).
-fn write_decimal(writer: &mut impl std::fmt::Write, mut value: u64) -> std::fmt::Result {
+fn write_decimal(writer: &mut impl std::fmt::Write, value: u64) -> std::fmt::Result {
+    let (digits, start) = decimal(value);
+    digits[start..]
+        .iter()
+        .try_for_each(|&d| writer.write_char(char::from(d)))
+}
+
+/// `value`'s decimal digits in ASCII: `digits[start..]`.
+fn decimal(mut value: u64) -> ([u8; 20], usize) {
     let mut digits = [0; 20];
     let mut start = digits.len();
     loop {
@@ -443,9 +489,7 @@ fn write_decimal(writer: &mut impl std::fmt::Write, mut value: u64) -> std::fmt:
             break;
         }
     }
-    digits[start..]
-        .iter()
-        .try_for_each(|&d| writer.write_char(char::from(d)))
+    (digits, start)
 }
 
 /// `bytes`, cut to [`MAX_LINE`] (at a character boundary) with a marker and a newline.
@@ -518,6 +562,9 @@ mod tests {
             let mut written = String::new();
             write_decimal(&mut written, v).unwrap();
             assert_eq!(written, v.to_string());
+            let mut pushed = Vec::new();
+            push_decimal(&mut pushed, v);
+            assert_eq!(pushed, v.to_string().as_bytes());
         }
     }
 
@@ -687,7 +734,7 @@ mod tests {
                     micros = micros,
                 );
             });
-            let mut direct = String::new();
+            let mut direct = Vec::new();
             let fields = RequestFields {
                 method,
                 path,
@@ -696,7 +743,8 @@ mod tests {
                 outcome,
                 micros,
             };
-            write_request_line(&mut direct, std::time::SystemTime::now(), &fields).unwrap();
+            write_request_line(&mut direct, std::time::SystemTime::now(), &fields);
+            let direct = String::from_utf8(direct).unwrap();
             let (t_time, t_rest) = traced.split_once(' ').unwrap();
             let (d_time, d_rest) = direct.split_once(' ').unwrap();
             assert_eq!(d_rest, t_rest);
@@ -714,6 +762,9 @@ mod tests {
                 let mut written = String::new();
                 write_quoted(&mut written, &value).unwrap();
                 assert_eq!(written, format!("{value:?}"), "{value:?}");
+                let mut pushed = Vec::new();
+                push_quoted(&mut pushed, &value);
+                assert_eq!(pushed, written.as_bytes(), "{value:?}");
             }
         }
     }
@@ -733,6 +784,9 @@ mod tests {
                 .format("%Y-%m-%dT%H:%M:%S%.6fZ")
                 .to_string();
             assert_eq!(written, expected);
+            let mut pushed = Vec::new();
+            push_time(&mut pushed, time);
+            assert_eq!(pushed, expected.as_bytes());
         }
     }
 

@@ -3,14 +3,16 @@
 //! histogram per service; injected faults by service and effect; reloads; and, set when
 //! scraped, the journal's and the world's sizes and the fault rules held.
 //!
-//! Cheap on the hot path: a request costs one lookup of its label set (borrowed static names;
-//! an operation sfstub does not know is counted as `other`, so a client cannot grow the label
-//! sets) in a table of handles to its counter and histogram, an atomic add and a histogram
-//! observation.
+//! Cheap on the hot path: a request's label set is an index into a table of handles to its
+//! counter and histogram, fixed when the metrics are made (the services and the operations
+//! sfstub knows, the four outcomes, the usual statuses; an operation sfstub does not know is
+//! counted as `other`, so a client cannot grow the label sets), each handle taken from its
+//! family the first time it is used; then an atomic add and a histogram observation. Label
+//! sets outside the table (a status not in it) are looked up in a hash map of handles.
 
 use std::borrow::Cow;
 use std::collections::HashMap;
-use std::sync::RwLock;
+use std::sync::{OnceLock, RwLock};
 use std::time::Duration;
 
 use prometheus_client::encoding::EncodeLabelSet;
@@ -54,9 +56,15 @@ pub struct Metrics {
     latency: Family<ServiceLabels, Histogram>,
     injected: Family<InjectedLabels, Counter>,
     reloads: Family<ResultLabels, Counter>,
-    /// The counter and histogram of each request label set seen (clones share the families'
-    /// metrics), hashed with foldhash: a family's own lookup hashes its labels with SipHash
-    /// and cost a request ~1 100 instructions, this one ~300 (callgrind, request_cost).
+    /// The counter of each label set in the table ([`slot`]) once it has been used (clones
+    /// share the family's metrics). Looking a label set up in a hash map of handles hashed
+    /// its strings and cost a request ~440 instructions (callgrind, request_cost).
+    counters: Box<[OnceLock<Counter>]>,
+    /// The latency histogram of each service in [`SERVICES`] (and [`NO_SERVICE`], last) once
+    /// used.
+    histograms: Box<[OnceLock<Histogram>]>,
+    /// The counter and histogram of each label set outside the table seen, hashed with
+    /// foldhash.
     handles: RwLock<HashMap<RequestLabels, (Counter, Histogram), foldhash::fast::RandomState>>,
     journal_entries: Gauge,
     journal_bytes: Gauge,
@@ -151,6 +159,8 @@ impl Metrics {
             latency,
             injected,
             reloads,
+            counters: (0..SLOTS).map(|_| OnceLock::new()).collect(),
+            histograms: (0..=SERVICES.len()).map(|_| OnceLock::new()).collect(),
             handles: RwLock::default(),
             journal_entries,
             journal_bytes,
@@ -170,6 +180,38 @@ impl Metrics {
         status: u16,
         latency: Duration,
     ) {
+        let seconds = latency.as_secs_f64();
+        let Some((s, op)) = service_index(service).map(|s| (s, operation_index(s, operation))) else {
+            return self.unlisted(service, operation, outcome, status, seconds);
+        };
+        let (Some(o), Some(st)) = (outcome_index(outcome), status_index(status)) else {
+            return self.unlisted(service, operation, outcome, status, seconds);
+        };
+        let service = SERVICES.get(s).map_or(NO_SERVICE, |(name, _)| name);
+        let counter = self.counters[slot(s, op, o, st)].get_or_init(|| {
+            let labels = RequestLabels {
+                service,
+                operation: Cow::Borrowed(operation_name(s, op)),
+                outcome,
+                status,
+            };
+            self.requests.get_or_create(&labels).clone()
+        });
+        counter.inc();
+        let histogram =
+            self.histograms[s].get_or_init(|| self.latency.get_or_create(&ServiceLabels { service }).clone());
+        histogram.observe(seconds);
+    }
+
+    /// Counts one exchange whose label set is not in the table.
+    fn unlisted(
+        &self,
+        service: Option<&'static str>,
+        operation: Option<&str>,
+        outcome: &'static str,
+        status: u16,
+        seconds: f64,
+    ) {
         let service = service.unwrap_or(NO_SERVICE);
         let labels = RequestLabels {
             service,
@@ -177,7 +219,6 @@ impl Metrics {
             outcome,
             status,
         };
-        let seconds = latency.as_secs_f64();
         // A poisoned lock only means a panic elsewhere while it was held: the table is whole.
         let known = self.handles.read().unwrap_or_else(|p| p.into_inner());
         if let Some((counter, histogram)) = known.get(&labels) {
@@ -226,40 +267,91 @@ impl Metrics {
 /// The operation as a label: a name the service's contract knows (borrowed, no allocation),
 /// else `other`, so arbitrary element names cannot grow the label sets without bound.
 fn operation_label(service: &'static str, operation: Option<&str>) -> Cow<'static, str> {
-    let Some(op) = operation else {
-        return Cow::Borrowed("none");
-    };
-    match KNOWN_OPERATIONS
+    let s = SERVICES
         .iter()
-        .find(|(s, o)| *s == service && o.eq_ignore_ascii_case(op))
-    {
-        Some((_, o)) => Cow::Borrowed(o),
-        None => Cow::Borrowed("other"),
+        .position(|(name, _)| *name == service)
+        .unwrap_or(SERVICES.len());
+    Cow::Borrowed(operation_name(s, operation_index(s, operation)))
+}
+
+/// The services and their operations, as the journal names them.
+const SERVICES: &[(&str, &[&str])] = &[
+    ("SF1472 KontrolsagListeHent", &["KontrolsagListeHent"]),
+    ("SF1520 CPR replika opslag v4", &["PersonLookup"]),
+    ("SF1520 CPR replika opslag v5", &["PersonLookup"]),
+    ("SF1510 Klasse v7", &["laes", "soeg", "list"]),
+    ("SF1510 KlassifikationListeHent", &["KlassifikationListeHent"]),
+    ("SF1500 Virksomhed v6", &["laes", "soeg", "list"]),
+    ("SF1500 Organisation v6", &["laes", "soeg", "list"]),
+    ("SF1500 OrganisationEnhed v6", &["laes", "soeg", "list"]),
+    ("SF1514 Security Token Service", &["Issue"]),
+    ("SF1514 STS, REST (JSON)", &["Issue"]),
+    ("SF1514 STS, OAuth (JWT)", &["Issue"]),
+];
+
+/// The most operations a service in [`SERVICES`] has.
+const MOST_OPERATIONS: usize = 3;
+/// The operation labels of a service in the table: `none`, `other`, then its own.
+const OPERATION_SLOTS: usize = 2 + MOST_OPERATIONS;
+/// The outcomes, as [`crate::journal::OutcomeKind::name`] names them.
+const OUTCOMES: [&str; 4] = ["ok", "refused", "fault", "error"];
+/// The statuses in the table; other statuses are counted through [`Metrics::unlisted`].
+const STATUSES: [u16; 12] = [200, 500, 400, 0, 404, 405, 401, 403, 413, 503, 201, 409];
+/// The label sets in the table.
+const SLOTS: usize = (SERVICES.len() + 1) * OPERATION_SLOTS * OUTCOMES.len() * STATUSES.len();
+
+/// The index of `service` in [`SERVICES`], or [`SERVICES`]`.len()` for none; `None` for a
+/// service not listed. The names are compared by address first: the titles are the same
+/// static strings.
+fn service_index(service: Option<&str>) -> Option<usize> {
+    let Some(service) = service else {
+        return Some(SERVICES.len());
+    };
+    SERVICES
+        .iter()
+        .position(|(name, _)| std::ptr::eq(*name, service))
+        .or_else(|| SERVICES.iter().position(|(name, _)| *name == service))
+}
+
+/// The operation slot of `operation` for the service at `s` in [`SERVICES`]: 0 for none, 1 for
+/// an operation the service does not know (`other`), 2 and on for its own.
+fn operation_index(s: usize, operation: Option<&str>) -> usize {
+    let Some(op) = operation else {
+        return 0;
+    };
+    let known = SERVICES.get(s).map_or(&[][..], |(_, ops)| ops);
+    known
+        .iter()
+        .position(|o| *o == op || o.eq_ignore_ascii_case(op))
+        .map_or(1, |i| i + 2)
+}
+
+/// The label of operation slot `op` of the service at `s`.
+fn operation_name(s: usize, op: usize) -> &'static str {
+    match op {
+        0 => "none",
+        1 => "other",
+        _ => SERVICES
+            .get(s)
+            .and_then(|(_, ops)| ops.get(op - 2))
+            .copied()
+            .unwrap_or("other"),
     }
 }
 
-/// The operations of each service, as the journal names them.
-const KNOWN_OPERATIONS: &[(&str, &str)] = &[
-    ("SF1472 KontrolsagListeHent", "KontrolsagListeHent"),
-    ("SF1520 CPR replika opslag v4", "PersonLookup"),
-    ("SF1520 CPR replika opslag v5", "PersonLookup"),
-    ("SF1510 Klasse v7", "laes"),
-    ("SF1510 Klasse v7", "soeg"),
-    ("SF1510 Klasse v7", "list"),
-    ("SF1510 KlassifikationListeHent", "KlassifikationListeHent"),
-    ("SF1500 Virksomhed v6", "laes"),
-    ("SF1500 Virksomhed v6", "soeg"),
-    ("SF1500 Virksomhed v6", "list"),
-    ("SF1500 Organisation v6", "laes"),
-    ("SF1500 Organisation v6", "soeg"),
-    ("SF1500 Organisation v6", "list"),
-    ("SF1500 OrganisationEnhed v6", "laes"),
-    ("SF1500 OrganisationEnhed v6", "soeg"),
-    ("SF1500 OrganisationEnhed v6", "list"),
-    ("SF1514 Security Token Service", "Issue"),
-    ("SF1514 STS, REST (JSON)", "Issue"),
-    ("SF1514 STS, OAuth (JWT)", "Issue"),
-];
+fn outcome_index(outcome: &str) -> Option<usize> {
+    OUTCOMES.iter().position(|o| *o == outcome)
+}
+
+fn status_index(status: u16) -> Option<usize> {
+    STATUSES.iter().position(|s| *s == status)
+}
+
+/// The index in [`Metrics::counters`] of a label set: service, operation slot, outcome and
+/// status by their indexes.
+fn slot(service: usize, operation: usize, outcome: usize, status: usize) -> usize {
+    ((service * OPERATION_SLOTS + operation) * OUTCOMES.len() + outcome) * STATUSES.len() + status
+}
 
 #[cfg(test)]
 mod tests {
@@ -282,6 +374,80 @@ mod tests {
         assert!(
             text.contains(r#"sfstub_requests_total{service="SF1472 KontrolsagListeHent",operation="other",outcome="fault",status="400"} 100"#),
             "{text}"
+        );
+    }
+
+    /// The exposition's lines, sorted (a family's label sets come in no fixed order).
+    fn lines(m: &Metrics) -> Vec<String> {
+        let mut lines: Vec<String> = m.encode(Sizes::default()).lines().map(str::to_owned).collect();
+        lines.sort();
+        lines
+    }
+
+    #[test]
+    fn the_table_counts_as_the_label_sets_would() {
+        let services: Vec<Option<&'static str>> = crate::services::catalogue::SERVICES
+            .iter()
+            .map(|e| Some(e.title))
+            .chain([None, Some("SF9999 Unlisted")])
+            .collect();
+        let operations = [
+            None,
+            Some("KontrolsagListeHent"),
+            Some("kontrolsaglistehent"),
+            Some("PersonLookup"),
+            Some("laes"),
+            Some("SOEG"),
+            Some("list"),
+            Some("Issue"),
+            Some("KlassifikationListeHent"),
+            Some("Junk"),
+        ];
+        let (table, map) = (Metrics::new(), Metrics::new());
+        let mut n = 0u64;
+        for &service in &services {
+            for &operation in &operations {
+                for outcome in OUTCOMES {
+                    for status in [200, 500, 0, 418] {
+                        n += 1;
+                        let latency = Duration::from_micros(n % 7 * 100);
+                        table.request(service, operation, outcome, status, latency);
+                        map.unlisted(service, operation, outcome, status, latency.as_secs_f64());
+                    }
+                }
+            }
+        }
+        assert_eq!(lines(&table), lines(&map));
+        let text = table.encode(Sizes::default());
+        for line in [
+            r#"sfstub_requests_total{service="SF1472 KontrolsagListeHent",operation="KontrolsagListeHent",outcome="ok",status="200"} 2"#,
+            r#"sfstub_requests_total{service="SF1500 Virksomhed v6",operation="soeg",outcome="fault",status="500"} 1"#,
+            r#"sfstub_requests_total{service="SF1520 CPR replika opslag v5",operation="other",outcome="error",status="0"} 8"#,
+            r#"sfstub_requests_total{service="none",operation="other",outcome="ok",status="418"} 9"#,
+            r#"sfstub_requests_total{service="SF9999 Unlisted",operation="none",outcome="refused",status="200"} 1"#,
+        ] {
+            assert!(text.contains(line), "{line} missing from {text}");
+        }
+    }
+
+    #[test]
+    fn the_table_has_every_service_and_its_operations() {
+        for e in crate::services::catalogue::SERVICES {
+            assert!(
+                service_index(Some(e.title)).is_some_and(|s| s < SERVICES.len()),
+                "{}",
+                e.title
+            );
+        }
+        assert!(SERVICES.iter().all(|(_, ops)| ops.len() <= MOST_OPERATIONS));
+        assert_eq!(
+            slot(
+                SERVICES.len(),
+                OPERATION_SLOTS - 1,
+                OUTCOMES.len() - 1,
+                STATUSES.len() - 1
+            ),
+            SLOTS - 1
         );
     }
 

@@ -49,6 +49,30 @@ pub struct Entry {
     pub injected: Option<crate::faults::effect::Injected>,
 }
 
+/// The request's texts an entry keeps a copy of, borrowed until the journal writes them into
+/// the entry's own buffers: a recycled entry's, so that recording allocates nothing for them
+/// (an owned target made for each exchange was allocated, copied into the recycled entry and
+/// freed, ~150 instructions).
+#[derive(Debug, Clone, Copy)]
+pub struct Texts<'a> {
+    /// The request target: path and query.
+    pub target: &'a str,
+    /// The request's SOAPAction header.
+    pub soap_action: Option<&'a HeaderValue>,
+}
+
+impl Texts<'_> {
+    /// Makes `entry`'s target and SOAPAction these, reusing its buffers.
+    pub fn write_into(self, entry: &mut Entry) {
+        entry.target.clear();
+        entry.target.push_str(self.target);
+        match self.soap_action {
+            Some(value) => assign_header(entry.soap_action.get_or_insert_default(), value),
+            None => entry.soap_action = None,
+        }
+    }
+}
+
 /// A body as kept: at most [`BODY_CAP`] bytes of it.
 #[derive(Debug, Clone, Default)]
 pub struct Body {
@@ -171,8 +195,8 @@ impl OutcomeKind {
 }
 
 impl Entry {
-    /// Makes this entry — an evicted one, recycled — `entry`, its bodies aside (the journal
-    /// keeps those), writing text into this entry's own buffers: the journal's memory is
+    /// Makes this entry — an evicted one, recycled — `entry`, its bodies, target and
+    /// SOAPAction aside (the journal writes those, see [`Texts`]), writing text into this entry's own buffers: the journal's memory is
     /// reused in place rather than freed, long after it was written and no longer in any
     /// cache, and allocated again for every exchange.
     pub fn assign(&mut self, entry: Entry) {
@@ -180,7 +204,7 @@ impl Entry {
             id,
             time,
             method,
-            target,
+            target: _,
             service,
             operation,
             soap_version,
@@ -193,13 +217,12 @@ impl Entry {
             findings,
             request: _,
             response: _,
-            soap_action,
+            soap_action: _,
             injected,
         } = entry;
         self.id = id;
         self.time = time;
         self.method = method;
-        self.target.clone_from(&target);
         self.service = service;
         self.operation = operation;
         self.soap_version = soap_version;
@@ -212,7 +235,6 @@ impl Entry {
         self.outcome.codes.clone_from(&outcome.codes);
         self.latency = latency;
         self.findings = findings;
-        self.soap_action.clone_from(&soap_action);
         self.injected = injected;
     }
 

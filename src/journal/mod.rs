@@ -17,7 +17,7 @@ use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 pub use call::Call;
-pub use entry::{BODY_CAP, Body, Entry, Outcome, OutcomeKind, Sent};
+pub use entry::{BODY_CAP, Body, Entry, Outcome, OutcomeKind, Sent, Texts};
 pub use filter::{Filter, Order};
 pub use report::Report;
 pub use trace::{Facts, Trace, Verdict};
@@ -122,7 +122,8 @@ impl Journal {
         self.inner.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Records an exchange (its `id` is assigned here), keeping a copy of the `request` and
+    /// Records an exchange (its `id` is assigned here), keeping a copy of the `texts` as its
+    /// target and SOAPAction (the `entry`'s own are not kept) and of the `request` and
     /// `response` bodies as its bodies, and returns the ID.
     ///
     /// Once the ring is full, the entry it evicts is recycled as the next one recorded (unless
@@ -130,7 +131,7 @@ impl Journal {
     /// full journal neither frees nor allocates for an exchange. Freeing an entry written
     /// 10 000 exchanges ago, and allocating from the memory it gave back, touched memory no
     /// cache held any more, and slowed every other allocation of the request path with it.
-    pub fn record(&self, entry: Entry, request: Sent<'_>, response: Sent<'_>) -> Option<u64> {
+    pub fn record(&self, entry: Entry, texts: Texts<'_>, request: Sent<'_>, response: Sent<'_>) -> Option<u64> {
         if !self.enabled() {
             return None;
         }
@@ -148,6 +149,7 @@ impl Journal {
         let Some(kept) = Arc::get_mut(&mut entry) else {
             unreachable!("a new or recycled entry is not shared")
         };
+        texts.write_into(kept);
         kept.request.keep_into(request);
         kept.response.keep_into(response);
         let weight = kept.weight();
@@ -300,7 +302,11 @@ mod tests {
             bytes: b"",
             content_type: None,
         };
-        journal.record(entry(), request, response)
+        let texts = Texts {
+            target: "/kontrolsaglistehent/1",
+            soap_action: None,
+        };
+        journal.record(entry(), texts, request, response)
     }
 
     #[test]
@@ -421,7 +427,13 @@ mod tests {
                 let mut expected = e.clone();
                 expected.request = Body::keep(request);
                 expected.response = Body::keep(response);
-                let id = journal.record(e, request, response).unwrap();
+                let soap_action = e.soap_action.as_deref().map(|a| HeaderValue::from_str(a).unwrap());
+                let texts = Texts { target: &e.target, soap_action: soap_action.as_ref() };
+                let mut given = e.clone();
+                // What the journal keeps is the texts, not the entry's own.
+                given.target = "/not/kept".into();
+                given.soap_action = Some("not kept".into());
+                let id = journal.record(given, texts, request, response).unwrap();
                 expected.id = id;
                 prop_assert_eq!(journal.get(id).unwrap().json(true), expected.json(true));
             }

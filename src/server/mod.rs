@@ -425,7 +425,7 @@ async fn serve_one(
         response.status(),
         None,
         &outcome,
-        started,
+        started.elapsed(),
     );
     response
 }
