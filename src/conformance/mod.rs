@@ -20,7 +20,7 @@ use quick_xml::reader::Reader;
 use serde::{Deserialize, Serialize};
 
 use crate::security::SecurityMode;
-use crate::soap::{Envelope, Fault, SoapVersion, plain};
+use crate::soap::{Envelope, Fault, SoapVersion, plain, scan};
 pub use profiles::{CprRule, OperationSpec, Profile};
 
 /// What sfstub does with findings (`--conformance`).
@@ -764,7 +764,7 @@ impl<'a> PlainTag<'a> {
 /// The end tag of `open` at `lt`, if it is one written `</name>`: past its `>`.
 fn end_tag(bytes: &[u8], lt: usize, open: &[u8]) -> Option<usize> {
     let name_end = lt + 2 + open.len();
-    (plain::same_name(bytes.get(lt + 2..name_end)?, open) && bytes.get(name_end) == Some(&b'>')).then_some(name_end + 1)
+    (scan::same_name(bytes.get(lt + 2..name_end)?, open) && bytes.get(name_end) == Some(&b'>')).then_some(name_end + 1)
 }
 
 /// The text of the addressing header `tag` (its own text, not its children's; comments left

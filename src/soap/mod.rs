@@ -12,6 +12,7 @@ mod namespaces;
 #[cfg(test)]
 mod oracle;
 pub(crate) mod plain;
+pub(crate) mod scan;
 pub mod xml;
 
 use std::ops::Range;

@@ -26,6 +26,7 @@ use std::ops::Range;
 
 use memchr::{memchr, memchr_iter, memchr2, memchr3};
 
+use super::scan::{is_space, next_markup, same_name};
 use super::xml::{
     Leaves as LeafList, MAX_LEAVES, MAX_PATH, OVERLONG_PATH, bad_char_reference_in_value, char_reference,
     forbidden_character,
@@ -118,58 +119,6 @@ impl<'a> Scopes<'a> {
             .find(|b| same(b.prefix))
             .map(|b| b.uri)
     }
-}
-
-/// Where the first `<` or `&` in `rest` is. The runs between a request's tags are short (the
-/// white space of indentation, a leaf's text): its first 16 bytes are looked at a word at a
-/// time, here, and only a longer run is left to `memchr2`, whose call and set-up cost more than
-/// such a run (~1 000 instructions a request, callgrind on examples/request_cost). A word's
-/// lowest flagged byte is always a `<` or `&` (the test flags bytes above one too, never
-/// below), so the first flagged byte is the first `<` or `&`.
-#[inline(always)]
-fn next_markup(rest: &[u8]) -> Option<usize> {
-    const ONES: u64 = u64::from_le_bytes([1; 8]);
-    const HIGH: u64 = u64::from_le_bytes([0x80; 8]);
-    // The bytes of `word` equal to `b`, flagged in their high bits.
-    let equal = |word: u64, b: u8| {
-        let x = word ^ (ONES * u64::from(b));
-        x.wrapping_sub(ONES) & !x & HIGH
-    };
-    let mut at = 0;
-    while at < 16
-        && let Some(&chunk) = rest.get(at..).and_then(|r| r.first_chunk::<8>())
-    {
-        let word = u64::from_le_bytes(chunk);
-        let flagged = equal(word, b'<') | equal(word, b'&');
-        if flagged != 0 {
-            return Some(at + flagged.trailing_zeros() as usize / 8);
-        }
-        at += 8;
-    }
-    memchr2(b'<', b'&', &rest[at..]).map(|i| at + i)
-}
-
-/// Whether two names are the same bytes, compared a word at a time here: a call to `memcmp`
-/// for each end tag cost more than the compare of a name this short (~200 instructions a
-/// request, callgrind on examples/request_cost).
-#[inline(always)]
-pub(crate) fn same_name(a: &[u8], b: &[u8]) -> bool {
-    if a.len() != b.len() {
-        return false;
-    }
-    let (mut a, mut b) = (a, b);
-    while let (Some((x, rest_a)), Some((y, rest_b))) = (a.split_first_chunk::<8>(), b.split_first_chunk::<8>()) {
-        if x != y {
-            return false;
-        }
-        (a, b) = (rest_a, rest_b);
-    }
-    a.iter().zip(b).all(|(x, y)| x == y)
-}
-
-/// XML's white space as quick-xml counts it.
-pub(crate) fn is_space(b: u8) -> bool {
-    matches!(b, b' ' | b'\t' | b'\r' | b'\n')
 }
 
 /// The bytes of a name read here, but its one colon.
@@ -1351,36 +1300,6 @@ mod tests {
         assert_eq!(envelope.operation.declared, None);
     }
 
-    #[test]
-    fn finds_the_first_markup_as_memchr2_does() {
-        let runs = [
-            "",
-            "<",
-            "&",
-            "a",
-            "\n      <k:a>",
-            "12345678<",
-            "1234567&<",
-            "123456781234567<",
-            "1234567812345678&",
-            "12345678123456781234<",
-            "&<",
-            "\u{3c3}<",
-            "\u{100}&",
-            "abc\u{ffff}x",
-        ];
-        for run in runs {
-            let bytes = run.as_bytes();
-            for from in 0..=bytes.len() {
-                assert_eq!(
-                    next_markup(&bytes[from..]),
-                    memchr2(b'<', b'&', &bytes[from..]),
-                    "{run:?} from {from}"
-                );
-            }
-        }
-    }
-
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(3000))]
 
@@ -1407,17 +1326,6 @@ mod tests {
                 (colon != Some(at - 1)).then_some((at, colon))
             };
             prop_assert_eq!(name_at(&bytes, from), reference(&bytes, from));
-        }
-
-        #[test]
-        fn compares_names_as_slices_do(a in prop::collection::vec(0u8..3, 0..30), b in prop::collection::vec(0u8..3, 0..30)) {
-            prop_assert_eq!(same_name(&a, &b), a == b);
-            prop_assert!(same_name(&a, &a));
-        }
-
-        #[test]
-        fn finds_the_first_markup_in_any_bytes(bytes in prop::collection::vec(prop::sample::select(&[b'<', b'&', b'a', b' ', 0x3b, 0x27, 0x25, 0x3d, 0x3c ^ 0x80, 0xff, 0][..]), 0..40)) {
-            prop_assert_eq!(next_markup(&bytes), memchr2(b'<', b'&', &bytes));
         }
 
         #[test]

@@ -18,7 +18,7 @@
 
 use super::lex::{self, Token};
 use super::*;
-use crate::soap::plain::same_name;
+use crate::soap::scan::same_name;
 use crate::xsd::builtin::Builtin;
 use crate::xsd::model::{MaxOccurs, Particle, Term};
 use crate::xsd::simple::plainly_valid_value;

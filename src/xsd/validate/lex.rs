@@ -9,7 +9,8 @@
 //! Cost: every byte is looked at a bounded number of times (a tag's bytes twice: once for its
 //! `>`, once for its name), so reading is linear in the input.
 
-use crate::soap::plain::same_name;
+pub(super) use crate::soap::scan::is_space;
+use crate::soap::scan::{below, equal, find, same_name, word};
 
 /// What the reader found at a position.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -36,11 +37,6 @@ pub(super) struct Lexer<'a> {
     /// Whether an open element's name has a quote in it (then end tags are read the long way,
     /// as quick-xml reads them).
     quoted_names: bool,
-}
-
-/// XML white space as quick-xml counts it.
-pub(super) fn is_space(b: u8) -> bool {
-    matches!(b, b' ' | b'\t' | b'\n' | b'\r')
 }
 
 impl<'a> Lexer<'a> {
@@ -186,36 +182,16 @@ const NAME_STOP: [bool; 256] = {
     stop
 };
 
-/// Eight bytes at a time ([`name_end`], [`find`]): `0x01` and `0x80` in every byte.
-const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
-const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
-
-/// Eight bytes as a little-endian word (byte `i` of the chunk in bits `8i..8i+8`).
-#[inline(always)]
-fn word(chunk: &[u8]) -> u64 {
-    let mut word = [0u8; 8];
-    word.copy_from_slice(chunk);
-    u64::from_le_bytes(word)
-}
-
-/// A high bit in each byte of `x` below `n` (`1..=0x80`; `1`: each zero byte); the lowest one
-/// marked is the first such byte (a borrow only marks bytes above one that qualifies).
-#[inline(always)]
-fn below(x: u64, n: u8) -> u64 {
-    x.wrapping_sub(ONES * u64::from(n)) & !x & HIGHS
-}
-
 /// Where the start tag name at `from` ends: the first byte of [`NAME_STOP`] from there on
 /// (`bytes.len()` if none). Eight bytes at a time: a byte below `!` or one of `>`, `/`, `"`,
 /// `'` marks a candidate; a candidate that is not white space (a control character) is
 /// passed over one byte at a time.
 #[inline(always)]
 fn name_end(bytes: &[u8], from: usize) -> usize {
-    let [gt, slash, dq, sq] = [b'>', b'/', b'"', b'\''].map(|b| ONES * u64::from(b));
     let mut at = from;
     while let Some(chunk) = bytes.get(at..at + 8) {
         let x = word(chunk);
-        let hits = below(x, b'!') | below(x ^ gt, 1) | below(x ^ slash, 1) | below(x ^ dq, 1) | below(x ^ sq, 1);
+        let hits = below(x, b'!') | equal(x, b'>') | equal(x, b'/') | equal(x, b'"') | equal(x, b'\'');
         if hits != 0 {
             at += (hits.trailing_zeros() / 8) as usize;
             if NAME_STOP[usize::from(bytes[at])] {
@@ -238,11 +214,10 @@ fn name_end(bytes: &[u8], from: usize) -> usize {
 /// time.
 #[inline(always)]
 fn key_end(bytes: &[u8], from: usize) -> usize {
-    let eq = ONES * u64::from(b'=');
     let mut at = from;
     while let Some(chunk) = bytes.get(at..at + 8) {
         let x = word(chunk);
-        let hits = below(x, b'!') | below(x ^ eq, 1);
+        let hits = below(x, b'!') | equal(x, b'=');
         if hits != 0 {
             at += (hits.trailing_zeros() / 8) as usize;
             if bytes[at] == b'=' || is_space(bytes[at]) {
@@ -340,40 +315,6 @@ pub(super) fn contains_xmlns(bytes: &[u8]) -> bool {
         at += i + 1;
     }
     false
-}
-
-/// Where the first of `wanted` is in `bytes`: eight bytes at a time, then one by one; one
-/// byte (a closing quote, mostly after a long value such as a namespace URI) by `memchr`,
-/// which is cheaper there (and dearer on the short runs of the other cases).
-#[inline]
-pub(super) fn find(bytes: &[u8], wanted: [u8; 3]) -> Option<usize> {
-    let [a, b, c] = wanted;
-    if a == b && b == c {
-        // The first sixteen bytes (most attribute values end in them) by words, the rest by
-        // the library's search, which costs more to start and less per byte.
-        let mask = ONES * u64::from(a);
-        let mut chunks = bytes.chunks_exact(8);
-        for (n, chunk) in chunks.by_ref().take(2).enumerate() {
-            let hits = below(word(chunk) ^ mask, 1);
-            if hits != 0 {
-                return Some(n * 8 + (hits.trailing_zeros() / 8) as usize);
-            }
-        }
-        let done = bytes.len() - chunks.remainder().len() - chunks.len() * 8;
-        return memchr::memchr(a, &bytes[done..]).map(|i| done + i);
-    }
-    let masks = wanted.map(|b| ONES * u64::from(b));
-    let mut chunks = bytes.chunks_exact(8);
-    for (n, chunk) in chunks.by_ref().enumerate() {
-        let x = word(chunk);
-        let hits = below(x ^ masks[0], 1) | below(x ^ masks[1], 1) | below(x ^ masks[2], 1);
-        if hits != 0 {
-            return Some(n * 8 + (hits.trailing_zeros() / 8) as usize);
-        }
-    }
-    let rest = chunks.remainder();
-    let done = bytes.len() - rest.len();
-    rest.iter().position(|b| wanted.contains(b)).map(|i| done + i)
 }
 
 #[cfg(test)]
@@ -593,46 +534,6 @@ mod tests {
             assert_eq!(contains_xmlns(text.as_bytes()), has, "{text:?}");
             assert_eq!(text.contains("xmlns"), has, "{text:?}");
         }
-    }
-
-    #[test]
-    fn same_is_equality() {
-        use proptest::prelude::*;
-        let mut runner = proptest::test_runner::TestRunner::default();
-        let byte = prop::sample::select(vec![0u8, b'a', b'b', 0x80, 0xff]);
-        let pair = (
-            prop::collection::vec(byte.clone(), 0..26),
-            prop::collection::vec(byte, 0..26),
-        );
-        runner
-            .run(&pair, |(a, b)| {
-                prop_assert_eq!(same_name(&a, &b), a == b);
-                prop_assert!(same_name(&a, &a));
-                // Equal but for one byte, anywhere.
-                for i in 0..a.len() {
-                    let mut c = a.clone();
-                    c[i] ^= 1;
-                    prop_assert!(!same_name(&a, &c));
-                }
-                Ok(())
-            })
-            .unwrap();
-    }
-
-    #[test]
-    fn find_is_the_first_of_the_bytes() {
-        use proptest::prelude::*;
-        let mut runner = proptest::test_runner::TestRunner::default();
-        let byte = prop::sample::select(vec![0u8, 1, b'<', b'&', b'>', 0x7f, 0x80, 0x81, 0xff, b'a']);
-        runner
-            .run(&prop::collection::vec(byte, 0..40), |bytes| {
-                for wanted in [[b'<', b'&', b'<'], [0, 1, 0xff], [0x80, 0x80, 0x80]] {
-                    let naive = bytes.iter().position(|b| wanted.contains(b));
-                    prop_assert_eq!(find(&bytes, wanted), naive);
-                }
-                Ok(())
-            })
-            .unwrap();
     }
 
     #[test]
