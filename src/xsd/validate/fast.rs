@@ -213,6 +213,14 @@ pub(super) struct FastScratch {
     pairs: Vec<(&'static str, &'static str)>,
 }
 
+impl FastScratch {
+    pub(super) const EMPTY: FastScratch = FastScratch {
+        frames: Vec::new(),
+        ns: Vec::new(),
+        pairs: Vec::new(),
+    };
+}
+
 /// Whether `input` (its text `text`) is valid against `expected`, as far as the pass can tell:
 /// `true` only when the full validator would find nothing; `false` when it found something or
 /// met what it does not take.
