@@ -243,7 +243,14 @@ fn fejl_answer(
     let envelope = soap::parse_envelope(body, app.limits.xml(), fallback).map_err(|f| f.reason)?;
     let trace = crate::journal::Trace::default();
     let answered = with_trace(app, loaded, &trace, |ctx| {
-        call_service(app, service, body, &envelope, ctx, Some(std::slice::from_ref(fejl)))
+        call_service(
+            app,
+            service,
+            soap::Body::unchecked(body),
+            &envelope,
+            ctx,
+            Some(std::slice::from_ref(fejl)),
+        )
     });
     match answered {
         Ok((version, out, _)) => Ok(xml_response(StatusCode::OK, version.content_type(), out)),
@@ -336,12 +343,14 @@ fn soap_call(
     let body = body.strip_prefix(soap::UTF8_BOM).unwrap_or(body);
     // Checked to be UTF-8 once: the envelope reader and the schema check read it as text.
     let text = std::str::from_utf8(body).ok();
+    // Read as text, the request comes back as a Body proving its characters were checked
+    // (the signature's tree reader then reads it without checking again).
     let parsed = match text {
         Some(text) => soap::parse_envelope_text(text, limits, fallback),
-        None => soap::parse_envelope(body, limits, fallback),
+        None => soap::parse_envelope(body, limits, fallback).map(|e| (e, soap::Body::unchecked(body))),
     };
-    let mut envelope = match parsed {
-        Ok(e) => e,
+    let (mut envelope, request) = match parsed {
+        Ok(read) => read,
         Err(fault) => return (Err(fault), None),
     };
     // The SOAPAction the HTTP request names (1.1 header, or the 1.2 Content-Type's action=).
@@ -391,7 +400,7 @@ fn soap_call(
         );
     }
     let answered = with_trace(app, loaded, &call.trace, |ctx| {
-        let answered = call_service(app, service, body, &envelope, ctx, None);
+        let answered = call_service(app, service, request, &envelope, ctx, None);
         (answered, ctx.guard.take_noted_caller())
     });
     if let Some(profile) = profile {
@@ -442,7 +451,7 @@ pub fn with_trace<T>(
 fn call_service(
     app: &App,
     service: &dyn Service,
-    body: &[u8],
+    body: soap::Body<'_>,
     envelope: &soap::Envelope,
     ctx: &Context<'_>,
     fejl: Option<&[crate::services::k2017::Fejl]>,
@@ -458,7 +467,7 @@ fn call_service(
             // A fault rule's Fejl: the service's answer is replaced, its security kept.
             Some(fejl) => {
                 out.truncate(start);
-                service.fejl_answer(envelope, body, fejl, &mut out)?;
+                service.fejl_answer(envelope, &body, fejl, &mut out)?;
                 s
             }
         },

@@ -499,7 +499,13 @@ mod tests {
         fn entity_id(&self) -> &'static str {
             "http://example.invalid/1"
         }
-        fn call(&self, _: &Context<'_>, _: &Envelope, _: &[u8], _: &mut Vec<u8>) -> Result<Summary, Fault> {
+        fn call(
+            &self,
+            _: &Context<'_>,
+            _: &Envelope,
+            _: crate::soap::Body<'_>,
+            _: &mut Vec<u8>,
+        ) -> Result<Summary, Fault> {
             Ok(Summary::default())
         }
         fn reply_action(&self, _: &Envelope) -> String {
@@ -569,7 +575,13 @@ mod tests {
             fn entity_id(&self) -> &'static str {
                 ""
             }
-            fn call(&self, _: &Context<'_>, _: &Envelope, _: &[u8], _: &mut Vec<u8>) -> Result<Summary, Fault> {
+            fn call(
+                &self,
+                _: &Context<'_>,
+                _: &Envelope,
+                _: crate::soap::Body<'_>,
+                _: &mut Vec<u8>,
+            ) -> Result<Summary, Fault> {
                 Ok(Summary::default())
             }
             fn reply_action(&self, _: &Envelope) -> String {

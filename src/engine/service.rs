@@ -18,7 +18,7 @@ use crate::services::sf1520_cpr::registry::Registry;
 use crate::services::{Context, ResponseSigning, Service, Summary, stoettesystem};
 use crate::soap::addressing::SOAP_FAULT_ACTION;
 use crate::soap::xml::leaf_texts;
-use crate::soap::{Envelope, Fault, ResponseAddressing, SoapVersion};
+use crate::soap::{Body, Envelope, Fault, ResponseAddressing, SoapVersion};
 use crate::world::Cvr;
 
 /// How many findings a refusal of an invalid answer lists.
@@ -338,7 +338,13 @@ impl Service for ContractService {
         self.prepared.entity_id
     }
 
-    fn call(&self, ctx: &Context<'_>, envelope: &Envelope, body: &[u8], out: &mut Vec<u8>) -> Result<Summary, Fault> {
+    fn call(
+        &self,
+        ctx: &Context<'_>,
+        envelope: &Envelope,
+        body: Body<'_>,
+        out: &mut Vec<u8>,
+    ) -> Result<Summary, Fault> {
         let generation = self.prepared.generation;
         let version = envelope.version;
         let op = self.dispatch(envelope)?;
@@ -360,7 +366,7 @@ impl Service for ContractService {
             .and_then(|c| Cvr::parse(c).ok())
             .and_then(|cvr| ctx.world.authority_by_cvr(cvr));
         let header = match generation {
-            Generation::Stoettesystem => stoettesystem::read(body, envelope)?
+            Generation::Stoettesystem => stoettesystem::read(&body, envelope)?
                 .and_then(|h| h.transaction_uuid)
                 .map(|t| stoettesystem::echo("rh", &t)),
             _ => None,

@@ -22,7 +22,7 @@ use serde::Deserialize;
 use sha2::Digest;
 
 use crate::scenario::{Agreements, SystemCertificate};
-use crate::soap::{Fault, SoapVersion};
+use crate::soap::{Body, Fault, SoapVersion};
 use crate::world::{Clock, Cvr, World};
 use keys::{CertInfo, KeyMaterial};
 
@@ -272,7 +272,7 @@ impl Guard<'_> {
     pub fn inspect(
         &self,
         version: SoapVersion,
-        body: &[u8],
+        body: Body<'_>,
         has_header: bool,
         entity_id: &str,
     ) -> Result<Presented, Fault> {
@@ -288,9 +288,9 @@ impl Guard<'_> {
                     true => cache.fragment(id?, sts),
                     false => None,
                 };
-                xmltree::Tree::parse_knowing(body, self.limits, &known)
+                xmltree::Tree::parse_body(body, self.limits, Some(&known))
             }
-            _ => xmltree::Tree::parse_with(body, self.limits),
+            _ => xmltree::Tree::parse_body(body, self.limits, None),
         }
         .map_err(|e| Fault::sender(version, format!("the request cannot be read: {e}")))?;
         let message_id = wss::message_id(&tree);

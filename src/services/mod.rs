@@ -18,7 +18,7 @@ use chrono::{DateTime, Utc};
 
 use crate::security::{Guard, Presented};
 use crate::soap::addressing::SOAP_FAULT_ACTION;
-use crate::soap::{Envelope, Fault, SoapVersion};
+use crate::soap::{Body, Envelope, Fault, SoapVersion};
 use crate::world::World;
 
 /// What a service call needs besides the request.
@@ -82,8 +82,10 @@ pub trait Service: Send + Sync {
     /// The entity ID: the audience of tokens for this service.
     fn entity_id(&self) -> &'static str;
     /// Answers one request: writes the Body's content into `out` (the envelope is written
-    /// around it) or returns a fault.
-    fn call(&self, ctx: &Context<'_>, envelope: &Envelope, body: &[u8], out: &mut Vec<u8>) -> Result<Summary, Fault>;
+    /// around it) or returns a fault. `body` is the request the envelope was read from (with
+    /// the proof of its character check, when the envelope reader made one: see [`Body`]).
+    fn call(&self, ctx: &Context<'_>, envelope: &Envelope, body: Body<'_>, out: &mut Vec<u8>)
+    -> Result<Summary, Fault>;
     /// The SOAP versions the service's contract binds, the one to answer a mismatch in first.
     /// With `--soap-version strict` (the default in `strict` security) others are refused.
     fn soap_versions(&self) -> &'static [SoapVersion] {

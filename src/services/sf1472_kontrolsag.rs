@@ -24,7 +24,7 @@ use crate::scenario::Sf1472Options;
 use crate::security::{Caller, Guard};
 use crate::soap::addressing::default_action;
 use crate::soap::xml::{Leaves, escape, leaf_texts, push_element};
-use crate::soap::{Envelope, Fault};
+use crate::soap::{Body, Envelope, Fault};
 use crate::world::classes::Klasse;
 use crate::world::{CaseStatus, Cpr, Cvr, Kontrolsag, Sector, World};
 
@@ -529,7 +529,13 @@ impl Service for KontrolsagListeHent {
         ENTITY_ID
     }
 
-    fn call(&self, ctx: &Context<'_>, envelope: &Envelope, body: &[u8], out: &mut Vec<u8>) -> Result<Summary, Fault> {
+    fn call(
+        &self,
+        ctx: &Context<'_>,
+        envelope: &Envelope,
+        body: Body<'_>,
+        out: &mut Vec<u8>,
+    ) -> Result<Summary, Fault> {
         let op = &envelope.operation;
         if op.local_name != OPERATION {
             return Err(Fault::sender(

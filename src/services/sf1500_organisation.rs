@@ -22,7 +22,7 @@ use super::{Context, ResponseSigning, Service, Summary, stoettesystem};
 use crate::clip::clip;
 use crate::contracts::{self, Official};
 use crate::soap::addressing::default_action;
-use crate::soap::{Envelope, Fault, SoapVersion};
+use crate::soap::{Body, Envelope, Fault, SoapVersion};
 use crate::world::World;
 use register::{Entry, Register};
 use render::Variant;
@@ -321,7 +321,13 @@ impl Service for Organisationssystem {
         ENTITY_ID
     }
 
-    fn call(&self, ctx: &Context<'_>, envelope: &Envelope, body: &[u8], out: &mut Vec<u8>) -> Result<Summary, Fault> {
+    fn call(
+        &self,
+        ctx: &Context<'_>,
+        envelope: &Envelope,
+        body: Body<'_>,
+        out: &mut Vec<u8>,
+    ) -> Result<Summary, Fault> {
         let version = envelope.version;
         let op = &envelope.operation;
         let operation = Operation::of(&op.local_name).map_err(|why| Fault::sender(version, why))?;
@@ -349,7 +355,7 @@ impl Service for Organisationssystem {
             .guard
             .optional_caller(version, &presented, None, ENTITY_ID)?
             .map(|c| c.cvr.to_string());
-        let transaction = stoettesystem::read(body, envelope)?.map(|h| h.transaction_uuid.unwrap_or_default());
+        let transaction = stoettesystem::read(&body, envelope)?.map(|h| h.transaction_uuid.unwrap_or_default());
         let xml = body.get(op.range.clone()).unwrap_or_default();
         render::begin_output(out, self.objekt, operation.output());
         let outcome = match (&transaction, operation) {

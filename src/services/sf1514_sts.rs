@@ -20,7 +20,7 @@ use crate::security::wss::{self, Freshness, SAMLID, WSA_NS, WSSE_NS, WSSE11_NS, 
 use crate::security::xmltree::{NodeId, Tree};
 use crate::security::{SecurityMode, dsig};
 use crate::soap::xml::{escape, escape_attribute};
-use crate::soap::{Envelope, Fault, SoapVersion};
+use crate::soap::{Body, Envelope, Fault, SoapVersion};
 use crate::world::Cvr;
 
 pub const WST_NS: &str = "http://docs.oasis-open.org/ws-sx/ws-trust/200512";
@@ -370,7 +370,13 @@ impl Service for Sts {
         crate::security::DEFAULT_STS_ISSUER
     }
 
-    fn call(&self, ctx: &Context<'_>, envelope: &Envelope, body: &[u8], out: &mut Vec<u8>) -> Result<Summary, Fault> {
+    fn call(
+        &self,
+        ctx: &Context<'_>,
+        envelope: &Envelope,
+        body: Body<'_>,
+        out: &mut Vec<u8>,
+    ) -> Result<Summary, Fault> {
         let version = envelope.version;
         if envelope.operation.local_name != "RequestSecurityToken" {
             return Err(StsError::new(
@@ -384,7 +390,7 @@ impl Service for Sts {
         }
         let guard = ctx.guard;
         let tree =
-            Tree::parse_with(body, guard.limits).map_err(|e| StsError::new(103, e.to_string()).fault(version))?;
+            Tree::parse_body(body, guard.limits, None).map_err(|e| StsError::new(103, e.to_string()).fault(version))?;
         let freshness = guard.freshness();
         let strict = (guard.settings.mode == SecurityMode::Strict).then_some(&freshness);
         let request = read_request(&tree, &self.audiences, strict, guard.now, |cvr| {

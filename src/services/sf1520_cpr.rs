@@ -24,7 +24,7 @@ use crate::contracts::{Official, Variant};
 use crate::security::Presented;
 use crate::soap::addressing::{default_action, default_fault_action};
 use crate::soap::xml::leaf_texts;
-use crate::soap::{Envelope, Fault, SoapVersion};
+use crate::soap::{Body, Envelope, Fault, SoapVersion};
 use crate::world::{Cpr, World};
 use registry::Registry;
 
@@ -258,7 +258,13 @@ impl Service for PersonBaseDataExtended {
         self.version.entity_id()
     }
 
-    fn call(&self, ctx: &Context<'_>, envelope: &Envelope, body: &[u8], out: &mut Vec<u8>) -> Result<Summary, Fault> {
+    fn call(
+        &self,
+        ctx: &Context<'_>,
+        envelope: &Envelope,
+        body: Body<'_>,
+        out: &mut Vec<u8>,
+    ) -> Result<Summary, Fault> {
         let op = &envelope.operation;
         if op.local_name != OPERATION {
             return Err(sp_fault(

@@ -269,11 +269,66 @@ pub fn parse_envelope(input: &[u8], limits: Limits, fallback: SoapVersion) -> Re
 }
 
 /// [`parse_envelope`] of a request the caller has checked to be UTF-8 (to read its
-/// operation element as text afterwards without checking it again).
-pub fn parse_envelope_text(input: &str, limits: Limits, fallback: SoapVersion) -> Result<Envelope, Fault> {
-    match plain::read_text(input, limits) {
-        Some(envelope) => Ok(envelope),
-        None => read_with_quick_xml(input.as_bytes(), limits, fallback),
+/// operation element as text afterwards without checking it again), with the request as a
+/// [`Body`] that holds the proof that its characters were checked: both readers refuse a
+/// character XML 1.0 does not allow ([`xml::forbidden_character`]) before they accept.
+pub fn parse_envelope_text(input: &str, limits: Limits, fallback: SoapVersion) -> Result<(Envelope, Body<'_>), Fault> {
+    let envelope = match plain::read_text(input, limits) {
+        Some(envelope) => envelope,
+        None => read_with_quick_xml(input.as_bytes(), limits, fallback)?,
+    };
+    Ok((
+        envelope,
+        Body {
+            bytes: input.as_bytes(),
+            checked: Some(CheckedText(input)),
+        },
+    ))
+}
+
+/// A request's bytes as a service reads them, and, when the envelope reader read them as
+/// text, the proof that they need no character check again ([`CheckedText`]).
+#[derive(Debug, Clone, Copy)]
+pub struct Body<'a> {
+    bytes: &'a [u8],
+    checked: Option<CheckedText<'a>>,
+}
+
+impl<'a> Body<'a> {
+    /// Bytes nothing has checked: whatever reads them checks them.
+    pub fn unchecked(bytes: &'a [u8]) -> Body<'a> {
+        Body { bytes, checked: None }
+    }
+
+    /// The request's bytes.
+    pub fn bytes(&self) -> &'a [u8] {
+        self.bytes
+    }
+
+    /// The same bytes as checked text, when the envelope reader checked them.
+    pub fn checked(&self) -> Option<CheckedText<'a>> {
+        self.checked
+    }
+}
+
+impl std::ops::Deref for Body<'_> {
+    type Target = [u8];
+
+    fn deref(&self) -> &[u8] {
+        self.bytes
+    }
+}
+
+/// A document known to be UTF-8 and to hold no character XML 1.0 does not allow, written as
+/// it is ([`xml::forbidden_character`]). Only the envelope reader makes one, of what it
+/// accepted ([`parse_envelope_text`]), so a reader given one need not check again.
+#[derive(Debug, Clone, Copy)]
+pub struct CheckedText<'a>(&'a str);
+
+impl<'a> CheckedText<'a> {
+    /// The document.
+    pub fn as_str(&self) -> &'a str {
+        self.0
     }
 }
 

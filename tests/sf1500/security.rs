@@ -13,14 +13,14 @@ use crate::helpers::*;
 /// Calls the Virksomhed service directly (not through HTTP) to see the call's summary: the
 /// caller and whether the answer is signed.
 fn summary(app: &sfstub::app::App, request: &str) -> sfstub::services::Summary {
-    let envelope = soap::parse_envelope(request.as_bytes(), soap::Limits::default(), SoapVersion::V12).unwrap();
+    let (envelope, body) = soap::parse_envelope_text(request, soap::Limits::default(), SoapVersion::V12).unwrap();
     let loaded = app.loaded();
     let service = loaded
         .service_for(Objekt::Virksomhed.path())
         .expect("the Virksomhed endpoint is registered");
     assert_eq!(service.entity_id(), ENTITY_ID);
     let mut out = Vec::new();
-    sfstub::http::with_context(app, |ctx| service.call(ctx, &envelope, request.as_bytes(), &mut out)).unwrap()
+    sfstub::http::with_context(app, |ctx| service.call(ctx, &envelope, body, &mut out)).unwrap()
 }
 
 fn soeg_aalborg() -> String {

@@ -40,8 +40,8 @@ pub use fragment::{Fragment, Known};
 use quick_xml::events::Event;
 use quick_xml::reader::Reader;
 
-use crate::soap::Limits;
 use crate::soap::xml::{self as soap_xml, LimitCheck};
+use crate::soap::{Body, CheckedText, Limits};
 
 /// The `xml:` namespace, bound to the `xml` prefix everywhere.
 const XML_NS: &str = "http://www.w3.org/XML/1998/namespace";
@@ -335,9 +335,29 @@ impl Tree {
         Tree::read(input, limits, Some(known))
     }
 
+    /// A request's [`Body`] as [`Tree::parse_knowing`] (or [`Tree::parse_with`], without
+    /// `known`) reads it; its characters are not checked again when the envelope reader
+    /// checked them ([`CheckedText`]).
+    pub fn parse_body(body: Body<'_>, limits: Limits, known: Option<Known<'_>>) -> Result<Tree, XmlError> {
+        match body.checked() {
+            Some(text) => Tree::read_checked(text, limits, known),
+            None => Tree::read(body.bytes(), limits, known),
+        }
+    }
+
     fn read(input: &[u8], limits: Limits, known: Option<Known<'_>>) -> Result<Tree, XmlError> {
         refuse_forbidden_characters(input)?;
         let document = std::str::from_utf8(input).map_err(|e| XmlError(format!("the document is not UTF-8: {e}")))?;
+        Tree::read_text(document, limits, known)
+    }
+
+    /// [`Tree::read`] of a document whose characters are checked.
+    fn read_checked(text: CheckedText<'_>, limits: Limits, known: Option<Known<'_>>) -> Result<Tree, XmlError> {
+        Tree::read_text(text.as_str(), limits, known)
+    }
+
+    /// [`Tree::read`] after its character checks.
+    fn read_text(document: &str, limits: Limits, known: Option<Known<'_>>) -> Result<Tree, XmlError> {
         let document = normalise_line_ends(document);
         match plain::read(&document, limits, known) {
             Some(tree) => Ok(tree),
@@ -830,9 +850,45 @@ mod tests {
                     .is_err(),
                 "{envelope}"
             );
+            // No checked text is made of it, and read as bytes nobody checked it is refused.
+            assert!(
+                crate::soap::parse_envelope_text(&envelope, Limits::default(), crate::soap::SoapVersion::V12).is_err(),
+                "{envelope}"
+            );
+            let why = Tree::parse_body(Body::unchecked(envelope.as_bytes()), Limits::default(), None)
+                .err()
+                .unwrap_or_else(|| panic!("{envelope} is read"));
+            assert!(why.to_string().contains("XML 1.0 does not allow"), "{envelope}: {why}");
         }
         // A carriage return by reference is one, and canonical text writes it as exc-c14n does.
         assert_eq!(c14n("<a>x&#13;y\r\nz</a>", "a", &[]), "<a>x&#xD;y\nz</a>");
+    }
+
+    #[test]
+    fn a_body_the_envelope_reader_checked_reads_as_the_bytes_do() {
+        let envelope = format!(
+            "<?xml version=\"1.0\"?>\r\n<s:Envelope xmlns:s=\"{}\"><s:Header><!-- h\u{e9} --></s:Header><s:Body><Op a=\"x&#9;\u{1F600}\">t\r\n&amp;<![CDATA[<c>]]></Op></s:Body></s:Envelope>",
+            crate::soap::SOAP12_NS
+        );
+        let (_, body) =
+            crate::soap::parse_envelope_text(&envelope, Limits::default(), crate::soap::SoapVersion::V12).unwrap();
+        assert!(body.checked().is_some());
+        let checked = Tree::parse_body(body, Limits::default(), None).unwrap();
+        let unchecked = Tree::parse_body(Body::unchecked(envelope.as_bytes()), Limits::default(), None).unwrap();
+        let read = Tree::parse(envelope.as_bytes()).unwrap();
+        for tree in [&checked, &unchecked] {
+            assert_eq!(
+                tree.exc_c14n(tree.root(), None, &[]),
+                read.exc_c14n(read.root(), None, &[])
+            );
+            assert_eq!(tree.source(tree.root()), read.source(read.root()));
+        }
+        // Bytes that are not UTF-8 are not text: only the checking path reads them, and refuses.
+        let mut bytes = envelope.into_bytes();
+        let at = bytes.windows(2).position(|w| w == [0xC3, 0xA9]).unwrap();
+        bytes.remove(at + 1);
+        let why = Tree::parse_body(Body::unchecked(&bytes), Limits::default(), None).unwrap_err();
+        assert!(why.to_string().contains("not UTF-8"), "{why}");
     }
 
     fn c14n(xml: &str, path_local: &str, inclusive: &[&str]) -> String {

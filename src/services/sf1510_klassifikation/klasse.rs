@@ -19,7 +19,7 @@ use crate::services::like::Like;
 use crate::services::{Context, ResponseSigning, Service, Summary, stoettesystem};
 use crate::soap::addressing::default_action;
 use crate::soap::xml::{Leaves, leaf_texts, push_element};
-use crate::soap::{Envelope, Fault, SoapVersion};
+use crate::soap::{Body, Envelope, Fault, SoapVersion};
 
 /// The entity ID (token audience) of Klasse v7.
 pub const ENTITY_ID: &str = "http://entityid.kombit.dk/service/klassifikation/7";
@@ -363,7 +363,13 @@ impl Service for KlasseService {
         ENTITY_ID
     }
 
-    fn call(&self, ctx: &Context<'_>, envelope: &Envelope, body: &[u8], out: &mut Vec<u8>) -> Result<Summary, Fault> {
+    fn call(
+        &self,
+        ctx: &Context<'_>,
+        envelope: &Envelope,
+        body: Body<'_>,
+        out: &mut Vec<u8>,
+    ) -> Result<Summary, Fault> {
         let presented = ctx
             .guard
             .inspect(envelope.version, body, envelope.security_header, ENTITY_ID)?;
@@ -373,7 +379,7 @@ impl Service for KlasseService {
         let op = &envelope.operation;
         let xml = body.get(op.range.clone()).unwrap_or_default();
         let request = Request::parse(&op.local_name, xml, envelope)?;
-        let transaction = stoettesystem::read(body, envelope)?.and_then(|h| h.transaction_uuid);
+        let transaction = stoettesystem::read(&body, envelope)?.and_then(|h| h.transaction_uuid);
         let answer = apply(&self.katalog, &request);
         self.render(&answer, out);
         if answer.status != status::OK {

@@ -23,7 +23,7 @@ use crate::services::k2017::{self, Fejl, HovedOplysninger, KONTEKST_NS};
 use crate::services::{Context, ResponseSigning, Service, Summary};
 use crate::soap::addressing::default_action;
 use crate::soap::xml::{escape, leaf_texts};
-use crate::soap::{Envelope, Fault, SoapVersion};
+use crate::soap::{Body, Envelope, Fault, SoapVersion};
 
 /// The request element's local name.
 pub const OPERATION: &str = "KlassifikationListeHent_I";
@@ -452,7 +452,13 @@ impl Service for KlassifikationListeHent {
         Ok(())
     }
 
-    fn call(&self, ctx: &Context<'_>, envelope: &Envelope, body: &[u8], out: &mut Vec<u8>) -> Result<Summary, Fault> {
+    fn call(
+        &self,
+        ctx: &Context<'_>,
+        envelope: &Envelope,
+        body: Body<'_>,
+        out: &mut Vec<u8>,
+    ) -> Result<Summary, Fault> {
         let presented = ctx
             .guard
             .inspect(envelope.version, body, envelope.security_header, ENTITY_ID)?;
