@@ -160,7 +160,11 @@ fn serve_with(args: ServeArgs, log: &LogQueue) -> ExitCode {
     };
     let app = Arc::new(app);
     let options = connection_options(&args);
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(server::runtime_workers(app.security.mode))
+        .enable_all()
+        .build()
+    {
         Ok(r) => r,
         Err(e) => {
             note(log, format_args!("cannot start the runtime: {e}"));

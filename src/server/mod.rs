@@ -236,6 +236,21 @@ async fn serve(
     Ok(())
 }
 
+/// How many workers the runtime gets: one per core the process may use in `off`, where they
+/// answer the service calls; half as many (at least one) in `token` and `strict`, where the
+/// call queue has a thread per core of its own ([`call_queue`]) and the workers only read
+/// requests and write answers. One per core there too left twice as many busy threads as
+/// cores: on 2 cores, `wrk -t1 -c32` with one signed request, strict answered 3 569 / 3 653
+/// requests a second with two workers and 3 852 / 3 859 with one, token 3 856 / 3 973 and
+/// 4 081 / 4 102, p99 alike (runs alternated).
+pub fn runtime_workers(mode: crate::security::SecurityMode) -> usize {
+    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+    match mode {
+        crate::security::SecurityMode::Off => cores,
+        _ => (cores / 2).max(1),
+    }
+}
+
 /// In `token` and `strict` mode, the queue the service calls are answered from (see
 /// [`queue`]); `None` in `off`, or if its threads cannot be started (then every call is
 /// answered on the runtime's workers, as in `off`).

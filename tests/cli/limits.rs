@@ -56,6 +56,22 @@ fn once_ready_no_thread_is_left_to_end_later() {
     );
 }
 
+/// In `token` and `strict` the service calls are answered by the call queue, a thread per
+/// core; the runtime's workers only read requests and write answers, and there are half as
+/// many (at least one), so that the busy threads do not outnumber the cores twice over.
+#[test]
+fn the_token_models_answer_on_the_call_queue_beside_half_the_workers() {
+    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+    for mode in ["token", "strict"] {
+        let server = Running::start(&["--security", mode], Stderr::Captured);
+        let names = server.thread_names();
+        let tokio = names.iter().filter(|n| n.starts_with("tokio-")).count();
+        let calls = names.iter().filter(|n| *n == "sfstub-call").count();
+        assert_eq!(tokio, (cores / 2).max(1), "{mode}: half a worker per core: {names:?}");
+        assert_eq!(calls, cores, "{mode}: a call thread per core: {names:?}");
+    }
+}
+
 #[test]
 fn slow_uploads_hold_no_more_memory_than_they_send() {
     let server = Running::start(&[], Stderr::Captured);
