@@ -244,7 +244,7 @@ async fn serve(
 /// requests a second with two workers and 3 852 / 3 859 with one, token 3 856 / 3 973 and
 /// 4 081 / 4 102, p99 alike (runs alternated).
 pub fn runtime_workers(mode: crate::security::SecurityMode) -> usize {
-    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+    let cores = queue::cores();
     match mode {
         crate::security::SecurityMode::Off => cores,
         _ => (cores / 2).max(1),

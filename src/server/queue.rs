@@ -17,6 +17,11 @@ use std::sync::{Arc, Mutex, Weak};
 
 type Job = Box<dyn FnOnce() + Send>;
 
+/// The cores the process may use (at least one).
+pub fn cores() -> usize {
+    std::thread::available_parallelism().map_or(1, std::num::NonZero::get)
+}
+
 /// A first-in, first-out queue of work served by a fixed set of threads. The threads end
 /// when the queue is dropped, after the work already queued.
 pub struct CallQueue {
@@ -44,7 +49,7 @@ impl CallQueue {
 
     /// One thread per core the process may use.
     pub fn per_core() -> std::io::Result<CallQueue> {
-        CallQueue::start(std::thread::available_parallelism().map_or(1, std::num::NonZero::get))
+        CallQueue::start(cores())
     }
 
     /// How many threads serve the queue.
