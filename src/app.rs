@@ -16,6 +16,9 @@ use crate::world::{self, World};
 
 /// A scenario made ready to serve: its world and every service prepared for it.
 pub struct Loaded {
+    /// A number no other `Loaded` of this process has: what work kept per world (the request
+    /// templates of [`crate::memo`]) is keyed by.
+    pub id: u64,
     pub scenario: Scenario,
     pub world: World,
     pub services: Vec<Box<dyn Service>>,
@@ -25,6 +28,12 @@ pub struct Loaded {
     pub added: Vec<crate::scenario::Person>,
     /// The CPR register derived from the world, as SF1520 serves it.
     pub registry: Arc<crate::services::sf1520_cpr::registry::Registry>,
+}
+
+/// A new [`Loaded::id`].
+fn next_id() -> u64 {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+    NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
 }
 
 impl Loaded {
@@ -40,6 +49,7 @@ impl Loaded {
         let (world, _) = world::build_with(&scenario, &[]);
         let registry = Arc::new(crate::services::sf1520_cpr::registry::Registry::derive(&world));
         Loaded {
+            id: next_id(),
             scenario,
             world,
             services: Vec::new(),
@@ -86,6 +96,7 @@ impl Loaded {
             p.schema = schemas.get(p.service).cloned();
         }
         let loaded = Loaded {
+            id: next_id(),
             scenario,
             world,
             services,

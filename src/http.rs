@@ -12,6 +12,7 @@ use crate::clip::{REASON_CHARS, clip, clip_to};
 use crate::conformance;
 use crate::contracts;
 use crate::journal::Call;
+use crate::memo;
 use crate::security::{Guard, wss};
 use crate::services::sf1514_rest;
 use crate::services::sf1514_sts::Issuer;
@@ -343,16 +344,28 @@ fn soap_call(
     let body = body.strip_prefix(soap::UTF8_BOM).unwrap_or(body);
     // Checked to be UTF-8 once: the envelope reader and the schema check read it as text.
     let text = std::str::from_utf8(body).ok();
+    // A request in the markup of one read before is read from its template (crate::memo).
+    let key = memo::Key::new(loaded.id, service, limits);
+    let recalled = text.and_then(|text| memo::recall(key, text).map(|r| (r, text)));
     // Read as text, the request comes back as a Body proving its characters were checked
     // (the signature's tree reader then reads it without checking again).
-    let parsed = match text {
-        Some(text) => soap::parse_envelope_text(text, limits, fallback),
-        None => soap::parse_envelope(body, limits, fallback).map(|e| (e, soap::Body::unchecked(body))),
+    let parsed = match (&recalled, text) {
+        (Some((recalled, text)), _) => Ok((recalled.envelope(text), recalled.body(text))),
+        (None, Some(text)) => soap::parse_envelope_text(text, limits, fallback),
+        (None, None) => soap::parse_envelope(body, limits, fallback).map(|e| (e, soap::Body::unchecked(body))),
     };
     let (mut envelope, request) = match parsed {
         Ok(read) => read,
         Err(fault) => return (Err(fault), None),
     };
+    // A request the plain reader read whole may become a template (not a signed one: its
+    // Header changes with every call).
+    let keep = recalled.is_none()
+        && text.is_some()
+        && envelope.operation.shape.is_some()
+        && !envelope.security_header
+        && memo::wants(key);
+    let mut values = None;
     // The SOAPAction the HTTP request names (1.1 header, or the 1.2 Content-Type's action=).
     let soap_action = headers.soap_action.and_then(|v| v.to_str().ok());
     envelope.action = soap::http_action(soap_action, headers.content_type_text);
@@ -382,13 +395,24 @@ fn soap_call(
         && let Some(target) =
             conformance::schema::Target::of(service, known.and_then(|p| p.schema.as_deref()), &envelope)
     {
-        let checked = call.findings.len();
-        let cpr_path = known.and_then(|p| p.cpr.map(|c| c.path));
-        let request = crate::soap::xml::Utf8Input::checked(body, text);
-        conformance::schema::check(&target, request, &envelope, cpr_path, &mut call.findings);
-        if let Some(refusal) = conformance::refusal(&call.findings[checked..]).filter(|_| strict) {
-            return (Err(refusal), None);
+        let schema: &crate::xsd::SchemaSet = &target.contract.schema;
+        // Valid as its template was, with values that pass the same checks: nothing to find.
+        let valid = recalled.as_ref().is_some_and(|(r, text)| r.valid_against(schema, text));
+        if !valid {
+            let checked = call.findings.len();
+            let cpr_path = known.and_then(|p| p.cpr.map(|c| c.path));
+            let request = crate::soap::xml::Utf8Input::checked(body, text);
+            conformance::schema::check(&target, request, &envelope, cpr_path, &mut call.findings);
+            if let Some(refusal) = conformance::refusal(&call.findings[checked..]).filter(|_| strict) {
+                return (Err(refusal), None);
+            }
+            if keep && call.findings.len() == checked {
+                values = conformance::schema::value_checks(&target, request, &envelope).map(|v| (schema, v));
+            }
         }
+    }
+    if keep && let Some(text) = text {
+        memo::remember(key, text, &envelope, values);
     }
     if app.soap_version_check() == soap::VersionCheck::Strict
         && !versions.contains(&envelope.version)

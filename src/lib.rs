@@ -26,6 +26,7 @@ pub mod http;
 pub mod journal;
 pub mod live;
 pub mod logging;
+pub mod memo;
 pub mod metrics;
 pub mod scenario;
 pub mod security;

@@ -255,23 +255,9 @@ pub fn check(
         // A contract whose operation names an undeclared element does not load: unreachable.
         return;
     };
-    let instance = match request.text() {
-        Some(text) => op
-            .declared
-            .as_ref()
-            .and_then(|d| {
-                let ranges = d.iter().map(|d| (d.prefix.clone(), d.namespace.clone()));
-                Instance::declared(text, range.clone(), ranges)
-            })
-            .unwrap_or_else(|| Instance::below_text(text, range, &op.ancestors)),
-        None => Instance::below(body, range, &op.ancestors),
-    };
-    let limits = xsd::Limits {
-        max_depth: 256,
-        max_findings: MAX_FINDINGS,
-    };
+    let instance = instance(request, envelope);
     let mut first = true;
-    for x in target.contract.schema.validate_instance(&instance, Some(id), limits) {
+    for x in target.contract.schema.validate_instance(&instance, Some(id), LIMITS) {
         let path = x.path.trim_start_matches('/');
         if cpr_path == Some(path)
             && matches!(
@@ -305,6 +291,49 @@ pub fn check(
         f.refusal = refusal;
         findings.push(f);
     }
+}
+
+/// The validator's limits for a request's operation element.
+const LIMITS: xsd::Limits = xsd::Limits {
+    max_depth: 256,
+    max_findings: MAX_FINDINGS,
+};
+
+/// The request's operation element as the validator reads it: with the namespace declarations
+/// of its ancestors, as the envelope reader kept them or read from their tags.
+fn instance<'a>(request: Utf8Input<'a>, envelope: &Envelope) -> Instance<'a> {
+    let op = &envelope.operation;
+    let range = op.range.clone();
+    match request.text() {
+        Some(text) => op
+            .declared
+            .as_ref()
+            .and_then(|d| {
+                let ranges = d.iter().map(|d| (d.prefix.clone(), d.namespace.clone()));
+                Instance::declared(text, range.clone(), ranges)
+            })
+            .unwrap_or_else(|| Instance::below_text(text, range, &op.ancestors)),
+        None => Instance::below(request.bytes(), range, &op.ancestors),
+    }
+}
+
+/// How each value of the request's operation element is checked by the validator's plain pass
+/// ([`xsd::SchemaSet::value_checks`]), with each check's content as a byte range of the
+/// request; `None` when the element is not one of `target`'s requests or the pass does not
+/// take it whole (it then has findings, or a shape the pass leaves to the full validator).
+/// What [`check`] would find nothing in, for a request of the same markup whose values pass
+/// these checks ([`crate::memo`]).
+pub fn value_checks(target: &Target<'_>, request: Utf8Input<'_>, envelope: &Envelope) -> Option<Vec<xsd::ValueCheck>> {
+    let op = &envelope.operation;
+    let (_, id) = target.expected(op.namespace.as_deref().unwrap_or(""), &op.local_name)?;
+    let mut checks = target
+        .contract
+        .schema
+        .value_checks(&instance(request, envelope), id?, LIMITS)?;
+    for c in &mut checks {
+        c.content = c.content.start + op.range.start..c.content.end + op.range.start;
+    }
+    Some(checks)
 }
 
 /// CXF's fault for a Body element no operation of the endpoint takes.

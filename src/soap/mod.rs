@@ -185,6 +185,13 @@ pub struct Operation {
     /// reads the tags). How the request was read, not what it says: left out of `Debug`, by
     /// which the two readers' envelopes are compared.
     pub declared: Option<Vec<Declared>>,
+    /// Per leaf (`leaves`, in document order), the byte range of its text as written in the
+    /// request (`None`: the leaf is an empty-element tag), when the plain reader read each
+    /// leaf's text as one slice of the request (no comment, no reference in it): where
+    /// [`crate::memo`] cuts a request into the markup a client repeats and the values it
+    /// changes. `None` otherwise. How the request was read, not what it says: left out of
+    /// `Debug`.
+    pub shape: Option<Vec<Option<Range<usize>>>>,
 }
 
 /// A namespace declaration, as byte ranges of the request.
@@ -298,6 +305,16 @@ impl<'a> Body<'a> {
     /// Bytes nothing has checked: whatever reads them checks them.
     pub fn unchecked(bytes: &'a [u8]) -> Body<'a> {
         Body { bytes, checked: None }
+    }
+
+    /// A request that fit a template of one the envelope reader accepted
+    /// ([`crate::memo::Recalled::body`]): its markup is the template's, and its other text
+    /// was checked when it was fit.
+    pub(crate) fn checked_as_template(text: &'a str) -> Body<'a> {
+        Body {
+            bytes: text.as_bytes(),
+            checked: Some(CheckedText(text)),
+        }
     }
 
     /// The request's bytes.
@@ -569,6 +586,7 @@ fn read_with_quick_xml(input: &[u8], limits: Limits, fallback: SoapVersion) -> R
                                     .unwrap_or_else(|| Ok(Default::default()))
                                     .map(xml::LeafReader::finish),
                                 declared: None,
+                                shape: None,
                             });
                         } else {
                             op_start = before;
@@ -608,6 +626,7 @@ fn read_with_quick_xml(input: &[u8], limits: Limits, fallback: SoapVersion) -> R
                                     .unwrap_or_else(|| Ok(Default::default()))
                                     .map(xml::LeafReader::finish),
                                 declared: None,
+                                shape: None,
                             });
                         }
                     }

@@ -194,6 +194,7 @@ pub fn parse_envelope(input: &[u8], limits: Limits, fallback: SoapVersion) -> Re
                                 ancestors: ancestors.clone(),
                                 leaves: xml::leaf_texts(&input[before..after]),
                                 declared: None,
+                                shape: None,
                             });
                         } else {
                             op_start = before;
@@ -230,6 +231,7 @@ pub fn parse_envelope(input: &[u8], limits: Limits, fallback: SoapVersion) -> Re
                                 ancestors: ancestors.clone(),
                                 leaves: xml::leaf_texts(&input[op_start..after]),
                                 declared: None,
+                                shape: None,
                             });
                         }
                     }

@@ -316,6 +316,10 @@ struct Leaves {
     before: String,
     is_split: bool,
     has_child: bool,
+    /// Per leaf, the byte range of its text as written (`None`: an empty-element tag), while
+    /// every leaf's text is one slice of the input (`shaped`): [`Operation::shape`].
+    shape: Vec<Option<Range<usize>>>,
+    shaped: bool,
 }
 
 impl Leaves {
@@ -329,6 +333,8 @@ impl Leaves {
             before: String::new(),
             is_split: false,
             has_child: false,
+            shape: Vec::new(),
+            shaped: true,
         }
     }
 
@@ -358,6 +364,7 @@ impl Leaves {
             self.before.clear();
             self.is_split = true;
         }
+        self.shaped = false;
         self.before.push_str(text.get(self.text_from..at)?);
         if let Some(c) = resolved {
             self.before.push(c);
@@ -376,6 +383,7 @@ impl Leaves {
             true => self.leaves.push(OVERLONG_PATH, None, ""),
             false => self.leaves.push(&self.path, Some(local), ""),
         }
+        self.shape.push(None);
         self.has_child = true;
         Some(())
     }
@@ -392,6 +400,7 @@ impl Leaves {
                 false => &self.path,
             };
             let rest = text.get(self.text_from..lt)?;
+            self.shape.push(Some(self.text_from..lt));
             let text = match split {
                 false => rest.trim(),
                 true => {
@@ -551,6 +560,7 @@ pub(super) fn read_text(text: &str, limits: Limits) -> Option<Envelope> {
                                 namespace: op.namespace,
                                 range: op.start..after,
                                 ancestors: ancestors.clone(),
+                                shape: op.leaves.shaped.then_some(op.leaves.shape),
                                 leaves: Ok(op.leaves.leaves),
                                 declared: op.declared,
                             });
@@ -703,6 +713,7 @@ pub(super) fn read_text(text: &str, limits: Limits) -> Option<Envelope> {
                                 ancestors: ancestors.clone(),
                                 leaves: Ok(LeafList::default()),
                                 declared,
+                                shape: Some(Vec::new()),
                             });
                         } else {
                             pending = Some(Pending {

@@ -427,6 +427,11 @@ impl Leaves {
         self.ends.is_empty()
     }
 
+    /// The bytes of all paths and texts together.
+    pub fn byte_len(&self) -> usize {
+        self.buffer.len()
+    }
+
     /// Leaf `i`, in document order.
     pub fn get(&self, i: usize) -> Option<Leaf<'_>> {
         let &(path_end, text_end) = self.ends.get(i)?;

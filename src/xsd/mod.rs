@@ -57,7 +57,7 @@ use std::sync::Arc;
 pub use finding::{Code, Finding};
 pub use model::{ElementId, QName, SchemaSet, TypeId};
 pub use source::Source;
-pub use validate::{Instance, Limits};
+pub use validate::{Instance, Limits, ValueCheck};
 
 use crate::soap::SoapVersion;
 use wsdl::Wsdl;

@@ -191,6 +191,40 @@ fn type_plan(set: &SchemaSet, id: TypeId, element_ns: &[u32]) -> TypePlan {
     }
 }
 
+/// How the pass checked the value of an element without child elements that is not an
+/// empty-element tag ([`SchemaSet::value_checks`]): what an element of the same markup and
+/// another value needs checked again.
+#[derive(Debug, Clone)]
+pub struct ValueCheck {
+    /// The element's content as written: a byte range of the validated element, from its start
+    /// tag's `>` to its end tag's `<`.
+    pub content: std::ops::Range<usize>,
+    kind: ValueKind,
+}
+
+#[derive(Debug, Clone, Copy)]
+enum ValueKind {
+    /// A simple value of simple type `value` (built-in type `builtin`).
+    Simple { value: TypeId, builtin: Builtin },
+    /// No content but white space (an empty type's, or a sequence's without its children).
+    Blank,
+}
+
+impl SchemaSet {
+    /// Whether an element of the markup `check` was recorded in, with the content `text` in
+    /// place of the one recorded, passes the plain pass ([`fast::valid`]): a simple value
+    /// plainly valid for its type, or white space where no content is allowed. `text` must
+    /// be one run of literal text (no markup, no reference), as a value recorded is.
+    pub fn passes(&self, check: &ValueCheck, text: &str) -> bool {
+        match check.kind {
+            ValueKind::Simple { value, builtin } => self
+                .simple(value)
+                .is_some_and(|st| plainly_valid_value(st, builtin, text)),
+            ValueKind::Blank => is_blank(text),
+        }
+    }
+}
+
 /// An open element.
 pub(super) struct Frame {
     type_id: TypeId,
@@ -203,6 +237,8 @@ pub(super) struct Frame {
     text: Option<(usize, usize)>,
     /// How many namespace bindings were in scope before the element's own.
     bindings: usize,
+    /// Where its content starts (past its start tag's `>`).
+    content_from: usize,
 }
 
 /// The storage the pass keeps for the next on the same thread.
@@ -235,6 +271,40 @@ pub(super) fn valid(
     let Some(expected) = expected else {
         return false;
     };
+    run_pass(set, input, text, expected, limits, scratch, None).is_some()
+}
+
+/// The value checks of `input` ([`ValueCheck`]), in document order, when the pass takes it
+/// whole (it is valid); `None` when it does not.
+pub(super) fn value_checks(
+    set: &SchemaSet,
+    input: &Instance<'_>,
+    text: &str,
+    expected: ElementId,
+    limits: Limits,
+) -> Option<Vec<ValueCheck>> {
+    run_pass(
+        set,
+        input,
+        text,
+        expected,
+        limits,
+        &mut Scratch::default(),
+        Some(Vec::new()),
+    )?
+}
+
+/// The pass over `text`; `Some` (with the value checks, when `record` asked for them) when it
+/// takes it whole.
+fn run_pass(
+    set: &SchemaSet,
+    input: &Instance<'_>,
+    text: &str,
+    expected: ElementId,
+    limits: Limits,
+    scratch: &mut Scratch,
+    record: Option<Vec<ValueCheck>>,
+) -> Option<Option<Vec<ValueCheck>>> {
     let fast = std::mem::take(&mut scratch.fast);
     let mut pass = Pass {
         set,
@@ -244,6 +314,7 @@ pub(super) fn valid(
         frames: fast.frames,
         ns: recycle(fast.ns),
         pairs: recycle(fast.pairs),
+        record,
     };
     let plans = pass.plans;
     pass.ns.extend(
@@ -261,7 +332,7 @@ pub(super) fn valid(
         ns: recycle(pass.ns),
         pairs: recycle(pass.pairs),
     };
-    answer.is_some()
+    answer.map(|()| pass.record)
 }
 
 struct Pass<'s, 'a> {
@@ -274,6 +345,8 @@ struct Pass<'s, 'a> {
     ns: Vec<(&'a str, u32)>,
     /// The attributes of the element being started, namespace declarations aside.
     pairs: Vec<(&'a str, &'a str)>,
+    /// The value checks so far, when they are recorded ([`value_checks`]).
+    record: Option<Vec<ValueCheck>>,
 }
 
 impl<'a> Pass<'_, 'a> {
@@ -281,18 +354,19 @@ impl<'a> Pass<'_, 'a> {
     fn run(&mut self, lexer: &mut lex::Lexer<'a>, expected: ElementId) -> Option<()> {
         let mut seen_root = false;
         loop {
+            let at = lexer.position();
             match lexer.next_token()? {
                 Token::Start { tag, name_len, empty } => {
                     if self.frames.is_empty() && seen_root {
                         return None;
                     }
                     seen_root = true;
-                    self.start(tag, name_len, expected)?;
+                    self.start(tag, name_len, expected, lexer.position())?;
                     if empty {
-                        self.end()?;
+                        self.end(None)?;
                     }
                 }
-                Token::End => self.end()?,
+                Token::End => self.end(Some(at))?,
                 Token::Text(s) => self.text(s)?,
                 Token::Ref(_) => return None,
                 Token::Eof => return (self.frames.is_empty() && seen_root).then_some(()),
@@ -309,7 +383,7 @@ impl<'a> Pass<'_, 'a> {
         self.ns.iter().rev().find(|b| b.0 == prefix).map(|b| b.1)
     }
 
-    fn start(&mut self, tag: &'a str, name_len: usize, expected: ElementId) -> Option<()> {
+    fn start(&mut self, tag: &'a str, name_len: usize, expected: ElementId, content_from: usize) -> Option<()> {
         if self.frames.len() >= self.max_depth {
             return None;
         }
@@ -366,6 +440,7 @@ impl<'a> Pass<'_, 'a> {
             count: 0,
             text: None,
             bindings,
+            content_from,
         });
         Some(())
     }
@@ -449,10 +524,29 @@ impl<'a> Pass<'_, 'a> {
         }
     }
 
+    /// The open element ends: at an end tag starting at `content_end`, or (`None`) with its
+    /// empty-element tag.
     #[inline]
-    fn end(&mut self) -> Option<()> {
+    fn end(&mut self, content_end: Option<usize>) -> Option<()> {
         let frame = self.frames.pop()?;
-        match &self.plans.types[frame.type_id.0 as usize] {
+        let plan = &self.plans.types[frame.type_id.0 as usize];
+        if let Some(record) = self.record.as_mut()
+            && let Some(to) = content_end
+        {
+            let kind = match *plan {
+                TypePlan::Simple { value, builtin, .. } => Some(ValueKind::Simple { value, builtin }),
+                TypePlan::Empty { .. } => Some(ValueKind::Blank),
+                TypePlan::Sequence { .. } if !frame.started => Some(ValueKind::Blank),
+                _ => None,
+            };
+            if let Some(kind) = kind {
+                record.push(ValueCheck {
+                    content: frame.content_from..to,
+                    kind,
+                });
+            }
+        }
+        match plan {
             TypePlan::Simple { value, builtin, .. } => {
                 let text = match frame.text {
                     Some((from, to)) => self.text.get(from..to)?,

@@ -22,6 +22,8 @@ mod words;
 
 use std::borrow::Cow;
 
+pub use fast::ValueCheck;
+
 use quick_xml::events::Event;
 use quick_xml::reader::Reader;
 
@@ -456,6 +458,19 @@ impl SchemaSet {
             }
         });
         findings
+    }
+
+    /// How the plain first pass checks each value of `input` ([`ValueCheck`], in document
+    /// order), when it takes the element whole, which it does only when the element is valid;
+    /// `None` when it does not take it. An element whose markup (everything but these values)
+    /// is the same, with each value passing its check ([`SchemaSet::passes`]), is taken too, so
+    /// it is valid: what [`crate::memo`] relies on.
+    pub fn value_checks(&self, input: &Instance, expected: ElementId, limits: Limits) -> Option<Vec<ValueCheck>> {
+        let text = match input.text {
+            Some(t) => t,
+            None => std::str::from_utf8(input.bytes).ok()?,
+        };
+        fast::value_checks(self, input, text, expected, limits)
     }
 }
 

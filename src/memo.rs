@@ -1,0 +1,751 @@
+//! Templates of the requests a client sends again and again: the same markup with other
+//! values. A SOAP client stack (zeep, JAX-WS, PHP's SoapClient, a vendor's hand-written
+//! template) writes every call of an operation from one template: the same tags, attributes,
+//! namespace declarations and white space, only the leaves' texts (a transaction id, a time, a
+//! CPR number) differ. Reading such a request again from scratch — the envelope reader, then
+//! the XSD check — is most of what sfstub spends on it in the context model.
+//!
+//! So each worker thread keeps, per service, a few templates of requests it has read
+//! ([`MAX_TEMPLATES`]): a request's bytes with the text of each leaf of its operation element
+//! cut out ("slots"), the envelope read from it, and how the XSD check's plain pass checked
+//! each of those texts ([`crate::xsd::ValueCheck`]). A request that is its template's bytes
+//! with other slot texts — each a run of literal text (no markup, no reference) without a
+//! character XML does not allow — is read as the envelope reader would read it: the same
+//! envelope, its operation's end moved by the change in length, the leaves' texts the new
+//! slots' (trimmed, as the reader trims them). Its operation element is valid when each new
+//! text passes its check, as the plain pass would find; otherwise the XSD check reads it as
+//! usual. Everything else (refusals, faults, findings) is what the readers give, because only
+//! requests they read without a word are templates, and only requests they would read
+//! without a word match one. The technique is the "differential deserialization" of SOAP
+//! servers (Abu-Ghazaleh & Lewis, 2005) and the byte-sequence memorization of Deltarser
+//! (Takase et al., 2005), kept to what can be proven equal.
+//!
+//! Cost: a request is compared with each template of its service at most once, byte for byte
+//! and with one scan per slot for its end, so a request costs at most [`MAX_TEMPLATES`]
+//! passes of `memcmp` over its bytes, whatever it holds. A template costs its request's bytes
+//! (at most [`MAX_TEMPLATE_BYTES`]) and is made from a request read in full when its service
+//! has room for one, or in place of the oldest on every [`REPLACE_EVERY`]th request that fits
+//! none (a client of many shapes does not rebuild templates on every call). Templates belong
+//! to one loaded world ([`crate::app::Loaded::id`]): a reload starts afresh.
+
+use std::cell::RefCell;
+use std::ops::Range;
+use std::rc::Rc;
+
+use crate::soap::xml::Leaves;
+use crate::soap::{Envelope, Limits, Operation};
+use crate::xsd::{SchemaSet, ValueCheck};
+
+/// The most templates a worker thread keeps per service.
+pub const MAX_TEMPLATES: usize = 4;
+/// The longest request kept as a template.
+pub const MAX_TEMPLATE_BYTES: usize = 32 * 1024;
+/// The most slots (leaves with text) of a template.
+pub const MAX_SLOTS: usize = 256;
+/// When a service's templates are all taken, a request that fits none replaces the oldest
+/// once in this many.
+pub const REPLACE_EVERY: u32 = 8;
+
+/// What a template is kept for: a service of one loaded world, read with one set of limits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Key {
+    loaded: u64,
+    /// The service's address (it lives as long as its world).
+    service: usize,
+    limits: Limits,
+}
+
+impl Key {
+    /// The templates of `service` in the world `loaded` (its [`crate::app::Loaded::id`]).
+    pub fn new(loaded: u64, service: &dyn crate::services::Service, limits: Limits) -> Key {
+        Key {
+            loaded,
+            service: std::ptr::from_ref(service).cast::<()>() as usize,
+            limits,
+        }
+    }
+}
+
+/// A request's markup with its leaves' texts cut out, and what reading it gave.
+struct Template {
+    /// The request without its slots' texts.
+    skeleton: Box<[u8]>,
+    /// Per slot, where its text was cut out of `skeleton`, in order.
+    cuts: Box<[usize]>,
+    /// The request's length.
+    len: usize,
+    /// The envelope read from the request (without its HTTP action).
+    envelope: Envelope,
+    /// Per leaf of the operation (in document order): the slot holding its text; `None`:
+    /// an empty-element tag, whose text is empty.
+    leaf_slots: Box<[Option<u16>]>,
+    /// Per slot, how the XSD check's plain pass checked its text, and the address of the
+    /// schema set it checked against; `None` when the request was not checked (or not by
+    /// that pass).
+    values: Option<(usize, Box<[ValueCheck]>)>,
+}
+
+/// A request that fits a template: its slots' texts, as byte ranges of the request.
+pub struct Recalled {
+    template: Rc<Template>,
+    slots: Vec<Range<usize>>,
+}
+
+impl Recalled {
+    /// The envelope the envelope reader would read from `text` (the request that fit).
+    pub fn envelope(&self, text: &str) -> Envelope {
+        let t = &self.template;
+        let op = &t.envelope.operation;
+        let kept_bytes = op.leaves.as_ref().map_or(0, Leaves::byte_len);
+        let mut leaves = Leaves::with_capacity((kept_bytes + text.len()).saturating_sub(t.len));
+        if let Ok(kept) = &op.leaves {
+            for (leaf, slot) in kept.iter().zip(t.leaf_slots.iter()) {
+                let value = match slot {
+                    Some(s) => text.get(self.slots[usize::from(*s)].clone()).unwrap_or_default().trim(),
+                    None => leaf.text,
+                };
+                leaves.push(leaf.path, None, value);
+            }
+        }
+        Envelope {
+            version: t.envelope.version,
+            header: t.envelope.header.clone(),
+            security_header: t.envelope.security_header,
+            addressing: t.envelope.addressing.clone(),
+            operation: Operation {
+                local_name: op.local_name.clone(),
+                namespace: op.namespace.clone(),
+                // Every slot is inside the operation element: all that follows it is as it was.
+                range: op.range.start..op.range.end + text.len() - t.len,
+                ancestors: op.ancestors.clone(),
+                leaves: Ok(leaves),
+                declared: op.declared.clone(),
+                shape: None,
+            },
+            action: None,
+        }
+    }
+
+    /// The request `text` (the one that fit) as the envelope reader gives it to a service:
+    /// checked, as the envelope reader would have checked it (the template's markup was, and
+    /// each slot's text is checked for what XML does not allow when it is fit).
+    pub fn body<'a>(&self, text: &'a str) -> crate::soap::Body<'a> {
+        crate::soap::Body::checked_as_template(text)
+    }
+
+    /// Whether the request's operation element is valid against `schema` as the XSD check's
+    /// plain pass would find: the template's was, against the same set, and each new text
+    /// passes its check. `false` when that is not known (the request must then be checked).
+    pub fn valid_against(&self, schema: &SchemaSet, text: &str) -> bool {
+        let Some((set, checks)) = &self.template.values else {
+            return false;
+        };
+        *set == std::ptr::from_ref(schema) as usize
+            && checks
+                .iter()
+                .zip(&self.slots)
+                .all(|(check, slot)| text.get(slot.clone()).is_some_and(|t| schema.passes(check, t)))
+    }
+}
+
+impl Template {
+    /// A template of `text`, read as `envelope` by the plain envelope reader, with the value
+    /// checks of its operation element (`values`: the schema set's address and a check per
+    /// leaf with text, as byte ranges of `text`); `None` when the request cannot be one.
+    fn of(text: &str, envelope: &Envelope, values: Option<(usize, Vec<ValueCheck>)>) -> Option<Template> {
+        let op = &envelope.operation;
+        let shape = op.shape.as_ref()?;
+        let leaves = op.leaves.as_ref().ok()?;
+        if text.len() > MAX_TEMPLATE_BYTES || leaves.len() != shape.len() {
+            return None;
+        }
+        let slots: Vec<&Range<usize>> = shape.iter().flatten().collect();
+        if slots.len() > MAX_SLOTS {
+            return None;
+        }
+        // Slots in order, inside the operation element, after the header.
+        let mut last = op.range.start;
+        for s in &slots {
+            if s.start < last || s.end > op.range.end || s.start > s.end {
+                return None;
+            }
+            last = s.end;
+        }
+        if envelope.header.as_ref().is_some_and(|h| h.end > op.range.start) {
+            return None;
+        }
+        let values = match values {
+            Some((set, checks)) => {
+                // One check per slot, for the same text (each slot is a leaf of the pass's).
+                // Both lists are in document order: one walk.
+                let mut mine = Vec::with_capacity(slots.len());
+                let mut checks = checks.into_iter();
+                for s in &slots {
+                    mine.push(checks.find(|c| c.content == **s)?);
+                }
+                Some((set, mine.into_boxed_slice()))
+            }
+            None => None,
+        };
+        let bytes = text.as_bytes();
+        let mut skeleton = Vec::with_capacity(bytes.len());
+        let mut cuts = Vec::with_capacity(slots.len());
+        let mut from = 0;
+        for s in &slots {
+            skeleton.extend_from_slice(&bytes[from..s.start]);
+            cuts.push(skeleton.len());
+            from = s.end;
+        }
+        skeleton.extend_from_slice(&bytes[from..]);
+        let mut slot = 0u16;
+        let leaf_slots = shape
+            .iter()
+            .map(|s| {
+                s.as_ref().map(|_| {
+                    slot += 1;
+                    slot - 1
+                })
+            })
+            .collect();
+        let mut envelope = envelope.clone();
+        envelope.action = None;
+        envelope.operation.shape = None;
+        Some(Template {
+            skeleton: skeleton.into_boxed_slice(),
+            cuts: cuts.into_boxed_slice(),
+            len: bytes.len(),
+            envelope,
+            leaf_slots,
+            values,
+        })
+    }
+
+    /// Whether `input` is this template's markup with other slot texts; its slots in `slots`.
+    fn fit(&self, input: &[u8], slots: &mut Vec<Range<usize>>) -> bool {
+        slots.clear();
+        let mut at = 0;
+        let mut from = 0;
+        for &cut in &self.cuts {
+            let markup = &self.skeleton[from..cut];
+            if input.get(at..at + markup.len()) != Some(markup) {
+                return false;
+            }
+            at += markup.len();
+            let Some(end) = text_end(input, at) else {
+                return false;
+            };
+            slots.push(at..end);
+            at = end;
+            from = cut;
+        }
+        input.get(at..) == Some(&self.skeleton[from..])
+    }
+}
+
+/// What a byte is in a slot's text ([`text_end`]).
+const PLAIN: u8 = 0;
+const END: u8 = 1;
+const NOT_READ: u8 = 2;
+const MAYBE_NONCHAR: u8 = 3;
+const CLASS: [u8; 256] = {
+    let mut class = [PLAIN; 256];
+    let mut b = 0;
+    while b < 0x20 {
+        class[b] = NOT_READ;
+        b += 1;
+    }
+    class[b'\t' as usize] = PLAIN;
+    class[b'\n' as usize] = PLAIN;
+    class[b'\r' as usize] = PLAIN;
+    class[b'<' as usize] = END;
+    class[b'&' as usize] = NOT_READ;
+    class[0xEF] = MAYBE_NONCHAR;
+    class
+};
+
+/// Where the slot text from `from` ends (the `<` of the tag after it), when it is one run of
+/// literal text the envelope reader reads as it is: no reference (`&`), no character XML 1.0
+/// does not allow written in it (a C0 control but tab, line feed and carriage return; U+FFFE,
+/// U+FFFF), as [`crate::soap::xml::forbidden_character`] finds them. `None` otherwise, or at the input's end.
+#[inline]
+fn text_end(input: &[u8], from: usize) -> Option<usize> {
+    let mut at = from;
+    loop {
+        match CLASS[usize::from(*input.get(at)?)] {
+            PLAIN => at += 1,
+            END => return Some(at),
+            MAYBE_NONCHAR if !matches!(input.get(at + 1..at + 3), Some([0xBF, 0xBE | 0xBF])) => at += 1,
+            _ => return None,
+        }
+    }
+}
+
+/// The templates of one service on this thread.
+struct Shelf {
+    key: Key,
+    templates: Vec<Rc<Template>>,
+    /// Requests that fit none since the last replacement.
+    misses: u32,
+    /// The template replaced next.
+    oldest: usize,
+}
+
+thread_local! {
+    static SHELVES: RefCell<Vec<Shelf>> = const { RefCell::new(Vec::new()) };
+}
+
+/// The template `text` (a request to `key`'s service, its byte order mark dropped) fits, if
+/// any.
+pub fn recall(key: Key, text: &str) -> Option<Recalled> {
+    SHELVES.with(|shelves| {
+        let mut shelves = shelves.try_borrow_mut().ok()?;
+        let shelf = shelves.iter_mut().find(|s| s.key == key)?;
+        let mut slots = Vec::with_capacity(16);
+        let found = shelf.templates.iter().find(|t| t.fit(text.as_bytes(), &mut slots))?;
+        Some(Recalled {
+            template: Rc::clone(found),
+            slots,
+        })
+    })
+}
+
+/// Whether a request to `key`'s service that fit no template would be kept as one now
+/// (counted: call it once per such request, and [`remember`] it when `true`).
+pub fn wants(key: Key) -> bool {
+    SHELVES.with(|shelves| {
+        let Ok(mut shelves) = shelves.try_borrow_mut() else {
+            return false;
+        };
+        // Another world's templates are of no more use.
+        if shelves.first().is_some_and(|s| s.key.loaded != key.loaded) {
+            shelves.clear();
+        }
+        match shelves.iter_mut().find(|s| s.key == key) {
+            Some(shelf) if shelf.templates.len() < MAX_TEMPLATES => true,
+            Some(shelf) => {
+                shelf.misses += 1;
+                shelf.misses >= REPLACE_EVERY
+            }
+            None => true,
+        }
+    })
+}
+
+/// Keeps `text`, read as `envelope`, as a template of `key`'s service, with the XSD check's
+/// value checks of its operation element when it was checked (`values`: the schema set and
+/// [`crate::conformance::schema::value_checks`]). Nothing is kept when the request cannot be a
+/// template.
+pub fn remember(key: Key, text: &str, envelope: &Envelope, values: Option<(&SchemaSet, Vec<ValueCheck>)>) {
+    let values = values.map(|(set, checks)| (std::ptr::from_ref(set) as usize, checks));
+    let Some(template) = Template::of(text, envelope, values) else {
+        return;
+    };
+    SHELVES.with(|shelves| {
+        let Ok(mut shelves) = shelves.try_borrow_mut() else {
+            return;
+        };
+        if shelves.first().is_some_and(|s| s.key.loaded != key.loaded) {
+            shelves.clear();
+        }
+        let shelf = match shelves.iter().position(|s| s.key == key) {
+            Some(i) => &mut shelves[i],
+            None => {
+                shelves.push(Shelf {
+                    key,
+                    templates: Vec::with_capacity(MAX_TEMPLATES),
+                    misses: 0,
+                    oldest: 0,
+                });
+                shelves.last_mut().expect("just pushed")
+            }
+        };
+        let template = Rc::new(template);
+        if shelf.templates.len() < MAX_TEMPLATES {
+            shelf.templates.push(template);
+        } else {
+            shelf.templates[shelf.oldest] = template;
+            shelf.oldest = (shelf.oldest + 1) % MAX_TEMPLATES;
+            shelf.misses = 0;
+        }
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::soap::{SoapVersion, parse_envelope_text};
+    use crate::xsd::{ElementId, Instance, QName, Source};
+
+    /// A KontrolsagListeHent stk. 1 request as a client writes it: a Header, every optional
+    /// criterion, white space between the tags.
+    const REQUEST: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
+<soap:Envelope xmlns:soap="http://www.w3.org/2003/05/soap-envelope" xmlns:wsa="http://www.w3.org/2005/08/addressing">
+  <soap:Header><wsa:MessageID>urn:uuid:1</wsa:MessageID></soap:Header>
+  <soap:Body>
+    <k:KontrolsagListeHent_I xmlns:k="urn:k" xmlns:kontekst="urn:kontekst" revision="1">
+      <kontekst:HovedOplysninger>
+        <kontekst:TransaktionsId>6f1c1a4e-1111-4c1e-9a53-0d6f5f0c2a11</kontekst:TransaktionsId>
+        <kontekst:TransaktionsTid>2026-11-22T10:15:00Z</kontekst:TransaktionsTid>
+        <kontekst:AuthorityContext><kontekst:MunicipalityCVR>64942212</kontekst:MunicipalityCVR></kontekst:AuthorityContext>
+      </kontekst:HovedOplysninger>
+      <k:KontrolsagSoegKriterie>
+        <k:PersonCPRNummer>150780-4329</k:PersonCPRNummer>
+        <k:Hjemmel>UDBL_11A_STK1</k:Hjemmel>
+        <k:SamtykkeDato>2026-11-01</k:SamtykkeDato>
+        <k:MyndighedCVRNummer>14720006</k:MyndighedCVRNummer>
+      </k:KontrolsagSoegKriterie>
+    </k:KontrolsagListeHent_I>
+  </soap:Body>
+</soap:Envelope>"#;
+
+    fn schema() -> (SchemaSet, ElementId) {
+        let files: Vec<(String, String)> = [
+            (
+                "KontrolsagListeHent.xsd",
+                include_str!("services/sf1472/KontrolsagListeHent.xsd"),
+            ),
+            ("Kontekst.xsd", include_str!("services/k2017/Kontekst.xsd")),
+        ]
+        .iter()
+        .map(|(n, t)| {
+            let text = t
+                .replace("{{NAMESPACE}}", "urn:k")
+                .replace("{{KONTEKST_NS}}", "urn:kontekst");
+            (n.to_string(), text)
+        })
+        .collect();
+        let set = SchemaSet::load(&Source::memory(files), &["KontrolsagListeHent.xsd"]).expect("the schema loads");
+        let id = set
+            .global_element(&QName::new("urn:k", "KontrolsagListeHent_I"))
+            .expect("declared");
+        (set, id)
+    }
+
+    const LIMITS: crate::xsd::Limits = crate::xsd::Limits {
+        max_depth: 256,
+        max_findings: 20,
+    };
+
+    fn instance<'a>(text: &'a str, envelope: &Envelope) -> Instance<'a> {
+        Instance::below_text(text, envelope.operation.range.clone(), &envelope.operation.ancestors)
+    }
+
+    /// The value checks of `text`'s operation element, as byte ranges of `text`.
+    fn values(set: &SchemaSet, id: ElementId, text: &str, envelope: &Envelope) -> Option<Vec<ValueCheck>> {
+        let start = envelope.operation.range.start;
+        let mut checks = set.value_checks(&instance(text, envelope), id, LIMITS)?;
+        for c in &mut checks {
+            c.content = c.content.start + start..c.content.end + start;
+        }
+        Some(checks)
+    }
+
+    fn read(text: &str) -> Option<Envelope> {
+        parse_envelope_text(text, Limits::default(), SoapVersion::V12)
+            .ok()
+            .map(|(e, _)| e)
+    }
+
+    fn template(set: &SchemaSet, id: ElementId) -> Template {
+        let envelope = read(REQUEST).expect("the request reads");
+        let checks = values(set, id, REQUEST, &envelope).expect("the plain pass takes the request");
+        Template::of(REQUEST, &envelope, Some((std::ptr::from_ref(set) as usize, checks))).expect("a template")
+    }
+
+    /// What is compared: the envelope as `Debug` shows it, and what it leaves out of that.
+    fn seen(e: &Envelope) -> String {
+        format!("{e:?} {:?}", e.operation.declared)
+    }
+
+    #[test]
+    fn the_request_itself_fits_and_reads_as_the_reader_reads_it() {
+        let (set, id) = schema();
+        let t = template(&set, id);
+        assert_eq!(t.cuts.len(), 7, "a slot per leaf with text");
+        let mut slots = Vec::new();
+        assert!(t.fit(REQUEST.as_bytes(), &mut slots));
+        let recalled = Recalled {
+            template: Rc::new(t),
+            slots,
+        };
+        let read = read(REQUEST).expect("reads");
+        assert_eq!(seen(&recalled.envelope(REQUEST)), seen(&read));
+        assert!(recalled.valid_against(&set, REQUEST));
+        // Against another schema set (another world's) nothing is known.
+        let (other, _) = schema();
+        assert!(!recalled.valid_against(&other, REQUEST));
+    }
+
+    /// Other values, the same markup: read as the reader reads them, valid exactly when the
+    /// plain pass finds them valid; anything else does not fit.
+    #[test]
+    fn a_request_that_fits_reads_as_the_readers_read_it() {
+        let (set, id) = schema();
+        let t = Rc::new(template(&set, id));
+        let pieces = prop::sample::select(vec![
+            "",
+            "a",
+            "0",
+            "1",
+            "9",
+            " ",
+            "\t",
+            "\n",
+            "\r",
+            "-",
+            ":",
+            "T",
+            "Z",
+            ".",
+            "<",
+            ">",
+            "&",
+            "&amp;",
+            "&#65;",
+            "é",
+            "\u{1}",
+            "\u{7f}",
+            "\u{85}",
+            "\u{a0}",
+            "\u{FFFE}",
+            "\u{FFFF}",
+            "\u{FFFD}",
+            "]]>",
+            "<!--c-->",
+            "</x>",
+            "<x/>",
+            "2026-11-22",
+            "T10:15:00Z",
+            "64942212",
+            "UDBL_11A_STK2",
+            "150780-4329",
+            "6f1c1a4e-1111-4c1e-9a53-0d6f5f0c2a11",
+            "kontekst:",
+            "xmlns:k='urn:x'",
+            "<soap:Body>",
+        ]);
+        let mut runner = proptest::test_runner::TestRunner::new(proptest::test_runner::Config {
+            cases: 4000,
+            ..Default::default()
+        });
+        let fits = std::cell::Cell::new(0);
+        let valid = std::cell::Cell::new(0);
+        runner
+            .run(
+                &(
+                    0..t.cuts.len() + 1,
+                    prop::collection::vec(pieces.clone(), 0..4),
+                    0..REQUEST.len(),
+                    0..4usize,
+                ),
+                |(slot, new, at, cut)| {
+                    // A slot's text replaced; or, past the last slot, bytes spliced in anywhere.
+                    let new: String = new.concat();
+                    let read_template = read(REQUEST).expect("reads");
+                    let shape: Vec<_> = read_template
+                        .operation
+                        .shape
+                        .clone()
+                        .expect("shaped")
+                        .into_iter()
+                        .flatten()
+                        .collect();
+                    let mut text = REQUEST.to_owned();
+                    match shape.get(slot) {
+                        Some(r) => text.replace_range(r.clone(), &new),
+                        None => {
+                            let at = (0..=at).rev().find(|&i| text.is_char_boundary(i)).unwrap_or(0);
+                            let end = (at + cut..=text.len())
+                                .find(|&i| text.is_char_boundary(i))
+                                .unwrap_or(text.len());
+                            text.replace_range(at..end, &new);
+                        }
+                    }
+                    let mut slots = Vec::new();
+                    if !t.fit(text.as_bytes(), &mut slots) {
+                        return Ok(());
+                    }
+                    fits.set(fits.get() + 1);
+                    let recalled = Recalled {
+                        template: Rc::clone(&t),
+                        slots,
+                    };
+                    let envelope = read(&text);
+                    prop_assert!(envelope.is_some(), "fits but does not read: {text}");
+                    let envelope = envelope.expect("read");
+                    prop_assert_eq!(seen(&recalled.envelope(&text)), seen(&envelope), "{}", text);
+                    let taken = values(&set, id, &text, &envelope).is_some();
+                    prop_assert_eq!(recalled.valid_against(&set, &text), taken, "{}", text);
+                    if taken {
+                        valid.set(valid.get() + 1);
+                        prop_assert!(
+                            set.validate_instance(&instance(&text, &envelope), Some(id), LIMITS)
+                                .is_empty()
+                        );
+                    }
+                    Ok(())
+                },
+            )
+            .expect("no difference");
+        assert!(fits.get() > 1000, "many requests fit ({})", fits.get());
+        assert!(valid.get() > 150, "many are valid ({})", valid.get());
+    }
+
+    /// What cannot be a template is not one: a leaf split by a comment or a reference.
+    #[test]
+    fn a_request_the_reader_reads_in_pieces_is_no_template() {
+        for text in [
+            REQUEST.replace("UDBL_11A_STK1", "UDBL_11A_&#83;TK1"),
+            REQUEST.replace("UDBL_11A_STK1", "UDBL<!-- c -->_11A_STK1"),
+        ] {
+            let envelope = read(&text).expect("reads");
+            assert!(envelope.operation.shape.is_none());
+            assert!(Template::of(&text, &envelope, None).is_none());
+        }
+    }
+
+    /// A service keeps MAX_TEMPLATES; past them a new shape replaces the oldest once in
+    /// REPLACE_EVERY requests; another world starts afresh.
+    #[test]
+    fn templates_are_bounded_and_replaced_now_and_then() {
+        let services = crate::app::Loaded::new(
+            crate::scenario::Scenario::parse(crate::scenario::DEFAULT_SCENARIO, "default", None).expect("parses"),
+        );
+        let service = services.services[0].as_ref();
+        let key = Key::new(u64::MAX - 1, service, Limits::default());
+        // Shapes differ in the Header's MessageID (markup, not a slot).
+        let shape = |n: usize| REQUEST.replace("urn:uuid:1", &format!("urn:uuid:{n}"));
+        for n in 0..MAX_TEMPLATES {
+            let text = shape(n);
+            assert!(recall(key, &text).is_none());
+            assert!(wants(key));
+            remember(key, &text, &read(&text).expect("reads"), None);
+            assert!(recall(key, &text).is_some());
+        }
+        let new = shape(MAX_TEMPLATES);
+        for _ in 1..REPLACE_EVERY {
+            assert!(!wants(key));
+        }
+        assert!(wants(key));
+        remember(key, &new, &read(&new).expect("reads"), None);
+        assert!(recall(key, &new).is_some());
+        assert!(recall(key, &shape(0)).is_none(), "the oldest was replaced");
+        assert!(recall(key, &shape(1)).is_some());
+        // Another world: nothing recalled, and the first request there is kept.
+        let other = Key::new(u64::MAX, service, Limits::default());
+        assert!(recall(other, &new).is_none());
+        assert!(wants(other));
+        assert!(recall(key, &shape(1)).is_none(), "the old world's templates are gone");
+    }
+
+    /// Served: a request read from a template is answered, journaled and judged as one read
+    /// in full (a fresh world each, where nothing is a template yet).
+    #[test]
+    fn answers_and_findings_are_those_of_a_request_read_in_full() {
+        use bytes::Bytes;
+
+        let scenario =
+            crate::scenario::Scenario::parse(crate::scenario::DEFAULT_SCENARIO, "default", None).expect("parses");
+        let request = |text: &str| {
+            http::Request::post("/kontrolsaglistehent/1")
+                .header("content-type", "application/soap+xml; charset=utf-8")
+                .header("host", "127.0.0.1:18080")
+                .body(Bytes::from(text.to_owned()))
+                .expect("a request")
+        };
+        let body = |cpr: &str, hjemmel: &str, id: &str, cvr: &str| {
+            format!(
+                r#"<soap:Envelope xmlns:soap="http://www.w3.org/2003/05/soap-envelope" xmlns:k="http://www.kombit.dk/int/2022/01/01/" xmlns:kontekst="http://kombit.dk/xml/schemas/kontekst/2017/01/01/">
+  <soap:Body>
+    <k:KontrolsagListeHent_I revision="1">
+      <kontekst:HovedOplysninger>
+        <kontekst:TransaktionsId>{id}</kontekst:TransaktionsId>
+        <kontekst:TransaktionsTid>2026-11-22T10:15:00Z</kontekst:TransaktionsTid>
+        <kontekst:AuthorityContext><kontekst:MunicipalityCVR>{cvr}</kontekst:MunicipalityCVR></kontekst:AuthorityContext>
+      </kontekst:HovedOplysninger>
+      <k:KontrolsagSoegKriterie>
+        <k:PersonCPRNummer>{cpr}</k:PersonCPRNummer>
+        <k:Hjemmel>{hjemmel}</k:Hjemmel>
+      </k:KontrolsagSoegKriterie>
+    </k:KontrolsagListeHent_I>
+  </soap:Body>
+</soap:Envelope>"#
+            )
+        };
+        let requests = [
+            body(
+                "150780-4329",
+                "UDBL_11A_STK2",
+                "6f1c1a4e-1111-4c1e-9a53-0d6f5f0c2a11",
+                "64942212",
+            ),
+            body(
+                "150780-4329",
+                "UDBL_11A_STK2",
+                "6f1c1a4e-2222-4c1e-9a53-0d6f5f0c2a11",
+                "64942212",
+            ),
+            body(
+                " 150780-4329\n",
+                "UDBL_11A_STK2",
+                "6f1c1a4e-2222-4c1e-9a53-0d6f5f0c2a11",
+                "64942212",
+            ),
+            body("1507804329", "UDBL_11A_STK2", "x", "64942212"),
+            body(
+                "150780-432",
+                "UDBL_11A_STK2",
+                "6f1c1a4e-2222-4c1e-9a53-0d6f5f0c2a11",
+                "64942212",
+            ),
+            body(
+                "150780-4329",
+                "UDBL_11A_STK3",
+                "6f1c1a4e-2222-4c1e-9a53-0d6f5f0c2a11",
+                "64942212",
+            ),
+            body(
+                "150780-4329",
+                "UDBL_11A_STK2",
+                "6f1c1a4e-2222-4c1e-9a53-0d6f5f0c2a11",
+                "29189846",
+            ),
+            body("150780-4329", "", "", ""),
+            body("150780-4329", "UDBL_11A_STK2", "a&amp;b", "64942212"),
+            body(
+                "150780-4329",
+                "UDBL_11A_STK2",
+                "6f1c1a4e-1111-4c1e-9a53-0d6f5f0c2a11",
+                "64942212",
+            ),
+        ];
+        let findings =
+            |app: &crate::app::App, id: u64| format!("{:?}", app.journal.get(id).expect("journaled").findings);
+        // Each alone first (a world of its own: this thread's templates start afresh each
+        // time), then all in one world.
+        let alone: Vec<_> = requests
+            .iter()
+            .map(|text| {
+                let fresh = crate::app::App::new(scenario.clone(), crate::app::Limits::default());
+                let answer = crate::http::handle(&fresh, request(text));
+                (answer, findings(&fresh, 1))
+            })
+            .collect();
+        assert_eq!(alone[1].1, "[]", "a valid request has no finding");
+        assert_ne!(alone[5].1, "[]", "a Hjemmel the schema does not know is a finding");
+        let app = crate::app::App::new(scenario.clone(), crate::app::Limits::default());
+        for (n, (text, (alone, alone_findings))) in requests.iter().zip(&alone).enumerate() {
+            let kept = crate::http::handle(&app, request(text));
+            assert_eq!(kept.status(), alone.status(), "{text}");
+            assert_eq!(kept.body(), alone.body(), "{text}");
+            assert_eq!(&findings(&app, n as u64 + 1), alone_findings, "{text}");
+        }
+        // The requests after the first were read from its template (all but the one with a
+        // reference in a leaf): same thread, same world.
+        let key = Key::new(app.loaded().id, app.loaded().services[0].as_ref(), app.limits.xml());
+        assert!(recall(key, &requests[1]).is_some());
+        assert!(recall(key, &requests[8]).is_none());
+    }
+}
