@@ -812,9 +812,7 @@ fn skip_subtree(bytes: &[u8], name: &[u8], after: usize) -> Option<usize> {
             _ => pos + memchr::memchr(b'<', &bytes[pos..])?,
         };
         pos = match bytes.get(lt + 1)? {
-            b'!' if bytes[lt..].starts_with(b"<![CDATA[") => {
-                lt + 9 + memchr::memmem::find(&bytes[lt + 9..], b"]]>")? + 3
-            }
+            b'!' if bytes[lt..].starts_with(b"<![CDATA[") => plain::cdata_at(bytes, lt)?.end + b"]]>".len(),
             b'!' => plain::comment_end(bytes, lt)?,
             b'?' => plain::instruction_end(bytes, lt)?,
             b'/' => {

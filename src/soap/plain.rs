@@ -248,6 +248,20 @@ pub(crate) fn comment_end(bytes: &[u8], lt: usize) -> Option<usize> {
         .map(|gt| gt + 1)
 }
 
+/// The text of the CDATA section whose `<` is at `lt`, as a byte range of `bytes` (between
+/// `<![CDATA[` and the first `]]>`); `None` when no CDATA section starts there or it does not
+/// end. (The plain readers of a Header and of a signature's tree read CDATA sections; the
+/// envelope reader leaves them to quick-xml.)
+pub(crate) fn cdata_at(bytes: &[u8], lt: usize) -> Option<Range<usize>> {
+    const OPEN: &[u8] = b"<![CDATA[";
+    if !bytes.get(lt..)?.starts_with(OPEN) {
+        return None;
+    }
+    let from = lt + OPEN.len();
+    let end = from + memchr::memmem::find(&bytes[from..], b"]]>")?;
+    Some(from..end)
+}
+
 /// The character the reference whose `&` is at `amp` stands for, and the reference's end
 /// (after its `;`), as quick-xml reads and resolves it (its reader ends a reference at the first
 /// `;`, `&` or `<`; [`super::xml::resolve_reference`] resolves it); `None` for a reference that

@@ -20,12 +20,12 @@
 //! input, and a document it gives up on costs at most this pass over it on top of the
 //! quick-xml pass.
 
-use memchr::{memchr2, memchr3, memmem};
+use memchr::{memchr2, memchr3};
 
 use super::fragment::Known;
 use super::{Reading, Span, Tree};
 use crate::soap::Limits;
-use crate::soap::plain::{TagStep, comment_end, instruction_end, name_at, reference_at, tag_step};
+use crate::soap::plain::{TagStep, cdata_at, comment_end, instruction_end, name_at, reference_at, tag_step};
 
 /// The most attributes on one tag read here (each name is compared with those before it).
 const MAX_TAG_ATTRIBUTES: usize = 16;
@@ -77,12 +77,14 @@ pub(super) fn read(document: &str, limits: Limits, known: Option<Known<'_>>) -> 
                 at = name_end + 1;
             }
             b'!' if bytes[at..].starts_with(b"<![CDATA[") => {
-                let from = at + b"<![CDATA[".len();
-                let end = from + memmem::find(&bytes[from..], b"]]>")?;
-                if end > from {
-                    reading.push_span(Span { start: from, end });
+                let text = cdata_at(bytes, at)?;
+                if !text.is_empty() {
+                    reading.push_span(Span {
+                        start: text.start,
+                        end: text.end,
+                    });
                 }
-                at = end + b"]]>".len();
+                at = text.end + b"]]>".len();
             }
             b'!' => at = comment_end(bytes, at)?,
             b'?' => {
