@@ -92,7 +92,10 @@ pub fn log_request(
     outcome: &str,
     latency: std::time::Duration,
 ) {
-    if !tracing::enabled!(target: crate::logging::REQUEST_TARGET, tracing::Level::INFO) {
+    let direct = crate::logging::direct_request_lines();
+    if direct == Some(false)
+        || (direct.is_none() && !tracing::enabled!(target: crate::logging::REQUEST_TARGET, tracing::Level::INFO))
+    {
         return;
     }
     let micros = latency.as_micros() as u64;

@@ -12,6 +12,7 @@ use hyper::Response;
 use hyper::body::{Body, Frame, SizeHint};
 use tokio::time::Sleep;
 
+use super::head::Answering;
 use crate::faults::Delivery;
 use crate::faults::effect::Mode;
 
@@ -26,12 +27,15 @@ pub enum OutBody {
         chunk: usize,
         every: Duration,
         wait: Option<Pin<Box<Sleep>>>,
+        /// The request, answered (for the connection's head deadline) once the body is sent.
+        answering: Option<Answering>,
     },
 }
 
 impl OutBody {
-    /// `body` sent in pieces of about `chunk` bytes spread over `over`.
-    pub fn trickle(body: Bytes, chunk: usize, over: Duration) -> OutBody {
+    /// `body` sent in pieces of about `chunk` bytes spread over `over`, the request `answering`
+    /// until the last is sent.
+    pub fn trickle(body: Bytes, chunk: usize, over: Duration, answering: Option<Answering>) -> OutBody {
         let len = body.len().max(1);
         let most = (over.as_millis() / MIN_STEP.as_millis()).max(1) as usize;
         let pieces = len.div_ceil(chunk.max(1)).clamp(1, most);
@@ -41,6 +45,7 @@ impl OutBody {
             chunk,
             every: over / pieces as u32,
             wait: None,
+            answering,
         }
     }
 }
@@ -57,8 +62,10 @@ impl Body for OutBody {
                 chunk,
                 every,
                 wait,
+                answering,
             } => {
                 if rest.is_empty() {
+                    answering.take();
                     return Poll::Ready(None);
                 }
                 if let Some(w) = wait.as_mut()
@@ -100,8 +107,10 @@ impl std::fmt::Display for NoAnswer {
 
 impl std::error::Error for NoAnswer {}
 
-/// Applies the delivery a fault rule asked for (none: the answer as it is).
-pub async fn deliver(mut response: Response<Bytes>) -> Result<Response<OutBody>, NoAnswer> {
+/// Applies the delivery a fault rule asked for (none: the answer as it is). The request stays
+/// `answering` (for the connection's head deadline) through a delay or a hang, and while a
+/// trickled body is sent.
+pub async fn deliver(mut response: Response<Bytes>, answering: Answering) -> Result<Response<OutBody>, NoAnswer> {
     let Some(delivery) = response.extensions_mut().remove::<Delivery>() else {
         return Ok(response.map(|b| OutBody::Whole(Some(b))));
     };
@@ -110,7 +119,7 @@ pub async fn deliver(mut response: Response<Bytes>) -> Result<Response<OutBody>,
     }
     match delivery.mode {
         Mode::Whole => Ok(response.map(|b| OutBody::Whole(Some(b)))),
-        Mode::Trickle(t) => Ok(response.map(|b| OutBody::trickle(b, t.chunk, t.over))),
+        Mode::Trickle(t) => Ok(response.map(|b| OutBody::trickle(b, t.chunk, t.over, Some(answering)))),
         Mode::Drop => Err(NoAnswer("a fault rule dropped the connection")),
         Mode::Hang(d) => {
             tokio::time::sleep(d).await;
@@ -128,7 +137,7 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn a_trickled_body_arrives_whole_in_pieces_over_the_time() {
         let body = Bytes::from(vec![b'x'; 1000]);
-        let mut out = OutBody::trickle(body, 100, Duration::from_secs(1));
+        let mut out = OutBody::trickle(body, 100, Duration::from_secs(1), None);
         let start = tokio::time::Instant::now();
         let mut pieces = 0;
         let mut len = 0;
@@ -147,7 +156,7 @@ mod tests {
     #[test]
     fn pieces_are_never_closer_than_the_minimum_step() {
         let OutBody::Trickle { chunk, every, .. } =
-            OutBody::trickle(Bytes::from(vec![0; 100_000]), 1, Duration::from_secs(1))
+            OutBody::trickle(Bytes::from(vec![0; 100_000]), 1, Duration::from_secs(1), None)
         else {
             unreachable!()
         };

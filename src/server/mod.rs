@@ -10,6 +10,7 @@
 
 mod body;
 mod deliver;
+mod head;
 mod io;
 pub mod listen;
 mod queue;
@@ -42,7 +43,8 @@ pub use signals::StopSignals;
 pub const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// How long a client may take to send a request head, and how long a keep-alive connection
-/// may sit idle between requests.
+/// may sit idle between requests: it is closed between this and 1.25 x this after its last
+/// answer was sent (or after it was accepted), see [`head`].
 pub const HEADER_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// How often, at most, a repeated warning (connection limit reached, accept failing) is
@@ -177,12 +179,11 @@ async fn serve(
         let watcher = graceful.watcher();
         match &tls {
             None => {
-                let conn = watcher.watch(connection(app, queue, TokioIo::new(stream), None, handler, options));
+                let (conn, heads) = connection(app, queue, TokioIo::new(stream), None, handler, options);
+                let conn = head::HeadDeadline::new(watcher.watch(conn), heads, HEADER_TIMEOUT);
                 tokio::spawn(async move {
                     let _slot = slot;
-                    if let Err(e) = conn.await {
-                        tracing::debug!("connection from {peer}: {e}");
-                    }
+                    ended(peer, conn.await);
                 });
             }
             Some(acceptor) => {
@@ -209,10 +210,11 @@ async fn serve(
                         .peer_certificates()
                         .and_then(|certs| certs.first())
                         .map(|c| PeerCertificate(c.to_vec()));
-                    let conn = connection(app, queue, TokioIo::new(stream), certificate, handler, options);
-                    if let Err(e) = watcher.watch(conn).await {
-                        tracing::debug!("connection from {peer}: {e}");
-                    }
+                    let (conn, heads) = connection(app, queue, TokioIo::new(stream), certificate, handler, options);
+                    ended(
+                        peer,
+                        head::HeadDeadline::new(watcher.watch(conn), heads, HEADER_TIMEOUT).await,
+                    );
                 });
             }
         }
@@ -308,8 +310,18 @@ fn held_back(held: u64) -> String {
     }
 }
 
-/// One HTTP/1.1 connection over `io`; `certificate` (the TLS client's) goes into every
-/// request's extensions.
+/// Logs how a connection ended, if not well: `None` when it waited too long for a request head.
+fn ended(peer: std::net::SocketAddr, how: Option<Result<(), hyper::Error>>) {
+    match how {
+        Some(Ok(())) => {}
+        Some(Err(e)) => tracing::debug!("connection from {peer}: {e}"),
+        None => tracing::debug!("connection from {peer}: no request head within {HEADER_TIMEOUT:?}; closed"),
+    }
+}
+
+/// One HTTP/1.1 connection over `io`, and what its requests tell its head deadline
+/// ([`head::HeadDeadline`], which the caller puts it under); `certificate` (the TLS client's)
+/// goes into every request's extensions.
 fn connection<I>(
     app: Arc<App>,
     queue: Option<Arc<queue::CallQueue>>,
@@ -317,24 +329,27 @@ fn connection<I>(
     certificate: Option<PeerCertificate>,
     handler: Handler,
     options: Options,
-) -> http1::Connection<I, Svc>
+) -> (http1::Connection<I, Svc>, Arc<head::Heads>)
 where
     I: hyper::rt::Read + hyper::rt::Write + Unpin,
 {
+    let heads = Arc::new(head::Heads::default());
     let service = Svc {
         app,
         queue,
         certificate,
         handler,
         body_timeout: options.body_timeout,
+        heads: heads.clone(),
     };
-    http1::Builder::new()
-        .timer(hyper_util::rt::TokioTimer::new())
-        .header_read_timeout(HEADER_TIMEOUT)
+    let conn = http1::Builder::new()
+        // The head deadline is kept by head::HeadDeadline, not by a timer per request.
+        .header_read_timeout(None)
         // A client may close its sending side right after the request (`nc -N`, `curl
         // --data @file` through some proxies): it still gets its answer.
         .half_close(true)
-        .serve_connection(io, service)
+        .serve_connection(io, service);
+    (conn, heads)
 }
 
 /// The per-connection hyper service.
@@ -344,6 +359,8 @@ struct Svc {
     certificate: Option<PeerCertificate>,
     handler: Handler,
     body_timeout: Duration,
+    /// The connection's heads and answers, for its head deadline.
+    heads: Arc<head::Heads>,
 }
 
 impl hyper::service::Service<Request<Incoming>> for Svc {
@@ -360,7 +377,11 @@ impl hyper::service::Service<Request<Incoming>> for Svc {
         let queue = self.queue.clone();
         let handler = self.handler;
         let body_timeout = self.body_timeout;
-        Box::pin(async move { deliver::deliver(serve_one(app, queue, request, handler, body_timeout).await).await })
+        let answering = head::Answering::start(&self.heads);
+        Box::pin(async move {
+            let response = serve_one(app, queue, request, handler, body_timeout).await;
+            deliver::deliver(response, answering).await
+        })
     }
 }
 
@@ -370,6 +391,14 @@ fn rebuilds(request: &Request<Bytes>) -> bool {
     request.method() != hyper::Method::GET
         && request.method() != hyper::Method::HEAD
         && request.uri().path().starts_with(crate::admin::PREFIX)
+}
+
+/// The SOAP version of a fault sfstub answers itself (a body too large, late or unreadable; a
+/// failed call), guessed from the Content-Type. Looked up only when there is such a fault: the
+/// lookup hashes the name, and with the guess cost every request ~160 instructions.
+fn fault_version(headers: &hyper::HeaderMap) -> SoapVersion {
+    let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok());
+    SoapVersion::guess_from_content_type(content_type)
 }
 
 async fn serve_one(
@@ -382,8 +411,6 @@ async fn serve_one(
     let started = Instant::now();
     let (parts, body) = request.into_parts();
     let max = app.limits.max_body;
-    let content_type = parts.headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok());
-    let version = SoapVersion::guess_from_content_type(content_type);
     let fault = match body::read(body, max, body_timeout).await {
         Ok(bytes) => {
             let request = Request::from_parts(parts, bytes);
@@ -401,6 +428,7 @@ async fn serve_one(
             let Some(queue) = queue.filter(|_| request.method() == hyper::Method::POST) else {
                 return handler(&app, request);
             };
+            let version = fault_version(request.headers());
             if let Some(response) = queue.run(move || handler(&app, request)).await {
                 return response;
             }
@@ -412,7 +440,7 @@ async fn serve_one(
         }
         Err(BodyError::TooLarge) => {
             let mut fault = Fault::sender(
-                version,
+                fault_version(&parts.headers),
                 format!("the request body is larger than the limit of {max} bytes (--max-body)"),
             );
             fault.status = Some(StatusCode::PAYLOAD_TOO_LARGE);
@@ -420,13 +448,16 @@ async fn serve_one(
         }
         Err(BodyError::TimedOut) => {
             let mut fault = Fault::sender(
-                version,
+                fault_version(&parts.headers),
                 format!("the request body did not arrive within {body_timeout:?} of its head (--body-timeout)"),
             );
             fault.status = Some(StatusCode::REQUEST_TIMEOUT);
             fault
         }
-        Err(BodyError::Read(e)) => Fault::sender(version, format!("the request body could not be read: {e}")),
+        Err(BodyError::Read(e)) => Fault::sender(
+            fault_version(&parts.headers),
+            format!("the request body could not be read: {e}"),
+        ),
     };
     let mut response = fault_response(&fault);
     // The rest of the body is not read: the connection cannot carry another request.
