@@ -109,7 +109,7 @@ impl Trace {
 
     /// Notes the CPR number the request asks about, as sent.
     pub fn cpr(&self, text: &str) {
-        self.facts.borrow_mut().cpr = Some(text.trim().to_owned());
+        self.facts.borrow_mut().cpr = Some(crate::clip::trim(text).to_owned());
     }
 
     /// Notes the identifiers an answer returned.
