@@ -295,24 +295,30 @@ pub fn apply(world: &World, caller: &Caller, request: &Request<'_>, today: Naive
         return Err(fejl);
     }
     let window_start = today.checked_sub_months(Months::new(6)).unwrap_or(NaiveDate::MIN);
-    let cases = match world.citizen_by_cpr(cpr) {
-        None => Vec::new(),
-        Some(citizen) => citizen
-            .cases
-            .iter()
-            .copied()
-            .filter(|&id| {
-                let case = &world.cases[id as usize];
-                let holder = world.authority(case.holder);
-                let other_sector = match caller_sector {
-                    Sector::Kommune => holder.sector == Sector::Udk,
-                    Sector::Udk => holder.sector == Sector::Kommune && target.is_none_or(|t| t == case.holder),
-                    Sector::Atp => false,
-                };
-                other_sector && Some(case.benefit) != excluded_benefit && visible(case, hjemmel, window_start)
-            })
-            .collect(),
+    let shown = |id: u32| {
+        let case = &world.cases[id as usize];
+        let holder = world.authority(case.holder);
+        let other_sector = match caller_sector {
+            Sector::Kommune => holder.sector == Sector::Udk,
+            Sector::Udk => holder.sector == Sector::Kommune && target.is_none_or(|t| t == case.holder),
+            Sector::Atp => false,
+        };
+        other_sector && Some(case.benefit) != excluded_benefit && visible(case, hjemmel, window_start)
     };
+    // Into room for all the citizen's cases, made once (collected through a filter, which
+    // starts from a guess, they cost ~60 instructions more; callgrind on
+    // examples/request_cost).
+    let mut cases = Vec::new();
+    if let Some(citizen) = world.citizen_by_cpr(cpr) {
+        for &id in &citizen.cases {
+            if shown(id) {
+                if cases.is_empty() {
+                    cases.reserve_exact(citizen.cases.len());
+                }
+                cases.push(id);
+            }
+        }
+    }
     Ok(Selection { cases, hjemmel })
 }
 
