@@ -473,7 +473,13 @@ mod tests {
 
     #[test]
     fn a_datetime_with_other_characters_is_refused_without_a_panic() {
-        for text in ["2026-11-22T10:15:0ø", "2026-11-22T10:15:00ø", "2026-11-22T1ø:15:00Z", "2026-11-2ø10:15:00Z", "ø"] {
+        for text in [
+            "2026-11-22T10:15:0ø",
+            "2026-11-22T10:15:00ø",
+            "2026-11-22T1ø:15:00Z",
+            "2026-11-2ø10:15:00Z",
+            "ø",
+        ] {
             assert!(!is_xs_datetime(text), "{text}");
         }
     }

@@ -67,7 +67,10 @@ impl Cvr {
     fn digits(self) -> [u8; 8] {
         let (high, low) = (self.0 / 10_000 % 10_000, self.0 % 10_000);
         let mut digits = [0u8; 8];
-        for (slot, pair) in digits.chunks_exact_mut(2).zip([high / 100, high % 100, low / 100, low % 100]) {
+        for (slot, pair) in digits
+            .chunks_exact_mut(2)
+            .zip([high / 100, high % 100, low / 100, low % 100])
+        {
             let at = pair as usize * 2;
             slot.copy_from_slice(&PAIRS[at..at + 2]);
         }
@@ -128,7 +131,10 @@ mod tests {
         assert!(matches!(Cvr::parse("09189420"), Err(CvrError::Syntax(_))));
         assert!(matches!(Cvr::parse("2918942a"), Err(CvrError::Syntax(_))));
         assert!(matches!(Cvr::parse("+2918942"), Err(CvrError::Syntax(_))));
-        assert!(matches!(Cvr::parse("2918942٠"), Err(CvrError::Syntax(_))), "a non-ASCII digit");
+        assert!(
+            matches!(Cvr::parse("2918942٠"), Err(CvrError::Syntax(_))),
+            "a non-ASCII digit"
+        );
         assert!(matches!(Cvr::parse("291894200"), Err(CvrError::Syntax(_))));
         assert!(matches!(Cvr::parse(""), Err(CvrError::Syntax(_))));
         assert_eq!(Cvr::parse(" 29189420\n").unwrap().to_string(), "29189420");
