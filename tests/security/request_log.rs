@@ -81,6 +81,29 @@ fn sf1472_names_the_caller_of_a_fault() {
     let broken = context_request(KOEBENHAVN).replace("KontrolsagSoegKriterie", "SoegKriterie");
     let (status, caller) = logged(&app, "/kontrolsaglistehent/1", &broken);
     assert_eq!((status, caller.as_str()), (400, KOEBENHAVN), "{broken}");
+    // Refused for its HovedOplysninger: the TransaktionsId missing, the TransaktionsTid bad.
+    let no_id = context_request(KOEBENHAVN).replace(">t-1<", "><");
+    assert_eq!(
+        logged(&app, "/kontrolsaglistehent/1", &no_id),
+        (400, KOEBENHAVN.to_owned())
+    );
+    let bad_time = context_request(KOEBENHAVN).replace("2026-11-22T12:00:00Z", "i går");
+    assert_eq!(
+        logged(&app, "/kontrolsaglistehent/1", &bad_time),
+        (400, KOEBENHAVN.to_owned())
+    );
+    // A CVR number that is no authority's: no service agreement, the caller named all the same.
+    let unknown = "10000009";
+    assert_eq!(
+        logged(&app, "/kontrolsaglistehent/1", &context_request(unknown)),
+        (400, unknown.to_owned()),
+        "no service agreement for a CVR number that is no authority's"
+    );
+    // Not a CVR number: nothing is named.
+    assert_eq!(
+        logged(&app, "/kontrolsaglistehent/1", &context_request("12345678")),
+        (400, "-".to_owned())
+    );
     // A business error (Fejl) in a 200 answer.
     let bad_cpr = context_request(KOEBENHAVN).replace("1507804329", "3213801234");
     assert_eq!(
