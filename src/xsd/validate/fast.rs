@@ -579,6 +579,34 @@ impl<'a> Pass<'_, 'a> {
     }
 }
 
+/// sfstub's SF1472 request schema (with its Kontekst schema), its namespaces `urn:k` and
+/// `urn:kontekst`, and the declaration of `KontrolsagListeHent_I`: what tests of the plain
+/// pass, and of what is built on it, validate a real request against.
+#[cfg(test)]
+pub(crate) fn sf1472() -> (SchemaSet, ElementId) {
+    use crate::xsd::Source;
+    let files: Vec<(String, String)> = [
+        (
+            "KontrolsagListeHent.xsd",
+            include_str!("../../services/sf1472/KontrolsagListeHent.xsd"),
+        ),
+        ("Kontekst.xsd", include_str!("../../services/k2017/Kontekst.xsd")),
+    ]
+    .iter()
+    .map(|(n, t)| {
+        let text = t
+            .replace("{{NAMESPACE}}", "urn:k")
+            .replace("{{KONTEKST_NS}}", "urn:kontekst");
+        (n.to_string(), text)
+    })
+    .collect();
+    let set = SchemaSet::load(&Source::memory(files), &["KontrolsagListeHent.xsd"]).expect("the schema loads");
+    let id = set
+        .global_element(&QName::new("urn:k", "KontrolsagListeHent_I"))
+        .expect("declared");
+    (set, id)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -761,25 +789,7 @@ mod tests {
     /// sfstub's SF1472 request, as the benchmark sends it, is taken whole.
     #[test]
     fn the_sf1472_request_is_taken() {
-        let files: Vec<(String, String)> = [
-            (
-                "KontrolsagListeHent.xsd",
-                include_str!("../../services/sf1472/KontrolsagListeHent.xsd"),
-            ),
-            ("Kontekst.xsd", include_str!("../../services/k2017/Kontekst.xsd")),
-        ]
-        .iter()
-        .map(|(n, t)| {
-            let text = t
-                .replace("{{NAMESPACE}}", "urn:k")
-                .replace("{{KONTEKST_NS}}", "urn:kontekst");
-            (n.to_string(), text)
-        })
-        .collect();
-        let set = SchemaSet::load(&Source::memory(files), &["KontrolsagListeHent.xsd"]).expect("the schema loads");
-        let id = set
-            .global_element(&QName::new("urn:k", "KontrolsagListeHent_I"))
-            .expect("declared");
+        let (set, id) = sf1472();
         let doc = "<k:KontrolsagListeHent_I xmlns:k=\"urn:k\" xmlns:kontekst=\"urn:kontekst\" revision=\"1\">
   <kontekst:HovedOplysninger>
     <kontekst:TransaktionsId>6f1c1a4e-1111-4c1e-9a53-0d6f5f0c2a11</kontekst:TransaktionsId>
