@@ -363,11 +363,7 @@ fn soap_call(
     };
     // A request the plain reader read whole may become a template (not a signed one: its
     // Header changes with every call).
-    let keep = recalled.is_none()
-        && text.is_some()
-        && envelope.operation.shape.is_some()
-        && !envelope.security_header
-        && memo::wants(key);
+    let keep = recalled.is_none() && text.is_some_and(|t| memo::could_keep(t, &envelope)) && memo::wants(key);
     let mut values = None;
     // The SOAPAction the HTTP request names (1.1 header, or the 1.2 Content-Type's action=).
     let soap_action = headers.soap_action.and_then(|v| v.to_str().ok());
