@@ -49,6 +49,38 @@ pub struct Entry {
     pub injected: Option<crate::faults::effect::Injected>,
 }
 
+impl Entry {
+    /// An SF1472 exchange by `caller` for the journal's tests: `status`, an outcome of `kind`
+    /// with the text `text`, no findings, empty bodies.
+    #[cfg(test)]
+    pub(crate) fn example(id: u64, caller: &str, kind: OutcomeKind, status: u16, text: &str) -> Entry {
+        Entry {
+            id,
+            time: SystemTime::now(),
+            method: Method::POST,
+            target: "/kontrolsaglistehent/1".into(),
+            service: Some("SF1472 KontrolsagListeHent"),
+            operation: Some("KontrolsagListeHent".into()),
+            soap_version: None,
+            caller: Some(caller.into()),
+            security: SecurityMode::Off,
+            facts: Facts::default(),
+            status,
+            outcome: Outcome {
+                kind,
+                text: text.into(),
+                codes: vec![],
+            },
+            latency: Duration::from_micros(50),
+            findings: vec![],
+            request: Body::default(),
+            response: Body::default(),
+            soap_action: None,
+            injected: None,
+        }
+    }
+}
+
 /// The request's texts an entry keeps a copy of, borrowed until the journal writes them into
 /// the entry's own buffers: a recycled entry's, so that recording allocates nothing for them
 /// (an owned target made for each exchange was allocated, copied into the recycled entry and

@@ -256,39 +256,13 @@ impl Journal {
 
 #[cfg(test)]
 mod tests {
-    use std::time::{Duration, SystemTime};
-
     use http::HeaderValue;
     use proptest::prelude::*;
 
     use super::*;
-    use crate::security::SecurityMode;
 
     fn entry() -> Entry {
-        Entry {
-            id: 0,
-            time: SystemTime::now(),
-            method: http::Method::POST,
-            target: "/kontrolsaglistehent/1".into(),
-            service: Some("SF1472 KontrolsagListeHent"),
-            operation: Some("KontrolsagListeHent".into()),
-            soap_version: None,
-            caller: Some("64942212".into()),
-            security: SecurityMode::Off,
-            facts: Facts::default(),
-            status: 200,
-            outcome: Outcome {
-                kind: OutcomeKind::Ok,
-                text: "1 case(s)".into(),
-                codes: vec![],
-            },
-            latency: Duration::from_micros(50),
-            findings: vec![],
-            request: Body::default(),
-            response: Body::default(),
-            soap_action: None,
-            injected: None,
-        }
+        Entry::example(0, "64942212", OutcomeKind::Ok, 200, "1 case(s)")
     }
 
     /// Records an exchange with a request body of `body` bytes.

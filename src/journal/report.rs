@@ -372,37 +372,10 @@ fn outcome_label(e: &Entry) -> String {
 
 #[cfg(test)]
 mod tests {
-    use std::time::{Duration, SystemTime};
-
     use super::*;
-    use crate::journal::{Body, Facts, Outcome};
-    use crate::security::SecurityMode;
 
     fn entry(id: u64, caller: &str, kind: OutcomeKind, status: u16) -> Entry {
-        Entry {
-            id,
-            time: SystemTime::now(),
-            method: http::Method::POST,
-            target: "/kontrolsaglistehent/1".into(),
-            service: Some("SF1472 KontrolsagListeHent"),
-            operation: Some("KontrolsagListeHent".into()),
-            soap_version: None,
-            caller: Some(caller.into()),
-            security: SecurityMode::Off,
-            facts: Facts::default(),
-            status,
-            outcome: Outcome {
-                kind,
-                text: String::new(),
-                codes: vec![],
-            },
-            latency: Duration::from_micros(50),
-            findings: vec![],
-            request: Body::default(),
-            response: Body::default(),
-            soap_action: None,
-            injected: None,
-        }
+        Entry::example(id, caller, kind, status, "")
     }
 
     #[test]
