@@ -349,11 +349,11 @@ fn soap_call(
     let text = std::str::from_utf8(body).ok();
     // A request in the markup of one read before is read from its template (crate::memo).
     let key = memo::Key::new(loaded.id, service, limits);
-    let recalled = text.and_then(|text| memo::recall(key, text).map(|r| (r, text)));
+    let recalled = text.and_then(|text| memo::recall(key, text));
     // Read as text, the request comes back as a Body proving its characters were checked
     // (the signature's tree reader then reads it without checking again).
     let parsed = match (&recalled, text) {
-        (Some((recalled, text)), _) => Ok((recalled.envelope(text), recalled.body(text))),
+        (Some(recalled), _) => Ok((recalled.envelope(), recalled.body())),
         (None, Some(text)) => soap::parse_envelope_text(text, limits, fallback),
         (None, None) => soap::parse_envelope(body, limits, fallback).map(|e| (e, soap::Body::unchecked(body))),
     };
@@ -396,7 +396,7 @@ fn soap_call(
     {
         let schema: &crate::xsd::SchemaSet = &target.contract.schema;
         // Valid as its template was, with values that pass the same checks: nothing to find.
-        let valid = recalled.as_ref().is_some_and(|(r, text)| r.valid_against(schema, text));
+        let valid = recalled.as_ref().is_some_and(|r| r.valid_against(schema));
         if !valid {
             let checked = call.findings.len();
             let cpr_path = known.and_then(|p| p.cpr.map(|c| c.path));

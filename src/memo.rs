@@ -88,15 +88,17 @@ struct Template {
     values: Option<(usize, Box<[ValueCheck]>)>,
 }
 
-/// A request that fits a template: its slots' texts, as byte ranges of the request.
-pub struct Recalled {
+/// A request (`text`) that fits a template: its slots' texts, as byte ranges of it.
+pub struct Recalled<'a> {
+    text: &'a str,
     template: Rc<Template>,
     slots: Vec<Range<usize>>,
 }
 
-impl Recalled {
-    /// The envelope the envelope reader would read from `text` (the request that fit).
-    pub fn envelope(&self, text: &str) -> Envelope {
+impl<'a> Recalled<'a> {
+    /// The envelope the envelope reader would read from the request.
+    pub fn envelope(&self) -> Envelope {
+        let text = self.text;
         let t = &self.template;
         let op = &t.envelope.operation;
         let kept_bytes = op.leaves.as_ref().map_or(0, Leaves::byte_len);
@@ -129,17 +131,17 @@ impl Recalled {
         }
     }
 
-    /// The request `text` (the one that fit) as the envelope reader gives it to a service:
-    /// checked, as the envelope reader would have checked it (the template's markup was, and
-    /// each slot's text is checked for what XML does not allow when it is fit).
-    pub fn body<'a>(&self, text: &'a str) -> crate::soap::Body<'a> {
-        crate::soap::Body::checked_as_template(text)
+    /// The request as the envelope reader gives it to a service: checked, as the envelope
+    /// reader would have checked it (the template's markup was, and each slot's text is
+    /// checked for what XML does not allow when it is fit).
+    pub fn body(&self) -> crate::soap::Body<'a> {
+        crate::soap::Body::checked_as_template(self.text)
     }
 
     /// Whether the request's operation element is valid against `schema` as the XSD check's
     /// plain pass would find: the template's was, against the same set, and each new text
     /// passes its check. `false` when that is not known (the request must then be checked).
-    pub fn valid_against(&self, schema: &SchemaSet, text: &str) -> bool {
+    pub fn valid_against(&self, schema: &SchemaSet) -> bool {
         let Some((set, checks)) = &self.template.values else {
             return false;
         };
@@ -147,7 +149,7 @@ impl Recalled {
             && checks
                 .iter()
                 .zip(&self.slots)
-                .all(|(check, slot)| text.get(slot.clone()).is_some_and(|t| schema.passes(check, t)))
+                .all(|(check, slot)| self.text.get(slot.clone()).is_some_and(|t| schema.passes(check, t)))
     }
 }
 
@@ -156,16 +158,16 @@ impl Template {
     /// checks of its operation element (`values`: the schema set's address and a check per
     /// leaf with text, as byte ranges of `text`); `None` when the request cannot be one.
     fn of(text: &str, envelope: &Envelope, values: Option<(usize, Vec<ValueCheck>)>) -> Option<Template> {
+        if !could_keep(text, envelope) {
+            return None;
+        }
         let op = &envelope.operation;
         let shape = op.shape.as_ref()?;
         let leaves = op.leaves.as_ref().ok()?;
-        if text.len() > MAX_TEMPLATE_BYTES || leaves.len() != shape.len() {
+        if leaves.len() != shape.len() {
             return None;
         }
         let slots: Vec<&Range<usize>> = shape.iter().flatten().collect();
-        if slots.len() > MAX_SLOTS {
-            return None;
-        }
         // Slots in order, inside the operation element, after the header.
         let mut last = op.range.start;
         for s in &slots {
@@ -304,13 +306,14 @@ thread_local! {
 
 /// The template `text` (a request to `key`'s service, its byte order mark dropped) fits, if
 /// any.
-pub fn recall(key: Key, text: &str) -> Option<Recalled> {
+pub fn recall(key: Key, text: &str) -> Option<Recalled<'_>> {
     SHELVES.with(|shelves| {
         let mut shelves = shelves.try_borrow_mut().ok()?;
         let shelf = shelves.iter_mut().find(|s| s.key == key)?;
         let mut slots = Vec::with_capacity(16);
         let found = shelf.templates.iter().find(|t| t.fit(text.as_bytes(), &mut slots))?;
         Some(Recalled {
+            text,
             template: Rc::clone(found),
             slots,
         })
@@ -476,15 +479,16 @@ mod tests {
         let mut slots = Vec::new();
         assert!(t.fit(REQUEST.as_bytes(), &mut slots));
         let recalled = Recalled {
+            text: REQUEST,
             template: Rc::new(t),
             slots,
         };
         let read = read(REQUEST).expect("reads");
-        assert_eq!(seen(&recalled.envelope(REQUEST)), seen(&read));
-        assert!(recalled.valid_against(&set, REQUEST));
+        assert_eq!(seen(&recalled.envelope()), seen(&read));
+        assert!(recalled.valid_against(&set));
         // Against another schema set (another world's) nothing is known.
         let (other, _) = schema();
-        assert!(!recalled.valid_against(&other, REQUEST));
+        assert!(!recalled.valid_against(&other));
     }
 
     /// The pieces slot texts and spliced bytes are made of: plain values, white space (some
@@ -594,15 +598,16 @@ mod tests {
                     }
                     fits.set(fits.get() + 1);
                     let recalled = Recalled {
+                        text: &text,
                         template: Rc::clone(t),
                         slots,
                     };
                     let envelope = read(&text);
                     prop_assert!(envelope.is_some(), "fits but does not read: {text}");
                     let envelope = envelope.expect("read");
-                    prop_assert_eq!(seen(&recalled.envelope(&text)), seen(&envelope), "{}", text);
+                    prop_assert_eq!(seen(&recalled.envelope()), seen(&envelope), "{}", text);
                     let taken = values(set, id, &text, &envelope).is_some();
-                    prop_assert_eq!(recalled.valid_against(set, &text), taken, "{}", text);
+                    prop_assert_eq!(recalled.valid_against(set), taken, "{}", text);
                     if taken {
                         valid.set(valid.get() + 1);
                         prop_assert!(
