@@ -348,23 +348,11 @@ const PLAIN: [bool; 256] = {
 /// "Bit Twiddling Hacks": a byte below 0x20, above 0x7e, a quote or a backslash), the rest
 /// one at a time. A byte at a time cost a request's path and caller ~150 instructions.
 fn plain(bytes: &[u8]) -> bool {
-    const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
-    const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
-    // Some byte of `x` is below `n` (n <= 0x80).
-    let below = |x: u64, n: u8| x.wrapping_sub(ONES * u64::from(n)) & !x & HIGHS;
-    // Some byte of `x` is above `n` (n <= 0x7f).
-    let above = |x: u64, n: u8| (x.wrapping_add(ONES * u64::from(0x7f - n)) | x) & HIGHS;
+    use crate::soap::scan::{above, below, equal, word};
     let mut words = bytes.chunks_exact(8);
-    for word in &mut words {
-        let mut eight = [0; 8];
-        eight.copy_from_slice(word);
-        let x = u64::from_ne_bytes(eight);
-        if below(x, 0x20)
-            | above(x, 0x7e)
-            | below(x ^ (ONES * u64::from(b'"')), 1)
-            | below(x ^ (ONES * u64::from(b'\\')), 1)
-            != 0
-        {
+    for eight in &mut words {
+        let x = word(eight);
+        if below(x, 0x20) | above(x, 0x7e) | equal(x, b'"') | equal(x, b'\\') != 0 {
             return false;
         }
     }

@@ -264,17 +264,9 @@ pub fn push_text(out: &mut Vec<u8>, text: &str) {
 /// range). A text outside the class with nothing to escape (one with a space, say) takes
 /// `escape`'s way, which leaves it as it is.
 fn plain(text: &[u8]) -> bool {
-    const LOW: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = 0x8080_8080_8080_8080;
-    let plain_word = |w: u64| {
-        // Each byte's high bit, set when the byte is 0x28 or above: 0x58 added to its low
-        // seven bits carries into it (and never beyond), or it is not ASCII.
-        let at_least = (((w & !HIGH) + 0x58 * LOW) | w) & HIGH;
-        // A zero byte where the byte is in 0x3C..=0x3F, found as zero bytes are found.
-        let x = (w & (0xFC * LOW)) ^ (0x3C * LOW);
-        let in_range = x.wrapping_sub(LOW) & !x & HIGH;
-        at_least == HIGH && in_range == 0
-    };
+    use crate::soap::scan::{below, equal};
+    // No byte below 0x28 (bytes of 0x80 and up, not ASCII, are not), none in 0x3C..=0x3F.
+    let plain_word = |w: u64| below(w, 0x28) | equal(w & u64::from_ne_bytes([0xFC; 8]), 0x3C) == 0;
     if text.len() < 8 {
         return text.iter().all(|&b| b >= 0x28 && b & 0xFC != 0x3C);
     }

@@ -1,6 +1,8 @@
 //! Byte scans shared by the plain readers (the envelope's, [`super::plain`], and the XSD
-//! check's, `xsd::validate::lex`): eight bytes at a time in a `u64` (SWAR), for the short runs
-//! between a request's tags, where a library search costs more to start than the run costs.
+//! check's, `xsd::validate::lex`), and by the writers of short texts that look for bytes to
+//! escape (the request log, K2017 answers): eight bytes at a time in a `u64` (SWAR), for the
+//! short runs between a request's tags, where a library search costs more to start than the
+//! run costs.
 //!
 //! Every scan looks at each byte a bounded number of times: linear in its input.
 
@@ -23,6 +25,13 @@ pub(crate) fn word(chunk: &[u8]) -> u64 {
 #[inline(always)]
 pub(crate) fn below(x: u64, n: u8) -> u64 {
     x.wrapping_sub(ONES * u64::from(n)) & !x & HIGHS
+}
+
+/// A high bit in some byte of `x` when one is above `n` (`n <= 0x7f`), bytes of 0x80 and up
+/// included: for "is any byte above" tests (which byte is not said).
+#[inline(always)]
+pub(crate) fn above(x: u64, n: u8) -> u64 {
+    (x.wrapping_add(ONES * u64::from(0x7f - n)) | x) & HIGHS
 }
 
 /// A high bit in each byte of `x` equal to `b`; the lowest one marked is the first such byte
