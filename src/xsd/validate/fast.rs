@@ -216,8 +216,16 @@ impl SchemaSet {
     /// plainly valid for its type, or white space where no content is allowed. `text` must
     /// be one run of literal text (no markup, no reference), as a value recorded is.
     pub fn passes(&self, check: &ValueCheck, text: &str) -> bool {
-        match check.kind {
-            ValueKind::Simple { value, builtin } => self
+        check.kind.passes(self, text)
+    }
+}
+
+impl ValueKind {
+    /// Whether `text` is a value of this kind: the one check of a simple value the pass makes
+    /// ([`Pass::end`]) and a template's value makes again ([`SchemaSet::passes`]).
+    fn passes(self, set: &SchemaSet, text: &str) -> bool {
+        match self {
+            ValueKind::Simple { value, builtin } => set
                 .simple(value)
                 .is_some_and(|st| plainly_valid_value(st, builtin, text)),
             ValueKind::Blank => is_blank(text),
@@ -552,8 +560,11 @@ impl<'a> Pass<'_, 'a> {
                     Some((from, to)) => self.text.get(from..to)?,
                     None => "",
                 };
-                let st = self.set.simple(*value)?;
-                if !plainly_valid_value(st, *builtin, text) {
+                let kind = ValueKind::Simple {
+                    value: *value,
+                    builtin: *builtin,
+                };
+                if !kind.passes(self.set, text) {
                     return None;
                 }
             }
