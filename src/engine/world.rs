@@ -344,7 +344,7 @@ impl Lookup<'_> {
             Field::Citizen(f) => {
                 let id = self.citizen?;
                 let c = w.citizens.get(id as usize)?;
-                let record = self.registry.records.get(id as usize);
+                let record = self.registry.get(id);
                 let kommune = w.authority(c.kommune);
                 let address = record.map(|r| &r.address);
                 Some(match f {

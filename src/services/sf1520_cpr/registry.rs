@@ -67,7 +67,7 @@ pub struct Address {
     /// no place for, which the built-in world never has).
     pub place: Option<&'static Place>,
     /// Index into [`ROADS`].
-    pub road: usize,
+    pub road: u16,
     pub vejkode: u16,
     pub husnummer: u16,
     /// The floor: `Some(0)` is stuen; `None` a house.
@@ -85,7 +85,7 @@ impl Address {
     pub fn vejnavn(&self) -> &str {
         match &self.street {
             Some(s) => s,
-            None => ROADS[self.road % ROADS.len()],
+            None => ROADS[usize::from(self.road) % ROADS.len()],
         }
     }
 
@@ -124,8 +124,8 @@ pub struct Record {
     pub spouse: Option<CitizenId>,
     pub mother: Option<CitizenId>,
     pub father: Option<CitizenId>,
-    /// Children, oldest first.
-    pub children: Vec<CitizenId>,
+    /// Children, oldest first (a boxed slice: no spare capacity in a million records).
+    pub children: Box<[CitizenId]>,
     pub civilstand: Civilstand,
     pub civilstand_since: Option<NaiveDate>,
     pub address: Address,
@@ -136,7 +136,12 @@ pub struct Record {
 /// The register: one record per citizen, indexed like `World::citizens`.
 #[derive(Debug)]
 pub struct Registry {
-    pub records: Vec<Record>,
+    /// The records in runs of `run` consecutive citizens, as the cores made them. Joined into
+    /// one Vec they would be copied, and a world of a million citizens would for a moment need
+    /// its register twice (~120 MB more at its peak; touching fresh memory is most of a large
+    /// world's start).
+    runs: Vec<Vec<Record>>,
+    run: usize,
 }
 
 impl Registry {
@@ -144,7 +149,23 @@ impl Registry {
     /// the world the register was derived from).
     pub fn lookup(&self, world: &World, cpr: Cpr) -> Option<(CitizenId, &Record)> {
         let id = world.citizen_id_by_cpr(cpr)?;
-        self.records.get(id as usize).map(|r| (id, r))
+        self.get(id).map(|r| (id, r))
+    }
+
+    /// Citizen `id`'s record.
+    pub fn get(&self, id: CitizenId) -> Option<&Record> {
+        let id = id as usize;
+        self.runs.get(id / self.run)?.get(id % self.run)
+    }
+
+    /// How many records the register holds (one per citizen).
+    pub fn len(&self) -> usize {
+        self.runs.iter().map(Vec::len).sum()
+    }
+
+    /// True when the world has no citizens.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
     }
 
     /// Derives the register from the world.
@@ -167,7 +188,7 @@ impl Registry {
         let adult = |id: usize| adults[id];
 
         // Spouses and their wedding days.
-        let mut spouse: Vec<Option<usize>> = vec![None; all];
+        let mut spouse = Links::new(all);
         let mut married: Vec<Option<NaiveDate>> = vec![None; all];
         let mut by_kommune: HashMap<AuthorityId, Vec<usize>> = HashMap::new();
         for (id, &k) in kommune.iter().enumerate().take(n) {
@@ -192,8 +213,8 @@ impl Registry {
                         plus_years(later, 40).min(epoch - Duration::days(30)),
                         roll >> 8,
                     );
-                    spouse[a] = Some(b);
-                    spouse[b] = Some(a);
+                    spouse.set(a, Some(b));
+                    spouse.set(b, Some(a));
                     married[a] = Some(day);
                     married[b] = Some(day);
                     i += 2;
@@ -204,52 +225,73 @@ impl Registry {
         }
 
         // Parents, from the whole world by age.
-        let mut females: Vec<(NaiveDate, usize)> = Vec::new();
-        let mut males: Vec<(NaiveDate, usize)> = Vec::new();
+        let mut females: Vec<(NaiveDate, CitizenId)> = Vec::new();
+        let mut males: Vec<(NaiveDate, CitizenId)> = Vec::new();
         for (id, &day) in born.iter().enumerate().take(n) {
             let list = if cpr(id).is_female() { &mut females } else { &mut males };
-            list.push((day, id));
+            list.push((day, id as CitizenId));
         }
         let (females, males) = (ByBirth::new(females), ByBirth::new(males));
         // A minor's parents are looked for in its own municipality first, so it can live with them.
         let same_kommune = |a: usize, b: usize| kommune[a] == kommune[b];
         let near = |parent: usize, child: usize| adult(child) || same_kommune(parent, child);
-        let mut mother: Vec<Option<usize>> = vec![None; all];
-        let mut father: Vec<Option<usize>> = vec![None; all];
+        let mut mother = Links::new(all);
+        let mut father = Links::new(all);
         for c in 0..n {
             let roll = dice.roll(SALT_MOTHER, cpr(c));
             // A child and its spouse never share a parent: whichever of them is drawn second
             // skips the other's.
-            let spouse_mother = spouse[c].and_then(|s| mother[s]);
+            let spouse_mother = spouse.get(c).and_then(|s| mother.get(s));
             if roll % 100 < 45 {
                 let window = females.within(minus_years(born[c], 42), minus_years(born[c], 20));
-                mother[c] = pick_parent(window, roll >> 8, |m| Some(m) != spouse_mother, |m| near(m, c));
+                mother.set(
+                    c,
+                    pick_parent(window, roll >> 8, |m| Some(m) != spouse_mother, |m| near(m, c)),
+                );
             }
-            let spouse_father = spouse[c].and_then(|s| father[s]);
-            let husband = mother[c].and_then(|m| spouse[m]).filter(|&h| {
+            let spouse_father = spouse.get(c).and_then(|s| father.get(s));
+            let husband = mother.get(c).and_then(|m| spouse.get(m)).filter(|&h| {
                 !cpr(h).is_female()
                     && born[h] >= minus_years(born[c], 50)
                     && born[h] <= minus_years(born[c], 18)
                     && Some(h) != spouse_father
             });
             let roll = dice.roll(SALT_FATHER, cpr(c));
-            father[c] = match husband {
-                Some(h) => Some(h),
-                None if roll % 100 < 35 => {
-                    let window = males.within(minus_years(born[c], 45), minus_years(born[c], 20));
-                    pick_parent(window, roll >> 8, |f| Some(f) != spouse_father, |f| near(f, c))
-                }
-                None => None,
-            };
+            father.set(
+                c,
+                match husband {
+                    Some(h) => Some(h),
+                    None if roll % 100 < 35 => {
+                        let window = males.within(minus_years(born[c], 45), minus_years(born[c], 20));
+                        pick_parent(window, roll >> 8, |f| Some(f) != spouse_father, |f| near(f, c))
+                    }
+                    None => None,
+                },
+            );
         }
-        let mut children: Vec<Vec<CitizenId>> = vec![Vec::new(); all];
+        // Each parent's children, oldest first, in one list: counted, placed, then sorted in
+        // place (a Vec per citizen would cost a million headers and small allocations).
+        let mut starts: Vec<u32> = vec![0; all + 1];
         for c in 0..n {
-            for parent in [mother[c], father[c]].into_iter().flatten() {
-                children[parent].push(c as CitizenId);
+            for parent in [mother.get(c), father.get(c)].into_iter().flatten() {
+                starts[parent + 1] += 1;
             }
         }
-        for list in &mut children {
-            list.sort_by_key(|&c| (born[c as usize], cpr(c as usize)));
+        for i in 1..starts.len() {
+            starts[i] += starts[i - 1];
+        }
+        let mut children: Vec<CitizenId> = vec![0; starts[all] as usize];
+        let mut placed = starts.clone();
+        for c in 0..n {
+            for parent in [mother.get(c), father.get(c)].into_iter().flatten() {
+                children[placed[parent] as usize] = c as CitizenId;
+                placed[parent] += 1;
+            }
+        }
+        drop(placed);
+        let children_of = |id: usize| starts[id] as usize..starts[id + 1] as usize;
+        for id in 0..all {
+            children[children_of(id)].sort_unstable_by_key(|&c| (born[c as usize], cpr(c as usize)));
         }
 
         // Each municipality's number and place, looked up once.
@@ -265,12 +307,12 @@ impl Registry {
             })
             .collect();
         // Households: spouses live together, a minor with a parent in the same municipality.
-        let head = |id: usize| spouse[id].map_or(id, |s| s.min(id));
+        let head = |id: usize| spouse.get(id).map_or(id, |s| s.min(id));
         let household = |id: usize| {
             if adult(id) {
                 return head(id);
             }
-            [mother[id], father[id]]
+            [mother.get(id), father.get(id)]
                 .into_iter()
                 .flatten()
                 .find(|&p| same_kommune(p, id))
@@ -279,7 +321,7 @@ impl Registry {
         let home = |key: usize| {
             let roll = dice.roll(SALT_ADDRESS, cpr(key));
             let (number, place) = places[usize::from(kommune[key])];
-            let road = (roll % ROADS.len() as u64) as usize;
+            let road = (roll % ROADS.len() as u64) as u16;
             let flat = (roll >> 16) % 100 < 40;
             let moved_in = match married[key] {
                 Some(day) => day,
@@ -293,7 +335,7 @@ impl Registry {
             Address {
                 place,
                 road,
-                vejkode: (road as u16 + 1) * 24 + number % 24,
+                vejkode: (road + 1) * 24 + number % 24,
                 husnummer: 1 + ((roll >> 8) % 120) as u16,
                 etage: flat.then_some(((roll >> 24) % 5) as u8),
                 sidedoer: flat.then_some([Door::Th, Door::Tv, Door::Mf][((roll >> 32) % 3) as usize]),
@@ -302,7 +344,7 @@ impl Registry {
                 written_place: None,
             }
         };
-        let record = |id: usize, children: Vec<CitizenId>| {
+        let record = |id: usize, children: Box<[CitizenId]>| {
             let key = household(id);
             let mut address = home(key);
             address.moved_in = address.moved_in.max(born[id]);
@@ -322,9 +364,9 @@ impl Registry {
             };
             Record {
                 born: born[id],
-                spouse: spouse[id].map(|s| s as CitizenId),
-                mother: mother[id].map(|m| m as CitizenId),
-                father: father[id].map(|f| f as CitizenId),
+                spouse: spouse.0[id],
+                mother: mother.0[id],
+                father: father.0[id],
                 children,
                 civilstand,
                 civilstand_since,
@@ -337,36 +379,52 @@ impl Registry {
         // Each record depends only on what is drawn above: they are made in parallel, in
         // slices of consecutive citizens, and joined in order.
         let slice = crate::world::per_core(all);
-        let mut records = std::thread::scope(|scope| {
-            let parts: Vec<_> = children
-                .chunks_mut(slice)
-                .enumerate()
-                .map(|(k, lists)| {
-                    let record = &record;
+        let runs = std::thread::scope(|scope| {
+            let parts: Vec<_> = (0..all)
+                .step_by(slice)
+                .map(|first| {
+                    let (record, children, children_of) = (&record, &children, &children_of);
                     scope.spawn(move || {
-                        lists
-                            .iter_mut()
-                            .enumerate()
-                            .map(|(j, list)| record(k * slice + j, std::mem::take(list)))
+                        (first..(first + slice).min(all))
+                            .map(|id| record(id, children[children_of(id)].into()))
                             .collect::<Vec<Record>>()
                     })
                 })
                 .collect();
-            let mut records: Vec<Record> = Vec::with_capacity(all);
-            for part in parts {
-                records.extend(part.join().unwrap_or_else(|e| std::panic::resume_unwind(e)));
-            }
-            records
+            parts
+                .into_iter()
+                .map(|part| part.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+                .collect()
         });
-        written(world, &mut records);
-        Registry { records }
+        let mut registry = Registry { runs, run: slice };
+        written(world, &mut registry);
+        registry
+    }
+}
+
+/// One citizen or none per citizen (a spouse, a mother, a father) while the register is drawn:
+/// an id in four bytes, not a `usize`'s eight, as a world of a million citizens holds three
+/// of these at once.
+struct Links(Vec<Option<CitizenId>>);
+
+impl Links {
+    fn new(len: usize) -> Links {
+        Links(vec![None; len])
+    }
+
+    fn get(&self, id: usize) -> Option<usize> {
+        self.0[id].map(|to| to as usize)
+    }
+
+    fn set(&mut self, id: usize, to: Option<usize>) {
+        self.0[id] = to.map(|to| to as CitizenId);
     }
 }
 
 /// People sorted by birth date, with where each day's births start: the people born in a
 /// range of days are found with two lookups, not two binary searches over a large list.
 struct ByBirth {
-    sorted: Vec<(NaiveDate, usize)>,
+    sorted: Vec<(NaiveDate, CitizenId)>,
     /// The first day in `sorted`, as days from the common era.
     first: i32,
     /// `starts[k]`: how many in `sorted` were born before day `first + k`.
@@ -374,7 +432,7 @@ struct ByBirth {
 }
 
 impl ByBirth {
-    fn new(mut sorted: Vec<(NaiveDate, usize)>) -> ByBirth {
+    fn new(mut sorted: Vec<(NaiveDate, CitizenId)>) -> ByBirth {
         sorted.sort_unstable();
         let day = |d: NaiveDate| d.num_days_from_ce();
         let (first, last) = match (sorted.first(), sorted.last()) {
@@ -403,7 +461,7 @@ impl ByBirth {
     }
 
     /// The people born in `[from, to]`.
-    fn within(&self, from: NaiveDate, to: NaiveDate) -> &[(NaiveDate, usize)] {
+    fn within(&self, from: NaiveDate, to: NaiveDate) -> &[(NaiveDate, CitizenId)] {
         let start = self.before(from);
         let end = to.succ_opt().map_or(self.sorted.len(), |after| self.before(after));
         self.sorted.get(start..end.max(start)).unwrap_or(&[])
@@ -413,7 +471,7 @@ impl ByBirth {
 /// Applies what persons' `address` and `relations` say, after the drawn register: a written
 /// relation replaces a drawn one and is made mutual (a spouse's spouse, a parent's child); a
 /// relation naming no citizen of the world is left out.
-fn written(world: &World, records: &mut [Record]) {
+fn written(world: &World, records: &mut Registry) {
     let find = |c: Cpr| world.citizen_id_by_cpr(c).map(|i| i as usize);
     let married_since = EPOCH - Duration::days(365);
     for hw in &world.hand_written {
@@ -451,7 +509,7 @@ fn written(world: &World, records: &mut [Record]) {
                 records[a].civilstand_since = Some(married_since);
             }
         }
-        let parent = |records: &mut [Record], child: usize, parent: usize| {
+        let parent = |records: &mut Registry, child: usize, parent: usize| {
             if child == parent {
                 return;
             }
@@ -462,7 +520,8 @@ fn written(world: &World, records: &mut [Record]) {
                 records[child].father
             };
             if let Some(old) = slot {
-                records[old as usize].children.retain(|&c| c as usize != child);
+                let list = &mut records[old as usize].children;
+                *list = list.iter().copied().filter(|&c| c as usize != child).collect();
             }
             if female {
                 records[child].mother = Some(parent as CitizenId);
@@ -470,7 +529,8 @@ fn written(world: &World, records: &mut [Record]) {
                 records[child].father = Some(parent as CitizenId);
             }
             if !records[parent].children.contains(&(child as CitizenId)) {
-                records[parent].children.push(child as CitizenId);
+                let list = &mut records[parent].children;
+                *list = list.iter().copied().chain([child as CitizenId]).collect();
             }
         };
         for p in [rel.mother, rel.father].into_iter().flatten().filter_map(find) {
@@ -486,6 +546,20 @@ fn written(world: &World, records: &mut [Record]) {
             children.sort_by_key(|&c| (records[c as usize].born, world.citizens[c as usize].cpr));
             records[i].children = children;
         }
+    }
+}
+
+impl std::ops::Index<usize> for Registry {
+    type Output = Record;
+
+    fn index(&self, id: usize) -> &Record {
+        &self.runs[id / self.run][id % self.run]
+    }
+}
+
+impl std::ops::IndexMut<usize> for Registry {
+    fn index_mut(&mut self, id: usize) -> &mut Record {
+        &mut self.runs[id / self.run][id % self.run]
     }
 }
 
@@ -541,7 +615,7 @@ fn between(lo: NaiveDate, hi: NaiveDate, roll: u64) -> NaiveDate {
 /// A parent among `candidates`: one `ok` accepts and `preferred` likes if there is one, else
 /// one `ok` accepts.
 fn pick_parent(
-    candidates: &[(NaiveDate, usize)],
+    candidates: &[(NaiveDate, CitizenId)],
     roll: u64,
     ok: impl Fn(usize) -> bool,
     preferred: impl Fn(usize) -> bool,
@@ -550,13 +624,15 @@ fn pick_parent(
 }
 
 /// One of `candidates`, starting at `roll` and skipping those `ok` refuses.
-fn pick(candidates: &[(NaiveDate, usize)], roll: u64, ok: impl Fn(usize) -> bool) -> Option<usize> {
+fn pick(candidates: &[(NaiveDate, CitizenId)], roll: u64, ok: impl Fn(usize) -> bool) -> Option<usize> {
     let len = candidates.len();
     if len == 0 {
         return None;
     }
     let start = (roll % len as u64) as usize;
-    (0..len).map(|k| candidates[(start + k) % len].1).find(|&id| ok(id))
+    (0..len)
+        .map(|k| candidates[(start + k) % len].1 as usize)
+        .find(|&id| ok(id))
 }
 
 #[cfg(test)]
@@ -580,5 +656,28 @@ mod tests {
             assert!(d >= lo && d < hi);
         }
         assert_eq!(between(hi, lo, 7), hi);
+    }
+
+    #[test]
+    fn every_citizen_has_its_own_record_across_the_runs() {
+        for citizens in [0, 1, 7, 1000] {
+            let text = format!("name: r\nseed: 3\npopulation: {{ citizens: {citizens}, with_cases: 0.1 }}\n");
+            let scenario = crate::scenario::Scenario::parse(&text, "r.yaml", None).unwrap();
+            let world = crate::world::build(&scenario);
+            let registry = Registry::derive(&world);
+            assert_eq!(registry.len(), world.citizens.len());
+            assert_eq!(registry.is_empty(), world.citizens.is_empty());
+            for (id, citizen) in world.citizens.iter().enumerate() {
+                let record = registry.get(id as CitizenId).unwrap();
+                assert_eq!(Some(record.born), citizen.cpr.birth_date());
+                assert!(std::ptr::eq(record, &registry[id]));
+                // A parent's list names the child, and the child names the parent.
+                for &child in &record.children {
+                    let of_child = registry.get(child).unwrap();
+                    assert!([of_child.mother, of_child.father].contains(&Some(id as CitizenId)));
+                }
+            }
+            assert!(registry.get(world.citizens.len() as CitizenId).is_none());
+        }
     }
 }

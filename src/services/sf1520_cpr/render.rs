@@ -24,16 +24,11 @@ pub fn person_lookup_response(
     id: CitizenId,
     today: NaiveDate,
 ) {
-    let (Some(citizen), Some(record)) = (world.citizens.get(id as usize), registry.records.get(id as usize)) else {
+    let (Some(citizen), Some(record)) = (world.citizens.get(id as usize), registry.get(id)) else {
         return;
     };
     let cpr = citizen.cpr.to_string();
-    let under_18 = |c: &CitizenId| {
-        registry
-            .records
-            .get(*c as usize)
-            .is_some_and(|r| age_at(r.born, today) < 18)
-    };
+    let under_18 = |c: &CitizenId| registry.get(*c).is_some_and(|r| age_at(r.born, today) < 18);
     let cpr_of = |c: CitizenId| world.citizens.get(c as usize).map(|c| c.cpr.to_string());
 
     open(out, "PersonLookupResponse", Some(namespace));
