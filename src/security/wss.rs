@@ -479,9 +479,10 @@ impl<'a> Signer<'a> {
 ///
 /// sfstub writes every signed part itself, so their canonical forms are written directly
 /// rather than found again by parsing the finished envelope: only the Body's content, which a
-/// service wrote, is parsed and canonicalised, inside a Body carrying the envelope's
-/// declarations (the same canonical bytes as in place: exclusive canonicalisation renders
-/// only the declarations an element visibly uses). The envelope is then written once, the
+/// service wrote, is canonicalised, inside a Body carrying the envelope's declarations (the
+/// same canonical bytes as in place: exclusive canonicalisation renders only the declarations
+/// an element visibly uses) — read straight from its text ([`xmltree::exc_c14n_text`]), or
+/// parsed into a tree when it is not plain XML. The envelope is then written once, the
 /// signature in its place.
 pub fn signed_response(
     version: SoapVersion,
@@ -511,7 +512,6 @@ pub fn signed_response(
     body_element.push_str(" wsu:Id=\"_body\">");
     body_element.push_str(body);
     body_element.push_str("</soap:Body>");
-    let body_tree = Tree::parse(body_element.as_bytes())?;
     // The addressing headers: identifier, local name, text.
     let mut parts: Vec<(&str, &str, &str)> = Vec::with_capacity(3);
     if let Some(a) = addressing {
@@ -527,23 +527,33 @@ pub fn signed_response(
         .chain(std::iter::once("_timestamp"))
         .map(SignReference::to)
         .collect();
-    // The Body's content is a service's; an identifier the signature references inside it
-    // would make a reference ambiguous.
-    for r in &references {
-        match body_tree.element_by_id(&r.id)? {
-            Some(at) if at == body_tree.root() => {}
-            None => {}
-            Some(_) => {
-                return Err(DsigError::Malformed(format!(
-                    "two elements carry the identifier {:?}",
-                    r.id
-                )));
+    // The Body's canonical form, read straight from its text when it is the plain XML
+    // services write (no identifier below the Body: none the signature references can be
+    // there); otherwise from its tree, which also gives every error.
+    let body_canonical = match xmltree::exc_c14n_text(&body_element) {
+        Some(canonical) => canonical,
+        None => {
+            let body_tree = Tree::parse(body_element.as_bytes())?;
+            // The Body's content is a service's; an identifier the signature references
+            // inside it would make a reference ambiguous.
+            for r in &references {
+                match body_tree.element_by_id(&r.id)? {
+                    Some(at) if at == body_tree.root() => {}
+                    None => {}
+                    Some(_) => {
+                        return Err(DsigError::Malformed(format!(
+                            "two elements carry the identifier {:?}",
+                            r.id
+                        )));
+                    }
+                }
             }
+            body_tree.exc_c14n(body_tree.root(), None, &[])
         }
-    }
+    };
     let created = saml::instant(now);
     let expires = saml::instant(now + Duration::minutes(5));
-    let mut canonical = vec![body_tree.exc_c14n(body_tree.root(), None, &[])];
+    let mut canonical = vec![body_canonical];
     let mut headers = String::with_capacity(512);
     for &(id, name, value) in &parts {
         for piece in [

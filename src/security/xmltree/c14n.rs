@@ -262,7 +262,7 @@ pub(super) fn escape_text(text: &str, out: &mut Vec<u8>) {
     });
 }
 
-fn escape_attr(value: &str, out: &mut Vec<u8>) {
+pub(super) fn escape_attr(value: &str, out: &mut Vec<u8>) {
     let bytes = value.as_bytes();
     if bytes.len() >= SHORT
         && memchr::memchr3(b'&', b'<', b'"', bytes).is_none()

@@ -21,6 +21,10 @@
 //! can also be given subtrees read before ([`Fragment`]), which it puts in where the document
 //! holds the same bytes under the same declarations (a client's token, reused for hours).
 //!
+//! An element sfstub wrote itself and signs at once (a signed response's Body) is
+//! canonicalised straight from its text when it is plain XML ([`exc_c14n_text`], held to
+//! [`Tree::exc_c14n`] by proptests), not parsed into a tree first.
+//!
 //! Reading and canonicalisation are linear in the input: every start tag is checked against
 //! the request [`Limits`] (depth, attributes, namespace declarations in scope) as it is read,
 //! and canonicalisation keeps the namespaces in scope and those already rendered in stacks
@@ -29,6 +33,7 @@
 mod c14n;
 #[cfg(test)]
 mod differential;
+mod direct;
 mod fragment;
 #[cfg(test)]
 mod oracle;
@@ -36,6 +41,7 @@ mod plain;
 
 use std::borrow::Cow;
 
+pub use direct::exc_c14n_text;
 pub use fragment::{Fragment, Known};
 use quick_xml::events::Event;
 use quick_xml::reader::Reader;
