@@ -262,7 +262,11 @@ mod tests {
     fn same(document: &str) {
         let direct = exc_c14n_text(document).unwrap_or_else(|| panic!("not read directly: {document}"));
         let tree = by_tree(document).unwrap_or_else(|| panic!("the tree refuses {document}"));
-        assert_eq!(String::from_utf8(direct).unwrap(), String::from_utf8(tree).unwrap(), "{document}");
+        assert_eq!(
+            String::from_utf8(direct).unwrap(),
+            String::from_utf8(tree).unwrap(),
+            "{document}"
+        );
     }
 
     #[test]
