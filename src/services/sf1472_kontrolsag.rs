@@ -583,8 +583,15 @@ impl Service for KontrolsagListeHent {
             // room made once (growing a number's `to_string` cost ~300).
             Ok(s) => {
                 let mut text = String::with_capacity(28);
-                push_decimal(&mut text, s.cases.len());
-                text.push_str(" case(s)");
+                match COUNTS.get(s.cases.len()) {
+                    // A few cases, the usual answer, from a table (written digit by digit the
+                    // count cost ~40 instructions more; callgrind on examples/request_cost).
+                    Some(count) => text.push_str(count),
+                    None => {
+                        push_decimal(&mut text, s.cases.len());
+                        text.push_str(" case(s)");
+                    }
+                }
                 text
             }
             Err(f) => format!(
@@ -641,6 +648,18 @@ impl Service for KontrolsagListeHent {
         }
     }
 }
+
+/// The request log's outcome of an answer listing 0, 1, ... cases.
+const COUNTS: [&str; 8] = [
+    "0 case(s)",
+    "1 case(s)",
+    "2 case(s)",
+    "3 case(s)",
+    "4 case(s)",
+    "5 case(s)",
+    "6 case(s)",
+    "7 case(s)",
+];
 
 /// Appends `n` in decimal.
 fn push_decimal(text: &mut String, n: usize) {
@@ -723,6 +742,16 @@ mod tests {
         assert_eq!(request.myndighed_cvr, None);
         assert_eq!(request.ansoegning_ydelse.as_deref(), Some("Boligstøtte"));
         assert_eq!(request.hoved.transaktions_tid, "2026-11-22T10:15:00Z");
+    }
+
+    #[test]
+    fn the_outcome_table_says_what_a_count_written_out_says() {
+        for (n, count) in COUNTS.iter().enumerate() {
+            let mut text = String::new();
+            push_decimal(&mut text, n);
+            text.push_str(" case(s)");
+            assert_eq!(*count, text);
+        }
     }
 
     #[test]
