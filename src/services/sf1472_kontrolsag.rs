@@ -306,7 +306,7 @@ pub fn apply(world: &World, caller: &Caller, request: &Request<'_>, today: Naive
             Sector::Udk => holder.sector == Sector::Kommune && target.is_none_or(|t| t == case.holder),
             Sector::Atp => false,
         };
-        other_sector && Some(case.benefit) != excluded_benefit && visible(case, hjemmel, &window_start)
+        other_sector && Some(case.benefit) != excluded_benefit && visible(case, hjemmel, window_start)
     };
     // Into room for all the citizen's cases, made once (collected through a filter, which
     // starts from a guess, they cost ~60 instructions more; callgrind on
