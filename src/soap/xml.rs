@@ -496,6 +496,9 @@ pub struct LeafIter<'a> {
 impl<'a> Iterator for LeafIter<'a> {
     type Item = Leaf<'a>;
 
+    // Inlined into the services' loops over their leaves (called, it cost ~20 instructions a
+    // leaf more; callgrind on examples/request_cost).
+    #[inline]
     fn next(&mut self) -> Option<Leaf<'a>> {
         let &(path_end, text_end) = self.ends.next()?;
         let leaf = Leaf {

@@ -53,6 +53,11 @@ impl Cvr {
         text
     }
 
+    /// Whether `text` is its eight digits, exactly as [`Cvr::push_to`] writes them.
+    pub fn is_written_as(self, text: &str) -> bool {
+        text.as_bytes() == self.digits()
+    }
+
     /// Appends its eight digits to `text`.
     pub fn push_to(self, text: &mut String) {
         // As one `str` (the digits are ASCII): pushed a `char` at a time they cost ~10
@@ -116,6 +121,10 @@ mod tests {
                 assert_eq!(cvr.to_string(), text);
                 assert_eq!(cvr.text(), text);
                 assert_eq!(format!("{cvr:?}"), format!("Cvr({text})"));
+                assert!(cvr.is_written_as(&text));
+                assert!(!cvr.is_written_as(&format!(" {text}")) && !cvr.is_written_as(&text[1..]));
+                let other = if text.ends_with('0') { "1" } else { "0" };
+                assert!(!cvr.is_written_as(&format!("{}{other}", &text[..7])));
                 checked += 1;
             }
         }
