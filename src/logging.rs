@@ -812,7 +812,10 @@ mod tests {
         gate.release();
         queue.finish(Duration::from_secs(10));
         let text = gate.text();
-        assert!(text.ends_with(&format!("; {} since the start\n", queue.dropped())), "{text}");
+        assert!(
+            text.ends_with(&format!("; {} since the start\n", queue.dropped())),
+            "{text}"
+        );
         // The lines pushed, without the writer's note of those dropped.
         let lines: Vec<&str> = text.lines().filter(|l| !l.starts_with("sfstub: ")).collect();
         assert_eq!(lines.len(), 7 - queue.dropped() as usize, "{text}");
@@ -983,7 +986,11 @@ mod tests {
             // From a cache of another second, and of this one.
             let mut second = Second::new();
             let mut pushed = Vec::new();
-            push_time(&mut pushed, std::time::UNIX_EPOCH + Duration::new(secs + 1, 0), &mut second);
+            push_time(
+                &mut pushed,
+                std::time::UNIX_EPOCH + Duration::new(secs + 1, 0),
+                &mut second,
+            );
             pushed.clear();
             push_time(&mut pushed, time, &mut second);
             assert_eq!(pushed, expected.as_bytes());
