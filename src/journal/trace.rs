@@ -193,7 +193,7 @@ impl Trace {
     pub fn take(&self) -> Facts {
         let mut facts = Facts::default();
         self.write_into(&mut facts);
-        drop(std::mem::replace(&mut *self.noted.borrow_mut(), Noted::default()));
+        drop(std::mem::take(&mut *self.noted.borrow_mut()));
         facts
     }
 
