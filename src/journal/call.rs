@@ -7,7 +7,8 @@ use std::time::{Duration, SystemTime};
 use bytes::Bytes;
 use http::{Response, header};
 
-use super::{Body, Entry, Outcome, OutcomeKind, Sent, Texts, Trace};
+use super::entry::{assign_option, assign_text};
+use super::{Entry, OutcomeKind, Sent, Texts, Trace};
 use crate::app::App;
 use crate::conformance::{Finding, Profile};
 use crate::http::RequestHeaders;
@@ -127,50 +128,80 @@ impl Call {
         if !app.journal.enabled() {
             return;
         }
-        let mut facts = self.trace.take();
-        let codes = match self.fault {
-            Some(codes) => codes,
-            None if kind == OutcomeKind::Refused => std::mem::take(&mut facts.codes),
-            None => Vec::new(),
-        };
-        let entry = Entry {
-            id: 0,
-            time: SystemTime::now().checked_sub(latency).unwrap_or_else(SystemTime::now),
-            method: parts.method.clone(),
-            // Written by the journal into the entry's own buffer (see Texts).
-            target: String::new(),
-            service: self.service,
-            operation: self.operation,
-            soap_version: self.soap_version,
-            caller: summary.caller,
-            security: app.security.mode,
-            facts,
-            status,
-            outcome: Outcome {
-                kind,
-                text: summary.outcome,
-                codes,
-            },
-            latency,
-            findings: self.findings,
-            request: Body::default(),
-            response: Body::default(),
-            soap_action: None,
-            injected: self.injected,
-        };
-        let texts = Texts {
-            target: parts.uri.path_and_query().map_or(parts.uri.path(), |pq| pq.as_str()),
-            soap_action: headers.soap_action,
-        };
+        let time = SystemTime::now().checked_sub(latency).unwrap_or_else(SystemTime::now);
+        let target = parts.uri.path_and_query().map_or(parts.uri.path(), |pq| pq.as_str());
         let request = Sent {
             bytes: body,
             content_type: headers.content_type,
         };
-        let response = Sent {
+        let answer = Sent {
             bytes: response.body(),
             content_type: first_content_type(response.headers()),
         };
-        app.journal.record(entry, texts, request, response);
+        let Call {
+            trace,
+            service,
+            operation,
+            soap_version,
+            findings,
+            fault,
+            injected,
+        } = self;
+        // Written field by field into the entry's place (every field: a recycled entry holds
+        // an older exchange's).
+        app.journal.record_with(|e| {
+            let Entry {
+                id,
+                time: e_time,
+                method,
+                target: e_target,
+                service: e_service,
+                operation: e_operation,
+                soap_version: e_soap_version,
+                caller,
+                security,
+                facts,
+                status: e_status,
+                outcome,
+                latency: e_latency,
+                findings: e_findings,
+                request: e_request,
+                response: e_response,
+                soap_action,
+                injected: e_injected,
+            } = e;
+            *id = 0;
+            *e_time = time;
+            method.clone_from(&parts.method);
+            Texts {
+                target,
+                soap_action: headers.soap_action,
+            }
+            .write_into_parts(e_target, soap_action);
+            *e_service = service;
+            *e_operation = operation;
+            *e_soap_version = soap_version;
+            assign_option(caller, summary.caller);
+            *security = app.security.mode;
+            trace.write_into(facts);
+            *e_status = status;
+            outcome.kind = kind;
+            assign_text(&mut outcome.text, summary.outcome);
+            match fault {
+                Some(codes) => outcome.codes = codes,
+                // A refusal's codes are the outcome's, not the facts'.
+                None if kind == OutcomeKind::Refused => {
+                    std::mem::swap(&mut outcome.codes, &mut facts.codes);
+                    facts.codes.clear();
+                }
+                None => outcome.codes.clear(),
+            }
+            *e_latency = latency;
+            *e_findings = findings;
+            e_request.keep_into(request);
+            e_response.keep_into(answer);
+            *e_injected = injected;
+        });
     }
 }
 

@@ -50,6 +50,35 @@ pub struct Entry {
 }
 
 impl Entry {
+    /// An entry of nothing yet: the room a new exchange is written into when no evicted
+    /// entry is there to be recycled (see [`super::Journal::record_with`]).
+    pub fn blank() -> Entry {
+        Entry {
+            id: 0,
+            time: SystemTime::UNIX_EPOCH,
+            method: Method::GET,
+            target: String::new(),
+            service: None,
+            operation: None,
+            soap_version: None,
+            caller: None,
+            security: SecurityMode::default(),
+            facts: Facts::default(),
+            status: 0,
+            outcome: Outcome {
+                kind: OutcomeKind::Ok,
+                text: String::new(),
+                codes: Vec::new(),
+            },
+            latency: Duration::ZERO,
+            findings: Vec::new(),
+            request: Body::default(),
+            response: Body::default(),
+            soap_action: None,
+            injected: None,
+        }
+    }
+
     /// An SF1472 exchange by `caller` for the journal's tests: `status`, an outcome of `kind`
     /// with the text `text`, no findings, empty bodies.
     #[cfg(test)]
@@ -96,11 +125,16 @@ pub struct Texts<'a> {
 impl Texts<'_> {
     /// Makes `entry`'s target and SOAPAction these, reusing its buffers.
     pub fn write_into(self, entry: &mut Entry) {
-        entry.target.clear();
-        entry.target.push_str(self.target);
+        self.write_into_parts(&mut entry.target, &mut entry.soap_action);
+    }
+
+    /// [`Texts::write_into`] an entry's `target` and `soap_action`.
+    pub fn write_into_parts(self, target: &mut String, soap_action: &mut Option<String>) {
+        target.clear();
+        target.push_str(self.target);
         match self.soap_action {
-            Some(value) => assign_header(entry.soap_action.get_or_insert_default(), value),
-            None => entry.soap_action = None,
+            Some(value) => assign_header(soap_action.get_or_insert_default(), value),
+            None => *soap_action = None,
         }
     }
 }
@@ -260,7 +294,7 @@ impl Entry {
         self.soap_version = soap_version;
         self.caller.clone_from(&caller);
         self.security = security;
-        self.facts.assign(facts);
+        self.facts = facts;
         self.status = status;
         self.outcome.kind = outcome.kind;
         self.outcome.text.clone_from(&outcome.text);
@@ -403,6 +437,27 @@ pub fn assign_header(text: &mut String, value: &HeaderValue) {
     match std::str::from_utf8(value.as_bytes()) {
         Ok(value) => text.push_str(value),
         Err(_) => text.push_str(&String::from_utf8_lossy(value.as_bytes())),
+    }
+}
+
+/// Sets `text` to `value`: copied into `text`'s own buffer when it has one (a recycled
+/// entry's: the old buffer is reused rather than freed long after it was written), else
+/// moved in (a new entry's: a copy would cost an allocation more).
+pub fn assign_text(text: &mut String, value: String) {
+    match text.capacity() {
+        0 => *text = value,
+        _ => {
+            text.clear();
+            text.push_str(&value);
+        }
+    }
+}
+
+/// [`assign_text`] for a text that may be absent.
+pub fn assign_option(text: &mut Option<String>, value: Option<String>) {
+    match (text, value) {
+        (Some(text), Some(value)) => assign_text(text, value),
+        (text, value) => *text = value,
     }
 }
 

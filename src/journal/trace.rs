@@ -8,9 +8,76 @@ use sha2::Digest;
 use uuid::Uuid;
 
 /// The facts of one call, filled while it runs. Cheap when nothing is noted: one `RefCell`.
-#[derive(Debug, Default)]
+///
+/// Its buffers (the CPR number's text, the IDs) are reused from call to call: a trace
+/// dropped leaves them to the next one made on the same thread, so noting a CPR number and
+/// the cases answered allocates nothing once a thread has answered a call (a `String` and
+/// a `Vec` made and freed for every call cost ~550 instructions; callgrind on
+/// examples/request_cost).
+#[derive(Debug)]
 pub struct Trace {
-    facts: RefCell<Facts>,
+    noted: RefCell<Noted>,
+}
+
+/// What a trace noted, in buffers kept for the next trace (see [`Trace`]).
+#[derive(Debug, Default)]
+struct Noted {
+    token: Option<TokenFacts>,
+    verdict: Option<Verdict>,
+    /// Whether a CPR number was noted: `cpr` holds it then.
+    has_cpr: bool,
+    cpr: String,
+    ids: Vec<Uuid>,
+    codes: Vec<String>,
+    refused: bool,
+}
+
+/// The most IDs whose room a trace's buffer keeps for the next trace.
+const KEPT_IDS: usize = 64;
+/// The longest CPR text whose room a trace's buffer keeps for the next trace.
+const KEPT_CPR: usize = 64;
+
+thread_local! {
+    /// The CPR and ID buffers of the last trace dropped on this thread, emptied, for the next
+    /// one made.
+    static SPARE: RefCell<(String, Vec<Uuid>)> = const { RefCell::new((String::new(), Vec::new())) };
+}
+
+impl Default for Trace {
+    fn default() -> Self {
+        let (cpr, ids) = SPARE
+            .try_with(|spare| {
+                let mut spare = spare.borrow_mut();
+                (std::mem::take(&mut spare.0), std::mem::take(&mut spare.1))
+            })
+            .unwrap_or_default();
+        Trace {
+            noted: RefCell::new(Noted {
+                cpr,
+                ids,
+                ..Noted::default()
+            }),
+        }
+    }
+}
+
+impl Drop for Trace {
+    fn drop(&mut self) {
+        let Noted { cpr, ids, .. } = self.noted.get_mut();
+        if cpr.capacity() > KEPT_CPR || ids.capacity() > KEPT_IDS {
+            return;
+        }
+        cpr.clear();
+        ids.clear();
+        // A thread's destructors may have run (a trace dropped while the thread ends): then
+        // the buffers are simply freed.
+        let _ = SPARE.try_with(|spare| {
+            if let Ok(mut spare) = spare.try_borrow_mut() {
+                std::mem::swap(&mut spare.0, cpr);
+                std::mem::swap(&mut spare.1, ids);
+            }
+        });
+    }
 }
 
 /// What a [`Trace`] collected.
@@ -65,27 +132,6 @@ impl Verdict {
     }
 }
 
-impl Facts {
-    /// Makes these facts (a recycled journal entry's) `facts`, writing text into their own
-    /// buffers (see [`super::Entry::assign`]).
-    pub fn assign(&mut self, facts: Facts) {
-        match (&mut self.token, facts.token) {
-            (Some(mine), Some(token)) => {
-                mine.cvr.clone_from(&token.cvr);
-                mine.subject.clone_from(&token.subject);
-                mine.thumbprint = token.thumbprint;
-                mine.verified = token.verified;
-            }
-            (mine, token) => *mine = token,
-        }
-        self.verdict = facts.verdict;
-        self.cpr.clone_from(&facts.cpr);
-        self.ids.clone_from(&facts.ids);
-        self.codes.clone_from(&facts.codes);
-        self.refused = facts.refused;
-    }
-}
-
 impl Trace {
     /// Notes the token a request presented.
     pub fn token(&self, cvr: &str, subject: &str, holder_certificate: &[u8], verified: bool) {
@@ -94,7 +140,7 @@ impl Trace {
 
     /// [`Trace::token`] with the certificate's SHA-256 thumbprint already taken.
     pub fn token_thumbprinted(&self, cvr: &str, subject: &str, thumbprint: [u8; 32], verified: bool) {
-        self.facts.borrow_mut().token = Some(TokenFacts {
+        self.noted.borrow_mut().token = Some(TokenFacts {
             cvr: cvr.to_owned(),
             subject: subject.to_owned(),
             thumbprint,
@@ -104,50 +150,79 @@ impl Trace {
 
     /// Notes the security verdict (a later verdict replaces an earlier one).
     pub fn verdict(&self, verdict: Verdict) {
-        self.facts.borrow_mut().verdict = Some(verdict);
+        self.noted.borrow_mut().verdict = Some(verdict);
     }
 
     /// Notes the CPR number the request asks about, as sent.
     pub fn cpr(&self, text: &str) {
-        self.facts.borrow_mut().cpr = Some(crate::clip::trim(text).to_owned());
+        let mut noted = self.noted.borrow_mut();
+        noted.has_cpr = true;
+        noted.cpr.clear();
+        noted.cpr.push_str(crate::clip::trim(text));
     }
 
     /// Notes the identifiers an answer returned.
     pub fn ids(&self, ids: impl IntoIterator<Item = Uuid>) {
-        let mut facts = self.facts.borrow_mut();
-        match facts.ids.is_empty() {
-            // Collected into room of their number (growing an empty `Vec` for them cost ~40
-            // instructions more; callgrind on examples/request_cost).
-            true => facts.ids = ids.into_iter().collect(),
-            false => facts.ids.extend(ids),
-        }
+        self.noted.borrow_mut().ids.extend(ids);
     }
 
     /// Notes that the answer refuses the request inside a normal response, with its codes.
     pub fn refused<C: ToString>(&self, codes: impl IntoIterator<Item = C>) {
-        let mut facts = self.facts.borrow_mut();
-        facts.refused = true;
-        facts.codes.extend(codes.into_iter().map(|c| c.to_string()));
+        let mut noted = self.noted.borrow_mut();
+        noted.refused = true;
+        noted.codes.extend(codes.into_iter().map(|c| c.to_string()));
     }
 
     /// True when a refusal was noted.
     pub fn is_refused(&self) -> bool {
-        self.facts.borrow().refused
+        self.noted.borrow().refused
     }
 
     /// The CPR number noted so far.
     pub fn noted_cpr(&self) -> Option<String> {
-        self.facts.borrow().cpr.clone()
+        self.with_noted_cpr(|cpr| cpr.map(str::to_owned))
     }
 
     /// Runs `f` on the CPR number noted so far (borrowed: `f` must note nothing).
     pub fn with_noted_cpr<T>(&self, f: impl FnOnce(Option<&str>) -> T) -> T {
-        f(self.facts.borrow().cpr.as_deref())
+        let noted = self.noted.borrow();
+        f(noted.has_cpr.then_some(noted.cpr.as_str()))
     }
 
     /// Everything noted, leaving the trace empty.
     pub fn take(&self) -> Facts {
-        std::mem::take(&mut *self.facts.borrow_mut())
+        let mut facts = Facts::default();
+        self.write_into(&mut facts);
+        drop(std::mem::take(&mut *self.noted.borrow_mut()));
+        facts
+    }
+
+    /// Makes `facts` (a journal entry's, perhaps recycled) what was noted, writing text into
+    /// their own buffers: a recycled entry's room is reused rather than freed and allocated
+    /// again (see [`super::Journal::record_with`]).
+    pub fn write_into(&self, facts: &mut Facts) {
+        let noted = self.noted.borrow();
+        match (&mut facts.token, &noted.token) {
+            (Some(mine), Some(token)) => {
+                mine.cvr.clone_from(&token.cvr);
+                mine.subject.clone_from(&token.subject);
+                mine.thumbprint = token.thumbprint;
+                mine.verified = token.verified;
+            }
+            (mine, token) => mine.clone_from(token),
+        }
+        facts.verdict.clone_from(&noted.verdict);
+        match noted.has_cpr {
+            true => {
+                let cpr = facts.cpr.get_or_insert_default();
+                cpr.clear();
+                cpr.push_str(&noted.cpr);
+            }
+            false => facts.cpr = None,
+        }
+        facts.ids.clone_from(&noted.ids);
+        facts.codes.clone_from(&noted.codes);
+        facts.refused = noted.refused;
     }
 }
 
@@ -169,5 +244,39 @@ mod tests {
         assert!(facts.refused);
         assert_eq!(facts.verdict.as_ref().map(Verdict::name), Some("accepted"));
         assert_eq!(trace.take(), Facts::default());
+    }
+
+    #[test]
+    fn a_trace_made_after_another_was_dropped_notes_nothing_of_it() {
+        let trace = Trace::default();
+        trace.cpr("1507804329");
+        trace.ids([Uuid::from_u128(1), Uuid::from_u128(2)]);
+        trace.refused(["1003"]);
+        trace.verdict(Verdict::Anonymous);
+        drop(trace);
+        let next = Trace::default();
+        assert_eq!(next.noted_cpr(), None);
+        assert!(!next.is_refused());
+        next.ids([Uuid::from_u128(3)]);
+        let mut facts = Facts {
+            cpr: Some("0101010101".into()),
+            ids: vec![Uuid::from_u128(9); 3],
+            codes: vec!["x".into()],
+            refused: true,
+            verdict: Some(Verdict::Anonymous),
+            ..Facts::default()
+        };
+        // Written over an entry's facts, whatever they held.
+        next.write_into(&mut facts);
+        assert_eq!(
+            facts,
+            Facts {
+                ids: vec![Uuid::from_u128(3)],
+                ..Facts::default()
+            }
+        );
+        next.cpr("  0707070707 ");
+        next.write_into(&mut facts);
+        assert_eq!(facts.cpr.as_deref(), Some("0707070707"));
     }
 }
