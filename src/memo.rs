@@ -6,14 +6,15 @@
 //! the XSD check — is most of what sfstub spends on it in the context model.
 //!
 //! So each worker thread keeps, per service, a few templates of requests it has read
-//! ([`MAX_TEMPLATES`]): a request's bytes with the text of each leaf of its operation element
-//! cut out ("slots"), the envelope read from it, and how the XSD check's plain pass checked
-//! each of those texts ([`crate::xsd::ValueCheck`]). A request that is its template's bytes
+//! ([`MAX_TEMPLATES`]): a request's text with the place of the text of each leaf of its
+//! operation element ("slots"), the envelope read from it, and how the XSD check's plain pass
+//! checked each of those texts ([`crate::xsd::ValueCheck`]). A request that is its template's bytes
 //! with other slot texts — each a run of literal text (no markup, no reference) without a
 //! character XML does not allow — is read as the envelope reader would read it: the same
 //! envelope, its operation's end moved by the change in length, the leaves' texts the new
 //! slots' (trimmed, as the reader trims them). Its operation element is valid when each new
-//! text passes its check, as the plain pass would find; otherwise the XSD check reads it as
+//! text passes its check, as the plain pass would find (a slot whose text is the template's
+//! own passed already: it is compared, not checked again); otherwise the XSD check reads it as
 //! usual. Everything else (refusals, faults, findings) is what the readers give, because only
 //! requests they read without a word are templates, and only requests they would read
 //! without a word match one. The technique is the "differential deserialization" of SOAP
