@@ -9,7 +9,9 @@
 //! totals by 5000: what is left is one request, without the setup.
 //!
 //! `JOURNAL=N` keeps N entries instead (0: the journal off), `CONFORMANCE=off` turns the
-//! conformance check off (the goal's condition).
+//! conformance check off (the goal's condition). `VARY=1` sends, as scripts/bench's varied run
+//! does, 64 variants in turn, each with its own TransaktionsId and TransaktionsTid (made before
+//! the run).
 //!
 //! `N=20000 LOG=info cargo run --release --example request_cost`
 //! `N=2000 valgrind --tool=callgrind target/release/examples/request_cost`
@@ -49,12 +51,27 @@ fn main() {
     if std::env::var("CONFORMANCE").is_ok_and(|v| v == "off") {
         app.conformance = sfstub::conformance::Mode::Off;
     }
-    let body = Bytes::from_static(REQUEST.as_bytes());
+    let bodies: Vec<Bytes> = if std::env::var("VARY").is_ok_and(|v| v == "1") {
+        (0..64)
+            .map(|i| {
+                Bytes::from(
+                    REQUEST
+                        .replace("6f1c1a4e-1111-", &format!("6f1c1a4e-{:04x}-", 4096 + i))
+                        .replace("2026-11-22T10:15:00Z", &format!("2026-11-22T10:{:02}:00Z", i % 60)),
+                )
+            })
+            .collect()
+    } else {
+        vec![Bytes::from_static(REQUEST.as_bytes())]
+    };
+    let sent = std::cell::Cell::new(0usize);
     let request = || {
+        let body = bodies[sent.get() % bodies.len()].clone();
+        sent.set(sent.get() + 1);
         http::Request::post("/kontrolsaglistehent/1")
             .header("content-type", "application/soap+xml; charset=utf-8")
             .header("host", "127.0.0.1:18080")
-            .body(body.clone())
+            .body(body)
             .expect("a request")
     };
     let first = sfstub::http::handle(&app, request());

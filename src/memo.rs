@@ -6,14 +6,15 @@
 //! the XSD check — is most of what sfstub spends on it in the context model.
 //!
 //! So each worker thread keeps, per service, a few templates of requests it has read
-//! ([`MAX_TEMPLATES`]): a request's bytes with the text of each leaf of its operation element
-//! cut out ("slots"), the envelope read from it, and how the XSD check's plain pass checked
-//! each of those texts ([`crate::xsd::ValueCheck`]). A request that is its template's bytes
+//! ([`MAX_TEMPLATES`]): a request's text with the place of the text of each leaf of its
+//! operation element ("slots"), the envelope read from it, and how the XSD check's plain pass
+//! checked each of those texts ([`crate::xsd::ValueCheck`]). A request that is its template's bytes
 //! with other slot texts — each a run of literal text (no markup, no reference) without a
 //! character XML does not allow — is read as the envelope reader would read it: the same
 //! envelope, its operation's end moved by the change in length, the leaves' texts the new
 //! slots' (trimmed, as the reader trims them). Its operation element is valid when each new
-//! text passes its check, as the plain pass would find; otherwise the XSD check reads it as
+//! text passes its check, as the plain pass would find (a slot whose text is the template's
+//! own passed already: it is compared, not checked again); otherwise the XSD check reads it as
 //! usual. Everything else (refusals, faults, findings) is what the readers give, because only
 //! requests they read without a word are templates, and only requests they would read
 //! without a word match one. The technique is the "differential deserialization" of SOAP
@@ -69,14 +70,13 @@ impl Key {
     }
 }
 
-/// A request's markup with its leaves' texts cut out, and what reading it gave.
+/// A request with the places of its leaves' texts (its slots), and what reading it gave.
 struct Template {
-    /// The request without its slots' texts.
-    skeleton: Box<[u8]>,
-    /// Per slot, where its text was cut out of `skeleton`, in order.
-    cuts: Box<[usize]>,
-    /// The request's length.
-    len: usize,
+    /// The request.
+    text: Box<str>,
+    /// Per slot, the byte range of its text in `text`, in order. Each is one run of literal
+    /// text ([`text_end`] finds its end) followed by a `<`.
+    slots: Box<[Range<usize>]>,
     /// The envelope read from the request (without its HTTP action).
     envelope: Envelope,
     /// Per leaf of the operation (in document order): the slot holding its text; `None`:
@@ -84,34 +84,45 @@ struct Template {
     leaf_slots: Box<[Option<u16>]>,
     /// Per slot, how the XSD check's plain pass checked its text, and the address of the
     /// schema set it checked against; `None` when the request was not checked (or not by
-    /// that pass).
+    /// that pass). Each slot's own text passes its check ([`remember`] made sure).
     values: Option<(usize, Box<[ValueCheck]>)>,
 }
 
-/// A request (`text`) that fits a template: its slots' texts, as byte ranges of it.
+/// Where a request that fits a template has other slot texts than the template: per slot,
+/// the byte range of its text in the request, `None` where it is the template's own text;
+/// `None` as a whole when the request is the template's text itself.
+type Changed = Option<Vec<Option<Range<usize>>>>;
+
+/// A request (`text`) that fits a template: its slots' texts that differ from the template's.
 pub struct Recalled<'a> {
     text: &'a str,
     template: Rc<Template>,
-    slots: Vec<Range<usize>>,
+    changed: Changed,
 }
 
 impl<'a> Recalled<'a> {
-    /// The envelope the envelope reader would read from the request.
+    /// The text of slot `slot` when it is not the template's own.
+    fn changed_text(&self, slot: usize) -> Option<&'a str> {
+        let range = self.changed.as_ref()?.get(slot)?.clone()?;
+        Some(self.text.get(range).unwrap_or_default())
+    }
+
+    /// The envelope the envelope reader would read from the request: the template's, with
+    /// the texts of the leaves whose slots changed replaced (trimmed, as the reader trims
+    /// them; a slot the template's leaves its leaf's text as the reader read it then).
     pub fn envelope(&self) -> Envelope {
         let text = self.text;
         let t = &self.template;
         let op = &t.envelope.operation;
-        let kept_bytes = op.leaves.as_ref().map_or(0, Leaves::byte_len);
-        let mut leaves = Leaves::with_capacity((kept_bytes + text.len()).saturating_sub(t.len));
-        if let Ok(kept) = &op.leaves {
-            for (leaf, slot) in kept.iter().zip(t.leaf_slots.iter()) {
-                let value = match slot {
-                    Some(s) => text.get(self.slots[usize::from(*s)].clone()).unwrap_or_default().trim(),
-                    None => leaf.text,
-                };
-                leaves.push(leaf.path, None, value);
-            }
-        }
+        let leaves = match (&op.leaves, &self.changed) {
+            (Ok(kept), None) => kept.clone(),
+            (Ok(kept), Some(_)) => kept.with_texts(
+                t.leaf_slots
+                    .iter()
+                    .map(|slot| slot.and_then(|s| self.changed_text(usize::from(s))).map(str::trim)),
+            ),
+            (Err(_), _) => Leaves::default(),
+        };
         Envelope {
             version: t.envelope.version,
             header: t.envelope.header.clone(),
@@ -121,7 +132,7 @@ impl<'a> Recalled<'a> {
                 local_name: op.local_name.clone(),
                 namespace: op.namespace.clone(),
                 // Every slot is inside the operation element: all that follows it is as it was.
-                range: op.range.start..op.range.end + text.len() - t.len,
+                range: op.range.start..op.range.end + text.len() - t.text.len(),
                 ancestors: op.ancestors.clone(),
                 leaves: Ok(leaves),
                 declared: op.declared.clone(),
@@ -140,16 +151,22 @@ impl<'a> Recalled<'a> {
 
     /// Whether the request's operation element is valid against `schema` as the XSD check's
     /// plain pass would find: the template's was, against the same set, and each new text
-    /// passes its check. `false` when that is not known (the request must then be checked).
+    /// passes its check (a slot's text that is the template's passed it already).
+    /// `false` when that is not known (the request must then be checked).
     pub fn valid_against(&self, schema: &SchemaSet) -> bool {
         let Some((set, checks)) = &self.template.values else {
             return false;
         };
-        *set == std::ptr::from_ref(schema) as usize
-            && checks
-                .iter()
-                .zip(&self.slots)
-                .all(|(check, slot)| self.text.get(slot.clone()).is_some_and(|t| schema.passes(check, t)))
+        if *set != std::ptr::from_ref(schema) as usize {
+            return false;
+        }
+        let Some(changed) = &self.changed else {
+            return true;
+        };
+        checks.iter().zip(changed).all(|(check, slot)| match slot {
+            None => true,
+            Some(range) => self.text.get(range.clone()).is_some_and(|t| schema.passes(check, t)),
+        })
     }
 }
 
@@ -193,15 +210,19 @@ impl Template {
             None => None,
         };
         let bytes = text.as_bytes();
-        let mut skeleton = Vec::with_capacity(bytes.len());
-        let mut cuts = Vec::with_capacity(slots.len());
-        let mut from = 0;
+        // Each slot's text is what a request's text must be to fit in its place (so that a
+        // request with the template's text there fits by comparing bytes), and its leaf's
+        // text is that text trimmed (so that such a slot leaves the leaf as it was read).
+        let mut texts = leaves.iter().zip(shape.iter());
         for s in &slots {
-            skeleton.extend_from_slice(&bytes[from..s.start]);
-            cuts.push(skeleton.len());
-            from = s.end;
+            if text_end(bytes, s.start) != Some(s.end) {
+                return None;
+            }
+            let leaf = texts.find_map(|(leaf, place)| place.as_ref().map(|_| leaf))?;
+            if text.get((*s).clone()).map(str::trim) != Some(leaf.text) {
+                return None;
+            }
         }
-        skeleton.extend_from_slice(&bytes[from..]);
         let mut slot = 0u16;
         let leaf_slots = shape
             .iter()
@@ -216,34 +237,44 @@ impl Template {
         envelope.action = None;
         envelope.operation.shape = None;
         Some(Template {
-            skeleton: skeleton.into_boxed_slice(),
-            cuts: cuts.into_boxed_slice(),
-            len: bytes.len(),
+            text: text.into(),
+            slots: slots.into_iter().cloned().collect(),
             envelope,
             leaf_slots,
             values,
         })
     }
 
-    /// Whether `input` is this template's markup with other slot texts; its slots in `slots`.
-    fn fit(&self, input: &[u8], slots: &mut Vec<Range<usize>>) -> bool {
-        slots.clear();
+    /// Whether `input` is this template's markup with other slot texts: where they differ
+    /// from the template's ([`Changed`]). A slot's text is first compared with the template's
+    /// and the `<` after it (which ends it as [`text_end`] would); only another text is
+    /// scanned for its end.
+    fn fit(&self, input: &[u8]) -> Option<Changed> {
+        let own = self.text.as_bytes();
+        if input == own {
+            return Some(None);
+        }
+        let mut changed = Vec::with_capacity(self.slots.len());
         let mut at = 0;
         let mut from = 0;
-        for &cut in &self.cuts {
-            let markup = &self.skeleton[from..cut];
+        for s in &self.slots {
+            let markup = &own[from..s.start];
             if input.get(at..at + markup.len()) != Some(markup) {
-                return false;
+                return None;
             }
             at += markup.len();
-            let Some(end) = text_end(input, at) else {
-                return false;
-            };
-            slots.push(at..end);
-            at = end;
-            from = cut;
+            let same = own.get(s.start..s.end + 1)?;
+            if input.get(at..at + same.len()) == Some(same) {
+                changed.push(None);
+                at += s.len();
+            } else {
+                let end = text_end(input, at)?;
+                changed.push(Some(at..end));
+                at = end;
+            }
+            from = s.end;
         }
-        input.get(at..) == Some(&self.skeleton[from..])
+        (input.get(at..) == Some(&own[from..])).then_some(Some(changed))
     }
 }
 
@@ -272,10 +303,22 @@ const CLASS: [u8; 256] = {
 /// literal text the envelope reader reads as it is: no reference (`&`), no character XML 1.0
 /// does not allow written in it (a C0 control but tab, line feed and carriage return; U+FFFE,
 /// U+FFFF), as [`crate::soap::xml::forbidden_character`] finds them. `None` otherwise, or at the input's end.
+/// Eight bytes at a time while none of them is `<`, `&`, below 0x20 or 0xEF (the first byte of
+/// U+FFFE and U+FFFF); such a byte, and the last few bytes, one at a time.
 #[inline]
 fn text_end(input: &[u8], from: usize) -> Option<usize> {
+    use crate::soap::scan::{below, equal, word};
     let mut at = from;
     loop {
+        while let Some(chunk) = input.get(at..).and_then(|rest| rest.first_chunk::<8>()) {
+            let x = word(chunk);
+            let flagged = equal(x, b'<') | equal(x, b'&') | below(x, 0x20) | equal(x, 0xEF);
+            if flagged != 0 {
+                at += flagged.trailing_zeros() as usize / 8;
+                break;
+            }
+            at += 8;
+        }
         match CLASS[usize::from(*input.get(at)?)] {
             PLAIN => at += 1,
             END => return Some(at),
@@ -310,12 +353,12 @@ pub fn recall(key: Key, text: &str) -> Option<Recalled<'_>> {
     SHELVES.with(|shelves| {
         let mut shelves = shelves.try_borrow_mut().ok()?;
         let shelf = shelves.iter_mut().find(|s| s.key == key)?;
-        let mut slots = Vec::with_capacity(16);
-        let found = shelf.templates.iter().find(|t| t.fit(text.as_bytes(), &mut slots))?;
-        Some(Recalled {
-            text,
-            template: Rc::clone(found),
-            slots,
+        shelf.templates.iter().find_map(|t| {
+            t.fit(text.as_bytes()).map(|changed| Recalled {
+                text,
+                template: Rc::clone(t),
+                changed,
+            })
         })
     })
 }
@@ -377,10 +420,17 @@ fn shelf_of(shelves: &mut Vec<Shelf>, key: Key) -> &mut Shelf {
 
 /// Keeps `text`, read as `envelope`, as a template of `key`'s service, with the XSD check's
 /// value checks of its operation element when it was checked (`values`: the schema set and
-/// [`crate::conformance::schema::value_checks`]). Nothing is kept when the request cannot be a
-/// template.
+/// [`crate::conformance::schema::value_checks`]; kept only when the request's own texts pass
+/// them, as a request with the template's texts is taken to). Nothing is kept when the
+/// request cannot be a template.
 pub fn remember(key: Key, text: &str, envelope: &Envelope, values: Option<(&SchemaSet, Vec<ValueCheck>)>) {
-    let values = values.map(|(set, checks)| (std::ptr::from_ref(set) as usize, checks));
+    let values = values
+        .filter(|(set, checks)| {
+            checks
+                .iter()
+                .all(|c| text.get(c.content.clone()).is_some_and(|t| set.passes(c, t)))
+        })
+        .map(|(set, checks)| (std::ptr::from_ref(set) as usize, checks));
     let template = Template::of(text, envelope, values);
     SHELVES.with(|shelves| {
         let Ok(mut shelves) = shelves.try_borrow_mut() else {
@@ -471,24 +521,149 @@ mod tests {
         format!("{e:?} {:?}", e.operation.declared)
     }
 
+    /// [`text_end`] a byte at a time, as it was first written.
+    fn text_end_bytewise(input: &[u8], from: usize) -> Option<usize> {
+        let mut at = from;
+        loop {
+            match CLASS[usize::from(*input.get(at)?)] {
+                PLAIN => at += 1,
+                END => return Some(at),
+                MAYBE_NONCHAR if !matches!(input.get(at + 1..at + 3), Some([0xBF, 0xBE | 0xBF])) => at += 1,
+                _ => return None,
+            }
+        }
+    }
+
+    proptest! {
+        /// Eight bytes at a time, the end found is the one a byte at a time finds, wherever
+        /// the bytes that stop a word are.
+        #[test]
+        fn text_end_by_words_is_text_end_by_bytes(
+            bytes in prop::collection::vec(
+                prop::sample::select(&[b'a', b' ', b'\t', b'\n', b'\r', b'<', b'&', 0, 0x1f, 0x20, 0x7f, 0x80, 0xBE, 0xBF, 0xEF, 0xFF][..]),
+                0..40,
+            ),
+            from in 0..40usize,
+        ) {
+            prop_assert_eq!(text_end(&bytes, from), text_end_bytewise(&bytes, from));
+        }
+    }
+
+    /// The slots of `input` found the long way, as a template's were first found: each piece
+    /// of markup compared, each slot's text scanned for its end, whatever it holds.
+    fn scanned(t: &Template, input: &[u8]) -> Option<Vec<Range<usize>>> {
+        let own = t.text.as_bytes();
+        let mut slots = Vec::new();
+        let (mut at, mut from) = (0, 0);
+        for s in &t.slots {
+            let markup = &own[from..s.start];
+            if input.get(at..at + markup.len()) != Some(markup) {
+                return None;
+            }
+            at += markup.len();
+            let end = text_end(input, at)?;
+            slots.push(at..end);
+            at = end;
+            from = s.end;
+        }
+        (input.get(at..) == Some(&own[from..])).then_some(slots)
+    }
+
+    /// `input` recalled from `t` with every slot taken as changed: the way without the
+    /// shortcuts for texts that are the template's.
+    fn every_slot_changed<'a>(t: &Rc<Template>, input: &'a str) -> Option<Recalled<'a>> {
+        Some(Recalled {
+            text: input,
+            template: Rc::clone(t),
+            changed: Some(scanned(t, input.as_bytes())?.into_iter().map(Some).collect()),
+        })
+    }
+
     #[test]
     fn the_request_itself_fits_and_reads_as_the_reader_reads_it() {
         let (set, id) = schema();
-        let t = template(&set, id);
-        assert_eq!(t.cuts.len(), 7, "a slot per leaf with text");
-        let mut slots = Vec::new();
-        assert!(t.fit(REQUEST.as_bytes(), &mut slots));
+        let t = Rc::new(template(&set, id));
+        assert_eq!(t.slots.len(), 7, "a slot per leaf with text");
+        let changed = t.fit(REQUEST.as_bytes()).expect("fits");
+        assert!(changed.is_none(), "the template's own text");
         let recalled = Recalled {
             text: REQUEST,
-            template: Rc::new(t),
-            slots,
+            template: Rc::clone(&t),
+            changed,
         };
         let read = read(REQUEST).expect("reads");
         assert_eq!(seen(&recalled.envelope()), seen(&read));
         assert!(recalled.valid_against(&set));
+        // The same read the long way.
+        let long = every_slot_changed(&t, REQUEST).expect("fits");
+        assert_eq!(seen(&long.envelope()), seen(&read));
+        assert!(long.valid_against(&set));
         // Against another schema set (another world's) nothing is known.
         let (other, _) = schema();
         assert!(!recalled.valid_against(&other));
+        assert!(!long.valid_against(&other));
+    }
+
+    /// A slot whose text starts as the template's and goes on is another text: found to
+    /// end where it ends, and checked (valid exactly when the plain pass takes it).
+    #[test]
+    fn a_text_that_goes_on_past_the_templates_is_another() {
+        let (set, id) = schema();
+        let t = Rc::new(template(&set, id));
+        for text in [
+            REQUEST.replace(">64942212<", ">649422120<"),
+            REQUEST.replace(">64942212<", ">64942212 <"),
+            REQUEST.replace(">UDBL_11A_STK1<", ">UDBL_11A_STK12<"),
+            REQUEST.replace(">2026-11-01<", ">2026-11-01\n<"),
+        ] {
+            let changed = t.fit(text.as_bytes()).expect("fits").expect("not the template's text");
+            assert_eq!(changed.iter().flatten().count(), 1, "{text}");
+            let recalled = Recalled {
+                text: &text,
+                template: Rc::clone(&t),
+                changed: Some(changed),
+            };
+            let envelope = read(&text).expect("reads");
+            assert_eq!(seen(&recalled.envelope()), seen(&envelope));
+            let taken = values(&set, id, &text, &envelope).is_some();
+            assert_eq!(recalled.valid_against(&set), taken, "{text}");
+        }
+    }
+
+    /// Value checks the template's own texts do not pass are not kept: a text that is the
+    /// template's is taken to pass its check without checking it again.
+    #[test]
+    fn values_the_templates_texts_do_not_pass_are_not_kept() {
+        let (set, id) = schema();
+        let envelope = read(REQUEST).expect("reads");
+        let checks = values(&set, id, REQUEST, &envelope).expect("the plain pass takes the request");
+        let services = crate::app::Loaded::new(
+            crate::scenario::Scenario::parse(crate::scenario::DEFAULT_SCENARIO, "default", None).expect("parses"),
+        );
+        let key = Key::new(u64::MAX - 2, services.services[0].as_ref(), Limits::default());
+        // The CPR number checked as a Hjemmel is: it does not pass that check.
+        let cpr = REQUEST.find("150780-4329").expect("a CPR number");
+        let hjemmel = REQUEST.find("UDBL_11A_STK1").expect("a Hjemmel");
+        let mut as_hjemmel = checks
+            .iter()
+            .find(|c| c.content.start == hjemmel)
+            .expect("a check of the Hjemmel")
+            .clone();
+        as_hjemmel.content = cpr..cpr + "150780-4329".len();
+        assert!(!set.passes(&as_hjemmel, "150780-4329"));
+        let wrong = checks
+            .iter()
+            .map(|c| match c.content.start == cpr {
+                true => as_hjemmel.clone(),
+                false => c.clone(),
+            })
+            .collect();
+        remember(key, REQUEST, &envelope, Some((&set, wrong)));
+        let recalled = recall(key, REQUEST).expect("kept");
+        assert!(!recalled.valid_against(&set), "the wrong checks were not kept");
+        let right = Key::new(u64::MAX - 3, services.services[0].as_ref(), Limits::default());
+        remember(right, REQUEST, &envelope, Some((&set, checks)));
+        assert!(recall(right, REQUEST).expect("kept").valid_against(&set));
     }
 
     /// The pieces slot texts and spliced bytes are made of: plain values, white space (some
@@ -592,16 +767,38 @@ mod tests {
                             .unwrap_or(text.len());
                         text.replace_range(at..end, insert);
                     }
-                    let mut slots = Vec::new();
-                    if !t.fit(text.as_bytes(), &mut slots) {
+                    let fit = t.fit(text.as_bytes());
+                    let slots = scanned(t, text.as_bytes());
+                    prop_assert_eq!(fit.is_some(), slots.is_some(), "{}", text);
+                    let (Some(changed), Some(slots)) = (fit, slots) else {
                         return Ok(());
-                    }
+                    };
                     fits.set(fits.get() + 1);
+                    // A slot is taken as changed exactly when its text is not the template's.
+                    let own = |i: usize| &t.text[t.slots[i].clone()];
+                    match &changed {
+                        None => prop_assert_eq!(&text, &*t.text),
+                        Some(changed) => {
+                            prop_assert_eq!(changed.len(), slots.len());
+                            for (i, (c, s)) in changed.iter().zip(&slots).enumerate() {
+                                match c {
+                                    None => prop_assert_eq!(&text[s.clone()], own(i)),
+                                    Some(c) => {
+                                        prop_assert_eq!(c, s);
+                                        prop_assert_ne!(&text[s.clone()], own(i));
+                                    }
+                                }
+                            }
+                        }
+                    }
                     let recalled = Recalled {
                         text: &text,
                         template: Rc::clone(t),
-                        slots,
+                        changed,
                     };
+                    let long = every_slot_changed(t, &text).expect("fits");
+                    prop_assert_eq!(seen(&long.envelope()), seen(&recalled.envelope()), "{}", text);
+                    prop_assert_eq!(long.valid_against(set), recalled.valid_against(set), "{}", text);
                     let envelope = read(&text);
                     prop_assert!(envelope.is_some(), "fits but does not read: {text}");
                     let envelope = envelope.expect("read");
@@ -649,7 +846,7 @@ mod tests {
             "the schema does not take it"
         );
         let t = Rc::new(Template::of(base, &envelope, None).expect("a template"));
-        assert_eq!(t.cuts.len(), 4, "a slot per leaf but the empty-element tags");
+        assert_eq!(t.slots.len(), 4, "a slot per leaf but the empty-element tags");
         let (fits, valid) = fitting_reads_as_the_readers_read(base, &t, &set, id, 3000);
         assert!(fits > 1000, "many requests fit ({fits})");
         assert_eq!(valid, 0);

@@ -249,7 +249,7 @@ pub fn http_action(soap_action: Option<&str>, content_type: Option<&str>) -> Opt
 /// each name and value ([`scan`]): `str::split` on a Content-Type this short cost ~300
 /// instructions a request more, a scan a byte at a time ~350 (callgrind on
 /// examples/request_cost).
-fn content_type_action(content_type: &str) -> Option<&str> {
+pub(crate) fn content_type_action(content_type: &str) -> Option<&str> {
     let bytes = content_type.as_bytes();
     // The parameters follow the media type.
     let mut at = scan::find_in_short(bytes, b';')? + 1;

@@ -468,6 +468,32 @@ impl Leaves {
         }
     }
 
+    /// These leaves with other texts: leaf `i`'s is the `i`th of `texts` where that is
+    /// `Some` (where it is `None`, or `texts` has ended, the leaf's own). The runs of leaves
+    /// kept as they are are copied whole.
+    pub fn with_texts<'t>(&self, texts: impl IntoIterator<Item = Option<&'t str>>) -> Leaves {
+        let mut out = Leaves {
+            buffer: String::with_capacity(self.buffer.len() + 64),
+            ends: Vec::with_capacity(self.ends.len()),
+        };
+        // Where the run of bytes not yet copied starts.
+        let mut copied = 0;
+        let mut texts = texts.into_iter();
+        for &(path_end, text_end) in &self.ends {
+            let new_path_end = out.buffer.len() + (path_end - copied);
+            if let Some(Some(text)) = texts.next() {
+                out.buffer.push_str(&self.buffer[copied..path_end]);
+                out.buffer.push_str(text);
+                copied = text_end;
+                out.ends.push((new_path_end, out.buffer.len()));
+            } else {
+                out.ends.push((new_path_end, new_path_end + (text_end - path_end)));
+            }
+        }
+        out.buffer.push_str(&self.buffer[copied..]);
+        out
+    }
+
     /// Adds a leaf whose path is `path` and then `last` (joined by `/` when both are there),
     /// and whose text is `text`.
     pub fn push(&mut self, path: &str, last: Option<&str>, text: &str) {
