@@ -182,16 +182,7 @@ impl<'t> Canonicaliser<'t> {
             };
             if declare {
                 self.rendered.push(p, uri);
-                let out = &mut self.out;
-                if p.is_empty() {
-                    out.extend_from_slice(b" xmlns=\"");
-                } else {
-                    out.extend_from_slice(b" xmlns:");
-                    out.extend_from_slice(p.as_bytes());
-                    out.extend_from_slice(b"=\"");
-                }
-                escape_attr(uri, out);
-                out.push(b'"');
+                write_declaration(p, uri, &mut self.out);
             }
         }
         self.attributes.clear();
@@ -260,6 +251,20 @@ pub(super) fn escape_text(text: &str, out: &mut Vec<u8>) {
         b'>' => b"&gt;",
         _ => b"&#xD;",
     });
+}
+
+/// Writes the namespace declaration of `prefix` (` xmlns="uri"`, or ` xmlns:p="uri"`) as
+/// canonical XML writes it.
+pub(super) fn write_declaration(prefix: &str, uri: &str, out: &mut Vec<u8>) {
+    if prefix.is_empty() {
+        out.extend_from_slice(b" xmlns=\"");
+    } else {
+        out.extend_from_slice(b" xmlns:");
+        out.extend_from_slice(prefix.as_bytes());
+        out.extend_from_slice(b"=\"");
+    }
+    escape_attr(uri, out);
+    out.push(b'"');
 }
 
 pub(super) fn escape_attr(value: &str, out: &mut Vec<u8>) {

@@ -19,7 +19,7 @@
 
 use memchr::{memchr, memchr2, memchr3};
 
-use super::c14n::{escape_attr, escape_text};
+use super::c14n::{escape_attr, escape_text, write_declaration};
 use crate::soap::plain::{TagStep, cdata_at, comment_end, name_at, reference_at, tag_step};
 use crate::soap::xml::forbidden_character;
 
@@ -206,15 +206,7 @@ pub fn exc_c14n_text(document: &str) -> Option<Vec<u8>> {
                     };
                     if declare {
                         rendered.push((p, uri));
-                        if p.is_empty() {
-                            out.extend_from_slice(b" xmlns=\"");
-                        } else {
-                            out.extend_from_slice(b" xmlns:");
-                            out.extend_from_slice(p.as_bytes());
-                            out.extend_from_slice(b"=\"");
-                        }
-                        escape_attr(uri, &mut out);
-                        out.push(b'"');
+                        write_declaration(p, uri, &mut out);
                     }
                 }
                 // Stable, as the tree's: attributes with the same namespace and local name
