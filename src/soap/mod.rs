@@ -55,7 +55,7 @@ impl SoapVersion {
     }
 
     /// The HTTP Content-Type of a message in this version.
-    pub fn content_type(self) -> &'static str {
+    pub const fn content_type(self) -> &'static str {
         match self {
             SoapVersion::V11 => "text/xml; charset=utf-8",
             SoapVersion::V12 => "application/soap+xml; charset=utf-8",
