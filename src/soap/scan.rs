@@ -103,6 +103,20 @@ pub(crate) fn find(bytes: &[u8], wanted: [u8; 3]) -> Option<usize> {
         let done = bytes.len() - chunks.remainder().len() - chunks.len() * 8;
         return memchr::memchr(a, &bytes[done..]).map(|i| done + i);
     }
+    find_by_words(bytes, wanted)
+}
+
+/// Where the first `b` in `bytes` is, eight bytes at a time and then one by one: for a short
+/// text such as a header's value, where `memchr`'s set-up costs more than the whole scan.
+#[inline]
+pub(crate) fn find_in_short(bytes: &[u8], b: u8) -> Option<usize> {
+    find_by_words(bytes, [b, b, b])
+}
+
+/// [`find`] eight bytes at a time all the way, then one by one.
+#[inline]
+fn find_by_words(bytes: &[u8], wanted: [u8; 3]) -> Option<usize> {
+    let [a, b, c] = wanted;
     let mut chunks = bytes.chunks_exact(8);
     for (n, chunk) in chunks.by_ref().enumerate() {
         let x = word(chunk);
@@ -114,22 +128,6 @@ pub(crate) fn find(bytes: &[u8], wanted: [u8; 3]) -> Option<usize> {
     let rest = chunks.remainder();
     let done = bytes.len() - rest.len();
     rest.iter().position(|b| wanted.contains(b)).map(|i| done + i)
-}
-
-/// Where the first `b` in `bytes` is, eight bytes at a time and then one by one: for a short
-/// text such as a header's value, where `memchr`'s set-up costs more than the whole scan.
-#[inline]
-pub(crate) fn find_in_short(bytes: &[u8], b: u8) -> Option<usize> {
-    let mut chunks = bytes.chunks_exact(8);
-    for (n, chunk) in chunks.by_ref().enumerate() {
-        let hits = equal(word(chunk), b);
-        if hits != 0 {
-            return Some(n * 8 + (hits.trailing_zeros() / 8) as usize);
-        }
-    }
-    let rest = chunks.remainder();
-    let done = bytes.len() - rest.len();
-    rest.iter().position(|&c| c == b).map(|i| done + i)
 }
 
 #[cfg(test)]
