@@ -100,11 +100,7 @@ impl LogQueue {
             return;
         }
         state.pending.extend_from_slice(line);
-        let wake = std::mem::take(&mut state.writer_waits);
-        drop(state);
-        if wake {
-            self.shared.wake.notify_one();
-        }
+        self.wake_writer(state);
     }
 
     /// Queues the line `write` appends to the queue's own buffer, under its lock (the line is
@@ -132,6 +128,11 @@ impl LogQueue {
             self.shared.dropped.fetch_add(1, Ordering::Relaxed);
             return;
         }
+        self.wake_writer(state);
+    }
+
+    /// Lets go of the queue after a line was added, waking the writer when it waits for lines.
+    fn wake_writer(&self, mut state: MutexGuard<'_, State>) {
         let wake = std::mem::take(&mut state.writer_waits);
         drop(state);
         if wake {
