@@ -123,12 +123,13 @@ pub struct Texts<'a> {
 }
 
 impl Texts<'_> {
-    /// Makes `entry`'s target and SOAPAction these, reusing its buffers.
+    /// Makes `entry`'s target and SOAPAction these (the tests' [`super::Journal::record`]).
+    #[cfg(test)]
     pub fn write_into(self, entry: &mut Entry) {
         self.write_into_parts(&mut entry.target, &mut entry.soap_action);
     }
 
-    /// [`Texts::write_into`] an entry's `target` and `soap_action`.
+    /// Makes an entry's `target` and `soap_action` these, reusing their buffers.
     pub fn write_into_parts(self, target: &mut String, soap_action: &mut Option<String>) {
         target.clear();
         target.push_str(self.target);
@@ -264,7 +265,9 @@ impl Entry {
     /// Makes this entry — an evicted one, recycled — `entry`, its bodies, target and
     /// SOAPAction aside (the journal writes those, see [`Texts`]), writing text into this entry's own buffers: the journal's memory is
     /// reused in place rather than freed, long after it was written and no longer in any
-    /// cache, and allocated again for every exchange.
+    /// cache, and allocated again for every exchange. The tests' way to record a whole entry
+    /// ([`super::Journal::record`]); `serve` writes its exchanges in place.
+    #[cfg(test)]
     pub fn assign(&mut self, entry: Entry) {
         let Entry {
             id,

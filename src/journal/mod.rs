@@ -67,7 +67,7 @@ struct Inner {
     evicted: u64,
     tally: report::Tally,
     /// Evicted entries no reader holds, kept to be the next ones recorded (see
-    /// [`Entry::assign`]); outside the bounds, at most [`SPARES`] of them. More than one: the
+    /// [`Journal::record_with`]); outside the bounds, at most [`SPARES`] of them. More than one: the
     /// byte bound may evict two lighter entries for a heavier one, and none for the next.
     spares: Vec<Arc<Entry>>,
 }
@@ -124,13 +124,9 @@ impl Journal {
 
     /// Records an exchange (its `id` is assigned here), keeping a copy of the `texts` as its
     /// target and SOAPAction (the `entry`'s own are not kept) and of the `request` and
-    /// `response` bodies as its bodies, and returns the ID.
-    ///
-    /// Once the ring is full, the entry it evicts is recycled as the next one recorded (unless
-    /// a reader still holds it): its buffers take the next exchange's text and bodies, so a
-    /// full journal neither frees nor allocates for an exchange. Freeing an entry written
-    /// 10 000 exchanges ago, and allocating from the memory it gave back, touched memory no
-    /// cache held any more, and slowed every other allocation of the request path with it.
+    /// `response` bodies as its bodies, and returns the ID: [`Journal::record_with`] for the
+    /// tests, which build their entries whole (`serve` writes its exchanges in place).
+    #[cfg(test)]
     pub fn record(&self, entry: Entry, texts: Texts<'_>, request: Sent<'_>, response: Sent<'_>) -> Option<u64> {
         self.record_with(|kept| {
             kept.assign(entry);
@@ -143,10 +139,15 @@ impl Journal {
     /// Records an exchange that `write` writes into the entry's place, and returns its ID
     /// (assigned here, whatever `write` left in `id`).
     ///
-    /// The place is an evicted entry, recycled (see [`Journal::record`]), or a blank one: `write`
-    /// must set every field. Writing in place spares building the entry and moving it twice
-    /// (into this call, into its place), and lets its text go into the recycled entry's
-    /// buffers (~400 instructions; callgrind on examples/request_cost).
+    /// The place is an evicted entry, recycled, or a blank one: `write` must set every field.
+    /// Once the ring is full, the entry it evicts is recycled as the next one recorded (unless
+    /// a reader still holds it): its buffers take the next exchange's text and bodies, so a
+    /// full journal neither frees nor allocates for an exchange. Freeing an entry written
+    /// 10 000 exchanges ago, and allocating from the memory it gave back, touched memory no
+    /// cache held any more, and slowed every other allocation of the request path with it.
+    /// Writing in place also spares building the entry and moving it twice (into this call,
+    /// into its place), and lets its text go into the recycled entry's buffers (~400
+    /// instructions; callgrind on examples/request_cost).
     pub fn record_with(&self, write: impl FnOnce(&mut Entry)) -> Option<u64> {
         if !self.enabled() {
             return None;
