@@ -345,15 +345,21 @@ fn soap_call(
     // A byte order mark is dropped first: everything below reads the body from its XML (the
     // plain envelope reader would give such a request to the quick-xml pass).
     let body = body.strip_prefix(soap::UTF8_BOM).unwrap_or(body);
-    // Checked to be UTF-8 once: the envelope reader and the schema check read it as text.
-    let text = std::str::from_utf8(body).ok();
-    // A request in the markup of one read before is read from its template (crate::memo).
+    // A request in the markup of one read before is read from its template (crate::memo);
+    // such a request is UTF-8 (its changed texts were checked when it was fit).
     let key = memo::Key::new(loaded.id, service, limits);
-    let recalled = text.and_then(|text| memo::recall(key, text));
+    let recalled = memo::recall(key, body);
+    // Any other is checked to be UTF-8 once: the envelope reader and the schema check read it
+    // as text.
+    let text = match recalled {
+        Some(_) => None,
+        None => std::str::from_utf8(body).ok(),
+    };
     // Read as text, the request comes back as a Body proving its characters were checked
-    // (the signature's tree reader then reads it without checking again).
+    // (the signature's tree reader then reads it without checking again; a recalled request
+    // is never signed).
     let parsed = match (&recalled, text) {
-        (Some(recalled), _) => Ok((recalled.envelope(), recalled.body())),
+        (Some(recalled), _) => Ok((recalled.envelope(), soap::Body::unchecked(body))),
         (None, Some(text)) => soap::parse_envelope_text(text, limits, fallback),
         (None, None) => soap::parse_envelope(body, limits, fallback).map(|e| (e, soap::Body::unchecked(body))),
     };
@@ -367,7 +373,11 @@ fn soap_call(
     let mut values = None;
     // The SOAPAction the HTTP request names (1.1 header, or the 1.2 Content-Type's action=).
     let soap_action = headers.soap_action.and_then(|v| v.to_str().ok());
-    envelope.action = soap::http_action(soap_action, headers.content_type_text);
+    // Found once per template while its requests come with the same headers (crate::memo).
+    envelope.action = match &recalled {
+        Some(recalled) => recalled.http_action(soap_action, headers.content_type_text),
+        None => soap::http_action(soap_action, headers.content_type_text),
+    };
     let versions = service.soap_versions();
     let known = loaded.profile(service);
     call.envelope(&envelope, known);
@@ -383,7 +393,10 @@ fn soap_call(
             soap_action,
             security: app.security.mode,
         };
-        conformance::before(profile, &request, &mut call.findings);
+        match &recalled {
+            Some(recalled) => recalled.before(profile, &request, &mut call.findings),
+            None => conformance::before(profile, &request, &mut call.findings),
+        }
         if let Some(refusal) = conformance::refusal(&call.findings).filter(|_| strict) {
             return (Err(refusal), None);
         }
@@ -400,6 +413,9 @@ fn soap_call(
         if !valid {
             let checked = call.findings.len();
             let cpr_path = known.and_then(|p| p.cpr.map(|c| c.path));
+            // A recalled request is UTF-8 (see crate::memo::Recalled): checked here, where the
+            // schema check reads it as text, and only here.
+            let text = text.or_else(|| std::str::from_utf8(body).ok());
             let request = crate::soap::xml::Utf8Input::checked(body, text);
             conformance::schema::check(&target, request, &envelope, cpr_path, &mut call.findings);
             if let Some(refusal) = conformance::refusal(&call.findings[checked..]).filter(|_| strict) {
@@ -429,8 +445,10 @@ fn soap_call(
     if let Some(profile) = profile {
         let checked = call.findings.len();
         let findings = &mut call.findings;
-        call.trace
-            .with_noted_cpr(|cpr| conformance::after(profile, envelope.version, body, cpr, findings));
+        call.trace.with_noted_cpr(|cpr| match &recalled {
+            Some(recalled) => recalled.after(profile, envelope.version, body, cpr, findings),
+            None => conformance::after(profile, envelope.version, body, cpr, findings),
+        });
         if let Some(refusal) = conformance::refusal(&call.findings[checked..]).filter(|_| strict) {
             return (Err(refusal), answered.1);
         }

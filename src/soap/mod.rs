@@ -316,16 +316,6 @@ impl<'a> Body<'a> {
         Body { bytes, checked: None }
     }
 
-    /// A request that fit a template of one the envelope reader accepted
-    /// ([`crate::memo::Recalled::body`]): its markup is the template's, and its other text
-    /// was checked when it was fit.
-    pub(crate) fn checked_as_template(text: &'a str) -> Body<'a> {
-        Body {
-            bytes: text.as_bytes(),
-            checked: Some(CheckedText(text)),
-        }
-    }
-
     /// The request's bytes.
     pub fn bytes(&self) -> &'a [u8] {
         self.bytes
