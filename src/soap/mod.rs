@@ -164,12 +164,69 @@ impl Default for Limits {
     }
 }
 
+/// A name read from a request (the operation's local name, its namespace): text, shared by
+/// the envelopes read from one template ([`crate::memo`]), so that each of them has it
+/// without an allocation and a copy.
+#[derive(Clone, PartialEq, Eq, Hash, Default)]
+pub struct Name(std::sync::Arc<str>);
+
+impl Name {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::ops::Deref for Name {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<&str> for Name {
+    fn from(text: &str) -> Name {
+        Name(text.into())
+    }
+}
+
+impl From<String> for Name {
+    fn from(text: String) -> Name {
+        Name(text.into())
+    }
+}
+
+impl PartialEq<str> for Name {
+    fn eq(&self, other: &str) -> bool {
+        *self.0 == *other
+    }
+}
+
+impl PartialEq<&str> for Name {
+    fn eq(&self, other: &&str) -> bool {
+        *self.0 == **other
+    }
+}
+
+/// As the text's.
+impl std::fmt::Debug for Name {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(&*self.0, f)
+    }
+}
+
+impl std::fmt::Display for Name {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Display::fmt(&*self.0, f)
+    }
+}
+
 /// The first child of `Body`: the operation a request calls.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Operation {
-    pub local_name: String,
+    pub local_name: Name,
     /// The element's namespace URI, `None` when it has none.
-    pub namespace: Option<String>,
+    pub namespace: Option<Name>,
     /// The byte range of the whole element in the request.
     pub range: Range<usize>,
     /// The byte ranges of its ancestors' start tags (`Envelope`, `Body`): the namespace
@@ -184,7 +241,8 @@ pub struct Operation {
     /// when no declared namespace has a reference in it; `None` otherwise (the check then
     /// reads the tags). How the request was read, not what it says: left out of `Debug`, by
     /// which the two readers' envelopes are compared.
-    pub declared: Option<Vec<Declared>>,
+    /// Shared, as the names are, by the envelopes read from one template.
+    pub declared: Option<std::sync::Arc<[Declared]>>,
     /// Per leaf (`leaves`, in document order), the byte range of its text as written in the
     /// request (`None`: the leaf is an empty-element tag), when the plain reader read each
     /// leaf's text as one slice of the request (no comment, no reference in it): where
@@ -576,8 +634,8 @@ fn read_with_quick_xml(input: &[u8], limits: Limits, fallback: SoapVersion) -> R
                         leaves = Some(read.read(&event, &text).map(|_| read));
                         if is_empty {
                             operation = Some(Operation {
-                                local_name: name,
-                                namespace,
+                                local_name: name.into(),
+                                namespace: namespace.map(Name::from),
                                 range: before..after,
                                 ancestors: ancestors.clone(),
                                 leaves: leaves
@@ -616,8 +674,8 @@ fn read_with_quick_xml(input: &[u8], limits: Limits, fallback: SoapVersion) -> R
                     3 => {
                         if let Some((local_name, namespace)) = op_pending.take() {
                             operation = Some(Operation {
-                                local_name,
-                                namespace,
+                                local_name: local_name.into(),
+                                namespace: namespace.map(Name::from),
                                 range: op_start..after,
                                 ancestors: ancestors.clone(),
                                 leaves: leaves

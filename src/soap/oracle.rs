@@ -188,8 +188,8 @@ pub fn parse_envelope(input: &[u8], limits: Limits, fallback: SoapVersion) -> Re
                         let name = String::from_utf8_lossy(local.as_ref()).into_owned();
                         if is_empty {
                             operation = Some(Operation {
-                                local_name: name,
-                                namespace,
+                                local_name: name.into(),
+                                namespace: namespace.map(Into::into),
                                 range: before..after,
                                 ancestors: ancestors.clone(),
                                 leaves: xml::leaf_texts(&input[before..after]),
@@ -225,8 +225,8 @@ pub fn parse_envelope(input: &[u8], limits: Limits, fallback: SoapVersion) -> Re
                     3 => {
                         if let Some((local_name, namespace)) = op_pending.take() {
                             operation = Some(Operation {
-                                local_name,
-                                namespace,
+                                local_name: local_name.into(),
+                                namespace: namespace.map(Into::into),
                                 range: op_start..after,
                                 ancestors: ancestors.clone(),
                                 leaves: xml::leaf_texts(&input[op_start..after]),

@@ -23,6 +23,7 @@
 //! at most this pass over it on top of the quick-xml pass.
 
 use std::ops::Range;
+use std::sync::Arc;
 
 use memchr::{memchr, memchr_iter, memchr2, memchr3};
 
@@ -31,7 +32,7 @@ use super::xml::{
     Leaves as LeafList, MAX_LEAVES, MAX_PATH, OVERLONG_PATH, bad_char_reference_in_value, char_reference,
     forbidden_character,
 };
-use super::{Declared, Envelope, Limits, Operation, RequestAddressing, SOAP11_NS, SOAP12_NS, SoapVersion};
+use super::{Declared, Envelope, Limits, Name, Operation, RequestAddressing, SOAP11_NS, SOAP12_NS, SoapVersion};
 
 /// The deepest nesting read here (the Envelope is 1).
 pub(super) const MAX_OPEN: usize = 32;
@@ -432,11 +433,11 @@ impl Leaves {
 
 /// The operation while it is open.
 struct Pending {
-    local_name: String,
-    namespace: Option<String>,
+    local_name: Name,
+    namespace: Option<Name>,
     start: usize,
     leaves: Leaves,
-    declared: Option<Vec<Declared>>,
+    declared: Option<Arc<[Declared]>>,
 }
 
 /// The declarations in scope (`bindings`, slices of `input`) as [`Operation::declared`] keeps
@@ -445,7 +446,7 @@ struct Pending {
 /// [`Scopes::find`] there, ~450 instructions a request more, callgrind on
 /// examples/request_cost.)
 #[inline(never)]
-fn declared(bindings: &[Binding<'_>], input: &[u8]) -> Option<Vec<Declared>> {
+fn declared(bindings: &[Binding<'_>], input: &[u8]) -> Option<Arc<[Declared]>> {
     let at = |part: &[u8]| {
         let from = (part.as_ptr() as usize).wrapping_sub(input.as_ptr() as usize);
         from..from + part.len()
@@ -713,9 +714,9 @@ pub(super) fn read_text(text: &str, limits: Limits) -> Option<Envelope> {
                         if operation.is_some() || pending.is_some() {
                             return None;
                         }
-                        let local_name = local.to_owned();
+                        let local_name = Name::from(local);
                         let namespace = match namespace {
-                            Some(uri) => Some(uri.named(&resolved)?.to_owned()),
+                            Some(uri) => Some(Name::from(uri.named(&resolved)?)),
                             None => None,
                         };
                         let declared = declared(&scopes.list[..bindings], bytes);
@@ -1318,7 +1319,7 @@ mod tests {
         let body = REQUEST.replace("<soap:Body>", "<soap:Body xmlns=\"urn:d\" xmlns:z=\"urn:z\" a=\"1\">");
         declares_what_the_tags_declare(body.as_bytes(), Limits::default()).unwrap();
         let envelope = read(body.as_bytes(), Limits::default()).expect("the plain reader reads it");
-        assert_eq!(envelope.operation.declared.as_ref().map(Vec::len), Some(5));
+        assert_eq!(envelope.operation.declared.as_ref().map(|d| d.len()), Some(5));
         // A reference in a namespace: not kept.
         let escaped = REQUEST.replace("2022/01/01/", "2022/01/01/?a&amp;b");
         let envelope = read(escaped.as_bytes(), Limits::default()).expect("the plain reader reads it");
