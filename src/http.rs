@@ -722,21 +722,44 @@ pub fn is_authority(text: &str) -> bool {
             }
             None => return false,
         },
-        // A byte scan rather than `split_once(':')`: on a text this short, the char pattern's
-        // memchr costs more than it saves.
-        None => match text.bytes().position(|b| b == b':') {
-            Some(colon) => (&text[..colon], Some(&text[colon + 1..])),
-            None => (text, None),
-        },
+        // The host's bytes, then (at the first byte not of a host, which must be a `:`) the
+        // port, in one scan by a table: a scan for the `:` and a check of each part cost ~220
+        // instructions a request (callgrind on examples/request_cost).
+        None => {
+            let bytes = text.as_bytes();
+            let host = bytes
+                .iter()
+                .position(|&b| !HOST_BYTE[usize::from(b)])
+                .unwrap_or(bytes.len());
+            if host == 0 || host > 253 {
+                return false;
+            }
+            return match bytes.get(host) {
+                None => true,
+                Some(b':') => {
+                    let port = &bytes[host + 1..];
+                    port.len() <= 5 && port.iter().all(u8::is_ascii_digit)
+                }
+                Some(_) => false,
+            };
+        }
     };
-    let host_ok = !host.is_empty()
-        && host.len() <= 253
-        && host
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~'));
+    let host_ok = !host.is_empty() && host.len() <= 253 && host.bytes().all(|b| HOST_BYTE[usize::from(b)]);
     let port_ok = port.is_none_or(|p| p.len() <= 5 && p.bytes().all(|b| b.is_ascii_digit()));
     host_ok && port_ok
 }
+
+/// The bytes of a registered name [`is_authority`] takes: letters, digits, `-`, `.`, `_`, `~`.
+const HOST_BYTE: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        table[b] = c.is_ascii_alphanumeric() || matches!(c, b'-' | b'.' | b'_' | b'~');
+        b += 1;
+    }
+    table
+};
 
 /// `/readyz`: 200 once the world is built (503 before, from [`handle`]), naming it.
 fn readyz(app: &App, loaded: &Loaded) -> Response<Bytes> {
@@ -822,7 +845,59 @@ fn xml_response(status: StatusCode, content_type: HeaderValue, body: Vec<u8>) ->
 
 #[cfg(test)]
 mod tests {
+    use proptest::prelude::*;
+
     use super::is_authority;
+
+    /// [`is_authority`] as it was first written: the host and the port split at the first
+    /// `:`, each checked on its own.
+    fn is_authority_split(text: &str) -> bool {
+        let (host, port) = match text.strip_prefix('[') {
+            Some(rest) => match rest.split_once(']') {
+                Some((ip, after)) => {
+                    let ok = !ip.is_empty() && ip.bytes().all(|b| b.is_ascii_hexdigit() || b == b':' || b == b'.');
+                    if !ok {
+                        return false;
+                    }
+                    match after {
+                        "" => return true,
+                        _ => match after.strip_prefix(':') {
+                            Some(port) => ("x", Some(port)),
+                            None => return false,
+                        },
+                    }
+                }
+                None => return false,
+            },
+            None => match text.split_once(':') {
+                Some((host, port)) => (host, Some(port)),
+                None => (text, None),
+            },
+        };
+        let host_ok = !host.is_empty()
+            && host.len() <= 253
+            && host
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~'));
+        let port_ok = port.is_none_or(|p| p.len() <= 5 && p.bytes().all(|b| b.is_ascii_digit()));
+        host_ok && port_ok
+    }
+
+    proptest! {
+        /// The one scan takes what the split takes, whatever the text holds and however long.
+        #[test]
+        fn is_authority_is_the_split_check(
+            pieces in prop::collection::vec(
+                prop::sample::select(vec!["a", "Z", "0", "9", "-", ".", "_", "~", ":", "[", "]", "::1", " ", "@", "%", "é", "\0", "/", "80", "65535", "123456"]),
+                0..12,
+            ),
+            long in prop::option::weighted(0.2, 250..260usize),
+        ) {
+            let mut text = long.map(|n| "h".repeat(n)).unwrap_or_default();
+            text.push_str(&pieces.concat());
+            prop_assert_eq!(is_authority(&text), is_authority_split(&text), "{:?}", text);
+        }
+    }
 
     #[test]
     fn authorities() {
