@@ -100,8 +100,10 @@ impl<'a> HovedLeaves<'a> {
     /// Judges what was taken as [`HovedOplysninger::from_leaves`] says.
     pub fn read(self, version: SoapVersion, guard: &Guard<'_>) -> Result<HovedOplysninger<'a>, Fault> {
         // Noted as sent, trimmed: a valid CVR number is its eight digits.
-        if let Some(cvr) = self.municipality_cvr.filter(|t| Cvr::parse(t).is_ok()) {
-            guard.note_claimed_caller(crate::clip::trim(cvr));
+        if let Some(text) = self.municipality_cvr
+            && let Ok(cvr) = Cvr::parse(text)
+        {
+            guard.note_claimed_cvr(crate::clip::trim(text), cvr);
         }
         if !self.any {
             return Err(Fault::sender(
@@ -317,6 +319,25 @@ mod tests {
             }
         }
         texts
+    }
+
+    #[test]
+    fn a_claimed_cvr_number_stands_only_for_its_own_digits() {
+        let app = crate::app::App::new(crate::scenario::Scenario::builtin(), crate::app::Limits::default());
+        crate::http::with_context(&app, |ctx| {
+            let udk = Cvr::parse("64942212").expect("UDK's CVR number");
+            ctx.guard.note_claimed_cvr("64942212", udk);
+            let presented = crate::security::Presented::default();
+            let entity = crate::services::sf1472_kontrolsag::ENTITY_ID;
+            let caller = |text: &str| ctx.guard.caller(SoapVersion::V12, &presented, Some(text), entity);
+            assert_eq!(caller(" 64942212\n").map(|c| c.cvr).ok(), Some(udk));
+            let fault = caller("6494221").expect_err("seven digits");
+            assert!(fault.reason.contains("is not a valid CVR number"), "{}", fault.reason);
+            let other = ctx.world.authorities.iter().map(|a| a.cvr).find(|&c| c != udk).expect("another authority");
+            if let Ok(c) = caller(&other.text()) {
+                assert_eq!(c.cvr, other);
+            }
+        });
     }
 
     #[test]
