@@ -78,6 +78,18 @@ pub struct HovedLeaves<'a> {
 }
 
 impl<'a> HovedLeaves<'a> {
+    /// What [`HovedLeaves::take`] collects, found otherwise: whether a leaf under
+    /// `HovedOplysninger` was seen, and the first leaf's text at `TransaktionsId`,
+    /// `TransaktionsTid` and `AuthorityContext/MunicipalityCVR` (under `HovedOplysninger`).
+    pub fn of(any: bool, [transaktions_id, transaktions_tid, municipality_cvr]: [Option<&'a str>; 3]) -> HovedLeaves<'a> {
+        HovedLeaves {
+            any,
+            transaktions_id,
+            transaktions_tid,
+            municipality_cvr,
+        }
+    }
+
     /// Takes the leaf at `path` (relative to the operation element) when it is under
     /// `HovedOplysninger`: true when it is, and no other field can be at that path.
     pub fn take(&mut self, path: &str, text: &'a str) -> bool {
