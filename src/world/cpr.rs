@@ -47,7 +47,7 @@ impl Cpr {
             return Err(syntax());
         };
         let word = u64::from_le_bytes([d1, d2, m1, m2, y1, y2, s1, s2]);
-        if !all_digits(word) || !s3.is_ascii_digit() || !s4.is_ascii_digit() {
+        if !super::all_digits(word) || !s3.is_ascii_digit() || !s4.is_ascii_digit() {
             return Err(syntax());
         }
         if d1 - b'0' >= 6 && !allow_replacement {
@@ -192,14 +192,6 @@ fn birth_date_of(d: &[u8; 10]) -> Option<NaiveDate> {
     let yy = i32::from(d[4]) * 10 + i32::from(d[5]);
     let century = century(d[6], yy);
     NaiveDate::from_ymd_opt(century + yy, month, day)
-}
-
-/// True when each of the eight bytes of `word` is an ASCII digit: its high half is 3, and
-/// adding 6 (no carry between bytes: at most 0x3F + 6) leaves it 3.
-fn all_digits(word: u64) -> bool {
-    const HIGH: u64 = 0xF0F0_F0F0_F0F0_F0F0;
-    const THREES: u64 = 0x3030_3030_3030_3030;
-    word & HIGH == THREES && (word + 0x0606_0606_0606_0606) & HIGH == THREES
 }
 
 /// The century (1800, 1900 or 2000) of a birth year from the seventh digit and YY.
