@@ -81,7 +81,10 @@ impl<'a> HovedLeaves<'a> {
     /// What [`HovedLeaves::take`] collects, found otherwise: whether a leaf under
     /// `HovedOplysninger` was seen, and the first leaf's text at `TransaktionsId`,
     /// `TransaktionsTid` and `AuthorityContext/MunicipalityCVR` (under `HovedOplysninger`).
-    pub fn of(any: bool, [transaktions_id, transaktions_tid, municipality_cvr]: [Option<&'a str>; 3]) -> HovedLeaves<'a> {
+    pub fn of(
+        any: bool,
+        [transaktions_id, transaktions_tid, municipality_cvr]: [Option<&'a str>; 3],
+    ) -> HovedLeaves<'a> {
         HovedLeaves {
             any,
             transaktions_id,
@@ -182,7 +185,11 @@ pub fn is_xs_datetime(text: &str) -> bool {
         date & !DATE_LITERALS | ZEROS & DATE_LITERALS,
         time & !TIME_LITERALS | ZEROS & TIME_LITERALS,
     );
-    if !crate::world::all_digits(date) || !crate::world::all_digits(time) || !s1.is_ascii_digit() || !s2.is_ascii_digit() {
+    if !crate::world::all_digits(date)
+        || !crate::world::all_digits(time)
+        || !s1.is_ascii_digit()
+        || !s2.is_ascii_digit()
+    {
         return false;
     }
     // Byte i of each: the number of digits i and i + 1 (at most 99: no carries).
@@ -369,7 +376,13 @@ mod tests {
             assert_eq!(caller(" 64942212\n").map(|c| c.cvr).ok(), Some(udk));
             let fault = caller("6494221").expect_err("seven digits");
             assert!(fault.reason.contains("is not a valid CVR number"), "{}", fault.reason);
-            let other = ctx.world.authorities.iter().map(|a| a.cvr).find(|&c| c != udk).expect("another authority");
+            let other = ctx
+                .world
+                .authorities
+                .iter()
+                .map(|a| a.cvr)
+                .find(|&c| c != udk)
+                .expect("another authority");
             if let Ok(c) = caller(&other.text()) {
                 assert_eq!(c.cvr, other);
             }

@@ -948,7 +948,14 @@ mod tests {
         "Ukendt",
         "KontrolsagSoegKriterieX/Hjemmel",
     ];
-    const LEAF_TEXTS: [&str; 6] = ["", "6f1c1a4e-1111-4c1e-9a53-0d6f5f0c2a11", "2026-11-22T10:15:00Z", "64942212", "150780-4329", "UDBL_11A_STK2"];
+    const LEAF_TEXTS: [&str; 6] = [
+        "",
+        "6f1c1a4e-1111-4c1e-9a53-0d6f5f0c2a11",
+        "2026-11-22T10:15:00Z",
+        "64942212",
+        "150780-4329",
+        "UDBL_11A_STK2",
+    ];
 
     proptest::proptest! {
         /// By position (a layout seen for the first time and again) and matching paths, the
@@ -996,12 +1003,17 @@ mod tests {
         let judged = apply(world, caller, request, today);
         let mut out = Vec::new();
         let shown = judged.map(|selection| {
-            let caller_sector = world.authority(world.authority_by_cvr(caller.cvr).expect("a known caller")).sector;
+            let caller_sector = world
+                .authority(world.authority_by_cvr(caller.cvr).expect("a known caller"))
+                .sector;
             let target = request
                 .myndighed_cvr
                 .as_deref()
                 .and_then(|t| world.authority_by_cvr(Cvr::parse(t).expect("a CVR number")));
-            let excluded = request.ansoegning_ydelse.as_deref().and_then(|k| world.classes.benefit(k));
+            let excluded = request
+                .ansoegning_ydelse
+                .as_deref()
+                .and_then(|k| world.classes.benefit(k));
             let window = today.checked_sub_months(Months::new(6)).unwrap_or(NaiveDate::MIN);
             let cpr = Cpr::parse(request.cpr.as_deref().expect("a CPR number"), true).expect("a CPR number");
             let cases: Vec<CaseId> = world
@@ -1101,7 +1113,13 @@ mod tests {
                                         _ => panic!("judged {} and the long way differ", cpr),
                                     }
                                     let mut out = Vec::new();
-                                    service.render(world, &service.options.namespace, &request.hoved, &judged, &mut out);
+                                    service.render(
+                                        world,
+                                        &service.options.namespace,
+                                        &request.hoved,
+                                        &judged,
+                                        &mut out,
+                                    );
                                     assert_eq!(String::from_utf8_lossy(&out), String::from_utf8_lossy(&expected));
                                 }
                             }
