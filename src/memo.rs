@@ -348,6 +348,11 @@ impl Template {
         let mut envelope = envelope.clone();
         envelope.action = None;
         envelope.operation.shape = None;
+        // The requests read from the template have its leaves' paths: services may find
+        // their fields by position.
+        if let Ok(leaves) = &mut envelope.operation.leaves {
+            leaves.mark_layout();
+        }
         Some(Template {
             text: text.into(),
             slots: slots.into_iter().cloned().collect(),

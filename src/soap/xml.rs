@@ -399,14 +399,29 @@ pub struct Leaf<'a> {
 /// leaf two offsets into it. Two allocations for all the leaves of a request, where a
 /// `String` for each path and each text cost two apiece (KontrolsagListeHent's five leaves:
 /// ~1 500 instructions a request, callgrind on examples/request_cost).
-#[derive(Clone, Default, PartialEq, Eq)]
+///
+/// Equal leaves are equal paths and texts, whatever their layouts ([`Leaves::layout`]).
+#[derive(Clone, Default)]
 pub struct Leaves {
     /// The leaves' paths and texts, one after the other.
     buffer: String,
     /// Per leaf, where its path ends (and its text starts) and where its text ends; its path
     /// starts where the leaf before it ends.
     ends: Vec<(usize, usize)>,
+    /// What [`Leaves::layout`] gives: 0 when not marked.
+    layout: u64,
 }
+
+impl PartialEq for Leaves {
+    fn eq(&self, other: &Leaves) -> bool {
+        self.buffer == other.buffer && self.ends == other.ends
+    }
+}
+
+impl Eq for Leaves {}
+
+/// The last layout [`Leaves::mark_layout`] gave out.
+static LAYOUTS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 
 impl Leaves {
     /// No leaves, with room for `bytes` of paths and texts.
@@ -414,7 +429,30 @@ impl Leaves {
         Leaves {
             buffer: String::with_capacity(bytes),
             ends: Vec::with_capacity(16),
+            layout: 0,
         }
+    }
+
+    /// An identity of the leaves' paths, when they were marked ([`Leaves::mark_layout`]):
+    /// leaves of the same layout have the same paths in the same order (their texts may
+    /// differ), so a reader may find its fields by position, worked out once a layout.
+    /// Kept by clones and [`Leaves::with_texts`], dropped by [`Leaves::push`]; never given
+    /// out twice in a process.
+    pub fn layout(&self) -> Option<std::num::NonZeroU64> {
+        std::num::NonZeroU64::new(self.layout)
+    }
+
+    /// Gives the leaves a layout of their own (a request template does: the requests read
+    /// from it have its paths).
+    pub fn mark_layout(&mut self) {
+        self.layout = LAYOUTS.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+    }
+
+    /// The text of leaf `i`, in document order.
+    #[inline]
+    pub fn text(&self, i: usize) -> Option<&str> {
+        let &(path_end, text_end) = self.ends.get(i)?;
+        self.buffer.get(path_end..text_end)
     }
 
     /// The number of leaves.
@@ -475,6 +513,7 @@ impl Leaves {
         let mut out = Leaves {
             buffer: String::with_capacity(self.buffer.len() + 64),
             ends: Vec::with_capacity(self.ends.len()),
+            layout: self.layout,
         };
         // Where the run of bytes not yet copied starts.
         let mut copied = 0;
@@ -497,6 +536,7 @@ impl Leaves {
     /// Adds a leaf whose path is `path` and then `last` (joined by `/` when both are there),
     /// and whose text is `text`.
     pub fn push(&mut self, path: &str, last: Option<&str>, text: &str) {
+        self.layout = 0;
         self.buffer.push_str(path);
         if let Some(last) = last {
             if !path.is_empty() {

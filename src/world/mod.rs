@@ -157,6 +157,14 @@ pub fn is_date(year: i32, month: u32, day: u32) -> bool {
     (1..=days).contains(&day)
 }
 
+/// True when each of the eight bytes of `word` is an ASCII digit: its high half is 3, and
+/// adding 6 (no carry between bytes: at most 0x3F + 6) leaves it 3.
+pub fn all_digits(word: u64) -> bool {
+    const HIGH: u64 = 0xF0F0_F0F0_F0F0_F0F0;
+    const THREES: u64 = 0x3030_3030_3030_3030;
+    word & HIGH == THREES && (word + 0x0606_0606_0606_0606) & HIGH == THREES
+}
+
 /// The clock of a world: pinned by the scenario, or the real time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Clock {
