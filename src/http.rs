@@ -306,7 +306,10 @@ fn respond(
             let response = match answered {
                 Ok((version, out, s)) => {
                     summary = s;
-                    xml_response(StatusCode::OK, content_type_of(version), out)
+                    let allocated = out.capacity();
+                    let response = xml_response(StatusCode::OK, content_type_of(version), out);
+                    call.answered(&app.journal, response.body(), allocated);
+                    response
                 }
                 Err(fault) => {
                     summary.outcome = format!("fault: {}", fault.reason);

@@ -216,7 +216,7 @@ pub fn send(app: &App, loaded: &Loaded, cpr: Cpr, ask: &Ask) -> Result<Sent, Str
         .iter()
         .find(|e| {
             e.request
-                .bytes
+                .bytes()
                 .windows(transaktions_id.len())
                 .any(|w| w == transaktions_id.as_bytes())
         })

@@ -8,7 +8,7 @@ use bytes::Bytes;
 use http::{Response, header};
 
 use super::entry::{assign_option, assign_text};
-use super::{Entry, OutcomeKind, Sent, Texts, Trace};
+use super::{Built, Entry, OutcomeKind, Sent, Texts, Trace};
 use crate::app::App;
 use crate::conformance::{Finding, Profile};
 use crate::http::RequestHeaders;
@@ -30,6 +30,9 @@ pub struct Call {
     fault: Option<Vec<String>>,
     /// What a fault rule did to the answer.
     pub injected: Option<crate::faults::effect::Injected>,
+    /// The answer body sfstub built, when the journal may keep it as sent (see
+    /// [`Call::answered`]).
+    answer: Option<Built>,
 }
 
 impl Call {
@@ -69,6 +72,19 @@ impl Call {
         self.fault = Some(codes);
     }
 
+    /// Notes the answer body sfstub built, `body`, made from a `Vec` of capacity `allocated`
+    /// (`Bytes::from` keeps that allocation): if it is still the body sent when the exchange
+    /// is recorded, the journal keeps it rather than a copy ([`super::Body::keep_built`]).
+    /// Nothing is noted when the journal is off.
+    pub fn answered(&mut self, journal: &super::Journal, body: &Bytes, allocated: usize) {
+        if journal.enabled() {
+            self.answer = Some(Built {
+                bytes: body.clone(),
+                allocated,
+            });
+        }
+    }
+
     /// Forgets a fault noted earlier (a fault rule answered instead).
     pub fn clear_fault(&mut self) {
         self.fault = None;
@@ -81,10 +97,11 @@ impl Call {
 
     /// Logs the findings, counts the exchange in the metrics and records it in the journal
     /// (`latency`: the time taken to answer; `headers`: the request's, as
-    /// [`RequestHeaders::of`] looked them up in `parts`).
+    /// [`RequestHeaders::of`] looked them up in `parts`). What the entry keeps is moved out of
+    /// the call: by reference, the call is not copied into this function (~50 instructions).
     #[allow(clippy::too_many_arguments)]
     pub fn finish(
-        self,
+        &mut self,
         app: &App,
         latency: Duration,
         parts: &http::request::Parts,
@@ -146,7 +163,15 @@ impl Call {
             findings,
             fault,
             injected,
+            answer: noted,
         } = self;
+        // The answer noted is kept only if it is the body sent: a fault rule may have put
+        // another in its place (the note holds the noted one alive: no other body has its
+        // address).
+        let built = noted.take().filter(|built| {
+            let sent = response.body();
+            std::ptr::eq(built.bytes.as_ptr(), sent.as_ptr()) && built.bytes.len() == sent.len()
+        });
         // Written field by field into the entry's place (every field: a recycled entry holds
         // an older exchange's).
         app.journal.record_with(|e| {
@@ -178,16 +203,16 @@ impl Call {
                 soap_action: headers.soap_action,
             }
             .write_into_parts(e_target, soap_action);
-            *e_service = service;
-            *e_operation = operation;
-            *e_soap_version = soap_version;
+            *e_service = *service;
+            *e_operation = operation.take();
+            *e_soap_version = *soap_version;
             assign_option(caller, summary.caller);
             *security = app.security.mode;
-            trace.write_into(facts);
+            trace.move_into(facts);
             *e_status = status;
             outcome.kind = kind;
             assign_text(&mut outcome.text, summary.outcome);
-            match fault {
+            match fault.take() {
                 Some(codes) => outcome.codes = codes,
                 // A refusal's codes are the outcome's, not the facts'.
                 None if kind == OutcomeKind::Refused => {
@@ -197,10 +222,13 @@ impl Call {
                 None => outcome.codes.clear(),
             }
             *e_latency = latency;
-            *e_findings = findings;
+            *e_findings = std::mem::take(findings);
             e_request.keep_into(request);
-            e_response.keep_into(answer);
-            *e_injected = injected;
+            match built {
+                Some(built) => e_response.keep_built(built, answer.content_type),
+                None => e_response.keep_into(answer),
+            }
+            *e_injected = injected.take();
         });
     }
 }

@@ -4,6 +4,7 @@
 use std::borrow::Cow;
 use std::time::{Duration, SystemTime};
 
+use bytes::Bytes;
 use http::{HeaderValue, Method};
 use serde_json::{Value, json};
 
@@ -143,10 +144,25 @@ impl Texts<'_> {
 /// A body as kept: at most [`BODY_CAP`] bytes of it.
 #[derive(Debug, Clone, Default)]
 pub struct Body {
-    pub bytes: Vec<u8>,
+    kept: Kept,
     /// The whole body's length.
     pub len: usize,
     pub content_type: Option<String>,
+}
+
+/// The bytes a [`Body`] keeps.
+#[derive(Debug, Clone)]
+enum Kept {
+    /// A copy, in the entry's own buffer.
+    Copied(Vec<u8>),
+    /// An answer sfstub built, the `Bytes` it sent (see [`Built`]).
+    Shared(Bytes),
+}
+
+impl Default for Kept {
+    fn default() -> Self {
+        Kept::Copied(Vec::new())
+    }
 }
 
 /// A body as the exchange carried it, before the journal keeps its copy.
@@ -156,14 +172,23 @@ pub struct Sent<'a> {
     pub content_type: Option<&'a HeaderValue>,
 }
 
+/// An answer body sfstub built and sent, with the size of the allocation it lies in (the
+/// capacity of the `Vec` it was made from): what lets the journal keep the `Bytes` itself, a
+/// reference count, rather than a copy (see [`Body::keep_built`]).
+#[derive(Debug, Clone)]
+pub struct Built {
+    pub bytes: Bytes,
+    pub allocated: usize,
+}
+
 impl Body {
     /// Keeps a copy of `body`'s first [`BODY_CAP`] bytes.
     ///
     /// A copy, not a `Bytes` clone: a request body is a slice of the connection's read buffer
-    /// (hundreds of KiB once a large request has passed), a response body a `Vec` with spare
-    /// capacity; a clone would keep the whole buffer alive for as long as the entry, and the
-    /// journal's byte bound would not bound memory. Copying at most 64 KiB costs less than
-    /// parsing the envelope did.
+    /// (hundreds of KiB once a large request has passed), and a clone would keep the whole
+    /// buffer alive for as long as the entry: the journal's byte bound would not bound memory.
+    /// Copying at most 64 KiB costs less than parsing the envelope did. An answer sfstub built
+    /// itself is another matter: see [`Body::keep_built`].
     pub fn keep(sent: Sent<'_>) -> Body {
         let mut body = Body::default();
         body.keep_into(sent);
@@ -174,21 +199,73 @@ impl Body {
     /// entry's) unless that is more than twice what is needed.
     pub fn keep_into(&mut self, sent: Sent<'_>) {
         let kept = &sent.bytes[..sent.bytes.len().min(BODY_CAP)];
-        if self.bytes.capacity() > 2 * kept.len().max(4096) {
-            self.bytes = Vec::new();
-        }
-        self.bytes.clear();
-        self.bytes.extend_from_slice(kept);
+        let buffer = match &mut self.kept {
+            Kept::Copied(buffer) if buffer.capacity() <= 2 * kept.len().max(4096) => buffer,
+            other => {
+                *other = Kept::Copied(Vec::new());
+                let Kept::Copied(buffer) = other else {
+                    unreachable!("just made a copy")
+                };
+                buffer
+            }
+        };
+        buffer.clear();
+        buffer.extend_from_slice(kept);
         self.len = sent.bytes.len();
-        match sent.content_type {
+        self.set_content_type(sent.content_type);
+    }
+
+    /// Keeps `built`, an answer sfstub built and sent: the `Bytes` itself when its allocation
+    /// holds no large spare room (at most twice its length) and it is not cut; else a copy
+    /// ([`Body::keep_into`]).
+    ///
+    /// Such an answer's allocation holds that answer alone (no read buffer behind it), so the
+    /// entry holding it keeps no more than twice the bytes [`Entry::weight`] counts for it
+    /// (its length, what a copy would hold, so the same entries are kept as with copies): the
+    /// journal's byte bound still bounds memory, within that factor for the answers kept so.
+    /// Keeping an SF1472 answer of 2.3 KB cost `http::handle` 347 instructions as a copy, 168
+    /// so, of which ~100 free the older answer the recycled entry held (a copied answer was
+    /// freed as well, once sent, outside `handle`); callgrind on examples/request_cost.
+    pub fn keep_built(&mut self, built: Built, content_type: Option<&HeaderValue>) {
+        let len = built.bytes.len();
+        if len > BODY_CAP || built.allocated > 2 * len {
+            return self.keep_into(Sent {
+                bytes: &built.bytes,
+                content_type,
+            });
+        }
+        self.kept = Kept::Shared(built.bytes);
+        self.len = len;
+        self.set_content_type(content_type);
+    }
+
+    fn set_content_type(&mut self, content_type: Option<&HeaderValue>) {
+        match content_type {
             Some(value) => assign_header(self.content_type.get_or_insert_default(), value),
             None => self.content_type = None,
         }
     }
 
+    /// The bytes kept: the body's first [`BODY_CAP`] bytes.
+    pub fn bytes(&self) -> &[u8] {
+        match &self.kept {
+            Kept::Copied(bytes) => bytes,
+            Kept::Shared(bytes) => bytes,
+        }
+    }
+
+    /// The bytes the body holds for the journal's byte bound: a copy's capacity, a shared
+    /// answer's length (see [`Body::keep_built`]).
+    fn held(&self) -> usize {
+        match &self.kept {
+            Kept::Copied(bytes) => bytes.capacity(),
+            Kept::Shared(bytes) => bytes.len(),
+        }
+    }
+
     /// True when the body was cut.
     pub fn truncated(&self) -> bool {
-        self.bytes.len() < self.len
+        self.bytes().len() < self.len
     }
 
     fn json(&self, full: bool) -> Value {
@@ -198,15 +275,16 @@ impl Body {
             "content_type": self.content_type,
         });
         if full {
-            match std::str::from_utf8(&self.bytes) {
+            let bytes = self.bytes();
+            match std::str::from_utf8(bytes) {
                 Ok(text) => v["text"] = json!(text),
                 // A cut inside a UTF-8 sequence, or not text at all.
                 Err(e) if self.truncated() && e.error_len().is_none() => {
-                    v["text"] = json!(String::from_utf8_lossy(&self.bytes[..e.valid_up_to()]))
+                    v["text"] = json!(String::from_utf8_lossy(&bytes[..e.valid_up_to()]))
                 }
                 Err(_) => {
                     use base64::Engine;
-                    v["base64"] = json!(base64::engine::general_purpose::STANDARD.encode(&self.bytes))
+                    v["base64"] = json!(base64::engine::general_purpose::STANDARD.encode(bytes))
                 }
             }
         }
@@ -311,8 +389,8 @@ impl Entry {
     pub fn weight(&self) -> usize {
         std::mem::size_of::<Entry>()
             + 96
-            + self.request.bytes.capacity()
-            + self.response.bytes.capacity()
+            + self.request.held()
+            + self.response.held()
             + self.target.len()
             + self.request.content_type.as_ref().map_or(0, |c| c.len())
             + self.response.content_type.as_ref().map_or(0, |c| c.len())
@@ -472,6 +550,44 @@ pub fn hex(bytes: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `answer` in `Bytes` made from a `Vec` of capacity `allocated`.
+    fn built(answer: &[u8], allocated: usize) -> Built {
+        let mut v = Vec::with_capacity(allocated);
+        v.extend_from_slice(answer);
+        Built {
+            allocated: v.capacity(),
+            bytes: Bytes::from(v),
+        }
+    }
+
+    #[test]
+    fn an_answer_is_shared_only_whole_and_without_much_room_to_spare() {
+        let answer = vec![b'a'; 3000];
+        let mut body = Body::default();
+        let sent = built(&answer, 4096);
+        body.keep_built(sent.clone(), None);
+        assert!(matches!(&body.kept, Kept::Shared(b) if b.as_ptr() == sent.bytes.as_ptr()));
+        // Counted as a copy would be: its length.
+        assert_eq!((body.held(), body.len, body.bytes()), (3000, 3000, &answer[..]));
+        // Much room to spare: copied into a buffer of its own.
+        body.keep_built(built(&answer[..1000], 4096), None);
+        assert!(matches!(&body.kept, Kept::Copied(b) if b.capacity() == 1000));
+        assert_eq!((body.len, body.bytes()), (1000, &answer[..1000]));
+        // Over the cap: its first BODY_CAP bytes copied.
+        let large = vec![b'b'; BODY_CAP + 1];
+        body.keep_built(built(&large, large.len()), None);
+        assert!(matches!(&body.kept, Kept::Copied(_)));
+        assert_eq!((body.len, body.bytes(), body.truncated()), (BODY_CAP + 1, &large[..BODY_CAP], true));
+        // A copy after a shared answer, a shared answer after a copy.
+        body.keep_built(sent, None);
+        body.keep_into(Sent {
+            bytes: b"<x/>",
+            content_type: None,
+        });
+        assert!(matches!(&body.kept, Kept::Copied(_)));
+        assert_eq!((body.len, body.bytes()), (4, &b"<x/>"[..]));
+    }
 
     #[test]
     fn a_header_is_assigned_as_it_reads_whatever_was_there() {

@@ -2,10 +2,11 @@
 //! bytes, queryable through the admin API ([`crate::admin`]), and the tally behind the CI
 //! report ([`report`]).
 //!
-//! Cheap on the hot path: an entry keeps the request and response bodies as `Bytes` clones
-//! (a copy only of bodies cut at [`BODY_CAP`]), is built from what the request log already
-//! has, and is pushed under a `Mutex` held for a push, a tally update and the evictions;
-//! evicted entries are dropped after the lock is released. Nothing is formatted until a query.
+//! Cheap on the hot path: an entry keeps a copy of the request body and the answer sfstub built
+//! as the `Bytes` it sent (a reference count; see [`Body::keep_built`]), is written in place
+//! into an evicted entry from what the request log already has, and is pushed under a `Mutex`
+//! held for a push, a tally update and the evictions; evicted entries are dropped after the
+//! lock is released. Nothing is formatted until a query.
 
 pub mod call;
 pub mod entry;
@@ -17,7 +18,7 @@ use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 pub use call::Call;
-pub use entry::{BODY_CAP, Body, Entry, Outcome, OutcomeKind, Sent, Texts};
+pub use entry::{BODY_CAP, Body, Built, Entry, Outcome, OutcomeKind, Sent, Texts};
 pub use filter::{Filter, Order};
 pub use report::Report;
 pub use trace::{Facts, Trace, Verdict};
@@ -133,6 +134,24 @@ impl Journal {
             texts.write_into(kept);
             kept.request.keep_into(request);
             kept.response.keep_into(response);
+        })
+    }
+
+    /// [`Journal::record`] with an answer sfstub built ([`Body::keep_built`]).
+    #[cfg(test)]
+    pub fn record_built(
+        &self,
+        entry: Entry,
+        texts: Texts<'_>,
+        request: Sent<'_>,
+        response: Built,
+        content_type: Option<&http::HeaderValue>,
+    ) -> Option<u64> {
+        self.record_with(|kept| {
+            kept.assign(entry);
+            texts.write_into(kept);
+            kept.request.keep_into(request);
+            kept.response.keep_built(response, content_type);
         })
     }
 
@@ -326,7 +345,7 @@ mod tests {
         assert!(stats.bytes <= MIN_BYTES, "{stats:?}");
         assert!(stats.entries >= 10 && stats.entries < 20, "{stats:?}");
         let newest = journal.get(stats.newest.unwrap()).unwrap();
-        assert_eq!(newest.request.bytes.len(), BODY_CAP);
+        assert_eq!(newest.request.bytes().len(), BODY_CAP);
         assert_eq!(newest.request.len, 1024 * 1024);
         assert!(newest.request.truncated());
     }
@@ -399,13 +418,19 @@ mod tests {
 
         /// A recycled entry reads as a new one would: nothing of the exchange it held before
         /// is left in it.
+        /// A recycled entry reads as a new one would: nothing of the exchange it held before
+        /// is left in it, whether its answer was copied or kept as built (`built`: with room
+        /// to spare of none, half its length or three times it), before or now.
         #[test]
-        fn recycled_entries_read_as_new_ones(exchanges in proptest::collection::vec(exchange(), 1..12)) {
+        fn recycled_entries_read_as_new_ones(
+            exchanges in proptest::collection::vec((exchange(), proptest::option::of(0usize..3)), 1..12),
+        ) {
             let journal = Journal::new(Config { max_entries: 2, max_bytes: DEFAULT_BYTES });
-            for (e, body, content_type) in exchanges {
+            for ((e, body, content_type), built) in exchanges {
                 let content_type = content_type.map(HeaderValue::from_static);
                 let request = Sent { bytes: &body, content_type: content_type.as_ref() };
-                let response = Sent { bytes: &body[body.len() / 2..], content_type: None };
+                let answer = &body[body.len() / 2..];
+                let response = Sent { bytes: answer, content_type: content_type.as_ref() };
                 let mut expected = e.clone();
                 expected.request = Body::keep(request);
                 expected.response = Body::keep(response);
@@ -415,11 +440,99 @@ mod tests {
                 // What the journal keeps is the texts, not the entry's own.
                 given.target = "/not/kept".into();
                 given.soap_action = Some("not kept".into());
-                let id = journal.record(given, texts, request, response).unwrap();
+                let id = match built {
+                    None => journal.record(given, texts, request, response),
+                    Some(spare) => {
+                        let built = built_answer(answer, [0, answer.len() / 2, 3 * answer.len()][spare]);
+                        journal.record_built(given, texts, request, built, content_type.as_ref())
+                    }
+                }
+                .unwrap();
                 expected.id = id;
-                prop_assert_eq!(journal.get(id).unwrap().json(true), expected.json(true));
+                let kept = journal.get(id).unwrap();
+                prop_assert_eq!(kept.json(true), expected.json(true));
             }
         }
+    }
+
+    /// `answer` as sfstub sends an answer it built: `Bytes` made from a `Vec` with `spare`
+    /// bytes of room beyond its length.
+    fn built_answer(answer: &[u8], spare: usize) -> Built {
+        let mut v = Vec::with_capacity(answer.len() + spare);
+        v.extend_from_slice(answer);
+        let allocated = v.capacity();
+        Built {
+            bytes: bytes::Bytes::from(v),
+            allocated,
+        }
+    }
+
+    #[test]
+    fn built_answers_are_kept_whole_up_to_the_cap_and_wrap_around_with_the_ring() {
+        let journal = Journal::new(Config {
+            max_entries: 4,
+            max_bytes: DEFAULT_BYTES,
+        });
+        let texts = Texts {
+            target: "/kontrolsaglistehent/1",
+            soap_action: None,
+        };
+        let request = Sent {
+            bytes: b"<Envelope/>",
+            content_type: None,
+        };
+        // Answers of every kind in turn, so that each recycled entry held another kind before:
+        // text, bytes that are not UTF-8, over the cap, with large room to spare (copied).
+        let answer = |i: usize| -> (Vec<u8>, usize) {
+            let mut text = format!("<Svar nr=\"{i}\"/>").into_bytes();
+            match i % 4 {
+                0 => (text, 0),
+                1 => {
+                    text.extend_from_slice(b"\xE6\xF8\xFF");
+                    (text, 4)
+                }
+                2 => {
+                    text.resize(BODY_CAP + 100 + i, b'x');
+                    (text, 0)
+                }
+                _ => (text, 10_000),
+            }
+        };
+        for i in 0..14 {
+            let (bytes, spare) = answer(i);
+            let id = journal
+                .record_built(entry(), texts, request, built_answer(&bytes, spare), None)
+                .unwrap();
+            assert_eq!(id, i as u64 + 1);
+        }
+        assert_eq!(journal.stats().oldest, Some(11));
+        for id in 11..=14 {
+            let (bytes, _) = answer(id as usize - 1);
+            let kept = journal.get(id).unwrap();
+            let body = &kept.response;
+            assert_eq!(body.len, bytes.len(), "{id}");
+            assert_eq!(body.bytes(), &bytes[..bytes.len().min(BODY_CAP)], "{id}");
+            assert_eq!(body.truncated(), bytes.len() > BODY_CAP, "{id}");
+            let copied = Body::keep(Sent {
+                bytes: &bytes,
+                content_type: None,
+            });
+            assert_eq!(kept.json(true)["response"], body_json(&copied), "{id}");
+        }
+        // Not UTF-8: given as base64, as a copy is.
+        let odd = journal.get(14).unwrap().json(true);
+        assert!(odd["response"]["base64"].is_string(), "{odd}");
+        // Cut at the cap: the text up to it.
+        let cut = journal.get(11).unwrap().json(true);
+        assert_eq!(cut["response"]["truncated"], true);
+        assert_eq!(cut["response"]["text"].as_str().map(str::len), Some(BODY_CAP));
+    }
+
+    /// The JSON of `body` as an entry gives it (in full).
+    fn body_json(body: &Body) -> serde_json::Value {
+        let mut e = entry();
+        e.response = body.clone();
+        e.json(true)["response"].clone()
     }
 
     #[test]
@@ -436,7 +549,7 @@ mod tests {
         }
         assert!(journal.get(id).is_none());
         assert_eq!(held.json(true), before);
-        assert_eq!(held.request.bytes.len(), 10);
+        assert_eq!(held.request.bytes().len(), 10);
     }
 
     #[test]

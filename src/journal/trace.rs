@@ -192,16 +192,20 @@ impl Trace {
     /// Everything noted, leaving the trace empty.
     pub fn take(&self) -> Facts {
         let mut facts = Facts::default();
-        self.write_into(&mut facts);
+        self.move_into(&mut facts);
         drop(std::mem::take(&mut *self.noted.borrow_mut()));
         facts
     }
 
-    /// Makes `facts` (a journal entry's, perhaps recycled) what was noted, writing text into
-    /// their own buffers: a recycled entry's room is reused rather than freed and allocated
-    /// again (see [`super::Journal::record_with`]).
-    pub fn write_into(&self, facts: &mut Facts) {
-        let noted = self.noted.borrow();
+    /// Makes `facts` (a journal entry's, perhaps recycled) what was noted, leaving the trace
+    /// without its CPR number and IDs: their buffers are swapped with the entry's, which the
+    /// trace empties and leaves to the next trace when dropped; other text goes into the
+    /// entry's own buffers. Either way a recycled entry's room is reused rather than freed and
+    /// allocated again (see [`super::Journal::record_with`]); the swap spares copying the
+    /// text and the IDs (~40 instructions).
+    pub fn move_into(&self, facts: &mut Facts) {
+        let mut noted = self.noted.borrow_mut();
+        let noted = &mut *noted;
         match (&mut facts.token, &noted.token) {
             (Some(mine), Some(token)) => {
                 mine.cvr.clone_from(&token.cvr);
@@ -212,15 +216,13 @@ impl Trace {
             (mine, token) => mine.clone_from(token),
         }
         facts.verdict.clone_from(&noted.verdict);
-        match noted.has_cpr {
-            true => {
-                let cpr = facts.cpr.get_or_insert_default();
-                cpr.clear();
-                cpr.push_str(&noted.cpr);
-            }
+        match std::mem::take(&mut noted.has_cpr) {
+            true => std::mem::swap(facts.cpr.get_or_insert_default(), &mut noted.cpr),
             false => facts.cpr = None,
         }
-        facts.ids.clone_from(&noted.ids);
+        noted.cpr.clear();
+        std::mem::swap(&mut facts.ids, &mut noted.ids);
+        noted.ids.clear();
         facts.codes.clone_from(&noted.codes);
         facts.refused = noted.refused;
     }
@@ -267,7 +269,7 @@ mod tests {
             ..Facts::default()
         };
         // Written over an entry's facts, whatever they held.
-        next.write_into(&mut facts);
+        next.move_into(&mut facts);
         assert_eq!(
             facts,
             Facts {
@@ -275,8 +277,13 @@ mod tests {
                 ..Facts::default()
             }
         );
+        // Moved: the trace keeps no CPR number nor IDs, not even the entry's older ones.
+        assert_eq!(next.noted_cpr(), None);
         next.cpr("  0707070707 ");
-        next.write_into(&mut facts);
+        next.ids([Uuid::from_u128(4)]);
+        next.move_into(&mut facts);
         assert_eq!(facts.cpr.as_deref(), Some("0707070707"));
+        assert_eq!(facts.ids, [Uuid::from_u128(4)]);
+        assert_eq!(next.take(), Facts::default());
     }
 }
