@@ -86,7 +86,7 @@ fn main() {
         metrics.request(
             Some("SF1472 KontrolsagListeHent"),
             Some("KontrolsagListeHent"),
-            "ok",
+            sfstub::journal::OutcomeKind::Ok,
             200,
             std::time::Duration::from_nanos(u64::from(i % 1000) * 1000),
         );

@@ -22,6 +22,8 @@ use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
 
+use crate::journal::OutcomeKind;
+
 /// The content type of the exposition.
 pub const CONTENT_TYPE: &str = prometheus_client::encoding::prometheus_text::CONTENT_TYPE;
 
@@ -176,15 +178,18 @@ impl Metrics {
         &self,
         service: Option<&'static str>,
         operation: Option<&str>,
-        outcome: &'static str,
+        kind: OutcomeKind,
         status: u16,
         latency: Duration,
     ) {
         let seconds = latency.as_secs_f64();
+        let outcome = kind.name();
         let Some((s, op)) = service_index(service).map(|s| (s, operation_index(s, operation))) else {
             return self.unlisted(service, operation, outcome, status, seconds);
         };
-        let (Some(o), Some(st)) = (outcome_index(outcome), status_index(status)) else {
+        // The outcome's index is the kind's: no text compared.
+        let o = kind as usize;
+        let Some(st) = status_index(status) else {
             return self.unlisted(service, operation, outcome, status, seconds);
         };
         let service = SERVICES.get(s).map_or(NO_SERVICE, |(name, _)| name);
@@ -293,7 +298,8 @@ const SERVICES: &[(&str, &[&str])] = &[
 const MOST_OPERATIONS: usize = 3;
 /// The operation labels of a service in the table: `none`, `other`, then its own.
 const OPERATION_SLOTS: usize = 2 + MOST_OPERATIONS;
-/// The outcomes, as [`crate::journal::OutcomeKind::name`] names them.
+/// The outcomes, as [`OutcomeKind::name`] names them, in the order of [`OutcomeKind::ALL`]
+/// (the kind's discriminant is its index).
 const OUTCOMES: [&str; 4] = ["ok", "refused", "fault", "error"];
 /// The statuses in the table; other statuses are counted through [`Metrics::unlisted`].
 const STATUSES: [u16; 12] = [200, 500, 400, 0, 404, 405, 401, 403, 413, 503, 201, 409];
@@ -339,10 +345,6 @@ fn operation_name(s: usize, op: usize) -> &'static str {
     }
 }
 
-fn outcome_index(outcome: &str) -> Option<usize> {
-    OUTCOMES.iter().position(|o| *o == outcome)
-}
-
 fn status_index(status: u16) -> Option<usize> {
     STATUSES.iter().position(|s| *s == status)
 }
@@ -364,7 +366,7 @@ mod tests {
             m.request(
                 Some("SF1472 KontrolsagListeHent"),
                 Some(&format!("Junk{i}")),
-                "fault",
+                OutcomeKind::Fault,
                 400,
                 Duration::from_micros(10),
             );
@@ -407,12 +409,12 @@ mod tests {
         let mut n = 0u64;
         for &service in &services {
             for &operation in &operations {
-                for outcome in OUTCOMES {
+                for outcome in OutcomeKind::ALL {
                     for status in [200, 500, 0, 418] {
                         n += 1;
                         let latency = Duration::from_micros(n % 7 * 100);
                         table.request(service, operation, outcome, status, latency);
-                        map.unlisted(service, operation, outcome, status, latency.as_secs_f64());
+                        map.unlisted(service, operation, outcome.name(), status, latency.as_secs_f64());
                     }
                 }
             }
@@ -440,6 +442,9 @@ mod tests {
             );
         }
         assert!(SERVICES.iter().all(|(_, ops)| ops.len() <= MOST_OPERATIONS));
+        for kind in OutcomeKind::ALL {
+            assert_eq!(OUTCOMES[kind as usize], kind.name());
+        }
         assert_eq!(
             slot(
                 SERVICES.len(),
@@ -456,7 +461,7 @@ mod tests {
         let m = Metrics::new();
         for i in 0..10 {
             let status = if i % 2 == 0 { 200 } else { 500 };
-            let outcome = if i % 2 == 0 { "ok" } else { "error" };
+            let outcome = if i % 2 == 0 { OutcomeKind::Ok } else { OutcomeKind::Error };
             m.request(
                 Some("SF1472 KontrolsagListeHent"),
                 Some("KontrolsagListeHent"),

@@ -141,7 +141,7 @@ impl Call {
             None => OutcomeKind::Error,
         };
         app.metrics
-            .request(self.service, self.operation.as_deref(), kind.name(), status, latency);
+            .request(self.service, self.operation.as_deref(), kind, status, latency);
         if !app.journal.enabled() {
             return;
         }
