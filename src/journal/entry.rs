@@ -147,7 +147,9 @@ pub struct Body {
     kept: Kept,
     /// The whole body's length.
     pub len: usize,
-    pub content_type: Option<String>,
+    /// Boxed, not a `String`: the room of [`Kept`]'s shared answer, so that an entry is no
+    /// larger than it was with copies only, and the byte bound keeps as many entries.
+    pub content_type: Option<Box<str>>,
 }
 
 /// The bytes a [`Body`] keeps.
@@ -239,9 +241,12 @@ impl Body {
         self.set_content_type(content_type);
     }
 
+    /// Sets the content type (not UTF-8: lossily). A recycled entry mostly holds the same one
+    /// already (every answer of a service has the same): then it is only compared.
     fn set_content_type(&mut self, content_type: Option<&HeaderValue>) {
         match content_type {
-            Some(value) => assign_header(self.content_type.get_or_insert_default(), value),
+            Some(value) if self.content_type.as_deref().map(str::as_bytes) == Some(value.as_bytes()) => {}
+            Some(value) => self.content_type = Some(String::from_utf8_lossy(value.as_bytes()).into()),
             None => self.content_type = None,
         }
     }
