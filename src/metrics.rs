@@ -461,7 +461,11 @@ mod tests {
         let m = Metrics::new();
         for i in 0..10 {
             let status = if i % 2 == 0 { 200 } else { 500 };
-            let outcome = if i % 2 == 0 { OutcomeKind::Ok } else { OutcomeKind::Error };
+            let outcome = if i % 2 == 0 {
+                OutcomeKind::Ok
+            } else {
+                OutcomeKind::Error
+            };
             m.request(
                 Some("SF1472 KontrolsagListeHent"),
                 Some("KontrolsagListeHent"),

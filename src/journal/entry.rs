@@ -583,8 +583,11 @@ mod tests {
         let large = vec![b'b'; BODY_CAP + 1];
         body.keep_built(built(&large, large.len()), None);
         assert!(matches!(&body.kept, Kept::Copied(_)));
-        assert_eq!((body.len, body.bytes(), body.truncated()), (BODY_CAP + 1, &large[..BODY_CAP], true));
-        // A copy after a shared answer, a shared answer after a copy.
+        assert_eq!(
+            (body.len, body.bytes(), body.truncated()),
+            (BODY_CAP + 1, &large[..BODY_CAP], true)
+        );
+        // A copy after a shared answer.
         body.keep_built(sent, None);
         body.keep_into(Sent {
             bytes: b"<x/>",
