@@ -433,7 +433,12 @@ impl Future for Answer {
                 };
                 let (parts, mut body) = request.into_parts();
                 let max = handling.app.limits.max_body;
-                match body::start(&mut body, max, cx) {
+                let started_body = head::hush(
+                    cx,
+                    |cx| body::start(&mut body, max, cx),
+                    |started| matches!(started, body::Started::Whole(_)),
+                );
+                match started_body {
                     body::Started::Whole(bytes) if handling.queue.is_none() || parts.method != hyper::Method::POST => {
                         let request = Request::from_parts(parts, bytes);
                         if rebuilds(&request) {
