@@ -4,7 +4,7 @@
 //! deadline (`--body-timeout`).
 
 use std::pin::Pin;
-use std::task::Poll;
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
@@ -26,35 +26,67 @@ pub enum BodyError {
 /// grows as it arrives, so a client cannot make sfstub reserve memory it never sends.
 const RESERVE_AHEAD: usize = 64 * 1024;
 
-/// Reads `body` whole: at most `max` bytes, within `deadline` from now.
-///
-/// A body that is already there whole (no body, or one that came with its head in the same
-/// read and says how long it is) is taken without a timer and without asking the body for
-/// its end: setting up and dropping the deadline's timer and the second poll of hyper's body
-/// channel cost every request ~250 instructions (callgrind on `sfstub serve` under wrk).
+/// Reads `body` whole: at most `max` bytes, within `deadline` from now ([`start`], then
+/// [`rest`]).
+#[cfg(test)]
 pub async fn read<B>(mut body: B, max: usize, deadline: Duration) -> Result<Bytes, BodyError>
 where
     B: Body<Data = Bytes> + Unpin,
     B::Error: std::fmt::Display,
 {
+    let started = std::future::poll_fn(|cx| Poll::Ready(start(&mut body, max, cx))).await;
+    rest(body, started, max, deadline).await
+}
+
+/// How far [`start`] got.
+pub enum Started {
+    /// The body, whole.
+    Whole(Bytes),
+    /// It cannot be read.
+    Failed(BodyError),
+    /// More is to come, after the first piece if one was taken.
+    More(Option<Bytes>),
+}
+
+/// Takes `body` if it is already there whole (no body, or one that came with its head in the
+/// same read and says how long it is), without a timer and without asking the body for its
+/// end: setting up and dropping the deadline's timer and the second poll of hyper's body
+/// channel cost every request ~250 instructions (callgrind on `sfstub serve` under wrk).
+/// Polled once, with the caller's `cx`: a body answered by the caller at once needs no future.
+pub fn start<B>(body: &mut B, max: usize, cx: &mut Context<'_>) -> Started
+where
+    B: Body<Data = Bytes> + Unpin,
+    B::Error: std::fmt::Display,
+{
     if body.size_hint().lower() > max as u64 {
-        return Err(BodyError::TooLarge);
+        return Started::Failed(BodyError::TooLarge);
     }
     if body.is_end_stream() {
-        return Ok(Bytes::new());
+        return Started::Whole(Bytes::new());
     }
-    let first = match std::future::poll_fn(|cx| Poll::Ready(Pin::new(&mut body).poll_frame(cx))).await {
-        Poll::Pending => None,
-        Poll::Ready(None) => return Ok(Bytes::new()),
-        Poll::Ready(Some(frame)) => {
-            let frame = frame.map_err(|e| BodyError::Read(e.to_string()))?;
-            match frame.into_data() {
-                Ok(data) if data.len() > max => return Err(BodyError::TooLarge),
-                Ok(data) if body.is_end_stream() => return Ok(data),
-                Ok(data) => Some(data).filter(|d| !d.is_empty()),
-                Err(_) => None, // trailers
-            }
-        }
+    match Pin::new(&mut *body).poll_frame(cx) {
+        Poll::Pending => Started::More(None),
+        Poll::Ready(None) => Started::Whole(Bytes::new()),
+        Poll::Ready(Some(Err(e))) => Started::Failed(BodyError::Read(e.to_string())),
+        Poll::Ready(Some(Ok(frame))) => match frame.into_data() {
+            Ok(data) if data.len() > max => Started::Failed(BodyError::TooLarge),
+            Ok(data) if body.is_end_stream() => Started::Whole(data),
+            Ok(data) => Started::More(Some(data).filter(|d| !d.is_empty())),
+            Err(_) => Started::More(None), // trailers
+        },
+    }
+}
+
+/// Reads what [`start`] left of `body`: at most `max` bytes, within `deadline` from now.
+pub async fn rest<B>(body: B, started: Started, max: usize, deadline: Duration) -> Result<Bytes, BodyError>
+where
+    B: Body<Data = Bytes> + Unpin,
+    B::Error: std::fmt::Display,
+{
+    let first = match started {
+        Started::Whole(bytes) => return Ok(bytes),
+        Started::Failed(e) => return Err(e),
+        Started::More(first) => first,
     };
     match tokio::time::timeout(deadline, collect(body, first, max)).await {
         Ok(result) => result,

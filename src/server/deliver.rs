@@ -107,6 +107,11 @@ impl std::fmt::Display for NoAnswer {
 
 impl std::error::Error for NoAnswer {}
 
+/// Whether a fault rule asked for a delivery of `response` other than at once and whole.
+pub fn touched(response: &Response<Bytes>) -> bool {
+    response.extensions().get::<Delivery>().is_some()
+}
+
 /// Applies the delivery a fault rule asked for (none: the answer as it is). The request stays
 /// `answering` (for the connection's head deadline) through a delay or a hang, and while a
 /// trickled body is sent.
