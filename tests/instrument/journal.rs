@@ -76,10 +76,15 @@ fn every_kind_of_endpoint_is_recorded_and_health_checks_and_admin_calls_are_not(
 fn a_kontrolsag_exchange_is_recorded_with_caller_cpr_cases_and_both_bodies() {
     let s = serve_default();
     let request = kontrolsag(KOEBENHAVN, "150780-4329");
+    let before = chrono::Utc::now();
     let answer = s.soap12("/kontrolsaglistehent/1", &request);
+    let after = chrono::Utc::now();
     assert_eq!(answer.status, 200);
     let page = s.journal("");
     let e = &page["entries"][0];
+    // The entry's time is when the request came (its wall clock reading), in milliseconds.
+    let time: chrono::DateTime<chrono::Utc> = e["time"].as_str().unwrap().parse().unwrap();
+    assert!(before - chrono::Duration::milliseconds(1) <= time && time <= after, "{time}");
     assert_eq!(e["service"], "SF1472 KontrolsagListeHent");
     assert_eq!(e["operation"], "KontrolsagListeHent");
     assert_eq!(e["soap_version"], "1.2");
