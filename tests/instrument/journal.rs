@@ -84,7 +84,10 @@ fn a_kontrolsag_exchange_is_recorded_with_caller_cpr_cases_and_both_bodies() {
     let e = &page["entries"][0];
     // The entry's time is when the request came (its wall clock reading), in milliseconds.
     let time: chrono::DateTime<chrono::Utc> = e["time"].as_str().unwrap().parse().unwrap();
-    assert!(before - chrono::Duration::milliseconds(1) <= time && time <= after, "{time}");
+    assert!(
+        before - chrono::Duration::milliseconds(1) <= time && time <= after,
+        "{time}"
+    );
     assert_eq!(e["service"], "SF1472 KontrolsagListeHent");
     assert_eq!(e["operation"], "KontrolsagListeHent");
     assert_eq!(e["soap_version"], "1.2");
