@@ -8,7 +8,7 @@ use bytes::Bytes;
 use http::{HeaderValue, Method, Request, Response, StatusCode, header};
 
 use crate::app::{App, Loaded};
-use crate::clip::{REASON_CHARS, clip, clip_to};
+use crate::clip::{QUOTE_CHARS, REASON_CHARS, clip, clip_to};
 use crate::conformance;
 use crate::contracts;
 use crate::journal::Call;
@@ -111,11 +111,18 @@ pub fn log_request(
         return;
     }
     let micros = latency.as_micros() as u64;
+    // What is no longer in bytes than the most characters allowed needs no clip (a call each).
+    fn bounded(text: &str, max: usize) -> std::borrow::Cow<'_, str> {
+        match text.len() <= max {
+            true => std::borrow::Cow::Borrowed(text),
+            false => clip_to(text, max),
+        }
+    }
     let (method, path, caller, outcome) = (
-        clip(method.as_str()),
-        clip(trimmed(path)),
-        clip(caller.unwrap_or("-")),
-        clip_to(outcome, REASON_CHARS),
+        bounded(method.as_str(), QUOTE_CHARS),
+        bounded(trimmed(path), QUOTE_CHARS),
+        bounded(caller.unwrap_or("-"), QUOTE_CHARS),
+        bounded(outcome, REASON_CHARS),
     );
     let fields = crate::logging::RequestFields {
         method: &method,

@@ -62,8 +62,8 @@ struct State {
     closing: bool,
     /// The writer waits for lines: a push must wake it (otherwise it needs no syscall).
     writer_waits: bool,
-    /// The time of the request lines written into `pending` ([`LogQueue::push_written`]).
-    second: Second,
+    /// What the request lines written into `pending` keep for the next ([`LogQueue::push_written`]).
+    cache: LineCache,
 }
 
 impl LogQueue {
@@ -105,18 +105,17 @@ impl LogQueue {
 
     /// Queues the line `write` appends to the queue's own buffer, under its lock (the line is
     /// neither built elsewhere nor copied), cut to [`MAX_LINE`]; drops and counts it when the
-    /// queue is full, as [`LogQueue::push`] does. `write` also gets the queue's cache of the
-    /// second its lines were last written in.
-    fn push_written(&self, write: impl FnOnce(&mut Vec<u8>, &mut Second)) {
+    /// queue is full, as [`LogQueue::push`] does. `write` also gets the queue's [`LineCache`].
+    fn push_written(&self, write: impl FnOnce(&mut Vec<u8>, &mut LineCache)) {
         let mut state = self.shared.lock();
         if state.closing {
             drop(state);
             self.shared.dropped.fetch_add(1, Ordering::Relaxed);
             return;
         }
-        let State { pending, second, .. } = &mut *state;
+        let State { pending, cache, .. } = &mut *state;
         let start = pending.len();
-        write(pending, second);
+        write(pending, cache);
         if pending.len() - start > MAX_LINE {
             let cut = cut_line(&pending[start..]);
             pending.truncate(start);
@@ -272,7 +271,7 @@ pub fn request_line(fields: &RequestFields<'_>) -> bool {
         return false;
     };
     let time = std::time::SystemTime::now();
-    queue.push_written(|line, second| write_request_line(line, time, second, fields));
+    queue.push_written(|line, cache| write_request_line(line, time, cache, fields));
     true
 }
 
@@ -286,11 +285,107 @@ pub struct RequestFields<'a> {
     pub micros: u64,
 }
 
+/// What the request log's lines keep for the next line, under the queue's lock: the text of
+/// the time's second, and the middle of the last line.
+#[derive(Debug, Default)]
+struct LineCache {
+    second: Second,
+    middle: Middle,
+}
+
+/// The middle of the request line last written — from after the time up to `micros=` — and
+/// the fields it was written for: the next line with the same method, path, status, caller and
+/// outcome (nearly every line of a load on one route) copies it whole instead of writing its
+/// eleven pieces and checking that the path and the caller need no quoting (~300 instructions
+/// a line). Kept only when the path and the caller needed no quoting, so that they, as the
+/// method and the outcome, stand in it as they are, where [`Middle::fits`] compares them.
+#[derive(Debug, Default)]
+struct Middle {
+    /// Empty: nothing kept.
+    bytes: Vec<u8>,
+    status: u16,
+    /// The method's, path's, caller's and outcome's lengths.
+    lens: [usize; 4],
+    /// Where the method, path, caller and outcome start in `bytes`.
+    at: [usize; 4],
+}
+
+impl Middle {
+    /// The longest middle kept: one of a long path or caller is written again each time.
+    const MAX: usize = 512;
+
+    /// Whether the kept middle is the one for `f`.
+    fn fits(&self, f: &RequestFields<'_>) -> bool {
+        let same =
+            |i: usize, text: &str| self.bytes.get(self.at[i]..self.at[i] + self.lens[i]) == Some(text.as_bytes());
+        !self.bytes.is_empty()
+            && self.status == f.status
+            && self.lens == [f.method.len(), f.path.len(), f.caller.len(), f.outcome.len()]
+            && same(1, f.path)
+            && same(2, f.caller)
+            && same(0, f.method)
+            && same(3, f.outcome)
+    }
+}
+
 /// The request log line [`Line`] writes for these fields at `time`, newline included, as
 /// bytes: appended to a `Vec<u8>` (the queue takes bytes), numbers and the time's digits
-/// appended whole, not a `char` at a time through `fmt::Write` as `Line` must.
-fn write_request_line(line: &mut Vec<u8>, time: std::time::SystemTime, second: &mut Second, f: &RequestFields<'_>) {
-    push_time(line, time, second);
+/// appended whole, not a `char` at a time through `fmt::Write` as `Line` must; the middle
+/// copied from `cache` when it was written for the same fields ([`Middle`]).
+fn write_request_line(line: &mut Vec<u8>, time: std::time::SystemTime, cache: &mut LineCache, f: &RequestFields<'_>) {
+    push_time(line, time, &mut cache.second);
+    let middle = &mut cache.middle;
+    if middle.fits(f) {
+        line.extend_from_slice(&middle.bytes);
+    } else {
+        let start = line.len();
+        let plain = write_middle(line, f);
+        middle.bytes.clear();
+        if plain && line.len() - start <= Middle::MAX {
+            // The fields' places, counted from either end of the middle.
+            let outcome = line.len() - start - MICROS_FIELD.len() - f.outcome.len();
+            let caller = outcome - OUTCOME_FIELD.len() - f.caller.len();
+            let path = METHOD_FIELD.len() + f.method.len() + PATH_FIELD.len();
+            middle.bytes.extend_from_slice(&line[start..]);
+            middle.status = f.status;
+            middle.lens = [f.method.len(), f.path.len(), f.caller.len(), f.outcome.len()];
+            middle.at = [METHOD_FIELD.len(), path, caller, outcome];
+        }
+    }
+    push_decimal(line, f.micros);
+    line.push(b'\n');
+}
+
+const PATH_FIELD: &[u8] = b" path=\"";
+const STATUS_FIELD: &[u8] = b"\" status=";
+const CALLER_FIELD: &[u8] = b" caller=\"";
+const OUTCOME_FIELD: &[u8] = b"\" outcome=";
+const MICROS_FIELD: &[u8] = b" micros=";
+
+/// The middle of a request line (from after the time up to `micros=`): true when the path and
+/// the caller needed no quoting (and so stand in it as they are).
+fn write_middle(line: &mut Vec<u8>, f: &RequestFields<'_>) -> bool {
+    let plain = plain(f.path.as_bytes()) && plain(f.caller.as_bytes());
+    if !plain {
+        write_middle_quoted(line, f);
+        return false;
+    }
+    line.extend_from_slice(METHOD_FIELD);
+    line.extend_from_slice(f.method.as_bytes());
+    line.extend_from_slice(PATH_FIELD);
+    line.extend_from_slice(f.path.as_bytes());
+    line.extend_from_slice(STATUS_FIELD);
+    push_status(line, f.status);
+    line.extend_from_slice(CALLER_FIELD);
+    line.extend_from_slice(f.caller.as_bytes());
+    line.extend_from_slice(OUTCOME_FIELD);
+    line.extend_from_slice(f.outcome.as_bytes());
+    line.extend_from_slice(MICROS_FIELD);
+    true
+}
+
+/// [`write_middle`] for a path or caller that may need quoting.
+fn write_middle_quoted(line: &mut Vec<u8>, f: &RequestFields<'_>) {
     line.extend_from_slice(METHOD_FIELD);
     line.extend_from_slice(f.method.as_bytes());
     line.extend_from_slice(b" path=");
@@ -301,9 +396,7 @@ fn write_request_line(line: &mut Vec<u8>, time: std::time::SystemTime, second: &
     push_quoted(line, f.caller);
     line.extend_from_slice(b" outcome=");
     line.extend_from_slice(f.outcome.as_bytes());
-    line.extend_from_slice(b" micros=");
-    push_decimal(line, f.micros);
-    line.push(b'\n');
+    line.extend_from_slice(MICROS_FIELD);
 }
 
 /// What follows the time in a request line, up to the method: the level, [`REQUEST_TARGET`]
@@ -793,7 +886,7 @@ mod tests {
         let long = "é".repeat(MAX_LINE);
         let write = |text: &str| {
             let text = text.to_owned();
-            move |line: &mut Vec<u8>, _: &mut Second| {
+            move |line: &mut Vec<u8>, _: &mut LineCache| {
                 line.extend_from_slice(text.as_bytes());
                 line.push(b'\n');
             }
@@ -941,12 +1034,72 @@ mod tests {
                 outcome,
                 micros,
             };
-            write_request_line(&mut direct, std::time::SystemTime::now(), &mut Second::new(), &fields);
+            write_request_line(
+                &mut direct,
+                std::time::SystemTime::now(),
+                &mut LineCache::default(),
+                &fields,
+            );
             let direct = String::from_utf8(direct).unwrap();
             let (t_time, t_rest) = traced.split_once(' ').unwrap();
             let (d_time, d_rest) = direct.split_once(' ').unwrap();
             assert_eq!(d_rest, t_rest);
             assert_eq!(d_time.len(), t_time.len(), "{d_time} {t_time}");
+        }
+    }
+
+    #[test]
+    fn kept_middles_give_the_lines_written_afresh() {
+        let long = "x".repeat(600);
+        let cases = [
+            ("POST", "/kontrolsaglistehent/1", 200, "64942212", "1 case(s)"),
+            ("POST", "/kontrolsaglistehent/1", 200, "64942212", "1 case(s)"),
+            ("POST", "/kontrolsaglistehent/1", 200, "64942213", "1 case(s)"),
+            ("POST", "/kontrolsaglistehent/2", 200, "64942213", "1 case(s)"),
+            ("POST", "/kontrolsaglistehent/2", 500, "64942213", "1 case(s)"),
+            ("POST", "/kontrolsaglistehent/2", 500, "64942213", "2 case(s)"),
+            ("PUT", "/kontrolsaglistehent/2", 500, "64942213", "2 case(s)"),
+            ("PUT", "/kontrolsaglistehent/\"2", 500, "64942213", "2 case(s)"),
+            ("PUT", "/kontrolsaglistehent/\"2", 500, "64942213", "2 case(s)"),
+            ("PUT", "/kontrolsaglistehent/2", 500, "6494\n2213", "2 case(s)"),
+            ("PUT", "/kontrolsaglistehent/2", 500, "6494\n2213", "2 case(s)"),
+            ("PUT", "/kontrolsaglistehent/2", 500, "6494æ2213", "2 case(s)"),
+            ("PUT", "/kontrolsaglistehent/2", 500, "6494æ2213", "2 case(s)"),
+            ("PUT", "/kontrolsaglistehent/2", 500, "64942213", "2 \"case(s)\""),
+            ("PUT", "/kontrolsaglistehent/2", 500, "64942213", "2 \"case(s)\""),
+            ("PUT", "/kontrolsaglistehent/2", 7, "64942213", "2 \"case(s)\""),
+            ("PUT", "/kontrolsaglistehent/2", 7, "64942213", "2 \"case(s)\""),
+            ("PUT", "/kontrolsaglistehent/2", 77, "64942213", "2 \"case(s)\""),
+            ("PUT", &long, 200, "-", "ok"),
+            ("PUT", &long, 200, "-", "ok"),
+            ("PUT", "/kontrolsaglistehent/2", 200, &long, "ok"),
+            ("PUT", "/kontrolsaglistehent/2", 200, &long, "ok"),
+            ("", "", 0, "", ""),
+            ("", "", 0, "", ""),
+            ("POST", "/a", 200, "b", ""),
+            ("POST", "/a", 200, "b", ""),
+            ("POST", "/ab", 200, "", ""),
+            ("POST", "/kontrolsaglistehent/1", 200, "64942212", "1 case(s)"),
+        ];
+        let time = std::time::UNIX_EPOCH + Duration::new(1_795_000_000, 123_456_000);
+        let mut cache = LineCache::default();
+        for (i, (method, path, status, caller, outcome)) in cases.into_iter().enumerate() {
+            let fields = RequestFields {
+                method,
+                path,
+                status,
+                caller,
+                outcome,
+                micros: i as u64,
+            };
+            let mut kept = b"before\n".to_vec();
+            write_request_line(&mut kept, time, &mut cache, &fields);
+            let mut fresh = b"before\n".to_vec();
+            write_request_line(&mut fresh, time, &mut LineCache::default(), &fields);
+            assert_eq!(String::from_utf8_lossy(&kept), String::from_utf8_lossy(&fresh), "{i}");
+            let mut quoted = String::new();
+            write_quoted(&mut quoted, path).unwrap();
+            assert!(String::from_utf8_lossy(&fresh).contains(&format!(" path={quoted} status={status} ")));
         }
     }
 
