@@ -20,28 +20,33 @@ const WEIGHTS: [u32; 8] = [2, 7, 6, 5, 4, 3, 2, 1];
 impl Cvr {
     /// Parses eight digits (surrounding white space ignored) and checks modulus 11.
     pub fn parse(text: &str) -> Result<Cvr, CvrError> {
-        // One pass over the digits for the syntax, the check sum and the number (a pass for
-        // each, and a Unicode trim, cost ~100 instructions a parse; callgrind on
-        // examples/request_cost).
+        // The eight digits read and judged as one word, made a number at once, the check sum
+        // from the word's digits without a branch (a digit at a time, judging each, a parse
+        // cost ~110 instructions; callgrind on examples/request_cost).
         let syntax = || CvrError::Syntax(text.to_owned());
         let digits: &[u8; 8] = crate::clip::trim(text).as_bytes().try_into().map_err(|_| syntax())?;
-        if digits[0] == b'0' {
+        let word = u64::from_le_bytes(*digits);
+        if !super::all_digits(word) || digits[0] == b'0' {
             return Err(syntax());
         }
-        let (mut sum, mut n) = (0u32, 0u32);
-        for (&d, w) in digits.iter().zip(WEIGHTS) {
-            if !d.is_ascii_digit() {
-                return Err(syntax());
-            }
-            let d = u32::from(d - b'0');
-            sum += d * w;
-            n = n * 10 + d;
-        }
+        let values = word - 0x3030_3030_3030_3030;
+        let sum: u64 = (0..8).zip(WEIGHTS).map(|(at, w)| ((values >> (8 * at)) & 0xF) * u64::from(w)).sum();
         if !sum.is_multiple_of(11) {
             return Err(CvrError::Checksum(text.to_owned()));
         }
-        Ok(Cvr(n))
+        Ok(Cvr(number_of_digits(word)))
     }
+}
+
+/// The number eight ASCII digits (`word`, the first digit in its lowest byte; judged before)
+/// write: pairs, then fours, then the eight, each step one multiplication for all lanes.
+fn number_of_digits(word: u64) -> u32 {
+    let values = word - 0x3030_3030_3030_3030;
+    // Each even byte: the pair of digits from it; each even 16 bits: the four; the low 32 bits:
+    // the eight (no lane carries into the next: 99, 9 999 and 99 999 999 fit).
+    let pairs = (values * 10 + (values >> 8)) & 0x00FF_00FF_00FF_00FF;
+    let fours = (pairs * 100 + (pairs >> 16)) & 0x0000_FFFF_0000_FFFF;
+    (fours * 10_000 + (fours >> 32)) as u32
 }
 
 impl Cvr {
@@ -55,7 +60,13 @@ impl Cvr {
 
     /// Whether `text` is its eight digits, exactly as [`Cvr::push_to`] writes them.
     pub fn is_written_as(self, text: &str) -> bool {
-        text.as_bytes() == self.digits()
+        // The text's number, not the number's digits: writing them cost ~40 instructions more
+        // (callgrind on examples/request_cost). A `Cvr` has eight digits, no leading zero.
+        let Ok(digits) = <[u8; 8]>::try_from(text.as_bytes()) else {
+            return false;
+        };
+        let word = u64::from_le_bytes(digits);
+        super::all_digits(word) && number_of_digits(word) == self.0
     }
 
     /// Appends its eight digits to `text`.
@@ -129,6 +140,21 @@ mod tests {
             }
         }
         assert!(checked > 500, "{checked}");
+    }
+
+    #[test]
+    fn parse_agrees_with_the_check_sum_a_digit_at_a_time() {
+        for n in (10_000_000u32..=99_999_999).step_by(7_919) {
+            let text = n.to_string();
+            let sum: u32 = text.bytes().zip(WEIGHTS).map(|(d, w)| u32::from(d - b'0') * w).sum();
+            match Cvr::parse(&text) {
+                Ok(cvr) => assert!(sum % 11 == 0 && cvr.0 == n, "{text}"),
+                Err(e) => assert!(sum % 11 != 0 && matches!(e, CvrError::Checksum(_)), "{text}: {e}"),
+            }
+        }
+        for bad in ["2918942/", "29189:20", "291 9420", "2918\u{7f}420", "/9189420"] {
+            assert!(matches!(Cvr::parse(bad), Err(CvrError::Syntax(_))), "{bad}");
+        }
     }
 
     #[test]
