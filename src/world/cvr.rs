@@ -30,7 +30,10 @@ impl Cvr {
             return Err(syntax());
         }
         let values = word - 0x3030_3030_3030_3030;
-        let sum: u64 = (0..8).zip(WEIGHTS).map(|(at, w)| ((values >> (8 * at)) & 0xF) * u64::from(w)).sum();
+        let sum: u64 = (0..8)
+            .zip(WEIGHTS)
+            .map(|(at, w)| ((values >> (8 * at)) & 0xF) * u64::from(w))
+            .sum();
         if !sum.is_multiple_of(11) {
             return Err(CvrError::Checksum(text.to_owned()));
         }
