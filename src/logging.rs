@@ -356,36 +356,14 @@ fn write_request_line(line: &mut Vec<u8>, time: std::time::SystemTime, cache: &m
     line.push(b'\n');
 }
 
+/// The borders of the fields in a middle whose path and caller needed no quoting.
 const PATH_FIELD: &[u8] = b" path=\"";
-const STATUS_FIELD: &[u8] = b"\" status=";
-const CALLER_FIELD: &[u8] = b" caller=\"";
 const OUTCOME_FIELD: &[u8] = b"\" outcome=";
 const MICROS_FIELD: &[u8] = b" micros=";
 
 /// The middle of a request line (from after the time up to `micros=`): true when the path and
-/// the caller needed no quoting (and so stand in it as they are).
+/// the caller needed no quoting (and so stand in it as they are, between quotes).
 fn write_middle(line: &mut Vec<u8>, f: &RequestFields<'_>) -> bool {
-    let plain = plain(f.path.as_bytes()) && plain(f.caller.as_bytes());
-    if !plain {
-        write_middle_quoted(line, f);
-        return false;
-    }
-    line.extend_from_slice(METHOD_FIELD);
-    line.extend_from_slice(f.method.as_bytes());
-    line.extend_from_slice(PATH_FIELD);
-    line.extend_from_slice(f.path.as_bytes());
-    line.extend_from_slice(STATUS_FIELD);
-    push_status(line, f.status);
-    line.extend_from_slice(CALLER_FIELD);
-    line.extend_from_slice(f.caller.as_bytes());
-    line.extend_from_slice(OUTCOME_FIELD);
-    line.extend_from_slice(f.outcome.as_bytes());
-    line.extend_from_slice(MICROS_FIELD);
-    true
-}
-
-/// [`write_middle`] for a path or caller that may need quoting.
-fn write_middle_quoted(line: &mut Vec<u8>, f: &RequestFields<'_>) {
     line.extend_from_slice(METHOD_FIELD);
     line.extend_from_slice(f.method.as_bytes());
     line.extend_from_slice(b" path=");
@@ -397,6 +375,7 @@ fn write_middle_quoted(line: &mut Vec<u8>, f: &RequestFields<'_>) {
     line.extend_from_slice(b" outcome=");
     line.extend_from_slice(f.outcome.as_bytes());
     line.extend_from_slice(MICROS_FIELD);
+    plain(f.path.as_bytes()) && plain(f.caller.as_bytes())
 }
 
 /// What follows the time in a request line, up to the method: the level, [`REQUEST_TARGET`]
