@@ -396,8 +396,11 @@ fn soap_call(
     // The SOAPAction the HTTP request names (1.1 header, or the 1.2 Content-Type's action=).
     let soap_action = headers.soap_action.and_then(|v| v.to_str().ok());
     // Found once per template while its requests come with the same headers (crate::memo).
-    envelope.action = match &recalled {
-        Some(recalled) => recalled.http_action(soap_action, headers.content_type_text),
+    let mut judging = recalled
+        .as_ref()
+        .map(|r| r.judging(headers.content_type_text, soap_action));
+    envelope.action = match &mut judging {
+        Some(judging) => judging.http_action(),
         None => soap::http_action(soap_action, headers.content_type_text),
     };
     let versions = service.soap_versions();
@@ -415,14 +418,16 @@ fn soap_call(
             soap_action,
             security: app.security.mode,
         };
-        match &recalled {
-            Some(recalled) => recalled.before(profile, &request, &mut call.findings),
+        match &mut judging {
+            Some(judging) => judging.before(profile, &request, &mut call.findings),
             None => conformance::before(profile, &request, &mut call.findings),
         }
         if let Some(refusal) = conformance::refusal(&call.findings).filter(|_| strict) {
             return (Err(refusal), None);
         }
     }
+    // The template's verdicts are free again.
+    drop(judging);
     // The operation element against the service's XSD (its own compiled contract, or the
     // profile's).
     if app.conformance != conformance::Mode::Off

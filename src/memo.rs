@@ -203,56 +203,24 @@ impl<'a> Recalled<'a> {
     }
 
     /// What was judged of the template's requests with the headers `content_type` and
-    /// `soap_action` (nothing yet when they are other than the last judged).
-    fn judged(&self, content_type: Option<&str>, soap_action: Option<&str>) -> Option<std::cell::RefMut<'_, Judged>> {
-        let mut judged = self.template.judged.try_borrow_mut().ok()?;
-        if !judged.is_for(content_type, soap_action) {
-            *judged = Judged {
-                content_type: content_type.map(Into::into),
-                soap_action: soap_action.map(Into::into),
-                ..Judged::default()
-            };
-        }
-        Some(judged)
-    }
-
-    /// [`soap::http_action`] of the request's headers: found once while the template's
-    /// requests come with the same ones.
-    pub fn http_action(&self, soap_action: Option<&str>, content_type: Option<&str>) -> Option<String> {
-        let Some(mut judged) = self.judged(content_type, soap_action) else {
-            return soap::http_action(soap_action, content_type);
-        };
-        judged
-            .action
-            .get_or_insert_with(|| soap::http_action(soap_action, content_type))
-            .clone()
-    }
-
-    /// [`conformance::before`] of the request: its findings are those of the last request
-    /// that fit the template with the same headers, profile, bindings and security mode
-    /// (it reads nothing else of them: the envelope, its Header and the lines of the
-    /// elements before the operation are the template's), else judged and kept.
-    pub fn before(&self, profile: &Profile, request: &conformance::Request<'_>, findings: &mut Vec<Finding>) {
-        let Some(mut judged) = self.judged(request.content_type, request.soap_action) else {
-            return conformance::before(profile, request, findings);
-        };
-        let profile_at = std::ptr::from_ref(profile) as usize;
-        if let Some(kept) = &judged.before
-            && kept.profile == profile_at
-            && *kept.bindings == *request.bindings
-            && kept.security == request.security
-        {
-            findings.extend(kept.findings.iter().cloned());
-            return;
-        }
-        let start = findings.len();
-        conformance::before(profile, request, findings);
-        judged.before = Some(Before {
-            profile: profile_at,
-            bindings: request.bindings.into(),
-            security: request.security,
-            findings: findings[start..].to_vec(),
+    /// `soap_action` (nothing yet when they are other than the last judged): looked up once
+    /// a request, for both steps that use it ([`Judging::http_action`], [`Judging::before`]).
+    pub fn judging<'h>(&self, content_type: Option<&'h str>, soap_action: Option<&'h str>) -> Judging<'_, 'h> {
+        let judged = self.template.judged.try_borrow_mut().ok().map(|mut judged| {
+            if !judged.is_for(content_type, soap_action) {
+                *judged = Judged {
+                    content_type: content_type.map(Into::into),
+                    soap_action: soap_action.map(Into::into),
+                    ..Judged::default()
+                };
+            }
+            judged
         });
+        Judging {
+            judged,
+            content_type,
+            soap_action,
+        }
     }
 
     /// [`conformance::after`] of the request, whose service noted `cpr`: nothing to find when
@@ -279,6 +247,60 @@ impl<'a> Recalled<'a> {
         if findings.len() == start {
             *passed = Some((profile_at, number.into()));
         }
+    }
+}
+
+/// What was judged of the requests that fit a template with one request's HTTP headers,
+/// looked up once for that request ([`Recalled::judging`]).
+pub struct Judging<'r, 'h> {
+    /// `None` when the template's verdicts are in use (never while a request is answered,
+    /// which holds them alone): everything is then judged afresh.
+    judged: Option<std::cell::RefMut<'r, Judged>>,
+    content_type: Option<&'h str>,
+    soap_action: Option<&'h str>,
+}
+
+impl Judging<'_, '_> {
+    /// [`soap::http_action`] of the request's headers: found once while the template's
+    /// requests come with the same ones.
+    pub fn http_action(&mut self) -> Option<String> {
+        let (soap_action, content_type) = (self.soap_action, self.content_type);
+        let Some(judged) = &mut self.judged else {
+            return soap::http_action(soap_action, content_type);
+        };
+        judged
+            .action
+            .get_or_insert_with(|| soap::http_action(soap_action, content_type))
+            .clone()
+    }
+
+    /// [`conformance::before`] of the request, whose headers (`request.content_type`,
+    /// `request.soap_action`) are those judged: its findings are those of the last request
+    /// that fit the template with the same headers, profile, bindings and security mode
+    /// (it reads nothing else of them: the envelope, its Header and the lines of the
+    /// elements before the operation are the template's), else judged and kept.
+    pub fn before(&mut self, profile: &Profile, request: &conformance::Request<'_>, findings: &mut Vec<Finding>) {
+        debug_assert!(request.content_type == self.content_type && request.soap_action == self.soap_action);
+        let Some(judged) = &mut self.judged else {
+            return conformance::before(profile, request, findings);
+        };
+        let profile_at = std::ptr::from_ref(profile) as usize;
+        if let Some(kept) = &judged.before
+            && kept.profile == profile_at
+            && *kept.bindings == *request.bindings
+            && kept.security == request.security
+        {
+            findings.extend(kept.findings.iter().cloned());
+            return;
+        }
+        let start = findings.len();
+        conformance::before(profile, request, findings);
+        judged.before = Some(Before {
+            profile: profile_at,
+            bindings: request.bindings.into(),
+            security: request.security,
+            findings: findings[start..].to_vec(),
+        });
     }
 }
 
@@ -919,10 +941,8 @@ mod tests {
                         changed: t.fit(text.as_bytes()).expect("fits"),
                     };
                     let envelope = read(&text).expect("reads");
-                    prop_assert_eq!(
-                        recalled.http_action(*soap_action, *content_type),
-                        soap::http_action(*soap_action, *content_type)
-                    );
+                    let mut judging = recalled.judging(*content_type, *soap_action);
+                    prop_assert_eq!(judging.http_action(), soap::http_action(*soap_action, *content_type));
                     let request = conformance::Request {
                         bindings: bindings[*binding],
                         body: text.as_bytes(),
@@ -933,7 +953,8 @@ mod tests {
                     };
                     let profile = &profiles[profile % profiles.len()];
                     let (mut short, mut long) = (Vec::new(), Vec::new());
-                    recalled.before(profile, &request, &mut short);
+                    judging.before(profile, &request, &mut short);
+                    drop(judging);
                     conformance::before(profile, &request, &mut long);
                     prop_assert_eq!(&short, &long);
                     recalled.after(profile, envelope.version, text.as_bytes(), *cpr, &mut short);
