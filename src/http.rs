@@ -244,7 +244,7 @@ fn inject(
     if hit.rule.effect.is_some() && refused.is_none() && !injected.unanswered() && injected.effect != "fejl" {
         call.injected_fault(injected.effect, response.status());
     }
-    summary.outcome = format!("injected by rule {}: {}", hit.rule.id, injected.text);
+    summary.outcome = format!("injected by rule {}: {}", hit.rule.id, injected.text).into();
     app.metrics.injected(title, injected.effect);
     call.injected = Some(injected);
     response
@@ -331,7 +331,7 @@ fn respond(
                     response
                 }
                 Err(fault) => {
-                    summary.outcome = format!("fault: {}", fault.reason);
+                    summary.outcome = format!("fault: {}", fault.reason).into();
                     call.fault(&fault);
                     fault_response(&fault)
                 }

@@ -379,7 +379,7 @@ impl Service for ContractService {
         let outcome = self.answer(ctx, envelope, op, &leaves, rule, caller_id, out)?;
         Ok(Summary {
             caller,
-            outcome,
+            outcome: outcome.into(),
             signing: ResponseSigning::for_token(&presented),
             header,
         })

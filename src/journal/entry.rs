@@ -529,12 +529,12 @@ pub fn assign_header(text: &mut String, value: &HeaderValue) {
 /// Sets `text` to `value`: copied into `text`'s own buffer when it has one (a recycled
 /// entry's: the old buffer is reused rather than freed long after it was written), else
 /// moved in (a new entry's: a copy would cost an allocation more).
-pub fn assign_text(text: &mut String, value: String) {
+pub fn assign_text(text: &mut String, value: impl AsRef<str> + Into<String>) {
     match text.capacity() {
-        0 => *text = value,
+        0 => *text = value.into(),
         _ => {
             text.clear();
-            text.push_str(&value);
+            text.push_str(value.as_ref());
         }
     }
 }

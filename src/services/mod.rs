@@ -38,7 +38,9 @@ pub struct Context<'a> {
 #[derive(Debug, Clone, Default)]
 pub struct Summary {
     pub caller: Option<String>,
-    pub outcome: String,
+    /// What became of the call, for the request log and the journal: a text made for it, or
+    /// one of a service's fixed texts (borrowed: no allocation a request).
+    pub outcome: std::borrow::Cow<'static, str>,
     /// Sign the response (token model): `None` sends a plain envelope.
     pub signing: Option<ResponseSigning>,
     /// SOAP Header content for the response (raw XML, e.g. an echoed

@@ -375,7 +375,7 @@ impl Service for Organisationssystem {
         let signing = ResponseSigning::for_token(&presented);
         Ok(Summary {
             caller,
-            outcome: format!("{} {}: {outcome}", self.objekt.name(), op.local_name),
+            outcome: format!("{} {}: {outcome}", self.objekt.name(), op.local_name).into(),
             signing,
             header: transaction
                 .filter(|t| !t.is_empty())

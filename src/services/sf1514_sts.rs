@@ -420,7 +420,7 @@ impl Service for Sts {
         );
         Ok(Summary {
             caller: Some(request.cvr.to_string()),
-            outcome: format!("token {} for {}", issued.assertion_id, request.applies_to),
+            outcome: format!("token {} for {}", issued.assertion_id, request.applies_to).into(),
             signing: Some(ResponseSigning { by: Signer::Sts }),
             header: None,
         })

@@ -313,7 +313,7 @@ impl Service for PersonBaseDataExtended {
         };
         Ok(Summary {
             caller,
-            outcome: format!("person found{model}"),
+            outcome: format!("person found{model}").into(),
             signing,
             header: None,
         })

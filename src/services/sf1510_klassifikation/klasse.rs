@@ -391,7 +391,7 @@ impl Service for KlasseService {
         };
         Ok(Summary {
             caller: caller.map(|c| c.cvr.to_string()),
-            outcome,
+            outcome: outcome.into(),
             signing: ResponseSigning::for_token(&presented),
             header: transaction.map(|t| stoettesystem::echo("h", &t)),
         })

@@ -498,7 +498,7 @@ impl Service for KlassifikationListeHent {
         };
         Ok(Summary {
             caller: caller.map(|c| c.cvr.to_string()),
-            outcome,
+            outcome: outcome.into(),
             signing: ResponseSigning::for_token(&presented),
             header: None,
         })
