@@ -99,7 +99,7 @@ fn main() {
                 &app.keys,
                 &loaded.scenario.agreements,
                 &loaded.world,
-                now,
+                sfstub::world::Clock::Fixed(now),
                 app.limits.xml(),
             );
             if let Some(cache) = cache {

@@ -167,7 +167,7 @@ pub fn token(args: TokenArgs) -> ExitCode {
         };
         issuer
             .issue(&args.service, cvr, &client.cert_der, client.info())
-            .map(|i| (i, ctx.guard.now))
+            .map(|i| (i, ctx.guard.now()))
     });
     let (issued, now) = match issued {
         Ok(x) => x,

@@ -503,7 +503,7 @@ pub fn with_trace<T>(
         &app.keys,
         &loaded.scenario.agreements,
         &loaded.world,
-        app.security.clock.now(),
+        app.security.clock,
         app.limits.xml(),
     )
     .with_trace(trace)
@@ -524,8 +524,6 @@ fn call_service(
     ctx: &Context<'_>,
     fejl: Option<&[crate::services::k2017::Fejl]>,
 ) -> Result<(SoapVersion, Vec<u8>, Summary), Fault> {
-    // The response's Timestamp is security's business: the security clock, not the world's.
-    let now = ctx.guard.now;
     let mut out = Vec::with_capacity(4096);
     soap::begin_envelope(&mut out, envelope.version, None);
     let start = out.len();
@@ -584,7 +582,8 @@ fn call_service(
         &out[start..],
         addressing.as_ref(),
         summary.header.as_deref(),
-        now,
+        // The response's Timestamp is security's business: the security clock, not the world's.
+        ctx.guard.now(),
         &signer,
     )
     .map_err(|e| Fault::receiver(envelope.version, format!("sfstub could not sign its response: {e}")))?;

@@ -172,7 +172,7 @@ pub fn envelope(app: &App, loaded: &Loaded, cpr: Cpr, ask: &Ask, transaktions_id
             assertion: &issued.assertion,
             assertion_id: &issued.assertion_id,
             key: &client.key,
-            now: ctx.guard.now,
+            now: ctx.guard.now(),
             message_id: &message_id,
             header: None,
         };

@@ -99,7 +99,7 @@ impl Issuer<'_> {
                 format!("the CVR {cvr} in CvrNumberIdentifier is not an authority of this scenario's world"),
             ));
         }
-        check_usable(info, guard.now)
+        check_usable(info, guard.now())
             .map_err(|e| StsError::new(101, format!("the client certificate cannot be used: {e}")))?;
         guard
             .check_agreement(cvr, applies_to, Some((certificate, &info.subject)))
@@ -110,7 +110,7 @@ impl Issuer<'_> {
                 )
             })?;
         // Tokens live on the security clock (real time unless pinned), never the world's.
-        let created = guard.now;
+        let created = guard.now();
         let expires = created + Duration::hours(TOKEN_LIFETIME_HOURS);
         let id = format!("_{}", Uuid::new_v4());
         let spec = AssertionSpec {
@@ -393,7 +393,7 @@ impl Service for Sts {
             Tree::parse_body(body, guard.limits, None).map_err(|e| StsError::new(103, e.to_string()).fault(version))?;
         let freshness = guard.freshness();
         let strict = (guard.settings.mode == SecurityMode::Strict).then_some(&freshness);
-        let request = read_request(&tree, &self.audiences, strict, guard.now, |cvr| {
+        let request = read_request(&tree, &self.audiences, strict, guard.now(), |cvr| {
             guard.note_caller(cvr.to_string());
         })
         .map_err(|e| e.fault(version))?;
