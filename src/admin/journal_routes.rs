@@ -362,7 +362,7 @@ fn one(app: &App, req: &AdminRequest<'_>) -> Result<Response<Bytes>, AdminError>
 fn body(app: &App, req: &AdminRequest<'_>, request: bool) -> Result<Response<Bytes>, AdminError> {
     let e = entry(app, req)?;
     let b = if request { &e.request } else { &e.response };
-    let mut r = Response::new(Bytes::copy_from_slice(b.bytes()));
+    let mut r = Response::new(b.to_bytes());
     let ct = b
         .content_type
         .as_deref()

@@ -348,13 +348,13 @@ pub fn exchange(app: &App, loaded: &Loaded, id: &str) -> Response<Bytes> {
             h.raw("<p>The ")
                 .text(name)
                 .raw(" was cut: the journal keeps its first ")
-                .num(body.bytes().len() as u64)
+                .num(body.kept_len() as u64)
                 .raw(" of ")
                 .num(body.len as u64)
                 .raw(" bytes.</p>");
         }
     }
-    super::try_it::side_by_side(e.request.bytes(), e.response.bytes(), &mut h);
+    super::try_it::side_by_side(&e.request.bytes(), &e.response.bytes(), &mut h);
     page(StatusCode::OK, &format!("Exchange {}", e.id), Nav::Traffic, &h)
 }
 

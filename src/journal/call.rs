@@ -8,7 +8,7 @@ use bytes::Bytes;
 use http::{Response, header};
 
 use super::entry::{assign_option, assign_text};
-use super::{Built, Entry, OutcomeKind, Sent, Texts, Trace};
+use super::{BaseSlot, Built, Entry, OutcomeKind, Sent, Texts, Trace};
 use crate::app::App;
 use crate::conformance::{Finding, Profile};
 use crate::http::RequestHeaders;
@@ -223,10 +223,12 @@ impl Call {
             }
             *e_latency = latency;
             *e_findings = std::mem::take(findings);
-            e_request.keep_into(request);
+            // Mostly as deltas on the bodies this thread kept whole last for the path.
+            let slot = BaseSlot::request(path);
+            e_request.keep_similar(request, slot);
             match built {
-                Some(built) => e_response.keep_built(built, answer.content_type),
-                None => e_response.keep_into(answer),
+                Some(built) => e_response.keep_built_similar(built, answer.content_type, slot.response()),
+                None => e_response.keep_similar(answer, slot.response()),
             }
             *e_injected = injected.take();
         });

@@ -2,6 +2,7 @@
 //! and its JSON for the admin API.
 
 use std::borrow::Cow;
+use std::cell::RefCell;
 use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
@@ -141,7 +142,27 @@ impl Texts<'_> {
     }
 }
 
-/// A body as kept: at most [`BODY_CAP`] bytes of it.
+/// A body as kept: at most [`BODY_CAP`] bytes of it, whole or as a delta on a body kept
+/// earlier.
+///
+/// Clients send the same shapes of request again and again (same path, same envelope, a new
+/// TransaktionsId and time), and sfstub's answers to them differ in a few bytes. A body of the
+/// same direction and path as one kept whole earlier (its *base*: a few per thread, see
+/// [`BaseSlot`]) is kept as that base's `Bytes`, how many bytes it shares with it at the start
+/// and at the end, and its own middle bytes, copied into the entry's own buffer: an exchange
+/// writes one to three cache lines of memory the journal keeps rather than ~80, and the
+/// answer sfstub sent goes back to the allocator while it is still in cache. A body that
+/// shares too little with its base (a middle of more than half of it, or of more than
+/// [`MAX_MIDDLE`] bytes) is kept whole, and becomes the base of its slot; a base is never a
+/// delta. [`Body::bytes`] gives the whole body back either way.
+///
+/// What bounds memory: a whole body is counted in [`Entry::weight`] as before (a copy's
+/// capacity, a shared answer's length); a delta its middle's buffer and [`DELTA_WEIGHT`], not
+/// its base. A base is some entry's whole body, counted with that entry while the journal holds
+/// it; what is not counted is a base whose own entry was evicted while deltas on it (younger:
+/// the ring evicts in order) or its slot still hold it: at most one a slot ([`SLOTS`]) a thread
+/// that records exchanges, each of at most [`BODY_CAP`] bytes (in an allocation of at most
+/// twice that, see [`Body::keep_built`]).
 #[derive(Debug, Clone, Default)]
 pub struct Body {
     kept: Kept,
@@ -157,14 +178,87 @@ pub struct Body {
 enum Kept {
     /// A copy, in the entry's own buffer.
     Copied(Vec<u8>),
-    /// An answer sfstub built, the `Bytes` it sent (see [`Built`]).
+    /// A body kept whole as `Bytes`: an answer sfstub built, the `Bytes` it sent (see
+    /// [`Built`]), or a copy made a base.
     Shared(Bytes),
+    /// `base[..head]`, then `middle` (in the entry's own buffer), then the last `tail` bytes of
+    /// `base`; `head + tail <= base.len()`.
+    Delta {
+        base: Bytes,
+        middle: Vec<u8>,
+        head: u32,
+        tail: u32,
+    },
 }
 
 impl Default for Kept {
     fn default() -> Self {
         Kept::Copied(Vec::new())
     }
+}
+
+/// A delta's middle larger than this keeps the body whole instead.
+pub const MAX_MIDDLE: usize = 2048;
+
+/// What a delta counts for its share of its base in [`Entry::weight`], beyond its middle.
+pub const DELTA_WEIGHT: usize = 32;
+
+/// Bodies shorter than this are kept whole and are no base: too short to gain from a delta, and
+/// mostly a short error answer that would push the base of the path's usual answer out.
+const MIN_BASE: usize = 64;
+
+/// The base slots of a thread: [`SLOTS`] / 2 for each direction.
+pub const SLOTS: usize = 16;
+
+thread_local! {
+    /// This thread's bases, by [`BaseSlot`]: of the thread, so that finding and changing one
+    /// takes no lock and writes no memory another core reads.
+    static BASES: RefCell<[Base; SLOTS]> = const { RefCell::new([const { Base::NONE }; SLOTS]) };
+}
+
+/// A base, with where the last body compared with it differed from it: the next one mostly
+/// differs there too, so the search starts there (see [`shared`]).
+#[derive(Debug, Clone, Default)]
+struct Base {
+    whole: Option<Bytes>,
+    /// The head and tail shared with the last body compared.
+    head: usize,
+    tail: usize,
+}
+
+impl Base {
+    const NONE: Base = Base {
+        whole: None,
+        head: 0,
+        tail: 0,
+    };
+}
+
+/// Which of a thread's bases a body is compared with: by the request's path and the body's
+/// direction (a hash of the path; two paths that share a slot only share a base less often).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BaseSlot(usize);
+
+impl BaseSlot {
+    /// The slot of the request bodies sent to `path`.
+    pub fn request(path: &str) -> BaseSlot {
+        // FNV-1a.
+        let hash = path
+            .bytes()
+            .fold(0x811c_9dc5_u32, |h, b| (h ^ u32::from(b)).wrapping_mul(0x0100_0193));
+        BaseSlot(hash as usize % (SLOTS / 2) * 2)
+    }
+
+    /// The slot of the answers to the requests of [`BaseSlot::request`]'s slot.
+    pub fn response(self) -> BaseSlot {
+        BaseSlot(self.0 | 1)
+    }
+}
+
+/// Forgets this thread's bases (the tests').
+#[cfg(test)]
+pub(crate) fn forget_bases() {
+    BASES.with_borrow_mut(|bases| *bases = [const { Base::NONE }; SLOTS]);
 }
 
 /// A body as the exchange carried it, before the journal keeps its copy.
@@ -241,6 +335,95 @@ impl Body {
         self.set_content_type(content_type);
     }
 
+    /// Keeps `sent` (a request body: copied, see [`Body::keep`]) as a delta on the base in
+    /// `slot` when it shares enough with it; else whole, a copy made `Bytes` (reusing this
+    /// body's own buffer when it fits), which becomes that base.
+    pub fn keep_similar(&mut self, sent: Sent<'_>, slot: BaseSlot) {
+        let kept = &sent.bytes[..sent.bytes.len().min(BODY_CAP)];
+        if kept.len() < MIN_BASE {
+            return self.keep_into(sent);
+        }
+        if !self.keep_delta(kept, slot) {
+            let mut buffer = self.take_buffer(kept.len(), kept.len());
+            buffer.extend_from_slice(kept);
+            let whole = Bytes::from(buffer);
+            set_base(slot, whole.clone());
+            self.kept = Kept::Shared(whole);
+        }
+        self.len = sent.bytes.len();
+        self.set_content_type(sent.content_type);
+    }
+
+    /// Keeps `built`, an answer sfstub built and sent, as a delta on the base in `slot` when
+    /// it shares enough with it (the answer itself is then not kept: it goes back to the
+    /// allocator once sent); else as [`Body::keep_built`] does, and when that keeps the
+    /// `Bytes` itself, it becomes that base.
+    pub fn keep_built_similar(&mut self, built: Built, content_type: Option<&HeaderValue>, slot: BaseSlot) {
+        let len = built.bytes.len();
+        let kept = &built.bytes[..len.min(BODY_CAP)];
+        if kept.len() >= MIN_BASE && self.keep_delta(kept, slot) {
+            self.len = len;
+            return self.set_content_type(content_type);
+        }
+        self.keep_built(built, content_type);
+        if let Kept::Shared(whole) = &self.kept
+            && whole.len() >= MIN_BASE
+        {
+            set_base(slot, whole.clone());
+        }
+    }
+
+    /// Keeps `kept` as a delta on the base in `slot`, if there is one and `kept` shares enough
+    /// with it; says whether it did (`len` and the content type are the caller's).
+    fn keep_delta(&mut self, kept: &[u8], slot: BaseSlot) -> bool {
+        BASES.with_borrow_mut(|bases| {
+            let Base {
+                whole: Some(base),
+                head: hint_head,
+                tail: hint_tail,
+            } = &mut bases[slot.0]
+            else {
+                return false;
+            };
+            let (head, tail) = shared(base, kept, (*hint_head, *hint_tail));
+            (*hint_head, *hint_tail) = (head, tail);
+            let middle = &kept[head..kept.len() - tail];
+            if middle.len() > kept.len() / 2 || middle.len() > MAX_MIDDLE {
+                return false;
+            }
+            let mut buffer = self.take_buffer(middle.len(), 64);
+            buffer.extend_from_slice(middle);
+            // Both at most BODY_CAP.
+            let (head, tail) = (head as u32, tail as u32);
+            self.kept = Kept::Delta {
+                base: base.clone(),
+                middle: buffer,
+                head,
+                tail,
+            };
+            true
+        })
+    }
+
+    /// This body's own buffer, emptied, when its capacity is at least `need` and at most twice
+    /// `room`, the larger of `need` and `least` rounded up to 64 bytes (so that what
+    /// [`Entry::weight`] counts stays near what is kept); else a new one of capacity `room`.
+    /// What the body kept is gone.
+    fn take_buffer(&mut self, need: usize, least: usize) -> Vec<u8> {
+        let buffer = match std::mem::take(&mut self.kept) {
+            Kept::Copied(buffer) | Kept::Delta { middle: buffer, .. } => buffer,
+            Kept::Shared(_) => Vec::new(),
+        };
+        let room = need.max(least).next_multiple_of(64);
+        if (need..=2 * room).contains(&buffer.capacity()) {
+            let mut buffer = buffer;
+            buffer.clear();
+            buffer
+        } else {
+            Vec::with_capacity(room)
+        }
+    }
+
     /// Sets the content type (not UTF-8: lossily). A recycled entry mostly holds the same one
     /// already (every answer of a service has the same): then it is only compared.
     fn set_content_type(&mut self, content_type: Option<&HeaderValue>) {
@@ -251,26 +434,58 @@ impl Body {
         }
     }
 
-    /// The bytes kept: the body's first [`BODY_CAP`] bytes.
-    pub fn bytes(&self) -> &[u8] {
+    /// The bytes kept: the body's first [`BODY_CAP`] bytes (put together anew for a delta).
+    pub fn bytes(&self) -> Cow<'_, [u8]> {
         match &self.kept {
-            Kept::Copied(bytes) => bytes,
-            Kept::Shared(bytes) => bytes,
+            Kept::Copied(bytes) => Cow::Borrowed(bytes),
+            Kept::Shared(bytes) => Cow::Borrowed(bytes),
+            Kept::Delta {
+                base,
+                middle,
+                head,
+                tail,
+            } => {
+                let (head, tail) = (*head as usize, *tail as usize);
+                let mut whole = Vec::with_capacity(head + middle.len() + tail);
+                whole.extend_from_slice(&base[..head]);
+                whole.extend_from_slice(middle);
+                whole.extend_from_slice(&base[base.len() - tail..]);
+                Cow::Owned(whole)
+            }
+        }
+    }
+
+    /// [`Body::bytes`] as `Bytes`: a body kept whole as `Bytes` is not copied.
+    pub fn to_bytes(&self) -> Bytes {
+        match &self.kept {
+            Kept::Shared(bytes) => bytes.clone(),
+            _ => Bytes::from(self.bytes().into_owned()),
+        }
+    }
+
+    /// How many bytes are kept: the length of [`Body::bytes`].
+    pub fn kept_len(&self) -> usize {
+        match &self.kept {
+            Kept::Copied(bytes) => bytes.len(),
+            Kept::Shared(bytes) => bytes.len(),
+            Kept::Delta { middle, head, tail, .. } => *head as usize + middle.len() + *tail as usize,
         }
     }
 
     /// The bytes the body holds for the journal's byte bound: a copy's capacity, a shared
-    /// answer's length (see [`Body::keep_built`]).
+    /// answer's length (see [`Body::keep_built`]), a delta's middle's capacity and
+    /// [`DELTA_WEIGHT`] (its base is counted as the whole body of its own entry; see [`Body`]).
     fn held(&self) -> usize {
         match &self.kept {
             Kept::Copied(bytes) => bytes.capacity(),
             Kept::Shared(bytes) => bytes.len(),
+            Kept::Delta { middle, .. } => middle.capacity() + DELTA_WEIGHT,
         }
     }
 
     /// True when the body was cut.
     pub fn truncated(&self) -> bool {
-        self.bytes().len() < self.len
+        self.kept_len() < self.len
     }
 
     fn json(&self, full: bool) -> Value {
@@ -281,7 +496,7 @@ impl Body {
         });
         if full {
             let bytes = self.bytes();
-            match std::str::from_utf8(bytes) {
+            match std::str::from_utf8(&bytes) {
                 Ok(text) => v["text"] = json!(text),
                 // A cut inside a UTF-8 sequence, or not text at all.
                 Err(e) if self.truncated() && e.error_len().is_none() => {
@@ -289,12 +504,147 @@ impl Body {
                 }
                 Err(_) => {
                     use base64::Engine;
-                    v["base64"] = json!(base64::engine::general_purpose::STANDARD.encode(bytes))
+                    v["base64"] = json!(base64::engine::general_purpose::STANDARD.encode(&bytes))
                 }
             }
         }
         v
     }
+}
+
+/// Makes `whole` the base in `slot`.
+fn set_base(slot: BaseSlot, whole: Bytes) {
+    // The base it replaces is dropped after the borrow ends.
+    let _old = BASES.with_borrow_mut(|bases| {
+        let base = &mut bases[slot.0];
+        (base.head, base.tail) = (0, 0);
+        base.whole.replace(whole)
+    });
+}
+
+/// How many bytes `base` and `body` share at the start, and then at the end of what is left of
+/// both (so `head + tail` is at most the shorter one's length), the search starting from
+/// `hint`, the head and tail the last body compared with `base` shared with it.
+///
+/// Linear in what they share, and cheap: what the hint says is shared compared at once
+/// (`==`, memcmp), then the bytes after it a word at a time; past 64 bytes, runs of doubling
+/// length compared at once, the differing run narrowed by halves and then by words. A body
+/// that shares nothing, or less than the hint, costs no more than one that shares all.
+fn shared(base: &[u8], body: &[u8], hint: (usize, usize)) -> (usize, usize) {
+    let n = base.len().min(body.len());
+    let head = shared_head(&base[..n], &body[..n], hint.0);
+    let (base, body) = (&base[head..], &body[head..]);
+    let n = base.len().min(body.len());
+    let tail = shared_tail(&base[base.len() - n..], &body[body.len() - n..], hint.1);
+    (head, tail)
+}
+
+/// How many bytes `a` and `b` (of the same length) share at the start, trying `hint` first.
+fn shared_head(a: &[u8], b: &[u8], hint: usize) -> usize {
+    let n = a.len();
+    let hint = hint.min(n);
+    let mut at = if hint > 0 && a[..hint] == b[..hint] { hint } else { 0 };
+    // A word at a time over the next 64 bytes.
+    let end = (at + 64).min(n);
+    if let Some(i) = first_difference(&a[at..end], &b[at..end]) {
+        return at + i;
+    }
+    at = end;
+    // Runs of doubling length while they are the same: at most log(n) compares.
+    let mut run = 128;
+    let mut end = loop {
+        if at == n {
+            return n;
+        }
+        let end = (at + run).min(n);
+        if a[at..end] != b[at..end] {
+            break end;
+        }
+        at = end;
+        run *= 2;
+    };
+    // The differing run halved down to 64 bytes, then a word at a time.
+    while end - at > 64 {
+        let half = at + (end - at) / 2;
+        if a[at..half] == b[at..half] {
+            at = half;
+        } else {
+            end = half;
+        }
+    }
+    at + first_difference(&a[at..end], &b[at..end]).unwrap_or(end - at)
+}
+
+/// How many bytes `a` and `b` (of the same length) share at the end, trying `hint` first:
+/// [`shared_head`] from the end.
+fn shared_tail(a: &[u8], b: &[u8], hint: usize) -> usize {
+    let n = a.len();
+    let hint = hint.min(n);
+    let mut shared = if hint > 0 && a[n - hint..] == b[n - hint..] {
+        hint
+    } else {
+        0
+    };
+    let most = (shared + 64).min(n);
+    if let Some(i) = last_difference(&a[n - most..n - shared], &b[n - most..n - shared]) {
+        return shared + i;
+    }
+    shared = most;
+    let mut run = 128;
+    let mut most = loop {
+        if shared == n {
+            return n;
+        }
+        let most = (shared + run).min(n);
+        if a[n - most..n - shared] != b[n - most..n - shared] {
+            break most;
+        }
+        shared = most;
+        run *= 2;
+    };
+    while most - shared > 64 {
+        let half = shared + (most - shared) / 2;
+        if a[n - half..n - shared] == b[n - half..n - shared] {
+            shared = half;
+        } else {
+            most = half;
+        }
+    }
+    shared + last_difference(&a[n - most..n - shared], &b[n - most..n - shared]).unwrap_or(most - shared)
+}
+
+/// Where `a` and `b` (of the same length) first differ, if they do; a word at a time.
+fn first_difference(a: &[u8], b: &[u8]) -> Option<usize> {
+    let (mut wa, mut wb) = (a.chunks_exact(8), b.chunks_exact(8));
+    for (i, (x, y)) in wa.by_ref().zip(wb.by_ref()).enumerate() {
+        let x = word(x) ^ word(y);
+        if x != 0 {
+            return Some(8 * i + (x.trailing_zeros() / 8) as usize);
+        }
+    }
+    let done = a.len() - wa.remainder().len();
+    let mut rest = wa.remainder().iter().zip(wb.remainder());
+    rest.position(|(x, y)| x != y).map(|i| done + i)
+}
+
+/// How many bytes `a` and `b` (of the same length) share at the end when they differ; a word
+/// at a time.
+fn last_difference(a: &[u8], b: &[u8]) -> Option<usize> {
+    let (mut wa, mut wb) = (a.rchunks_exact(8), b.rchunks_exact(8));
+    for (i, (x, y)) in wa.by_ref().zip(wb.by_ref()).enumerate() {
+        let x = word(x) ^ word(y);
+        if x != 0 {
+            return Some(8 * i + (x.leading_zeros() / 8) as usize);
+        }
+    }
+    let done = a.len() - wa.remainder().len();
+    let mut rest = wa.remainder().iter().rev().zip(wb.remainder().iter().rev());
+    rest.position(|(x, y)| x != y).map(|i| done + i)
+}
+
+/// Eight bytes as a little-endian word: its first byte the lowest.
+fn word(bytes: &[u8]) -> u64 {
+    u64::from_le_bytes(bytes.try_into().unwrap_or_default())
 }
 
 /// What the answer was.
@@ -554,6 +904,8 @@ pub fn hex(bytes: &[u8]) -> String {
 
 #[cfg(test)]
 mod tests {
+    use proptest::prelude::*;
+
     use super::*;
 
     /// `answer` in `Bytes` made from a `Vec` of capacity `allocated`.
@@ -574,17 +926,17 @@ mod tests {
         body.keep_built(sent.clone(), None);
         assert!(matches!(&body.kept, Kept::Shared(b) if b.as_ptr() == sent.bytes.as_ptr()));
         // Counted as a copy would be: its length.
-        assert_eq!((body.held(), body.len, body.bytes()), (3000, 3000, &answer[..]));
+        assert_eq!((body.held(), body.len, &*body.bytes()), (3000, 3000, &answer[..]));
         // Much room to spare: copied into a buffer of its own.
         body.keep_built(built(&answer[..1000], 4096), None);
         assert!(matches!(&body.kept, Kept::Copied(b) if b.capacity() == 1000));
-        assert_eq!((body.len, body.bytes()), (1000, &answer[..1000]));
+        assert_eq!((body.len, &*body.bytes()), (1000, &answer[..1000]));
         // Over the cap: its first BODY_CAP bytes copied.
         let large = vec![b'b'; BODY_CAP + 1];
         body.keep_built(built(&large, large.len()), None);
         assert!(matches!(&body.kept, Kept::Copied(_)));
         assert_eq!(
-            (body.len, body.bytes(), body.truncated()),
+            (body.len, &*body.bytes(), body.truncated()),
             (BODY_CAP + 1, &large[..BODY_CAP], true)
         );
         // A copy after a shared answer.
@@ -594,7 +946,7 @@ mod tests {
             content_type: None,
         });
         assert!(matches!(&body.kept, Kept::Copied(_)));
-        assert_eq!((body.len, body.bytes()), (4, &b"<x/>"[..]));
+        assert_eq!((body.len, &*body.bytes()), (4, &b"<x/>"[..]));
     }
 
     #[test]
@@ -612,5 +964,316 @@ mod tests {
             assert_eq!(text, String::from_utf8_lossy(value.as_bytes()));
             assert_eq!(owned(&value), text);
         }
+    }
+
+    /// A request body as a client sends it again and again: the same envelope, its own
+    /// TransaktionsId and time.
+    fn request(i: usize) -> Vec<u8> {
+        format!(
+            "<soap:Envelope><soap:Header><TransaktionsId>6f1c1a4e-{:04x}-4a5b-9c3d-2e1f0a9b8c7d</TransaktionsId>\
+             <TransaktionsTid>2026-11-22T10:{:02}:00Z</TransaktionsTid></soap:Header><soap:Body>\
+             <KontrolsagListeHent><PersonCivilRegistrationIdentifier>0101701234</PersonCivilRegistrationIdentifier>\
+             </KontrolsagListeHent></soap:Body></soap:Envelope>",
+            4096 + i,
+            i % 60
+        )
+        .into_bytes()
+    }
+
+    /// Keeps `bytes` as `serve` keeps a request body (`built`: None) or an answer it built
+    /// (with `built` bytes of room to spare) into `body`, and checks that it reads as a copy
+    /// would. Returns the bytes the body holds for the byte bound.
+    fn keep_and_check(body: &mut Body, bytes: &[u8], built: Option<usize>, slot: BaseSlot) -> usize {
+        let content_type = HeaderValue::from_static("application/soap+xml; charset=utf-8");
+        let sent = Sent {
+            bytes,
+            content_type: Some(&content_type),
+        };
+        match built {
+            None => body.keep_similar(sent, slot),
+            Some(spare) => body.keep_built_similar(built_answer(bytes, spare), Some(&content_type), slot.response()),
+        }
+        let copy = Body::keep(sent);
+        let kept = &bytes[..bytes.len().min(BODY_CAP)];
+        assert_eq!(&*body.bytes(), kept);
+        assert_eq!(&body.to_bytes()[..], kept);
+        assert_eq!(
+            (
+                body.len,
+                body.kept_len(),
+                body.truncated(),
+                body.content_type.as_deref()
+            ),
+            (
+                bytes.len(),
+                kept.len(),
+                bytes.len() > BODY_CAP,
+                copy.content_type.as_deref()
+            )
+        );
+        assert_eq!(body.json(true), copy.json(true));
+        assert_eq!(body.json(false), copy.json(false));
+        body.held()
+    }
+
+    /// `answer` in `Bytes` made from a `Vec` with `spare` bytes of room beyond its length.
+    fn built_answer(answer: &[u8], spare: usize) -> Built {
+        built(answer, answer.len() + spare)
+    }
+
+    fn is_delta(body: &Body) -> bool {
+        matches!(body.kept, Kept::Delta { .. })
+    }
+
+    #[test]
+    fn the_same_request_repeated_is_kept_as_a_delta_of_nothing() {
+        forget_bases();
+        let slot = BaseSlot::request("/kontrolsaglistehent/1");
+        let sent = request(0);
+        let mut first = Body::default();
+        let held = keep_and_check(&mut first, &sent, None, slot);
+        // The first is whole, and the base.
+        assert!(matches!(&first.kept, Kept::Shared(_)));
+        assert_eq!(held, sent.len());
+        for _ in 0..3 {
+            let mut again = Body::default();
+            let held = keep_and_check(&mut again, &sent, None, slot);
+            assert!(
+                matches!(&again.kept, Kept::Delta { middle, head, tail, .. } if middle.is_empty() && (*head + *tail) as usize == sent.len()),
+                "{again:?}"
+            );
+            assert!(held <= 64 + DELTA_WEIGHT, "{held}");
+        }
+    }
+
+    #[test]
+    fn varied_transaction_ids_keep_only_their_middle() {
+        forget_bases();
+        let slot = BaseSlot::request("/kontrolsaglistehent/1");
+        // One entry recycled again and again, as a full journal does, and fresh ones.
+        let mut recycled = Body::default();
+        for i in 0..100 {
+            let sent = request(i);
+            let held = keep_and_check(&mut recycled, &sent, None, slot);
+            if i > 0 {
+                assert!(is_delta(&recycled), "{i}");
+                // From the TransaktionsId's first difference to the time's last.
+                assert!(held <= 128 + DELTA_WEIGHT, "{i}: {held}");
+            }
+            let mut fresh = Body::default();
+            keep_and_check(&mut fresh, &sent, None, slot);
+            assert!(is_delta(&fresh));
+        }
+        // Answers kept as built, with their room to spare: the same.
+        let mut answer = Body::default();
+        for i in 0..10 {
+            let mut sent = request(i);
+            sent.extend_from_slice(&[b'x'; 3000]);
+            keep_and_check(&mut answer, &sent, Some(1000), slot);
+            assert_eq!(is_delta(&answer), i > 0, "{i}");
+        }
+    }
+
+    #[test]
+    fn bodies_of_every_kind_read_back_as_they_were_sent() {
+        forget_bases();
+        let slot = BaseSlot::request("/x");
+        let base = request(1);
+        let mut not_utf8 = base.clone();
+        not_utf8[100] = 0xFF;
+        not_utf8[101] = 0xE6;
+        let mut large = base.clone();
+        large.resize(BODY_CAP + 5000, b'y');
+        let mut large_other_end = large.clone();
+        large_other_end[BODY_CAP + 10] = b'z';
+        large_other_end[200] = b'z';
+        let mut start = base.clone();
+        start[0] = b'!';
+        let mut end = base.clone();
+        *end.last_mut().unwrap() = b'!';
+        let mut both_ends = start.clone();
+        *both_ends.last_mut().unwrap() = b'!';
+        let cases: Vec<(&str, Vec<u8>, bool)> = vec![
+            ("base", base.clone(), false),
+            ("the same", base.clone(), true),
+            ("empty", Vec::new(), false),
+            ("short", b"<x/>".to_vec(), false),
+            ("the base still there", base.clone(), true),
+            ("differs at the start", start, true),
+            ("differs at the end", end, true),
+            ("differs at both ends", both_ends, false),
+            ("a base again", base.clone(), false),
+            ("not UTF-8", not_utf8, true),
+            ("half of it shared", [&base[..], &base[..]].concat(), true),
+            ("longer", [&base[..], &base[..], &base[..]].concat(), false),
+            ("shorter", base[..base.len() / 2].to_vec(), true),
+            ("shares nothing", vec![b'q'; 300], false),
+            ("over the cap", large.clone(), false),
+            ("over the cap again", large_other_end, true),
+            ("a prefix of the cap", large[..BODY_CAP - 1].to_vec(), true),
+            ("nothing shared after all", vec![0; BODY_CAP + 1], false),
+        ];
+        let mut recycled = Body::default();
+        for built in [None, Some(0), Some(10_000)] {
+            forget_bases();
+            for (name, sent, delta) in &cases {
+                keep_and_check(&mut recycled, sent, built, slot);
+                let mut fresh = Body::default();
+                keep_and_check(&mut fresh, sent, built, slot);
+                // (An answer with much room to spare or over the cap is copied, and no base:
+                // which are deltas then differs.)
+                if built.is_none() {
+                    assert_eq!(is_delta(&recycled), *delta, "{name}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn shared_heads_and_tails_are_found_wherever_they_end_whatever_the_hint() {
+        let a: Vec<u8> = (0..3000u32).map(|i| (i * 7 % 251) as u8).collect();
+        let hints = [0, 1, 8, 63, 64, 65, 500, 1000, 2999, 3000, 5000];
+        for at in [0, 1, 7, 8, 9, 63, 64, 65, 127, 128, 129, 200, 1000, 2047, 2048, 2999] {
+            let mut b = a.clone();
+            b[at] ^= 0x55;
+            for hint in hints {
+                let tail = a.len() - at - 1;
+                assert_eq!(shared(&a, &b, (hint, hint)), (at, tail), "{at} {hint}");
+                assert_eq!(shared(&a, &b, (at, tail)), (at, tail), "{at}");
+                assert_eq!(shared_head(&a, &b, hint), at, "{at} {hint}");
+                assert_eq!(shared_tail(&a, &b, hint), tail, "{at} {hint}");
+            }
+        }
+        for hint in hints {
+            assert_eq!(shared(&a, &a, (hint, hint)), (a.len(), 0));
+            assert_eq!(shared(&a, &a[..100], (hint, hint)), (100, 0));
+            assert_eq!(shared(&a[..100], &a, (hint, hint)), (100, 0));
+            assert_eq!(shared(&a[50..], &a, (hint, hint)), (0, 2950));
+            assert_eq!(shared(b"", &a, (hint, hint)), (0, 0));
+            assert_eq!(shared(&a[..13], &a[..13], (hint, hint)), (13, 0));
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::test_runner::Config::with_cases(300))]
+
+        /// Random pairs of bodies, alike or not: each reads back as sent, and the head and tail
+        /// found are as long as a byte by byte search finds.
+        #[test]
+        fn random_pairs_of_bodies_read_back_as_sent(
+            shape in proptest::collection::vec(proptest::collection::vec(any::<u8>(), 0..300), 4),
+            lengths in proptest::collection::vec(0usize..3000, 2),
+            filler in any::<u8>(),
+            built in proptest::option::of(0usize..2),
+            hint in (0usize..4000, 0usize..4000),
+        ) {
+            forget_bases();
+            let slot = BaseSlot::request("/p");
+            let head = [&shape[0][..], &vec![filler; lengths[0]][..]].concat();
+            let tail = [&vec![filler; lengths[1]][..], &shape[3][..]].concat();
+            let first = [&head[..], &shape[1][..], &tail[..]].concat();
+            let second = [&head[..], &shape[2][..], &tail[..]].concat();
+            let mut body = Body::default();
+            for sent in [&first, &second, &first, &shape[1], &second] {
+                let spare = built.map(|b| b * sent.len());
+                keep_and_check(&mut body, sent, spare, slot);
+            }
+            let naive_head = first.iter().zip(&second).take_while(|(a, b)| a == b).count();
+            let n = first.len().min(second.len()) - naive_head;
+            let naive_tail = first.iter().rev().zip(second.iter().rev()).take(n).take_while(|(a, b)| a == b).count();
+            prop_assert_eq!(shared(&first, &second, hint), (naive_head, naive_tail));
+            prop_assert_eq!(shared(&first, &second, (naive_head, naive_tail)), (naive_head, naive_tail));
+        }
+    }
+
+    #[test]
+    fn a_ring_of_deltas_wraps_around_while_its_bases_change() {
+        use super::super::{Config, Journal};
+        forget_bases();
+        let journal = Journal::new(Config {
+            max_entries: 5,
+            max_bytes: super::super::DEFAULT_BYTES,
+        });
+        let path = "/kontrolsaglistehent/1";
+        // A new shape every seventh exchange: its base replaces the slot's.
+        let sent = |i: usize| -> (Vec<u8>, Vec<u8>) {
+            let shape = i / 7;
+            let mut request = request(i);
+            request.extend(std::iter::repeat_n(b'a' + shape as u8, 200));
+            let mut answer = format!("<Svar form=\"{shape}\">").into_bytes();
+            answer.extend(std::iter::repeat_n(b'A' + shape as u8, 500 + shape * 100));
+            answer.extend_from_slice(format!("<Id>{i}</Id></Svar>").as_bytes());
+            (request, answer)
+        };
+        let mut expected = Vec::new();
+        for i in 0..40 {
+            let (request, answer) = sent(i);
+            let id = journal
+                .record_with(|e| {
+                    let slot = BaseSlot::request(path);
+                    e.request.keep_similar(
+                        Sent {
+                            bytes: &request,
+                            content_type: None,
+                        },
+                        slot,
+                    );
+                    e.response
+                        .keep_built_similar(built_answer(&answer, 64), None, slot.response());
+                })
+                .unwrap();
+            expected.push((id, request, answer));
+            for (id, request, answer) in expected.iter().rev().take(5) {
+                let e = journal.get(*id).unwrap();
+                assert_eq!(&*e.request.bytes(), &request[..], "{id}");
+                assert_eq!(&*e.response.bytes(), &answer[..], "{id}");
+            }
+            let e = journal.get(id).unwrap();
+            assert_eq!(is_delta(&e.response), i % 7 != 0, "{i}");
+            assert_eq!(is_delta(&e.request), i % 7 != 0, "{i}");
+        }
+        // Deltas weigh little: the byte bound counts five entries of mostly deltas.
+        let stats = journal.stats();
+        assert_eq!(stats.entries, 5);
+        // (One whole request and answer, four deltas of each.)
+        let bound = 5 * (std::mem::size_of::<Entry>() + 96 + 2 * (128 + DELTA_WEIGHT)) + 2000;
+        assert!(stats.bytes <= bound, "{stats:?}");
+    }
+
+    #[test]
+    fn an_entry_a_reader_holds_keeps_its_base_while_the_slot_moves_on() {
+        use super::super::{Config, Journal};
+        forget_bases();
+        let journal = Journal::new(Config {
+            max_entries: 1,
+            max_bytes: super::super::DEFAULT_BYTES,
+        });
+        let slot = BaseSlot::request("/p");
+        let record = |bytes: &[u8]| {
+            journal
+                .record_with(|e| {
+                    e.request.keep_similar(
+                        Sent {
+                            bytes,
+                            content_type: None,
+                        },
+                        slot,
+                    )
+                })
+                .unwrap()
+        };
+        record(&request(0));
+        let id = record(&request(1));
+        let held = journal.get(id).unwrap();
+        assert!(is_delta(&held.request));
+        // The base's own entry is gone; new shapes replace the base, the entries recycle.
+        for i in 0..20 {
+            let mut other = vec![b'0' + i as u8; 500];
+            other.extend_from_slice(&request(i as usize));
+            record(&other);
+            record(&other);
+        }
+        assert!(journal.get(id).is_none());
+        assert_eq!(&*held.request.bytes(), &request(1)[..]);
     }
 }

@@ -18,7 +18,7 @@ use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 pub use call::Call;
-pub use entry::{BODY_CAP, Body, Built, Entry, Outcome, OutcomeKind, Sent, Texts};
+pub use entry::{BODY_CAP, BaseSlot, Body, Built, Entry, Outcome, OutcomeKind, Sent, Texts};
 pub use filter::{Filter, Order};
 pub use report::Report;
 pub use trace::{Facts, Trace, Verdict};
