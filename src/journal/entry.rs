@@ -376,7 +376,11 @@ impl Body {
     /// Keeps `kept` as a delta on the base in `slot`, if there is one and `kept` shares enough
     /// with it; says whether it did (`len` and the content type are the caller's).
     fn keep_delta(&mut self, kept: &[u8], slot: BaseSlot) -> bool {
-        BASES.with_borrow_mut(|bases| {
+        // No bases (the thread is ending): kept whole.
+        let bases = BASES.try_with(|bases| {
+            let Ok(mut bases) = bases.try_borrow_mut() else {
+                return false;
+            };
             let Base {
                 whole: Some(base),
                 head: hint_head,
@@ -402,7 +406,8 @@ impl Body {
                 tail,
             };
             true
-        })
+        });
+        bases.unwrap_or(false)
     }
 
     /// This body's own buffer, emptied, when its capacity is at least `need` and at most twice
@@ -515,7 +520,8 @@ impl Body {
 /// Makes `whole` the base in `slot`.
 fn set_base(slot: BaseSlot, whole: Bytes) {
     // The base it replaces is dropped after the borrow ends.
-    let _old = BASES.with_borrow_mut(|bases| {
+    let _old = BASES.try_with(|bases| {
+        let mut bases = bases.try_borrow_mut().ok()?;
         let base = &mut bases[slot.0];
         (base.head, base.tail) = (0, 0);
         base.whole.replace(whole)
