@@ -14,6 +14,7 @@ pub mod filter;
 pub mod report;
 pub mod trace;
 
+use std::cell::Cell;
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -30,8 +31,12 @@ pub const DEFAULT_BYTES: usize = 32 * 1024 * 1024;
 /// The smallest byte bound accepted: room for several entries with both bodies at the cap.
 pub const MIN_BYTES: usize = 1024 * 1024;
 
-/// The most evicted entries kept to be recycled.
-const SPARES: usize = 4;
+thread_local! {
+    /// The entry this thread evicted last, to be the next one it records (see
+    /// [`Journal::record_with`]): outside every journal's bounds, one a thread. Any journal's
+    /// will do (entries are plain data; one a reader still holds is not used).
+    static SPARE: Cell<Option<Arc<Entry>>> = const { Cell::new(None) };
+}
 
 /// The bounds of a journal.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -67,10 +72,6 @@ struct Inner {
     /// Entries dropped to keep the bounds since the last clear.
     evicted: u64,
     tally: report::Tally,
-    /// Evicted entries no reader holds, kept to be the next ones recorded (see
-    /// [`Journal::record_with`]); outside the bounds, at most [`SPARES`] of them. More than one: the
-    /// byte bound may evict two lighter entries for a heavier one, and none for the next.
-    spares: Vec<Arc<Entry>>,
 }
 
 /// The journal's size and bounds.
@@ -159,9 +160,11 @@ impl Journal {
     /// (assigned here, whatever `write` left in `id`).
     ///
     /// The place is an evicted entry, recycled, or a blank one: `write` must set every field.
-    /// Once the ring is full, the entry it evicts is recycled as the next one recorded (unless
-    /// a reader still holds it): its buffers take the next exchange's text and bodies, so a
-    /// full journal neither frees nor allocates for an exchange. Freeing an entry written
+    /// Once the ring is full, the entry it evicts is recycled as the next one the same thread
+    /// records (unless a reader still holds it): its buffers take the next exchange's text and
+    /// bodies, so a full journal neither frees nor allocates for an exchange. The entry waits
+    /// in a thread-local, outside the lock, so the lock is taken once an exchange (a spare
+    /// kept in the journal took it twice: to take the spare, and to push). Freeing an entry written
     /// 10 000 exchanges ago, and allocating from the memory it gave back, touched memory no
     /// cache held any more, and slowed every other allocation of the request path with it.
     /// Writing in place also spares building the entry and moving it twice (into this call,
@@ -171,7 +174,7 @@ impl Journal {
         if !self.enabled() {
             return None;
         }
-        let spare = self.lock().spares.pop();
+        let spare = SPARE.try_with(|spare| spare.take()).ok().flatten();
         let mut entry = spare
             .and_then(|mut slot| Arc::get_mut(&mut slot).is_some().then_some(slot))
             .unwrap_or_else(|| Arc::new(Entry::blank()));
@@ -181,6 +184,7 @@ impl Journal {
         write(kept);
         let weight = kept.weight();
         let mut evicted = Vec::new();
+        let mut next = None;
         let id = {
             let mut inner = self.lock();
             let id = inner.next_id;
@@ -192,19 +196,23 @@ impl Journal {
             while inner.entries.len() > self.config.max_entries
                 || (inner.bytes > self.config.max_bytes && inner.entries.len() > 1)
             {
-                let Some((old_weight, mut old)) = inner.entries.pop_front() else {
+                let Some((old_weight, old)) = inner.entries.pop_front() else {
                     break;
                 };
                 inner.bytes -= old_weight;
                 inner.evicted += 1;
-                if inner.spares.len() < SPARES && Arc::get_mut(&mut old).is_some() {
-                    inner.spares.push(old);
-                } else {
-                    evicted.push(old);
+                match next {
+                    None => next = Some(old),
+                    Some(_) => evicted.push(old),
                 }
             }
             id
         };
+        // The entry evicted is this thread's next place (whether a reader holds it is known
+        // when it is taken); further ones, and a spare a thread ending leaves, are freed here.
+        if let Some(old) = next {
+            let _ = SPARE.try_with(|spare| spare.set(Some(old)));
+        }
         drop(evicted);
         Some(id)
     }
@@ -246,18 +254,14 @@ impl Journal {
     /// Forgets every entry and the report's tally; returns how many entries were dropped.
     /// IDs keep counting up.
     pub fn clear(&self) -> usize {
-        let (entries, tally, spare) = {
+        let (entries, tally) = {
             let mut inner = self.lock();
             inner.bytes = 0;
             inner.evicted = 0;
-            (
-                std::mem::take(&mut inner.entries),
-                std::mem::take(&mut inner.tally),
-                std::mem::take(&mut inner.spares),
-            )
+            (std::mem::take(&mut inner.entries), std::mem::take(&mut inner.tally))
         };
         let n = entries.len();
-        drop((entries, tally, spare));
+        drop((entries, tally));
         n
     }
 
