@@ -97,7 +97,7 @@ fn live_part(app: &App, loaded: &Loaded, n: usize, h: &mut Html) {
 
 /// The caller of an exchange in words: name and CVR, or what is known.
 fn caller_words(loaded: &Loaded, e: &Entry) -> String {
-    let cvr = e.caller.as_deref().or(e.facts.token.as_ref().map(|t| t.cvr.as_str()));
+    let cvr = e.caller().or(e.facts.token.as_ref().map(|t| t.cvr.as_str()));
     match cvr {
         Some(cvr) => match super::authority_name(loaded, cvr) {
             Some(name) => format!("{name} ({cvr})"),
@@ -113,10 +113,10 @@ fn outcome_words(e: &Entry) -> (&'static str, String) {
         return ("refused-token", format!("refused token: {diagnosis}"));
     }
     match e.outcome.kind {
-        OutcomeKind::Ok => ("ok", e.outcome.text.clone()),
-        OutcomeKind::Refused => ("refused", e.outcome.text.clone()),
-        OutcomeKind::Fault => ("fault", e.outcome.text.clone()),
-        OutcomeKind::Error => ("error", format!("HTTP {}: {}", e.status, e.outcome.text)),
+        OutcomeKind::Ok => ("ok", e.outcome_text().to_owned()),
+        OutcomeKind::Refused => ("refused", e.outcome_text().to_owned()),
+        OutcomeKind::Fault => ("fault", e.outcome_text().to_owned()),
+        OutcomeKind::Error => ("error", format!("HTTP {}: {}", e.status, e.outcome_text())),
     }
 }
 
@@ -128,7 +128,7 @@ fn row(loaded: &Loaded, e: &Entry, h: &mut Html) {
         .raw("\" data-kind=\"")
         .text(kind)
         .raw("\" data-caller=\"")
-        .text(e.caller.as_deref().unwrap_or(""))
+        .text(e.caller().unwrap_or(""))
         .raw("\"><td><a href=\"/__sfstub/ui/traffic/")
         .num(e.id)
         .raw("\" aria-label=\"exchange ")
@@ -145,7 +145,7 @@ fn row(loaded: &Loaded, e: &Entry, h: &mut Html) {
         h.raw("<br><small>").text(op).raw("</small>");
     } else {
         h.raw("<br><small>")
-            .text(&format!("{} {}", e.method, crate::clip::clip(&e.target)))
+            .text(&format!("{} {}", e.method, crate::clip::clip(e.target())))
             .raw("</small>");
     }
     h.raw("</td><td><span class=\"badge ")
@@ -280,7 +280,7 @@ pub fn exchange(app: &App, loaded: &Loaded, id: &str) -> Response<Bytes> {
         h.raw("<dt>").text(name).raw("</dt><dd>").text(value).raw("</dd>");
     };
     fact("Time (UTC)", &time.to_rfc3339());
-    fact("Request", &format!("{} {}", e.method, e.target));
+    fact("Request", &format!("{} {}", e.method, e.target()));
     fact("Service", e.service.unwrap_or("—"));
     fact("Operation", e.operation.as_deref().unwrap_or("—"));
     fact("Caller", &caller_words(loaded, e));
@@ -306,7 +306,7 @@ pub fn exchange(app: &App, loaded: &Loaded, id: &str) -> Response<Bytes> {
             },
         );
     }
-    if let Some(cpr) = &e.facts.cpr {
+    if let Some(cpr) = e.cpr() {
         fact("CPR asked about", cpr);
     }
     fact("Status", &e.status.to_string());

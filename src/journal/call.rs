@@ -7,8 +7,7 @@ use std::time::{Duration, SystemTime};
 use bytes::Bytes;
 use http::{Response, header};
 
-use super::entry::{assign_option, assign_text};
-use super::{BaseSlot, Built, Entry, OutcomeKind, Sent, Texts, Trace};
+use super::{BaseSlot, Built, Entry, OutcomeKind, Sent, Trace};
 use crate::app::App;
 use crate::conformance::{Finding, Profile};
 use crate::http::RequestHeaders;
@@ -175,15 +174,24 @@ impl Call {
         // Written field by field into the entry's place (every field: a recycled entry holds
         // an older exchange's).
         app.journal.record_with(|e| {
+            trace.with_noted_cpr(|cpr| {
+                e.set_texts(
+                    target,
+                    summary.caller.as_deref(),
+                    headers.soap_action,
+                    cpr,
+                    &summary.outcome,
+                )
+            });
             let Entry {
                 id,
                 time: e_time,
                 method,
-                target: e_target,
+                texts: _,
+                ends: _,
                 service: e_service,
                 operation: e_operation,
                 soap_version: e_soap_version,
-                caller,
                 security,
                 facts,
                 status: e_status,
@@ -192,26 +200,18 @@ impl Call {
                 findings: e_findings,
                 request: e_request,
                 response: e_response,
-                soap_action,
                 injected: e_injected,
             } = e;
             *id = 0;
             *e_time = time;
             method.clone_from(&parts.method);
-            Texts {
-                target,
-                soap_action: headers.soap_action,
-            }
-            .write_into_parts(e_target, soap_action);
             *e_service = *service;
             *e_operation = operation.take();
             *e_soap_version = *soap_version;
-            assign_option(caller, summary.caller);
             *security = app.security.mode;
             trace.move_into(facts);
             *e_status = status;
             outcome.kind = kind;
-            assign_text(&mut outcome.text, summary.outcome);
             match fault.take() {
                 Some(codes) => outcome.codes = codes,
                 // A refusal's codes are the outcome's, not the facts'.
@@ -230,7 +230,7 @@ impl Call {
                 Some(built) => e_response.keep_built_similar(built, answer.content_type, slot.response()),
                 None => e_response.keep_similar(answer, slot.response()),
             }
-            *e_injected = injected.take();
+            *e_injected = injected.take().map(Box::new);
         });
     }
 }

@@ -25,16 +25,21 @@ pub struct Entry {
     /// When the request arrived.
     pub time: SystemTime,
     pub method: Method,
-    /// The request target: path and query. Owned, like every field: a clone of the request's
-    /// `Uri` or header values would share (and keep alive) the connection's read buffer.
-    pub target: String,
+    /// The request target (path and query), the caller's CVR, the request's SOAPAction header,
+    /// the CPR number asked about and the outcome's text, one after the other in one buffer
+    /// (read through [`Entry::target`], [`Entry::caller`], [`Entry::soap_action`],
+    /// [`Entry::cpr`], [`Entry::outcome_text`]; written by [`Entry::set_texts`]). Owned: a clone of the request's `Uri` or header
+    /// values would share (and keep alive) the connection's read buffer. One buffer rather
+    /// than five `String`s: an entry smaller by four of them and one heap block written an
+    /// exchange rather than five, in memory no cache holds any more once the ring is full.
+    pub(super) texts: String,
+    /// Where each text ends in `texts` (the outcome's at its end), and which are present.
+    pub(super) ends: Ends,
     /// The service's title (as in the banner), for requests to a service endpoint.
     pub service: Option<&'static str>,
     /// The operation: the WSDL name when sfstub knows it, else the request element's name.
     pub operation: Option<Cow<'static, str>>,
     pub soap_version: Option<SoapVersion>,
-    /// The caller's CVR, as the security layer established it.
-    pub caller: Option<String>,
     /// The security mode of the run.
     pub security: SecurityMode,
     /// Token, verdict, CPR number, returned IDs and refusal codes.
@@ -45,10 +50,9 @@ pub struct Entry {
     pub findings: Vec<Finding>,
     pub request: Body,
     pub response: Body,
-    /// The request's SOAPAction header.
-    pub soap_action: Option<String>,
-    /// What a fault rule did to the answer, if one fired.
-    pub injected: Option<crate::faults::effect::Injected>,
+    /// What a fault rule did to the answer, if one fired. Boxed, as rare: the common entry
+    /// is smaller by the size of one (see [`Entry::weight`]).
+    pub injected: Option<Box<crate::faults::effect::Injected>>,
 }
 
 impl Entry {
@@ -59,63 +63,150 @@ impl Entry {
             id: 0,
             time: SystemTime::UNIX_EPOCH,
             method: Method::GET,
-            target: String::new(),
+            texts: String::new(),
+            ends: Ends::default(),
             service: None,
             operation: None,
             soap_version: None,
-            caller: None,
             security: SecurityMode::default(),
             facts: Facts::default(),
             status: 0,
             outcome: Outcome {
                 kind: OutcomeKind::Ok,
-                text: String::new(),
                 codes: Vec::new(),
             },
             latency: Duration::ZERO,
             findings: Vec::new(),
             request: Body::default(),
             response: Body::default(),
-            soap_action: None,
             injected: None,
         }
+    }
+
+    /// Makes the entry's texts these (see [`Entry::texts`](Entry#structfield.texts)), reusing
+    /// its buffer (a recycled entry's) unless that is much larger than needed. A SOAPAction
+    /// that is not UTF-8 is kept lossily.
+    pub fn set_texts(
+        &mut self,
+        target: &str,
+        caller: Option<&str>,
+        soap_action: Option<&HeaderValue>,
+        cpr: Option<&str>,
+        outcome: &str,
+    ) {
+        let soap_action = soap_action.map(|v| String::from_utf8_lossy(v.as_bytes()));
+        let len = |text: Option<&str>| text.map_or(0, str::len);
+        let needed = target.len() + len(caller) + len(soap_action.as_deref()) + len(cpr) + outcome.len();
+        if self.texts.capacity() > 4 * needed.max(64) {
+            self.texts = String::new();
+        }
+        self.texts.clear();
+        self.texts.reserve(needed);
+        // An end past u32::MAX (4 GiB of request head: hyper reads at most ~400 KiB) would read
+        // as u32::MAX, and a text from there as empty: never a panic.
+        let end = |texts: &String| u32::try_from(texts.len()).unwrap_or(u32::MAX);
+        self.texts.push_str(target);
+        let target = end(&self.texts);
+        self.texts.push_str(caller.unwrap_or(""));
+        let caller_end = end(&self.texts);
+        self.texts.push_str(soap_action.as_deref().unwrap_or(""));
+        let soap_action_end = end(&self.texts);
+        self.texts.push_str(cpr.unwrap_or(""));
+        self.ends = Ends {
+            target,
+            caller: caller_end,
+            soap_action: soap_action_end,
+            cpr: end(&self.texts),
+            has_caller: caller.is_some(),
+            has_soap_action: soap_action.is_some(),
+            has_cpr: cpr.is_some(),
+        };
+        self.texts.push_str(outcome);
+    }
+
+    /// The text of `texts` from the end `from` to the end `to` (`None`: its end).
+    fn text(&self, from: u32, to: Option<u32>) -> &str {
+        let from = from as usize;
+        let text = match to {
+            Some(to) => self.texts.get(from..to as usize),
+            None => self.texts.get(from..),
+        };
+        text.unwrap_or_default()
+    }
+
+    /// The request target: path and query.
+    pub fn target(&self) -> &str {
+        self.text(0, Some(self.ends.target))
+    }
+
+    /// The caller's CVR, as the security layer established it.
+    pub fn caller(&self) -> Option<&str> {
+        let Ends { target, caller, .. } = self.ends;
+        self.ends.has_caller.then(|| self.text(target, Some(caller)))
+    }
+
+    /// The request's SOAPAction header.
+    pub fn soap_action(&self) -> Option<&str> {
+        let Ends {
+            caller, soap_action, ..
+        } = self.ends;
+        self.ends.has_soap_action.then(|| self.text(caller, Some(soap_action)))
+    }
+
+    /// The CPR number the request asked about, as sent (trimmed).
+    pub fn cpr(&self) -> Option<&str> {
+        let Ends { soap_action, cpr, .. } = self.ends;
+        self.ends.has_cpr.then(|| self.text(soap_action, Some(cpr)))
+    }
+
+    /// The outcome's text: the request log's.
+    pub fn outcome_text(&self) -> &str {
+        self.text(self.ends.cpr, None)
     }
 
     /// An SF1472 exchange by `caller` for the journal's tests: `status`, an outcome of `kind`
     /// with the text `text`, no findings, empty bodies.
     #[cfg(test)]
     pub(crate) fn example(id: u64, caller: &str, kind: OutcomeKind, status: u16, text: &str) -> Entry {
-        Entry {
+        let mut e = Entry {
             id,
             time: SystemTime::now(),
             method: Method::POST,
-            target: "/kontrolsaglistehent/1".into(),
+            texts: String::new(),
+            ends: Ends::default(),
             service: Some("SF1472 KontrolsagListeHent"),
             operation: Some("KontrolsagListeHent".into()),
             soap_version: None,
-            caller: Some(caller.into()),
             security: SecurityMode::Off,
             facts: Facts::default(),
             status,
-            outcome: Outcome {
-                kind,
-                text: text.into(),
-                codes: vec![],
-            },
+            outcome: Outcome { kind, codes: vec![] },
             latency: Duration::from_micros(50),
             findings: vec![],
             request: Body::default(),
             response: Body::default(),
-            soap_action: None,
             injected: None,
-        }
+        };
+        e.set_texts("/kontrolsaglistehent/1", Some(caller), None, None, text);
+        e
     }
 }
 
-/// The request's texts an entry keeps a copy of, borrowed until the journal writes them into
-/// the entry's own buffers: a recycled entry's, so that recording allocates nothing for them
-/// (an owned target made for each exchange was allocated, copied into the recycled entry and
-/// freed, ~150 instructions).
+/// Where an entry's texts end in its buffer (see [`Entry::texts`](Entry#structfield.texts)).
+#[derive(Debug, Clone, Copy, Default)]
+pub(super) struct Ends {
+    target: u32,
+    caller: u32,
+    soap_action: u32,
+    cpr: u32,
+    has_caller: bool,
+    has_soap_action: bool,
+    has_cpr: bool,
+}
+
+/// The request's texts the tests' [`super::Journal::record`] keeps a copy of (`serve` writes
+/// them with [`Entry::set_texts`]).
+#[cfg(test)]
 #[derive(Debug, Clone, Copy)]
 pub struct Texts<'a> {
     /// The request target: path and query.
@@ -124,21 +215,20 @@ pub struct Texts<'a> {
     pub soap_action: Option<&'a HeaderValue>,
 }
 
+#[cfg(test)]
 impl Texts<'_> {
-    /// Makes `entry`'s target and SOAPAction these (the tests' [`super::Journal::record`]).
-    #[cfg(test)]
+    /// Makes `entry`'s target and SOAPAction these, its other texts kept.
     pub fn write_into(self, entry: &mut Entry) {
-        self.write_into_parts(&mut entry.target, &mut entry.soap_action);
-    }
-
-    /// Makes an entry's `target` and `soap_action` these, reusing their buffers.
-    pub fn write_into_parts(self, target: &mut String, soap_action: &mut Option<String>) {
-        target.clear();
-        target.push_str(self.target);
-        match self.soap_action {
-            Some(value) => assign_header(soap_action.get_or_insert_default(), value),
-            None => *soap_action = None,
-        }
+        let caller = entry.caller().map(str::to_owned);
+        let cpr = entry.cpr().map(str::to_owned);
+        let outcome = entry.outcome_text().to_owned();
+        entry.set_texts(
+            self.target,
+            caller.as_deref(),
+            self.soap_action,
+            cpr.as_deref(),
+            &outcome,
+        );
     }
 }
 
@@ -657,8 +747,6 @@ fn word(bytes: &[u8]) -> u64 {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Outcome {
     pub kind: OutcomeKind,
-    /// The request log's outcome text.
-    pub text: String,
     /// FejlIds, StatusKode, fault codes.
     pub codes: Vec<String>,
 }
@@ -701,22 +789,21 @@ impl OutcomeKind {
 }
 
 impl Entry {
-    /// Makes this entry — an evicted one, recycled — `entry`, its bodies, target and
-    /// SOAPAction aside (the journal writes those, see [`Texts`]), writing text into this entry's own buffers: the journal's memory is
-    /// reused in place rather than freed, long after it was written and no longer in any
-    /// cache, and allocated again for every exchange. The tests' way to record a whole entry
-    /// ([`super::Journal::record`]); `serve` writes its exchanges in place.
+    /// Makes this entry — an evicted one, recycled — `entry`, its bodies aside (the journal
+    /// writes those, and then the target and SOAPAction of the [`Texts`]). The tests' way to
+    /// record a whole entry ([`super::Journal::record`]); `serve` writes its exchanges in
+    /// place.
     #[cfg(test)]
     pub fn assign(&mut self, entry: Entry) {
         let Entry {
             id,
             time,
             method,
-            target: _,
+            texts,
+            ends,
             service,
             operation,
             soap_version,
-            caller,
             security,
             facts,
             status,
@@ -725,7 +812,6 @@ impl Entry {
             findings,
             request: _,
             response: _,
-            soap_action: _,
             injected,
         } = entry;
         self.id = id;
@@ -734,12 +820,12 @@ impl Entry {
         self.service = service;
         self.operation = operation;
         self.soap_version = soap_version;
-        self.caller.clone_from(&caller);
+        self.texts = texts;
+        self.ends = ends;
         self.security = security;
         self.facts = facts;
         self.status = status;
         self.outcome.kind = outcome.kind;
-        self.outcome.text.clone_from(&outcome.text);
         self.outcome.codes.clone_from(&outcome.codes);
         self.latency = latency;
         self.findings = findings;
@@ -752,21 +838,17 @@ impl Entry {
             + 96
             + self.request.held()
             + self.response.held()
-            + self.target.len()
+            + self.texts.len()
             + self.request.content_type.as_ref().map_or(0, |c| c.len())
             + self.response.content_type.as_ref().map_or(0, |c| c.len())
-            + self.soap_action.as_ref().map_or(0, |c| c.len())
-            + self.caller.as_ref().map_or(0, String::len)
-            + self.outcome.text.len()
-            + self.injected.as_ref().map_or(0, |i| 64 + i.rule.len() + i.text.len())
+            + self.injected.as_ref().map_or(0, |i| {
+                std::mem::size_of::<crate::faults::effect::Injected>() + i.rule.len() + i.text.len()
+            })
             + self.outcome.codes.iter().map(|c| c.len() + 24).sum::<usize>()
-            + self.facts.cpr.as_ref().map_or(0, String::len)
             + self.facts.ids.len() * 16
-            + self
-                .facts
-                .token
-                .as_ref()
-                .map_or(0, |t| t.subject.len() + t.cvr.len() + 64)
+            + self.facts.token.as_ref().map_or(0, |t| {
+                std::mem::size_of::<super::trace::TokenFacts>() + t.subject.len() + t.cvr.len()
+            })
             + self
                 .findings
                 .iter()
@@ -776,12 +858,13 @@ impl Entry {
 
     /// The request's path.
     pub fn path(&self) -> &str {
-        self.target.split_once('?').map_or(&*self.target, |(p, _)| p)
+        let target = self.target();
+        target.split_once('?').map_or(target, |(p, _)| p)
     }
 
     /// The request's query, if any.
     pub fn query(&self) -> Option<&str> {
-        self.target.split_once('?').map(|(_, q)| q)
+        self.target().split_once('?').map(|(_, q)| q)
     }
 
     /// True when a finding has severity error.
@@ -791,10 +874,7 @@ impl Entry {
 
     /// The CPR number asked about, digits only.
     pub fn cpr_digits(&self) -> Option<String> {
-        self.facts
-            .cpr
-            .as_ref()
-            .map(|c| c.chars().filter(char::is_ascii_digit).collect())
+        self.cpr().map(|c| c.chars().filter(char::is_ascii_digit).collect())
     }
 
     /// The entry as JSON; `full` adds the bodies.
@@ -829,9 +909,9 @@ impl Entry {
                 SoapVersion::V11 => "1.1",
                 SoapVersion::V12 => "1.2",
             }),
-            "soap_action": self.soap_action,
-            "caller": self.caller,
-            "cpr": self.facts.cpr,
+            "soap_action": self.soap_action(),
+            "caller": self.caller(),
+            "cpr": self.cpr(),
             "security": {
                 "mode": self.security.name(),
                 "verdict": verdict.map(Verdict::name),
@@ -842,7 +922,7 @@ impl Entry {
             "status": self.status,
             "outcome": {
                 "kind": self.outcome.kind.name(),
-                "text": self.outcome.text,
+                "text": self.outcome_text(),
                 "codes": self.outcome.codes,
                 "ids": self.facts.ids.iter().map(|u| u.to_string()).collect::<Vec<_>>(),
             },
@@ -857,49 +937,6 @@ impl Entry {
             v["href"] = json!(format!("/__sfstub/journal/{}", self.id));
         }
         v
-    }
-}
-
-/// A header value as an owned string (not UTF-8: lossily).
-pub fn owned(value: &HeaderValue) -> String {
-    let mut text = String::new();
-    assign_header(&mut text, value);
-    text
-}
-
-/// Sets `text` to a header value (not UTF-8: lossily), reusing its capacity. A recycled
-/// entry mostly holds the same value already (every answer of a service has the same
-/// Content-Type): then it is only compared (~100 instructions less a body, callgrind on
-/// examples/request_cost).
-pub fn assign_header(text: &mut String, value: &HeaderValue) {
-    if text.as_bytes() == value.as_bytes() {
-        return;
-    }
-    text.clear();
-    match std::str::from_utf8(value.as_bytes()) {
-        Ok(value) => text.push_str(value),
-        Err(_) => text.push_str(&String::from_utf8_lossy(value.as_bytes())),
-    }
-}
-
-/// Sets `text` to `value`: copied into `text`'s own buffer when it has one (a recycled
-/// entry's: the old buffer is reused rather than freed long after it was written), else
-/// moved in (a new entry's: a copy would cost an allocation more).
-pub fn assign_text(text: &mut String, value: impl AsRef<str> + Into<String>) {
-    match text.capacity() {
-        0 => *text = value.into(),
-        _ => {
-            text.clear();
-            text.push_str(value.as_ref());
-        }
-    }
-}
-
-/// [`assign_text`] for a text that may be absent.
-pub fn assign_option(text: &mut Option<String>, value: Option<String>) {
-    match (text, value) {
-        (Some(text), Some(value)) => assign_text(text, value),
-        (text, value) => *text = value,
     }
 }
 
@@ -956,19 +993,31 @@ mod tests {
     }
 
     #[test]
-    fn a_header_is_assigned_as_it_reads_whatever_was_there() {
-        let mut text = String::new();
-        for value in [
-            HeaderValue::from_static("text/xml; charset=utf-8"),
-            HeaderValue::from_static("text/xml; charset=utf-8"),
-            HeaderValue::from_static("text/xml"),
-            HeaderValue::from_bytes(b"a\xE6b").expect("a header value"),
-            HeaderValue::from_bytes(b"a\xE6b").expect("a header value"),
-            HeaderValue::from_static(""),
-        ] {
-            assign_header(&mut text, &value);
-            assert_eq!(text, String::from_utf8_lossy(value.as_bytes()));
-            assert_eq!(owned(&value), text);
+    fn texts_read_back_as_written_whatever_the_entry_held_before() {
+        let mut e = Entry::blank();
+        let odd = HeaderValue::from_bytes(b"urn:a\xE6b").expect("a header value");
+        let empty = HeaderValue::from_static("");
+        let long = "/long".repeat(100);
+        let cases = [
+            (
+                "/kontrolsaglistehent/1?x=æ",
+                Some("29189420"),
+                Some(&odd),
+                Some("1507804329"),
+                "1 case(s)",
+            ),
+            ("/", None, None, None, ""),
+            ("/a", Some(""), Some(&empty), Some(""), "fault: Sender"),
+            (long.as_str(), None, Some(&odd), None, "ok"),
+        ];
+        for (target, caller, soap_action, cpr, outcome) in cases {
+            e.set_texts(target, caller, soap_action, cpr, outcome);
+            let action = soap_action.map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
+            assert_eq!(e.target(), target);
+            assert_eq!(e.caller(), caller);
+            assert_eq!(e.soap_action(), action.as_deref());
+            assert_eq!(e.cpr(), cpr);
+            assert_eq!(e.outcome_text(), outcome);
         }
     }
 

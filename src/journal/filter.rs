@@ -169,7 +169,7 @@ impl Filter {
             return false;
         }
         if let Some(c) = &self.caller
-            && entry.caller.as_deref() != Some(c.as_str())
+            && entry.caller() != Some(c.as_str())
         {
             return false;
         }

@@ -19,7 +19,9 @@ use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 pub use call::Call;
-pub use entry::{BODY_CAP, BaseSlot, Body, Built, Entry, Outcome, OutcomeKind, Sent, Texts};
+#[cfg(test)]
+pub use entry::Texts;
+pub use entry::{BODY_CAP, BaseSlot, Body, Built, Entry, Outcome, OutcomeKind, Sent};
 pub use filter::{Filter, Order};
 pub use report::Report;
 pub use trace::{Facts, Trace, Verdict};
@@ -392,26 +394,31 @@ mod tests {
             .prop_map(
                 |((target, caller, token, cpr, ids, codes), (text, soap_action, body, content_type, refused))| {
                     let mut e = entry();
-                    e.target = format!("/{target}");
-                    e.caller = caller;
+                    let soap_action = soap_action.map(|a| HeaderValue::from_str(&a).unwrap());
+                    e.set_texts(
+                        &format!("/{target}"),
+                        caller.as_deref(),
+                        soap_action.as_ref(),
+                        cpr.as_deref(),
+                        &text,
+                    );
                     e.facts = Facts {
-                        token: token.map(|(cvr, subject)| trace::TokenFacts {
-                            cvr,
-                            subject,
-                            thumbprint: [7; 32],
-                            verified: refused,
+                        token: token.map(|(cvr, subject)| {
+                            Box::new(trace::TokenFacts {
+                                cvr,
+                                subject,
+                                thumbprint: [7; 32],
+                                verified: refused,
+                            })
                         }),
                         verdict: refused.then(|| trace::Verdict::Rejected {
                             diagnosis: text.clone(),
                         }),
-                        cpr,
                         ids: (0..ids).map(|i| uuid::Uuid::from_u128(i as u128 + 1)).collect(),
                         codes: codes.clone(),
                         refused,
                     };
-                    e.outcome.text = text;
                     e.outcome.codes = codes;
-                    e.soap_action = soap_action;
                     (e, body, content_type)
                 },
             )
@@ -438,12 +445,12 @@ mod tests {
                 let mut expected = e.clone();
                 expected.request = Body::keep(request);
                 expected.response = Body::keep(response);
-                let soap_action = e.soap_action.as_deref().map(|a| HeaderValue::from_str(a).unwrap());
-                let texts = Texts { target: &e.target, soap_action: soap_action.as_ref() };
+                let soap_action = e.soap_action().map(|a| HeaderValue::from_str(a).unwrap());
+                let texts = Texts { target: e.target(), soap_action: soap_action.as_ref() };
                 let mut given = e.clone();
                 // What the journal keeps is the texts, not the entry's own.
-                given.target = "/not/kept".into();
-                given.soap_action = Some("not kept".into());
+                let not_kept = HeaderValue::from_static("not kept");
+                given.set_texts("/not/kept", e.caller(), Some(&not_kept), e.cpr(), e.outcome_text());
                 let id = match built {
                     None => journal.record(given, texts, request, response),
                     Some(spare) => {

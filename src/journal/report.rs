@@ -267,7 +267,7 @@ impl Tally {
         self.failed += u64::from(errors > 0);
         let service = e.service.unwrap_or("other");
         let operation = e.operation.as_deref().unwrap_or(e.method.as_str());
-        let caller = e.caller.as_deref().unwrap_or("anonymous");
+        let caller = e.caller().unwrap_or("anonymous");
         if let Some(i) = self.last
             && self
                 .cases
@@ -431,9 +431,8 @@ mod tests {
     fn names_count_alike_whether_or_not_they_are_the_same_texts() {
         let mut tally = Tally::default();
         let named = |id, operation: Cow<'static, str>, caller: String| {
-            let mut e = entry(id, "", OutcomeKind::Ok, 200);
+            let mut e = entry(id, &caller, OutcomeKind::Ok, 200);
             e.operation = Some(operation);
-            e.caller = Some(caller);
             e
         };
         let owned = || Cow::Owned("KontrolsagListeHent".to_owned());

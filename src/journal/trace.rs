@@ -83,12 +83,11 @@ impl Drop for Trace {
 /// What a [`Trace`] collected.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Facts {
-    /// The token presented (token model), whether or not it was accepted.
-    pub token: Option<TokenFacts>,
+    /// The token presented (token model), whether or not it was accepted. Boxed: an entry
+    /// without one (the other models) is smaller by its size (see [`Trace::move_into`]).
+    pub token: Option<Box<TokenFacts>>,
     /// The security layer's verdict, when it judged the call.
     pub verdict: Option<Verdict>,
-    /// The CPR number the request asked about, as sent (trimmed).
-    pub cpr: Option<String>,
     /// Identifiers the answer returned (SF1472: the control cases' UUIDs).
     pub ids: Vec<Uuid>,
     /// The codes of a refusal in a normal answer (K2017 FejlIds, sagdok StatusKode).
@@ -198,11 +197,12 @@ impl Trace {
     }
 
     /// Makes `facts` (a journal entry's, perhaps recycled) what was noted, leaving the trace
-    /// without its CPR number and IDs: their buffers are swapped with the entry's, which the
+    /// without its CPR number and IDs. The IDs' buffer is swapped with the entry's, which the
     /// trace empties and leaves to the next trace when dropped; other text goes into the
     /// entry's own buffers. Either way a recycled entry's room is reused rather than freed and
-    /// allocated again (see [`super::Journal::record_with`]); the swap spares copying the
-    /// text and the IDs (~40 instructions).
+    /// allocated again (see [`super::Journal::record_with`]); the swap spares copying the IDs.
+    /// The CPR number is not among the facts: the journal keeps it with the entry's other
+    /// texts ([`super::Entry::set_texts`], from [`Trace::with_noted_cpr`]).
     pub fn move_into(&self, facts: &mut Facts) {
         let mut noted = self.noted.borrow_mut();
         let noted = &mut *noted;
@@ -213,13 +213,10 @@ impl Trace {
                 mine.thumbprint = token.thumbprint;
                 mine.verified = token.verified;
             }
-            (mine, token) => mine.clone_from(token),
+            (mine, token) => *mine = token.as_ref().map(|t| Box::new(t.clone())),
         }
         facts.verdict.clone_from(&noted.verdict);
-        match std::mem::take(&mut noted.has_cpr) {
-            true => std::mem::swap(facts.cpr.get_or_insert_default(), &mut noted.cpr),
-            false => facts.cpr = None,
-        }
+        noted.has_cpr = false;
         noted.cpr.clear();
         std::mem::swap(&mut facts.ids, &mut noted.ids);
         noted.ids.clear();
@@ -241,7 +238,7 @@ mod tests {
         assert_eq!(trace.with_noted_cpr(|cpr| cpr.map(str::len)), Some(10));
         assert_eq!(trace.noted_cpr().as_deref(), Some("1507804329"));
         let facts = trace.take();
-        assert_eq!(facts.cpr.as_deref(), Some("1507804329"));
+        assert_eq!(trace.noted_cpr(), None);
         assert_eq!(facts.codes, ["1003", "1004"]);
         assert!(facts.refused);
         assert_eq!(facts.verdict.as_ref().map(Verdict::name), Some("accepted"));
@@ -261,7 +258,6 @@ mod tests {
         assert!(!next.is_refused());
         next.ids([Uuid::from_u128(3)]);
         let mut facts = Facts {
-            cpr: Some("0101010101".into()),
             ids: vec![Uuid::from_u128(9); 3],
             codes: vec!["x".into()],
             refused: true,
@@ -281,8 +277,9 @@ mod tests {
         assert_eq!(next.noted_cpr(), None);
         next.cpr("  0707070707 ");
         next.ids([Uuid::from_u128(4)]);
+        assert_eq!(next.noted_cpr().as_deref(), Some("0707070707"));
         next.move_into(&mut facts);
-        assert_eq!(facts.cpr.as_deref(), Some("0707070707"));
+        assert_eq!(next.noted_cpr(), None);
         assert_eq!(facts.ids, [Uuid::from_u128(4)]);
         assert_eq!(next.take(), Facts::default());
     }

@@ -419,7 +419,7 @@ fn try_it_as_a_municipality_naming_another_is_refused_and_lands_in_the_journal()
         .entries;
     assert_eq!(entries.len(), 1);
     let e = &entries[0];
-    assert_eq!(e.caller.as_deref(), Some(AALBORG));
+    assert_eq!(e.caller(), Some(AALBORG));
     assert_eq!(e.service, Some("SF1472 KontrolsagListeHent"));
     assert_eq!(e.outcome.kind, sfstub::journal::OutcomeKind::Refused);
     assert_eq!(e.outcome.codes, vec!["1006".to_owned()]);
