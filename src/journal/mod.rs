@@ -2,11 +2,12 @@
 //! bytes, queryable through the admin API ([`crate::admin`]), and the tally behind the CI
 //! report ([`report`]).
 //!
-//! Cheap on the hot path: an entry keeps a copy of the request body and the answer sfstub built
-//! as the `Bytes` it sent (a reference count; see [`Body::keep_built`]), is written in place
-//! into an evicted entry from what the request log already has, and is pushed under a `Mutex`
-//! held for a push, a tally update and the evictions; evicted entries are dropped after the
-//! lock is released. Nothing is formatted until a query.
+//! Cheap on the hot path: an entry keeps its bodies mostly as deltas on a body of the same
+//! path and direction its thread kept whole shortly before (see [`Body`]: a few cache lines
+//! of middle instead of ~5 KB), its texts in one buffer, and is written in place into the
+//! entry its thread evicted last, from what the request log already has; it is pushed under a
+//! `Mutex` taken once, for a push, a tally update and the evictions. Nothing is formatted until
+//! a query.
 
 pub mod call;
 pub mod entry;
