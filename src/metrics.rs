@@ -9,6 +9,12 @@
 //! counted as `other`, so a client cannot grow the label sets), each handle taken from its
 //! family the first time it is used; then an atomic add and a histogram observation. Label
 //! sets outside the table (a status not in it) are looked up in a hash map of handles.
+//!
+//! The request counters and the latency histograms are [`sharded`]: a request writes only the
+//! copy of its thread, so the runtime's workers do not pass the counts' lines between them
+//! every request; a scrape adds the copies up.
+
+mod sharded;
 
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -19,9 +25,10 @@ use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
-use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
+use prometheus_client::metrics::histogram::exponential_buckets;
 use prometheus_client::registry::Registry;
 
+use self::sharded::{BUCKETS, ShardedCounter, ShardedHistogram};
 use crate::journal::OutcomeKind;
 
 /// The content type of the exposition.
@@ -54,20 +61,20 @@ struct ResultLabels {
 /// The metrics of one sfstub.
 pub struct Metrics {
     registry: Registry,
-    requests: Family<RequestLabels, Counter>,
-    latency: Family<ServiceLabels, Histogram>,
+    requests: Family<RequestLabels, ShardedCounter>,
+    latency: Family<ServiceLabels, ShardedHistogram>,
     injected: Family<InjectedLabels, Counter>,
     reloads: Family<ResultLabels, Counter>,
     /// The counter of each label set in the table ([`slot`]) once it has been used (clones
     /// share the family's metrics). Looking a label set up in a hash map of handles hashed
     /// its strings and cost a request ~440 instructions (callgrind, request_cost).
-    counters: Box<[OnceLock<Counter>]>,
+    counters: Box<[OnceLock<ShardedCounter>]>,
     /// The latency histogram of each service in [`SERVICES`] (and [`NO_SERVICE`], last) once
     /// used.
-    histograms: Box<[OnceLock<Histogram>]>,
+    histograms: Box<[OnceLock<ShardedHistogram>]>,
     /// The counter and histogram of each label set outside the table seen, hashed with
     /// foldhash.
-    handles: RwLock<HashMap<RequestLabels, (Counter, Histogram), foldhash::fast::RandomState>>,
+    handles: RwLock<HashMap<RequestLabels, (ShardedCounter, ShardedHistogram), foldhash::fast::RandomState>>,
     journal_entries: Gauge,
     journal_bytes: Gauge,
     citizens: Gauge,
@@ -106,15 +113,13 @@ impl Metrics {
     /// Registers every metric.
     pub fn new() -> Metrics {
         let mut registry = Registry::with_prefix("sfstub");
-        let requests = Family::<RequestLabels, Counter>::default();
+        let requests = Family::<RequestLabels, ShardedCounter>::default();
         registry.register(
             "requests",
             "Exchanges answered, by service, operation, outcome (ok, refused, fault, error) and HTTP status (0: no answer, a dropped or hung connection)",
             requests.clone(),
         );
-        let latency = Family::<ServiceLabels, Histogram>::new_with_constructor(|| {
-            Histogram::new(exponential_buckets(0.000_05, 2.0, 18))
-        });
+        let latency = Family::<ServiceLabels, ShardedHistogram>::new_with_constructor(latency_histogram);
         registry.register(
             "request_duration_seconds",
             "Time to answer an exchange inside sfstub, by service (an injected delay is not counted)",
@@ -193,6 +198,7 @@ impl Metrics {
             return self.unlisted(service, operation, outcome, status, seconds);
         };
         let service = SERVICES.get(s).map_or(NO_SERVICE, |(name, _)| name);
+        let shard = sharded::shard();
         let counter = self.counters[slot(s, op, o, st)].get_or_init(|| {
             let labels = RequestLabels {
                 service,
@@ -202,10 +208,10 @@ impl Metrics {
             };
             self.requests.get_or_create(&labels).clone()
         });
-        counter.inc();
+        counter.inc(shard);
         let histogram =
             self.histograms[s].get_or_init(|| self.latency.get_or_create(&ServiceLabels { service }).clone());
-        histogram.observe(seconds);
+        histogram.observe(shard, seconds);
     }
 
     /// Counts one exchange whose label set is not in the table.
@@ -225,17 +231,18 @@ impl Metrics {
             status,
         };
         // A poisoned lock only means a panic elsewhere while it was held: the table is whole.
+        let shard = sharded::shard();
         let known = self.handles.read().unwrap_or_else(|p| p.into_inner());
         if let Some((counter, histogram)) = known.get(&labels) {
-            counter.inc();
-            histogram.observe(seconds);
+            counter.inc(shard);
+            histogram.observe(shard, seconds);
             return;
         }
         drop(known);
         let counter = self.requests.get_or_create(&labels).clone();
         let histogram = self.latency.get_or_create(&ServiceLabels { service }).clone();
-        counter.inc();
-        histogram.observe(seconds);
+        counter.inc(shard);
+        histogram.observe(shard, seconds);
         let mut known = self.handles.write().unwrap_or_else(|p| p.into_inner());
         known.insert(labels, (counter, histogram));
     }
@@ -267,6 +274,15 @@ impl Metrics {
         let _ = prometheus_client::encoding::prometheus_text::encode(&mut out, &self.registry);
         out
     }
+}
+
+/// A latency histogram: buckets from 50 µs, doubling, to 6.5536 s, and `+Inf`.
+fn latency_histogram() -> ShardedHistogram {
+    let mut bounds = [0.0; BUCKETS - 1];
+    for (bound, b) in bounds.iter_mut().zip(exponential_buckets(0.000_05, 2.0, 18)) {
+        *bound = b;
+    }
+    ShardedHistogram::new(bounds)
 }
 
 /// The operation as a label: a name the service's contract knows (borrowed, no allocation),
@@ -482,5 +498,146 @@ mod tests {
         ] {
             assert!(text.contains(line), "{line} missing from {text}");
         }
+    }
+
+    /// Latencies whose seconds are binary fractions (or whole), so that their sum is exact in any
+    /// order of adding; from the first bucket to `+Inf`.
+    const EXACT: [Duration; 8] = [
+        Duration::ZERO,
+        Duration::from_micros(62_500),
+        Duration::from_millis(125),
+        Duration::from_millis(250),
+        Duration::from_millis(500),
+        Duration::from_secs(1),
+        Duration::from_secs(4),
+        Duration::from_secs(8),
+    ];
+
+    #[test]
+    fn requests_recorded_on_many_threads_are_all_counted() {
+        const THREADS: usize = 3 * sharded::SHARDS / 2;
+        const EACH: usize = 2_000;
+        let m = Metrics::new();
+        let sf1472 = Some("SF1472 KontrolsagListeHent");
+        std::thread::scope(|scope| {
+            for t in 0..THREADS {
+                let m = &m;
+                scope.spawn(move || {
+                    for i in 0..EACH {
+                        let latency = EXACT[(t + i) % EXACT.len()];
+                        let (kind, status) = match i % 4 {
+                            0 => (OutcomeKind::Error, 500),
+                            1 => (OutcomeKind::Fault, 418),
+                            _ => (OutcomeKind::Ok, 200),
+                        };
+                        m.request(sf1472, Some("KontrolsagListeHent"), kind, status, latency);
+                    }
+                });
+            }
+        });
+        let n = THREADS * EACH;
+        // Every thread's latencies go round EXACT, each EACH / EXACT.len() times.
+        let per_latency = n / EXACT.len();
+        let sum: f64 = EXACT.iter().map(|d| d.as_secs_f64() * per_latency as f64).sum();
+        let text = m.encode(Sizes::default());
+        let labels = r#"{service="SF1472 KontrolsagListeHent",operation="KontrolsagListeHent""#;
+        let service = r#"{service="SF1472 KontrolsagListeHent""#;
+        for line in [
+            format!(r#"sfstub_requests_total{labels},outcome="ok",status="200"}} {}"#, n / 2),
+            format!(
+                r#"sfstub_requests_total{labels},outcome="error",status="500"}} {}"#,
+                n / 4
+            ),
+            format!(
+                r#"sfstub_requests_total{labels},outcome="fault",status="418"}} {}"#,
+                n / 4
+            ),
+            format!(r#"sfstub_request_duration_seconds_count{service}}} {n}"#),
+            format!(r#"sfstub_request_duration_seconds_sum{service}}} {sum:.1}"#),
+            // 0 s in the first bucket; 62.5 ms and 125 ms in the one to 0.1024 s and the one to
+            // 0.2048 s; 0.25 s and 0.5 s up to 0.8192 s; 1 s to 1.6384 s; 4 s to 6.5536 s.
+            format!(r#"sfstub_request_duration_seconds_bucket{service},le="5e-05"}} {per_latency}"#),
+            format!(r#"sfstub_request_duration_seconds_bucket{service},le="0.0512"}} {per_latency}"#),
+            format!(
+                r#"sfstub_request_duration_seconds_bucket{service},le="0.1024"}} {}"#,
+                2 * per_latency
+            ),
+            format!(
+                r#"sfstub_request_duration_seconds_bucket{service},le="0.2048"}} {}"#,
+                3 * per_latency
+            ),
+            format!(
+                r#"sfstub_request_duration_seconds_bucket{service},le="0.8192"}} {}"#,
+                5 * per_latency
+            ),
+            format!(
+                r#"sfstub_request_duration_seconds_bucket{service},le="1.6384"}} {}"#,
+                6 * per_latency
+            ),
+            format!(
+                r#"sfstub_request_duration_seconds_bucket{service},le="6.5536"}} {}"#,
+                7 * per_latency
+            ),
+            format!(r#"sfstub_request_duration_seconds_bucket{service},le="+Inf"}} {n}"#),
+        ] {
+            assert!(text.lines().any(|l| l == line), "{line} missing from {text}");
+        }
+    }
+
+    #[test]
+    fn one_thread_encodes_as_the_crate_counter_and_histogram_did() {
+        use prometheus_client::metrics::histogram::Histogram;
+        let mut theirs = Registry::with_prefix("sfstub");
+        let (their_requests, their_latency) = (
+            Family::<RequestLabels, Counter>::default(),
+            Family::<ServiceLabels, Histogram>::new_with_constructor(|| {
+                Histogram::new(exponential_buckets(0.000_05, 2.0, 18))
+            }),
+        );
+        theirs.register("requests", "Requests", their_requests.clone());
+        theirs.register("request_duration_seconds", "Latency", their_latency.clone());
+        let mut ours = Registry::with_prefix("sfstub");
+        let (our_requests, our_latency) = (
+            Family::<RequestLabels, ShardedCounter>::default(),
+            Family::<ServiceLabels, ShardedHistogram>::new_with_constructor(latency_histogram),
+        );
+        ours.register("requests", "Requests", our_requests.clone());
+        ours.register("request_duration_seconds", "Latency", our_latency.clone());
+        let labels = RequestLabels {
+            service: "SF1472 KontrolsagListeHent",
+            operation: Cow::Borrowed("KontrolsagListeHent"),
+            outcome: "ok",
+            status: 200,
+        };
+        let service = ServiceLabels {
+            service: labels.service,
+        };
+        let shard = sharded::shard();
+        // Latencies of no exact binary fraction, on bounds, between them and past the last.
+        let mut nanos = 1u64;
+        for i in 0..5_000u64 {
+            nanos = nanos
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            let seconds = match i % 5 {
+                0 => Duration::from_nanos(nanos % 20_000_000_000).as_secs_f64(),
+                1 => Duration::from_nanos(nanos % 2_000_000).as_secs_f64(),
+                2 => 0.000_05 * 2f64.powi((nanos % 18) as i32),
+                3 => Duration::from_nanos(nanos % 200_000).as_secs_f64(),
+                _ => Duration::from_micros(nanos % 30).as_secs_f64(),
+            };
+            their_requests.get_or_create(&labels).inc();
+            their_latency.get_or_create(&service).observe(seconds);
+            our_requests.get_or_create(&labels).inc(shard);
+            our_latency.get_or_create(&service).observe(shard, seconds);
+        }
+        let encode = |registry: &Registry| {
+            let mut out = String::new();
+            prometheus_client::encoding::prometheus_text::encode(&mut out, registry).expect("a String takes it");
+            out
+        };
+        let text = encode(&ours);
+        assert_eq!(text, encode(&theirs));
+        assert!(text.contains("sfstub_request_duration_seconds_count"), "{text}");
     }
 }
