@@ -4,6 +4,7 @@
 
 use std::borrow::Cow;
 use std::collections::HashSet;
+use std::sync::Arc;
 
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::reader::Reader;
@@ -400,14 +401,19 @@ pub struct Leaf<'a> {
 /// `String` for each path and each text cost two apiece (KontrolsagListeHent's five leaves:
 /// ~1 500 instructions a request, callgrind on examples/request_cost).
 ///
+/// Clones share the buffer and the offsets (a [`Leaves::push`] to shared ones copies them
+/// first): the envelopes [`crate::memo`] reads from one template share its leaves, where a
+/// copy of them cost ~300 instructions a request (callgrind on examples/request_cost), and
+/// leaves with other texts of the same lengths share the offsets ([`Leaves::with_texts`]).
+///
 /// Equal leaves are equal paths and texts, whatever their layouts ([`Leaves::layout`]).
 #[derive(Clone, Default)]
 pub struct Leaves {
     /// The leaves' paths and texts, one after the other.
-    buffer: String,
+    buffer: Arc<String>,
     /// Per leaf, where its path ends (and its text starts) and where its text ends; its path
     /// starts where the leaf before it ends.
-    ends: Vec<(usize, usize)>,
+    ends: Arc<Vec<(usize, usize)>>,
     /// What [`Leaves::layout`] gives: 0 when not marked.
     layout: u64,
 }
@@ -427,8 +433,8 @@ impl Leaves {
     /// No leaves, with room for `bytes` of paths and texts.
     pub fn with_capacity(bytes: usize) -> Leaves {
         Leaves {
-            buffer: String::with_capacity(bytes),
-            ends: Vec::with_capacity(16),
+            buffer: Arc::new(String::with_capacity(bytes)),
+            ends: Arc::new(Vec::with_capacity(16)),
             layout: 0,
         }
     }
@@ -488,7 +494,7 @@ impl Leaves {
     pub fn text_of(&self, path: &str) -> Option<&str> {
         let bytes = self.buffer.as_bytes();
         let mut start = 0;
-        for &(path_end, text_end) in &self.ends {
+        for &(path_end, text_end) in self.ends.iter() {
             if bytes.get(start..path_end) == Some(path.as_bytes()) {
                 return self.buffer.get(path_end..text_end);
             }
@@ -510,43 +516,57 @@ impl Leaves {
     /// `Some` (where it is `None`, or `texts` has ended, the leaf's own). The runs of leaves
     /// kept as they are are copied whole.
     pub fn with_texts<'t>(&self, texts: impl IntoIterator<Item = Option<&'t str>>) -> Leaves {
-        let mut out = Leaves {
-            buffer: String::with_capacity(self.buffer.len() + 64),
-            ends: Vec::with_capacity(self.ends.len()),
-            layout: self.layout,
-        };
+        let mut buffer = String::with_capacity(self.buffer.len() + 64);
+        // The new offsets, made once a text's length differs from the leaf's own (until then
+        // they are the same).
+        let mut ends: Option<Vec<(usize, usize)>> = None;
         // Where the run of bytes not yet copied starts.
         let mut copied = 0;
         let mut texts = texts.into_iter();
-        for &(path_end, text_end) in &self.ends {
-            let new_path_end = out.buffer.len() + (path_end - copied);
-            if let Some(Some(text)) = texts.next() {
-                out.buffer.push_str(&self.buffer[copied..path_end]);
-                out.buffer.push_str(text);
+        for (i, &(path_end, text_end)) in self.ends.iter().enumerate() {
+            let new_path_end = buffer.len() + (path_end - copied);
+            let new_end = if let Some(Some(text)) = texts.next() {
+                buffer.push_str(&self.buffer[copied..path_end]);
+                buffer.push_str(text);
                 copied = text_end;
-                out.ends.push((new_path_end, out.buffer.len()));
+                (new_path_end, buffer.len())
             } else {
-                out.ends.push((new_path_end, new_path_end + (text_end - path_end)));
+                (new_path_end, new_path_end + (text_end - path_end))
+            };
+            match &mut ends {
+                Some(ends) => ends.push(new_end),
+                None if new_end != (path_end, text_end) => {
+                    let mut new = Vec::with_capacity(self.ends.len());
+                    new.extend_from_slice(&self.ends[..i]);
+                    new.push(new_end);
+                    ends = Some(new);
+                }
+                None => {}
             }
         }
-        out.buffer.push_str(&self.buffer[copied..]);
-        out
+        buffer.push_str(&self.buffer[copied..]);
+        Leaves {
+            buffer: Arc::new(buffer),
+            ends: ends.map_or_else(|| self.ends.clone(), Arc::new),
+            layout: self.layout,
+        }
     }
 
     /// Adds a leaf whose path is `path` and then `last` (joined by `/` when both are there),
     /// and whose text is `text`.
     pub fn push(&mut self, path: &str, last: Option<&str>, text: &str) {
         self.layout = 0;
-        self.buffer.push_str(path);
+        let buffer = Arc::make_mut(&mut self.buffer);
+        buffer.push_str(path);
         if let Some(last) = last {
             if !path.is_empty() {
-                self.buffer.push('/');
+                buffer.push('/');
             }
-            self.buffer.push_str(last);
+            buffer.push_str(last);
         }
-        let path_end = self.buffer.len();
-        self.buffer.push_str(text);
-        self.ends.push((path_end, self.buffer.len()));
+        let path_end = buffer.len();
+        buffer.push_str(text);
+        Arc::make_mut(&mut self.ends).push((path_end, buffer.len()));
     }
 }
 
@@ -849,6 +869,31 @@ mod tests {
         assert_eq!(leaves.text_of("a"), None);
         assert_eq!(leaves.text_of("b"), None);
         assert_eq!(format!("{leaves:?}").matches("Leaf {").count(), 4);
+    }
+
+    #[test]
+    fn shared_leaves_are_copied_before_a_push_and_take_other_texts_apart() {
+        let mut template = Leaves::with_capacity(4);
+        template.push("a", Some("id"), "0123");
+        template.push("a", Some("cpr"), "x");
+        template.push("b", None, "tid");
+        let mut grown = template.clone();
+        grown.push("c", None, "more");
+        assert_eq!(template.len(), 3, "a push to a clone leaves the original alone");
+        assert_eq!(grown.get(3).map(|l| (l.path, l.text)), Some(("c", "more")));
+        // Texts of the same lengths (the offsets shared), then of other lengths.
+        let same = template.with_texts([Some("3210"), None, Some("TID")]);
+        let got: Vec<_> = same.iter().map(|l| (l.path, l.text)).collect();
+        assert_eq!(got, [("a/id", "3210"), ("a/cpr", "x"), ("b", "TID")]);
+        let other = template.with_texts([None, Some("150780-4329"), Some("")]);
+        let got: Vec<_> = other.iter().map(|l| (l.path, l.text)).collect();
+        assert_eq!(got, [("a/id", "0123"), ("a/cpr", "150780-4329"), ("b", "")]);
+        assert_eq!(other.text_of("b"), Some(""));
+        assert_eq!(other.text(1), Some("150780-4329"));
+        assert_eq!(template.with_texts([None, None, None]), template);
+        assert_ne!(same, template);
+        let got: Vec<_> = template.iter().map(|l| l.text).collect();
+        assert_eq!(got, ["0123", "x", "tid"], "the template's texts stay");
     }
 
     #[test]
