@@ -91,6 +91,11 @@ fn main() {
     let took = start.elapsed().as_secs_f64() * 1e6 / f64::from(n.max(1));
     log.finish(std::time::Duration::from_secs(1));
     println!(
+        "journal entry {} bytes, of which each body {} bytes",
+        std::mem::size_of::<sfstub::journal::Entry>(),
+        std::mem::size_of::<sfstub::journal::Body>()
+    );
+    println!(
         "handle(), log {filter}, journal of {journal_size} entries, conformance {}: {took:.2} µs/request ({n} requests)",
         app.conformance.name()
     );

@@ -1303,7 +1303,7 @@ mod tests {
             ),
         ];
         let findings =
-            |app: &crate::app::App, id: u64| format!("{:?}", app.journal.get(id).expect("journaled").findings);
+            |app: &crate::app::App, id: u64| format!("{:?}", app.journal.get(id).expect("journaled").findings());
         // Each alone first (a world of its own: this thread's templates start afresh each
         // time), then all in one world.
         let alone: Vec<_> = requests

@@ -112,7 +112,7 @@ fn outcome_words(e: &Entry) -> (&'static str, String) {
     if let Some(Verdict::Rejected { diagnosis }) = &e.facts.verdict {
         return ("refused-token", format!("refused token: {diagnosis}"));
     }
-    match e.outcome.kind {
+    match e.outcome {
         OutcomeKind::Ok => ("ok", e.outcome_text().to_owned()),
         OutcomeKind::Refused => ("refused", e.outcome_text().to_owned()),
         OutcomeKind::Fault => ("fault", e.outcome_text().to_owned()),
@@ -155,14 +155,14 @@ fn row(loaded: &Loaded, e: &Entry, h: &mut Html) {
         .raw("</span> ")
         .text(&crate::clip::clip_to(&words, 200))
         .raw("</td><td>");
-    if e.findings.is_empty() {
+    if e.findings().is_empty() {
         h.raw("—");
     } else {
-        let codes: Vec<&str> = e.findings.iter().map(|f| f.code.as_str()).collect();
+        let codes: Vec<&str> = e.findings().iter().map(|f| f.code.as_str()).collect();
         h.raw("<span class=\"badge ")
             .text(if e.fails() { "fault" } else { "refused" })
             .raw("\">")
-            .text(&format!("{} finding(s)", e.findings.len()))
+            .text(&format!("{} finding(s)", e.findings().len()))
             .raw("</span> ")
             .text(&codes.join(", "));
     }
@@ -311,19 +311,19 @@ pub fn exchange(app: &App, loaded: &Loaded, id: &str) -> Response<Bytes> {
     }
     fact("Status", &e.status.to_string());
     fact("Outcome", &format!("{kind}: {words}"));
-    if !e.outcome.codes.is_empty() {
-        fact("Codes", &e.outcome.codes.join(", "));
+    if !e.codes().is_empty() {
+        fact("Codes", &e.codes().join(", "));
     }
-    if let Some(i) = &e.injected {
+    if let Some(i) = e.injected() {
         fact("Fault rule", &format!("{}: {}", i.rule, i.text));
     }
-    fact("Latency", &format!("{:.3} ms", e.latency.as_secs_f64() * 1000.0));
+    fact("Latency", &format!("{:.3} ms", e.latency().as_secs_f64() * 1000.0));
     h.raw("</dl><h2>Conformance</h2>");
-    if e.findings.is_empty() {
+    if e.findings().is_empty() {
         h.raw("<p>No findings.</p>");
     } else {
         h.raw("<ul class=\"findings\">");
-        for f in &e.findings {
+        for f in e.findings() {
             h.raw("<li><span class=\"badge ")
                 .text(if f.severity == crate::conformance::Severity::Error {
                     "fault"

@@ -196,11 +196,11 @@ impl Call {
                 facts,
                 status: e_status,
                 outcome,
-                latency: e_latency,
-                findings: e_findings,
                 request: e_request,
                 response: e_response,
-                injected: e_injected,
+                // Set below, by set_latency and set_rare.
+                latency: _,
+                rare: _,
             } = e;
             *id = 0;
             *e_time = time;
@@ -211,18 +211,13 @@ impl Call {
             *security = app.security.mode;
             trace.move_into(facts);
             *e_status = status;
-            outcome.kind = kind;
-            match fault.take() {
-                Some(codes) => outcome.codes = codes,
+            *outcome = kind;
+            let codes = match fault.take() {
+                Some(codes) => codes,
                 // A refusal's codes are the outcome's, not the facts'.
-                None if kind == OutcomeKind::Refused => {
-                    std::mem::swap(&mut outcome.codes, &mut facts.codes);
-                    facts.codes.clear();
-                }
-                None => outcome.codes.clear(),
-            }
-            *e_latency = latency;
-            *e_findings = std::mem::take(findings);
+                None if kind == OutcomeKind::Refused => std::mem::take(&mut facts.codes),
+                None => Vec::new(),
+            };
             // Mostly as deltas on the bodies this thread kept whole last for the path.
             let slot = BaseSlot::request(path);
             e_request.keep_similar(request, slot);
@@ -230,7 +225,8 @@ impl Call {
                 Some(built) => e_response.keep_built_similar(built, answer.content_type, slot.response()),
                 None => e_response.keep_similar(answer, slot.response()),
             }
-            *e_injected = injected.take().map(Box::new);
+            e.set_latency(latency);
+            e.set_rare(codes, std::mem::take(findings), injected.take());
         });
     }
 }

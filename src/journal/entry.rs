@@ -45,14 +45,27 @@ pub struct Entry {
     /// Token, verdict, CPR number, returned IDs and refusal codes.
     pub facts: Facts,
     pub status: u16,
-    pub outcome: Outcome,
-    pub latency: Duration,
-    pub findings: Vec<Finding>,
+    pub outcome: OutcomeKind,
+    /// The time taken to answer, in nanoseconds ([`Entry::latency`]): half a `Duration`.
+    pub(super) latency: u64,
     pub request: Body,
     pub response: Body,
-    /// What a fault rule did to the answer, if one fired. Boxed, as rare: the common entry
-    /// is smaller by the size of one (see [`Entry::weight`]).
-    pub injected: Option<Box<crate::faults::effect::Injected>>,
+    /// The outcome's codes, the conformance findings and what a fault rule did, when there
+    /// are any ([`Entry::codes`], [`Entry::findings`], [`Entry::injected`]; written by
+    /// [`Entry::set_rare`]): one box most entries do not have rather than two `Vec`s and an
+    /// `Option` in every entry, whose lines a recycled entry's next exchange wrote (a cache
+    /// miss each, in memory written 10 000 exchanges ago).
+    pub(super) rare: Option<Box<Rare>>,
+}
+
+/// What few exchanges have (see [`Entry::set_rare`]).
+#[derive(Debug, Clone, Default)]
+pub(super) struct Rare {
+    /// FejlIds, StatusKode, fault codes.
+    codes: Vec<String>,
+    findings: Vec<Finding>,
+    /// What a fault rule did to the answer, if one fired.
+    injected: Option<crate::faults::effect::Injected>,
 }
 
 impl Entry {
@@ -71,15 +84,55 @@ impl Entry {
             security: SecurityMode::default(),
             facts: Facts::default(),
             status: 0,
-            outcome: Outcome {
-                kind: OutcomeKind::Ok,
-                codes: Vec::new(),
-            },
-            latency: Duration::ZERO,
-            findings: Vec::new(),
+            outcome: OutcomeKind::Ok,
+            latency: 0,
             request: Body::default(),
             response: Body::default(),
-            injected: None,
+            rare: None,
+        }
+    }
+
+    /// The time taken to answer.
+    pub fn latency(&self) -> Duration {
+        Duration::from_nanos(self.latency)
+    }
+
+    /// Sets the time taken to answer (at most ~584 years).
+    pub fn set_latency(&mut self, latency: Duration) {
+        self.latency = u64::try_from(latency.as_nanos()).unwrap_or(u64::MAX);
+    }
+
+    /// The outcome's codes: FejlIds, StatusKode, fault codes.
+    pub fn codes(&self) -> &[String] {
+        self.rare.as_ref().map_or(&[], |r| &r.codes)
+    }
+
+    /// The conformance findings.
+    pub fn findings(&self) -> &[Finding] {
+        self.rare.as_ref().map_or(&[], |r| &r.findings)
+    }
+
+    /// What a fault rule did to the answer, if one fired.
+    pub fn injected(&self) -> Option<&crate::faults::effect::Injected> {
+        self.rare.as_ref().and_then(|r| r.injected.as_ref())
+    }
+
+    /// Makes the outcome's codes, the findings and what a fault rule did these: kept in a box
+    /// only when there is any of them (see [`Entry::rare`](Entry#structfield.rare)).
+    pub fn set_rare(
+        &mut self,
+        codes: Vec<String>,
+        findings: Vec<Finding>,
+        injected: Option<crate::faults::effect::Injected>,
+    ) {
+        if codes.is_empty() && findings.is_empty() && injected.is_none() {
+            self.rare = None;
+        } else {
+            self.rare = Some(Box::new(Rare {
+                codes,
+                findings,
+                injected,
+            }));
         }
     }
 
@@ -180,12 +233,11 @@ impl Entry {
             security: SecurityMode::Off,
             facts: Facts::default(),
             status,
-            outcome: Outcome { kind, codes: vec![] },
-            latency: Duration::from_micros(50),
-            findings: vec![],
+            outcome: kind,
+            latency: 50_000,
             request: Body::default(),
             response: Body::default(),
-            injected: None,
+            rare: None,
         };
         e.set_texts("/kontrolsaglistehent/1", Some(caller), None, None, text);
         e
@@ -578,6 +630,16 @@ impl Body {
         }
     }
 
+    /// A word of the body and the first bytes of its own buffers (see [`Entry::touch`]).
+    fn touch(&self) -> usize {
+        let first = |bytes: &[u8]| bytes.first().map_or(0, |&b| usize::from(b));
+        let kept = match &self.kept {
+            Kept::Copied(buffer) | Kept::Delta { middle: buffer, .. } => first(buffer),
+            Kept::Shared(bytes) => bytes.len(),
+        };
+        kept ^ self.len ^ self.content_type.as_deref().map_or(0, |c| first(c.as_bytes()))
+    }
+
     /// True when the body was cut.
     pub fn truncated(&self) -> bool {
         self.kept_len() < self.len
@@ -743,14 +805,6 @@ fn word(bytes: &[u8]) -> u64 {
     u64::from_le_bytes(bytes.try_into().unwrap_or_default())
 }
 
-/// What the answer was.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Outcome {
-    pub kind: OutcomeKind,
-    /// FejlIds, StatusKode, fault codes.
-    pub codes: Vec<String>,
-}
-
 /// The kinds of answers, for filters and the report.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum OutcomeKind {
@@ -809,10 +863,9 @@ impl Entry {
             status,
             outcome,
             latency,
-            findings,
             request: _,
             response: _,
-            injected,
+            rare,
         } = entry;
         self.id = id;
         self.time = time;
@@ -825,11 +878,39 @@ impl Entry {
         self.security = security;
         self.facts = facts;
         self.status = status;
-        self.outcome.kind = outcome.kind;
-        self.outcome.codes.clone_from(&outcome.codes);
+        self.outcome = outcome;
         self.latency = latency;
-        self.findings = findings;
-        self.injected = injected;
+        self.rare = rare;
+    }
+
+    /// Reads a word of each part of the entry and the first bytes of its buffers, in loads that
+    /// do not wait for one another, and returns a sum of them (for `black_box`): what brings an
+    /// entry written ~10 000 exchanges ago back into the cache at once, while the exchange
+    /// that evicted it goes on, rather than one line after another as the next exchange
+    /// written into it touches them (see [`super::Journal::record_with`]).
+    pub(super) fn touch(&self) -> usize {
+        let first = |bytes: &[u8]| bytes.first().map_or(0, |&b| usize::from(b));
+        let len = |text: Option<&str>| text.map_or(0, str::len);
+        let Ends { target, .. } = self.ends;
+        self.id as usize
+            ^ usize::from(self.time == SystemTime::UNIX_EPOCH)
+            ^ first(self.texts.as_bytes())
+            ^ target as usize
+            ^ usize::from(self.method == Method::POST)
+            ^ len(self.service)
+            ^ len(self.operation.as_deref())
+            ^ usize::from(self.soap_version.is_some())
+            ^ self.security as usize
+            ^ usize::from(self.facts.token.is_some())
+            ^ usize::from(self.facts.verdict.is_some())
+            ^ self.facts.ids.first().map_or(0, |id| id.as_bytes()[0] as usize)
+            ^ self.facts.codes.len()
+            ^ usize::from(self.status)
+            ^ self.outcome as usize
+            ^ self.latency as usize
+            ^ self.request.touch()
+            ^ self.response.touch()
+            ^ usize::from(self.rare.is_some())
     }
 
     /// An estimate of the memory the entry holds, for the journal's byte bound.
@@ -841,16 +922,15 @@ impl Entry {
             + self.texts.len()
             + self.request.content_type.as_ref().map_or(0, |c| c.len())
             + self.response.content_type.as_ref().map_or(0, |c| c.len())
-            + self.injected.as_ref().map_or(0, |i| {
-                std::mem::size_of::<crate::faults::effect::Injected>() + i.rule.len() + i.text.len()
-            })
-            + self.outcome.codes.iter().map(|c| c.len() + 24).sum::<usize>()
+            + self.rare.as_ref().map_or(0, |_| std::mem::size_of::<Rare>())
+            + self.injected().map_or(0, |i| i.rule.len() + i.text.len())
+            + self.codes().iter().map(|c| c.len() + 24).sum::<usize>()
             + self.facts.ids.len() * 16
             + self.facts.token.as_ref().map_or(0, |t| {
                 std::mem::size_of::<super::trace::TokenFacts>() + t.subject.len() + t.cvr.len()
             })
             + self
-                .findings
+                .findings()
                 .iter()
                 .map(|f| std::mem::size_of::<Finding>() + f.message.len() + f.path.as_ref().map_or(0, String::len))
                 .sum::<usize>()
@@ -869,7 +949,7 @@ impl Entry {
 
     /// True when a finding has severity error.
     pub fn fails(&self) -> bool {
-        self.findings.iter().any(|f| f.severity == Severity::Error)
+        self.findings().iter().any(|f| f.severity == Severity::Error)
     }
 
     /// The CPR number asked about, digits only.
@@ -921,17 +1001,17 @@ impl Entry {
             },
             "status": self.status,
             "outcome": {
-                "kind": self.outcome.kind.name(),
+                "kind": self.outcome.name(),
                 "text": self.outcome_text(),
-                "codes": self.outcome.codes,
+                "codes": self.codes(),
                 "ids": self.facts.ids.iter().map(|u| u.to_string()).collect::<Vec<_>>(),
             },
-            "latency_us": self.latency.as_micros() as u64,
+            "latency_us": self.latency().as_micros() as u64,
             "conformance": if self.fails() { "fail" } else { "pass" },
-            "findings": self.findings,
+            "findings": self.findings(),
             "request": self.request.json(full),
             "response": self.response.json(full),
-            "injected": self.injected.as_ref().map(|i| i.json()),
+            "injected": self.injected().map(|i| i.json()),
         });
         if !full {
             v["href"] = json!(format!("/__sfstub/journal/{}", self.id));

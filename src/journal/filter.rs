@@ -179,11 +179,11 @@ impl Filter {
             return false;
         }
         if let Some((kind, code)) = &self.outcome {
-            if entry.outcome.kind != *kind {
+            if entry.outcome != *kind {
                 return false;
             }
             if let Some(code) = code
-                && !entry.outcome.codes.iter().any(|c| c.eq_ignore_ascii_case(code))
+                && !entry.codes().iter().any(|c| c.eq_ignore_ascii_case(code))
             {
                 return false;
             }
@@ -192,14 +192,14 @@ impl Filter {
             let hit = match c {
                 Conformance::Fail => entry.fails(),
                 Conformance::Pass => !entry.fails(),
-                Conformance::Warn => !entry.findings.is_empty(),
+                Conformance::Warn => !entry.findings().is_empty(),
             };
             if !hit {
                 return false;
             }
         }
         if let Some(code) = self.finding
-            && !entry.findings.iter().any(|f| f.code == code)
+            && !entry.findings().iter().any(|f| f.code == code)
         {
             return false;
         }

@@ -226,8 +226,8 @@ impl Slot {
         same(self.service, service)
             && same(&self.operation, operation)
             && self.case.caller == caller
-            && self.kind == e.outcome.kind
-            && self.codes == e.outcome.codes
+            && self.kind == e.outcome
+            && self.codes == e.codes()
             && (self.kind != OutcomeKind::Error || self.status == e.status)
     }
 }
@@ -261,9 +261,9 @@ impl Tally {
     /// Counts one exchange.
     pub fn add(&mut self, e: &Entry) {
         self.exchanges += 1;
-        let errors = e.findings.iter().filter(|f| f.severity == Severity::Error).count() as u64;
+        let errors = e.findings().iter().filter(|f| f.severity == Severity::Error).count() as u64;
         self.errors += errors;
-        self.warnings += e.findings.len() as u64 - errors;
+        self.warnings += e.findings().len() as u64 - errors;
         self.failed += u64::from(errors > 0);
         let service = e.service.unwrap_or("other");
         let operation = e.operation.as_deref().unwrap_or(e.method.as_str());
@@ -277,8 +277,8 @@ impl Tally {
             return self.count(i, e);
         }
         let mut h = self.index.hasher().build_hasher();
-        (service, operation, caller, e.outcome.kind, &e.outcome.codes).hash(&mut h);
-        if e.outcome.kind == OutcomeKind::Error {
+        (service, operation, caller, e.outcome, e.codes()).hash(&mut h);
+        if e.outcome == OutcomeKind::Error {
             e.status.hash(&mut h);
         }
         let key = h.finish();
@@ -301,8 +301,8 @@ impl Tally {
                         Some(Cow::Borrowed(name)) => Cow::Borrowed(name),
                         _ => Cow::Owned(operation.to_owned()),
                     },
-                    kind: e.outcome.kind,
-                    codes: e.outcome.codes.clone(),
+                    kind: e.outcome,
+                    codes: e.codes().to_vec(),
                     status: e.status,
                     case: Case {
                         operation: operation.to_owned(),
@@ -327,9 +327,9 @@ impl Tally {
     fn count(&mut self, slot: usize, e: &Entry) {
         let case = &mut self.cases[slot].case;
         case.exchanges += 1;
-        case.seconds += e.latency.as_secs_f64();
+        case.seconds += e.latency().as_secs_f64();
         case.last_entry = e.id;
-        for f in &e.findings {
+        for f in e.findings() {
             let code = f.code.as_str();
             if let Some(cf) = case.findings.iter_mut().find(|cf| cf.code == code) {
                 cf.exchanges += 1;
@@ -377,11 +377,11 @@ impl Tally {
 
 /// The outcome as a case names it: the kind, then its codes (`refused 1003,1004`).
 fn outcome_label(e: &Entry) -> String {
-    let kind = e.outcome.kind.name();
-    match (e.outcome.kind, e.outcome.codes.is_empty()) {
+    let kind = e.outcome.name();
+    match (e.outcome, e.codes().is_empty()) {
         (OutcomeKind::Error, _) => format!("{kind} {}", e.status),
         (_, true) => kind.to_owned(),
-        (_, false) => format!("{kind} {}", e.outcome.codes.join(",")),
+        (_, false) => format!("{kind} {}", e.codes().join(",")),
     }
 }
 

@@ -421,12 +421,12 @@ fn try_it_as_a_municipality_naming_another_is_refused_and_lands_in_the_journal()
     let e = &entries[0];
     assert_eq!(e.caller(), Some(AALBORG));
     assert_eq!(e.service, Some("SF1472 KontrolsagListeHent"));
-    assert_eq!(e.outcome.kind, sfstub::journal::OutcomeKind::Refused);
-    assert_eq!(e.outcome.codes, vec!["1006".to_owned()]);
+    assert_eq!(e.outcome, sfstub::journal::OutcomeKind::Refused);
+    assert_eq!(e.codes(), ["1006".to_owned()]);
     assert!(
-        e.findings.is_empty(),
+        e.findings().is_empty(),
         "Try it's request keeps the contract: {:?}",
-        e.findings
+        e.findings()
     );
     assert!(page.body.contains(&format!("href=\"/__sfstub/ui/traffic/{}\"", e.id)));
     // And the traffic view shows it: caller by name and CVR, the refusal.
