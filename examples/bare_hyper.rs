@@ -1,5 +1,6 @@
 //! The baseline of `scripts/bench`: a bare hyper server answering every request with one fixed
-//! SOAP body, on the same runtime and connection settings as sfstub, reading nothing of the
+//! SOAP body, on the same runtime (as many workers as `sfstub serve --security off` has by
+//! default) and connection settings as sfstub, reading nothing of the
 //! request. The bench hands it the answer sfstub gives to the request it measures (BODY_FILE),
 //! so that both send the same bytes and the ratio compares the work behind them; without it,
 //! a short KontrolsagListeHent_O with an empty list.
@@ -17,8 +18,16 @@ use hyper_util::rt::TokioIo;
 
 const BODY: &str = r#"<?xml version="1.0" encoding="UTF-8"?><soap:Envelope xmlns:soap="http://www.w3.org/2003/05/soap-envelope"><soap:Body><KontrolsagListeHent_O xmlns="http://www.kombit.dk/int/2022/01/01/" xmlns:kontekst="http://kombit.dk/xml/schemas/kontekst/2017/01/01/" revision="1"><kontekst:HovedOplysningerSvar><kontekst:TransaktionsId>x</kontekst:TransaktionsId><kontekst:TransaktionsTid>2026-11-22T10:15:00Z</kontekst:TransaktionsTid></kontekst:HovedOplysningerSvar><KontrolsagListe/></KontrolsagListeHent_O></soap:Body></soap:Envelope>"#;
 
-#[tokio::main]
-async fn main() -> std::io::Result<()> {
+fn main() -> std::io::Result<()> {
+    // As many workers as `sfstub serve --security off` has by default.
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(sfstub::server::runtime_workers(sfstub::security::SecurityMode::Off))
+        .enable_all()
+        .build()?
+        .block_on(serve())
+}
+
+async fn serve() -> std::io::Result<()> {
     let addr = std::env::args().nth(1).unwrap_or_else(|| "127.0.0.1:8099".to_owned());
     let body = match std::env::args().nth(2) {
         Some(path) => Bytes::from(std::fs::read(&path).map_err(|e| std::io::Error::other(format!("{path}: {e}")))?),

@@ -196,6 +196,11 @@ pub struct ServeArgs {
     /// ancestors').
     #[arg(long, env = "SFSTUB_MAX_NAMESPACES", default_value_t = 128, value_parser = clap::value_parser!(u16).range(8..=4096), value_name = "N")]
     pub max_namespaces: u16,
+    /// Threads that read requests and write answers (default: one per core but one in `off`,
+    /// leaving a core to the client under test; half the cores in `token` and `strict`, whose
+    /// service calls have threads of their own). At most 1024.
+    #[arg(long, env = "SFSTUB_WORKERS", value_parser = clap::value_parser!(u16).range(1..=1024), value_name = "N")]
+    pub workers: Option<u16>,
     /// Log filter (tracing syntax), e.g. info, warn, sfstub::request=off.
     #[arg(long, env = "SFSTUB_LOG", default_value = "info", value_name = "FILTER")]
     pub log: String,

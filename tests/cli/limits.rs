@@ -45,11 +45,15 @@ fn read_status(reader: &mut impl BufRead) -> u16 {
 fn once_ready_no_thread_is_left_to_end_later() {
     let server = Running::start(&["--security", "off"], Stderr::Captured);
     let names = server.thread_names();
-    // tokio names its workers and its blocking pool's threads alike; it runs one worker per
-    // core the process may use.
+    // tokio names its workers and its blocking pool's threads alike; in `off` it runs one
+    // worker per core the process may use but one (at least one).
     let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
     let tokio = names.iter().filter(|n| n.starts_with("tokio-")).count();
-    assert_eq!(tokio, cores, "one tokio thread per core ({cores}), no other: {names:?}");
+    let workers = cores.saturating_sub(1).max(1);
+    assert_eq!(
+        tokio, workers,
+        "{workers} tokio thread(s) on {cores} core(s), no other: {names:?}"
+    );
     assert!(
         !names.iter().any(|n| n == "sfstub-build"),
         "the build thread has ended: {names:?}"
@@ -70,6 +74,25 @@ fn the_token_models_answer_on_the_call_queue_beside_half_the_workers() {
         assert_eq!(tokio, (cores / 2).max(1), "{mode}: half a worker per core: {names:?}");
         assert_eq!(calls, cores, "{mode}: a call thread per core: {names:?}");
     }
+}
+
+/// `--workers N` sets the runtime's workers in every mode; 0 is refused with a message naming
+/// the option.
+#[test]
+fn workers_are_as_many_as_asked() {
+    for (mode, n) in [("off", "3"), ("token", "2")] {
+        let server = Running::start(&["--security", mode, "--workers", n], Stderr::Captured);
+        let names = server.thread_names();
+        let tokio = names.iter().filter(|name| name.starts_with("tokio-")).count();
+        assert_eq!(tokio.to_string(), n, "{mode}: --workers {n}: {names:?}");
+    }
+    let refused = std::process::Command::new(env!("CARGO_BIN_EXE_sfstub"))
+        .args(["serve", "--workers", "0"])
+        .output()
+        .expect("sfstub runs");
+    assert_eq!(refused.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(stderr.contains("--workers"), "{stderr}");
 }
 
 #[test]
