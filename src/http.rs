@@ -45,8 +45,10 @@ pub fn handle(app: &App, request: Request<Bytes>) -> Response<Bytes> {
     if parts.method == Method::POST && !app.faults.is_empty() {
         response = inject(app, &loaded, &parts, &body, &mut call, &mut summary, response);
     }
-    // One reading of the clock for the log line and the journal.
+    // One reading of each clock for the log line and the journal: the time taken, and the
+    // time of day it ended at.
     let latency = started.elapsed();
+    let ended = std::time::SystemTime::now();
     log_request(
         &parts.method,
         path,
@@ -54,8 +56,9 @@ pub fn handle(app: &App, request: Request<Bytes>) -> Response<Bytes> {
         summary.caller.as_deref(),
         &summary.outcome,
         latency,
+        ended,
     );
-    call.finish(app, latency, &parts, headers, &body, &response, summary);
+    call.finish(app, latency, ended, &parts, headers, &body, &response, summary);
     spare_headers(parts.headers);
     response
 }
@@ -117,7 +120,9 @@ impl<'a> RequestHeaders<'a> {
 }
 
 /// Logs the request line (target `sfstub::request`): method, path, status, caller, outcome and
-/// the time taken (`latency`). What the request chose is cut to a bounded length ([`crate::clip`]).
+/// the time taken (`latency`), the line's time being `ended` when sfstub writes its own lines
+/// (tracing's own clock otherwise). What the request chose is cut to a bounded length
+/// ([`crate::clip`]).
 pub fn log_request(
     method: &Method,
     path: &str,
@@ -125,6 +130,7 @@ pub fn log_request(
     caller: Option<&str>,
     outcome: &str,
     latency: std::time::Duration,
+    ended: std::time::SystemTime,
 ) {
     let direct = crate::logging::direct_request_lines();
     if direct == Some(false)
@@ -154,7 +160,7 @@ pub fn log_request(
         outcome: &outcome,
         micros,
     };
-    if crate::logging::request_line(&fields) {
+    if crate::logging::request_line(&fields, ended) {
         return;
     }
     tracing::info!(

@@ -271,11 +271,10 @@ pub fn direct_request_lines() -> Option<bool> {
 /// The line is written into the queue's buffer in place, with the time from the queue's
 /// cache of its second: no thread-local line or time cache, no copy (~200 instructions a
 /// line; callgrind on examples/request_cost).
-pub fn request_line(fields: &RequestFields<'_>) -> bool {
+pub fn request_line(fields: &RequestFields<'_>, time: std::time::SystemTime) -> bool {
     let Some(Direct { queue, .. }) = DIRECT.get() else {
         return false;
     };
-    let time = std::time::SystemTime::now();
     queue.push_written(|line, cache| write_request_line(line, time, cache, fields));
     true
 }

@@ -95,7 +95,8 @@ impl Call {
     }
 
     /// Logs the findings, counts the exchange in the metrics and records it in the journal
-    /// (`latency`: the time taken to answer; `headers`: the request's, as
+    /// (`latency`: the time taken to answer; `ended`: the time of day it was answered at, the
+    /// request line's too; `headers`: the request's, as
     /// [`RequestHeaders::of`] looked them up in `parts`). What the entry keeps is moved out of
     /// the call: by reference, the call is not copied into this function (~50 instructions).
     #[allow(clippy::too_many_arguments)]
@@ -103,6 +104,7 @@ impl Call {
         &mut self,
         app: &App,
         latency: Duration,
+        ended: SystemTime,
         parts: &http::request::Parts,
         headers: RequestHeaders<'_>,
         body: &Bytes,
@@ -144,7 +146,7 @@ impl Call {
         if !app.journal.enabled() {
             return;
         }
-        let time = SystemTime::now().checked_sub(latency).unwrap_or_else(SystemTime::now);
+        let time = ended.checked_sub(latency).unwrap_or(ended);
         let target = parts.uri.path_and_query().map_or(parts.uri.path(), |pq| pq.as_str());
         let request = Sent {
             bytes: body,

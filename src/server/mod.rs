@@ -584,6 +584,7 @@ async fn serve_one(
         None,
         &outcome,
         started.elapsed(),
+        std::time::SystemTime::now(),
     );
     response
 }
