@@ -279,7 +279,10 @@ impl Metrics {
 /// A latency histogram: buckets from 50 µs, doubling, to 6.5536 s, and `+Inf`.
 fn latency_histogram() -> ShardedHistogram {
     let mut bounds = [0.0; BUCKETS - 1];
-    for (bound, b) in bounds.iter_mut().zip(exponential_buckets(0.000_05, 2.0, 18)) {
+    for (bound, b) in bounds
+        .iter_mut()
+        .zip(exponential_buckets(0.000_05, 2.0, (BUCKETS - 1) as u16))
+    {
         *bound = b;
     }
     ShardedHistogram::new(bounds)
