@@ -93,6 +93,9 @@ struct Template {
     /// The last CPR number that [`conformance::after`] found nothing in, in a request that fit
     /// it, and the profile it judged it by (its address).
     cpr_passed: RefCell<Option<(usize, Box<str>)>>,
+    /// The leaves of the last request read from it with other texts ([`Recalled::envelope`]):
+    /// their buffer is written again for the next such request once that one is done with it.
+    spare: RefCell<Option<Leaves>>,
 }
 
 /// What the steps before the service made of the requests that fit a template by what they
@@ -156,11 +159,16 @@ impl<'a> Recalled<'a> {
         let op = &t.envelope.operation;
         let leaves = match (&op.leaves, &self.changed) {
             (Ok(kept), None) => kept.clone(),
-            (Ok(kept), Some(_)) => kept.with_texts(
-                t.leaf_slots
-                    .iter()
-                    .map(|slot| slot.and_then(|s| self.changed_text(usize::from(s))).map(str::trim)),
-            ),
+            (Ok(kept), Some(_)) => {
+                let texts = t.leaf_slots.iter().map(|slot| {
+                    slot.and_then(|s| self.changed_text(usize::from(s)))
+                        .map(crate::clip::trim)
+                });
+                match t.spare.try_borrow_mut() {
+                    Ok(mut spare) => kept.with_texts_into(texts, &mut spare),
+                    Err(_) => kept.with_texts(texts),
+                }
+            }
             (Err(_), _) => Leaves::default(),
         };
         Envelope {
@@ -383,6 +391,7 @@ impl Template {
             values,
             judged: RefCell::default(),
             cpr_passed: RefCell::default(),
+            spare: RefCell::default(),
         })
     }
 
