@@ -122,13 +122,21 @@ pub enum WhiteSpace {
     Collapse,
 }
 
+/// Whether every byte of `value` is above the space character (no white space, nothing a
+/// normalisation changes), looked at eight bytes at a time: a byte at a time it cost ~70
+/// instructions a request for a TransaktionsTid (callgrind on examples/request_cost, VARY=1).
+fn above_space(value: &[u8]) -> bool {
+    use crate::soap::scan::{below, word};
+    let (words, rest) = value.as_chunks::<8>();
+    words.iter().all(|w| below(word(w), b' ' + 1) == 0) && rest.iter().all(|&b| b > b' ')
+}
+
 impl WhiteSpace {
     /// Applies the normalisation.
     pub fn apply(self, value: &str) -> std::borrow::Cow<'_, str> {
         use std::borrow::Cow;
-        // Most values have no byte up to the space character, so nothing to normalise: a
-        // check the compiler does many bytes at a time.
-        if self == WhiteSpace::Preserve || value.bytes().all(|b| b > b' ') {
+        // Most values have no byte up to the space character, so nothing to normalise.
+        if self == WhiteSpace::Preserve || above_space(value.as_bytes()) {
             return Cow::Borrowed(value);
         }
         match self {
@@ -522,6 +530,20 @@ fn is_base64(v: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::Builtin::*;
+
+    proptest::proptest! {
+        /// Eight bytes at a time, a value is found to have no byte up to the space character
+        /// exactly when a byte at a time finds so, wherever such a byte is.
+        #[test]
+        fn above_space_is_every_byte_above_it(
+            bytes in proptest::collection::vec(
+                proptest::sample::select(&[b'a', b' ', b'!', b'\t', b'\n', b'\r', 0, 0x1f, 0x20, 0x21, 0x7f, 0x80, 0xA0, 0xFF][..]),
+                0..40,
+            ),
+        ) {
+            proptest::prop_assert_eq!(super::above_space(&bytes), bytes.iter().all(|&b| b > b' '));
+        }
+    }
 
     #[test]
     fn lexical_spaces() {
