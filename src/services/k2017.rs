@@ -11,6 +11,7 @@ use crate::security::Guard;
 use crate::soap::xml::{Leaves, escape};
 use crate::soap::{Fault, SoapVersion};
 use crate::world::Cvr;
+use crate::xsd::{is_xs_datetime, is_xs_timezone};
 
 /// The kontekst namespace of `HovedOplysninger` and `HovedOplysningerSvar`.
 pub const KONTEKST_NS: &str = "http://kombit.dk/xml/schemas/kontekst/2017/01/01/";
@@ -158,68 +159,6 @@ impl<'a> HovedLeaves<'a> {
     }
 }
 
-/// True for the lexical form of xs:dateTime: `YYYY-MM-DDThh:mm:ss(.s+)?` and an optional
-/// `Z` or `±hh:mm` (24:00:00 allowed, as XML Schema allows it).
-pub fn is_xs_datetime(text: &str) -> bool {
-    // `YYYY-MM-DDThh:mm` read as two words, the literals and the digits each judged for both
-    // at once, every two digits made a number at once (a byte at a time it cost ~160
-    // instructions a request, every K2017 request has one; callgrind on
-    // examples/request_cost).
-    let Some((head, rest)) = text.as_bytes().split_first_chunk::<16>() else {
-        return false;
-    };
-    let [b':', s1, s2, zone @ ..] = rest else {
-        return false;
-    };
-    let both = u128::from_le_bytes(*head);
-    let (date, time) = (both as u64, (both >> 64) as u64);
-    // The literals' bytes: `-` at 4 and 7 of `YYYY-MM-`, `T` at 2 and `:` at 5 of `DDThh:mm`.
-    const DATE_LITERALS: u64 = 0xFF00_00FF_0000_0000;
-    const TIME_LITERALS: u64 = 0x0000_FF00_00FF_0000;
-    const ZEROS: u64 = 0x3030_3030_3030_3030;
-    if date & DATE_LITERALS != 0x2D00_002D_0000_0000 || time & TIME_LITERALS != 0x0000_3A00_0054_0000 {
-        return false;
-    }
-    // The literals made `0`, the words must be digits.
-    let (date, time) = (
-        date & !DATE_LITERALS | ZEROS & DATE_LITERALS,
-        time & !TIME_LITERALS | ZEROS & TIME_LITERALS,
-    );
-    if !crate::world::all_digits(date)
-        || !crate::world::all_digits(time)
-        || !s1.is_ascii_digit()
-        || !s2.is_ascii_digit()
-    {
-        return false;
-    }
-    // Byte i of each: the number of digits i and i + 1 (at most 99: no carries).
-    let pairs = |word: u64| {
-        let digits = word - ZEROS;
-        let pairs = digits * 10 + (digits >> 8);
-        move |at: u32| ((pairs >> (8 * at)) & 0xFF) as u8
-    };
-    let (date, time) = (pairs(date), pairs(time));
-    let year = i32::from(date(0)) * 100 + i32::from(date(2));
-    if !crate::world::is_date(year, u32::from(date(5)), u32::from(time(0))) {
-        return false;
-    }
-    let (h, m, s) = (time(3), time(6), (s1 - b'0') * 10 + (s2 - b'0'));
-    if m > 59 || s > 59 || h > 24 || (h == 24 && (m, s) != (0, 0)) {
-        return false;
-    }
-    let zone = match zone {
-        [b'.', frac @ ..] => {
-            let digits = frac.iter().take_while(|d| d.is_ascii_digit()).count();
-            if digits == 0 || (h == 24 && frac[..digits].iter().any(|&d| d != b'0')) {
-                return false;
-            }
-            &frac[digits..]
-        }
-        _ => zone,
-    };
-    is_xs_timezone(zone)
-}
-
 /// Reads an xs:date (`YYYY-MM-DD` with an optional `Z` or `±hh:mm`) and returns its date part.
 pub fn parse_xs_date(text: &str) -> Option<NaiveDate> {
     let (date, zone) = text.as_bytes().split_at_checked(10)?;
@@ -241,18 +180,6 @@ fn xs_date_part(date: &[u8]) -> Option<(i32, u32, u32)> {
     let two = |high: u8, low: u8| u32::from(high - b'0') * 10 + u32::from(low - b'0');
     let year = i32::try_from(two(y1, y2) * 100 + two(y3, y4)).ok()?;
     Some((year, two(m1, m2), two(d1, d2)))
-}
-
-fn is_xs_timezone(zone: &[u8]) -> bool {
-    match zone {
-        [] | [b'Z'] => true,
-        [b'+' | b'-', h1, h2, b':', m1, m2] if [h1, h2, m1, m2].iter().all(|d| d.is_ascii_digit()) => {
-            let hours = (h1 - b'0') * 10 + (h2 - b'0');
-            let minutes = (m1 - b'0') * 10 + (m2 - b'0');
-            minutes < 60 && (hours < 14 || (hours == 14 && minutes == 0))
-        }
-        _ => false,
-    }
 }
 
 /// Reads the `HovedOplysninger` of the operation element `xml` (for an injected `Fejl`),

@@ -57,6 +57,8 @@ use std::sync::Arc;
 pub use finding::{Code, Finding};
 pub use model::{ElementId, QName, SchemaSet, TypeId};
 pub use source::Source;
+pub use temporal::is_xs_datetime;
+pub(crate) use temporal::is_xs_timezone;
 pub use validate::{Instance, Limits, ValueCheck};
 
 use crate::soap::SoapVersion;
