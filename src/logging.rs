@@ -9,7 +9,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, mpsc};
 use std::time::{Duration, Instant};
 
-/// How many bytes of log lines may wait for stderr before new lines are dropped.
+/// How many bytes of log lines may wait for stderr before new lines are dropped (a request
+/// line, which waits as its fields, [`request_line`], counts as the least its line can be).
 pub const QUEUE_BYTES: usize = 1024 * 1024;
 
 /// The longest log line written, in bytes; a longer one is cut and marked.
@@ -62,13 +63,43 @@ struct Shared {
 
 #[derive(Default)]
 struct State {
-    /// The queued lines, end to end.
+    /// The queued pieces, end to end: each the text of lines ([`TEXT`]) or the texts of a
+    /// request line the writer writes ([`REQUEST`]).
     pending: Vec<u8>,
+    /// The rest of the queued request lines' fields, one for each [`REQUEST`] piece, in order.
+    requests: Vec<RequestHead>,
+    /// The bytes of the lines queued: a text's length; a request line's least length,
+    /// [`REQUEST_LINE_LEAST`] and its texts (which is more than its piece and its head).
+    waiting: usize,
     closing: bool,
     /// The writer waits for lines: a push must wake it (otherwise it needs no syscall).
     writer_waits: bool,
-    /// What the request lines written into `pending` keep for the next ([`LogQueue::push_written`]).
-    cache: LineCache,
+}
+
+/// The bytes of a request line but its method, path, caller and outcome, when nothing in them
+/// is quoted and its numbers are one digit each: the least a request line can be.
+const REQUEST_LINE_LEAST: usize = "2026-11-22T12:00:00.000000Z".len()
+    + METHOD_FIELD.len()
+    + " path=\"\" status=0 caller=\"\" outcome=".len()
+    + MICROS_FIELD.len()
+    + "0\n".len();
+
+/// How a piece of the queue begins: the length of the text that follows (native-endian
+/// `usize`) and the text, one or more whole lines.
+const TEXT: u8 = 0;
+
+/// How a piece of the queue begins: the method, path, caller and outcome of a request line
+/// follow, end to end, as long as the piece's [`RequestHead`] says.
+const REQUEST: u8 = 1;
+
+/// A queued request line's fields but its texts.
+#[derive(Debug, Clone, Copy)]
+struct RequestHead {
+    time: std::time::SystemTime,
+    micros: u64,
+    status: u16,
+    /// The lengths of the method, path, caller and outcome.
+    lens: [usize; 4],
 }
 
 impl LogQueue {
@@ -98,39 +129,46 @@ impl LogQueue {
     /// Queues one line (or several, as one piece), whole; drops and counts it when the queue
     /// is full. (Log events, which may quote requests, are cut to [`MAX_LINE`] on the way in.)
     pub fn push(&self, line: &[u8]) {
+        if line.is_empty() {
+            return;
+        }
         let mut state = self.shared.lock();
-        if state.closing || state.pending.len() + line.len() > self.shared.limit {
+        if state.closing || state.waiting + line.len() > self.shared.limit {
             drop(state);
             self.shared.dropped.fetch_add(1, Ordering::Relaxed);
             return;
         }
+        state.waiting += line.len();
+        state.pending.push(TEXT);
+        state.pending.extend_from_slice(&line.len().to_ne_bytes());
         state.pending.extend_from_slice(line);
         self.wake_writer(state);
     }
 
-    /// Queues the line `write` appends to the queue's own buffer, under its lock (the line is
-    /// neither built elsewhere nor copied), cut to [`MAX_LINE`]; drops and counts it when the
-    /// queue is full, as [`LogQueue::push`] does. `write` also gets the queue's [`LineCache`].
-    fn push_written(&self, write: impl FnOnce(&mut Vec<u8>, &mut LineCache)) {
+    /// Queues the fields of a request line ended at `time`, for the writer thread to write
+    /// the line ([`write_request_line`], cut to [`MAX_LINE`]); drops and counts it when the
+    /// queue is full, as [`LogQueue::push`] does. Handing the fields over costs the caller
+    /// ~150 instructions where writing the line cost ~600 (callgrind on examples/request_cost).
+    fn push_request(&self, f: &RequestFields<'_>, time: std::time::SystemTime) {
+        let texts = [f.method, f.path, f.caller, f.outcome];
+        let head = RequestHead {
+            time,
+            micros: f.micros,
+            status: f.status,
+            lens: texts.map(str::len),
+        };
+        let size = REQUEST_LINE_LEAST + head.lens.iter().sum::<usize>();
         let mut state = self.shared.lock();
-        if state.closing {
+        if state.closing || state.waiting + size > self.shared.limit {
             drop(state);
             self.shared.dropped.fetch_add(1, Ordering::Relaxed);
             return;
         }
-        let State { pending, cache, .. } = &mut *state;
-        let start = pending.len();
-        write(pending, cache);
-        if pending.len() - start > MAX_LINE {
-            let cut = cut_line(&pending[start..]);
-            pending.truncate(start);
-            pending.extend_from_slice(&cut);
-        }
-        if pending.len() > self.shared.limit {
-            pending.truncate(start);
-            drop(state);
-            self.shared.dropped.fetch_add(1, Ordering::Relaxed);
-            return;
+        state.waiting += size;
+        state.requests.push(head);
+        state.pending.push(REQUEST);
+        for text in texts {
+            state.pending.extend_from_slice(text.as_bytes());
         }
         self.wake_writer(state);
     }
@@ -172,6 +210,9 @@ impl Shared {
         let mut reported = 0u64;
         let mut last_report: Option<Instant> = None;
         let mut batch = Vec::new();
+        let mut heads = Vec::new();
+        let mut text = Vec::new();
+        let mut cache = LineCache::default();
         loop {
             let closing = {
                 let mut state = self.lock();
@@ -188,11 +229,16 @@ impl Shared {
                 }
                 state.writer_waits = false;
                 batch.clear();
+                heads.clear();
                 std::mem::swap(&mut batch, &mut state.pending);
+                std::mem::swap(&mut heads, &mut state.requests);
+                state.waiting = 0;
                 state.closing
             };
+            text.clear();
+            write_pieces(&batch, &heads, &mut text, &mut cache);
             // Errors (a closed pipe, a full disk) are ignored: the lines are lost, sfstub is not.
-            let _ = out.write_all(&batch);
+            let _ = out.write_all(&text);
             let dropped = self.dropped.load(Ordering::Relaxed);
             let due = last_report.is_none_or(|t| t.elapsed() >= REPORT_EVERY);
             if dropped > reported && (due || closing) {
@@ -268,15 +314,62 @@ pub fn direct_request_lines() -> Option<bool> {
 /// written nothing, when there is no such queue (colours, or no [`install`]): the caller then
 /// logs through tracing.
 ///
-/// The line is written into the queue's buffer in place, with the time from the queue's
-/// cache of its second: no thread-local line or time cache, no copy (~200 instructions a
-/// line; callgrind on examples/request_cost).
+/// The fields are queued and the line written by the queue's writer thread, off the thread
+/// that answers requests ([`LogQueue::push_request`]).
 pub fn request_line(fields: &RequestFields<'_>, time: std::time::SystemTime) -> bool {
     let Some(Direct { queue, .. }) = DIRECT.get() else {
         return false;
     };
-    queue.push_written(|line, cache| write_request_line(line, time, cache, fields));
+    queue.push_request(fields, time);
     true
+}
+
+/// Writes the lines of the queue's `pieces` to `out`: a text as it is, a request line from its
+/// texts and its head (of `heads`, in order) with `cache` (the writer's), cut to [`MAX_LINE`].
+/// Reads only what [`LogQueue::push`] and [`LogQueue::push_request`] queued; should a piece
+/// not read as one, it and the rest are left out.
+fn write_pieces(pieces: &[u8], heads: &[RequestHead], out: &mut Vec<u8>, cache: &mut LineCache) {
+    let mut rest = pieces;
+    let mut heads = heads.iter();
+    while let Some((&kind, after)) = rest.split_first() {
+        rest = after;
+        let written = match kind {
+            TEXT => take(&mut rest, size_of::<usize>())
+                .and_then(|len| Some(usize::from_ne_bytes(len.try_into().ok()?)))
+                .and_then(|len| take(&mut rest, len))
+                .map(|text| out.extend_from_slice(text)),
+            REQUEST => heads.next().and_then(|head| {
+                let mut text = |i: usize| take(&mut rest, head.lens[i]).and_then(|t| std::str::from_utf8(t).ok());
+                let fields = RequestFields {
+                    method: text(0)?,
+                    path: text(1)?,
+                    caller: text(2)?,
+                    outcome: text(3)?,
+                    status: head.status,
+                    micros: head.micros,
+                };
+                let start = out.len();
+                write_request_line(out, head.time, cache, &fields);
+                if out.len() - start > MAX_LINE {
+                    let cut = cut_line(&out[start..]);
+                    out.truncate(start);
+                    out.extend_from_slice(&cut);
+                }
+                Some(())
+            }),
+            _ => None,
+        };
+        if written.is_none() {
+            return;
+        }
+    }
+}
+
+/// The first `n` bytes of `rest`, taken off it, if it has as many.
+fn take<'a>(rest: &mut &'a [u8], n: usize) -> Option<&'a [u8]> {
+    let (taken, after) = rest.split_at_checked(n)?;
+    *rest = after;
+    Some(taken)
 }
 
 /// A request log line's fields.
@@ -289,8 +382,8 @@ pub struct RequestFields<'a> {
     pub micros: u64,
 }
 
-/// What the request log's lines keep for the next line, under the queue's lock: the text of
-/// the time's second, and the middle of the last line.
+/// What the request log's lines keep for the next line, on the queue's writer thread: the text
+/// of the time's second, and the middle of the last line.
 #[derive(Debug, Default)]
 struct LineCache {
     second: Second,
@@ -863,29 +956,48 @@ mod tests {
     }
 
     #[test]
-    fn lines_written_in_place_are_cut_and_dropped_as_pushed_ones() {
-        let gate = Gate::new();
-        let queue = LogQueue::start(3 * MAX_LINE, gate.clone()).unwrap();
-        let long = "é".repeat(MAX_LINE);
-        let write = |text: &str| {
-            let text = text.to_owned();
-            move |line: &mut Vec<u8>, _: &mut LineCache| {
-                line.extend_from_slice(text.as_bytes());
-                line.push(b'\n');
-            }
+    fn request_lines_queued_as_fields_are_cut_and_dropped_as_pushed_lines() {
+        let time = std::time::UNIX_EPOCH + Duration::new(1_795_000_000, 123_456_789);
+        // Control characters are quoted as `\u{1}`: the line is longer than MAX_LINE.
+        let long = "\u{1}".repeat(256);
+        let outcome = "é".repeat(1024);
+        let fields = |path: &'static str| RequestFields {
+            method: "POST",
+            path,
+            status: 200,
+            caller: "-",
+            outcome: "ok",
+            micros: 35,
         };
-        // The writer may take the first line at once and block on it: the rest wait.
-        queue.push_written(write("first"));
-        queue.push_written(write(&long));
-        let cut = String::from_utf8(cut_line(format!("{long}\n").as_bytes())).unwrap();
-        assert!(cut.len() <= MAX_LINE + 64, "{}", cut.len());
-        for _ in 0..4 {
-            queue.push_written(write(&long));
+        let long_fields = RequestFields {
+            method: "POST",
+            path: &long,
+            status: 500,
+            caller: &long,
+            outcome: &outcome,
+            micros: u64::MAX,
+        };
+        let line = |f: &RequestFields<'_>| {
+            let mut line = Vec::new();
+            write_request_line(&mut line, time, &mut LineCache::default(), f);
+            line
+        };
+        let full = line(&long_fields);
+        assert!(full.len() > MAX_LINE, "{}", full.len());
+        let cut = String::from_utf8(cut_line(&full)).unwrap();
+        // A long line counts as ~2 700 bytes (~4 700 written): the queue takes three (and the
+        // short ones). The writer may take the first piece or two at once and block on them:
+        // of the five long pieces one or two are dropped.
+        let size = REQUEST_LINE_LEAST + 4 + 2 * long.len() + outcome.len();
+        let gate = Gate::new();
+        let queue = LogQueue::start(3 * size + 300, gate.clone()).unwrap();
+        queue.push_request(&fields("/first"), time);
+        for _ in 0..5 {
+            queue.push_request(&long_fields, time);
         }
-        // Two or three cut lines fit in the queue (as the writer took the first alone or with
-        // the next): the others are dropped, each counted.
-        assert!((2..=3).contains(&queue.dropped()), "{}", queue.dropped());
-        queue.push_written(write("last"));
+        assert!((1..=2).contains(&queue.dropped()), "{}", queue.dropped());
+        queue.push(b"a line between\n");
+        queue.push_request(&fields("/last"), time);
         gate.release();
         queue.finish(Duration::from_secs(10));
         let text = gate.text();
@@ -896,12 +1008,76 @@ mod tests {
         );
         // The lines pushed, without the writer's note of those dropped.
         let lines: Vec<&str> = text.lines().filter(|l| !l.starts_with("sfstub: ")).collect();
-        assert_eq!(lines.len(), 7 - queue.dropped() as usize, "{text}");
-        assert_eq!(lines[0], "first");
-        assert_eq!(lines[lines.len() - 1], "last");
-        for line in &lines[1..lines.len() - 1] {
+        assert_eq!(lines.len(), 8 - queue.dropped() as usize, "{text}");
+        assert_eq!(format!("{}\n", lines[0]).as_bytes(), line(&fields("/first")));
+        assert_eq!(lines[lines.len() - 2], "a line between");
+        assert_eq!(format!("{}\n", lines[lines.len() - 1]).as_bytes(), line(&fields("/last")));
+        for line in &lines[1..lines.len() - 2] {
             assert_eq!(format!("{line}\n"), cut);
         }
+    }
+
+    #[test]
+    fn a_request_line_is_no_shorter_than_the_least_it_is_counted_as() {
+        let mut cache = LineCache::default();
+        let time = std::time::UNIX_EPOCH + Duration::new(1_795_000_000, 0);
+        for (status, micros) in [(200, 0), (0, 0), (7, 9), (1000, 10), (u16::MAX, u64::MAX)] {
+            for (method, path, caller, outcome) in [("", "", "", ""), ("POST", "/a", "-", "ok"), ("a", "\"", "\n", "é")] {
+                let fields = RequestFields {
+                    method,
+                    path,
+                    status,
+                    caller,
+                    outcome,
+                    micros,
+                };
+                let mut line = Vec::new();
+                write_request_line(&mut line, time, &mut cache, &fields);
+                let texts = method.len() + path.len() + caller.len() + outcome.len();
+                assert!(line.len() >= REQUEST_LINE_LEAST + texts, "{}", String::from_utf8_lossy(&line));
+                if (status, micros, texts) == (0, 0, 0) {
+                    assert_eq!(line.len(), REQUEST_LINE_LEAST);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn pieces_that_do_not_read_as_pieces_are_left_out() {
+        let mut pieces = Vec::new();
+        pieces.push(TEXT);
+        pieces.extend_from_slice(&3usize.to_ne_bytes());
+        pieces.extend_from_slice(b"ok\n");
+        let head = RequestHead {
+            time: std::time::UNIX_EPOCH,
+            micros: 1,
+            status: 200,
+            lens: [4, 2, 1, 2],
+        };
+        let whole = [&[REQUEST][..], b"POST/a-ok"].concat();
+        let line = "1970-01-01T00:00:00.000000Z  INFO sfstub::request: method=POST path=\"/a\" status=200 caller=\"-\" outcome=ok micros=1\n";
+        let mut out = Vec::new();
+        write_pieces(&[&pieces[..], &whole].concat(), &[head], &mut out, &mut LineCache::default());
+        assert_eq!(String::from_utf8(out).unwrap(), format!("ok\n{line}"));
+        let cuts: [(&[u8], &[RequestHead]); 6] = [
+            (&[TEXT], &[]),
+            (&[TEXT, 1, 2, 3], &[]),
+            (&[7, b'x'], &[]),
+            (&whole, &[]),
+            (&whole[..whole.len() - 1], &[head]),
+            (&[REQUEST, b'P', 0xff, b'S', b'T', b'/', b'a', b'-', b'o', b'k'], &[head]),
+        ];
+        for (cut, heads) in cuts {
+            let mut out = Vec::new();
+            write_pieces(&[&pieces[..], cut].concat(), heads, &mut out, &mut LineCache::default());
+            assert_eq!(out, b"ok\n");
+        }
+        let mut long = pieces.clone();
+        long.push(TEXT);
+        long.extend_from_slice(&usize::MAX.to_ne_bytes());
+        let mut out = Vec::new();
+        write_pieces(&long, &[], &mut out, &mut LineCache::default());
+        assert_eq!(out, b"ok\n");
     }
 
     #[test]
