@@ -1017,7 +1017,10 @@ mod tests {
         assert_eq!(lines.len(), 8 - queue.dropped() as usize, "{text}");
         assert_eq!(format!("{}\n", lines[0]).as_bytes(), line(&fields("/first")));
         assert_eq!(lines[lines.len() - 2], "a line between");
-        assert_eq!(format!("{}\n", lines[lines.len() - 1]).as_bytes(), line(&fields("/last")));
+        assert_eq!(
+            format!("{}\n", lines[lines.len() - 1]).as_bytes(),
+            line(&fields("/last"))
+        );
         for line in &lines[1..lines.len() - 2] {
             assert_eq!(format!("{line}\n"), cut);
         }
@@ -1028,7 +1031,8 @@ mod tests {
         let mut cache = LineCache::default();
         let time = std::time::UNIX_EPOCH + Duration::new(1_795_000_000, 0);
         for (status, micros) in [(200, 0), (0, 0), (7, 9), (1000, 10), (u16::MAX, u64::MAX)] {
-            for (method, path, caller, outcome) in [("", "", "", ""), ("POST", "/a", "-", "ok"), ("a", "\"", "\n", "é")] {
+            for (method, path, caller, outcome) in [("", "", "", ""), ("POST", "/a", "-", "ok"), ("a", "\"", "\n", "é")]
+            {
                 let fields = RequestFields {
                     method,
                     path,
@@ -1040,7 +1044,11 @@ mod tests {
                 let mut line = Vec::new();
                 write_request_line(&mut line, time, &mut cache, &fields);
                 let texts = method.len() + path.len() + caller.len() + outcome.len();
-                assert!(line.len() >= REQUEST_LINE_LEAST + texts, "{}", String::from_utf8_lossy(&line));
+                assert!(
+                    line.len() >= REQUEST_LINE_LEAST + texts,
+                    "{}",
+                    String::from_utf8_lossy(&line)
+                );
                 if (status, micros, texts) == (0, 0, 0) {
                     assert_eq!(line.len(), REQUEST_LINE_LEAST);
                 }
@@ -1063,7 +1071,12 @@ mod tests {
         let whole = [&[REQUEST][..], b"POST/a-ok"].concat();
         let line = "1970-01-01T00:00:00.000000Z  INFO sfstub::request: method=POST path=\"/a\" status=200 caller=\"-\" outcome=ok micros=1\n";
         let mut out = Vec::new();
-        write_pieces(&[&pieces[..], &whole].concat(), &[head], &mut out, &mut LineCache::default());
+        write_pieces(
+            &[&pieces[..], &whole].concat(),
+            &[head],
+            &mut out,
+            &mut LineCache::default(),
+        );
         assert_eq!(String::from_utf8(out).unwrap(), format!("ok\n{line}"));
         let inside = [RequestHead {
             lens: [1, 3, 1, 2],
@@ -1075,7 +1088,10 @@ mod tests {
             (&[7, b'x'], &[]),
             (&whole, &[]),
             (&whole[..whole.len() - 1], &[head]),
-            (&[REQUEST, b'P', 0xff, b'S', b'T', b'/', b'a', b'-', b'o', b'k'], &[head]),
+            (
+                &[REQUEST, b'P', 0xff, b'S', b'T', b'/', b'a', b'-', b'o', b'k'],
+                &[head],
+            ),
             // A length that ends inside a character.
             (&[REQUEST, 0xc3, 0xa9, b'/', b'a', b'-', b'o', b'k'], &inside),
         ];
