@@ -199,6 +199,19 @@ impl LogQueue {
     }
 }
 
+/// The room the writer's buffers keep beyond what a batch used: 64 KiB.
+const KEPT_ROOM: usize = 64 * 1024;
+
+/// Shrinks `buffer`, which held `used` items for the last batch, to four times that (at
+/// least [`KEPT_ROOM`] bytes) when it has grown larger: its contents are not needed any more.
+fn keep_room<T>(buffer: &mut Vec<T>, used: usize) {
+    let keep = (4 * used).max(KEPT_ROOM / std::mem::size_of::<T>().max(1));
+    if buffer.capacity() > keep {
+        buffer.clear();
+        buffer.shrink_to(keep);
+    }
+}
+
 impl Shared {
     fn lock(&self) -> MutexGuard<'_, State> {
         // A panic while holding this lock cannot leave the queue inconsistent: keep going.
@@ -254,6 +267,14 @@ impl Shared {
             if closing {
                 return;
             }
+            // A burst's room (a stderr read slowly lets a batch grow to the queue's limit) is
+            // given back once batches are small again.
+            let used = batch.len();
+            keep_room(&mut batch, used);
+            let used = heads.len();
+            keep_room(&mut heads, used);
+            let used = text.len();
+            keep_room(&mut text, used);
             // Let lines gather: under load one write carries many, and pushes wake nobody.
             std::thread::sleep(GATHER);
         }
@@ -824,6 +845,21 @@ impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for LogQueue {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_writers_buffers_give_back_a_bursts_room() {
+        let mut burst: Vec<u8> = Vec::with_capacity(1024 * 1024);
+        keep_room(&mut burst, 300);
+        assert!(burst.capacity() <= KEPT_ROOM, "{}", burst.capacity());
+        // Room for four times the last batch is kept, and no less than KEPT_ROOM.
+        let mut busy: Vec<u8> = Vec::with_capacity(256 * 1024);
+        busy.extend_from_slice(&[b'x'; 100 * 1024]);
+        keep_room(&mut busy, 100 * 1024);
+        assert_eq!((busy.capacity() >= 256 * 1024, busy.len()), (true, 100 * 1024));
+        let mut heads: Vec<[u64; 8]> = Vec::with_capacity(100_000);
+        keep_room(&mut heads, 10);
+        assert!(heads.capacity() * 64 <= KEPT_ROOM, "{}", heads.capacity());
+    }
 
     #[test]
     fn decimals_are_what_display_writes() {
