@@ -537,10 +537,29 @@ impl Body {
             if middle.len() > kept.len() / 2 || middle.len() > MAX_MIDDLE {
                 return false;
             }
-            let mut buffer = self.take_buffer(middle.len(), 64);
-            buffer.extend_from_slice(middle);
             // Both at most BODY_CAP.
             let (head, tail) = (head as u32, tail as u32);
+            // A recycled entry mostly held a delta on the same base already: written in place,
+            // its buffer reused as `take_buffer` would, its base kept when it is this one (the
+            // same bytes, both alive), not cloned and the old one dropped.
+            if let Kept::Delta {
+                base: held,
+                middle: buffer,
+                head: held_head,
+                tail: held_tail,
+            } = &mut self.kept
+                && reusable(buffer.capacity(), middle.len(), 64)
+            {
+                if !(held.as_ptr() == base.as_ptr() && held.len() == base.len()) {
+                    *held = base.clone();
+                }
+                buffer.clear();
+                buffer.extend_from_slice(middle);
+                (*held_head, *held_tail) = (head, tail);
+                return true;
+            }
+            let mut buffer = self.take_buffer(middle.len(), 64);
+            buffer.extend_from_slice(middle);
             self.kept = Kept::Delta {
                 base: base.clone(),
                 middle: buffer,
@@ -561,13 +580,12 @@ impl Body {
             Kept::Copied(buffer) | Kept::Delta { middle: buffer, .. } => buffer,
             Kept::Shared(_) => Vec::new(),
         };
-        let room = need.max(least).next_multiple_of(64);
-        if (need..=2 * room).contains(&buffer.capacity()) {
+        if reusable(buffer.capacity(), need, least) {
             let mut buffer = buffer;
             buffer.clear();
             buffer
         } else {
-            Vec::with_capacity(room)
+            Vec::with_capacity(need.max(least).next_multiple_of(64))
         }
     }
 
@@ -678,6 +696,12 @@ fn set_base(slot: BaseSlot, whole: Bytes) {
         (base.head, base.tail) = (0, 0);
         base.whole.replace(whole)
     });
+}
+
+/// Whether a buffer of `capacity` is reused for `need` bytes (see [`Body::take_buffer`]): at
+/// least `need`, at most twice the larger of `need` and `least` rounded up to 64 bytes.
+fn reusable(capacity: usize, need: usize, least: usize) -> bool {
+    (need..=2 * need.max(least).next_multiple_of(64)).contains(&capacity)
 }
 
 /// How many bytes `base` and `body` share at the start, and then at the end of what is left of
