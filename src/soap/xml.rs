@@ -905,12 +905,18 @@ mod tests {
         assert_eq!(format!("{leaves:?}").matches("Leaf {").count(), 4);
     }
 
+    /// Three leaves, as a template's: `a/id` 0123, `a/cpr` x, `b` tid.
+    fn three_leaves() -> Leaves {
+        let mut leaves = Leaves::with_capacity(4);
+        leaves.push("a", Some("id"), "0123");
+        leaves.push("a", Some("cpr"), "x");
+        leaves.push("b", None, "tid");
+        leaves
+    }
+
     #[test]
     fn shared_leaves_are_copied_before_a_push_and_take_other_texts_apart() {
-        let mut template = Leaves::with_capacity(4);
-        template.push("a", Some("id"), "0123");
-        template.push("a", Some("cpr"), "x");
-        template.push("b", None, "tid");
+        let template = three_leaves();
         let mut grown = template.clone();
         grown.push("c", None, "more");
         assert_eq!(template.len(), 3, "a push to a clone leaves the original alone");
@@ -935,10 +941,7 @@ mod tests {
     /// the spare) while something does, whatever texts the leaves before it had.
     #[test]
     fn leaves_with_other_texts_reuse_a_spare_buffer_no_one_holds() {
-        let mut template = Leaves::with_capacity(4);
-        template.push("a", Some("id"), "0123");
-        template.push("a", Some("cpr"), "x");
-        template.push("b", None, "tid");
+        let mut template = three_leaves();
         template.mark_layout();
         let texts: [[Option<&str>; 3]; 5] = [
             [Some("3210"), None, Some("TID")],
