@@ -191,8 +191,9 @@ fn log_fields(fields: &crate::logging::RequestFields<'_>, ended: std::time::Syst
     );
 }
 
-/// The path without a trailing slash (but `/` stays `/`).
-fn trimmed(path: &str) -> &str {
+/// The path without a trailing slash (but `/` stays `/`): how the request log and the journal
+/// name an endpoint.
+pub(crate) fn trimmed(path: &str) -> &str {
     if path.len() > 1 {
         path.trim_end_matches('/')
     } else {

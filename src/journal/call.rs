@@ -122,12 +122,7 @@ impl Call {
                 f.message
             );
         }
-        let path = parts.uri.path();
-        let path = if path.len() > 1 {
-            path.trim_end_matches('/')
-        } else {
-            path
-        };
+        let path = crate::http::trimmed(parts.uri.path());
         if UNJOURNALED.contains(&path) {
             return;
         }
