@@ -1,7 +1,8 @@
 //! The baseline of `scripts/bench`: a bare hyper server answering every request with one fixed
-//! SOAP body, on the same runtime (as many workers as `sfstub serve --security off` has by
-//! default) and connection settings as sfstub, reading nothing of the
-//! request. The bench hands it the answer sfstub gives to the request it measures (BODY_FILE),
+//! SOAP body, with as many runtime workers as `sfstub serve --security off` has by default and
+//! sfstub's connection settings, reading nothing of the request. It writes each answer the
+//! moment it is made, as hyper does; sfstub's workers hold answers until they run out of work
+//! (`src/server/held.rs`). The bench hands it the answer sfstub gives to the request it measures (BODY_FILE),
 //! so that both send the same bytes and the ratio compares the work behind them; without it,
 //! a short KontrolsagListeHent_O with an empty list.
 //!

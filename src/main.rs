@@ -160,14 +160,10 @@ fn serve_with(args: ServeArgs, log: &LogQueue) -> ExitCode {
     };
     let app = Arc::new(app);
     let options = connection_options(&args);
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(
-            args.workers
-                .map_or_else(|| server::runtime_workers(app.security.mode), usize::from),
-        )
-        .enable_all()
-        .build()
-    {
+    let runtime = match server::runtime(
+        args.workers
+            .map_or_else(|| server::runtime_workers(app.security.mode), usize::from),
+    ) {
         Ok(r) => r,
         Err(e) => {
             note(log, format_args!("cannot start the runtime: {e}"));

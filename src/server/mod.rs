@@ -11,6 +11,7 @@
 mod body;
 mod deliver;
 mod head;
+mod held;
 mod io;
 pub mod listen;
 mod queue;
@@ -172,7 +173,7 @@ async fn serve(
             () = &mut shutdown => break,
         };
         let _ = stream.set_nodelay(true);
-        let stream = io::SendTimeout::new(stream, options.send_timeout);
+        let stream = held::Held::new(stream, options.send_timeout);
         let app = app.clone();
         let queue = queue.clone();
         match &tls {
@@ -238,6 +239,16 @@ async fn serve(
         ),
     }
     Ok(())
+}
+
+/// The runtime sfstub serves on, with `workers` worker threads: each sends the answers its
+/// connections held back when it runs out of work ([`held`]).
+pub fn runtime(workers: usize) -> std::io::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(workers)
+        .enable_all()
+        .on_thread_park(held::send_held)
+        .build()
 }
 
 /// How many workers the runtime gets unless `--workers` says: in `off`, where they answer the

@@ -34,10 +34,7 @@ pub fn serve(configure: impl FnOnce(&mut App)) -> Server {
     let (shutdown_tx, shutdown_rx) = tokio::sync::oneshot::channel::<()>();
     let served = app.clone();
     let thread = std::thread::spawn(move || -> io::Result<()> {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()?;
+        let runtime = sfstub::server::runtime(2)?;
         runtime.block_on(async move {
             let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
             let _ = addr_tx.send(listener.local_addr()?);
