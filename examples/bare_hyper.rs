@@ -2,9 +2,9 @@
 //! SOAP body, with as many runtime workers as `sfstub serve --security off` has by default and
 //! sfstub's connection settings, reading nothing of the request. It writes each answer the
 //! moment it is made, as hyper does; sfstub's workers hold answers until they run out of work
-//! (`src/server/held.rs`). The bench hands it the answer sfstub gives to the request it measures (BODY_FILE),
-//! so that both send the same bytes and the ratio compares the work behind them; without it,
-//! a short KontrolsagListeHent_O with an empty list.
+//! (`src/server/held.rs`). The bench hands it the answer sfstub gives to the request it
+//! measures (BODY_FILE), so that both send the same bytes and the ratio compares the work
+//! behind them; without it, a short KontrolsagListeHent_O with an empty list.
 //!
 //! `cargo run --release --example bare_hyper -- 127.0.0.1:8099 [BODY_FILE]`
 
