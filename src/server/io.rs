@@ -33,6 +33,12 @@ impl<T> SendTimeout<T> {
         &self.inner
     }
 
+    /// Records progress made around this wrapper (bytes sent through [`Self::get_ref`]): a
+    /// deadline a waiting write started is void.
+    pub fn progressed(&mut self) {
+        self.stalled = None;
+    }
+
     fn watch<R>(&mut self, cx: &mut Context<'_>, poll: Poll<io::Result<R>>) -> Poll<io::Result<R>> {
         if poll.is_ready() {
             self.stalled = None;
