@@ -26,7 +26,7 @@ use crate::soap::addressing::default_action;
 use crate::soap::xml::{Leaves, escape, leaf_texts, push_element};
 use crate::soap::{Body, Envelope, Fault};
 use crate::world::classes::Klasse;
-use crate::world::{CaseId, CaseStatus, Cpr, Cvr, Kontrolsag, Sector, World};
+use crate::world::{CaseId, CaseStatus, CitizenId, Cpr, Cvr, Kontrolsag, Sector, World};
 
 /// The request element's local name.
 pub const OPERATION: &str = "KontrolsagListeHent_I";
@@ -239,6 +239,8 @@ pub fn apply(world: &World, caller: &Caller, request: &Request<'_>, today: Naive
 pub struct Judged<'w> {
     /// All the citizen's cases; none when no citizen has the number.
     of_citizen: &'w [CaseId],
+    /// The citizen, when one has the number.
+    citizen: Option<CitizenId>,
     /// A bit for each of the first 64 of `of_citizen`, set when that case is shown.
     mask: u64,
     /// The cases shown of a citizen with more than 64 cases (`mask` is 0 then).
@@ -461,7 +463,8 @@ fn judge_on<'w>(
         };
         other_sector && Some(case.benefit) != excluded_benefit && visible(case, hjemmel, window_start)
     };
-    let of_citizen: &[CaseId] = world.citizen_by_cpr(cpr).map_or(&[], |citizen| &citizen.cases);
+    let citizen = world.citizen_id_by_cpr(cpr);
+    let of_citizen: &[CaseId] = citizen.map_or(&[], |id| &world.citizens[id as usize].cases);
     let (mut mask, mut listed) = (0u64, Vec::new());
     match of_citizen.len() <= 64 {
         true => {
@@ -473,10 +476,158 @@ fn judge_on<'w>(
     }
     Ok(Judged {
         of_citizen,
+        citizen,
         mask,
         listed,
         hjemmel,
     })
+}
+
+/// What § 11 a let the last caller see that this thread judged to be shown cases, by what
+/// the judgment was made on: a request judged again (a client asks for the same citizen with
+/// the same criteria, the usual load) is shown the same cases without parsing its CPR number,
+/// finding the citizen and the authorities and judging each case again, which cost ~450
+/// instructions a request (callgrind on examples/request_cost, cg-steady.sh).
+struct LastJudged {
+    /// The service that judged ([`KontrolsagListeHent::id`]): its world.
+    service: u64,
+    caller: Cvr,
+    /// Per criterion ([`criteria`]), its text's length, or [`u32::MAX`] when it is absent.
+    lengths: [u32; 5],
+    /// The criteria's texts, one after the other.
+    texts: String,
+    /// Today's date when the judgment asked for it (a consent's date, a henlagt case): the
+    /// judgment holds on that day only.
+    today: Option<NaiveDate>,
+    citizen: Option<CitizenId>,
+    mask: u64,
+    hjemmel: Hjemmel,
+}
+
+thread_local! {
+    static LAST_JUDGED: std::cell::RefCell<Option<LastJudged>> = const { std::cell::RefCell::new(None) };
+}
+
+/// The texts a judgment depends on besides the caller and the day: the CPR number, the
+/// hjemmel, the consent's date, the authority searched and the benefit left out.
+fn criteria<'r>(request: &'r Request<'_>) -> [Option<&'r str>; 5] {
+    [
+        request.cpr.as_deref(),
+        request.hjemmel.as_deref(),
+        request.samtykke_dato.as_deref(),
+        request.myndighed_cvr.as_deref(),
+        request.ansoegning_ydelse.as_deref(),
+    ]
+}
+
+/// The lengths [`LastJudged::lengths`] keeps of `criteria`.
+fn lengths(criteria: &[Option<&str>; 5]) -> [u32; 5] {
+    criteria.map(|text| text.map_or(u32::MAX, |t| u32::try_from(t.len()).unwrap_or(u32::MAX - 1)))
+}
+
+impl LastJudged {
+    /// Whether this judgment was made by `service` for `caller` on `criteria`.
+    fn judged(&self, service: u64, caller: Cvr, criteria: &[Option<&str>; 5]) -> bool {
+        if self.service != service || self.caller != caller || self.lengths != lengths(criteria) {
+            return false;
+        }
+        // The lengths are equal: each text is compared with its place in `texts`.
+        let mut at = 0;
+        for text in criteria.iter().flatten() {
+            let end = at + text.len();
+            match self.texts.as_bytes().get(at..end) {
+                Some(kept) if same_bytes(kept, text.as_bytes()) => at = end,
+                _ => return false,
+            }
+        }
+        true
+    }
+}
+
+/// Whether `a` and `b`, of the same length, are the same bytes, compared eight at a time (a
+/// slice's `==` compared these short texts a byte at a time, ~5 instructions a byte; callgrind
+/// on examples/request_cost).
+fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+    use crate::soap::scan::word;
+    if a.len() != b.len() {
+        return false;
+    }
+    let (Some(last_a), Some(last_b)) = (a.last_chunk::<8>(), b.last_chunk::<8>()) else {
+        return a == b;
+    };
+    // The last eight bytes as one word (overlapping the ones before it): none is left over.
+    let mut differ = u64::from_le_bytes(*last_a) ^ u64::from_le_bytes(*last_b);
+    for (x, y) in a.chunks_exact(8).zip(b.chunks_exact(8)) {
+        differ |= word(x) ^ word(y);
+    }
+    differ == 0
+}
+
+/// [`judge_on`], or what this thread judged last when that was the same judgment
+/// ([`LastJudged`]); a judgment that shows cases (of a citizen with at most 64) is kept.
+fn judge_remembered<'w>(
+    service: u64,
+    world: &'w World,
+    caller: &Caller,
+    request: &Request<'_>,
+    today: impl Fn() -> NaiveDate,
+) -> Result<Judged<'w>, Vec<Fejl>> {
+    let criteria = criteria(request);
+    let recalled = LAST_JUDGED.with(|last| {
+        let last = last.try_borrow().ok()?;
+        let last = last.as_ref()?;
+        if !last.judged(service, caller.cvr, &criteria) || last.today.is_some_and(|day| day != today()) {
+            return None;
+        }
+        Some(Judged {
+            of_citizen: last.citizen.map_or(&[], |id| &world.citizens[id as usize].cases),
+            citizen: last.citizen,
+            mask: last.mask,
+            listed: Vec::new(),
+            hjemmel: last.hjemmel,
+        })
+    });
+    if let Some(judged) = recalled {
+        return Ok(judged);
+    }
+    let asked = std::cell::Cell::new(None);
+    let judged = judge_on(world, caller, request, || {
+        let day = today();
+        asked.set(Some(day));
+        day
+    });
+    if let Ok(j) = &judged
+        && j.listed.is_empty()
+        && j.of_citizen.len() <= 64
+    {
+        LAST_JUDGED.with(|last| {
+            let Ok(mut last) = last.try_borrow_mut() else {
+                return;
+            };
+            let last = last.get_or_insert_with(|| LastJudged {
+                service,
+                caller: caller.cvr,
+                lengths: [u32::MAX; 5],
+                texts: String::new(),
+                today: None,
+                citizen: None,
+                mask: 0,
+                hjemmel: j.hjemmel,
+            });
+            last.service = service;
+            last.caller = caller.cvr;
+            last.lengths = lengths(&criteria);
+            last.texts.clear();
+            for text in criteria.iter().flatten() {
+                last.texts.push_str(text);
+            }
+            last.today = asked.get();
+            last.citizen = j.citizen;
+            last.mask = j.mask;
+            last.hjemmel = j.hjemmel;
+        });
+    }
+    judged
 }
 
 /// Whether § 11 a lets a case be shown under `hjemmel`, given the start of the six-month
@@ -546,6 +697,9 @@ impl Parts {
 /// case and kept: a world of a million citizens is not rendered up front, and a case shown
 /// again costs no rendering.
 pub struct KontrolsagListeHent {
+    /// This service's own number, never given to another in the process: what a thread
+    /// remembers of a judgment ([`LastJudged`]) holds for this service's world only.
+    id: u64,
     options: Sf1472Options,
     /// The start tag of `KontrolsagListeHent_O` in the configured namespace, written once
     /// (escaping the namespace and the revision for every answer cost ~400 instructions).
@@ -560,7 +714,9 @@ impl KontrolsagListeHent {
     pub fn new(world: &World, options: Sf1472Options) -> KontrolsagListeHent {
         let mut start_tag = Vec::new();
         write_start_tag(&options.namespace, &options.revision, &mut start_tag);
+        static IDS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
         KontrolsagListeHent {
+            id: IDS.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
             options,
             start_tag,
             parts: Parts::new(world),
@@ -724,7 +880,7 @@ impl Service for KontrolsagListeHent {
         }
         let context_cvr = request.hoved.municipality_cvr.as_deref();
         let caller = ctx.guard.caller(envelope.version, &presented, context_cvr, ENTITY_ID)?;
-        let result = judge_on(ctx.world, &caller, &request, || ctx.now.date_naive());
+        let result = judge_remembered(self.id, ctx.world, &caller, &request, || ctx.now.date_naive());
         let namespace = op.namespace.as_deref().unwrap_or(&self.options.namespace);
         self.render(ctx.world, namespace, &request.hoved, &result, out);
         match &result {
@@ -1142,6 +1298,101 @@ mod tests {
             }
             assert!(shown > 1000, "the requests show cases ({shown})");
         });
+    }
+
+    /// What a judgment shows, to compare: the cases, the variant, or the errors.
+    fn shown(judged: &Result<Judged<'_>, Vec<Fejl>>) -> Result<(Vec<CaseId>, Hjemmel), Vec<Fejl>> {
+        judged
+            .as_ref()
+            .map(|j| (j.cases().collect(), j.hjemmel))
+            .map_err(Clone::clone)
+    }
+
+    #[test]
+    fn a_remembered_judgment_is_the_judgment() {
+        let app = crate::app::App::new(crate::scenario::Scenario::builtin(), crate::app::Limits::default());
+        crate::http::with_context(&app, |ctx| {
+            let world = ctx.world;
+            let today = ctx.now.date_naive();
+            let cprs: Vec<String> = world
+                .citizens
+                .iter()
+                .filter(|c| !c.cases.is_empty())
+                .take(40)
+                .map(|c| c.cpr.to_string())
+                .chain(["0101010101".to_owned(), "010101-0101".to_owned(), "x".to_owned()])
+                .collect();
+            let callers: Vec<Cvr> = world.authorities.iter().take(8).map(|a| a.cvr).collect();
+            let target = world.authorities.first().map(|a| a.cvr.text());
+            let mut checked = 0;
+            for cpr in &cprs {
+                for &cvr in &callers {
+                    let caller = Caller {
+                        cvr,
+                        model: crate::security::SecurityModel::AuthorityContext,
+                        system: None,
+                    };
+                    for (hjemmel, samtykke) in [("UDBL_11A_STK1", "2026-01-01"), ("UDBL_11A_STK2", "")] {
+                        for myndighed in [None, target.as_deref()] {
+                            let request = Request {
+                                hoved: HovedOplysninger {
+                                    transaktions_id: "6f1c1a4e-1111-4c1e-9a53-0d6f5f0c2a11".into(),
+                                    transaktions_tid: "2026-11-22T10:15:00Z".into(),
+                                    municipality_cvr: None,
+                                },
+                                cpr: Some(cpr.as_str().into()),
+                                hjemmel: Some(hjemmel.into()),
+                                samtykke_dato: Some(samtykke.into()).filter(|s: &Cow<'_, str>| !s.is_empty()),
+                                myndighed_cvr: myndighed.map(Cow::Borrowed),
+                                ansoegning_ydelse: None,
+                            };
+                            // Judged, then remembered; on a later day (the consent's date
+                            // and the henlagt window move), in another service's world, and
+                            // with a criterion changed, judged anew.
+                            for day in [today, today, today + chrono::Days::new(200), today] {
+                                for service in [1, 1, 2] {
+                                    let expected = shown(&judge(world, &caller, &request, day));
+                                    let remembered = judge_remembered(service, world, &caller, &request, || day);
+                                    assert_eq!(shown(&remembered), expected, "{cpr} {cvr} {hjemmel} {day}");
+                                    checked += 1;
+                                }
+                            }
+                            let mut other = request.clone();
+                            other.samtykke_dato = Some("2026-01-02".into());
+                            let expected = shown(&judge(world, &caller, &other, today));
+                            assert_eq!(shown(&judge_remembered(1, world, &caller, &other, || today)), expected);
+                        }
+                    }
+                }
+            }
+            assert!(checked > 1000);
+        });
+    }
+
+    #[test]
+    fn same_bytes_is_equality() {
+        let texts = [
+            "",
+            "a",
+            "1234567",
+            "12345678",
+            "123456789",
+            "150780-4329",
+            "UDBL_11A_STK2",
+            "UDBL_11A_STK1",
+        ];
+        for a in texts {
+            for b in texts {
+                assert_eq!(same_bytes(a.as_bytes(), b.as_bytes()), a == b, "{a:?} {b:?}");
+            }
+        }
+        // A difference at each place of a longer text.
+        let base = b"0123456789abcdefghij".to_vec();
+        for i in 0..base.len() {
+            let mut other = base.clone();
+            other[i] ^= 1;
+            assert!(!same_bytes(&base, &other), "{i}");
+        }
     }
 
     #[test]
