@@ -712,13 +712,51 @@ fn reusable(capacity: usize, need: usize, least: usize) -> bool {
 /// (`==`, memcmp), then the bytes after it a word at a time; past 64 bytes, runs of doubling
 /// length compared at once, the differing run narrowed by halves and then by words. A body
 /// that shares nothing, or less than the hint, costs no more than one that shares all.
+///
+/// A body that shares exactly the hint's head (or tail) with `base`, as the next body of a
+/// client mostly does, is told so by one compare of the byte after it and one of the bytes
+/// it covers ([`is_shared_head`], [`is_shared_tail`]), and the search is not set up at all
+/// (~160 instructions less for an SF1472 request and its answer; callgrind on
+/// examples/request_cost).
 fn shared(base: &[u8], body: &[u8], hint: (usize, usize)) -> (usize, usize) {
     let n = base.len().min(body.len());
-    let head = shared_head(&base[..n], &body[..n], hint.0);
+    let (a, b) = (&base[..n], &body[..n]);
+    let head = if is_shared_head(a, b, hint.0) {
+        hint.0
+    } else {
+        shared_head(a, b, hint.0)
+    };
     let (base, body) = (&base[head..], &body[head..]);
     let n = base.len().min(body.len());
-    let tail = shared_tail(&base[base.len() - n..], &body[body.len() - n..], hint.1);
+    let (a, b) = (&base[base.len() - n..], &body[body.len() - n..]);
+    let tail = if is_shared_tail(a, b, hint.1) {
+        hint.1
+    } else {
+        shared_tail(a, b, hint.1)
+    };
     (head, tail)
+}
+
+/// Whether `a` and `b` (of the same length) share exactly `head` bytes at the start: the byte
+/// after them differs, or there is none, and they are the same (the byte first: a body the
+/// hint does not fit mostly shows it there, before the compare of all of them).
+fn is_shared_head(a: &[u8], b: &[u8], head: usize) -> bool {
+    match (a.get(head), b.get(head)) {
+        (Some(x), Some(y)) if x == y => false,
+        _ => head <= a.len() && a[..head] == b[..head],
+    }
+}
+
+/// Whether `a` and `b` (of the same length) share exactly `tail` bytes at the end:
+/// [`is_shared_head`] from the end.
+fn is_shared_tail(a: &[u8], b: &[u8], tail: usize) -> bool {
+    let Some(start) = a.len().checked_sub(tail) else {
+        return false;
+    };
+    match start.checked_sub(1).map(|i| (a[i], b[i])) {
+        Some((x, y)) if x == y => false,
+        _ => a[start..] == b[start..],
+    }
 }
 
 /// How many bytes `a` and `b` (of the same length) share at the start, trying `hint` first.
@@ -1301,7 +1339,11 @@ mod tests {
                 assert_eq!(shared(&a, &b, (at, tail)), (at, tail), "{at}");
                 assert_eq!(shared_head(&a, &b, hint), at, "{at} {hint}");
                 assert_eq!(shared_tail(&a, &b, hint), tail, "{at} {hint}");
+                // The shortcut takes only the exact head and tail.
+                assert_eq!(is_shared_head(&a, &b, hint), hint == at, "{at} {hint}");
+                assert_eq!(is_shared_tail(&a, &b, hint), hint == tail, "{at} {hint}");
             }
+            assert!(is_shared_head(&a, &b, at) && is_shared_tail(&a, &b, a.len() - at - 1), "{at}");
         }
         for hint in hints {
             assert_eq!(shared(&a, &a, (hint, hint)), (a.len(), 0));
