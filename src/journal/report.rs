@@ -227,7 +227,8 @@ impl Slot {
             && same(&self.operation, operation)
             && self.case.caller == caller
             && self.kind == e.outcome
-            && self.codes == e.codes()
+            // Mostly both empty: then the slices' compare is not called (~19 instructions).
+            && (self.codes.is_empty() && e.codes().is_empty() || self.codes == e.codes())
             && (self.kind != OutcomeKind::Error || self.status == e.status)
     }
 }
