@@ -1251,7 +1251,9 @@ mod tests {
     fn paths_spread_over_the_base_slots() {
         // Short paths (hashed a byte at a time) and longer ones of every length modulo 8.
         let short: Vec<String> = (0..100).map(|i| format!("/{i}")).collect();
-        let long: Vec<String> = (0..200).map(|i| format!("/service{i}/{}", "x".repeat(i % 13))).collect();
+        let long: Vec<String> = (0..200)
+            .map(|i| format!("/service{i}/{}", "x".repeat(i % 13)))
+            .collect();
         for paths in [short, long] {
             let mut used = [0usize; SLOTS];
             for path in &paths {
@@ -1387,7 +1389,10 @@ mod tests {
                 assert_eq!(is_shared_head(&a, &b, hint), hint == at, "{at} {hint}");
                 assert_eq!(is_shared_tail(&a, &b, hint), hint == tail, "{at} {hint}");
             }
-            assert!(is_shared_head(&a, &b, at) && is_shared_tail(&a, &b, a.len() - at - 1), "{at}");
+            assert!(
+                is_shared_head(&a, &b, at) && is_shared_tail(&a, &b, a.len() - at - 1),
+                "{at}"
+            );
         }
         for hint in hints {
             assert_eq!(shared(&a, &a, (hint, hint)), (a.len(), 0));
