@@ -1223,6 +1223,37 @@ mod tests {
         (out, shown)
     }
 
+    /// A municipality (or UDK) calling with `cvr`, in the context model.
+    fn authority(cvr: Cvr) -> Caller {
+        Caller {
+            cvr,
+            model: crate::security::SecurityModel::AuthorityContext,
+            system: None,
+        }
+    }
+
+    /// A request for `cpr`'s cases under `hjemmel`, with the other criteria given.
+    fn asking<'a>(
+        cpr: &'a str,
+        hjemmel: &'a str,
+        samtykke_dato: Option<&'a str>,
+        myndighed_cvr: Option<&'a str>,
+        ansoegning_ydelse: Option<&'a str>,
+    ) -> Request<'a> {
+        Request {
+            hoved: HovedOplysninger {
+                transaktions_id: "6f1c1a4e-1111-4c1e-9a53-0d6f5f0c2a11".into(),
+                transaktions_tid: "2026-11-22T10:15:00Z".into(),
+                municipality_cvr: None,
+            },
+            cpr: Some(cpr.into()),
+            hjemmel: Some(hjemmel.into()),
+            samtykke_dato: samtykke_dato.map(Cow::Borrowed),
+            myndighed_cvr: myndighed_cvr.map(Cow::Borrowed),
+            ansoegning_ydelse: ansoegning_ydelse.map(Cow::Borrowed),
+        }
+    }
+
     #[test]
     fn every_answer_is_the_long_ways_answer() {
         let app = crate::app::App::new(crate::scenario::Scenario::builtin(), crate::app::Limits::default());
@@ -1248,26 +1279,12 @@ mod tests {
             let mut shown = 0;
             for cpr in &cprs {
                 for &cvr in &callers {
-                    let caller = Caller {
-                        cvr,
-                        model: crate::security::SecurityModel::AuthorityContext,
-                        system: None,
-                    };
+                    let caller = authority(cvr);
                     for hjemmel in ["UDBL_11A_STK1", "UDBL_11A_STK2"] {
                         for target in &targets {
                             for ydelse in [None, benefit.clone()] {
-                                let request = Request {
-                                    hoved: HovedOplysninger {
-                                        transaktions_id: "6f1c1a4e-1111-4c1e-9a53-0d6f5f0c2a11".into(),
-                                        transaktions_tid: "2026-11-22T10:15:00Z".into(),
-                                        municipality_cvr: None,
-                                    },
-                                    cpr: Some(cpr.as_str().into()),
-                                    hjemmel: Some(hjemmel.into()),
-                                    samtykke_dato: Some("2026-01-01".into()),
-                                    myndighed_cvr: target.as_deref().map(Cow::Borrowed),
-                                    ansoegning_ydelse: ydelse.as_deref().map(Cow::Borrowed),
-                                };
+                                let request =
+                                    asking(cpr, hjemmel, Some("2026-01-01"), target.as_deref(), ydelse.as_deref());
                                 let (expected, cases) = answer_the_long_way(&service, world, &caller, &request, today);
                                 // Twice: the cases' fragments rendered, then kept.
                                 for _ in 0..2 {
@@ -1327,25 +1344,10 @@ mod tests {
             let mut checked = 0;
             for cpr in &cprs {
                 for &cvr in &callers {
-                    let caller = Caller {
-                        cvr,
-                        model: crate::security::SecurityModel::AuthorityContext,
-                        system: None,
-                    };
-                    for (hjemmel, samtykke) in [("UDBL_11A_STK1", "2026-01-01"), ("UDBL_11A_STK2", "")] {
+                    let caller = authority(cvr);
+                    for (hjemmel, samtykke) in [("UDBL_11A_STK1", Some("2026-01-01")), ("UDBL_11A_STK2", None)] {
                         for myndighed in [None, target.as_deref()] {
-                            let request = Request {
-                                hoved: HovedOplysninger {
-                                    transaktions_id: "6f1c1a4e-1111-4c1e-9a53-0d6f5f0c2a11".into(),
-                                    transaktions_tid: "2026-11-22T10:15:00Z".into(),
-                                    municipality_cvr: None,
-                                },
-                                cpr: Some(cpr.as_str().into()),
-                                hjemmel: Some(hjemmel.into()),
-                                samtykke_dato: Some(samtykke.into()).filter(|s: &Cow<'_, str>| !s.is_empty()),
-                                myndighed_cvr: myndighed.map(Cow::Borrowed),
-                                ansoegning_ydelse: None,
-                            };
+                            let request = asking(cpr, hjemmel, samtykke, myndighed, None);
                             // Judged, then remembered; on a later day (the consent's date
                             // and the henlagt window move), in another service's world, and
                             // with a criterion changed, judged anew.
