@@ -216,13 +216,14 @@ impl Held {
 
     fn write(&self, cx: &mut Context<'_>, bufs: &[io::IoSlice<'_>]) -> Poll<io::Result<usize>> {
         let total = bufs.iter().map(|b| b.len()).sum::<usize>();
+        let here = this_thread();
         let mut out = self.shared.lock();
         // Held on a worker, unless bytes wait that the worker could not send, or the
         // connection's bytes wait in another worker's queue (its task moved): then sent now.
         if HOLDING.get()
             && !out.stranded()
             && out.bytes.len() + total <= HOLD_LIMIT
-            && (out.queued_on == 0 || out.queued_on == this_thread())
+            && (out.queued_on == 0 || out.queued_on == here)
         {
             for b in bufs {
                 out.bytes.extend_from_slice(b);
@@ -231,7 +232,7 @@ impl Held {
                 out.waker = Some(cx.waker().clone());
             }
             if out.queued_on == 0 {
-                out.queued_on = this_thread();
+                out.queued_on = here;
                 drop(out);
                 QUEUE.with_borrow_mut(|q| q.push(self.shared.clone()));
             } else {
@@ -299,7 +300,7 @@ impl AsyncWrite for Held {
 
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         let mut out = self.shared.lock();
-        if out.queued_on != 0 && out.queued_on == this_thread() {
+        if out.queued_on == this_thread() {
             // Sent by this worker before it parks.
             return Poll::Ready(Ok(()));
         }
