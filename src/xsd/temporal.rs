@@ -342,18 +342,29 @@ pub(crate) fn is_xs_timezone(zone: &[u8]) -> bool {
 
 #[cfg(test)]
 mod tests {
+    use proptest::prelude::*;
+
     use super::*;
+
+    /// `fast` answers as `split` does for `cases` values drawn from `values`.
+    fn agree(cases: u32, values: impl Strategy<Value = String>, fast: fn(&str) -> bool, split: fn(&str) -> bool) {
+        let mut runner = proptest::test_runner::TestRunner::new(proptest::test_runner::Config {
+            cases,
+            ..Default::default()
+        });
+        runner
+            .run(&values, |v| {
+                prop_assert_eq!(fast(&v), split(&v), "{}", v);
+                Ok(())
+            })
+            .unwrap();
+    }
 
     /// The word-wise reading of the usual `YYYY-MM-DDThh:mm…` answers as the split into parts
     /// does, for values of that shape and near it (other years, fractions, zones, 24:00:00,
     /// bytes out of place).
     #[test]
     fn date_times_read_by_words_as_split() {
-        use proptest::prelude::*;
-        let mut runner = proptest::test_runner::TestRunner::new(proptest::test_runner::Config {
-            cases: 20000,
-            ..Default::default()
-        });
         let date_time = prop_oneof![
             "[0-9]{4}-[01][0-9]-[0-3][0-9]T[0-2][0-9]:[0-6][0-9]:[0-6][0-9](\\.[0-9]{0,3})?(Z|[+-][01][0-9]:[0-6][0-9])?",
             "(0000|2024|1900|2000|2023)-02-(28|29|30)T(24:00:00|23:59:59|24:00:01)(\\.0*1?)?(Z|[+-]1[45]:0[01])?",
@@ -361,12 +372,7 @@ mod tests {
             "[0-9]{4}-[0-9T:.Z+ -]{2,24}",
             "[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}[0-9:.Zæ+-]{0,10}",
         ];
-        runner
-            .run(&date_time, |v| {
-                prop_assert_eq!(is_date_time(&v), is_date_time_split(&v), "{}", v);
-                Ok(())
-            })
-            .unwrap();
+        agree(20000, date_time, is_date_time, is_date_time_split);
         for (v, ok) in [
             ("2026-11-22T10:15:00Z", true),
             ("2026-11-22T10:15:00.5+01:00", true),
@@ -385,23 +391,13 @@ mod tests {
     /// The in-place reading of `YYYY-MM-DD` answers as the general split does.
     #[test]
     fn dates_read_in_place_as_split() {
-        use proptest::prelude::*;
-        let mut runner = proptest::test_runner::TestRunner::new(proptest::test_runner::Config {
-            cases: 5000,
-            ..Default::default()
-        });
         let date = prop_oneof![
             "[0-9]{4}-[0-9]{2}-[0-9]{2}",
             "[0-2]{4}-[01][0-9]-[0-3][0-9]",
             "[0-9-]{10}",
             "-?[0-9]{4,5}-[0-9]{2}-[0-9]{1,2}",
         ];
-        runner
-            .run(&date, |v| {
-                prop_assert_eq!(is_date(&v), is_date_split(&v), "{}", v);
-                Ok(())
-            })
-            .unwrap();
+        agree(5000, date, is_date, is_date_split);
         for (v, ok) in [
             ("2024-02-29", true),
             ("2023-02-29", false),
