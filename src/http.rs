@@ -92,6 +92,9 @@ pub struct RequestHeaders<'a> {
     pub content_type: Option<&'a HeaderValue>,
     /// The Content-Type as text, when it is visible ASCII.
     pub content_type_text: Option<&'a str>,
+    /// The SOAP version whose own Content-Type ([`SoapVersion::content_type`]) the request
+    /// came with, byte for byte, if it did.
+    pub soap_content_type: Option<SoapVersion>,
     /// The SOAP 1.1 `SOAPAction` header.
     pub soap_action: Option<&'a HeaderValue>,
     /// The Host header.
@@ -114,8 +117,26 @@ impl<'a> RequestHeaders<'a> {
                 found.soap_action.get_or_insert(value);
             }
         }
-        found.content_type_text = found.content_type.and_then(|v| v.to_str().ok());
+        // A client that sends what sfstub answers with (nearly all) is known by one compare:
+        // the value's check that it is visible ASCII cost ~90 instructions a request, the guess
+        // of the SOAP version from it ~50 (callgrind on `sfstub serve` under wrk).
+        let known = found.content_type.and_then(|v| {
+            [SoapVersion::V12, SoapVersion::V11]
+                .into_iter()
+                .find(|version| v.as_bytes() == version.content_type().as_bytes())
+        });
+        found.soap_content_type = known;
+        found.content_type_text = match known {
+            Some(version) => Some(version.content_type()),
+            None => found.content_type.and_then(|v| v.to_str().ok()),
+        };
         found
+    }
+
+    /// The SOAP version the Content-Type suggests ([`SoapVersion::guess_from_content_type`]).
+    pub fn guessed_version(&self) -> SoapVersion {
+        self.soap_content_type
+            .unwrap_or_else(|| SoapVersion::guess_from_content_type(self.content_type_text))
     }
 }
 
@@ -409,7 +430,7 @@ fn soap_call(
     call: &mut Call,
 ) -> SoapAnswer {
     let limits = app.limits.xml();
-    let fallback = SoapVersion::guess_from_content_type(headers.content_type_text);
+    let fallback = headers.guessed_version();
     // A byte order mark is dropped first: everything below reads the body from its XML (the
     // plain envelope reader would give such a request to the quick-xml pass).
     let body = body.strip_prefix(soap::UTF8_BOM).unwrap_or(body);
@@ -972,6 +993,35 @@ mod tests {
                 )]
             );
         }
+    }
+
+    /// The Content-Type's text and the SOAP version guessed from it are what the text gives,
+    /// whether the value is one of the SOAP versions' own (known by a compare) or not.
+    #[test]
+    fn the_content_type_is_read_as_its_text_says() {
+        use crate::soap::SoapVersion;
+
+        let values: [&[u8]; 8] = [
+            b"application/soap+xml; charset=utf-8",
+            b"text/xml; charset=utf-8",
+            b"text/xml",
+            b"Text/XML; charset=utf-8",
+            b"application/soap+xml; charset=utf-8; action=\"urn:x\"",
+            b"application/soap+xml; charset=utf-",
+            b" text/xml; charset=utf-8",
+            b"text/xml; charset=\xe6",
+        ];
+        for value in values {
+            let mut headers = http::HeaderMap::new();
+            headers.insert(http::header::CONTENT_TYPE, http::HeaderValue::from_bytes(value).expect("a value"));
+            let found = super::RequestHeaders::of(&headers);
+            let text = headers[http::header::CONTENT_TYPE].to_str().ok();
+            assert_eq!(found.content_type_text, text, "{value:?}");
+            assert_eq!(found.guessed_version(), SoapVersion::guess_from_content_type(text), "{value:?}");
+        }
+        let empty = http::HeaderMap::new();
+        let none = super::RequestHeaders::of(&empty);
+        assert_eq!((none.content_type_text, none.guessed_version()), (None, SoapVersion::V12));
     }
 
     /// [`is_authority`] as it was first written: the host and the port split at the first
