@@ -966,7 +966,12 @@ fn xml_response(status: StatusCode, content_type: HeaderValue, body: Vec<u8>) ->
     let mut r = Response::new(Bytes::from(body));
     *r.status_mut() = status;
     if let Some(spare) = SPARE_HEADERS.take() {
-        *r.headers_mut() = spare;
+        let unused = std::mem::replace(r.headers_mut(), spare);
+        // `Response::new`'s map was never put in, so it holds no memory: let go of it without
+        // running its drop (~50 instructions a request, callgrind on `sfstub serve` under wrk).
+        if unused.capacity() == 0 {
+            std::mem::forget(unused);
+        }
     }
     r.headers_mut().insert(header::CONTENT_TYPE, content_type);
     r
