@@ -26,8 +26,13 @@ use crate::tls::PeerCertificate;
 /// ([`App::loaded`]), whatever a reload swaps in meanwhile. A fault rule that fires replaces
 /// the answer and puts a [`crate::faults::Delivery`] in its extensions for the connection layer.
 pub fn handle(app: &App, request: Request<Bytes>) -> Response<Bytes> {
-    let started = Instant::now();
     let (parts, body) = request.into_parts();
+    handle_parts(app, parts, body)
+}
+
+/// [`handle`] of a request's head and body, as the server has them.
+pub(crate) fn handle_parts(app: &App, parts: http::request::Parts, body: Bytes) -> Response<Bytes> {
+    let started = Instant::now();
     let path = trimmed(parts.uri.path());
     if !app.is_ready() && path != "/healthz" {
         return not_ready();
