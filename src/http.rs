@@ -1161,15 +1161,25 @@ mod tests {
         ];
         for value in values {
             let mut headers = http::HeaderMap::new();
-            headers.insert(http::header::CONTENT_TYPE, http::HeaderValue::from_bytes(value).expect("a value"));
+            headers.insert(
+                http::header::CONTENT_TYPE,
+                http::HeaderValue::from_bytes(value).expect("a value"),
+            );
             let found = super::RequestHeaders::of(&headers);
             let text = headers[http::header::CONTENT_TYPE].to_str().ok();
             assert_eq!(found.content_type_text, text, "{value:?}");
-            assert_eq!(found.guessed_version(), SoapVersion::guess_from_content_type(text), "{value:?}");
+            assert_eq!(
+                found.guessed_version(),
+                SoapVersion::guess_from_content_type(text),
+                "{value:?}"
+            );
         }
         let empty = http::HeaderMap::new();
         let none = super::RequestHeaders::of(&empty);
-        assert_eq!((none.content_type_text, none.guessed_version()), (None, SoapVersion::V12));
+        assert_eq!(
+            (none.content_type_text, none.guessed_version()),
+            (None, SoapVersion::V12)
+        );
     }
 
     /// [`is_authority`] as it was first written: the host and the port split at the first

@@ -24,8 +24,8 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use hyper::body::Incoming;
-use hyper::server::conn::http1;
 use hyper::http::request::Parts;
+use hyper::server::conn::http1;
 use hyper::{Request, Response, StatusCode, header};
 use hyper_util::rt::TokioIo;
 use tokio::net::TcpListener;
@@ -107,7 +107,15 @@ pub async fn run_tls(
     shutdown: impl Future<Output = ()>,
     acceptor: TlsAcceptor,
 ) -> std::io::Result<()> {
-    serve(listener, app, shutdown, Options::default(), Some(acceptor), handle_parts).await
+    serve(
+        listener,
+        app,
+        shutdown,
+        Options::default(),
+        Some(acceptor),
+        handle_parts,
+    )
+    .await
 }
 
 /// [`run`] (or with `tls`, [`run_tls`]) with the given options.
