@@ -447,6 +447,7 @@ fn soap_call(
     // such a request is UTF-8 (its changed texts were checked when it was fit).
     let key = memo::Key::new(loaded.id, service, limits);
     let recalled = memo::recall(key, body);
+    call.recalled(&app.journal, recalled.as_ref());
     // Any other is checked to be UTF-8 once: the envelope reader and the schema check read it
     // as text.
     let text = match recalled {

@@ -32,6 +32,7 @@
 use std::cell::RefCell;
 use std::ops::Range;
 use std::rc::Rc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::conformance::{self, Finding, Profile};
 use crate::security::SecurityMode;
@@ -48,6 +49,9 @@ pub const MAX_SLOTS: usize = 256;
 /// When a service's templates are all taken, a request that fits none replaces the oldest
 /// once in this many.
 pub const REPLACE_EVERY: u32 = 8;
+
+/// The serial of the next template made (see [`Recalled::same_as`]).
+static SERIALS: AtomicU64 = AtomicU64::new(1);
 
 /// What a template is kept for: a service of one loaded world, read with one set of limits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -74,6 +78,8 @@ impl Key {
 
 /// A request with the places of its leaves' texts (its slots), and what reading it gave.
 struct Template {
+    /// No other template's, in the whole process ([`Recalled::same_as`]).
+    serial: u64,
     /// The request.
     text: Box<str>,
     /// Per slot, the byte range of its text in `text`, in order. Each is one run of literal
@@ -146,6 +152,13 @@ pub struct Recalled<'a> {
 }
 
 impl<'a> Recalled<'a> {
+    /// The template's serial when the request is its text byte for byte (its serial is no
+    /// other template's, in the whole process): two requests of the same serial are the same
+    /// bytes, what the journal need not compare ([`crate::journal::Body::keep_fitting`]).
+    pub fn same_as(&self) -> Option<u64> {
+        self.changed.is_none().then_some(self.template.serial)
+    }
+
     /// The text of slot `slot` when it is not the template's own.
     fn changed_text(&self, slot: usize) -> Option<&'a str> {
         self.changed.as_ref()?.get(slot).copied().flatten()
@@ -384,6 +397,7 @@ impl Template {
             leaves.mark_layout();
         }
         Some(Template {
+            serial: SERIALS.fetch_add(1, Ordering::Relaxed),
             text: text.into(),
             slots: slots.into_iter().cloned().collect(),
             envelope,
@@ -784,6 +798,24 @@ mod tests {
             let taken = values(&set, id, &text, &envelope).is_some();
             assert_eq!(recalled.valid_against(&set), taken, "{text}");
         }
+    }
+
+    /// A request that is its template's text byte for byte says so, with the template's
+    /// serial, which no other template has; one with another slot text does not.
+    #[test]
+    fn a_request_that_is_its_templates_text_says_so() {
+        let (set, id) = schema();
+        let t = Rc::new(template(&set, id));
+        let other = REQUEST.replace(">UDBL_11A_STK1<", ">UDBL_11A_STK2<");
+        for (text, same_as) in [(REQUEST, Some(t.serial)), (other.as_str(), None)] {
+            let recalled = Recalled {
+                len: text.len(),
+                template: Rc::clone(&t),
+                changed: t.fit(text.as_bytes()).expect("fits"),
+            };
+            assert_eq!(recalled.same_as(), same_as, "{text}");
+        }
+        assert_ne!(template(&set, id).serial, t.serial);
     }
 
     /// Value checks the template's own texts do not pass are not kept: a text that is the

@@ -11,6 +11,7 @@ use super::{BaseSlot, Built, Entry, OutcomeKind, Sent, Trace};
 use crate::app::App;
 use crate::conformance::{Finding, Profile};
 use crate::http::RequestHeaders;
+use crate::memo::Recalled;
 use crate::services::Summary;
 use crate::soap::{Envelope, Fault, FaultCode, SoapVersion};
 
@@ -32,6 +33,9 @@ pub struct Call {
     /// The answer body sfstub built, when the journal may keep it as sent (see
     /// [`Call::answered`]).
     answer: Option<Built>,
+    /// The serial of the template whose text the request is byte for byte, if it is one's
+    /// (see [`Call::recalled`]).
+    same_as: Option<u64>,
 }
 
 impl Call {
@@ -81,6 +85,15 @@ impl Call {
                 bytes: body.clone(),
                 allocated,
             });
+        }
+    }
+
+    /// Notes how the request fit a template of [`crate::memo`], as `recalled`: when it is the
+    /// template's text, the journal need not compare it with its base
+    /// ([`super::Body::keep_fitting`]). Nothing is noted when the journal is off.
+    pub fn recalled(&mut self, journal: &super::Journal, recalled: Option<&Recalled<'_>>) {
+        if journal.enabled() {
+            self.same_as = recalled.and_then(Recalled::same_as);
         }
     }
 
@@ -160,6 +173,7 @@ impl Call {
             fault,
             injected,
             answer: noted,
+            same_as,
         } = self;
         // The answer noted is kept only if it is the body sent: a fault rule may have put
         // another in its place (the note holds the noted one alive: no other body has its
@@ -217,7 +231,7 @@ impl Call {
             };
             // Mostly as deltas on the bodies this thread kept whole last for the path.
             let slot = BaseSlot::request(path);
-            e_request.keep_similar(request, slot);
+            e_request.keep_fitting(request, same_as.take(), slot);
             match built {
                 Some(built) => e_response.keep_built_similar(built, answer.content_type, slot.response()),
                 None => e_response.keep_similar(answer, slot.response()),

@@ -380,6 +380,9 @@ struct Base {
     /// The head and tail shared with the last body compared.
     head: usize,
     tail: usize,
+    /// The serial of the template of [`crate::memo`] whose text the base, a request, is byte
+    /// for byte ([`Body::keep_fitting`]).
+    same_as: Option<u64>,
 }
 
 impl Base {
@@ -387,6 +390,7 @@ impl Base {
         whole: None,
         head: 0,
         tail: 0,
+        same_as: None,
     };
 }
 
@@ -512,15 +516,26 @@ impl Body {
     /// `slot` when it shares enough with it; else whole, a copy made `Bytes` (reusing this
     /// body's own buffer when it fits), which becomes that base.
     pub fn keep_similar(&mut self, sent: Sent<'_>, slot: BaseSlot) {
+        self.keep_fitting(sent, None, slot);
+    }
+
+    /// [`Body::keep_similar`] for a request that is the text of a template of [`crate::memo`]
+    /// byte for byte (`same_as`: the template's serial, see [`crate::memo::Recalled::same_as`]):
+    /// when the base is that template's text too, the request is the same bytes, which are not
+    /// compared (an SF1472 request sent again and again: ~800 bytes, ~130 instructions;
+    /// callgrind on examples/request_cost).
+    pub fn keep_fitting(&mut self, sent: Sent<'_>, same_as: Option<u64>, slot: BaseSlot) {
         let kept = &sent.bytes[..sent.bytes.len().min(BODY_CAP)];
         if kept.len() < MIN_BASE {
             return self.keep_into(sent);
         }
-        if !self.keep_delta(kept, slot) {
+        // (A template's text is never cut: one cut is not its text.)
+        let same_as = same_as.filter(|_| kept.len() == sent.bytes.len());
+        if !self.keep_delta(kept, slot, same_as) {
             let mut buffer = self.take_buffer(kept.len(), kept.len());
             buffer.extend_from_slice(kept);
             let whole = Bytes::from(buffer);
-            set_base(slot, whole.clone());
+            set_base(slot, whole.clone(), same_as);
             self.kept = Kept::Shared(whole);
         }
         self.len = sent.bytes.len();
@@ -534,7 +549,7 @@ impl Body {
     pub fn keep_built_similar(&mut self, built: Built, content_type: Option<&HeaderValue>, slot: BaseSlot) {
         let len = built.bytes.len();
         let kept = &built.bytes[..len.min(BODY_CAP)];
-        if kept.len() >= MIN_BASE && self.keep_delta(kept, slot) {
+        if kept.len() >= MIN_BASE && self.keep_delta(kept, slot, None) {
             self.len = len;
             return self.set_content_type(content_type);
         }
@@ -542,13 +557,14 @@ impl Body {
         if let Kept::Shared(whole) = &self.kept
             && whole.len() >= MIN_BASE
         {
-            set_base(slot, whole.clone());
+            set_base(slot, whole.clone(), None);
         }
     }
 
     /// Keeps `kept` as a delta on the base in `slot`, if there is one and `kept` shares enough
-    /// with it; says whether it did (`len` and the content type are the caller's).
-    fn keep_delta(&mut self, kept: &[u8], slot: BaseSlot) -> bool {
+    /// with it; says whether it did (`len` and the content type are the caller's). `same_as`:
+    /// the template whose text `kept` is, if known (see [`Body::keep_fitting`]).
+    fn keep_delta(&mut self, kept: &[u8], slot: BaseSlot, same_as: Option<u64>) -> bool {
         // No bases (the thread is ending): kept whole.
         let bases = BASES.try_with(|bases| {
             let Ok(mut bases) = bases.try_borrow_mut() else {
@@ -558,11 +574,21 @@ impl Body {
                 whole: Some(base),
                 head: hint_head,
                 tail: hint_tail,
+                same_as: base_same_as,
             } = &mut bases[slot.0]
             else {
                 return false;
             };
-            let (head, tail) = shared(base, kept, (*hint_head, *hint_tail));
+            let (head, tail) = match (same_as, *base_same_as) {
+                // The text of one template, both: the same bytes. (Each is that text or, when a
+                // byte order mark was dropped before it was compared, the mark and that text:
+                // of the same length, both are the same one of them.)
+                (Some(mine), Some(its)) if mine == its && kept.len() == base.len() => (kept.len(), 0),
+                // A base not known to be a template's text gives way to a request that is:
+                // kept whole, it becomes the base, and the next such requests are not compared.
+                (Some(_), None) => return false,
+                _ => shared(base, kept, (*hint_head, *hint_tail)),
+            };
             (*hint_head, *hint_tail) = (head, tail);
             let middle = &kept[head..kept.len() - tail];
             if middle.len() > kept.len() / 2 || middle.len() > MAX_MIDDLE {
@@ -718,13 +744,14 @@ impl Body {
     }
 }
 
-/// Makes `whole` the base in `slot`.
-fn set_base(slot: BaseSlot, whole: Bytes) {
+/// Makes `whole` the base in `slot` (`same_as`: the template whose text it is, if known).
+fn set_base(slot: BaseSlot, whole: Bytes, same_as: Option<u64>) {
     // The base it replaces is dropped after the borrow ends.
     let _old = BASES.try_with(|bases| {
         let mut bases = bases.try_borrow_mut().ok()?;
         let base = &mut bases[slot.0];
         (base.head, base.tail) = (0, 0);
+        base.same_as = same_as;
         base.whole.replace(whole)
     });
 }
@@ -1215,6 +1242,13 @@ mod tests {
             None => body.keep_similar(sent, slot),
             Some(spare) => body.keep_built_similar(built_answer(bytes, spare), Some(&content_type), slot.response()),
         }
+        check_kept(body, sent)
+    }
+
+    /// Checks that `body`, which kept `sent`, reads as a copy would; returns the bytes it holds
+    /// for the byte bound.
+    fn check_kept(body: &Body, sent: Sent<'_>) -> usize {
+        let bytes = sent.bytes;
         let copy = Body::keep(sent);
         let kept = &bytes[..bytes.len().min(BODY_CAP)];
         assert_eq!(&*body.bytes(), kept);
@@ -1315,6 +1349,71 @@ mod tests {
             keep_and_check(&mut answer, &sent, Some(1000), slot);
             assert_eq!(is_delta(&answer), i > 0, "{i}");
         }
+    }
+
+    /// Requests that are a template's text or not, kept with what is known of that (`fitted`)
+    /// and without (`compared`, in another slot): each reads back as sent, and is kept the
+    /// same way, the same delta, whether the compare was spared or not; the same serial with
+    /// another length (a byte order mark before the text), or another serial, is compared.
+    #[test]
+    fn requests_that_are_a_templates_text_are_kept_as_those_compared_are() {
+        forget_bases();
+        let (fitted_slot, compared_slot) = (BaseSlot(0), BaseSlot(2));
+        let text = request(0);
+        let mut with_mark = b"\xEF\xBB\xBF".to_vec();
+        with_mark.extend_from_slice(&text);
+        let cases = [
+            (text.clone(), Some(1)),
+            (text.clone(), Some(1)),
+            (request(1), None),
+            (text.clone(), Some(1)),
+            (with_mark.clone(), Some(1)),
+            (text.clone(), Some(2)),
+            (request(2), None),
+            (text.clone(), Some(1)),
+        ];
+        let (mut fitted, mut compared) = (Body::default(), Body::default());
+        for (i, (sent, same_as)) in cases.iter().enumerate() {
+            let sent = Sent {
+                bytes: sent,
+                content_type: None,
+            };
+            fitted.keep_fitting(sent, *same_as, fitted_slot);
+            compared.keep_similar(sent, compared_slot);
+            let held = (check_kept(&fitted, sent), check_kept(&compared, sent));
+            assert_eq!(held.0, held.1, "{i}");
+            assert_eq!(is_delta(&fitted), i > 0, "{i}");
+            assert_eq!(is_delta(&compared), i > 0, "{i}");
+            let (Kept::Delta { head, tail, .. }, Kept::Delta { head: h, tail: t, .. }) = (&fitted.kept, &compared.kept)
+            else {
+                continue;
+            };
+            assert_eq!((head, tail), (h, t), "{i}");
+        }
+        // A base not known to be a template's text gives way to a request that is, kept whole;
+        // the next one is a delta on it, of nothing.
+        forget_bases();
+        let mut body = Body::default();
+        for (i, (sent, same_as)) in [
+            (text.clone(), None),
+            (request(1), None),
+            (text.clone(), Some(1)),
+            (text.clone(), Some(1)),
+            (request(3), None),
+            (with_mark, Some(1)),
+        ]
+        .iter()
+        .enumerate()
+        {
+            let sent = Sent {
+                bytes: sent,
+                content_type: None,
+            };
+            body.keep_fitting(sent, *same_as, fitted_slot);
+            check_kept(&body, sent);
+            assert_eq!(is_delta(&body), i != 0 && i != 2, "{i}");
+        }
+        assert!(matches!(&body.kept, Kept::Delta { middle, head: 0, .. } if middle.len() == 3));
     }
 
     #[test]
