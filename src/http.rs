@@ -50,7 +50,8 @@ pub(crate) fn handle_parts(app: &App, parts: http::request::Parts, body: Bytes) 
     let loaded = app.loaded();
     let mut call = Call::default();
     let headers = RequestHeaders::of(&parts.headers);
-    let (mut response, mut summary) = respond(app, &loaded, &parts, headers, &body, &mut call);
+    let mut summary = Summary::default();
+    let mut response = respond(app, &loaded, &parts, headers, &body, &mut call, &mut summary);
     if parts.method == Method::POST && !app.faults.is_empty() {
         response = inject(app, &loaded, &parts, &body, &mut call, &mut summary, response);
     }
@@ -236,7 +237,17 @@ pub(crate) fn trimmed(path: &str) -> &str {
 pub fn answer(app: &App, request: Request<Bytes>) -> (Response<Bytes>, Summary) {
     let (parts, body) = request.into_parts();
     let headers = RequestHeaders::of(&parts.headers);
-    respond(app, &app.loaded(), &parts, headers, &body, &mut Call::default())
+    let mut summary = Summary::default();
+    let response = respond(
+        app,
+        &app.loaded(),
+        &parts,
+        headers,
+        &body,
+        &mut Call::default(),
+        &mut summary,
+    );
+    (response, summary)
 }
 
 /// 503 while the world is being built (only `/healthz` answers then).
@@ -349,15 +360,19 @@ fn fejl_answer(
             &envelope,
             ctx,
             Some(std::slice::from_ref(fejl)),
+            &mut Summary::default(),
         )
     });
     match answered {
-        Ok((version, out, _)) => Ok(xml_response(StatusCode::OK, content_type_of(version), out)),
+        Ok((version, out)) => Ok(xml_response(StatusCode::OK, content_type_of(version), out)),
         Err(fault) => Err(fault.reason),
     }
 }
 
-/// [`answer`], noting in `call` what the journal records.
+/// [`answer`], noting in `call` what the journal records and in `summary` (a default one)
+/// what the request log says. The summary is written into the caller's place, not returned
+/// with the response: moving the two through the frames cost a copy (a `memcpy` call) each
+/// (callgrind of `sfstub serve` under wrk).
 fn respond(
     app: &App,
     loaded: &Loaded,
@@ -365,9 +380,9 @@ fn respond(
     headers: RequestHeaders<'_>,
     body: &Bytes,
     call: &mut Call,
-) -> (Response<Bytes>, Summary) {
+    summary: &mut Summary,
+) -> Response<Bytes> {
     let path = trimmed(parts.uri.path());
-    let mut summary = Summary::default();
     let rest = matches!(path, sf1514_rest::WSTRUST_PATH | sf1514_rest::OAUTH_PATH);
     let bad_host = host_problem(parts, headers);
     let response = match (loaded.service_for(path), &parts.method) {
@@ -397,23 +412,24 @@ fn respond(
         (_, _) if rest => method_not_allowed("POST"),
         (Some(service), &Method::POST) => {
             call.service = Some(service.title());
-            let (answered, caller) = soap_call(app, loaded, service, headers, body, call);
-            let response = match answered {
-                Ok((version, out, s)) => {
-                    summary = s;
+            let (answered, caller) = soap_call(app, loaded, service, headers, body, call, summary);
+            if summary.caller.is_none() {
+                summary.caller = caller;
+            }
+            // The answer is made where it is returned (made first and then moved, it was copied).
+            match answered {
+                Ok((version, out)) => {
                     let allocated = out.capacity();
-                    let response = answer_response(content_type_of(version), out);
-                    call.answered(&app.journal, response.body(), allocated);
-                    response
+                    let bytes = answer_bytes(out);
+                    call.answered(&app.journal, &bytes, allocated);
+                    response_of(StatusCode::OK, content_type_of(version), bytes)
                 }
                 Err(fault) => {
                     summary.outcome = format!("fault: {}", fault.reason).into();
                     call.fault(&fault);
                     fault_response(&fault)
                 }
-            };
-            summary.caller = summary.caller.or(caller);
-            response
+            }
         }
         (Some(service), &Method::GET | &Method::HEAD) => {
             call.service = Some(service.title());
@@ -423,12 +439,14 @@ fn respond(
         (None, &Method::GET | &Method::HEAD) => get_other(app, loaded, parts, path),
         (None, _) => not_found(loaded, path),
     };
-    (response, summary)
+    response
 }
 
-/// The answer of a SOAP call (or the fault) and the caller the request named, if any (known
-/// also when the answer is a fault).
-type SoapAnswer = (Result<(SoapVersion, Vec<u8>, Summary), Fault>, Option<String>);
+/// The answer of a SOAP call, its SOAP version and bytes (or the fault, boxed: it is rare, and
+/// a small result is moved without a copy), and the caller the request named, if any (known
+/// also when the answer is a fault). The service's summary is written into the caller's place
+/// ([`call_service`]).
+type SoapAnswer = (Result<(SoapVersion, Vec<u8>), Box<Fault>>, Option<String>);
 
 fn soap_call(
     app: &App,
@@ -437,6 +455,7 @@ fn soap_call(
     headers: RequestHeaders<'_>,
     body: &[u8],
     call: &mut Call,
+    summary: &mut Summary,
 ) -> SoapAnswer {
     let limits = app.limits.xml();
     let fallback = headers.guessed_version();
@@ -456,16 +475,26 @@ fn soap_call(
     };
     // Read as text, the request comes back as a Body proving its characters were checked
     // (the signature's tree reader then reads it without checking again; a recalled request
-    // is never signed).
-    let parsed = match (&recalled, text) {
-        (Some(recalled), _) => Ok((recalled.envelope(), soap::Body::unchecked(body))),
-        (None, Some(text)) => soap::parse_envelope_text(text, limits, fallback),
-        (None, None) => soap::parse_envelope(body, limits, fallback).map(|e| (e, soap::Body::unchecked(body))),
-    };
-    let (mut envelope, request) = match parsed {
-        Ok(read) => read,
-        Err(fault) => return (Err(fault), None),
-    };
+    // is never signed). A recalled envelope is made in its place: through a `Result` and a
+    // tuple it was copied twice (callgrind of `sfstub serve` under wrk).
+    let (mut envelope, request);
+    match (&recalled, text) {
+        (Some(recalled), _) => {
+            envelope = recalled.envelope();
+            request = soap::Body::unchecked(body);
+        }
+        (None, Some(text)) => match soap::parse_envelope_text(text, limits, fallback) {
+            Ok(read) => (envelope, request) = read,
+            Err(fault) => return (Err(Box::new(fault)), None),
+        },
+        (None, None) => match soap::parse_envelope(body, limits, fallback) {
+            Ok(read) => {
+                envelope = read;
+                request = soap::Body::unchecked(body);
+            }
+            Err(fault) => return (Err(Box::new(fault)), None),
+        },
+    }
     // A request the plain reader read whole may become a template (not a signed one: its
     // Header changes with every call).
     let keep = recalled.is_none() && text.is_some_and(|t| memo::could_keep(t, &envelope)) && memo::wants(key);
@@ -500,7 +529,7 @@ fn soap_call(
             None => conformance::before(profile, &request, &mut call.findings),
         }
         if let Some(refusal) = conformance::refusal(&call.findings).filter(|_| strict) {
-            return (Err(refusal), None);
+            return (Err(Box::new(refusal)), None);
         }
     }
     // The template's verdicts are free again.
@@ -523,7 +552,7 @@ fn soap_call(
             let request = crate::soap::xml::Utf8Input::checked(body, text);
             conformance::schema::check(&target, request, &envelope, cpr_path, &mut call.findings);
             if let Some(refusal) = conformance::refusal(&call.findings[checked..]).filter(|_| strict) {
-                return (Err(refusal), None);
+                return (Err(Box::new(refusal)), None);
             }
             if keep && call.findings.len() == checked {
                 values = conformance::schema::value_checks(&target, request, &envelope).map(|v| (schema, v));
@@ -538,12 +567,16 @@ fn soap_call(
         && let Some(&speaks) = versions.first()
     {
         return (
-            Err(soap::version_mismatch(speaks, envelope.version, service.title())),
+            Err(Box::new(soap::version_mismatch(
+                speaks,
+                envelope.version,
+                service.title(),
+            ))),
             None,
         );
     }
     let answered = with_trace(app, loaded, &call.trace, |ctx| {
-        let answered = call_service(app, service, request, &envelope, ctx, None);
+        let answered = call_service(app, service, request, &envelope, ctx, None, summary);
         (answered, ctx.guard.take_noted_caller())
     });
     if let Some(profile) = profile {
@@ -554,7 +587,7 @@ fn soap_call(
             None => conformance::after(profile, envelope.version, body, cpr, findings),
         });
         if let Some(refusal) = conformance::refusal(&call.findings[checked..]).filter(|_| strict) {
-            return (Err(refusal), answered.1);
+            return (Err(Box::new(refusal)), answered.1);
         }
     }
     answered
@@ -600,7 +633,8 @@ fn call_service(
     envelope: &soap::Envelope,
     ctx: &Context<'_>,
     fejl: Option<&[crate::services::k2017::Fejl]>,
-) -> Result<(SoapVersion, Vec<u8>, Summary), Fault> {
+    summary_out: &mut Summary,
+) -> Result<(SoapVersion, Vec<u8>), Box<Fault>> {
     let mut out = answer_buffer();
     soap::begin_envelope(&mut out, envelope.version, None);
     let start = out.len();
@@ -610,7 +644,7 @@ fn call_service(
             // A fault rule's Fejl: the service's answer is replaced, its security kept.
             Some(fejl) => {
                 out.truncate(start);
-                service.fejl_answer(envelope, &body, fejl, &mut out)?;
+                service.fejl_answer(envelope, &body, fejl, &mut out).map_err(Box::new)?;
                 s
             }
         },
@@ -623,7 +657,7 @@ fn call_service(
                     .as_ref()
                     .map(|request| ResponseAddressing::reply(service.fault_action(envelope), request).to_header());
             }
-            return Err(fault);
+            return Err(Box::new(fault));
         }
     };
     let addressing = envelope
@@ -647,7 +681,8 @@ fn call_service(
             give_back(std::mem::replace(&mut out, with_header));
         }
         soap::finish_envelope(&mut out);
-        return Ok((envelope.version, out, summary));
+        *summary_out = summary;
+        return Ok((envelope.version, out));
     };
     let identity = match signing.by {
         Signer::Service => &app.keys.service,
@@ -663,8 +698,14 @@ fn call_service(
         ctx.guard.now(),
         &signer,
     )
-    .map_err(|e| Fault::receiver(envelope.version, format!("sfstub could not sign its response: {e}")))?;
-    Ok((envelope.version, signed, summary))
+    .map_err(|e| {
+        Box::new(Fault::receiver(
+            envelope.version,
+            format!("sfstub could not sign its response: {e}"),
+        ))
+    })?;
+    *summary_out = summary;
+    Ok((envelope.version, signed))
 }
 
 /// GET on a path that is not a service endpoint: an XSD beside one, the index, the health check.
@@ -1032,10 +1073,10 @@ impl Drop for AnswerBytes {
     }
 }
 
-/// A 200 answer of `body`, a buffer of [`answer_buffer`] (or any other), which is given back
-/// when the answer's bytes are let go of.
-fn answer_response(content_type: HeaderValue, body: Vec<u8>) -> Response<Bytes> {
-    response_of(StatusCode::OK, content_type, Bytes::from_owner(AnswerBytes(body)))
+/// `body`, a buffer of [`answer_buffer`] (or any other), as bytes that give it back when they
+/// are let go of.
+fn answer_bytes(body: Vec<u8>) -> Bytes {
+    Bytes::from_owner(AnswerBytes(body))
 }
 
 fn xml_response(status: StatusCode, content_type: HeaderValue, body: Vec<u8>) -> Response<Bytes> {
@@ -1120,12 +1161,11 @@ mod tests {
     /// are written.
     #[test]
     fn an_answer_buffer_is_written_again_only_once_its_answer_is_let_go_of() {
-        let content_type = super::content_type_of(crate::soap::SoapVersion::V12);
         let answer = |text: &str| {
             let mut buffer = super::answer_buffer();
             assert!(buffer.is_empty() && buffer.capacity() >= super::ANSWER_ROOM);
             buffer.extend_from_slice(text.as_bytes());
-            super::answer_response(content_type.clone(), buffer).into_body()
+            super::answer_bytes(buffer)
         };
         super::ANSWER_BUFFERS.with_borrow_mut(Vec::clear);
         let first = answer("first");
