@@ -369,11 +369,13 @@ where
 {
     let heads = Arc::new(head::Heads::default());
     let service = Svc {
-        app,
-        queue,
+        handling: Arc::new(Handling {
+            app,
+            queue,
+            handler,
+            body_timeout: options.body_timeout,
+        }),
         certificate,
-        handler,
-        body_timeout: options.body_timeout,
         heads: heads.clone(),
     };
     let conn = http1::Builder::new()
@@ -396,11 +398,10 @@ where
 
 /// The per-connection hyper service.
 struct Svc {
-    app: Arc<App>,
-    queue: Option<Arc<queue::CallQueue>>,
+    /// What answers the connection's requests, shared with each answer: one count taken a
+    /// request, where a copy of its parts took the world's and the call queue's.
+    handling: Arc<Handling>,
     certificate: Option<PeerCertificate>,
-    handler: Handler,
-    body_timeout: Duration,
     /// The connection's heads and answers, for its head deadline.
     heads: Arc<head::Heads>,
 }
@@ -416,18 +417,7 @@ impl hyper::service::Service<Request<Incoming>> for Svc {
             request.extensions_mut().insert(c.clone());
         }
         let answering = head::Answering::start(&self.heads);
-        Answer::Start(Some((request, answering)), self.handler_parts())
-    }
-}
-
-impl Svc {
-    fn handler_parts(&self) -> Handling {
-        Handling {
-            app: self.app.clone(),
-            queue: self.queue.clone(),
-            handler: self.handler,
-            body_timeout: self.body_timeout,
-        }
+        Answer::Start(Some((request, answering)), self.handling.clone())
     }
 }
 
@@ -450,7 +440,7 @@ struct Handling {
 #[allow(clippy::large_enum_variant)]
 enum Answer {
     /// Not polled yet: the request, the note that it is being answered, and what answers it.
-    Start(Option<(Request<Incoming>, head::Answering)>, Handling),
+    Start(Option<(Request<Incoming>, head::Answering)>, Arc<Handling>),
     /// Going on over time.
     Later(Pin<Box<dyn Future<Output = Result<Response<deliver::OutBody>, deliver::NoAnswer>> + Send>>),
 }
