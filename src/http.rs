@@ -385,7 +385,7 @@ fn respond(
     let path = trimmed(parts.uri.path());
     let rest = matches!(path, sf1514_rest::WSTRUST_PATH | sf1514_rest::OAUTH_PATH);
     let bad_host = host_problem(parts, headers);
-    let response = match (loaded.service_for(path), &parts.method) {
+    match (loaded.service_for(path), &parts.method) {
         _ if bad_host.is_some() => text(StatusCode::BAD_REQUEST, bad_host.unwrap_or_default()),
         (_, &Method::POST) if rest => {
             let tls = parts.extensions.get::<PeerCertificate>().map(|c| c.0.as_slice());
@@ -438,8 +438,7 @@ fn respond(
         (Some(_), _) => method_not_allowed("GET, HEAD, POST"),
         (None, &Method::GET | &Method::HEAD) => get_other(app, loaded, parts, path),
         (None, _) => not_found(loaded, path),
-    };
-    response
+    }
 }
 
 /// The answer of a SOAP call, its SOAP version and bytes (or the fault, boxed: it is rare, and
