@@ -222,12 +222,50 @@ pub fn write_svar(out: &mut Vec<u8>, hoved: &HovedOplysninger<'_>, fejl: &[Fejl]
 /// constant with what follows it (a write of its own cost ~25 instructions; callgrind on
 /// examples/request_cost).
 pub fn write_svar_transaktion(out: &mut Vec<u8>, hoved: &HovedOplysninger<'_>) {
-    // The tags as whole constants (written by `push_element`, a name at a time, they cost
-    // ~250 instructions an answer; callgrind on examples/request_cost).
-    const START: &[u8] = b"<kontekst:HovedOplysningerSvar><kontekst:TransaktionsId>";
-    const BETWEEN: &[u8] = b"</kontekst:TransaktionsId><kontekst:TransaktionsTid>";
-    const END: &[u8] = b"</kontekst:TransaktionsTid>";
-    let (id, tid) = (hoved.transaktions_id.as_bytes(), hoved.transaktions_tid.as_bytes());
+    write_svar_transaktion_of(out, &hoved.transaktions_id, &hoved.transaktions_tid);
+}
+
+// The tags as whole constants (written by `push_element`, a name at a time, they cost ~250
+// instructions an answer; callgrind on examples/request_cost).
+/// What [`write_svar_transaktion`] writes before the transaction's id.
+pub const SVAR_TRANSAKTION_START: &[u8] = b"<kontekst:HovedOplysningerSvar><kontekst:TransaktionsId>";
+/// What [`write_svar_transaktion`] writes between the transaction's id and time.
+const BETWEEN: &[u8] = b"</kontekst:TransaktionsId><kontekst:TransaktionsTid>";
+/// What [`write_svar_transaktion`] writes after the transaction's time.
+pub const SVAR_TRANSAKTION_END: &[u8] = b"</kontekst:TransaktionsTid>";
+
+/// Writes `head`, which ends with [`SVAR_TRANSAKTION_START`], the transaction's id and time as
+/// [`write_svar_transaktion`] writes them after that, and `rest`, which starts with
+/// [`SVAR_TRANSAKTION_END`], in room made once: for an answer whose other parts were written
+/// before. The time is an xs:dateTime ([`is_xs_datetime`]), which has nothing to escape.
+pub fn write_svar_transaktion_between(
+    out: &mut Vec<u8>,
+    head: &[u8],
+    transaktions_id: &str,
+    transaktions_tid: &str,
+    rest: &[u8],
+) {
+    let (id, tid) = (transaktions_id.as_bytes(), transaktions_tid.as_bytes());
+    debug_assert!(is_xs_datetime(transaktions_tid) && plain(tid));
+    if plain(id) {
+        out.reserve(head.len() + id.len() + BETWEEN.len() + tid.len() + rest.len());
+        for part in [head, id, BETWEEN, tid, rest] {
+            out.extend_from_slice(part);
+        }
+        return;
+    }
+    out.extend_from_slice(head);
+    push_text(out, transaktions_id);
+    out.extend_from_slice(BETWEEN);
+    out.extend_from_slice(tid);
+    out.extend_from_slice(rest);
+}
+
+/// [`write_svar_transaktion`] of a transaction's id and time.
+pub fn write_svar_transaktion_of(out: &mut Vec<u8>, transaktions_id: &str, transaktions_tid: &str) {
+    const START: &[u8] = SVAR_TRANSAKTION_START;
+    const END: &[u8] = SVAR_TRANSAKTION_END;
+    let (id, tid) = (transaktions_id.as_bytes(), transaktions_tid.as_bytes());
     // Both texts judged plain at once and the room made once (a call of `push_text` for each
     // cost ~50 instructions more; callgrind on examples/request_cost).
     if plain(id) && plain(tid) {
@@ -238,9 +276,9 @@ pub fn write_svar_transaktion(out: &mut Vec<u8>, hoved: &HovedOplysninger<'_>) {
         return;
     }
     out.extend_from_slice(START);
-    push_text(out, &hoved.transaktions_id);
+    push_text(out, transaktions_id);
     out.extend_from_slice(BETWEEN);
-    push_text(out, &hoved.transaktions_tid);
+    push_text(out, transaktions_tid);
     out.extend_from_slice(END);
 }
 
@@ -484,6 +522,43 @@ mod tests {
         #[test]
         fn any_ascii_datetime_is_judged_as_by_parts(text in "[ -~]{0,32}") {
             proptest::prop_assert_eq!(is_xs_datetime(&text), is_xs_datetime_by_parts(&text));
+        }
+    }
+
+    proptest::proptest! {
+        /// What `write_svar_transaktion_between` relies on: an xs:dateTime has nothing to escape.
+        #[test]
+        fn a_datetime_is_plain(
+            text in "[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]{0,3})?(Z|[+-][0-9]{2}:[0-9]{2})?|[ -~]{0,32}",
+        ) {
+            if is_xs_datetime(&text) {
+                proptest::prop_assert!(plain(text.as_bytes()), "{}", text);
+            }
+        }
+    }
+
+    #[test]
+    fn svar_between_parts_is_svar_transaktion_between_them() {
+        let texts = texts();
+        for (i, id) in texts.iter().enumerate() {
+            for tid in [
+                "2026-11-22T10:15:00Z",
+                "2026-11-22T10:15:00.123+01:00",
+                "2026-11-22T24:00:00",
+            ] {
+                let head = [b"<x>".as_slice(), SVAR_TRANSAKTION_START].concat();
+                let rest = [SVAR_TRANSAKTION_END, texts[(i + 1) % texts.len()].as_bytes()].concat();
+                let mut expected = b"<x>".to_vec();
+                write_svar_transaktion_of(&mut expected, id, tid);
+                expected.extend_from_slice(&rest[SVAR_TRANSAKTION_END.len()..]);
+                let mut out = Vec::new();
+                write_svar_transaktion_between(&mut out, &head, id, tid, &rest);
+                assert_eq!(
+                    String::from_utf8_lossy(&out),
+                    String::from_utf8_lossy(&expected),
+                    "{id:?}"
+                );
+            }
         }
     }
 

@@ -21,7 +21,7 @@ use super::k2017::{self, Fejl, HovedLeaves, HovedOplysninger, KONTEKST_NS};
 use super::{Context, ResponseSigning, Service, Summary};
 use crate::clip::clip;
 use crate::scenario::Sf1472Options;
-use crate::security::{Caller, Guard};
+use crate::security::{Caller, Guard, SecurityMode};
 use crate::soap::addressing::default_action;
 use crate::soap::xml::{Leaves, escape, leaf_texts, push_element};
 use crate::soap::{Body, Envelope, Fault};
@@ -96,18 +96,18 @@ impl<'a> Request<'a> {
     /// Reads the request from the operation element's leaves (as the envelope reader read
     /// them: [`crate::soap::Operation::leaves`]).
     pub fn from_leaves(leaves: &'a Leaves, envelope: &Envelope, guard: &Guard<'_>) -> Result<Request<'a>, Fault> {
-        // Each field is its first leaf's text, a criterion absent when that is empty. Where
-        // the fields are is worked out once for each layout of leaves (a request template's:
-        // a pass matching every leaf's path cost ~450 instructions a request; callgrind on
-        // examples/request_cost).
-        let positions = match leaves.layout() {
-            Some(layout) => Positions::of_layout(layout.get(), leaves),
-            None => Positions::find(leaves),
-        };
-        let text = |field: usize| match positions.first[field] {
-            NOWHERE => None,
-            i => leaves.text(i as usize),
-        };
+        Request::at(leaves, &Positions::of(leaves), envelope, guard)
+    }
+
+    /// [`Request::from_leaves`], the fields at `positions` (the leaves').
+    fn at(
+        leaves: &'a Leaves,
+        positions: &Positions,
+        envelope: &Envelope,
+        guard: &Guard<'_>,
+    ) -> Result<Request<'a>, Fault> {
+        // Each field is its first leaf's text, a criterion absent when that is empty.
+        let text = |field: usize| positions.text(leaves, field);
         let hoved = HovedLeaves::of(positions.hoved, [text(0), text(1), text(2)]);
         let hoved = hoved.read(envelope.version, guard)?;
         if !positions.criteria {
@@ -164,6 +164,25 @@ thread_local! {
 }
 
 impl Positions {
+    /// The positions in `leaves`: worked out once for each layout of leaves (a request
+    /// template's: a pass matching every leaf's path cost ~450 instructions a request;
+    /// callgrind on examples/request_cost).
+    fn of(leaves: &Leaves) -> Positions {
+        match leaves.layout() {
+            Some(layout) => Positions::of_layout(layout.get(), leaves),
+            None => Positions::find(leaves),
+        }
+    }
+
+    /// The text of `field` (as [`Positions::first`] numbers them) in `leaves`, whose positions
+    /// these are: its first leaf's, if any.
+    fn text<'a>(&self, leaves: &'a Leaves, field: usize) -> Option<&'a str> {
+        match self.first[field] {
+            NOWHERE => None,
+            i => leaves.text(i as usize),
+        }
+    }
+
     /// The positions in `leaves`, whose layout is `layout`: as this thread found them for
     /// that layout before, or found now and kept.
     fn of_layout(layout: u64, leaves: &Leaves) -> Positions {
@@ -492,8 +511,8 @@ struct LastJudged {
     /// The service that judged ([`KontrolsagListeHent::id`]): its world.
     service: u64,
     caller: Cvr,
-    /// Per criterion ([`criteria`]), its text's length, or [`u32::MAX`] when it is absent.
-    lengths: [u32; 5],
+    /// Per criterion ([`criteria`]), its text's length, or [`ABSENT`] when it is absent.
+    lengths: [usize; 5],
     /// The criteria's texts, one after the other.
     texts: String,
     /// Today's date when the judgment asked for it (a consent's date, a henlagt case): the
@@ -502,6 +521,16 @@ struct LastJudged {
     citizen: Option<CitizenId>,
     mask: u64,
     hjemmel: Hjemmel,
+    /// The fields below hold what a call answered with this judgment: the caller was the
+    /// context's claim (`off` mode, no token), accepted by the guard.
+    answered: bool,
+    /// `AuthorityContext/MunicipalityCVR` as that call sent it: its text named `caller`.
+    context: String,
+    /// What that call's answer held after its transaction's time: the end of
+    /// `HovedOplysningerSvar`, the cases shown and the end of the answer.
+    rest: Vec<u8>,
+    /// The identifiers of the cases shown, in order, as the journal notes them.
+    ids: Vec<Uuid>,
 }
 
 thread_local! {
@@ -520,21 +549,37 @@ fn criteria<'r>(request: &'r Request<'_>) -> [Option<&'r str>; 5] {
     ]
 }
 
+/// [`LastJudged::lengths`] of an absent criterion (no text is so long).
+const ABSENT: usize = usize::MAX;
+
 /// The lengths [`LastJudged::lengths`] keeps of `criteria`.
-fn lengths(criteria: &[Option<&str>; 5]) -> [u32; 5] {
-    criteria.map(|text| text.map_or(u32::MAX, |t| u32::try_from(t.len()).unwrap_or(u32::MAX - 1)))
+fn lengths(criteria: &[Option<&str>; 5]) -> [usize; 5] {
+    criteria.map(|text| text.map_or(ABSENT, str::len))
 }
 
 impl LastJudged {
     /// Whether this judgment was made by `service` for `caller` on `criteria`.
     fn judged(&self, service: u64, caller: Cvr, criteria: &[Option<&str>; 5]) -> bool {
-        if self.service != service || self.caller != caller || self.lengths != lengths(criteria) {
-            return false;
-        }
-        // The lengths are equal: each text is compared with its place in `texts`.
+        self.service == service && self.caller == caller && self.judged_on(criteria)
+    }
+
+    /// Whether this judgment was made on `criteria`.
+    fn judged_on(&self, criteria: &[Option<&str>; 5]) -> bool {
+        // Each criterion's length, then its text compared with its place in `texts` (the
+        // lengths of all made and compared first cost ~60 instructions more; callgrind on
+        // examples/request_cost).
         let mut at = 0;
-        for text in criteria.iter().flatten() {
-            let end = at + text.len();
+        for (text, &length) in criteria.iter().zip(&self.lengths) {
+            let Some(text) = text else {
+                match length {
+                    ABSENT => continue,
+                    _ => return false,
+                }
+            };
+            if text.len() != length {
+                return false;
+            }
+            let end = at + length;
             match self.texts.as_bytes().get(at..end) {
                 Some(kept) if same_bytes(kept, text.as_bytes()) => at = end,
                 _ => return false,
@@ -607,13 +652,18 @@ fn judge_remembered<'w>(
             let last = last.get_or_insert_with(|| LastJudged {
                 service,
                 caller: caller.cvr,
-                lengths: [u32::MAX; 5],
+                lengths: [ABSENT; 5],
                 texts: String::new(),
                 today: None,
                 citizen: None,
                 mask: 0,
                 hjemmel: j.hjemmel,
+                answered: false,
+                context: String::new(),
+                rest: Vec::new(),
+                ids: Vec::new(),
             });
+            last.answered = false;
             last.service = service;
             last.caller = caller.cvr;
             last.lengths = lengths(&criteria);
@@ -628,6 +678,42 @@ fn judge_remembered<'w>(
         });
     }
     judged
+}
+
+/// Notes with the judgment this thread remembers ([`LastJudged`]), when it is `judged`, made
+/// by `service` for `caller` on `criteria` on `today`, what a call answered with it: the caller
+/// named by the context's `context` (in `off` mode, without a token:
+/// [`KontrolsagListeHent::answer_again`]), the answer's `rest` after its transaction's time and
+/// the cases' `ids`.
+fn remember_answer(
+    service: u64,
+    caller: Cvr,
+    criteria: &[Option<&str>; 5],
+    (judged, today): (&Judged<'_>, NaiveDate),
+    context: &str,
+    rest: &[u8],
+    ids: impl Iterator<Item = Uuid>,
+) {
+    LAST_JUDGED.with(|last| {
+        let Ok(mut last) = last.try_borrow_mut() else {
+            return;
+        };
+        let Some(last) = last.as_mut().filter(|last| {
+            last.judged(service, caller, criteria)
+                && last.today.is_none_or(|day| day == today)
+                && (last.citizen, last.mask, last.hjemmel) == (judged.citizen, judged.mask, judged.hjemmel)
+                && judged.listed.is_empty()
+        }) else {
+            return;
+        };
+        last.context.clear();
+        last.context.push_str(context);
+        last.rest.clear();
+        last.rest.extend_from_slice(rest);
+        last.ids.clear();
+        last.ids.extend(ids);
+        last.answered = true;
+    });
 }
 
 /// Whether § 11 a lets a case be shown under `hjemmel`, given the start of the six-month
@@ -704,6 +790,9 @@ pub struct KontrolsagListeHent {
     /// The start tag of `KontrolsagListeHent_O` in the configured namespace, written once
     /// (escaping the namespace and the revision for every answer cost ~400 instructions).
     start_tag: Vec<u8>,
+    /// The start tag and then the start of `HovedOplysningerSvar` up to the transaction's id
+    /// ([`k2017::SVAR_TRANSAKTION_START`]): how an answer in the configured namespace starts.
+    head: Vec<u8>,
     parts: Parts,
     /// Per case, indexed like `World::cases`.
     fragments: Vec<OnceLock<Fragments>>,
@@ -714,11 +803,13 @@ impl KontrolsagListeHent {
     pub fn new(world: &World, options: Sf1472Options) -> KontrolsagListeHent {
         let mut start_tag = Vec::new();
         write_start_tag(&options.namespace, &options.revision, &mut start_tag);
+        let head = [&start_tag[..], k2017::SVAR_TRANSAKTION_START].concat();
         static IDS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
         KontrolsagListeHent {
             id: IDS.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
             options,
             start_tag,
+            head,
             parts: Parts::new(world),
             fragments: (0..world.cases.len()).map(|_| OnceLock::new()).collect(),
         }
@@ -748,21 +839,103 @@ impl KontrolsagListeHent {
         match result {
             Err(fejl) => self.render_fejl(namespace, hoved, fejl, out),
             Ok(judged) => {
-                self.open(namespace, out);
-                k2017::write_svar_transaktion(out, hoved);
-                // The end of HovedOplysningerSvar and the list's start tag in one constant.
-                out.extend_from_slice(b"</kontekst:HovedOplysningerSvar><KontrolsagListe>");
-                for id in judged.cases() {
-                    let f = self.fragments(world, id);
-                    out.extend_from_slice(if judged.hjemmel == Hjemmel::Stk1 {
-                        &f.stk1
-                    } else {
-                        &f.stk2
-                    });
-                }
-                out.extend_from_slice(b"</KontrolsagListe></KontrolsagListeHent_O>");
+                self.render_shown(world, namespace, hoved, judged, out);
             }
         }
+    }
+
+    /// Writes `KontrolsagListeHent_O` with the cases `judged` shows; returns where in `out`
+    /// what follows the transaction's time starts (its end tag,
+    /// [`k2017::SVAR_TRANSAKTION_END`]).
+    fn render_shown(
+        &self,
+        world: &World,
+        namespace: &str,
+        hoved: &HovedOplysninger,
+        judged: &Judged<'_>,
+        out: &mut Vec<u8>,
+    ) -> usize {
+        self.open(namespace, out);
+        k2017::write_svar_transaktion(out, hoved);
+        let rest = out.len() - k2017::SVAR_TRANSAKTION_END.len();
+        // The end of HovedOplysningerSvar and the list's start tag in one constant.
+        out.extend_from_slice(b"</kontekst:HovedOplysningerSvar><KontrolsagListe>");
+        for id in judged.cases() {
+            let f = self.fragments(world, id);
+            out.extend_from_slice(if judged.hjemmel == Hjemmel::Stk1 {
+                &f.stk1
+            } else {
+                &f.stk2
+            });
+        }
+        out.extend_from_slice(b"</KontrolsagListe></KontrolsagListeHent_O>");
+        rest
+    }
+
+    /// The answer to a request this thread answered before with the judgment it remembers
+    /// ([`LastJudged`]), but for its transaction (the usual load: a client asks again, each
+    /// time with a new `TransaktionsId` and `TransaktionsTid`), when it may be taken again:
+    /// `None`, with nothing noted or written, when it may not. The caller must be the
+    /// context's claim (`off` mode, no token presented: the guard's judgment of it depends
+    /// only on its text, this service's world and entity ID). Written and noted as
+    /// [`Service::call`] writes and notes it the full way (reading the request, judging the
+    /// caller and the request, rendering its answer), which cost ~1 400 instructions a
+    /// request more (callgrind on examples/request_cost, cg-steady.sh).
+    fn answer_again(
+        &self,
+        ctx: &Context<'_>,
+        envelope: &Envelope,
+        leaves: &Leaves,
+        out: &mut Vec<u8>,
+    ) -> Option<Summary> {
+        let positions = Positions::of(leaves);
+        // What `Request::at` and `HovedLeaves::read` accept without a fault.
+        if !positions.hoved || !positions.criteria {
+            return None;
+        }
+        let text = |field: usize| positions.text(leaves, field);
+        let transaktions_id = text(0).filter(|t| !t.is_empty())?;
+        let transaktions_tid = text(1)?;
+        let context = text(2)?;
+        let criterion = |field: usize| text(field).filter(|t| !t.is_empty());
+        let criteria = [criterion(3), criterion(4), criterion(5), criterion(6), criterion(7)];
+        LAST_JUDGED.with(|last| {
+            let last = last.try_borrow().ok()?;
+            let last = last.as_ref()?;
+            if !last.answered
+                || last.service != self.id
+                || !same_bytes(last.context.as_bytes(), context.as_bytes())
+                || !last.judged_on(&criteria)
+                || last.today.is_some_and(|day| day != ctx.now.date_naive())
+                || !crate::xsd::is_xs_datetime(transaktions_tid)
+            {
+                return None;
+            }
+            // As the full way notes them: the claimed caller (reading HovedOplysninger), the
+            // CPR number, the caller accepted, then the cases shown.
+            ctx.guard.note_claimed_cvr(crate::clip::trim(context), last.caller);
+            if let Some(cpr) = criteria[0] {
+                ctx.trace.cpr(cpr);
+            }
+            ctx.guard.context_caller_accepted_before(last.caller);
+            let head = match envelope.operation.namespace.as_deref() {
+                Some(namespace) if !same_bytes(namespace.as_bytes(), self.options.namespace.as_bytes()) => {
+                    let mut head = Vec::new();
+                    write_start_tag(namespace, &self.options.revision, &mut head);
+                    head.extend_from_slice(k2017::SVAR_TRANSAKTION_START);
+                    std::borrow::Cow::Owned(head)
+                }
+                _ => std::borrow::Cow::Borrowed(&self.head[..]),
+            };
+            k2017::write_svar_transaktion_between(out, &head, transaktions_id, transaktions_tid, &last.rest);
+            ctx.trace.ids(last.ids.iter().copied());
+            Some(Summary {
+                caller: None,
+                outcome: outcome(last.ids.len()),
+                signing: None,
+                header: None,
+            })
+        })
     }
 
     /// Writes `KontrolsagListeHent_O` for a list of errors.
@@ -867,6 +1040,16 @@ impl Service for KontrolsagListeHent {
                 ),
             ));
         }
+        // In `off` mode a request without a security header presents nothing (`inspect`
+        // reads none): its caller is the context's claim, and a request answered before but
+        // for its transaction is answered again.
+        if ctx.guard.settings.mode == SecurityMode::Off
+            && !envelope.security_header
+            && let Ok(leaves) = &op.leaves
+            && let Some(summary) = self.answer_again(ctx, envelope, leaves, out)
+        {
+            return Ok(summary);
+        }
         let presented = ctx
             .guard
             .inspect(envelope.version, body, envelope.security_header, ENTITY_ID)?;
@@ -875,6 +1058,8 @@ impl Service for KontrolsagListeHent {
             .as_ref()
             .map_err(|e| Fault::sender(envelope.version, e.clone()))?;
         let request = Request::from_leaves(leaves, envelope, ctx.guard)?;
+        // The caller is the context's claim ([`KontrolsagListeHent::answer_again`]).
+        let by_context = ctx.guard.settings.mode == SecurityMode::Off && presented.token.is_none();
         if let Some(cpr) = &request.cpr {
             ctx.trace.cpr(cpr);
         }
@@ -882,34 +1067,34 @@ impl Service for KontrolsagListeHent {
         let caller = ctx.guard.caller(envelope.version, &presented, context_cvr, ENTITY_ID)?;
         let result = judge_remembered(self.id, ctx.world, &caller, &request, || ctx.now.date_naive());
         let namespace = op.namespace.as_deref().unwrap_or(&self.options.namespace);
-        self.render(ctx.world, namespace, &request.hoved, &result, out);
-        match &result {
-            Ok(s) => ctx.trace.ids(s.cases().map(|i| ctx.world.cases[i as usize].id)),
-            Err(f) => ctx.trace.refused(f.iter().map(|f| f.id)),
-        }
         let outcome = match &result {
-            // Without format!: its machinery cost ~700 instructions a request; written into
-            // room made once (growing a number's `to_string` cost ~300).
-            Ok(s) => {
-                let shown = s.count();
-                match COUNTS.get(shown) {
-                    // A few cases, the usual answer, from a table (written digit by digit the
-                    // count cost ~40 instructions more; callgrind on examples/request_cost),
-                    // borrowed (a copy cost an allocation and its free).
-                    Some(count) => std::borrow::Cow::Borrowed(*count),
-                    None => {
-                        let mut text = String::with_capacity(28);
-                        push_decimal(&mut text, shown);
-                        text.push_str(" case(s)");
-                        text.into()
-                    }
+            Ok(judged) => {
+                let rest = self.render_shown(ctx.world, namespace, &request.hoved, judged, out);
+                let ids = || judged.cases().map(|i| ctx.world.cases[i as usize].id);
+                ctx.trace.ids(ids());
+                if by_context && let Some(context) = context_cvr {
+                    let judgment = (judged, ctx.now.date_naive());
+                    remember_answer(
+                        self.id,
+                        caller.cvr,
+                        &criteria(&request),
+                        judgment,
+                        context,
+                        &out[rest..],
+                        ids(),
+                    );
                 }
+                outcome(judged.count())
             }
-            Err(f) => format!(
-                "Fejl {}",
-                f.iter().map(|f| f.id.to_string()).collect::<Vec<_>>().join(",")
-            )
-            .into(),
+            Err(f) => {
+                self.render_fejl(namespace, &request.hoved, f, out);
+                ctx.trace.refused(f.iter().map(|f| f.id));
+                format!(
+                    "Fejl {}",
+                    f.iter().map(|f| f.id.to_string()).collect::<Vec<_>>().join(",")
+                )
+                .into()
+            }
         };
         let signing = ResponseSigning::for_token(&presented);
         Ok(Summary {
@@ -957,6 +1142,24 @@ impl Service for KontrolsagListeHent {
             Some("KontrolsagListeHent.xsd") => Some(fill(XSD)),
             Some("Kontekst.xsd") => Some(fill(k2017::KONTEKST_XSD)),
             Some(_) => None,
+        }
+    }
+}
+
+/// The request log's outcome of an answer listing `shown` cases. Without format!: its
+/// machinery cost ~700 instructions a request; written into room made once (growing a
+/// number's `to_string` cost ~300).
+fn outcome(shown: usize) -> std::borrow::Cow<'static, str> {
+    match COUNTS.get(shown) {
+        // A few cases, the usual answer, from a table (written digit by digit the count cost
+        // ~40 instructions more; callgrind on examples/request_cost), borrowed (a copy cost an
+        // allocation and its free).
+        Some(count) => std::borrow::Cow::Borrowed(*count),
+        None => {
+            let mut text = String::with_capacity(28);
+            push_decimal(&mut text, shown);
+            text.push_str(" case(s)");
+            text.into()
         }
     }
 }
@@ -1369,6 +1572,208 @@ mod tests {
             }
             assert!(checked > 1000);
         });
+    }
+
+    /// A request as clients send it, with `id`, `tid`, the context's `cvr` (none when `None`),
+    /// the criteria (name, text) and the operation's namespace; with a WS-Security header when
+    /// `secured`.
+    fn request_text(
+        id: &str,
+        tid: &str,
+        cvr: Option<&str>,
+        criteria: &[(&str, &str)],
+        namespace: &str,
+        secured: bool,
+    ) -> String {
+        let header = match secured {
+            true => {
+                r#"<soap:Header><wsse:Security xmlns:wsse="http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd"/></soap:Header>"#
+            }
+            false => "",
+        };
+        let context = cvr.map_or(String::new(), |cvr| {
+            format!("<kontekst:AuthorityContext><kontekst:MunicipalityCVR>{cvr}</kontekst:MunicipalityCVR></kontekst:AuthorityContext>")
+        });
+        let criteria: String = criteria
+            .iter()
+            .map(|(name, text)| format!("<k:{name}>{text}</k:{name}>"))
+            .collect();
+        format!(
+            r#"<soap:Envelope xmlns:soap="http://www.w3.org/2003/05/soap-envelope" xmlns:k="{namespace}" xmlns:kontekst="http://kombit.dk/xml/schemas/kontekst/2017/01/01/">{header}<soap:Body><k:KontrolsagListeHent_I revision="1"><kontekst:HovedOplysninger><kontekst:TransaktionsId>{id}</kontekst:TransaktionsId><kontekst:TransaktionsTid>{tid}</kontekst:TransaktionsTid>{context}</kontekst:HovedOplysninger><k:KontrolsagSoegKriterie>{criteria}</k:KontrolsagSoegKriterie></k:KontrolsagListeHent_I></soap:Body></soap:Envelope>"#
+        )
+    }
+
+    /// Everything a call answers and notes: the answer (or the fault's reason), the summary,
+    /// the caller noted for the log, the CPR number and the facts noted for the journal.
+    #[derive(Debug, PartialEq)]
+    struct Called {
+        answer: Result<(String, String), String>,
+        caller: Option<String>,
+        cpr: Option<String>,
+        facts: crate::journal::Facts,
+    }
+
+    /// `request` to the SF1472 service of `app`, by [`Service::call`], or, when `again` is set,
+    /// by [`KontrolsagListeHent::answer_again`] alone (`None` when it does not answer).
+    fn called(app: &crate::app::App, request: &str, again: bool) -> Option<Called> {
+        let loaded = app.loaded();
+        let service = loaded.services[0].as_ref();
+        let own = KontrolsagListeHent::new(&loaded.world, Sf1472Options::default());
+        let (envelope, body) =
+            crate::soap::parse_envelope_text(request, app.limits.xml(), crate::soap::SoapVersion::V12)
+                .expect("an envelope");
+        let trace = crate::journal::Trace::default();
+        let mut out = Vec::new();
+        let (answer, caller) = crate::http::with_trace(app, &loaded, &trace, |ctx| {
+            let answer = match again {
+                // The service's own number, as the loaded service remembers it.
+                true => {
+                    let mut ours = own;
+                    ours.id = LAST_JUDGED.with(|l| l.borrow().as_ref().map_or(u64::MAX, |l| l.service));
+                    let leaves = envelope.operation.leaves.as_ref().ok()?;
+                    Ok(ours.answer_again(ctx, &envelope, leaves, &mut out)?)
+                }
+                false => service.call(ctx, &envelope, body, &mut out),
+            };
+            Some((answer, ctx.guard.take_noted_caller()))
+        })?;
+        let cpr = trace.noted_cpr();
+        Some(Called {
+            answer: answer
+                .map(|summary| (String::from_utf8_lossy(&out).into_owned(), format!("{summary:?}")))
+                .map_err(|fault| fault.reason),
+            caller,
+            cpr,
+            facts: trace.take(),
+        })
+    }
+
+    #[test]
+    fn an_answer_given_again_is_the_answer_given_the_full_way() {
+        let app = crate::app::App::new(crate::scenario::Scenario::builtin(), crate::app::Limits::default());
+        let loaded = app.loaded();
+        assert_eq!(loaded.services[0].title(), "SF1472 KontrolsagListeHent");
+        let world = &loaded.world;
+        let namespace = Sf1472Options::default().namespace;
+        let udk = world
+            .authorities
+            .iter()
+            .find(|a| a.sector == Sector::Udk)
+            .expect("UDK")
+            .cvr
+            .text();
+        let kommune = world
+            .authorities
+            .iter()
+            .find(|a| a.sector == Sector::Kommune)
+            .expect("a kommune");
+        let atp = world
+            .authorities
+            .iter()
+            .find(|a| a.sector == Sector::Atp)
+            .map(|a| a.cvr.text());
+        let cprs: Vec<String> = world
+            .citizens
+            .iter()
+            .filter(|c| !c.cases.is_empty())
+            .take(3)
+            .map(|c| c.cpr.to_string())
+            .chain(["0101010101".to_owned(), "x".to_owned()])
+            .collect();
+        let spaced = format!(" {udk}\n");
+        let kommune_cvr = kommune.cvr.text();
+        let contexts = [
+            Some(udk.as_str()),
+            Some(spaced.as_str()),
+            Some(kommune_cvr.as_str()),
+            atp.as_deref(),
+            Some("6494221"),
+            None,
+        ];
+        let mut requests = Vec::new();
+        for cpr in &cprs {
+            for context in contexts {
+                for criteria in [
+                    vec![("PersonCPRNummer", cpr.as_str()), ("Hjemmel", "UDBL_11A_STK2")],
+                    vec![
+                        ("PersonCPRNummer", cpr.as_str()),
+                        ("Hjemmel", "UDBL_11A_STK1"),
+                        ("SamtykkeDato", "2026-01-01"),
+                    ],
+                    vec![
+                        ("PersonCPRNummer", cpr.as_str()),
+                        ("Hjemmel", "UDBL_11A_STK2"),
+                        ("MyndighedCVRNummer", &kommune_cvr),
+                    ],
+                    vec![("Hjemmel", "UDBL_11A_STK2")],
+                ] {
+                    for (id, tid) in [
+                        ("6f1c1a4e-1111-4c1e-9a53-0d6f5f0c2a11", "2026-11-22T10:15:00Z"),
+                        ("6f1c1a4e-2222-4c1e-9a53-0d6f5f0c2a11", "2026-11-22T10:16:00+01:00"),
+                        ("id&amp;&lt;'", "2026-11-22T10:15:00.5Z"),
+                        ("", "2026-11-22T10:15:00Z"),
+                        ("6f1c1a4e", "i går"),
+                    ] {
+                        requests.push(request_text(id, tid, context, &criteria, &namespace, false));
+                    }
+                }
+            }
+        }
+        let base = request_text(
+            "a",
+            "2026-11-22T10:15:00Z",
+            Some(&udk),
+            &[("PersonCPRNummer", &cprs[0]), ("Hjemmel", "UDBL_11A_STK2")],
+            &namespace,
+            false,
+        );
+        requests.push(request_text(
+            "b",
+            "2026-11-22T10:15:00Z",
+            Some(&udk),
+            &[("PersonCPRNummer", &cprs[0]), ("Hjemmel", "UDBL_11A_STK2")],
+            "urn:andet",
+            false,
+        ));
+        requests.push(request_text(
+            "c",
+            "2026-11-22T10:15:00Z",
+            Some(&udk),
+            &[("PersonCPRNummer", &cprs[0]), ("Hjemmel", "UDBL_11A_STK2")],
+            &namespace,
+            true,
+        ));
+        requests.push(base.clone());
+        let forget = || LAST_JUDGED.with(|l| *l.borrow_mut() = None);
+        // Each request answered the full way, then after each of a few others (and itself):
+        // by the service (which answers again when it may) and by `answer_again` alone.
+        let full: Vec<Called> = requests
+            .iter()
+            .map(|r| {
+                forget();
+                called(&app, r, false).expect("an answer")
+            })
+            .collect();
+        let mut again = 0;
+        for (first, before) in requests
+            .iter()
+            .enumerate()
+            .step_by(7)
+            .chain([(requests.len() - 1, &base)])
+        {
+            for (r, expected) in requests.iter().zip(&full) {
+                forget();
+                called(&app, before, false);
+                assert_eq!(called(&app, r, false).as_ref(), Some(expected), "{r} after {first}");
+                forget();
+                called(&app, before, false);
+                if let Some(answered) = called(&app, r, true) {
+                    assert_eq!(&answered, expected, "{r} after {first}");
+                    again += 1;
+                }
+            }
+        }
+        assert!(again > 20, "answered again {again} times");
     }
 
     #[test]
