@@ -944,7 +944,8 @@ impl KontrolsagListeHent {
             {
                 return None;
             }
-            if !same_bytes(valid_tid.as_bytes(), transaktions_tid.as_bytes()) {
+            // The time kept starts empty, which no xs:dateTime is: an empty time is read.
+            if valid_tid.is_empty() || !same_bytes(valid_tid.as_bytes(), transaktions_tid.as_bytes()) {
                 if !crate::xsd::is_xs_datetime(transaktions_tid) {
                     return None;
                 }
@@ -1819,6 +1820,44 @@ mod tests {
             }
         }
         assert!(again > 20, "answered again {again} times");
+    }
+
+    /// An empty TransaktionsTid is refused whatever this thread answered before: the time last
+    /// found an xs:dateTime starts empty, and an empty time is never one.
+    #[test]
+    fn an_empty_time_is_refused_after_an_answer_too() {
+        // A thread of its own: its remembered judgment and times start afresh.
+        std::thread::spawn(|| {
+            let app = crate::app::App::new(crate::scenario::Scenario::builtin(), crate::app::Limits::default());
+            let loaded = app.loaded();
+            let udk = loaded
+                .world
+                .authorities
+                .iter()
+                .find(|a| a.sector == Sector::Udk)
+                .expect("UDK")
+                .cvr
+                .text();
+            let cpr = loaded
+                .world
+                .citizens
+                .iter()
+                .find(|c| !c.cases.is_empty())
+                .expect("a citizen with cases")
+                .cpr
+                .to_string();
+            let namespace = Sf1472Options::default().namespace;
+            let criteria = [("PersonCPRNummer", cpr.as_str()), ("Hjemmel", "UDBL_11A_STK2")];
+            let asked = |tid: &str| request_text("6f1c1a4e", tid, Some(&udk), &criteria, &namespace, false);
+            let first = called(&app, &asked("2026-11-22T10:15:00Z"), false).expect("an answer");
+            assert!(first.answer.is_ok(), "{:?}", first.answer);
+            let empty = called(&app, &asked(""), false).expect("an answer");
+            let reason = empty.answer.expect_err("an empty TransaktionsTid is a fault");
+            assert!(reason.contains("TransaktionsTid"), "{reason}");
+            assert_eq!(called(&app, &asked(""), true), None, "answered again");
+        })
+        .join()
+        .expect("the test's thread");
     }
 
     #[test]
