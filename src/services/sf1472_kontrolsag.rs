@@ -1649,6 +1649,24 @@ mod tests {
         )
     }
 
+    /// The CVR number, as text, of the first authority of `sector` in `world`.
+    fn cvr_of(world: &World, sector: Sector) -> Option<String> {
+        world
+            .authorities
+            .iter()
+            .find(|a| a.sector == sector)
+            .map(|a| a.cvr.text())
+    }
+
+    /// The CPR numbers, as text, of the citizens of `world` with cases.
+    fn with_cases(world: &World) -> impl Iterator<Item = String> + '_ {
+        world
+            .citizens
+            .iter()
+            .filter(|c| !c.cases.is_empty())
+            .map(|c| c.cpr.to_string())
+    }
+
     /// Everything a call answers and notes: the answer (or the fault's reason), the summary,
     /// the caller noted for the log, the CPR number and the facts noted for the journal.
     #[derive(Debug, PartialEq)]
@@ -1701,33 +1719,14 @@ mod tests {
         assert_eq!(loaded.services[0].title(), "SF1472 KontrolsagListeHent");
         let world = &loaded.world;
         let namespace = Sf1472Options::default().namespace;
-        let udk = world
-            .authorities
-            .iter()
-            .find(|a| a.sector == Sector::Udk)
-            .expect("UDK")
-            .cvr
-            .text();
-        let kommune = world
-            .authorities
-            .iter()
-            .find(|a| a.sector == Sector::Kommune)
-            .expect("a kommune");
-        let atp = world
-            .authorities
-            .iter()
-            .find(|a| a.sector == Sector::Atp)
-            .map(|a| a.cvr.text());
-        let cprs: Vec<String> = world
-            .citizens
-            .iter()
-            .filter(|c| !c.cases.is_empty())
+        let udk = cvr_of(world, Sector::Udk).expect("UDK");
+        let atp = cvr_of(world, Sector::Atp);
+        let cprs: Vec<String> = with_cases(world)
             .take(3)
-            .map(|c| c.cpr.to_string())
             .chain(["0101010101".to_owned(), "x".to_owned()])
             .collect();
         let spaced = format!(" {udk}\n");
-        let kommune_cvr = kommune.cvr.text();
+        let kommune_cvr = cvr_of(world, Sector::Kommune).expect("a kommune");
         let contexts = [
             Some(udk.as_str()),
             Some(spaced.as_str()),
@@ -1830,22 +1829,8 @@ mod tests {
         std::thread::spawn(|| {
             let app = crate::app::App::new(crate::scenario::Scenario::builtin(), crate::app::Limits::default());
             let loaded = app.loaded();
-            let udk = loaded
-                .world
-                .authorities
-                .iter()
-                .find(|a| a.sector == Sector::Udk)
-                .expect("UDK")
-                .cvr
-                .text();
-            let cpr = loaded
-                .world
-                .citizens
-                .iter()
-                .find(|c| !c.cases.is_empty())
-                .expect("a citizen with cases")
-                .cpr
-                .to_string();
+            let udk = cvr_of(&loaded.world, Sector::Udk).expect("UDK");
+            let cpr = with_cases(&loaded.world).next().expect("a citizen with cases");
             let namespace = Sf1472Options::default().namespace;
             let criteria = [("PersonCPRNummer", cpr.as_str()), ("Hjemmel", "UDBL_11A_STK2")];
             let asked = |tid: &str| request_text("6f1c1a4e", tid, Some(&udk), &criteria, &namespace, false);
