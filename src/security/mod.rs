@@ -420,15 +420,10 @@ impl Guard<'_> {
     /// nothing else, so a service that remembers it (per thread and world, with the context's
     /// text) may take it again: judged again it cost ~260 instructions a request (callgrind on
     /// examples/request_cost).
-    pub fn context_caller_accepted_before(&self, cvr: Cvr) -> Caller {
+    pub fn context_caller_accepted_before(&self, cvr: Cvr) {
         debug_assert_eq!(self.settings.mode, SecurityMode::Off);
         self.note_cvr(cvr);
         self.accepted(SecurityModel::AuthorityContext);
-        Caller {
-            cvr,
-            model: SecurityModel::AuthorityContext,
-            system: None,
-        }
     }
 
     fn judge(

@@ -23,6 +23,7 @@ use crate::clip::clip;
 use crate::scenario::Sf1472Options;
 use crate::security::{Caller, Guard, SecurityMode};
 use crate::soap::addressing::default_action;
+use crate::soap::scan::same_name;
 use crate::soap::xml::{Leaves, escape, leaf_texts, push_element};
 use crate::soap::{Body, Envelope, Fault};
 use crate::world::classes::Klasse;
@@ -155,6 +156,16 @@ struct Known {
 }
 
 impl Known {
+    /// The positions in `leaves`: worked out once for each layout of leaves (a request
+    /// template's: a pass matching every leaf's path cost ~450 instructions a request;
+    /// callgrind on examples/request_cost).
+    fn of(&mut self, leaves: &Leaves) -> Positions {
+        match leaves.layout() {
+            Some(layout) => self.positions(layout.get(), leaves),
+            None => Positions::find(leaves),
+        }
+    }
+
     /// The positions in `leaves`, whose layout is `layout`: as this thread found them for
     /// that layout before, or found now and kept.
     fn positions(&mut self, layout: u64, leaves: &Leaves) -> Positions {
@@ -203,14 +214,12 @@ thread_local! {
 }
 
 impl Positions {
-    /// The positions in `leaves`: worked out once for each layout of leaves (a request
-    /// template's: a pass matching every leaf's path cost ~450 instructions a request;
-    /// callgrind on examples/request_cost).
+    /// The positions in `leaves`, as this thread knows them ([`Known::of`]).
     fn of(leaves: &Leaves) -> Positions {
-        match leaves.layout() {
-            Some(layout) => Positions::of_layout(layout.get(), leaves),
-            None => Positions::find(leaves),
-        }
+        KEPT.with(|kept| match kept.try_borrow_mut() {
+            Ok(mut kept) => kept.known.of(leaves),
+            Err(_) => Positions::find(leaves),
+        })
     }
 
     /// The text of `field` (as [`Positions::first`] numbers them) in `leaves`, whose positions
@@ -220,14 +229,6 @@ impl Positions {
             NOWHERE => None,
             i => leaves.text(i as usize),
         }
-    }
-
-    /// The positions in `leaves`, whose layout is `layout` ([`Known::positions`]).
-    fn of_layout(layout: u64, leaves: &Leaves) -> Positions {
-        KEPT.with(|kept| match kept.try_borrow_mut() {
-            Ok(mut kept) => kept.known.positions(layout, leaves),
-            Err(_) => Positions::find(leaves),
-        })
     }
 
     /// The positions in `leaves`, found by matching every leaf's path.
@@ -606,31 +607,12 @@ impl LastJudged {
             }
             let end = at + length;
             match self.texts.as_bytes().get(at..end) {
-                Some(kept) if same_bytes(kept, text.as_bytes()) => at = end,
+                Some(kept) if same_name(kept, text.as_bytes()) => at = end,
                 _ => return false,
             }
         }
         true
     }
-}
-
-/// Whether `a` and `b`, of the same length, are the same bytes, compared eight at a time (a
-/// slice's `==` compared these short texts a byte at a time, ~5 instructions a byte; callgrind
-/// on examples/request_cost).
-fn same_bytes(a: &[u8], b: &[u8]) -> bool {
-    use crate::soap::scan::word;
-    if a.len() != b.len() {
-        return false;
-    }
-    let (Some(last_a), Some(last_b)) = (a.last_chunk::<8>(), b.last_chunk::<8>()) else {
-        return a == b;
-    };
-    // The last eight bytes as one word (overlapping the ones before it): none is left over.
-    let mut differ = u64::from_le_bytes(*last_a) ^ u64::from_le_bytes(*last_b);
-    for (x, y) in a.chunks_exact(8).zip(b.chunks_exact(8)) {
-        differ |= word(x) ^ word(y);
-    }
-    differ == 0
 }
 
 /// [`judge_on`], or what this thread judged last when that was the same judgment
@@ -921,10 +903,7 @@ impl KontrolsagListeHent {
                 valid_tid,
                 other_tids,
             } = &mut *kept;
-            let positions = match leaves.layout() {
-                Some(layout) => known.positions(layout.get(), leaves),
-                None => Positions::find(leaves),
-            };
+            let positions = known.of(leaves);
             // What `Request::at` and `HovedLeaves::read` accept without a fault.
             if !positions.hoved || !positions.criteria {
                 return None;
@@ -938,14 +917,14 @@ impl KontrolsagListeHent {
             let last = last.as_ref()?;
             if !last.answered
                 || last.service != self.id
-                || !same_bytes(last.context.as_bytes(), context.as_bytes())
+                || !same_name(last.context.as_bytes(), context.as_bytes())
                 || !last.judged_on(&criteria)
                 || last.today.is_some_and(|day| day != ctx.now.date_naive())
             {
                 return None;
             }
             // The time kept starts empty, which no xs:dateTime is: an empty time is read.
-            if valid_tid.is_empty() || !same_bytes(valid_tid.as_bytes(), transaktions_tid.as_bytes()) {
+            if valid_tid.is_empty() || !same_name(valid_tid.as_bytes(), transaktions_tid.as_bytes()) {
                 if !crate::xsd::is_xs_datetime(transaktions_tid) {
                     return None;
                 }
@@ -1843,32 +1822,6 @@ mod tests {
         })
         .join()
         .expect("the test's thread");
-    }
-
-    #[test]
-    fn same_bytes_is_equality() {
-        let texts = [
-            "",
-            "a",
-            "1234567",
-            "12345678",
-            "123456789",
-            "150780-4329",
-            "UDBL_11A_STK2",
-            "UDBL_11A_STK1",
-        ];
-        for a in texts {
-            for b in texts {
-                assert_eq!(same_bytes(a.as_bytes(), b.as_bytes()), a == b, "{a:?} {b:?}");
-            }
-        }
-        // A difference at each place of a longer text.
-        let base = b"0123456789abcdefghij".to_vec();
-        for i in 0..base.len() {
-            let mut other = base.clone();
-            other[i] ^= 1;
-            assert!(!same_bytes(&base, &other), "{i}");
-        }
     }
 
     #[test]

@@ -46,9 +46,10 @@ pub(crate) fn is_space(b: u8) -> bool {
     matches!(b, b' ' | b'\t' | b'\n' | b'\r')
 }
 
-/// Whether two names are the same bytes, compared a word at a time here: a call to `memcmp`
-/// for each end tag cost more than the compare of a name this short (~200 instructions a
-/// request, callgrind on examples/request_cost).
+/// Whether two names (or other short texts: a CPR number, a hjemmel) are the same bytes,
+/// compared a word at a time here: a call to `memcmp` for each end tag cost more than the
+/// compare of a name this short (~200 instructions a request, callgrind on
+/// examples/request_cost), and a slice's `==` compares such texts a byte at a time.
 #[inline(always)]
 pub(crate) fn same_name(a: &[u8], b: &[u8]) -> bool {
     if a.len() != b.len() {
